@@ -1,0 +1,328 @@
+"""The provenance catalogue: loading the packaged data and resolving components against it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from packageurl import PackageURL
+from pydantic import ValidationError
+
+from stackrift.catalog.model import (
+    CatalogueData,
+    CloudRegion,
+    Product,
+    Vendor,
+    bloc_of,
+)
+from stackrift.errors import InvalidInputError, Problem, combine
+from stackrift.estate.loader import validation_error
+from stackrift.estate.model import Bloc, Component
+from stackrift.estate.yamlsource import LocatedDocument, load_located
+
+
+def _norm(text: str) -> str:
+    """Lower case, alphanumerics only: 'Huawei Technologies Co., Ltd.' -> 'huaweitechnologiescoltd'."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+_CORPORATE_SUFFIX = re.compile(
+    r"[,.]?\s+(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|gmbh|ag|sa|plc|"
+    r"technologies|technology|tech|group|holdings?)\.?$", re.IGNORECASE)
+
+
+def _strip_suffixes(name: str) -> str:
+    previous = None
+    name = name.strip()
+    while previous != name:
+        previous = name
+        name = _CORPORATE_SUFFIX.sub("", name).strip(" ,.")
+    return name
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What the catalogue knows about one component, and which evidence decided it."""
+
+    component_id: str
+    vendor: Vendor | None
+    product: Product | None
+    evidence: str  # purl | hf-org | hf-repo | cpe | vendor-name | product-name | supplier-country | none
+    detail: str
+    country: str | None
+
+    @property
+    def resolved(self) -> bool:
+        return self.vendor is not None
+
+    @property
+    def bloc(self) -> Bloc:
+        return bloc_of(self.country)
+
+
+@dataclass(frozen=True)
+class LineageStep:
+    """One model in a base-model chain: the reference as written and what it resolved to."""
+
+    reference: str
+    resolution: Resolution
+
+
+class Catalogue:
+    """Indexed, read-only view of catalogue data."""
+
+    def __init__(self, data: CatalogueData) -> None:
+        self.data = data
+        self.vendors: dict[str, Vendor] = {v.id: v for v in data.vendors}
+        self.products: dict[str, Product] = {p.id: p for p in data.products}
+        self._vendor_names: dict[str, Vendor] = {}
+        for vendor in data.vendors:
+            for name in (vendor.id, vendor.name, *vendor.aliases):
+                self._vendor_names.setdefault(_norm(name), vendor)
+                self._vendor_names.setdefault(_norm(_strip_suffixes(name)), vendor)
+        self._hf_orgs = {org.lower(): v for v in data.vendors for org in v.hf_orgs}
+        self._cpe_vendors = {c.lower(): v for v in data.vendors for c in v.cpe_vendors}
+        self._product_names: dict[str, list[Product]] = {}
+        for product in data.products:
+            for name in (product.id, product.name, *product.aliases):
+                self._product_names.setdefault(_norm(name), []).append(product)
+        self._regions = {(r.provider, r.code.lower()): r for r in data.regions}
+
+    @property
+    def version(self) -> str:
+        return self.data.version
+
+    @property
+    def as_of(self) -> date:
+        return self.data.as_of
+
+    # -- look-ups -------------------------------------------------------------------------------
+
+    def vendor_by_name(self, name: str) -> Vendor | None:
+        return self._vendor_names.get(_norm(name)) or self._vendor_names.get(
+            _norm(_strip_suffixes(name)))
+
+    def vendor_by_hf_org(self, org: str) -> Vendor | None:
+        return self._hf_orgs.get(org.lower())
+
+    def products_of(self, vendor_id: str) -> list[Product]:
+        return sorted((p for p in self.data.products if p.vendor == vendor_id), key=lambda p: p.id)
+
+    def product_by_name(self, name: str, vendor: Vendor | None = None) -> Product | None:
+        candidates = self._product_names.get(_norm(name), [])
+        if vendor is not None:
+            candidates = [p for p in candidates if p.vendor == vendor.id]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def product_by_purl(self, purl: str) -> Product | None:
+        base = _purl_base(purl)
+        if base is None:
+            return None
+        return next((p for p in self.data.products if base in {x.lower() for x in p.purls}), None)
+
+    def vendor_by_purl(self, purl: str) -> Vendor | None:
+        base = _purl_base(purl)
+        if base is None:
+            return None
+        best: tuple[int, Vendor] | None = None
+        for vendor in self.data.vendors:
+            for prefix in vendor.purl_namespaces:
+                prefix = prefix.lower().rstrip("/")
+                if (base == prefix or base.startswith(prefix + "/")) and (
+                        best is None or len(prefix) > best[0]):
+                    best = (len(prefix), vendor)
+        return best[1] if best else None
+
+    def product_by_hf_repo(self, repo: str) -> Product | None:
+        best: tuple[int, Product] | None = None
+        for product in self.data.products:
+            for prefix in product.hf_repo_prefixes:
+                if repo.lower().startswith(prefix.lower()) and (best is None or len(prefix) > best[0]):
+                    best = (len(prefix), product)
+        return best[1] if best else None
+
+    def region(self, provider: str, code: str) -> CloudRegion | None:
+        vendor = self.vendor_by_name(provider)
+        key = vendor.id if vendor else provider
+        return self._regions.get((key, code.lower()))
+
+    def equivalents(self, product: Product) -> list[Product]:
+        """Other products in the same equivalence class (possible substitutes)."""
+        if product.equivalence_class is None:
+            return []
+        return sorted((p for p in self.data.products
+                       if p.equivalence_class == product.equivalence_class and p.id != product.id),
+                      key=lambda p: p.id)
+
+    # -- resolution -----------------------------------------------------------------------------
+
+    def resolve(self, component: Component) -> Resolution:
+        """Vendor and product of a component, trying the strongest evidence first."""
+        cid = component.id
+
+        def done(vendor: Vendor | None, product: Product | None, evidence: str,
+                 detail: str) -> Resolution:
+            if vendor is None and product is not None:
+                vendor = self.vendors.get(product.vendor)
+            country = vendor.country if vendor else component.supplier_country
+            return Resolution(cid, vendor, product, evidence, detail, country)
+
+        if component.purl:
+            product = self.product_by_purl(component.purl)
+            if product is not None:
+                return done(None, product, "purl", f"purl {component.purl} is catalogued as "
+                            f"{product.name}")
+            vendor = self.vendor_by_purl(component.purl)
+            if vendor is not None:
+                return done(vendor, None, "purl", f"purl namespace of {component.purl} belongs to "
+                            f"{vendor.name}")
+        if component.hf_id and "/" in component.hf_id:
+            org = component.hf_id.split("/", 1)[0]
+            product = self.product_by_hf_repo(component.hf_id)
+            vendor = self.vendor_by_hf_org(org)
+            if vendor is not None or product is not None:
+                return done(vendor, product, "hf-org",
+                            f"Hugging Face organisation '{org}' belongs to "
+                            f"{(vendor or self.vendors[product.vendor]).name}"  # type: ignore[union-attr]
+                            )
+        if component.cpe:
+            parts = component.cpe.split(":")
+            if len(parts) > 4:
+                cpe_vendor, cpe_product = parts[3].lower(), parts[4].lower()
+                vendor = self._cpe_vendors.get(cpe_vendor)
+                if vendor is not None:
+                    product = next((p for p in self.products_of(vendor.id)
+                                    if cpe_product in {c.lower() for c in p.cpe_products}), None)
+                    return done(vendor, product, "cpe", f"CPE vendor '{cpe_vendor}' is "
+                                f"{vendor.name}")
+        vendor = self.vendor_by_name(component.vendor) if component.vendor else None
+        product = None
+        for name in filter(None, (component.product, component.name)):
+            product = self.product_by_name(name, vendor)
+            if product is not None:
+                break
+        if vendor is not None:
+            return done(vendor, product, "vendor-name", f"vendor '{component.vendor}' is catalogued "
+                        f"as {vendor.name}")
+        if product is not None:
+            return done(None, product, "product-name", f"product '{product.name}' is catalogued")
+        if component.supplier_country:
+            return Resolution(cid, None, None, "supplier-country",
+                              f"vendor not catalogued; supplier address country "
+                              f"{component.supplier_country}", component.supplier_country)
+        return Resolution(cid, None, None, "none", "no purl, Hugging Face id, CPE or vendor name "
+                          "matched the catalogue", None)
+
+    def resolve_reference(self, reference: str, components: Sequence[Component]) -> Resolution:
+        """Resolve a base-model reference: a component id or a Hugging Face repository id."""
+        found = next((c for c in components if c.id == reference), None)
+        if found is not None:
+            return self.resolve(found)
+        stand_in = Component(id=re.sub(r"[^A-Za-z0-9_.:/@+-]", "-", reference) or "model",
+                             type="model", name=reference, hf_id=reference)
+        return self.resolve(stand_in)
+
+    def lineage(self, component: Component, components: Sequence[Component]) -> list[LineageStep]:
+        """The base-model chain from ``component`` to its root (first base at each step).
+
+        Cycles and unknown references end the chain; the last step is the weights' origin.
+        """
+        chain = [LineageStep(component.id, self.resolve(component))]
+        seen = {component.id}
+        current: Component | None = component
+        while current is not None and current.base_models:
+            reference = current.base_models[0]
+            if reference in seen:
+                break
+            seen.add(reference)
+            chain.append(LineageStep(reference, self.resolve_reference(reference, components)))
+            current = next((c for c in components if c.id == reference), None)
+        return chain
+
+
+def _purl_base(purl: str) -> str | None:
+    try:
+        parsed = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    parts = [f"pkg:{parsed.type}"]
+    if parsed.namespace:
+        parts.append(parsed.namespace)
+    parts.append(parsed.name)
+    return "/".join(parts).lower()
+
+
+def _merge_documents(documents: Iterable[LocatedDocument]) -> dict[str, Any]:
+    merged: dict[str, Any] = {"vendors": [], "products": [], "regions": []}
+    for doc in documents:
+        for key, value in doc.data.items():
+            if key in ("vendors", "products", "regions"):
+                merged[key].extend(value)
+            else:
+                merged[key] = value
+    return merged
+
+
+def load_catalogue(directory: Path | None = None) -> Catalogue:
+    """Load every ``*.yaml`` file of a catalogue directory (default: the packaged one)."""
+    if directory is None:
+        return _packaged()
+    files = sorted(directory.glob("*.yaml"))
+    problems: list[Problem] = []
+    data: list[CatalogueData] = []
+    for file in files:
+        doc = load_located(file)
+        if not isinstance(doc.data, dict):
+            raise InvalidInputError.single(file, "catalogue file must be a mapping",
+                                           "keys vendors, products, regions", 1, 1)
+        # Each file is validated alone so that problems point at the right file.
+        partial = {"version": "-", "as_of": "2000-01-01", **doc.data}
+        for key in ("vendors", "products", "regions"):
+            partial.setdefault(key, [])
+        try:
+            data.append(CatalogueData.model_validate(partial))
+        except ValidationError as exc:
+            problems.extend(validation_error(doc, exc, CatalogueData).problems)
+    error = combine(problems)
+    if error is not None:
+        raise error
+    header = next((d for d in data if d.version != "-"), None)
+    if header is None:
+        raise InvalidInputError.single(directory, "no catalogue file declares 'version' and 'as_of'",
+                                       "one file with version and as_of")
+    merged = CatalogueData(version=header.version, as_of=header.as_of,
+                           vendors=tuple(v for d in data for v in d.vendors),
+                           products=tuple(p for d in data for p in d.products),
+                           regions=tuple(r for d in data for r in d.regions))
+    _check_integrity(merged, directory)
+    return Catalogue(merged)
+
+
+def _check_integrity(data: CatalogueData, where: Path) -> None:
+    vendor_ids = [v.id for v in data.vendors]
+    product_ids = [p.id for p in data.products]
+    problems = [f"duplicate vendor id '{i}'" for i in sorted(set(vendor_ids))
+                if vendor_ids.count(i) > 1]
+    problems += [f"duplicate product id '{i}'" for i in sorted(set(product_ids))
+                 if product_ids.count(i) > 1]
+    known = set(vendor_ids)
+    problems += [f"product '{p.id}' names unknown vendor '{p.vendor}'" for p in data.products
+                 if p.vendor not in known]
+    problems += [f"region '{r.code}' names unknown provider '{r.provider}'" for r in data.regions
+                 if r.provider not in known]
+    problems += [f"product '{p.id}' requires unknown product '{r}'" for p in data.products
+                 for r in p.requires if r not in set(product_ids)]
+    if problems:
+        raise InvalidInputError.single(where, "; ".join(problems), "a consistent catalogue")
+
+
+@cache
+def _packaged() -> Catalogue:
+    with resources.as_file(resources.files("stackrift.catalog") / "data") as directory:
+        return load_catalogue(Path(directory))

@@ -1,0 +1,130 @@
+"""Records of the provenance catalogue: vendors, products, cloud regions."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from stackrift.estate.model import Bloc, CountryCode
+from stackrift.findings import Citation
+
+EU_MEMBERS = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
+CHINA_BLOC = frozenset({"CN", "HK", "MO"})  # US export and data rules treat HK and Macau with China
+
+
+def bloc_of(country: str | None) -> Bloc:
+    """The bloc a country belongs to; unknown when the country is."""
+    if country is None:
+        return Bloc.UNKNOWN
+    if country == "US":
+        return Bloc.US
+    if country in CHINA_BLOC:
+        return Bloc.CN
+    if country in EU_MEMBERS:
+        return Bloc.EU
+    return Bloc.OTHER
+
+
+class CatalogRecord(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Layer(StrEnum):
+    """The stack layer a product sits in; concentration and provenance are computed per layer."""
+
+    ACCELERATOR = "accelerator"
+    RUNTIME = "runtime"
+    FRAMEWORK = "framework"
+    MODEL = "model"
+    CLOUD = "cloud"
+    DATASET = "dataset"
+    LIBRARY = "library"
+
+
+class EntityListStatus(CatalogRecord):
+    """US Entity List (15 CFR 744 Supp. 4) status as of the catalogue's date."""
+
+    listed: bool
+    since: date | None = None
+    citation: Citation | None = None
+    note: str | None = None
+
+
+class ExportControl(CatalogRecord):
+    """A named export-control requirement that catches a product (not derived from its vendor)."""
+
+    id: str
+    regime: str = "EAR"
+    eccn: str | None = None
+    description: str
+    destinations: tuple[str, ...] = Field(description="Country groups (D:1, D:4, D:5) or ISO codes.")
+    licence_required_from: date | None = None
+    licence_required_until: date | None = None
+    citation: Citation
+
+
+class Vendor(CatalogRecord):
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    country: CountryCode | None = Field(description="Headquarters country; null when unknown.")
+    parent: str | None = None
+    hf_orgs: tuple[str, ...] = ()
+    purl_namespaces: tuple[str, ...] = Field(default=(), description="purl prefixes, e.g. "
+                                             "'pkg:maven/com.huawei'.")
+    cpe_vendors: tuple[str, ...] = ()
+    entity_list: EntityListStatus
+    as_of: date
+    confidence: Literal["verified", "unverified"] = "verified"
+    sources: tuple[Citation, ...] = ()
+    notes: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def bloc(self) -> Bloc:
+        return bloc_of(self.country)
+
+
+class Product(CatalogRecord):
+    id: str
+    vendor: str
+    name: str
+    layer: Layer
+    aliases: tuple[str, ...] = ()
+    purls: tuple[str, ...] = Field(default=(), description="purl prefixes without version, e.g. "
+                                   "'pkg:pypi/torch'.")
+    cpe_products: tuple[str, ...] = ()
+    hf_repo_prefixes: tuple[str, ...] = Field(default=(), description="e.g. 'Qwen/Qwen2.5'.")
+    equivalence_class: str | None = Field(default=None, description="Products in one class can "
+                                          "substitute for each other, e.g. 'dc-training-gpu'.")
+    requires: tuple[str, ...] = Field(default=(), description="Product ids this one needs, e.g. a "
+                                      "GPU needs its runtime.")
+    controls: tuple[ExportControl, ...] = ()
+    tpp: float | None = Field(default=None, description="Total processing performance (EAR 3A090).")
+    open_weights: bool | None = None
+    licence: str | None = None
+    notes: str | None = None
+    confidence: Literal["verified", "unverified"] = "verified"
+    sources: tuple[Citation, ...] = ()
+
+
+class CloudRegion(CatalogRecord):
+    provider: str = Field(description="Vendor id of the cloud provider.")
+    code: str
+    name: str | None = None
+    country: CountryCode
+    operator: str | None = Field(default=None, description="Local operator when not the provider.")
+    operator_country: CountryCode | None = None
+    confidence: Literal["verified", "unverified"] = "verified"
+
+
+class CatalogueData(CatalogRecord):
+    version: str
+    as_of: date
+    vendors: tuple[Vendor, ...]
+    products: tuple[Product, ...]
+    regions: tuple[CloudRegion, ...]

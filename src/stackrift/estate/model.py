@@ -1,0 +1,278 @@
+"""The estate: what a user describes once (organisation, entities, sites, systems, components, flows).
+
+Records are frozen pydantic models that forbid unknown keys, so a typo in an estate file is an error
+rather than a silently ignored field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _iso_country(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code (e.g. US, DE, CN)")
+    return code
+
+
+CountryCode = Annotated[str, AfterValidator(_iso_country)]
+"""An ISO 3166-1 alpha-2 code, normalised to upper case."""
+
+Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]*$")]
+
+
+class Record(BaseModel):
+    """Base of every estate record: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              use_enum_values=False)
+
+
+class Bloc(StrEnum):
+    """Technology bloc a country belongs to for the purposes of this tool."""
+
+    US = "us"
+    CN = "cn"
+    EU = "eu"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Relationship(StrEnum):
+    """How a legal entity relates to the organisation."""
+
+    GROUP = "group"  # owned or controlled by the organisation (headquarters, subsidiary, JV)
+    VENDOR = "vendor"
+    CUSTOMER = "customer"
+    PARTNER = "partner"
+
+
+class Owner(Record):
+    """A holder of a stake in an entity other than its parent (e.g. a JV partner or a state fund)."""
+
+    name: str
+    country: CountryCode
+    percent: float = Field(ge=0, le=100)
+    state_owned: bool = False
+
+
+class Entity(Record):
+    id: Identifier
+    name: str
+    country: CountryCode
+    relationship: Relationship = Relationship.GROUP
+    parent: Identifier | None = None
+    ownership_pct: float | None = Field(default=None, ge=0, le=100,
+                                        description="The parent's stake in this entity, percent.")
+    other_owners: tuple[Owner, ...] = ()
+    ciio: bool = Field(default=False, description="A China critical-information-infrastructure operator.")
+    data_broker: bool = False
+    dpf_certified: bool = Field(default=False, description="Certified under the EU-US Data Privacy Framework.")
+    significant_data_fiduciary: bool = Field(default=False, description="India DPDP Act s.10 designation.")
+
+
+class SiteKind(StrEnum):
+    CLOUD_REGION = "cloud_region"
+    ON_PREM = "on_prem"
+    COLOCATION = "colocation"
+
+
+class Site(Record):
+    id: Identifier
+    name: str
+    kind: SiteKind
+    country: CountryCode
+    provider: str | None = Field(default=None, description="Cloud provider (catalogue vendor name).")
+    region: str | None = Field(default=None, description="Provider's region code, e.g. cn-hangzhou.")
+    operator: str | None = Field(default=None, description="Local operator when it differs from the brand.")
+    entity: Identifier | None = Field(default=None, description="The group entity running this site.")
+    free_trade_zone: str | None = None
+
+
+class ComponentType(StrEnum):
+    ACCELERATOR = "accelerator"
+    DRIVER = "driver"
+    RUNTIME = "runtime"
+    FRAMEWORK = "framework"
+    LIBRARY = "library"
+    MODEL = "model"
+    DATASET = "dataset"
+    CLOUD_SERVICE = "cloud_service"
+    APPLICATION = "application"
+    FIRMWARE = "firmware"
+    OPERATING_SYSTEM = "operating_system"
+    CRYPTOGRAPHIC_ASSET = "cryptographic_asset"
+    OTHER = "other"
+
+
+class LineageRelation(StrEnum):
+    FINETUNE = "finetune"
+    QUANTIZED = "quantized"
+    ADAPTER = "adapter"
+    MERGE = "merge"
+    DISTILLATION = "distillation"
+
+
+class Hash(Record):
+    alg: str
+    value: str
+
+
+class Component(Record):
+    id: Identifier
+    type: ComponentType
+    name: str
+    vendor: str | None = None
+    product: str | None = None
+    version: str | None = None
+    purl: str | None = None
+    cpe: str | None = None
+    hf_id: str | None = Field(default=None, description="Hugging Face repository id, e.g. Qwen/Qwen2.5-7B.")
+    base_models: tuple[str, ...] = Field(default=(), description="Component ids or Hugging Face ids.")
+    base_model_relation: LineageRelation | None = None
+    supplier_country: CountryCode | None = None
+    license: str | None = None
+    hashes: tuple[Hash, ...] = ()
+    quantity: int | None = Field(default=None, ge=0)
+    description: str | None = None
+
+
+class Criticality(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def weight(self) -> int:
+        return {"low": 1, "medium": 2, "high": 3, "critical": 4}[self.value]
+
+
+class AIActRisk(StrEnum):
+    PROHIBITED = "prohibited"
+    HIGH = "high"
+    LIMITED = "limited"
+    MINIMAL = "minimal"
+    GPAI = "gpai"
+    NOT_IN_SCOPE = "not_in_scope"
+    UNKNOWN = "unknown"
+
+
+class System(Record):
+    id: Identifier
+    name: str
+    purpose: str
+    owner: Identifier | None = Field(default=None, description="Owning entity id.")
+    site: Identifier | None = None
+    criticality: Criticality = Criticality.MEDIUM
+    users_countries: tuple[CountryCode, ...] = ()
+    ai_act_risk: AIActRisk = AIActRisk.UNKNOWN
+    public_facing: bool = False
+    generative: bool = False
+    components: tuple[Identifier, ...] = ()
+    sboms: tuple[str, ...] = Field(default=(), description="SBOM files, relative to the estate file.")
+    annual_cost: float | None = Field(default=None, ge=0, description="Run cost, any one currency.")
+
+
+class DataCategory(StrEnum):
+    NON_PERSONAL = "non_personal"
+    PERSONAL = "personal"
+    SENSITIVE_PERSONAL = "sensitive_personal"
+    IMPORTANT_DATA = "important_data"
+    EMPLOYEE_HR = "employee_hr"
+    COVERED_PERSONAL_IDENTIFIERS = "covered_personal_identifiers"
+    PRECISE_GEOLOCATION = "precise_geolocation"
+    BIOMETRIC = "biometric"
+    HEALTH = "health"
+    FINANCIAL = "financial"
+    HUMAN_OMIC = "human_omic"
+    HUMAN_GENOMIC = "human_genomic"
+    GOVERNMENT_RELATED = "government_related"
+    PAYMENT = "payment"
+
+
+class TransferKind(StrEnum):
+    INTRA_GROUP = "intra_group"
+    VENDOR_AGREEMENT = "vendor_agreement"
+    EMPLOYMENT_AGREEMENT = "employment_agreement"
+    INVESTMENT_AGREEMENT = "investment_agreement"
+    DATA_BROKERAGE = "data_brokerage"
+    CONTRACT_WITH_INDIVIDUAL = "contract_with_individual"
+
+
+class Mechanism(StrEnum):
+    SCC = "scc"
+    DPF = "dpf"
+    BCR = "bcr"
+    TIA = "tia"
+    CAC_SECURITY_ASSESSMENT = "cac_security_assessment"
+    CAC_STANDARD_CONTRACT = "cac_standard_contract"
+    CAC_CERTIFICATION = "cac_certification"
+    PIPIA = "pipia"
+    SEPARATE_CONSENT = "separate_consent"
+    CONSENT = "consent"
+    CISA_SECURITY_REQUIREMENTS = "cisa_security_requirements"
+    ONWARD_TRANSFER_BAN = "onward_transfer_ban"
+    DOJ_LICENSE = "doj_license"
+    EXPORT_LICENSE = "export_license"
+    ANONYMISATION = "anonymisation"
+    TRANSFER_IMPACT_FILING = "transfer_impact_filing"
+    SAUDI_SCC = "saudi_scc"
+    MLAT = "mlat"
+
+
+class DataFlow(Record):
+    id: Identifier
+    name: str | None = None
+    source: Identifier = Field(alias="from", description="Site or entity id the data leaves.")
+    destination: Identifier = Field(alias="to", description="Site or entity id the data reaches.")
+    recipient: Identifier | None = Field(default=None, description="Entity receiving the data, if not "
+                                         "the destination itself.")
+    system: Identifier | None = None
+    data_categories: tuple[DataCategory, ...] = Field(min_length=1)
+    subjects: int | None = Field(default=None, ge=0, description="Distinct individuals concerned.")
+    devices: int | None = Field(default=None, ge=0, description="Distinct devices (precise geolocation).")
+    subjects_countries: tuple[CountryCode, ...] = ()
+    purpose: str | None = None
+    transfer_kind: TransferKind = TransferKind.INTRA_GROUP
+    mechanisms: tuple[Mechanism, ...] = ()
+    start: date | None = Field(default=None, description="When the flow began.")
+    end: date | None = Field(default=None, description="When it ended; open when absent.")
+    government_request: bool = Field(default=False, description="Access serves a foreign authority's "
+                                      "demand (court order, law enforcement).")
+    anonymised: bool = False
+
+
+class Organisation(Record):
+    name: str
+    hq_country: CountryCode
+
+
+class Estate(Record):
+    """The whole estate file."""
+
+    schema_version: int = Field(default=1, ge=1, le=1)
+    organisation: Organisation
+    entities: tuple[Entity, ...] = ()
+    sites: tuple[Site, ...] = ()
+    components: tuple[Component, ...] = ()
+    systems: tuple[System, ...] = ()
+    data_flows: tuple[DataFlow, ...] = ()
+
+    def entity(self, entity_id: str) -> Entity | None:
+        return next((e for e in self.entities if e.id == entity_id), None)
+
+    def site(self, site_id: str) -> Site | None:
+        return next((s for s in self.sites if s.id == site_id), None)
+
+    def component(self, component_id: str) -> Component | None:
+        return next((c for c in self.components if c.id == component_id), None)
+
+    def system(self, system_id: str) -> System | None:
+        return next((s for s in self.systems if s.id == system_id), None)

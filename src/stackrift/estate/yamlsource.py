@@ -1,0 +1,129 @@
+"""Safe YAML/JSON reading that remembers where every value came from.
+
+PyYAML's safe composer builds a node tree with line/column marks; we construct plain Python values
+from it ourselves so that each value's key path maps to its location. Only the safe constructor is
+used (no Python object tags), duplicate keys are errors, and both the file size and the number of
+nodes (which alias expansion would otherwise multiply) are bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stackrift.errors import InvalidInputError, Location, Problem
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_NODES = 2_000_000
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class LocatedDocument:
+    """A parsed document and the location of every value (and of every mapping key) in it."""
+
+    path: str
+    data: Any
+    value_locations: Mapping[PathKey, Location] = field(default_factory=dict)
+    key_locations: Mapping[PathKey, Location] = field(default_factory=dict)
+
+    def locate(self, path: PathKey, *, key: bool = False) -> Location:
+        """Where ``path`` is; falls back to the nearest enclosing value that has a location."""
+        table = self.key_locations if key else self.value_locations
+        if path in table:
+            return table[path]
+        probe = path
+        while probe:
+            probe = probe[:-1]
+            if probe in self.value_locations:
+                return self.value_locations[probe]
+        return Location(self.path, 1, 1)
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.values: dict[PathKey, Location] = {}
+        self.keys: dict[PathKey, Location] = {}
+        self.problems: list[Problem] = []
+        self.nodes = 0
+        self.constructor = yaml.SafeLoader("")  # only its safe scalar constructors are used
+
+    def loc(self, node: yaml.Node) -> Location:
+        return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise InvalidInputError([Problem(self.loc(node), "document expands to too many values "
+                                             "(alias expansion?)",
+                                             f"at most {MAX_NODES:,} values")])
+        self.values[path] = self.loc(node)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | bool) or isinstance(key, bool):
+                    self.problems.append(Problem(self.loc(key_node),
+                                                 f"mapping key {key!r} is not a string",
+                                                 "plain text keys"))
+                    continue
+                key = str(key)
+                if key in result:
+                    self.problems.append(Problem(self.loc(key_node), f"duplicate key '{key}'",
+                                                 "each key once per mapping"))
+                    continue
+                self.keys[(*path, key)] = self.loc(key_node)
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.constructor.construct_object(node, deep=True)
+
+
+def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
+    """Parse a YAML or JSON file safely, keeping locations. Raises :class:`InvalidInputError`."""
+    name = str(path)
+    if text is None:
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise InvalidInputError.single(name, f"cannot read file ({exc.strerror})",
+                                           "an existing, readable file") from exc
+        if size > MAX_FILE_BYTES:
+            raise InvalidInputError.single(name, f"file is {size:,} bytes",
+                                           f"at most {MAX_FILE_BYTES:,} bytes")
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError.single(name, f"not valid UTF-8 at byte {exc.start}",
+                                           "a UTF-8 encoded YAML or JSON file") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        what = exc.problem or exc.context or "malformed YAML"
+        raise InvalidInputError([Problem(Location(name, line, col), f"YAML syntax error: {what}",
+                                         "well-formed YAML or JSON")]) from exc
+    except yaml.YAMLError as exc:
+        raise InvalidInputError.single(name, f"YAML error: {exc}", "well-formed YAML or JSON") from exc
+    if node is None:
+        raise InvalidInputError.single(name, "file is empty", "a YAML or JSON document", 1, 1)
+    builder = _Builder(name)
+    try:
+        data = builder.build(node, ())
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        raise InvalidInputError([Problem(Location(name, line, col),
+                                         f"unsupported YAML value: {exc.problem}",
+                                         "plain YAML scalars, lists and mappings (no tags)")]) from exc
+    if builder.problems:
+        raise InvalidInputError(builder.problems)
+    return LocatedDocument(name, data, builder.values, builder.keys)
