@@ -1,0 +1,49 @@
+"""The library entry point: estate in, report out. The CLI and any other front end call this."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from stackrift import __version__
+from stackrift.analyses.base import AnalysisContext, registered_analyses
+from stackrift.catalog.catalogue import Catalogue, load_catalogue
+from stackrift.errors import UsageError
+from stackrift.estate.loader import LoadedEstate, load_estate
+from stackrift.findings import Severity
+from stackrift.report.model import AnalysisSection, EstateSummary, Report
+
+
+def summarise_estate(loaded: LoadedEstate) -> EstateSummary:
+    estate = loaded.estate
+    counts = Counter({"entities": len(estate.entities), "sites": len(estate.sites),
+                      "systems": len(estate.systems), "components": len(estate.components),
+                      "data_flows": len(estate.data_flows)})
+    return EstateSummary(loaded.path, estate.organisation.name, dict(counts))
+
+
+def assess(loaded: LoadedEstate, context: AnalysisContext, *, only: frozenset[str] | None = None,
+           fail_on: Severity = Severity.HIGH) -> Report:
+    """Run every registered analysis (or those named in ``only``) and assemble the report."""
+    analyses = registered_analyses()
+    if only is not None:
+        unknown = only - {a.name for a in analyses}
+        if unknown:
+            raise UsageError(f"unknown analysis: {', '.join(sorted(unknown))}; expected one of "
+                             f"{', '.join(a.name for a in analyses)}")
+        analyses = [a for a in analyses if a.name in only]
+    sections = []
+    for analysis in analyses:
+        result = analysis.run(loaded, context)
+        findings = tuple(sorted(result.findings, key=lambda f: f.sort_key()))
+        sections.append(AnalysisSection(analysis.name, analysis.title, findings, result.summary))
+    return Report(__version__, context.as_of, context.catalogue.version, summarise_estate(loaded),
+                  tuple(sections), fail_on)
+
+
+def assess_file(path: Path, *, as_of: date | None = None, catalogue: Catalogue | None = None,
+                fail_on: Severity = Severity.HIGH) -> Report:
+    """Convenience: load an estate file and assess it with the packaged catalogue."""
+    context = AnalysisContext(as_of=as_of or date.today(), catalogue=catalogue or load_catalogue())
+    return assess(load_estate(path), context, fail_on=fail_on)
