@@ -38,7 +38,18 @@ class AnalysisContext:
 
 @dataclass(frozen=True)
 class AnalysisResult:
-    """Findings plus a summary (counts, tables, chart data) that renderers may show."""
+    """Findings plus a summary that renderers show without knowing the analysis.
+
+    ``summary`` is JSON-serialisable. Two keys have a fixed shape that every renderer draws:
+
+    - ``"tables"``: ``[{"title": str, "columns": [str], "rows": [[str | int | float | None]]}]``
+    - ``"charts"``: ``[{"kind": "bar", "title": str, "labels": [str],
+      "series": [{"name": str, "values": [number]}], "stacked": bool}]`` or
+      ``[{"kind": "heatmap", "title": str, "x_labels": [str], "y_labels": [str],
+      "values": [[number | None]], "cells": [[str]] (optional text per cell)}]``
+
+    Any other key is analysis-specific data that appears as-is in the JSON output.
+    """
 
     findings: tuple[Finding, ...]
     summary: dict[str, Any] = field(default_factory=dict)

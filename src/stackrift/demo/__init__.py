@@ -1,0 +1,33 @@
+"""The bundled demo: a realistic fictional multinational assessed end to end."""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from stackrift.analyses.base import AnalysisContext
+from stackrift.catalog.catalogue import load_catalogue
+from stackrift.estate.loader import load_estate
+from stackrift.pipeline import assess
+from stackrift.report.base import renderer
+
+DEMO_FORMATS = ("html", "json", "md")
+
+
+def demo_estate_path() -> Path:
+    """Path of the packaged demo estate file."""
+    return Path(str(resources.files("stackrift.demo") / "estate.yaml"))
+
+
+def run_demo(output_dir: Path, as_of: date) -> list[Path]:
+    """Assess the demo estate and write one report per format into ``output_dir``."""
+    context = AnalysisContext(as_of=as_of, catalogue=load_catalogue())
+    report = assess(load_estate(demo_estate_path()), context)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in DEMO_FORMATS:
+        target = output_dir / f"report.{renderer(name).extension}"
+        target.write_text(renderer(name).render(report), encoding="utf-8")
+        written.append(target)
+    return written

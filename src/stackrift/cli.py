@@ -1,0 +1,238 @@
+"""Command-line interface. Thin: parses arguments, calls the library, maps errors to exit codes.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad input or usage;
+3 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from stackrift import __version__
+from stackrift.analyses.base import AnalysisContext
+from stackrift.catalog.catalogue import load_catalogue
+from stackrift.errors import InputError, StackRiftError, UsageError
+from stackrift.findings import Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+app = typer.Typer(name="stackrift", no_args_is_help=True, add_completion=False,
+                  help="Evidence-backed assessment of AI estates across the US/China split.",
+                  pretty_exceptions_enable=False)
+schema_app = typer.Typer(no_args_is_help=True, help="Print JSON Schemas of StackRift's inputs.")
+catalog_app = typer.Typer(no_args_is_help=True, help="Browse the provenance catalogue.")
+app.add_typer(schema_app, name="schema")
+app.add_typer(catalog_app, name="catalog")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class _State:
+    verbose = False
+
+
+class OutputFormat(StrEnum):
+    TERMINAL = "terminal"
+    JSON = "json"
+    MD = "md"
+    HTML = "html"
+    SARIF = "sarif"
+
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD); "
+                                          "default today.", envvar="STACKRIFT_AS_OF")]
+FailOn = Annotated[Severity, typer.Option("--fail-on", help="Exit 1 when a finding is at or above "
+                                          "this severity.", case_sensitive=False)]
+OutputPath = Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of "
+                                                 "standard output.")]
+
+
+def parse_as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of: '{value}' is not a date; expected YYYY-MM-DD") from None
+
+
+def write_output(text: str, path: Path | None) -> None:
+    if path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write output ({exc.strerror})") from exc
+    err.print(f"wrote {path}")
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    _State.verbose = verbose
+    if version:
+        out.print(f"stackrift {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+# -- estate ----------------------------------------------------------------------------------------
+
+@app.command()
+def validate(estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")]) -> None:
+    """Check an estate file; print every problem as FILE:LINE:COL and exit 2 if there are any."""
+    from stackrift.estate.loader import load_estate
+
+    loaded = load_estate(estate)
+    counts = ", ".join(f"{len(getattr(loaded.estate, k))} {k.replace('_', ' ')}"
+                       for k in ("entities", "sites", "systems", "components", "data_flows"))
+    err.print(f"{estate}: valid estate ({counts})")
+
+
+@schema_app.command("estate")
+def schema_estate(output: OutputPath = None) -> None:
+    """The JSON Schema of the estate file."""
+    from stackrift.estate.schema import estate_json_schema
+
+    write_output(estate_json_schema(), output)
+
+
+# -- catalogue -------------------------------------------------------------------------------------
+
+@catalog_app.command("list")
+def catalog_list(json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False
+                 ) -> None:
+    """List catalogued vendors with country, bloc and Entity List status."""
+    from stackrift.catalog.views import catalogue_json
+
+    catalogue = load_catalogue()
+    if json:
+        sys.stdout.write(orjson.dumps(catalogue_json(catalogue), option=orjson.OPT_INDENT_2)
+                         .decode() + "\n")
+        return
+    table = Table(title=f"Provenance catalogue {catalogue.version} (as of {catalogue.as_of})")
+    for column in ("vendor", "country", "bloc", "Entity List", "products"):
+        table.add_column(column)
+    for vendor in sorted(catalogue.vendors.values(), key=lambda v: v.name.lower()):
+        status = vendor.entity_list
+        listed = (f"listed since {status.since}" if status.listed
+                  else f"not listed as of {vendor.as_of}")
+        table.add_row(vendor.name, vendor.country or "unknown", vendor.bloc.value, listed,
+                      str(len(catalogue.products_of(vendor.id))))
+    out.print(table)
+
+
+@catalog_app.command("show")
+def catalog_show(name: Annotated[str, typer.Argument(help="Vendor or product name, alias or id.")],
+                 json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Everything the catalogue knows about one vendor or product, with sources."""
+    from stackrift.catalog.views import describe
+
+    catalogue = load_catalogue()
+    record = describe(catalogue, name)
+    if json:
+        sys.stdout.write(orjson.dumps(record, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    for key, value in record.items():
+        out.print(f"[bold]{key}[/bold]: {value}")
+
+
+# -- assessment ------------------------------------------------------------------------------------
+
+@app.command()
+def assess(
+    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    as_of: AsOf = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", case_sensitive=False)]
+    = OutputFormat.TERMINAL,
+    output: OutputPath = None,
+    fail_on: FailOn = Severity.HIGH,
+    analysis: Annotated[list[str] | None, typer.Option("--analysis", "-a", help="Run only these "
+                                                       "analyses (repeatable).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", envvar="STACKRIFT_DB",
+                                            help="Advisory store (SQLite file).")] = None,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
+                                                     "(repeatable).")] = None,
+) -> None:
+    """Run every analysis on an estate and render one report."""
+    from stackrift.estate.loader import load_estate
+    from stackrift.pipeline import assess as run_assess
+    from stackrift.report.base import renderer
+
+    context = AnalysisContext(as_of=parse_as_of(as_of), catalogue=load_catalogue(),
+                              advisory_db=db, rules_dirs=tuple(rules or ()))
+    report = run_assess(load_estate(estate), context,
+                        only=frozenset(analysis) if analysis else None, fail_on=fail_on)
+    write_output(renderer(output_format.value).render(report), output)
+    if report.failing():
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def demo(
+    output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="Folder for the reports.")]
+    = Path("stackrift-demo"),
+    as_of: AsOf = None,
+) -> None:
+    """Assess the bundled demo estate and write report.html, report.json and report.md."""
+    from stackrift.demo import run_demo
+
+    written = run_demo(output_dir, parse_as_of(as_of))
+    for path in written:
+        out.print(f"wrote {path}")
+
+
+# -- entry point -----------------------------------------------------------------------------------
+
+def _fail(code: int, lines: list[str]) -> NoReturn:
+    for line in lines:
+        err.print(line, markup=False, highlight=False)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Console-script entry point: the only place that exits."""
+    args = sys.argv[1:] if argv is None else argv
+    _State.verbose = "-v" in args or "--verbose" in args or bool(os.environ.get("STACKRIFT_DEBUG"))
+    try:
+        code = app(args=args, prog_name="stackrift", standalone_mode=False)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        _fail(EXIT_INPUT, ["aborted"])
+    except typer.TyperException as exc:  # usage errors: unknown option, bad value, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(str(exc))
+        raise SystemExit(EXIT_INPUT) from None
+    except InputError as exc:
+        if _State.verbose:
+            traceback.print_exc()
+        _fail(EXIT_INPUT, exc.diagnostics())
+    except StackRiftError as exc:
+        if _State.verbose:
+            traceback.print_exc()
+        _fail(EXIT_INTERNAL, exc.diagnostics())
+    except Exception as exc:
+        if _State.verbose:
+            traceback.print_exc()
+        _fail(EXIT_INTERNAL, [f"internal error: {type(exc).__name__}: {exc}",
+                              "run again with -v for the traceback and report it"])
+    raise SystemExit(code if isinstance(code, int) else EXIT_OK)

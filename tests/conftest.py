@@ -1,0 +1,25 @@
+"""Shared fixtures. Real third-party corpora live in ../shared/data beside the repository."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("STACKRIFT_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+DEMO_ESTATE = REPO_ROOT / "src" / "stackrift" / "demo" / "estate.yaml"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real-data folder; tests that need it skip with a reason when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real corpora not found at {SHARED_DATA} (set STACKRIFT_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_estate() -> Path:
+    return DEMO_ESTATE
