@@ -9,7 +9,7 @@ from pathlib import Path
 from stackrift import __version__
 from stackrift.analyses.base import AnalysisContext, registered_analyses
 from stackrift.catalog.catalogue import Catalogue, load_catalogue
-from stackrift.errors import UsageError
+from stackrift.errors import Location, UsageError
 from stackrift.estate.loader import LoadedEstate, load_estate
 from stackrift.findings import Severity
 from stackrift.report.model import AnalysisSection, EstateSummary, Report
@@ -38,8 +38,15 @@ def assess(loaded: LoadedEstate, context: AnalysisContext, *, only: frozenset[st
         result = analysis.run(loaded, context)
         findings = tuple(sorted(result.findings, key=lambda f: f.sort_key()))
         sections.append(AnalysisSection(analysis.name, analysis.title, findings, result.summary))
+    locations = {}
+    for section in sections:
+        for finding in section.findings:
+            collection = finding.subject.collection
+            locations[finding.id] = (loaded.locate(collection, finding.subject.id,
+                                                   finding.subject.field)
+                                     if collection else Location(loaded.path, 1, 1))
     return Report(__version__, context.as_of, context.catalogue.version, summarise_estate(loaded),
-                  tuple(sections), fail_on)
+                  tuple(sections), fail_on, locations)
 
 
 def assess_file(path: Path, *, as_of: date | None = None, catalogue: Catalogue | None = None,

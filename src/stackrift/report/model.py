@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from stackrift.errors import Location
 from stackrift.findings import Finding, Severity
 
 
@@ -39,6 +40,8 @@ class Report:
     estate: EstateSummary
     sections: tuple[AnalysisSection, ...]
     fail_on: Severity = Severity.HIGH
+    locations: dict[str, Location] = field(default_factory=dict)
+    """Where each finding's subject is defined in the estate file, keyed by finding id."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
