@@ -197,6 +197,132 @@ def demo(
         out.print(f"wrote {path}")
 
 
+# -- advisories and vulnerability scanning ---------------------------------------------------------
+
+db_app = typer.Typer(no_args_is_help=True, help="The advisory store: import, inspect, update.")
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[Path | None, typer.Option("--db", envvar="STACKRIFT_DB",
+                                               help="Advisory store (SQLite file); default in "
+                                               "the user data directory.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+class AdvisoryFormat(StrEnum):
+    OSV = "osv"
+    CVE5 = "cve5"
+    CSAF = "csaf"
+    CNVD = "cnvd"
+    CNNVD = "cnnvd"
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+                     .decode() + "\n")
+
+
+@db_app.command("import")
+def db_import(
+    paths: Annotated[list[Path], typer.Argument(help="Advisory files, directories or all.zip "
+                                                "archives.")],
+    db: DbOption = None,
+    feed_format: Annotated[AdvisoryFormat | None, typer.Option(
+        "--format", case_sensitive=False, help="Force the feed format instead of detecting it.")]
+    = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse the whole import if any record "
+                                         "is malformed.")] = False,
+    json: JsonFlag = False,
+) -> None:
+    """Import advisories (OSV, CVE 5, CSAF, CNVD, CNNVD) into the store, atomically."""
+    from rich.progress import Progress
+
+    from stackrift.advisories.importer import advisory_files, import_paths
+    from stackrift.advisories.store import open_store
+    from stackrift.advisories.views import import_json
+
+    files = sum(1 for _ in advisory_files(paths))
+    with open_store(db) as store, Progress(console=err, transient=True,
+                                           disable=files < 50 or json) as progress:
+        task = progress.add_task("reading advisories", total=files)
+        report = import_paths(store, paths, forced=feed_format.value if feed_format else None,
+                              strict=strict, progress=lambda _p: progress.advance(task))
+    if json:
+        _print_json(import_json(report))
+        return
+    table = Table(title=f"imported into {db or 'the default store'}")
+    for column in ("source", "read", "new", "updated", "unchanged", "rejected", "duplicates"):
+        table.add_column(column)
+    for name, counts in sorted(report.sources.items()):
+        table.add_row(name, str(counts.read), str(counts.new), str(counts.updated),
+                      str(counts.unchanged), str(counts.rejected),
+                      f"{counts.duplicates} ({counts.duplicate_identical} identical, "
+                      f"{counts.duplicate_revised} revised)")
+    err.print(table)
+    err.print(f"{len(report.skipped)} non-advisory files skipped; {report.groups_total} "
+              "vulnerability groups in the store")
+    if report.duplicate_ids:
+        shown = ", ".join(report.duplicate_ids[:10])
+        more = f" and {len(report.duplicate_ids) - 10} more" if len(report.duplicate_ids) > 10 else ""
+        err.print(f"{len(report.duplicate_ids)} ids appeared more than once (latest revision "
+                  f"kept): {shown}{more}")
+    for rejection in report.rejections[:50]:
+        err.print(f"rejected: {rejection}", markup=False, highlight=False)
+    if len(report.rejections) > 50:
+        err.print(f"… and {len(report.rejections) - 50} more rejections (see --json)")
+
+
+@db_app.command("stats")
+def db_stats(db: DbOption = None, json: JsonFlag = False) -> None:
+    """Records per source and ecosystem, and groups by the sources that know them."""
+    from stackrift.advisories.store import open_store
+
+    with open_store(db, create=False) as store:
+        stats = store.stats()
+    if json:
+        _print_json(stats)
+        return
+    for key in ("records_by_source", "osv_by_ecosystem", "groups_by_sources"):
+        table = Table(title=key.replace("_", " "))
+        table.add_column("name")
+        table.add_column("count", justify="right")
+        for name, count in stats[key].items():
+            table.add_row(name, str(count))
+        out.print(table)
+    out.print(f"groups: {stats['groups_total']}; skipped files: {stats['skipped']}; "
+              f"rejected records: {stats['rejected']}")
+
+
+@db_app.command("show")
+def db_show(ident: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC, GO, CNVD, "
+                                                 "CNNVD…")],
+            db: DbOption = None, json: JsonFlag = False) -> None:
+    """Show a vulnerability group: all its ids, the sources that know it, dates and severity."""
+    from stackrift.advisories.store import open_store
+    from stackrift.advisories.views import group_json
+
+    with open_store(db, create=False) as store:
+        group = store.group(ident)
+    if group is None:
+        raise UsageError(f"{ident}: not in the advisory store; expected a known advisory id")
+    data = group_json(group)
+    if json:
+        _print_json(data)
+        return
+    out.print(f"[bold]{data['group']}[/bold]  ids: {', '.join(data['ids'])}")
+    out.print(f"known to: {', '.join(data['sources'])}")
+    table = Table()
+    for column in ("source", "id", "published", "modified", "severity", "affected"):
+        table.add_column(column)
+    for record in data["records"]:
+        severity = ", ".join(f"{s['rating'] or ''} {s['score'] or ''}".strip()
+                             for s in record["severity"]) or "unknown"
+        affected = "; ".join(a.get("package") or a.get("product") or "" for a in
+                             record["affected"][:4])
+        table.add_row(record["source"], record["id"], record["published"] or "",
+                      record["modified"] or "", severity, affected)
+    out.print(table)
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 def _fail(code: int, lines: list[str]) -> NoReturn:

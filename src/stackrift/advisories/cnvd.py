@@ -1,0 +1,76 @@
+"""CNVD official XML releases (plain or ``.xml.gz``): ``<vulnerabilitys><vulnerability>…``.
+
+Fields: ``number`` (CNVD-YYYY-NNNNN), ``cves/cve/cveNumber``, ``title``, ``serverity``
+(sic; 高/中/低), ``products/product`` (free text such as ``Google TensorFlow <2.6.0``),
+``submitTime`` (received), ``openTime`` (published), ``referenceLink``, ``formalWay`` (remedy),
+``description`` (Chinese).
+CNVD has no modification date; a revised entry carries a later ``openTime`` or changed text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from stackrift.advisories.feed import iter_xml, register_feed, rejection
+from stackrift.advisories.model import Advisory, Affected, Rating, Rejection
+
+_CNVD_ID = re.compile(r"^CNVD-(C-)?\d{4}-\d+$")
+_CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+@register_feed
+class CnvdFeed:
+    """CNVD XML feed."""
+
+    format: ClassVar[str] = "cnvd"
+    source: ClassVar[str] = "cnvd"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return b"<vulnerabilitys" in head or (b"<vulnerability>" in head and b"CNVD-" in head)
+
+    def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
+        for index, element in enumerate(iter_xml(path, "vulnerability"), start=1):
+            yield cnvd_record(element, f"{path}#{index}")
+
+
+def cnvd_record(element: Any, where: str) -> Advisory | Rejection:
+    """One ``<vulnerability>`` element as a record, or why it cannot be one."""
+    fields: dict[str, str] = {}
+    cves: list[str] = []
+    products: list[str] = []
+    references: list[str] = []
+    for child in element:  # one pass over the children: ~5x faster than repeated find()
+        tag = child.tag
+        if tag == "cves":
+            for cve in child:
+                for part in cve:
+                    text = (part.text or "").strip()
+                    if part.tag == "cveNumber" and _CVE_ID.match(text):
+                        cves.append(text)
+                    elif part.tag == "cveUrl" and text:
+                        references.append(text)
+        elif tag == "products":
+            products.extend(" ".join(p.text.split()) for p in child if p.text and p.text.strip())
+        elif child.text is not None:
+            fields[tag] = child.text.strip()
+    number = fields.get("number")
+    if not number or not _CNVD_ID.match(number):
+        return rejection(where, number, "missing or malformed <number>; expected CNVD-YYYY-NNNNN")
+    opened = fields.get("openTime") or None
+    if opened is not None and not _DATE.match(opened):
+        return rejection(where, number, f"<openTime> '{opened}' is not a date; expected "
+                         "YYYY-MM-DD")
+    if fields.get("referenceLink"):
+        references.insert(0, fields["referenceLink"])
+    rating = fields.get("serverity")
+    return Advisory(
+        source="cnvd", id=number, aliases=tuple(dict.fromkeys(cves)),
+        published=opened[:10] if opened else None, modified=opened[:10] if opened else None,
+        title=fields.get("title") or None, details=fields.get("description") or None,
+        severities=(Rating("text", None, None, rating),) if rating else (),
+        affected=tuple(Affected(product=p) for p in dict.fromkeys(products)),
+        references=tuple(dict.fromkeys(references)), origin=where)

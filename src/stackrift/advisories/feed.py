@@ -1,0 +1,221 @@
+"""The feed-format interface, format detection, and hardened readers shared by the importers.
+
+Every feed format is one module (``osv``, ``cve5``, ``csaf``, ``cnvd``, ``cnnvd``) defining a class
+that satisfies :class:`FeedFormat` and registers itself with :func:`register_feed`.
+Readers here bound sizes, refuse XML with document type declarations (no entity expansion, no
+network) and check zip archives against decompression bombs before reading them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, ClassVar, Protocol, TypeVar
+
+from lxml import etree
+
+from stackrift.advisories.model import Advisory, Rejection
+from stackrift.errors import InvalidInputError
+
+MAX_FILE_BYTES = 256 * 1024 * 1024  # largest advisory file or archive member accepted
+MAX_ZIP_TOTAL = 2 * 1024 * 1024 * 1024  # sum of declared uncompressed sizes in one archive
+MAX_ZIP_RATIO = 200  # uncompressed/compressed; osv.dev zips are ~10x, bombs are ~1000x
+MAX_ZIP_MEMBERS = 500_000
+HEAD_BYTES = 8192
+
+
+class FeedFormat(Protocol):
+    """One advisory feed format."""
+
+    format: ClassVar[str]
+    source: ClassVar[str]
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether the file looks like this format, from its name and (decompressed) first bytes."""
+        ...
+
+    def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
+        """Yield records, or a rejection per malformed record; raise
+        :class:`InvalidInputError` when the file as a whole is not this format."""
+        ...
+
+
+F = TypeVar("F", bound=type[Any])
+_FEEDS: dict[str, type[Any]] = {}
+FEED_MODULES = ("cve5", "csaf", "cnnvd", "cnvd", "osv")  # most specific first
+
+
+def register_feed(cls: F) -> F:
+    _FEEDS[cls.format] = cls
+    return cls
+
+
+def feeds() -> dict[str, FeedFormat]:
+    """Every feed format, in detection order."""
+    for name in FEED_MODULES:
+        importlib.import_module(f"stackrift.advisories.{name}")
+    return {name: _FEEDS[name]() for name in FEED_MODULES if name in _FEEDS}
+
+
+def read_head(path: Path) -> bytes:
+    """The first bytes of a file, decompressed when it is gzip."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+            if head[:2] == b"\x1f\x8b":
+                handle.seek(0)
+                try:
+                    with gzip.GzipFile(fileobj=handle) as unzipped:
+                        return unzipped.read(HEAD_BYTES)
+                except (OSError, EOFError):
+                    return b""
+            return head
+    except OSError as exc:
+        raise InvalidInputError.single(path, f"cannot read file ({exc.strerror})",
+                                       "an existing, readable file") from exc
+
+
+def detect(path: Path, forced: str | None = None) -> FeedFormat | None:
+    """The feed format of ``path`` (``forced`` when given), or ``None`` for a non-advisory file."""
+    available = feeds()
+    if forced is not None:
+        if forced not in available:
+            raise InvalidInputError.single(path, f"unknown advisory format '{forced}'",
+                                           f"one of {', '.join(available)}")
+        return available[forced]
+    head = read_head(path)
+    for feed in available.values():
+        if feed.sniff(path, head):
+            return feed
+    return None
+
+
+def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A whole file, refusing files larger than ``limit``."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InvalidInputError.single(path, f"file is {size} bytes",
+                                           f"at most {limit} bytes")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError.single(path, f"cannot read file ({exc.strerror})",
+                                       "an existing, readable file") from exc
+
+
+class _LimitedReader(io.RawIOBase):
+    """A stream that fails once more than ``limit`` bytes were read (decompression bombs)."""
+
+    def __init__(self, inner: IO[bytes], limit: int, path: Path) -> None:
+        self._inner, self._left, self._path = inner, limit, path
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        self._left -= len(data)
+        if self._left < 0:
+            raise InvalidInputError.single(self._path, "decompressed content exceeds the size "
+                                           "limit (possible decompression bomb)",
+                                           f"at most {MAX_FILE_BYTES} bytes")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def open_maybe_gzip(path: Path) -> IO[bytes]:
+    """Open a plain or gzip file for streaming, bounded in decompressed size."""
+    handle = path.open("rb")
+    magic = handle.read(2)
+    handle.seek(0)
+    inner: Any = gzip.GzipFile(fileobj=handle) if magic == b"\x1f\x8b" else handle
+    return io.BufferedReader(_LimitedReader(inner, MAX_FILE_BYTES, path))
+
+
+def refuse_doctype(path: Path, head: bytes) -> None:
+    """Advisory feeds never need a DTD; one is refused outright (XXE, billion laughs)."""
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise InvalidInputError.single(path, "XML declares a document type or entities, which "
+                                       "are refused (external entities and entity expansion are "
+                                       "not allowed)", "an XML feed without <!DOCTYPE>/<!ENTITY>")
+
+
+def _xml_parser() -> Any:
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                           load_dtd=False, dtd_validation=False, remove_comments=True,
+                           remove_pis=True)
+
+
+def iter_xml(path: Path, tag: str) -> Iterator[Any]:
+    """Elements named ``tag`` from a plain or gzip XML file, parsed safely.
+
+    The parser never resolves entities, loads DTDs or touches the network; a document type
+    declaration is refused; syntax, encoding and truncation errors raise InvalidInputError.
+    Feed files are bounded in (decompressed) size, so a whole-file parse is both safe and
+    faster than incremental parsing for them.
+    """
+    refuse_doctype(path, read_head(path))
+    try:
+        with open_maybe_gzip(path) as stream:
+            data = stream.read()
+        root = etree.fromstring(data, _xml_parser())
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or 0
+        column = exc.offset or 0
+        raise InvalidInputError.single(path, f"not well-formed XML ({exc.msg})",
+                                       "a complete, well-formed UTF-8 XML feed", line,
+                                       column) from exc
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise InvalidInputError.single(path, f"cannot decompress or read ({exc})",
+                                       "a complete gzip or plain XML file") from exc
+    if root.tag == tag:
+        yield root
+        return
+    yield from root.iter(tag)
+
+
+def checked_zip(path: Path) -> zipfile.ZipFile:
+    """Open a zip archive after checking it against decompression bombs."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInputError.single(path, f"not a readable zip archive ({exc})",
+                                       "a zip archive such as osv.dev's per-ecosystem all.zip"
+                                       ) from exc
+    infos = archive.infolist()
+    total = sum(i.file_size for i in infos)
+    compressed = sum(i.compress_size for i in infos)
+    problem = None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        problem = f"{len(infos)} members (more than {MAX_ZIP_MEMBERS})"
+    elif total > MAX_ZIP_TOTAL:
+        problem = f"{total} bytes uncompressed (more than {MAX_ZIP_TOTAL})"
+    elif any(i.file_size > MAX_FILE_BYTES for i in infos):
+        problem = f"a member larger than {MAX_FILE_BYTES} bytes"
+    elif compressed and total / compressed > MAX_ZIP_RATIO:
+        problem = f"compression ratio {total // compressed}:1 (more than {MAX_ZIP_RATIO}:1)"
+    if problem:
+        archive.close()
+        raise InvalidInputError.single(path, f"zip archive refused as a possible decompression "
+                                       f"bomb: {problem}", "an archive of advisory files")
+    return archive
+
+
+def read_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    """A member's bytes, never more than its declared size (headers can lie)."""
+    with archive.open(info) as member:
+        data = member.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise InvalidInputError.single(f"{path}!{info.filename}", "member is larger than its "
+                                       "declared size (possible decompression bomb)",
+                                       "an honest zip archive")
+    return data
+
+
+def rejection(path: Path | str, record: str | None, reason: str) -> Rejection:
+    return Rejection(str(path), record, reason)

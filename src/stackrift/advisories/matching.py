@@ -1,0 +1,244 @@
+"""Version semantics per ecosystem and OSV range evaluation.
+
+PEP 440 for PyPI (``packaging``), SemVer 2.0 for Go/npm/crates.io/NuGet, Maven's
+ComparableVersion ordering for Maven, and a generic dotted ordering for anything else. A record
+affects a version when the version is listed in ``versions`` or falls in one of its ``ECOSYSTEM``
+/``SEMVER`` ranges (OSV schema § "Evaluation"); ``GIT`` ranges need commit history and are not
+evaluated against package versions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+from packaging.version import InvalidVersion, Version
+
+from stackrift.advisories.model import Affected, Range
+
+# purl type -> OSV ecosystem name
+PURL_ECOSYSTEMS = {"pypi": "PyPI", "golang": "Go", "npm": "npm", "maven": "Maven",
+                   "cargo": "crates.io", "nuget": "NuGet", "gem": "RubyGems",
+                   "composer": "Packagist", "hex": "Hex", "pub": "Pub", "swift": "SwiftURL",
+                   "conan": "ConanCenter", "github": "GitHub Actions"}
+SEMVER_ECOSYSTEMS = frozenset({"Go", "npm", "crates.io", "NuGet", "Hex", "Pub", "SwiftURL"})
+
+_PEP503 = re.compile(r"[-_.]+")
+
+
+def normalise_name(ecosystem: str | None, name: str) -> str:
+    """Package names as the ecosystem compares them (PEP 503 for PyPI; npm/PyPI are case-blind)."""
+    if ecosystem == "PyPI":
+        return _PEP503.sub("-", name).lower()
+    if ecosystem in ("npm", "NuGet", "Packagist"):
+        return name.lower()
+    return name
+
+
+def ecosystem_key(ecosystem: str | None) -> str | None:
+    """The canonical OSV ecosystem name (``PyPI``, ``Go``…) for a name in any case.
+
+    OSV ecosystems may carry a suffix (``Debian:11``); the base name is what matches.
+    """
+    if not ecosystem:
+        return None
+    base = ecosystem.split(":", 1)[0]
+    lowered = {v.lower(): v for v in PURL_ECOSYSTEMS.values()}
+    return lowered.get(base.lower(), base)
+
+
+def purl_identity(purl: str) -> tuple[str, str, str | None] | None:
+    """(ecosystem, normalised name, version) from a purl; None if it is not a package purl."""
+    if not purl.startswith("pkg:"):
+        return None
+    body = purl[4:].split("#", 1)[0].split("?", 1)[0]
+    version = None
+    if "@" in body.rsplit("/", 1)[-1]:
+        body, version = body.rsplit("@", 1)
+        version = unquote(version)
+    parts = [unquote(p) for p in body.split("/") if p]
+    if len(parts) < 2:
+        return None
+    kind = parts[0].lower()
+    ecosystem = PURL_ECOSYSTEMS.get(kind, kind)
+    if kind == "maven" and len(parts) >= 3:
+        name = f"{parts[1]}:{parts[2]}"
+    elif kind in ("golang", "npm", "composer", "swift", "github"):
+        name = "/".join(parts[1:])
+    else:
+        name = parts[-1]
+    if kind == "golang" and version and version.startswith("v"):
+        version = version[1:]
+    return ecosystem, normalise_name(ecosystem, name), version
+
+
+# -- version keys ----------------------------------------------------------------------------------
+
+class UnparseableVersionError(ValueError):
+    """A version string the ecosystem's rules cannot order."""
+
+
+_SEMVER = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?"
+                     r"(?:\+[0-9A-Za-z.-]+)?$")
+
+
+def semver_key(text: str) -> tuple[Any, ...]:
+    """SemVer 2.0 precedence; missing minor/patch count as 0 and a leading ``v`` is allowed."""
+    match = _SEMVER.match(text.strip())
+    if not match:
+        raise UnparseableVersionError(text)
+    major, minor, patch, pre = match.groups()
+    core = (int(major), int(minor or 0), int(patch or 0))
+    if pre is None:
+        return (core, 1, ())
+    ids = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+    return (core, 0, ids)
+
+
+def pep440_key(text: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion as exc:
+        raise UnparseableVersionError(text) from exc
+
+
+_MAVEN_QUALIFIERS = {"alpha": 0, "a": 0, "beta": 1, "b": 1, "milestone": 2, "m": 2, "rc": 3,
+                     "cr": 3, "snapshot": 4, "": 5, "ga": 5, "final": 5, "release": 5, "sp": 6}
+_TOKENS = re.compile(r"\d+|[A-Za-z]+")
+
+
+def maven_key(text: str) -> tuple[Any, ...]:
+    """Maven ComparableVersion ordering (numbers numerically, known qualifiers ranked)."""
+    tokens = _TOKENS.findall(text.lower())
+    if not tokens:
+        raise UnparseableVersionError(text)
+    key: list[tuple[int, int, str]] = []
+    for token in tokens:
+        if token.isdigit():
+            key.append((2, int(token), ""))
+        elif token in _MAVEN_QUALIFIERS:
+            key.append((1, _MAVEN_QUALIFIERS[token], ""))
+        else:
+            key.append((1, 5, token))  # unknown qualifiers sort after release, lexically
+    while key and key[-1] in ((2, 0, ""), (1, 5, "")):
+        key.pop()  # 1.0 == 1.0.0 == 1.0-ga
+    return tuple(key)
+
+
+def generic_key(text: str) -> tuple[Any, ...]:
+    tokens = _TOKENS.findall(text)
+    if not tokens:
+        raise UnparseableVersionError(text)
+    return tuple((1, int(t), "") if t.isdigit() else (0, 0, t) for t in tokens)
+
+
+@lru_cache(maxsize=64)
+def key_function(ecosystem: str | None, range_type: str = "ECOSYSTEM") -> Callable[[str], Any]:
+    """The ordering for versions of ``ecosystem`` (SEMVER ranges always use SemVer)."""
+    eco = ecosystem_key(ecosystem)
+    if range_type == "SEMVER" or eco in SEMVER_ECOSYSTEMS:
+        return semver_key
+    if eco == "PyPI":
+        return pep440_key
+    if eco == "Maven":
+        return maven_key
+    return generic_key
+
+
+# -- evaluation ------------------------------------------------------------------------------------
+
+_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2, "limit": 3}
+
+
+def in_range(version: str, rng: Range, ecosystem: str | None) -> bool | None:
+    """Whether ``version`` falls in an OSV range; None when it cannot be decided (GIT range or
+    an unparseable version).
+
+    Follows the OSV schema's evaluation: events sorted by version, ``introduced: 0`` is the
+    lowest version, ``fixed`` and ``limit`` exclude their version, ``last_affected`` includes it.
+    """
+    if rng.type == "GIT":
+        return None
+    key = key_function(ecosystem, rng.type)
+    try:
+        target = key(version)
+    except UnparseableVersionError:
+        return None
+    events: list[tuple[int, Any, str]] = []
+    limits: list[Any] = []
+    for event in rng.events:
+        if event.kind == "limit":
+            if event.version != "*":
+                try:
+                    limits.append(key(event.version))
+                except UnparseableVersionError:
+                    return None
+            continue
+        if event.kind == "introduced" and event.version == "0":
+            events.append((0, None, event.kind))
+            continue
+        try:
+            events.append((1, key(event.version), event.kind))
+        except UnparseableVersionError:
+            return None
+    events.sort(key=lambda e: (e[0], e[1], _ORDER[e[2]]) if e[1] is not None
+                else (0, 0, _ORDER[e[2]]))
+    affected = False
+    for _rank, at, kind in events:
+        if kind == "introduced":
+            if at is None or target >= at:
+                affected = True
+        elif kind == "fixed":
+            if target >= at:
+                affected = False
+        elif kind == "last_affected" and target > at:
+            affected = False
+    if affected and limits and not any(target < limit for limit in limits):
+        return False
+    return affected
+
+
+def affects(affected: Affected, version: str, ecosystem: str | None = None) -> bool | None:
+    """Whether an affected entry covers ``version``: listed, or in a range.
+
+    True when listed or in any range; False when ranges were evaluated and none matched;
+    None when nothing could be decided (no ranges, or versions the rules cannot order).
+    """
+    eco = ecosystem or affected.ecosystem
+    if version in affected.versions or (eco == "PyPI" and _pep440_listed(version,
+                                                                          affected.versions)):
+        return True
+    decided = False
+    for rng in affected.ranges:
+        result = in_range(version, rng, eco)
+        if result:
+            return True
+        if result is False:
+            decided = True
+    if decided or affected.versions:
+        return False
+    return None
+
+
+def _pep440_listed(version: str, versions: tuple[str, ...]) -> bool:
+    """PEP 440 equality (1.0 == 1.0.0) for listed versions."""
+    try:
+        target = Version(version)
+    except InvalidVersion:
+        return False
+    for listed in versions:
+        try:
+            if Version(listed) == target:
+                return True
+        except InvalidVersion:
+            continue
+    return False
+
+
+def fixed_versions(affected: Affected) -> tuple[str, ...]:
+    """Versions where a range is fixed (what to upgrade to), deduplicated in order."""
+    return tuple(dict.fromkeys(e.version for r in affected.ranges for e in r.events
+                               if e.kind == "fixed"))

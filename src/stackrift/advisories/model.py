@@ -1,0 +1,212 @@
+"""Advisory records as every feed importer produces them and the store keeps them.
+
+One record shape for all sources (OSV, CVE 5, CSAF, CNVD, CNNVD): an id, its aliases, dates,
+severities as each source rated them, and what is affected — either a package identity with
+version ranges (OSV-style) or free product text (CNVD/CNNVD-style) that the product resolver maps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+
+Source = Literal["osv", "cve5", "csaf", "cnvd", "cnnvd", "starter"]
+SOURCES: tuple[str, ...] = ("osv", "cve5", "csaf", "cnvd", "cnnvd", "starter")
+EventKind = Literal["introduced", "fixed", "last_affected", "limit"]
+EVENT_KINDS: tuple[str, ...] = ("introduced", "fixed", "last_affected", "limit")
+
+# Identifier schemes that join records into one vulnerability group. Anything else in an alias
+# list (bug-tracker numbers, BIDs) is kept on the record but does not join groups.
+_ID_PATTERN = re.compile(
+    r"^(CVE-\d{4}-\d{4,}|GHSA(-[23456789cfghjmpqrvwx]{4}){3}|PYSEC-\d{4}-\d+|GO-\d{4}-\d+|"
+    r"CNVD-(C-)?\d{4}-\d+|CNNVD-\d{6}-\d+|OSV-\d{4}-\d+|RUSTSEC-\d{4}-\d+|"
+    r"[A-Z][A-Z0-9]{1,15}-[A-Za-z0-9:._-]+)$")
+
+
+def is_vulnerability_id(text: str) -> bool:
+    """Whether ``text`` looks like an advisory identifier (CVE, GHSA, PYSEC, CNVD, vendor ids)."""
+    return bool(_ID_PATTERN.match(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One OSV range event: ``introduced``, ``fixed``, ``last_affected`` or ``limit``."""
+
+    kind: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A version range: ``ECOSYSTEM``, ``SEMVER`` or ``GIT`` with its events."""
+
+    type: str
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    """What a record says is affected (or, for VEX profiles, its status).
+
+    Package-based records set ``ecosystem`` and ``name``; text-based records set ``product``
+    (e.g. ``Google TensorFlow <2.6.0``) and leave the package to the product resolver.
+    """
+
+    ecosystem: str | None = None
+    name: str | None = None
+    purl: str | None = None
+    ranges: tuple[Range, ...] = ()
+    versions: tuple[str, ...] = ()
+    product: str | None = None
+    vendor: str | None = None
+    status: str = "affected"
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """One source's severity: a CVSS vector (with score) or a plain rating word."""
+
+    scheme: str  # CVSS_V2, CVSS_V3, CVSS_V4 or "text"
+    vector: str | None = None
+    score: float | None = None
+    rating: str | None = None  # critical / high / medium / low / none, as the source gave it
+
+
+@dataclass(frozen=True, slots=True)
+class Advisory:
+    """One advisory record from one source."""
+
+    source: str
+    id: str
+    aliases: tuple[str, ...] = ()
+    published: str | None = None
+    modified: str | None = None
+    withdrawn: str | None = None
+    title: str | None = None
+    details: str | None = None
+    severities: tuple[Rating, ...] = ()
+    affected: tuple[Affected, ...] = ()
+    references: tuple[str, ...] = ()
+    origin: str = ""
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The record's id and those aliases that identify vulnerabilities (joining ids)."""
+        joined = [self.id, *(a for a in self.aliases if is_vulnerability_id(a))]
+        return tuple(dict.fromkeys(joined))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (stable key order) without the ``origin`` file path."""
+        return {
+            "source": self.source, "id": self.id, "aliases": list(self.aliases),
+            "published": self.published, "modified": self.modified, "withdrawn": self.withdrawn,
+            "title": self.title, "details": self.details,
+            "severities": [{"scheme": r.scheme, "vector": r.vector, "score": r.score,
+                            "rating": r.rating} for r in self.severities],
+            "affected": [_affected_dict(a) for a in self.affected],
+            "references": list(self.references),
+        }
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.to_dict())
+
+    def digest(self) -> str:
+        """Content hash: equal records give equal digests whatever file they came from."""
+        return hashlib.sha256(self.to_json()).hexdigest()[:32]
+
+    @staticmethod
+    def from_dict(data: dict[str, Any], origin: str = "") -> Advisory:
+        return Advisory(
+            source=data["source"], id=data["id"], aliases=tuple(data.get("aliases", ())),
+            published=data.get("published"), modified=data.get("modified"),
+            withdrawn=data.get("withdrawn"), title=data.get("title"), details=data.get("details"),
+            severities=tuple(Rating(r["scheme"], r.get("vector"), r.get("score"), r.get("rating"))
+                             for r in data.get("severities", ())),
+            affected=tuple(_affected_from(a) for a in data.get("affected", ())),
+            references=tuple(data.get("references", ())), origin=origin)
+
+    @staticmethod
+    def from_json(blob: bytes | str, origin: str = "") -> Advisory:
+        return Advisory.from_dict(orjson.loads(blob), origin)
+
+
+def _affected_dict(a: Affected) -> dict[str, Any]:
+    return {"ecosystem": a.ecosystem, "name": a.name, "purl": a.purl,
+            "ranges": [{"type": r.type, "events": [{e.kind: e.version} for e in r.events]}
+                       for r in a.ranges],
+            "versions": list(a.versions), "product": a.product, "vendor": a.vendor,
+            "status": a.status}
+
+
+def _affected_from(data: dict[str, Any]) -> Affected:
+    ranges = tuple(Range(r["type"], tuple(Event(k, v) for e in r["events"] for k, v in e.items()))
+                   for r in data.get("ranges", ()))
+    return Affected(ecosystem=data.get("ecosystem"), name=data.get("name"), purl=data.get("purl"),
+                    ranges=ranges, versions=tuple(data.get("versions", ())),
+                    product=data.get("product"), vendor=data.get("vendor"),
+                    status=data.get("status", "affected"))
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A record (or file) that could not be imported, and why."""
+
+    file: str
+    record: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file} [{self.record}]" if self.record else self.file
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file that is not an advisory (e.g. ``.id-allocator``, ``LICENSE``)."""
+
+    file: str
+    reason: str
+
+
+@dataclass
+class SourceSummary:
+    """Counts for one source in one import."""
+
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    duplicate_identical: int = 0
+    duplicate_revised: int = 0
+
+
+@dataclass
+class ImportReport:
+    """What an import did, per source, plus skipped files and rejections with reasons."""
+
+    sources: dict[str, SourceSummary] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    duplicate_ids: list[str] = field(default_factory=list)
+    groups_total: int = 0
+
+    def summary(self, source: str) -> SourceSummary:
+        return self.sources.setdefault(source, SourceSummary())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sources": {name: vars(s) for name, s in sorted(self.sources.items())},
+            "skipped": len(self.skipped),
+            "skipped_files": [{"file": s.file, "reason": s.reason} for s in self.skipped],
+            "rejected": len(self.rejections),
+            "rejections": [{"file": r.file, "record": r.record, "reason": r.reason}
+                           for r in self.rejections],
+            "duplicate_ids": sorted(self.duplicate_ids),
+            "groups_total": self.groups_total,
+        }

@@ -1,0 +1,403 @@
+"""The advisory store: a small storage interface and its SQLite implementation.
+
+Importers and matchers speak only to :class:`AdvisoryStore`; another backend (PostgreSQL) is one
+more class. The SQLite schema is versioned (``PRAGMA user_version``) and migrated forward on open.
+An import is one transaction: a failure or interruption leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from stackrift.advisories.correlation import group_records
+from stackrift.advisories.matching import ecosystem_key, normalise_name
+from stackrift.advisories.model import Advisory, ImportReport
+from stackrift.advisories.products import parse_product
+from stackrift.errors import StoreError, UsageError
+
+APP_NAME = "stackrift"
+
+
+def default_store_path() -> Path:
+    """``$STACKRIFT_DB`` or ``advisories.sqlite`` in the user's data directory."""
+    env = os.environ.get("STACKRIFT_DB")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME)) / "advisories.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """One vulnerability group: every id, and every record from every source that knows it."""
+
+    group_id: str
+    ids: tuple[str, ...]
+    records: tuple[Advisory, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(sorted({r.source for r in self.records}))
+
+
+class AdvisoryStore(Protocol):
+    """What importers, matchers and analytics need from a store."""
+
+    def apply_import(self, records: Sequence[Advisory], report: ImportReport) -> None:
+        """Insert new records, replace those with a newer ``modified``, keep the rest, and
+        recompute groups; all or nothing."""
+        ...
+
+    def group(self, ident: str) -> GroupView | None:
+        """The group an id (CVE, GHSA, PYSEC, CNVD…) belongs to."""
+        ...
+
+    def records_for_package(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
+        """(group id, record) for every record naming this package."""
+        ...
+
+    def records_for_product_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
+        """(group id, record) for text records whose product key is one of ``keys``."""
+        ...
+
+    def product_keys_for(self, ecosystem: str, name: str) -> list[tuple[str, int]]:
+        """Learned (product key, support) pairs that map to this package."""
+        ...
+
+    def groups_sources(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """Every group id with the sources that know it."""
+        ...
+
+    def published_dates(self) -> Iterator[tuple[str, str, str | None]]:
+        """(group id, source, published) for every record."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        ...
+
+    def is_empty(self) -> bool:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+# -- SQLite ----------------------------------------------------------------------------------------
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: records, joining ids, package and product indexes, groups
+    """
+    CREATE TABLE records (
+        source TEXT NOT NULL, id TEXT NOT NULL, modified TEXT, published TEXT, withdrawn TEXT,
+        digest TEXT NOT NULL, first_seen TEXT NOT NULL, updated_at TEXT NOT NULL,
+        data BLOB NOT NULL, PRIMARY KEY (source, id)) WITHOUT ROWID;
+    CREATE TABLE idents (ident TEXT NOT NULL, source TEXT NOT NULL, record_id TEXT NOT NULL);
+    CREATE INDEX idents_record ON idents (source, record_id);
+    CREATE TABLE packages (ecosystem TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,
+                           record_id TEXT NOT NULL);
+    CREATE INDEX packages_name ON packages (ecosystem, name);
+    CREATE INDEX packages_record ON packages (source, record_id);
+    CREATE TABLE products (key TEXT NOT NULL, source TEXT NOT NULL, record_id TEXT NOT NULL);
+    CREATE INDEX products_key ON products (key);
+    CREATE INDEX products_record ON products (source, record_id);
+    CREATE TABLE group_of_ident (ident TEXT PRIMARY KEY, group_id TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE group_of_record (source TEXT NOT NULL, record_id TEXT NOT NULL,
+                                  group_id TEXT NOT NULL, PRIMARY KEY (source, record_id))
+                                  WITHOUT ROWID;
+    CREATE INDEX group_of_record_group ON group_of_record (group_id);
+    """,
+    # 2: import bookkeeping and learned product mappings
+    """
+    CREATE TABLE skipped_files (file TEXT PRIMARY KEY, reason TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE rejections (file TEXT NOT NULL, record TEXT NOT NULL, reason TEXT NOT NULL,
+                             PRIMARY KEY (file, record)) WITHOUT ROWID;
+    CREATE TABLE product_map (key TEXT NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL,
+                              support INTEGER NOT NULL, PRIMARY KEY (ecosystem, name, key))
+                              WITHOUT ROWID;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+TEXT_SOURCES = ("cnvd", "cnnvd")
+MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
+MIN_SHARE = 0.15  # …and at least this share of the key's links
+
+
+def _pack(record: Advisory) -> bytes:
+    return zlib.compress(record.to_json(), 1)
+
+
+def _unpack(blob: bytes, origin: str = "") -> Advisory:
+    return Advisory.from_json(zlib.decompress(blob), origin)
+
+
+def _newer(candidate: str | None, stored: str | None) -> bool:
+    """Whether a candidate's ``modified`` is not older than the stored one (None is oldest)."""
+    if stored is None:
+        return True
+    if candidate is None:
+        return False
+    return candidate >= stored
+
+
+class SqliteStore:
+    """The default store: one SQLite file (or ``:memory:``)."""
+
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            target = Path(self.path)
+            if not target.exists() and not create:
+                raise UsageError(f"{target}: no advisory store here; run 'stackrift db import' "
+                                 "first or pass --db")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{target}: cannot create the store's folder ({exc})") from exc
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable advisory store ({exc})") from exc
+
+    # -- schema ----------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: store schema {version} is newer than this StackRift "
+                             f"understands ({SCHEMA_VERSION}); upgrade StackRift")
+        for number in range(version, SCHEMA_VERSION):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- import ----------------------------------------------------------------------------------
+
+    def apply_import(self, records: Sequence[Advisory], report: ImportReport) -> None:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        db = self.db
+        db.execute("PRAGMA synchronous = OFF")  # the rollback journal still makes this atomic
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            existing = {(s, i): (d, m) for s, i, d, m in
+                        db.execute("SELECT source, id, digest, modified FROM records")}
+            inserts, replaces = [], []
+            for record in records:
+                summary = report.summary(record.source)
+                stored = existing.get((record.source, record.id))
+                digest = record.digest()
+                if stored is None:
+                    inserts.append((record, digest))
+                    summary.new += 1
+                elif stored[0] == digest or not _newer(record.modified, stored[1]):
+                    summary.unchanged += 1
+                else:
+                    replaces.append((record, digest))
+                    summary.updated += 1
+            changed = [r for r, _ in inserts] + [r for r, _ in replaces]
+            if replaces:
+                keys = [(r.source, r.id) for r, _ in replaces]
+                for table in ("idents", "packages", "products"):
+                    db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
+                                   keys)
+                db.executemany(
+                    "UPDATE records SET modified=?, published=?, withdrawn=?, digest=?, "
+                    "updated_at=?, data=? WHERE source=? AND id=?",
+                    [(r.modified, r.published, r.withdrawn, d, now, _pack(r), r.source, r.id)
+                     for r, d in replaces])
+            db.executemany(
+                "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r.source, r.id, r.modified, r.published, r.withdrawn, d, now, now, _pack(r))
+                 for r, d in inserts])
+            db.executemany("INSERT INTO idents VALUES (?, ?, ?)",
+                           [(ident, r.source, r.id) for r in changed for ident in r.ids])
+            db.executemany("INSERT INTO packages VALUES (?, ?, ?, ?)",
+                           {(eco, normalise_name(eco, a.name), r.source, r.id)
+                            for r in changed for a in r.affected
+                            if a.name and (eco := ecosystem_key(a.ecosystem))})
+            db.executemany("INSERT INTO products VALUES (?, ?, ?)",
+                           {(key, r.source, r.id) for r in changed for a in r.affected
+                            if a.product and not a.name
+                            and (key := parse_product(a.product).key)})
+            db.executemany("INSERT OR IGNORE INTO skipped_files VALUES (?, ?)",
+                           [(s.file, s.reason) for s in report.skipped])
+            db.executemany("INSERT OR REPLACE INTO rejections VALUES (?, ?, ?)",
+                           [(r.file, r.record or "", r.reason) for r in report.rejections])
+            if changed or self._groups_missing():
+                self._regroup()
+                self._learn_products()
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            db.execute("PRAGMA synchronous = FULL")
+        report.groups_total = self.db.execute(
+            "SELECT COUNT(DISTINCT group_id) FROM group_of_record").fetchone()[0]
+
+    def _groups_missing(self) -> bool:
+        records = self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+        grouped = self.db.execute("SELECT COUNT(*) FROM group_of_record").fetchone()[0]
+        return bool(records != grouped)
+
+    def _regroup(self) -> None:
+        """Recompute every group from the joining ids (cheap: one pass of union-find)."""
+        links: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for ident, source, record_id in self.db.execute("SELECT ident, source, record_id "
+                                                        "FROM idents"):
+            links[(source, record_id)].append(ident)
+        ident_group, record_group = group_records(links)
+        self.db.execute("DELETE FROM group_of_ident")
+        self.db.execute("DELETE FROM group_of_record")
+        self.db.executemany("INSERT INTO group_of_ident VALUES (?, ?)", ident_group.items())
+        self.db.executemany("INSERT INTO group_of_record VALUES (?, ?, ?)",
+                            [(s, i, g) for (s, i), g in record_group.items()])
+
+    def _learn_products(self) -> None:
+        """Learn product key -> package from groups joining a text record and a package record."""
+        rows = self.db.execute(
+            "SELECT p.key, k.ecosystem, k.name, COUNT(DISTINCT gp.group_id) "
+            "FROM products p "
+            "JOIN group_of_record gp ON gp.source = p.source AND gp.record_id = p.record_id "
+            "JOIN group_of_record gk ON gk.group_id = gp.group_id "
+            "JOIN packages k ON k.source = gk.source AND k.record_id = gk.record_id "
+            "GROUP BY p.key, k.ecosystem, k.name").fetchall()
+        per_key: Counter[str] = Counter()
+        for key, _eco, _name, support in rows:
+            per_key[key] += support
+        self.db.execute("DELETE FROM product_map")
+        self.db.executemany(
+            "INSERT INTO product_map VALUES (?, ?, ?, ?)",
+            [(key, eco, name, support) for key, eco, name, support in rows
+             if support >= MIN_SUPPORT and support / per_key[key] >= MIN_SHARE])
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def group(self, ident: str) -> GroupView | None:
+        row = self.db.execute("SELECT group_id FROM group_of_ident WHERE ident = ?",
+                              (ident.strip(),)).fetchone()
+        if row is None:  # ids are case-insensitive for people typing them (ghsa-…, cve-…)
+            row = self.db.execute("SELECT group_id FROM group_of_ident WHERE ident = ? "
+                                  "COLLATE NOCASE", (ident.strip(),)).fetchone()
+        if row is None:
+            return None
+        group_id = row[0]
+        ids = tuple(sorted(i for (i,) in self.db.execute(
+            "SELECT ident FROM group_of_ident WHERE group_id = ?", (group_id,))))
+        records = tuple(_unpack(blob) for (blob,) in self.db.execute(
+            "SELECT r.data FROM group_of_record g JOIN records r ON r.source = g.source AND "
+            "r.id = g.record_id WHERE g.group_id = ? ORDER BY r.source, r.id", (group_id,)))
+        return GroupView(group_id, ids, records)
+
+    def records_for_package(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
+        return [(g, _unpack(blob)) for g, blob in self.db.execute(
+            "SELECT DISTINCT g.group_id, r.data FROM packages p "
+            "JOIN records r ON r.source = p.source AND r.id = p.record_id "
+            "JOIN group_of_record g ON g.source = p.source AND g.record_id = p.record_id "
+            "WHERE p.ecosystem = ? AND p.name = ?", (ecosystem, name))]
+
+    def records_for_product_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
+        wanted = sorted(set(keys))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        return [(g, _unpack(blob)) for g, blob in self.db.execute(
+            "SELECT DISTINCT g.group_id, r.data FROM products p "  # noqa: S608
+            "JOIN records r ON r.source = p.source AND r.id = p.record_id "
+            "JOIN group_of_record g ON g.source = p.source AND g.record_id = p.record_id "
+            f"WHERE p.key IN ({marks})", wanted)]
+
+    def product_keys_for(self, ecosystem: str, name: str) -> list[tuple[str, int]]:
+        return [(k, s) for k, s in self.db.execute(
+            "SELECT key, support FROM product_map WHERE ecosystem = ? AND name = ? "
+            "ORDER BY key", (ecosystem, name))]
+
+    def groups_sources(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        current: str | None = None
+        sources: set[str] = set()
+        for group_id, source in self.db.execute(
+                "SELECT group_id, source FROM group_of_record ORDER BY group_id"):
+            if group_id != current:
+                if current is not None:
+                    yield current, tuple(sorted(sources))
+                current, sources = group_id, set()
+            sources.add(source)
+        if current is not None:
+            yield current, tuple(sorted(sources))
+
+    def published_dates(self) -> Iterator[tuple[str, str, str | None]]:
+        yield from self.db.execute(
+            "SELECT g.group_id, r.source, r.published FROM records r JOIN group_of_record g "
+            "ON g.source = r.source AND g.record_id = r.id ORDER BY g.group_id, r.source")
+
+    def all_records(self) -> Iterator[Advisory]:
+        for (blob,) in self.db.execute("SELECT data FROM records ORDER BY source, id"):
+            yield _unpack(blob)
+
+    def is_empty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
+
+    def stats(self) -> dict[str, Any]:
+        by_source = dict.fromkeys(("osv", "cnvd", "cnnvd", "cve5", "csaf"), 0)
+        for source, count in self.db.execute("SELECT source, COUNT(*) FROM records "
+                                             "GROUP BY source"):
+            by_source[source] = count
+        by_ecosystem: Counter[str] = Counter()
+        for eco, count in self.db.execute(
+                "SELECT ecosystem, COUNT(DISTINCT record_id) FROM packages WHERE source = 'osv' "
+                "GROUP BY ecosystem"):
+            by_ecosystem[eco] = count
+        combos: Counter[str] = Counter("+".join(s) for _g, s in self.groups_sources())
+        return {
+            "records_by_source": by_source,
+            "osv_by_ecosystem": dict(sorted(by_ecosystem.items())),
+            "groups_total": sum(combos.values()),
+            "groups_by_sources": dict(sorted(combos.items())),
+            "skipped": self.db.execute("SELECT COUNT(*) FROM skipped_files").fetchone()[0],
+            "rejected": self.db.execute("SELECT COUNT(*) FROM rejections").fetchone()[0],
+            "schema_version": self.schema_version,
+        }
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """A summary of the whole content, to prove an operation changed nothing."""
+        return (tuple(self.db.execute("SELECT source, id, digest, first_seen, updated_at "
+                                      "FROM records ORDER BY source, id")),
+                tuple(self.db.execute("SELECT * FROM group_of_ident ORDER BY ident")),
+                tuple(self.db.execute("SELECT * FROM skipped_files ORDER BY file")),
+                tuple(self.db.execute("SELECT * FROM rejections ORDER BY file, record")))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(path: Path | None = None, *, create: bool = True) -> SqliteStore:
+    """Open (and migrate) the store at ``path`` or the default location."""
+    return SqliteStore(path or default_store_path(), create=create)
