@@ -22,6 +22,9 @@ MAX_NODES = 2_000_000
 
 PathKey = tuple[str | int, ...]
 
+# Only plain collections: a tagged one (e.g. !!python/object/apply) is refused, never constructed.
+_PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
 
 @dataclass(frozen=True)
 class LocatedDocument:
@@ -70,6 +73,11 @@ class _Builder:
                 ]
             )
         self.values[path] = self.loc(node)
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_COLLECTION_TAGS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"could not determine a constructor for the tag '{node.tag}'",
+                node.start_mark,
+            )
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
