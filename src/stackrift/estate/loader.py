@@ -112,7 +112,9 @@ def _problem(doc: LocatedDocument, error: ErrorDetails, root: type[BaseModel]) -
         return Problem(
             doc.locate(path),
             f"{where}: {message}",
-            "an ISO 3166-1 alpha-2 code such as US, DE or CN" if "ISO 3166" in message else "a valid value",
+            "an ISO 3166-1 alpha-2 code such as US, DE or CN"
+            if "ISO 3166" in message
+            else "a valid value",
         )
     if kind == "enum":
         expected = error.get("ctx", {}).get("expected", "")
