@@ -307,7 +307,12 @@ def test_alias_expansion_is_bounded(tmp_path: Path) -> None:
         lines.append(f"a{level}: &a{level} [{refs}]")
     errors = _errors(tmp_path, "\n".join(lines) + "\n")
     assert len(errors) == 1
-    assert "document expands to too many values (alias expansion?)" in errors[0]
+    assert errors[0].startswith("1:1: document expands to 1,000,001 values (alias expansion?)")
+
+
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, "a: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert errors == [" document is nested too deeply; a reasonably flat YAML or JSON document"]
 
 
 def test_ownership_cycle(tmp_path: Path) -> None:
