@@ -322,7 +322,8 @@ def db_import(
               "vulnerability groups in the store")
     if report.duplicate_ids:
         shown = ", ".join(report.duplicate_ids[:10])
-        more = f" and {len(report.duplicate_ids) - 10} more" if len(report.duplicate_ids) > 10 else ""
+        extra = len(report.duplicate_ids) - 10
+        more = f" and {extra} more" if extra > 0 else ""
         err.print(f"{len(report.duplicate_ids)} ids appeared more than once (latest revision "
                   f"kept): {shown}{more}")
     for rejection in report.rejections[:50]:
