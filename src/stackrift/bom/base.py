@@ -18,10 +18,15 @@ from stackrift.estate.model import Component
 
 @dataclass(frozen=True)
 class Dependency:
-    """``ref`` depends on each of ``depends_on`` (component ids)."""
+    """``ref`` relates to each of ``depends_on`` (component ids).
+
+    ``kind`` says how: ``depends-on`` (the default), ``trained-on`` or ``tested-on`` (a model and
+    its datasets).
+    """
 
     ref: str
     depends_on: tuple[str, ...]
+    kind: str = "depends-on"
 
 
 @dataclass(frozen=True)
