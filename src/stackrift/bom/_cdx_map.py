@@ -46,6 +46,7 @@ PROP_RELATION = "stackrift:base-model-relation"
 PROP_HF_ID = "stackrift:hf-id"
 PROP_TYPE = "stackrift:type"
 PROP_VENDOR = "stackrift:vendor"
+PROP_SUPPLIER_COUNTRY = "stackrift:supplier-country"
 
 
 def _text(value: Any) -> str | None:
@@ -164,7 +165,8 @@ def _component(node: dict[str, Any], state: _State, service: bool = False) -> st
         hf_id=_hf_id(node, kind is ComponentType.MODEL, props),
         base_models=tuple(filter(None, props.get(PROP_BASE_MODELS, "").split(" "))),
         base_model_relation=relation,
-        supplier_country=supplier_country or manufacturer_country,
+        supplier_country=(supplier_country or manufacturer_country
+                          or country_code(props.get(PROP_SUPPLIER_COUNTRY))),
         license=licence_of(node), hashes=hashes_of(node),
         description=_text(node.get("description")))
     state.components.append(component)
