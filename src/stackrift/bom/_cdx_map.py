@@ -13,10 +13,9 @@ from typing import Any
 from stackrift.bom._common import (
     IdAllocator,
     country_code,
+    hash_alg,
     hf_id_from_purl,
     hf_id_from_url,
-    make_hash,
-    unique_hashes,
 )
 from stackrift.bom.base import BomDocument, Dependency
 from stackrift.estate.model import Component, ComponentType, Hash, LineageRelation
@@ -75,9 +74,10 @@ def licence_of(node: dict[str, Any]) -> str | None:
 
 
 def hashes_of(node: dict[str, Any]) -> tuple[Hash, ...]:
-    found = [make_hash(str(h["alg"]), str(h["content"])) for h in node.get("hashes") or ()
-             if isinstance(h, dict) and h.get("alg") and h.get("content")]
-    return unique_hashes(found)
+    pairs = {(hash_alg(str(h["alg"])), str(h["content"]).strip().lower())
+             for h in node.get("hashes") or ()
+             if isinstance(h, dict) and h.get("alg") and h.get("content")}
+    return tuple(Hash.model_construct(alg=alg, value=value) for alg, value in sorted(pairs))
 
 
 def _properties(node: dict[str, Any]) -> dict[str, str]:

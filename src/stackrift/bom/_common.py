@@ -65,7 +65,8 @@ def hash_alg(name: str) -> str:
 
 
 def make_hash(alg: str, value: str) -> Hash:
-    return Hash(alg=hash_alg(alg), value=value.strip().lower())
+    # Both fields are plain strings built here; skipping validation keeps large SBOMs cheap.
+    return Hash.model_construct(alg=hash_alg(alg), value=value.strip().lower())
 
 
 def prefixed_hash(text: str) -> Hash | None:
@@ -117,6 +118,8 @@ def hf_id_from_url(url: str) -> str | None:
 
 
 def hf_id_from_purl(purl: str) -> str | None:
+    if not purl.startswith("pkg:huggingface/"):
+        return None  # parsing every purl would dominate the cost of reading large SBOMs
     try:
         parsed = PackageURL.from_string(purl)
     except ValueError:
