@@ -21,8 +21,8 @@ def test_every_real_xml_sbom_matches_its_json_twin(shared_data: Path) -> None:
         twin = file.with_suffix(".json")
         if twin.exists():
             expected = read_bom(twin)
-            # Licences and types are not compared: the published twins differ there (dropwizard's XML
-            # omits an expression its JSON has), and so are types (keycloak).
+            # Licences and types are not compared: the published twins differ there
+            # (dropwizard's XML omits a licence its JSON has; keycloak's types differ).
             assert [(c.id, c.name, c.version, c.purl, c.hashes)
                     for c in document.components] == [
                 (c.id, c.name, c.version, c.purl, c.hashes) for c in expected.components]

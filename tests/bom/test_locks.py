@@ -131,7 +131,7 @@ def test_pipfile_lock(tmp_path: Path) -> None:
     ("poetry.lock", "[[package]\nname = 'x'\n", r"poetry.lock:1:\d+: malformed TOML"),
     ("uv.lock", "version = 1\n[[package]]\nversion = '1'\n", r"package\[0\]: has no package name"),
     ("pylock.toml", "lock-version = '2.0'\n", r"lock-version: '2.0' is not supported"),
-    ("pylock.toml", f"lock-version = '1.0'\n[[packages]]\nname = 'a'\nsdist = {{hashes = 3}}\n",
+    ("pylock.toml", "lock-version = '1.0'\n[[packages]]\nname = 'a'\nsdist = {hashes = 3}\n",
      r"packages\[0\].sdist: hashes is not a table"),
     ("Pipfile.lock", '{"_meta": {}, "default": {"a": {"hashes": ["nope"]}}}',
      r"malformed hash 'nope'"),
