@@ -19,7 +19,8 @@ class CycloneDxJsonReader:
 
     def accepts(self, path: Path, head: bytes) -> bool:
         text = head.lstrip()
-        return text.startswith(b"{") and b'"bomFormat"' in head
+        return text.startswith(b"{") and (b'"bomFormat"' in head or
+                                          b"cyclonedx.org/schema/bom" in head)
 
     def read(self, path: Path) -> BomDocument:
         raw = read_bytes(path)

@@ -8,9 +8,9 @@ dependencies ``dependsOn``, licences ``hasDeclaredLicense``. Provenance goes int
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -27,7 +27,8 @@ _HASH_ALG = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha
 
 
 def _iri(namespace: str, kind: str, key: str) -> str:
-    return f"{namespace}/{kind}/{re.sub(r'[^A-Za-z0-9._~-]', '-', key)}"
+    # Percent-encoding keeps distinct keys distinct (no two ids may share an IRI).
+    return f"{namespace}/{kind}/{quote(key, safe='')}"
 
 
 def build(document: BomDocument, provenance: Mapping[str, ComponentProvenance] | None = None,
@@ -84,7 +85,8 @@ def build(document: BomDocument, provenance: Mapping[str, ComponentProvenance] |
                 ids[reference] = _iri(namespace, "package", reference)
                 graph.append({"type": "ai_AIPackage", "spdxId": ids[reference],
                               "creationInfo": creation, "name": reference,
-                              "software_downloadLocation": f"https://huggingface.co/{reference}"})
+                              "software_downloadLocation": f"https://huggingface.co/{reference}",
+                              "comment": f"stackrift:reference={reference}"})
             bases.append(ids[reference])
         relate(ids[component.id], "descendantOf", bases)
     kinds = {"depends-on": "dependsOn", "trained-on": "trainedOn", "tested-on": "testedOn"}
