@@ -18,10 +18,15 @@ from stackrift.estate.model import Component
 
 @dataclass(frozen=True)
 class Dependency:
-    """``ref`` depends on each of ``depends_on`` (component ids)."""
+    """``ref`` relates to each of ``depends_on`` (component ids).
+
+    ``kind`` says how: ``depends-on`` (the default), ``trained-on`` or ``tested-on`` (a model and
+    its datasets).
+    """
 
     ref: str
     depends_on: tuple[str, ...]
+    kind: str = "depends-on"
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,11 @@ HEAD_BYTES = 4096
 
 
 def read_bom(path: Path, format: str | None = None) -> BomDocument:
-    """Read any supported file, detecting its format unless ``format`` forces one."""
+    """Read any supported file or folder, detecting its format unless ``format`` forces one.
+
+    Folders (a Hugging Face model folder, a ``site-packages``) are offered to every reader with
+    empty first bytes.
+    """
     available = readers()
     if format is not None:
         if format not in available:
@@ -85,8 +94,11 @@ def read_bom(path: Path, format: str | None = None) -> BomDocument:
             )
         return available[format].read(path)
     try:
-        with path.open("rb") as handle:
-            head = handle.read(HEAD_BYTES)
+        if path.is_dir():
+            head = b""
+        else:
+            with path.open("rb") as handle:
+                head = handle.read(HEAD_BYTES)
     except OSError as exc:
         raise InvalidInputError.single(
             path, f"cannot read file ({exc.strerror})", "an existing, readable file"
