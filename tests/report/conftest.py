@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -99,3 +100,15 @@ def report() -> Report:
 def empty_report() -> Report:
     return Report(tool_version="0.1.0", as_of=date(2026, 11, 15), catalogue_version="2026.11",
                   estate=EstateSummary("e.yaml", "Empty Ltd", {"systems": 0}), sections=())
+
+
+@pytest.fixture
+def make_report() -> Callable[..., Report]:
+    """Build a fresh copy of the sample report (optionally with another fail-on threshold)."""
+    return build_report
+
+
+@pytest.fixture
+def hostile() -> str:
+    """The hostile name used throughout the sample report."""
+    return HOSTILE

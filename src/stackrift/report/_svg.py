@@ -94,6 +94,9 @@ def bar_chart(chart: BarChartView) -> Markup:
     """A horizontal bar chart (labels can be long system names); grouped or stacked series."""
     names = tuple(s.name for s in chart.series)
     colours = series_colours(names)
+    # One series whose labels all have a meaning of their own (severities, blocs): colour by label.
+    by_label = (series_colours(chart.labels) if len(chart.series) == 1 and all(
+        lbl.strip().lower() in NAMED_COLOURS for lbl in chart.labels) else None)
     label_width = min(MAX_LABEL_CHARS, max([4, *(len(lbl) for lbl in chart.labels)])) * CHAR_WIDTH
     left, right, top = label_width + 14, 56, 8
     plot = WIDTH - left - right
@@ -128,7 +131,8 @@ def bar_chart(chart: BarChartView) -> Markup:
             body.append(f'<rect class="bar" data-label="{escape(label)}" '
                         f'data-series="{escape(series.name)}" data-value="{format_number(value)}"'
                         f' x="{_num(x_of(start))}" y="{_num(y)}" width="{_num(max(width, 0))}" '
-                        f'height="{_num(bar_height - 1)}" fill="{colours[j]}">'
+                        f'height="{_num(bar_height - 1)}" '
+                        f'fill="{by_label[i] if by_label else colours[j]}">'
                         f'<title>{escape(tip)}</title></rect>')
             if chart.stacked:
                 offset += value
@@ -143,7 +147,11 @@ def bar_chart(chart: BarChartView) -> Markup:
     axis_y = top + len(chart.labels) * row_height + 2
     body.append(f'<line class="axis" x1="{_num(left)}" y1="{_num(top)}" x2="{_num(left)}" '
                 f'y2="{_num(axis_y)}" stroke="#8c959f"/>')
-    for fraction in (0.0, 0.5, 1.0):
+    # Ticks at 0, half and full scale; the half tick only where it is a whole number or the
+    # scale itself is fractional, so counts are never labelled 0.5.
+    half = scale_max / 2
+    fractions = (0.0, 0.5, 1.0) if half.is_integer() or scale_max < 1 else (0.0, 1.0)
+    for fraction in fractions:
         x = left + plot * fraction
         body.append(f'<text class="tick" x="{_num(x)}" y="{_num(axis_y + 12)}" '
                     f'text-anchor="middle">{format_number(scale_max * fraction)}</text>')
