@@ -36,6 +36,8 @@ def test_severity_chart_has_a_bar_per_severity(page: HtmlElement) -> None:
     bars = page.xpath("//figure[@class='severity-chart']//svg/rect[@class='bar']")
     assert [(b.get("data-label"), b.get("data-value")) for b in bars] == [
         ("critical", "1"), ("high", "0"), ("medium", "1"), ("low", "1"), ("info", "1")]
+    svg = page.xpath("//figure[@class='severity-chart']//svg")[0]
+    assert svg.get("width") == "440"
     # coloured by severity, not by series
     assert bars[0].get("fill") == "#8b1a1a" and bars[2].get("fill") == "#e6a023"
 
@@ -43,6 +45,7 @@ def test_severity_chart_has_a_bar_per_severity(page: HtmlElement) -> None:
 def test_stacked_bloc_chart_has_segments_and_legend(page: HtmlElement) -> None:
     svg = page.xpath("//section[@id='analysis-provenance']//svg[contains(@class,'chart-bar')]")[0]
     assert svg.get("aria-label") == "Bloc composition per system"
+    assert svg.get("viewbox").startswith("0 0 680 ") and svg.get("width") == "680"
     bars = svg.xpath(".//rect[@class='bar']")
     # 3 systems x 3 blocs, minus one unknown value (None) that is not drawn
     assert len(bars) == 8

@@ -75,22 +75,23 @@ def _nice_ceiling(value: float) -> float:
     return 10 * power
 
 
-def _legend(names: tuple[str, ...], colours: list[str], y: float, x0: float) -> tuple[str, float]:
+def _legend(names: tuple[str, ...], colours: list[str], y: float, x0: float,
+            width: float) -> tuple[str, float]:
     """Legend swatches laid out left to right, wrapping; returns the markup and its height."""
     parts, x, row = [], x0, 0
     for name, colour in zip(names, colours, strict=True):
-        width = 18 + len(_short(name, 24)) * CHAR_WIDTH + 14
-        if x + width > WIDTH and x > x0:
+        item = 18 + len(_short(name, 24)) * CHAR_WIDTH + 14
+        if x + item > width and x > x0:
             x, row = x0, row + 1
         top = y + row * 18
         parts.append(f'<g class="legend-item"><rect x="{_num(x)}" y="{_num(top)}" width="12" '
                      f'height="12" rx="2" fill="{colour}"/><text x="{_num(x + 17)}" '
                      f'y="{_num(top + 10)}">{escape(_short(name, 24))}</text></g>')
-        x += width
+        x += item
     return "".join(parts), (row + 1) * 18
 
 
-def bar_chart(chart: BarChartView) -> Markup:
+def bar_chart(chart: BarChartView, width: float = WIDTH) -> Markup:
     """A horizontal bar chart (labels can be long system names); grouped or stacked series."""
     names = tuple(s.name for s in chart.series)
     colours = series_colours(names)
@@ -99,7 +100,7 @@ def bar_chart(chart: BarChartView) -> Markup:
         lbl.strip().lower() in NAMED_COLOURS for lbl in chart.labels) else None)
     label_width = min(MAX_LABEL_CHARS, max([4, *(len(lbl) for lbl in chart.labels)])) * CHAR_WIDTH
     left, right, top = label_width + 14, 56, 8
-    plot = WIDTH - left - right
+    plot = width - left - right
     groups = 1 if chart.stacked else len(chart.series)
     bar_height = 16.0 if groups == 1 else max(7.0, 24.0 / groups)
     row_height = bar_height * groups + 8
@@ -121,16 +122,16 @@ def bar_chart(chart: BarChartView) -> Markup:
             if value is None:
                 if not chart.stacked:
                     body.append(f'<text class="missing" x="{_num(left + 4)}" '
-                                f'y="{_num(y + bar_height / 2)}" dominant-baseline="middle">'
-                                f'unknown</text>')
+                                f'y="{_num(y + bar_height / 2)}" dominant-baseline="middle" '
+                                f'fill="#57606a">unknown</text>')
                 continue
             start = offset if chart.stacked else 0.0
-            width = x_of(start + value) - x_of(start)
+            bar_width = x_of(start + value) - x_of(start)
             tip = f"{label} — {series.name}: {format_number(value)}" if series.name else (
                 f"{label}: {format_number(value)}")
             body.append(f'<rect class="bar" data-label="{escape(label)}" '
                         f'data-series="{escape(series.name)}" data-value="{format_number(value)}"'
-                        f' x="{_num(x_of(start))}" y="{_num(y)}" width="{_num(max(width, 0))}" '
+                        f' x="{_num(x_of(start))}" y="{_num(y)}" width="{_num(max(bar_width, 0))}" '
                         f'height="{_num(bar_height - 1)}" '
                         f'fill="{by_label[i] if by_label else colours[j]}">'
                         f'<title>{escape(tip)}</title></rect>')
@@ -154,13 +155,14 @@ def bar_chart(chart: BarChartView) -> Markup:
     for fraction in fractions:
         x = left + plot * fraction
         body.append(f'<text class="tick" x="{_num(x)}" y="{_num(axis_y + 12)}" '
-                    f'text-anchor="middle">{format_number(scale_max * fraction)}</text>')
+                    f'text-anchor="middle" fill="#57606a">'
+                    f'{format_number(scale_max * fraction)}</text>')
     height = axis_y + 20
     if len(chart.series) > 1 or (chart.stacked and names != ("",)):
-        legend, legend_height = _legend(names, colours, height + 2, left)
+        legend, legend_height = _legend(names, colours, height + 2, left, width)
         body.append(f'<g class="legend">{legend}</g>')
         height += legend_height + 6
-    return _svg(chart.title, "bar", height, "".join(body))
+    return _svg(chart.title, "bar", height, "".join(body), width)
 
 
 def _heat_colour(value: float, low: float, high: float) -> str:
@@ -182,7 +184,9 @@ def heatmap(chart: HeatmapView) -> Markup:
     rotate = longest_x * CHAR_WIDTH > cell_width - 4
     header = (longest_x * CHAR_WIDTH * 0.72 + 14) if rotate else 20
     cell_height = 26.0
-    width = max(WIDTH, left + cell_width * columns + 8)
+    # Rotated labels lean right past the last column; leave room so none is cut off.
+    overhang = longest_x * CHAR_WIDTH * 0.72 if rotate else 0
+    width = max(WIDTH, left + cell_width * columns + 8 + overhang)
     body: list[str] = []
     for c, x_label in enumerate(chart.x_labels):
         cx = left + c * cell_width + cell_width / 2

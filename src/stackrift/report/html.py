@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from stackrift.findings import Citation, Finding
-from stackrift.report._svg import chart_svg
+from stackrift.report._svg import bar_chart, chart_svg
 from stackrift.report._view import (
     SEVERITIES_DESC,
     SEVERITY_COLOURS,
@@ -49,7 +49,8 @@ class _Chart:
 class _Table:
     title: str
     columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[tuple[str, bool], ...], ...]
+    """Each cell as (text, is a number) so numbers can be right-aligned."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ def _charts(charts: tuple[ChartView, ...]) -> list[_Chart]:
 
 
 def _tables(tables: tuple[TableView, ...]) -> list[_Table]:
-    return [_Table(t.title, t.columns, tuple(tuple(format_cell(c) for c in row) for row in t.rows))
+    return [_Table(t.title, t.columns,
+                   tuple(tuple((format_cell(c), isinstance(c, int | float)) for c in row)
+                         for row in t.rows))
             for t in tables]
 
 
@@ -160,7 +163,7 @@ class HtmlRenderer:
             severities=[s.value for s in SEVERITIES_DESC],
             severity_colours=SEVERITY_COLOURS,
             counts=report.severity_counts(),
-            severity_chart=chart_svg(severity_chart(report)),
+            severity_chart=bar_chart(severity_chart(report), width=440),
             sections=[_section(s, report, numbering) for s in report.sections],
             failing=len(report.failing()),
             disclaimer=DISCLAIMER,
