@@ -187,3 +187,10 @@ def test_demo_into_unwritable_place_exits_2(tmp_path: Path,
     blocker.write_text("not a folder", encoding="utf-8")
     assert run("demo", "-o", str(blocker / "demo")) == 2
     assert f"{blocker / 'demo'}: cannot write the demo reports" in capsys.readouterr().err
+
+
+def test_every_cli_format_has_a_renderer() -> None:
+    from stackrift.cli import OutputFormat
+    from stackrift.report.base import formats
+
+    assert set(formats()) == {f.value for f in OutputFormat}
