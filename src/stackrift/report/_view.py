@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from stackrift.findings import Finding, Severity
@@ -150,6 +151,8 @@ def _cell(value: Any, what: str) -> Cell:
         return "yes" if value else "no"
     if isinstance(value, int | float):
         return value
+    if isinstance(value, date):
+        return value.isoformat()
     raise _ShapeError(f"{what} is {type(value).__name__}, expected text, a number or null")
 
 
