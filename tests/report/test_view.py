@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from stackrift.report import summary_problems
 from stackrift.report._view import (
     BarChartView,
     HeatmapView,
@@ -11,7 +12,6 @@ from stackrift.report._view import (
     format_cell,
     read_summary,
     severity_chart,
-    summary_problems,
 )
 from stackrift.report.model import Report
 
