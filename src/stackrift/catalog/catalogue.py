@@ -281,8 +281,10 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
         if not isinstance(doc.data, dict):
             raise InvalidInputError.single(file, "catalogue file must be a mapping",
                                            "keys vendors, products, regions", 1, 1)
-        # Each file is validated alone so that problems point at the right file.
-        partial = {"version": "-", "as_of": "2000-01-01", **doc.data}
+        # Each file is validated alone so that problems point at the right file. Top-level keys
+        # starting with "x-" only hold YAML anchors shared by records in the same file.
+        body = {k: v for k, v in doc.data.items() if not str(k).startswith("x-")}
+        partial = {"version": "-", "as_of": "2000-01-01", **body}
         for key in ("vendors", "products", "regions"):
             partial.setdefault(key, [])
         try:
@@ -318,6 +320,13 @@ def _check_integrity(data: CatalogueData, where: Path) -> None:
                  if r.provider not in known]
     problems += [f"product '{p.id}' requires unknown product '{r}'" for p in data.products
                  for r in p.requires if r not in set(product_ids)]
+    problems += [f"vendor '{v.id}' names unknown parent '{v.parent}'" for v in data.vendors
+                 if v.parent is not None and v.parent not in known]
+    problems += [f"region '{r.code}' names unknown operator '{r.operator}'" for r in data.regions
+                 if r.operator is not None and r.operator not in known]
+    regions = [(r.provider, r.code.lower()) for r in data.regions]
+    problems += [f"duplicate region '{c}' of provider '{p}'" for p, c in sorted(set(regions))
+                 if regions.count((p, c)) > 1]
     if problems:
         raise InvalidInputError.single(where, "; ".join(problems), "a consistent catalogue")
 
