@@ -230,3 +230,22 @@ def test_demo_is_deterministic(demo_estate: Path, catalogue: Catalogue,
     assert again == demo_result
     ids = [f.id for f in demo_result.findings]
     assert len(ids) == len(set(ids))
+
+
+def test_pipeline_runs_provenance_and_hygiene_with_locations(demo_estate: Path,
+                                                             catalogue: Catalogue) -> None:
+    import orjson
+
+    from stackrift.pipeline import assess
+
+    loaded = load_estate(demo_estate)
+    report = assess(loaded, AnalysisContext(as_of=date(2026, 11, 20), catalogue=catalogue),
+                    only=frozenset({"provenance", "hygiene"}))
+    sections = {s.name: s for s in report.sections}
+    assert list(sections) == ["provenance", "hygiene"]
+    finding = next(f for f in sections["provenance"].findings
+                   if f.id == "provenance:entity-listed-vendor:npu-910b:huawei")
+    location = report.locations[finding.id]
+    line = demo_estate.read_text().splitlines()[location.line - 1]
+    assert "id: npu-910b" in line
+    orjson.dumps(sections["provenance"].summary)  # the summary must be JSON-serialisable
