@@ -15,17 +15,41 @@ from stackrift.catalog.catalogue import Catalogue, load_catalogue
 from stackrift.estate.loader import LoadedEstate, load_estate
 from stackrift.findings import Finding, Severity
 
-SITE = {"id": "use1", "name": "AWS use1", "kind": "cloud_region",
-        "provider": "Amazon Web Services", "region": "us-east-1", "country": "US",
-        "entity": "hq"}
-CN_SITE = {"id": "sh", "name": "Shanghai DC", "kind": "on_prem", "country": "CN",
-           "entity": "hq"}
-GOOD_FLOW = {"id": "f", "from": "sh", "to": "use1", "data_categories": ["personal"],
-             "subjects": 10, "subjects_countries": ["CN"], "start": "2026-01-01"}
-GOOD_SYSTEM = {"id": "s", "name": "s", "purpose": "p", "owner": "hq", "site": "use1",
-               "users_countries": ["US"], "components": ["torch"]}
-TORCH = {"id": "torch", "type": "framework", "name": "PyTorch", "version": "2.3.0",
-         "purl": "pkg:pypi/torch@2.3.0"}
+SITE = {
+    "id": "use1",
+    "name": "AWS use1",
+    "kind": "cloud_region",
+    "provider": "Amazon Web Services",
+    "region": "us-east-1",
+    "country": "US",
+    "entity": "hq",
+}
+CN_SITE = {"id": "sh", "name": "Shanghai DC", "kind": "on_prem", "country": "CN", "entity": "hq"}
+GOOD_FLOW = {
+    "id": "f",
+    "from": "sh",
+    "to": "use1",
+    "data_categories": ["personal"],
+    "subjects": 10,
+    "subjects_countries": ["CN"],
+    "start": "2026-01-01",
+}
+GOOD_SYSTEM = {
+    "id": "s",
+    "name": "s",
+    "purpose": "p",
+    "owner": "hq",
+    "site": "use1",
+    "users_countries": ["US"],
+    "components": ["torch"],
+}
+TORCH = {
+    "id": "torch",
+    "type": "framework",
+    "name": "PyTorch",
+    "version": "2.3.0",
+    "purl": "pkg:pypi/torch@2.3.0",
+}
 
 
 def estate(tmp_path: Path, **parts: list[dict[str, Any]]) -> LoadedEstate:
@@ -50,8 +74,9 @@ def catalogue() -> Catalogue:
 
 
 def run(loaded: LoadedEstate, catalogue: Catalogue) -> AnalysisResult:
-    return HygieneAnalysis().run(loaded, AnalysisContext(as_of=date(2026, 11, 20),
-                                                         catalogue=catalogue))
+    return HygieneAnalysis().run(
+        loaded, AnalysisContext(as_of=date(2026, 11, 20), catalogue=catalogue)
+    )
 
 
 def rules(result: AnalysisResult) -> dict[str, Finding]:
@@ -65,11 +90,19 @@ def test_complete_estate_has_no_gaps(tmp_path: Path, catalogue: Catalogue) -> No
 
 
 def test_personal_flow_without_counts(tmp_path: Path, catalogue: Catalogue) -> None:
-    flow = {"id": "f", "from": "sh", "to": "use1",
-            "data_categories": ["precise_geolocation", "health"]}
+    flow = {
+        "id": "f",
+        "from": "sh",
+        "to": "use1",
+        "data_categories": ["precise_geolocation", "health"],
+    }
     found = rules(run(estate(tmp_path, data_flows=[flow]), catalogue))
-    assert set(found) == {"flow-without-subjects", "flow-without-devices",
-                          "flow-without-subject-countries", "flow-without-start"}
+    assert set(found) == {
+        "flow-without-subjects",
+        "flow-without-devices",
+        "flow-without-subject-countries",
+        "flow-without-start",
+    }
     subjects = found["flow-without-subjects"]
     assert subjects.severity is Severity.LOW
     assert subjects.subject.field == "subjects"
@@ -88,8 +121,12 @@ def test_non_personal_flow_needs_no_counts(tmp_path: Path, catalogue: Catalogue)
 def test_system_without_site_owner_or_components(tmp_path: Path, catalogue: Catalogue) -> None:
     bare = {"id": "s", "name": "s", "purpose": "p"}
     found = rules(run(estate(tmp_path, systems=[bare]), catalogue))
-    assert set(found) == {"system-without-site", "system-without-owner",
-                          "system-without-components", "system-without-user-countries"}
+    assert set(found) == {
+        "system-without-site",
+        "system-without-owner",
+        "system-without-components",
+        "system-without-user-countries",
+    }
     assert "provenance" in found["system-without-site"].evidence["needed_by"]
     assert found["system-without-user-countries"].severity is Severity.INFO
 
@@ -103,9 +140,11 @@ def test_component_gaps(tmp_path: Path, catalogue: Catalogue) -> None:
     ]
     result = run(estate(tmp_path, components=components), catalogue)
     found = {(f.rule, f.subject.id) for f in result.findings}
-    assert found == {("component-without-version", "torch"),
-                     ("component-without-origin", "tool"),
-                     ("component-without-package-id", "rt")}
+    assert found == {
+        ("component-without-version", "torch"),
+        ("component-without-origin", "tool"),
+        ("component-without-package-id", "rt"),
+    }
     version = next(f for f in result.findings if f.rule == "component-without-version")
     assert version.evidence["needed_by"] == ["vulnerabilities"]
 
@@ -113,28 +152,51 @@ def test_component_gaps(tmp_path: Path, catalogue: Catalogue) -> None:
 def test_model_lineage_gaps(tmp_path: Path, catalogue: Catalogue) -> None:
     components = [
         TORCH,
-        {"id": "ft", "type": "model", "name": "ft", "supplier_country": "US",
-         "base_model_relation": "finetune"},
-        {"id": "ft2", "type": "model", "name": "ft2", "supplier_country": "US",
-         "base_models": ["Qwen/Qwen2.5-7B"]},
+        {
+            "id": "ft",
+            "type": "model",
+            "name": "ft",
+            "supplier_country": "US",
+            "base_model_relation": "finetune",
+        },
+        {
+            "id": "ft2",
+            "type": "model",
+            "name": "ft2",
+            "supplier_country": "US",
+            "base_models": ["Qwen/Qwen2.5-7B"],
+        },
         {"id": "odd", "type": "model", "name": "odd", "hf_id": "nobody-knows/odd-7b"},
-        {"id": "orphan", "type": "model", "name": "orphan", "supplier_country": "US",
-         "base_models": ["nobody-knows/base"], "base_model_relation": "finetune"},
+        {
+            "id": "orphan",
+            "type": "model",
+            "name": "orphan",
+            "supplier_country": "US",
+            "base_models": ["nobody-knows/base"],
+            "base_model_relation": "finetune",
+        },
     ]
     result = run(estate(tmp_path, components=components), catalogue)
     found = {(f.rule, f.subject.id): f for f in result.findings}
-    assert set(found) == {("model-without-base", "ft"), ("model-without-relation", "ft2"),
-                          ("model-lineage-unknown", "odd"),
-                          ("model-lineage-unresolved", "orphan")}
+    assert set(found) == {
+        ("model-without-base", "ft"),
+        ("model-without-relation", "ft2"),
+        ("model-lineage-unknown", "odd"),
+        ("model-lineage-unresolved", "orphan"),
+    }
     assert found[("model-without-base", "ft")].severity is Severity.LOW
     assert found[("model-lineage-unresolved", "orphan")].evidence["chain"] == [
-        "orphan", "nobody-knows/base"]
+        "orphan",
+        "nobody-knows/base",
+    ]
 
 
 def test_cloud_site_and_entity_gaps(tmp_path: Path, catalogue: Catalogue) -> None:
     sites = [SITE, CN_SITE, {"id": "c", "name": "c", "kind": "cloud_region", "country": "DE"}]
-    entities = [{"id": "hq", "name": "HQ Inc.", "country": "US"},
-                {"id": "sub", "name": "Sub GmbH", "country": "DE", "parent": "hq"}]
+    entities = [
+        {"id": "hq", "name": "HQ Inc.", "country": "US"},
+        {"id": "sub", "name": "Sub GmbH", "country": "DE", "parent": "hq"},
+    ]
     result = run(estate(tmp_path, sites=sites, entities=entities), catalogue)
     found = {(f.rule, f.subject.id) for f in result.findings}
     assert found == {("cloud-site-incomplete", "c"), ("entity-without-ownership", "sub")}

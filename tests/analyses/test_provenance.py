@@ -32,19 +32,37 @@ def estate(tmp_path: Path, **parts: list[dict[str, Any]]) -> LoadedEstate:
     return load_estate(path)
 
 
-US_SITE = {"id": "use1", "name": "AWS use1", "kind": "cloud_region",
-           "provider": "Amazon Web Services", "region": "us-east-1", "country": "US",
-           "entity": "hq"}
-CN_SITE = {"id": "cnhz", "name": "Alibaba Hangzhou", "kind": "cloud_region",
-           "provider": "Alibaba Cloud", "region": "cn-hangzhou", "country": "CN",
-           "entity": "hq"}
+US_SITE = {
+    "id": "use1",
+    "name": "AWS use1",
+    "kind": "cloud_region",
+    "provider": "Amazon Web Services",
+    "region": "us-east-1",
+    "country": "US",
+    "entity": "hq",
+}
+CN_SITE = {
+    "id": "cnhz",
+    "name": "Alibaba Hangzhou",
+    "kind": "cloud_region",
+    "provider": "Alibaba Cloud",
+    "region": "cn-hangzhou",
+    "country": "CN",
+    "entity": "hq",
+}
 
 
 def system(system_id: str, components: list[str], **extra: Any) -> dict[str, Any]:
     """A system with the fields hygiene needs, so tests see only what they vary."""
-    record: dict[str, Any] = {"id": system_id, "name": system_id, "purpose": "test",
-                              "owner": "hq", "site": "use1", "users_countries": ["US"],
-                              "components": components}
+    record: dict[str, Any] = {
+        "id": system_id,
+        "name": system_id,
+        "purpose": "test",
+        "owner": "hq",
+        "site": "use1",
+        "users_countries": ["US"],
+        "components": components,
+    }
     record.update(extra)
     return record
 
@@ -54,8 +72,9 @@ def catalogue() -> Catalogue:
     return load_catalogue()
 
 
-def run(loaded: LoadedEstate, catalogue: Catalogue, as_of: date = date(2026, 11, 20)
-        ) -> AnalysisResult:
+def run(
+    loaded: LoadedEstate, catalogue: Catalogue, as_of: date = date(2026, 11, 20)
+) -> AnalysisResult:
     return ProvenanceAnalysis().run(loaded, AnalysisContext(as_of=as_of, catalogue=catalogue))
 
 
@@ -88,10 +107,19 @@ def test_entity_listing_counts_only_from_its_date(tmp_path: Path, catalogue: Cat
 
 
 def test_critical_system_raises_severity(tmp_path: Path, catalogue: Catalogue) -> None:
-    npu = {"id": "npu", "type": "accelerator", "name": "Ascend", "vendor": "Huawei",
-           "product": "Ascend 910B"}
-    loaded = estate(tmp_path, sites=[CN_SITE], components=[npu],
-                    systems=[system("pay", ["npu"], site="cnhz", criticality="critical")])
+    npu = {
+        "id": "npu",
+        "type": "accelerator",
+        "name": "Ascend",
+        "vendor": "Huawei",
+        "product": "Ascend 910B",
+    }
+    loaded = estate(
+        tmp_path,
+        sites=[CN_SITE],
+        components=[npu],
+        systems=[system("pay", ["npu"], site="cnhz", criticality="critical")],
+    )
     (finding,) = by_rule(run(loaded, catalogue), "entity-listed-vendor")
     assert finding.severity is Severity.CRITICAL
     assert finding.evidence["export_controls"][0]["regime"] == "EAR GP10"
@@ -105,16 +133,25 @@ def test_unused_listed_component_is_medium(tmp_path: Path, catalogue: Catalogue)
 
 
 def test_lineage_origin_differs_from_publisher(tmp_path: Path, catalogue: Catalogue) -> None:
-    fine_tune = {"id": "ft", "type": "model", "name": "our-ft", "vendor": "Test Org",
-                 "supplier_country": "US", "base_models": ["Qwen/Qwen2.5-7B-Instruct"],
-                 "base_model_relation": "finetune"}
-    loaded = estate(tmp_path, sites=[US_SITE], components=[fine_tune],
-                    systems=[system("bot", ["ft"])])
+    fine_tune = {
+        "id": "ft",
+        "type": "model",
+        "name": "our-ft",
+        "vendor": "Test Org",
+        "supplier_country": "US",
+        "base_models": ["Qwen/Qwen2.5-7B-Instruct"],
+        "base_model_relation": "finetune",
+    }
+    loaded = estate(
+        tmp_path, sites=[US_SITE], components=[fine_tune], systems=[system("bot", ["ft"])]
+    )
     result = run(loaded, catalogue)
     (finding,) = by_rule(result, "lineage-origin")
     assert finding.severity is Severity.MEDIUM
     assert finding.evidence["chain"] == [
-        "ft (vendor not catalogued, US)", "Qwen/Qwen2.5-7B-Instruct (Alibaba Cloud, CN)"]
+        "ft (vendor not catalogued, US)",
+        "Qwen/Qwen2.5-7B-Instruct (Alibaba Cloud, CN)",
+    ]
     assert (finding.evidence["publisher_bloc"], finding.evidence["origin_bloc"]) == ("us", "cn")
     # The system's model layer takes the weights' origin, so the US-hosted bot is mixed.
     assert result.summary["systems"]["bot"]["model weights"] == ["cn"]
@@ -123,10 +160,17 @@ def test_lineage_origin_differs_from_publisher(tmp_path: Path, catalogue: Catalo
 
 
 def test_listed_vendor_found_through_lineage(tmp_path: Path, catalogue: Catalogue) -> None:
-    adapter = {"id": "emb", "type": "model", "name": "our-emb", "supplier_country": "DE",
-               "base_models": ["bge"], "base_model_relation": "adapter"}
-    loaded = estate(tmp_path, sites=[US_SITE], components=[BGE, adapter],
-                    systems=[system("rag", ["emb"])])
+    adapter = {
+        "id": "emb",
+        "type": "model",
+        "name": "our-emb",
+        "supplier_country": "DE",
+        "base_models": ["bge"],
+        "base_model_relation": "adapter",
+    }
+    loaded = estate(
+        tmp_path, sites=[US_SITE], components=[BGE, adapter], systems=[system("rag", ["emb"])]
+    )
     result = run(loaded, catalogue)
     (finding,) = by_rule(result, "entity-listed-origin")
     assert finding.subject.id == "emb"
@@ -141,30 +185,43 @@ def test_single_bloc_stack_is_not_mixed(tmp_path: Path, catalogue: Catalogue) ->
         {"id": "torch", "type": "framework", "name": "torch", "purl": "pkg:pypi/torch@2.3.0"},
         {"id": "llama", "type": "model", "name": "llama", "hf_id": "meta-llama/Llama-3.1-8B"},
     ]
-    loaded = estate(tmp_path, sites=[US_SITE], components=parts,
-                    systems=[system("s", [p["id"] for p in parts])])
+    loaded = estate(
+        tmp_path, sites=[US_SITE], components=parts, systems=[system("s", [p["id"] for p in parts])]
+    )
     result = run(loaded, catalogue)
     assert result.findings == ()
     layers = result.summary["systems"]["s"]
-    assert layers == {"hardware": ["us"], "runtime": ["us"], "framework": ["us"],
-                      "model weights": ["us"], "cloud": ["us"]}
+    assert layers == {
+        "hardware": ["us"],
+        "runtime": ["us"],
+        "framework": ["us"],
+        "model weights": ["us"],
+        "cloud": ["us"],
+    }
 
 
 def test_us_and_eu_mix_is_low(tmp_path: Path, catalogue: Catalogue) -> None:
     mistral = {"id": "m", "type": "model", "name": "m", "hf_id": "mistralai/Mistral-7B-v0.1"}
-    loaded = estate(tmp_path, sites=[US_SITE], components=[mistral],
-                    systems=[system("s", ["m"])])
+    loaded = estate(tmp_path, sites=[US_SITE], components=[mistral], systems=[system("s", ["m"])])
     (finding,) = by_rule(run(loaded, catalogue), "mixed-stack")
     assert finding.severity is Severity.LOW
     assert finding.evidence["us_and_cn"] is False
 
 
 def test_unresolved_and_supplier_country(tmp_path: Path, catalogue: Catalogue) -> None:
-    parts = [{"id": "tool", "type": "application", "name": "mystery tool"},
-             {"id": "own", "type": "dataset", "name": "own data", "vendor": "Test Org",
-              "supplier_country": "US"}]
-    loaded = estate(tmp_path, sites=[US_SITE], components=parts,
-                    systems=[system("s", ["tool", "own"])])
+    parts = [
+        {"id": "tool", "type": "application", "name": "mystery tool"},
+        {
+            "id": "own",
+            "type": "dataset",
+            "name": "own data",
+            "vendor": "Test Org",
+            "supplier_country": "US",
+        },
+    ]
+    loaded = estate(
+        tmp_path, sites=[US_SITE], components=parts, systems=[system("s", ["tool", "own"])]
+    )
     result = run(loaded, catalogue)
     (unresolved,) = by_rule(result, "unresolved-component")
     assert unresolved.severity is Severity.LOW
@@ -175,10 +232,22 @@ def test_unresolved_and_supplier_country(tmp_path: Path, catalogue: Catalogue) -
 
 def test_local_operator_and_unknown_region(tmp_path: Path, catalogue: Catalogue) -> None:
     sites = [
-        {"id": "bj", "name": "AWS Beijing", "kind": "cloud_region", "provider": "AWS",
-         "region": "cn-north-1", "country": "CN"},
-        {"id": "x", "name": "Azure somewhere", "kind": "cloud_region",
-         "provider": "Microsoft Azure", "region": "nowhere-9", "country": "US"},
+        {
+            "id": "bj",
+            "name": "AWS Beijing",
+            "kind": "cloud_region",
+            "provider": "AWS",
+            "region": "cn-north-1",
+            "country": "CN",
+        },
+        {
+            "id": "x",
+            "name": "Azure somewhere",
+            "kind": "cloud_region",
+            "provider": "Microsoft Azure",
+            "region": "nowhere-9",
+            "country": "US",
+        },
     ]
     result = run(estate(tmp_path, sites=sites), catalogue)
     (local,) = by_rule(result, "local-operator")
@@ -189,8 +258,12 @@ def test_local_operator_and_unknown_region(tmp_path: Path, catalogue: Catalogue)
 
 def test_chart_and_tables(tmp_path: Path, catalogue: Catalogue) -> None:
     parts = [{"id": "gpu", "type": "accelerator", "name": "NVIDIA H100", "vendor": "NVIDIA"}, BGE]
-    loaded = estate(tmp_path, sites=[US_SITE], components=parts,
-                    systems=[system("a", ["gpu", "bge"]), system("b", ["gpu"])])
+    loaded = estate(
+        tmp_path,
+        sites=[US_SITE],
+        components=parts,
+        systems=[system("a", ["gpu", "bge"]), system("b", ["gpu"])],
+    )
     summary = run(loaded, catalogue).summary
     (chart,) = summary["charts"]
     assert chart["kind"] == "bar" and chart["stacked"] is True
@@ -220,31 +293,41 @@ def test_demo_entity_listed_vendors(demo_result: AnalysisResult) -> None:
 def test_demo_lineage_chain(demo_result: AnalysisResult) -> None:
     (finding,) = by_rule(demo_result, "lineage-origin")
     assert finding.subject.id == "support-ft"
-    assert finding.evidence["chain"] == ["support-ft (vendor not catalogued, US)",
-                                         "qwen-7b (Alibaba Cloud, CN)"]
+    assert finding.evidence["chain"] == [
+        "support-ft (vendor not catalogued, US)",
+        "qwen-7b (Alibaba Cloud, CN)",
+    ]
 
 
-def test_demo_is_deterministic(demo_estate: Path, catalogue: Catalogue,
-                               demo_result: AnalysisResult) -> None:
+def test_demo_is_deterministic(
+    demo_estate: Path, catalogue: Catalogue, demo_result: AnalysisResult
+) -> None:
     again = run(load_estate(demo_estate), catalogue)
     assert again == demo_result
     ids = [f.id for f in demo_result.findings]
     assert len(ids) == len(set(ids))
 
 
-def test_pipeline_runs_provenance_and_hygiene_with_locations(demo_estate: Path,
-                                                             catalogue: Catalogue) -> None:
+def test_pipeline_runs_provenance_and_hygiene_with_locations(
+    demo_estate: Path, catalogue: Catalogue
+) -> None:
     import orjson
 
     from stackrift.pipeline import assess
 
     loaded = load_estate(demo_estate)
-    report = assess(loaded, AnalysisContext(as_of=date(2026, 11, 20), catalogue=catalogue),
-                    only=frozenset({"provenance", "hygiene"}))
+    report = assess(
+        loaded,
+        AnalysisContext(as_of=date(2026, 11, 20), catalogue=catalogue),
+        only=frozenset({"provenance", "hygiene"}),
+    )
     sections = {s.name: s for s in report.sections}
     assert list(sections) == ["provenance", "hygiene"]
-    finding = next(f for f in sections["provenance"].findings
-                   if f.id == "provenance:entity-listed-vendor:npu-910b:huawei")
+    finding = next(
+        f
+        for f in sections["provenance"].findings
+        if f.id == "provenance:entity-listed-vendor:npu-910b:huawei"
+    )
     location = report.locations[finding.id]
     line = demo_estate.read_text().splitlines()[location.line - 1]
     assert "id: npu-910b" in line
