@@ -165,6 +165,14 @@ def test_supplier_country_and_unknown(catalogue: Catalogue) -> None:
     assert unknown.bloc is Bloc.UNKNOWN
 
 
+def test_vendor_in_name_only_for_technology_components(catalogue: Catalogue) -> None:
+    dataset = catalogue.resolve(component(type="dataset", name="Amazon product reviews"))
+    assert dataset.evidence == "none"
+    card = catalogue.resolve(component(type="accelerator", name="Moore Threads MTT S4000"))
+    assert card.vendor is not None and card.vendor.id == "moore-threads"
+    assert card.product is not None and card.product.id == "mthreads-s4000"
+
+
 def test_lineage_of_a_qwen_fine_tune(catalogue: Catalogue) -> None:
     base = component(
         id="qwen-7b", type="model", name="Qwen2.5-7B", hf_id="Qwen/Qwen2.5-7B-Instruct"

@@ -23,7 +23,7 @@ from stackrift.catalog.model import (
 )
 from stackrift.errors import InvalidInputError, Problem, combine
 from stackrift.estate.loader import validation_error
-from stackrift.estate.model import Bloc, Component, Site, SiteKind
+from stackrift.estate.model import Bloc, Component, ComponentType, Site, SiteKind
 from stackrift.estate.yamlsource import LocatedDocument, load_located
 
 
@@ -301,7 +301,12 @@ class Catalogue:
             )
         if product is not None:
             return done(None, product, "product-name", f"product '{product.name}' is catalogued")
-        if component.vendor is None:
+        # Datasets and free-form records are often named after a source ("Amazon reviews"),
+        # not a maker, so only technology components are matched by a vendor in their name.
+        if component.vendor is None and component.type not in (
+            ComponentType.DATASET,
+            ComponentType.OTHER,
+        ):
             named = self._vendor_in_name(component.name)
             if named is not None:
                 vendor, rest = named
