@@ -97,7 +97,7 @@ def test_entity_listing_counts_only_from_its_date(tmp_path: Path, catalogue: Cat
     assert by_rule(before, "entity-listed-vendor") == []
     table = before.summary["tables"][1]
     row = next(r for r in table["rows"] if r[0] == "bge")
-    assert row[-1] == "not listed as of 2025-03-24 (listed from 2025-03-25)"
+    assert row[-2] == "not listed as of 2025-03-24 (listed from 2025-03-25)"
     (finding,) = by_rule(run(loaded, catalogue, date(2025, 3, 25)), "entity-listed-vendor")
     assert finding.severity is Severity.HIGH
     assert finding.id == "provenance:entity-listed-vendor:bge:baai"
@@ -270,6 +270,9 @@ def test_chart_and_tables(tmp_path: Path, catalogue: Catalogue) -> None:
     assert chart["title"] == "Bloc composition per system"
     assert chart["labels"] == ["a", "b"]
     assert {s["name"]: s["values"] for s in chart["series"]} == {"us": [1, 1], "cn": [1, 0]}
+    resolution = {row[0]: row for row in summary["tables"][1]["rows"]}
+    assert resolution["gpu"][-1] == "verified"
+    assert resolution["bge"][-2] == "on the US Entity List since 2025-03-25"
     titles = [t["title"] for t in summary["tables"]]
     assert titles == ["Layer blocs per system", "Component resolution", "Sites"]
     for table in summary["tables"]:

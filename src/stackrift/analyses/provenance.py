@@ -141,6 +141,17 @@ def _chain_text(chain: tuple[LineageStep, ...]) -> list[str]:
     return out
 
 
+def _confidence(res: Resolution) -> str:
+    """'unverified' when any catalogue fact the resolution rests on is weakly sourced."""
+    if res.vendor is None:
+        return "n/a"
+    weak = [res.vendor.confidence, res.product.confidence if res.product else "verified"]
+    citation = res.vendor.entity_list.citation
+    if citation is not None:
+        weak.append(citation.confidence)
+    return "unverified" if "unverified" in weak else "verified"
+
+
 def _criticality_severity(systems: list[System]) -> Severity:
     """High in a system, critical in a critical one, medium when no system uses it yet."""
     if not systems:
@@ -611,6 +622,7 @@ class ProvenanceAnalysis:
                         else ""
                     ),
                     status,
+                    _confidence(res),
                 ]
             )
         site_rows = [
@@ -653,6 +665,7 @@ class ProvenanceAnalysis:
                         "evidence",
                         "detail",
                         "Entity List",
+                        "confidence",
                     ],
                     "rows": resolution_rows,
                 },
