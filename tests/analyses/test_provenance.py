@@ -335,3 +335,27 @@ def test_pipeline_runs_provenance_and_hygiene_with_locations(
     line = demo_estate.read_text().splitlines()[location.line - 1]
     assert "id: npu-910b" in line
     orjson.dumps(sections["provenance"].summary)  # the summary must be JSON-serialisable
+
+
+def test_merge_takes_every_base_as_an_origin(tmp_path: Path, catalogue: Catalogue) -> None:
+    merge = {
+        "id": "merged",
+        "type": "model",
+        "name": "merged",
+        "supplier_country": "US",
+        "base_models": ["meta-llama/Llama-3.1-8B", "deepseek-ai/DeepSeek-R1", "BAAI/bge-m3"],
+        "base_model_relation": "merge",
+    }
+    loaded = estate(
+        tmp_path, sites=[US_SITE], components=[merge], systems=[system("s", ["merged"])]
+    )
+    result = run(loaded, catalogue)
+    assert result.summary["systems"]["s"]["model weights"] == ["us", "cn"]
+    (lineage,) = by_rule(result, "lineage-origin")
+    assert lineage.evidence["chain"][-1] == "deepseek-ai/DeepSeek-R1 (DeepSeek, CN)"
+    assert lineage.evidence["other_origins"] == [
+        "BAAI/bge-m3 (Beijing Academy of Artificial Intelligence, CN)"
+    ]
+    (listed,) = by_rule(result, "entity-listed-origin")
+    assert listed.evidence["vendor_id"] == "baai"
+    assert listed.evidence["lineage"][-1].startswith("BAAI/bge-m3")

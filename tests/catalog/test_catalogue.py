@@ -329,3 +329,12 @@ def test_loader_locates_bad_records_and_ignores_anchor_keys(tmp_path: Path) -> N
     (problem,) = error.value.problems
     assert problem.location.file.endswith("b.yaml") and problem.location.line == 5
     assert "vendors[1].country" in problem.message
+
+
+def test_lineages_of_a_merge_are_bounded(catalogue: Catalogue) -> None:
+    bases = [f"org/m{i}" for i in range(3)]
+    merge = component(id="m", type="model", name="m", base_models=bases)
+    paths = catalogue.lineages(merge, [merge])
+    assert [[s.reference for s in p] for p in paths] == [["m", b] for b in bases]
+    assert paths[0] == catalogue.lineage(merge, [merge])
+    assert len(catalogue.lineages(merge, [merge], limit=2)) == 2

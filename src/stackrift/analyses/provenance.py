@@ -89,6 +89,8 @@ class ComponentProvenance:
     resolution: Resolution
     layer: StackLayer
     lineage: tuple[LineageStep, ...]
+    paths: tuple[tuple[LineageStep, ...], ...] = ()
+    """Every lineage path to a root (a merge has several); ``lineage`` is the first."""
 
     @property
     def origin(self) -> Resolution:
@@ -96,9 +98,24 @@ class ComponentProvenance:
         return self.lineage[-1].resolution if self.lineage else self.resolution
 
     @property
+    def origins(self) -> tuple[Resolution, ...]:
+        """The roots of every lineage path (one for a plain fine-tune, several for a merge)."""
+        if not self.paths:
+            return (self.origin,)
+        return tuple(path[-1].resolution for path in self.paths)
+
+    @property
     def bloc(self) -> Bloc:
         """The bloc this component counts for: weights origin for models, vendor otherwise."""
         return self.origin.bloc if self.layer is StackLayer.MODEL else self.resolution.bloc
+
+    @property
+    def blocs(self) -> tuple[Bloc, ...]:
+        """Every bloc the component draws on (all weight origins for a merged model)."""
+        if self.layer is not StackLayer.MODEL:
+            return (self.resolution.bloc,)
+        found = {o.bloc for o in self.origins}
+        return tuple(b for b in BLOC_ORDER if b in found)
 
 
 @dataclass(frozen=True)
@@ -208,9 +225,11 @@ class ProvenanceAnalysis:
         resolution = catalogue.resolve(component)
         layer = layer_of(component, resolution)
         lineage: tuple[LineageStep, ...] = ()
+        paths: tuple[tuple[LineageStep, ...], ...] = ()
         if component.type is ComponentType.MODEL:
             lineage = tuple(catalogue.lineage(component, estate.components))
-        return ComponentProvenance(component, resolution, layer, lineage)
+            paths = tuple(tuple(p) for p in catalogue.lineages(component, estate.components))
+        return ComponentProvenance(component, resolution, layer, lineage, paths)
 
     @staticmethod
     def _system(
@@ -222,7 +241,7 @@ class ProvenanceAnalysis:
         layers: dict[StackLayer, set[Bloc]] = {layer: set() for layer in REPORTED_LAYERS}
         for cp in members:
             if cp.layer in layers:
-                layers[cp.layer].add(cp.bloc)
+                layers[cp.layer].update(cp.blocs)
         site = sites.get(system.site) if system.site else None
         if site is not None:
             layers[StackLayer.CLOUD].add(_cloud_bloc(site))
@@ -238,11 +257,14 @@ class ProvenanceAnalysis:
         cp: ComponentProvenance, systems: list[System], context: AnalysisContext
     ) -> list[Finding]:
         component = cp.component
-        steps: list[tuple[str, Resolution]] = [(component.id, cp.resolution)]
-        steps += [(s.reference, s.resolution) for s in cp.lineage[1:]]
+        steps: list[tuple[str, Resolution, tuple[LineageStep, ...]]] = [
+            (component.id, cp.resolution, ())
+        ]
+        for path in cp.paths or (cp.lineage,):
+            steps += [(s.reference, s.resolution, path) for s in path[1:]]
         findings = []
         seen: set[str] = set()
-        for depth, (reference, res) in enumerate(steps):
+        for depth, (reference, res, path) in enumerate(steps):
             vendor = res.vendor
             if vendor is None or vendor.id in seen or not _listed(vendor, context.as_of):
                 continue
@@ -281,7 +303,7 @@ class ProvenanceAnalysis:
                 "as_of": context.as_of.isoformat(),
             }
             if via_lineage:
-                evidence["lineage"] = _chain_text(cp.lineage)
+                evidence["lineage"] = _chain_text(path)
             if controls:
                 evidence["export_controls"] = controls
             if status.citation is not None and status.citation.confidence == "unverified":
@@ -320,13 +342,19 @@ class ProvenanceAnalysis:
     def _lineage(cp: ComponentProvenance, systems: list[System]) -> list[Finding]:
         if cp.layer is not StackLayer.MODEL or len(cp.lineage) < 2:
             return []
-        publisher, origin = cp.resolution, cp.origin
-        if publisher.bloc is Bloc.UNKNOWN or origin.bloc is Bloc.UNKNOWN:
+        publisher = cp.resolution
+        if publisher.bloc is Bloc.UNKNOWN:
             return []
-        if publisher.bloc is origin.bloc:
+        differing = [
+            path
+            for path in (cp.paths or (cp.lineage,))
+            if len(path) > 1 and path[-1].resolution.bloc not in (publisher.bloc, Bloc.UNKNOWN)
+        ]
+        if not differing:
             return []
+        origin = differing[0][-1].resolution
         component = cp.component
-        chain = _chain_text(cp.lineage)
+        chain = _chain_text(differing[0])
         return [
             Finding(
                 id=finding_id(NAME, "lineage-origin", component.id),
@@ -350,6 +378,7 @@ class ProvenanceAnalysis:
                     if component.base_model_relation
                     else None,
                     "systems": [s.id for s in systems],
+                    "other_origins": [_chain_text(path)[-1] for path in differing[1:]],
                 },
                 recommendation=(
                     "Treat the model as having the origin of its base weights in procurement, "

@@ -463,6 +463,32 @@ class Catalogue:
             current = next((c for c in components if c.id == reference), None)
         return chain
 
+    def lineages(
+        self, component: Component, components: Sequence[Component], limit: int = 64
+    ) -> list[list[LineageStep]]:
+        """Every base-model path from ``component`` to a root, first bases first.
+
+        A merge has several bases and so several roots; the weights' origins are all of them.
+        Cycles end a path; at most ``limit`` paths are returned (hostile estates stay bounded).
+        Without cycles the first path equals :meth:`lineage`.
+        """
+        by_id = {c.id: c for c in components}
+        paths: list[list[LineageStep]] = []
+
+        def walk(path: list[LineageStep], current: Component | None, seen: set[str]) -> None:
+            if len(paths) >= limit:
+                return
+            bases = [b for b in current.base_models if b not in seen] if current else []
+            if not bases:
+                paths.append(path)
+                return
+            for reference in bases:
+                step = LineageStep(reference, self.resolve_reference(reference, components))
+                walk([*path, step], by_id.get(reference), seen | {reference})
+
+        walk([LineageStep(component.id, self.resolve(component))], component, {component.id})
+        return paths
+
 
 def _purl_base(purl: str) -> str | None:
     try:
