@@ -97,17 +97,28 @@ def write_output(text: str, path: Path | None) -> None:
     err.print(f"wrote {path}")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"stackrift {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def _root(
     verbose: Annotated[
         bool, typer.Option("-v", "--verbose", help="Show tracebacks on errors.")
     ] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
 ) -> None:
     _State.verbose = verbose
-    if version:
-        out.print(f"stackrift {__version__}")
-        raise typer.Exit(EXIT_OK)
 
 
 # -- estate ----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 def _iso_country(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code (e.g. US, DE, CN)")
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
     return code
 
 

@@ -18,9 +18,12 @@ import yaml
 from stackrift.errors import InvalidInputError, Location, Problem
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
-MAX_NODES = 2_000_000
+MAX_NODES = 1_000_000
 
 PathKey = tuple[str | int, ...]
+
+# Only plain collections: a tagged one (e.g. !!python/object/apply) is refused, never constructed.
+_PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,13 @@ class _Builder:
                 ]
             )
         self.values[path] = self.loc(node)
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_COLLECTION_TAGS:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"could not determine a constructor for the tag '{node.tag}'",
+                node.start_mark,
+            )
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -99,6 +109,24 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         return self.constructor.construct_object(node, deep=True)
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values the document has once aliases are expanded, counted without expanding.
+
+    Aliases share node objects, so memoising per node keeps this linear in the file's size
+    even for a "billion laughs" document.
+    """
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        total += sum(_expanded_size(v, memo) for _, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        total += sum(_expanded_size(v, memo) for v in node.value)
+    memo[id(node)] = min(total, MAX_NODES + 1)
+    return memo[id(node)]
 
 
 def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
@@ -136,12 +164,25 @@ def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
                 )
             ]
         ) from exc
+    except RecursionError as exc:
+        raise InvalidInputError.single(
+            name, "document is nested too deeply", "a reasonably flat YAML or JSON document"
+        ) from exc
     except yaml.YAMLError as exc:
         raise InvalidInputError.single(
             name, f"YAML error: {exc}", "well-formed YAML or JSON"
         ) from exc
     if node is None:
         raise InvalidInputError.single(name, "file is empty", "a YAML or JSON document", 1, 1)
+    size = _expanded_size(node, {})
+    if size > MAX_NODES:
+        raise InvalidInputError.single(
+            name,
+            f"document expands to {size:,} values (alias expansion?)",
+            f"at most {MAX_NODES:,} values",
+            node.start_mark.line + 1,
+            node.start_mark.column + 1,
+        )
     builder = _Builder(name)
     try:
         data = builder.build(node, ())
