@@ -73,12 +73,13 @@ def parse_paths(paths: Sequence[Path], *, forced: str | None = None,
 
 
 def import_paths(store: AdvisoryStore, paths: Sequence[Path], *, forced: str | None = None,
-                 strict: bool = False, progress: Progress | None = None) -> ImportReport:
+                 strict: bool = False, progress: Progress | None = None,
+                 label: str | None = None) -> ImportReport:
     """Import advisories into ``store`` atomically and idempotently; return what happened."""
     records, report = parse_paths(paths, forced=forced, progress=progress)
     if strict and report.rejections:
         raise InvalidInputError([Problem(Location(r.file), f"record {r.record or '?'} rejected: "
                                          f"{r.reason}", "a valid advisory record (--strict)")
                                  for r in report.rejections])
-    store.apply_import(records, report)
+    store.apply_import(records, report, label)
     return report

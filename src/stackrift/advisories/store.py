@@ -52,9 +52,15 @@ class GroupView:
 class AdvisoryStore(Protocol):
     """What importers, matchers and analytics need from a store."""
 
-    def apply_import(self, records: Sequence[Advisory], report: ImportReport) -> None:
+    def apply_import(self, records: Sequence[Advisory], report: ImportReport,
+                     label: str | None = None) -> None:
         """Insert new records, replace those with a newer ``modified``, keep the rest, and
-        recompute groups; all or nothing."""
+        recompute groups; all or nothing. ``label`` names the content (e.g. ``starter``) until
+        another import changes it."""
+        ...
+
+    def content_label(self) -> str | None:
+        """The label of the import that last changed the store, if it had one."""
         ...
 
     def group(self, ident: str) -> GroupView | None:
@@ -195,7 +201,8 @@ class SqliteStore:
 
     # -- import ----------------------------------------------------------------------------------
 
-    def apply_import(self, records: Sequence[Advisory], report: ImportReport) -> None:
+    def apply_import(self, records: Sequence[Advisory], report: ImportReport,
+                     label: str | None = None) -> None:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         db = self.db
         db.execute("PRAGMA synchronous = OFF")  # the rollback journal still makes this atomic
@@ -248,6 +255,9 @@ class SqliteStore:
             if changed or self._groups_missing():
                 self._regroup()
                 self._learn_products()
+                db.execute("DELETE FROM meta WHERE key = 'content'")
+                if label:
+                    db.execute("INSERT INTO meta VALUES ('content', ?)", (label,))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -355,6 +365,10 @@ class SqliteStore:
     def all_records(self) -> Iterator[Advisory]:
         for (blob,) in self.db.execute("SELECT data FROM records ORDER BY source, id"):
             yield _unpack(blob)
+
+    def content_label(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'content'").fetchone()
+        return str(row[0]) if row else None
 
     def is_empty(self) -> bool:
         return self.db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None

@@ -1,0 +1,251 @@
+"""Matching components against the store: one match per (vulnerability group, component).
+
+A component is matched three ways. ``range``: a record names its package (ecosystem + name from
+the purl) and the version is listed or in a range. ``product-text``: a text record (CNVD/CNNVD,
+CVE 5 vendor products) names a product that resolves to the component, and the version meets the
+text's constraint. ``alias``: a record that did not match by itself but shares the group with one
+that did (e.g. a CNVD entry joined by its CVE to the OSV record that matched). Where a package
+record for the same package says "not affected", it overrides product text for that group: the
+package record's ranges are more precise than free text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackrift.advisories.matching import (
+    UnparseableVersionError,
+    affects,
+    ecosystem_key,
+    fixed_versions,
+    key_function,
+    purl_identity,
+)
+from stackrift.advisories.model import Advisory, Affected
+from stackrift.advisories.products import parse_product, product_key, satisfies
+from stackrift.advisories.severity import severity_of
+from stackrift.advisories.store import AdvisoryStore, GroupView
+from stackrift.findings import Severity
+
+WESTERN = frozenset({"osv", "cve5", "csaf"})
+CHINESE = frozenset({"cnvd", "cnnvd"})
+METHOD_RANK = {"range": 3, "product-text": 2, "alias": 1}
+CONFIDENCE = {"range": 1.0, "alias": 0.9, "catalogue": 0.7, "learned": 0.6, "named": 0.5}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A component to match: a purl, or vendor/product text, and a version."""
+
+    ref: str
+    name: str
+    version: str | None
+    purl: str | None = None
+    vendor: str | None = None
+    product: str | None = None
+    systems: tuple[str, ...] = ()
+
+    @property
+    def identity(self) -> tuple[str, str, str | None] | None:
+        return purl_identity(self.purl) if self.purl else None
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """What one record of a matched group says, and how it took part in the match."""
+
+    source: str
+    id: str
+    published: str | None
+    ratings: tuple[dict[str, Any], ...]
+    method: str  # range, product-text or alias
+
+
+@dataclass(frozen=True)
+class Match:
+    """A vulnerability group matched to one component."""
+
+    target: Target
+    group_id: str
+    ids: tuple[str, ...]
+    sources: tuple[str, ...]
+    title: str | None
+    severity: Severity
+    severity_known: bool
+    fixed: tuple[str, ...]
+    method: str
+    confidence: float
+    records: tuple[SourceRecord, ...]
+    basis: str = ""
+    vex: dict[str, Any] | None = field(default=None)
+
+    @property
+    def method_by_source(self) -> dict[str, str]:
+        best: dict[str, str] = {}
+        for record in self.records:
+            if METHOD_RANK[record.method] > METHOD_RANK.get(best.get(record.source, ""), 0):
+                best[record.source] = record.method
+        return dict(sorted(best.items()))
+
+    @property
+    def first_published(self) -> dict[str, str]:
+        """Earliest publication date (YYYY-MM-DD) per source."""
+        dates: dict[str, str] = {}
+        for record in self.records:
+            if record.published:
+                day = record.published[:10]
+                if record.source not in dates or day < dates[record.source]:
+                    dates[record.source] = day
+        return dict(sorted(dates.items()))
+
+
+def _package_verdict(record: Advisory, ecosystem: str, name: str, version: str
+                     ) -> tuple[bool | None, tuple[str, ...]]:
+    """Whether a package record affects this version, and the fixed versions it names."""
+    from stackrift.advisories.matching import normalise_name
+
+    verdict: bool | None = None
+    fixed: list[str] = []
+    for a in record.affected:
+        if not a.name or ecosystem_key(a.ecosystem) != ecosystem:
+            continue
+        if normalise_name(ecosystem, a.name) != name or a.status in ("known_not_affected",
+                                                                      "fixed"):
+            continue
+        result = affects(a, version, ecosystem)
+        if result:
+            verdict = True
+            fixed.extend(f for f in fixed_versions(a) if _after(f, version, ecosystem))
+        elif result is False and verdict is None:
+            verdict = False
+    return verdict, tuple(dict.fromkeys(fixed))
+
+
+def _after(candidate: str, version: str, ecosystem: str) -> bool:
+    key = key_function(ecosystem)
+    try:
+        return bool(key(candidate) > key(version))
+    except UnparseableVersionError:
+        return False
+
+
+def _text_verdict(affected: Affected, keys: set[str], version: str, ecosystem: str | None
+                  ) -> tuple[bool | None, tuple[str, ...]]:
+    parsed = parse_product(affected.product or "")
+    if parsed.key not in keys:
+        return None, ()
+    key = key_function(ecosystem)
+    if affected.ranges or affected.versions:
+        result = affects(affected, version, ecosystem)
+        return result, fixed_versions(affected) if result else ()
+    result = satisfies(version, parsed.clauses, key)
+    fixed = tuple(c.version for c in parsed.clauses if c.op == "<") if result else ()
+    return result, fixed
+
+
+class Matcher:
+    """Matches targets against an :class:`AdvisoryStore` (group views are cached)."""
+
+    def __init__(self, store: AdvisoryStore, catalogue_keys: dict[tuple[str, str], set[str]]
+                 | None = None) -> None:
+        self.store = store
+        self.catalogue_keys = catalogue_keys or {}
+        self._groups: dict[str, GroupView] = {}
+
+    def _group(self, group_id: str) -> GroupView:
+        if group_id not in self._groups:
+            view = self.store.group(group_id)
+            assert view is not None, group_id
+            self._groups[group_id] = view
+        return self._groups[group_id]
+
+    def product_keys(self, target: Target) -> dict[str, str]:
+        """Product keys naming this target, with how the mapping is known."""
+        keys: dict[str, str] = {}
+        identity = target.identity
+        if identity:
+            ecosystem, name, _ = identity
+            for key, _support in self.store.product_keys_for(ecosystem, name):
+                keys.setdefault(key, "learned")
+            for key in self.catalogue_keys.get((ecosystem, name), ()):
+                keys.setdefault(key, "catalogue")
+        for text in ((f"{target.vendor} {target.product}" if target.vendor and target.product
+                      else None), target.product):
+            if text:
+                keys.setdefault(product_key(text), "named")
+        return keys
+
+    def match(self, target: Target) -> list[Match]:
+        """Every group affecting the target, most severe first."""
+        if not target.version:
+            return []
+        identity = target.identity
+        version = identity[2] if identity and identity[2] else target.version
+        ecosystem = identity[0] if identity else None
+        methods: dict[str, dict[tuple[str, str], str]] = {}
+        fixed: dict[str, list[str]] = {}
+        excluded: set[str] = set()
+        basis: dict[str, str] = {}
+        if identity:
+            for group_id, record in self.store.records_for_package(identity[0], identity[1]):
+                if record.withdrawn:
+                    continue
+                verdict, record_fixed = _package_verdict(record, identity[0], identity[1],
+                                                         version)
+                if verdict:
+                    methods.setdefault(group_id, {})[(record.source, record.id)] = "range"
+                    fixed.setdefault(group_id, []).extend(record_fixed)
+                    basis[group_id] = "range"
+                elif verdict is False:
+                    excluded.add(group_id)
+        keys = self.product_keys(target)
+        if keys:
+            for group_id, record in self.store.records_for_product_keys(keys):
+                if record.withdrawn:
+                    continue
+                if group_id in excluded and group_id not in methods:
+                    continue  # a package record for this package says "not affected"
+                for a in record.affected:
+                    verdict, text_fixed = _text_verdict(a, set(keys), version, ecosystem)
+                    if verdict:
+                        hits = methods.setdefault(group_id, {})
+                        hits.setdefault((record.source, record.id), "product-text")
+                        fixed.setdefault(group_id, []).extend(text_fixed)
+                        how = keys[parse_product(a.product or "").key]
+                        basis.setdefault(group_id, how)
+                        break
+        return sorted((self._build(target, g, hits, fixed.get(g, []), basis[g])
+                       for g, hits in methods.items()),
+                      key=lambda m: (-m.severity.rank, m.group_id))
+
+    def _build(self, target: Target, group_id: str, hits: dict[tuple[str, str], str],
+               fixed: Iterable[str], basis: str) -> Match:
+        group = self._group(group_id)
+        records = []
+        severities: list[Severity] = []
+        for record in group.records:
+            if record.withdrawn:
+                continue
+            ratings = []
+            for rating in record.severities:
+                level = severity_of(rating)
+                if level is not None:
+                    severities.append(level)
+                ratings.append({"scheme": rating.scheme, "vector": rating.vector,
+                                "score": rating.score, "rating": rating.rating,
+                                "severity": level.value if level else None})
+            records.append(SourceRecord(record.source, record.id, record.published,
+                                        tuple(ratings), hits.get((record.source, record.id),
+                                                                 "alias")))
+        method = max((r.method for r in records), key=lambda m: METHOD_RANK[m])
+        confidence = CONFIDENCE["range"] if method == "range" else CONFIDENCE.get(basis, 0.5)
+        title = next((r.title for r in group.records if r.title and r.source in WESTERN), None) \
+            or next((r.title for r in group.records if r.title), None)
+        return Match(
+            target=target, group_id=group_id, ids=group.ids,
+            sources=tuple(sorted({r.source for r in records})), title=title,
+            severity=max(severities, key=lambda s: s.rank) if severities else Severity.MEDIUM,
+            severity_known=bool(severities), fixed=tuple(dict.fromkeys(fixed)), method=method,
+            confidence=confidence, records=tuple(records), basis=basis)

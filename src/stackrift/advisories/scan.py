@@ -1,0 +1,267 @@
+"""The scan entry point: components in, matches (after VEX and waivers) and a summary out.
+
+Used by ``stackrift scan`` and by the ``vulnerabilities`` analysis of ``assess``.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target
+from stackrift.advisories.matching import purl_identity
+from stackrift.advisories.products import product_key
+from stackrift.advisories.store import SqliteStore, default_store_path
+from stackrift.advisories.vex import VexStatement, Waiver, apply
+from stackrift.errors import StoreError
+from stackrift.findings import Severity
+
+if TYPE_CHECKING:
+    from stackrift.bom.base import BomDocument
+    from stackrift.catalog.catalogue import Catalogue
+
+
+def starter_pack_path() -> Path:
+    """The packaged starter advisory pack (OSV, CVE 5 and CNVD files)."""
+    return Path(str(resources.files("stackrift.advisories") / "starter"))
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """Which store a scan used and whether the starter pack had to fill it."""
+
+    path: str
+    starter_pack: bool
+    records: int
+    note: str | None = None
+
+
+def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
+    """The store at ``path`` (or the default); an absent or empty store gets the starter pack.
+
+    When the location cannot be written, an in-memory store with the starter pack is used and
+    the reason is reported.
+    """
+    from stackrift.advisories.importer import import_paths
+
+    target = path or default_store_path()
+    note = None
+    try:
+        store = SqliteStore(target)
+    except StoreError as exc:
+        store, note = SqliteStore(":memory:"), f"{exc}; using the starter pack in memory"
+    if store.is_empty():
+        import_paths(store, [starter_pack_path()], label="starter")
+    starter = store.content_label() == "starter"
+    records = sum(store.stats()["records_by_source"].values())
+    return store, StoreInfo(store.path, starter, records, note)
+
+
+def catalogue_keys(catalogue: Catalogue | None) -> dict[tuple[str, str], set[str]]:
+    """Product-text keys for every catalogue product with a purl (vendor + product names)."""
+    keys: dict[tuple[str, str], set[str]] = {}
+    if catalogue is None:
+        return keys
+    for vendor in catalogue.vendors.values():
+        for product in catalogue.products_of(vendor.id):
+            for purl in product.purls:
+                identity = purl_identity(purl)
+                if identity is None:
+                    continue
+                names = {product.name, *product.aliases}
+                found = keys.setdefault(identity[:2], set())
+                for name in names:
+                    found.add(product_key(name))
+                    found.add(product_key(f"{vendor.name} {name}"))
+    return keys
+
+
+def targets_from_document(document: BomDocument, systems: Sequence[str] = ()) -> list[Target]:
+    """Targets for every component of a BOM document that has a version."""
+    targets = []
+    for component in document.components:
+        targets.append(Target(ref=component.purl or component.id, name=component.name,
+                              version=component.version or _purl_version(component.purl),
+                              purl=component.purl, vendor=component.vendor,
+                              product=component.product, systems=tuple(systems)))
+    return targets
+
+
+def _purl_version(purl: str | None) -> str | None:
+    identity = purl_identity(purl) if purl else None
+    return identity[2] if identity else None
+
+
+@dataclass
+class ScanResult:
+    """Matches kept after VEX/waivers, those suppressed and why, and what was scanned."""
+
+    matches: list[Match]
+    suppressed: list[tuple[Match, str]]
+    targets: int
+    store: StoreInfo
+    unversioned: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return summarise(self)
+
+
+def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
+         catalogue: Catalogue | None = None, vex: Sequence[VexStatement] = (),
+         waivers: Sequence[Waiver] = (), as_of: date | None = None) -> ScanResult:
+    """Match every target (one match per group and component), then apply VEX and waivers."""
+    matcher = Matcher(store, catalogue_keys(catalogue))
+    seen: dict[tuple[str, str], Match] = {}
+    unversioned = []
+    count = 0
+    for target in _unique(targets):
+        count += 1
+        if not (target.version or _purl_version(target.purl)):
+            unversioned.append(target.ref)
+            continue
+        for match in matcher.match(target):
+            seen.setdefault((match.group_id, target.ref), match)
+    ordered = sorted(seen.values(), key=lambda m: (-m.severity.rank, m.target.ref, m.group_id))
+    kept, suppressed = apply(ordered, list(vex), list(waivers), as_of or date.today())
+    return ScanResult(kept, suppressed, count, info, sorted(set(unversioned)))
+
+
+def _unique(targets: Iterable[Target]) -> list[Target]:
+    """One target per component ref; systems that share a component are merged."""
+    merged: dict[str, Target] = {}
+    for target in targets:
+        if target.ref in merged:
+            old = merged[target.ref]
+            systems = tuple(sorted(set(old.systems) | set(target.systems)))
+            merged[target.ref] = Target(old.ref, old.name, old.version or target.version,
+                                        old.purl or target.purl, old.vendor, old.product, systems)
+        else:
+            merged[target.ref] = target
+    return list(merged.values())
+
+
+# -- summary: coverage and lag -----------------------------------------------------------------
+
+def _side(sources: Iterable[str]) -> str:
+    present = set(sources)
+    west, china = bool(present & WESTERN), bool(present & CHINESE)
+    if west and china:
+        return "both"
+    return "western-only" if west else "chinese-only" if china else "other"
+
+
+def lag_days(published: dict[str, str]) -> int | None:
+    """Days from the first Western publication to the first Chinese one (negative: China
+    first); None unless both sides have a date."""
+    west = [d for s, d in published.items() if s in WESTERN]
+    china = [d for s, d in published.items() if s in CHINESE]
+    if not west or not china:
+        return None
+    return (date.fromisoformat(min(china)) - date.fromisoformat(min(west))).days
+
+
+def percentiles(values: Sequence[int]) -> dict[str, float | int | None]:
+    """n, median, p75 and p90 (nearest-rank on sorted values)."""
+    if not values:
+        return {"n": 0, "median": None, "p75": None, "p90": None}
+    ordered = sorted(values)
+
+    def rank(p: float) -> int:
+        return ordered[min(len(ordered) - 1, max(0, math.ceil(p * len(ordered)) - 1))]
+
+    return {"n": len(ordered), "median": statistics.median(ordered), "p75": rank(0.75),
+            "p90": rank(0.90)}
+
+
+def summarise(result: ScanResult) -> dict[str, Any]:
+    """Counts, feed coverage (Western-only vs Chinese-only) and disclosure lag, per the summary
+    contract (``tables`` and ``charts``)."""
+    matches = result.matches
+    by_combo = Counter("+".join(m.sources) for m in matches)
+    by_side = Counter(_side(m.sources) for m in matches)
+    severities = list(reversed(Severity))
+    sides = ("both", "western-only", "chinese-only")
+    lags = [days for m in matches if (days := lag_days(m.first_published)) is not None]
+    later_china = [x for x in lags if x > 0]
+    later_west = [-x for x in lags if x < 0]
+    lag: dict[str, Any] = {"western_first_days": percentiles(later_china),
+           "chinese_first_days": percentiles(later_west),
+           "same_day": sum(1 for x in lags if x == 0), "pairs": len(lags)}
+    missed_west = by_side["chinese-only"]
+    missed_china = by_side["western-only"]
+    tables = [
+        {"title": "Vulnerability findings by the sources that know them",
+         "columns": ["sources", "findings"],
+         "rows": [[combo, n] for combo, n in sorted(by_combo.items())]},
+        {"title": "What single-bloc feeds would miss",
+         "columns": ["feeds used", "findings seen", "findings missed"],
+         "rows": [["Western only (OSV, CVE, CSAF)", len(matches) - missed_west, missed_west],
+                  ["Chinese only (CNVD, CNNVD)", len(matches) - missed_china, missed_china],
+                  ["both", len(matches), 0]]},
+        {"title": "Disclosure lag between Western and Chinese databases (days)",
+         "columns": ["direction", "findings", "median", "p75", "p90"],
+         "rows": [["Chinese database later", lag["western_first_days"]["n"],
+                   lag["western_first_days"]["median"], lag["western_first_days"]["p75"],
+                   lag["western_first_days"]["p90"]],
+                  ["Western database later", lag["chinese_first_days"]["n"],
+                   lag["chinese_first_days"]["median"], lag["chinese_first_days"]["p75"],
+                   lag["chinese_first_days"]["p90"]],
+                  ["same day", lag["same_day"], None, None, None]]},
+    ]
+    if result.suppressed:
+        tables.append({"title": "Suppressed by VEX or waiver",
+                       "columns": ["component", "vulnerability", "why"],
+                       "rows": [[m.target.ref, m.group_id, why]
+                                for m, why in result.suppressed]})
+    charts = [{"kind": "bar", "title": "Vulnerability findings by severity and feed coverage",
+               "labels": [s.value for s in severities],
+               "series": [{"name": side, "values": [sum(1 for m in matches if m.severity is s
+                                                        and _side(m.sources) == side)
+                                                    for s in severities]} for side in sides],
+               "stacked": True}]
+    return {
+        "components_scanned": result.targets,
+        "components_without_version": result.unversioned,
+        "findings": len(matches),
+        "suppressed": len(result.suppressed),
+        "by_severity": {s.value: sum(1 for m in matches if m.severity is s) for s in severities},
+        "by_sources": dict(sorted(by_combo.items())),
+        "coverage": {side: by_side[side] for side in sides},
+        "lag": lag,
+        # no path here: reports must not depend on where the store lives
+        "store": {"starter_pack": result.store.starter_pack, "records": result.store.records,
+                  "note": result.store.note},
+        "tables": tables,
+        "charts": charts,
+    }
+
+
+def match_json(match: Match) -> dict[str, Any]:
+    """The documented per-finding JSON shape of ``scan --format json``."""
+    return {
+        "purl": match.target.purl, "component": match.target.ref, "name": match.target.name,
+        "version": match.target.version, "systems": list(match.target.systems),
+        "group": match.group_id, "ids": list(match.ids), "sources": list(match.sources),
+        "title": match.title,
+        "severity": match.severity.value, "severity_known": match.severity_known,
+        "severities": {r.source + ":" + r.id: list(r.ratings) for r in match.records
+                       if r.ratings},
+        "published": match.first_published, "fixed": list(match.fixed),
+        "match": {"method": match.method, "confidence": match.confidence,
+                  "basis": match.basis, "by_source": match.method_by_source},
+        "vex": match.vex,
+    }
+
+
+def scan_json(result: ScanResult) -> dict[str, Any]:
+    summary = result.summary()
+    summary["suppressed_findings"] = [{**match_json(m), "suppressed_because": why}
+                                      for m, why in result.suppressed]
+    return {"findings": [match_json(m) for m in result.matches], "summary": summary}

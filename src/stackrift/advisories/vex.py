@@ -1,0 +1,227 @@
+"""VEX input (CycloneDX VEX, OpenVEX, CSAF VEX) and waivers, applied to matches.
+
+A VEX statement says, for a vulnerability and (optionally) a product, ``not_affected``,
+``fixed``, ``affected`` or ``under_investigation``. ``not_affected`` and ``fixed`` suppress a
+match; the others annotate it. A waiver suppresses a match for a stated reason until it expires;
+a waiver without a reason is refused. Every suppression is counted in the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from stackrift.advisories.matcher import Match
+from stackrift.advisories.matching import purl_identity
+from stackrift.errors import InvalidInputError, Location, Problem
+
+SUPPRESSING = frozenset({"not_affected", "fixed"})
+_CDX_STATES = {"not_affected": "not_affected", "false_positive": "not_affected",
+               "resolved": "fixed", "resolved_with_pedigree": "fixed",
+               "exploitable": "affected", "in_triage": "under_investigation"}
+_CSAF_STATES = {"known_not_affected": "not_affected", "fixed": "fixed", "first_fixed": "fixed",
+                "known_affected": "affected", "first_affected": "affected",
+                "last_affected": "affected", "under_investigation": "under_investigation"}
+
+
+@dataclass(frozen=True, slots=True)
+class VexStatement:
+    """One statement: a vulnerability id, the product (purl or None for all), a status."""
+
+    vulnerability: str
+    product: str | None
+    status: str
+    justification: str | None
+    source: str
+
+    def applies(self, match: Match) -> bool:
+        if self.vulnerability not in match.ids:
+            return False
+        if self.product is None:
+            return True
+        return _same_product(self.product, match.target.purl, match.target.ref)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """Accepting a known vulnerability for a reason, optionally until a date."""
+
+    vulnerability: str
+    purl: str | None
+    reason: str
+    expires: date | None
+    source: str
+
+    def active(self, as_of: date) -> bool:
+        return self.expires is None or as_of <= self.expires
+
+
+def _same_product(product: str, purl: str | None, ref: str) -> bool:
+    if product == ref or (purl and product == purl):
+        return True
+    if not purl:
+        return False
+    wanted, have = purl_identity(product), purl_identity(purl)
+    if wanted is None or have is None:
+        return False
+    # a purl without a version covers every version
+    return wanted[:2] == have[:2] and (wanted[2] is None or wanted[2] == have[2])
+
+
+def load_vex(path: Path) -> list[VexStatement]:
+    """Read a CycloneDX VEX, OpenVEX or CSAF VEX JSON document."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise InvalidInputError.single(path, f"cannot read VEX file ({exc.strerror})",
+                                       "an existing VEX JSON file") from exc
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInputError.single(path, f"not valid JSON ({exc})",
+                                       "a CycloneDX VEX, OpenVEX or CSAF VEX JSON document"
+                                       ) from exc
+    if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
+        return _cyclonedx(data, str(path))
+    if isinstance(data, dict) and "statements" in data and "@context" in data:
+        return _openvex(data, str(path))
+    if isinstance(data, dict) and isinstance(data.get("document"), dict):
+        return _csaf(data, str(path))
+    raise InvalidInputError.single(path, "not a VEX document", "a CycloneDX document with "
+                                   "vulnerabilities, an OpenVEX document or a CSAF VEX document")
+
+
+def _cyclonedx(data: dict[str, Any], where: str) -> list[VexStatement]:
+    refs: dict[str, str] = {}
+    for component in data.get("components") or []:
+        if isinstance(component, dict) and component.get("bom-ref") and component.get("purl"):
+            refs[component["bom-ref"]] = component["purl"]
+    statements = []
+    for vuln in data.get("vulnerabilities") or []:
+        analysis = vuln.get("analysis") or {}
+        state = _CDX_STATES.get(str(analysis.get("state")))
+        if not state or not isinstance(vuln.get("id"), str):
+            continue
+        ids = [vuln["id"], *(r.get("id") for r in vuln.get("references") or []
+                             if isinstance(r, dict) and isinstance(r.get("id"), str))]
+        affects = [a.get("ref") for a in vuln.get("affects") or [] if isinstance(a, dict)]
+        products: list[str | None] = [refs.get(str(ref), str(ref)) for ref in affects if ref]
+        products = products or [None]
+        for ident in ids:
+            for product in products:
+                statements.append(VexStatement(str(ident), product, state,
+                                               analysis.get("justification"), where))
+    return statements
+
+
+def _openvex(data: dict[str, Any], where: str) -> list[VexStatement]:
+    statements = []
+    for item in data.get("statements") or []:
+        vuln = item.get("vulnerability") or {}
+        names = [vuln.get("name") if isinstance(vuln, dict) else vuln,
+                 *((vuln.get("aliases") or []) if isinstance(vuln, dict) else [])]
+        products = [p.get("@id") if isinstance(p, dict) else p
+                    for p in item.get("products") or []] or [None]
+        for name in names:
+            if isinstance(name, str):
+                for product in products:
+                    statements.append(VexStatement(name, product, str(item.get("status")),
+                                                   item.get("justification"), where))
+    return statements
+
+
+def _csaf(data: dict[str, Any], where: str) -> list[VexStatement]:
+    from stackrift.advisories.csaf import product_index
+
+    products = product_index(data.get("product_tree"))
+    statements = []
+    for vuln in data.get("vulnerabilities") or []:
+        cve = vuln.get("cve")
+        if not isinstance(cve, str):
+            continue
+        for csaf_status, ids in (vuln.get("product_status") or {}).items():
+            status = _CSAF_STATES.get(csaf_status)
+            for product_id in ids if status else []:
+                purl = products.get(product_id, (product_id, None))[1]
+                statements.append(VexStatement(cve, purl or product_id, status or "", None,
+                                               where))
+    return statements
+
+
+def load_waivers(path: Path) -> list[Waiver]:
+    """A YAML file: ``waivers: [{id, reason, purl?, expires?}]``; each needs a reason."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInputError.single(path, f"cannot read waivers ({exc.strerror})",
+                                       "an existing YAML file") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InvalidInputError.single(path, f"not valid YAML ({exc})", "a YAML waivers file",
+                                       mark.line + 1 if mark else 0,
+                                       mark.column + 1 if mark else 0) from exc
+    items = data.get("waivers") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise InvalidInputError.single(path, "no 'waivers' list", "waivers: [{id, reason, "
+                                       "purl, expires}]")
+    waivers, problems = [], []
+    for index, item in enumerate(items):
+        where = Location(str(path))
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            problems.append(Problem(where, f"waivers[{index}] has no 'id'",
+                                    "a vulnerability id such as CVE-2021-37678"))
+            continue
+        reason = item.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(Problem(where, f"waivers[{index}] ({item['id']}) has no reason",
+                                    "a 'reason' saying why the risk is accepted"))
+            continue
+        expires = item.get("expires")
+        if expires is not None and not isinstance(expires, date):
+            try:
+                expires = date.fromisoformat(str(expires))
+            except ValueError:
+                problems.append(Problem(where, f"waivers[{index}].expires '{expires}' is not "
+                                        "a date", "YYYY-MM-DD"))
+                continue
+        waivers.append(Waiver(item["id"], item.get("purl"), reason.strip(), expires, str(path)))
+    if problems:
+        raise InvalidInputError(problems)
+    return waivers
+
+
+def apply(matches: list[Match], statements: list[VexStatement], waivers: list[Waiver],
+          as_of: date) -> tuple[list[Match], list[tuple[Match, str]]]:
+    """Split matches into kept (annotated with VEX status) and suppressed (with why)."""
+    kept: list[Match] = []
+    suppressed: list[tuple[Match, str]] = []
+    for match in matches:
+        statement = next((s for s in statements if s.applies(match)
+                          and s.status in SUPPRESSING), None) or \
+            next((s for s in statements if s.applies(match)), None)
+        if statement is not None:
+            vex = {"status": statement.status, "justification": statement.justification,
+                   "source": statement.source}
+            match = replace(match, vex=vex)
+            if statement.status in SUPPRESSING:
+                suppressed.append((match, f"VEX {statement.status}"
+                                   + (f" ({statement.justification})"
+                                      if statement.justification else "")))
+                continue
+        waiver = next((w for w in waivers if w.vulnerability in match.ids
+                       and (w.purl is None or _same_product(w.purl, match.target.purl,
+                                                           match.target.ref))), None)
+        if waiver is not None:
+            if waiver.active(as_of):
+                suppressed.append((match, f"waived: {waiver.reason}"
+                                   + (f" (until {waiver.expires})" if waiver.expires else "")))
+                continue
+            match = replace(match, vex={**(match.vex or {}),
+                                        "waiver_expired": waiver.expires.isoformat()
+                                        if waiver.expires else None,
+                                        "waiver_reason": waiver.reason})
+        kept.append(match)
+    return kept, suppressed
