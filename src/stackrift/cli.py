@@ -444,6 +444,68 @@ def db_show(ident: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC,
     out.print(table)
 
 
+class ScanFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    CYCLONEDX_VEX = "cyclonedx-vex"
+
+
+@app.command()
+def scan(
+    target: Annotated[Path | None, typer.Argument(help="CycloneDX or SPDX SBOM, requirements.txt, "
+                                                  "pylock.toml, poetry.lock, uv.lock, "
+                                                  "Pipfile.lock.")] = None,
+    env: Annotated[bool, typer.Option("--env", help="Scan the running Python environment "
+                                      "instead of a TARGET.")] = False,
+    db: DbOption = None,
+    output_format: Annotated[ScanFormat, typer.Option("--format", "-f", case_sensitive=False)]
+    = ScanFormat.TABLE,
+    output: OutputPath = None,
+    fail_on: FailOn = Severity.HIGH,
+    vex: Annotated[list[Path] | None, typer.Option("--vex", help="VEX document (CycloneDX, "
+                                                   "OpenVEX or CSAF; repeatable).")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers YAML: id, reason, "
+                                                 "optional purl and expires.")] = None,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="Force the input "
+                                                     "format instead of detecting it.")] = None,
+    as_of: AsOf = None,
+) -> None:
+    """Match an SBOM's or lock file's components against the advisory store."""
+    from stackrift.analyses.vulnerabilities import run_scan, scan_report
+    from stackrift.bom.export import load_target
+
+    day = parse_as_of(as_of)
+    document = load_target(target, env=env, input_format=input_format)
+    catalogue = load_catalogue()
+    result = run_scan(document, db=db, catalogue=catalogue, vex=vex or (), waivers=waivers,
+                      as_of=day)
+    if output_format is ScanFormat.JSON:
+        from stackrift.advisories.scan import scan_json
+
+        write_output(orjson.dumps(scan_json(result), option=orjson.OPT_INDENT_2).decode(), output)
+    elif output_format is ScanFormat.CYCLONEDX_VEX:
+        from stackrift.report.cyclonedx_vex import render
+
+        write_output(render(result, day), output)
+    elif output_format is ScanFormat.SARIF:
+        from stackrift.report.base import renderer
+
+        report = scan_report(result, document, day, catalogue.version, fail_on)
+        write_output(renderer("sarif").render(report), output)
+    else:
+        from stackrift.advisories.scan import render_table
+
+        if output is None:
+            render_table(result, out)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                render_table(result, Console(file=handle, width=160))
+            err.print(f"wrote {output}")
+    if any(m.severity.at_least(fail_on) for m in result.matches):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 

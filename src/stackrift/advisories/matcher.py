@@ -145,6 +145,11 @@ def _text_verdict(affected: Affected, keys: set[str], version: str, ecosystem: s
     return result, fixed
 
 
+def _first_sentence(text: str, limit: int = 160) -> str:
+    sentence = " ".join(text.split()).split(". ")[0].rstrip(".")
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 class Matcher:
     """Matches targets against an :class:`AdvisoryStore` (group views are cached)."""
 
@@ -242,6 +247,8 @@ class Matcher:
         method = max((r.method for r in records), key=lambda m: METHOD_RANK[m])
         confidence = CONFIDENCE["range"] if method == "range" else CONFIDENCE.get(basis, 0.5)
         title = next((r.title for r in group.records if r.title and r.source in WESTERN), None) \
+            or next((_first_sentence(r.details) for r in group.records
+                     if r.details and r.source in WESTERN), None) \
             or next((r.title for r in group.records if r.title), None)
         return Match(
             target=target, group_id=group_id, ids=group.ids,

@@ -110,7 +110,47 @@ _MAVEN_QUALIFIERS = {"alpha": 0, "a": 0, "beta": 1, "b": 1, "milestone": 2, "m":
 _TOKENS = re.compile(r"\d+|[A-Za-z]+")
 
 
-def maven_key(text: str) -> tuple[Any, ...]:
+_NULL = (1, 5, "")  # what a missing item compares as: the plain release
+
+
+class MavenVersion:
+    """Maven ComparableVersion order: items compared pairwise, a missing item counting as the
+    release (so ``1.0-rc1 < 1.0 < 1.0-sp1 < 1.0.1``), zeros before a qualifier dropped."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[tuple[int, int, str], ...]) -> None:
+        self.items = items
+
+    def _padded(self, other: MavenVersion) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        size = max(len(self.items), len(other.items))
+        return (self.items + (_NULL,) * (size - len(self.items)),
+                other.items + (_NULL,) * (size - len(other.items)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MavenVersion):
+            return NotImplemented
+        mine, theirs = self._padded(other)
+        return mine == theirs
+
+    def __hash__(self) -> int:
+        return hash(self.items)
+
+    def __lt__(self, other: MavenVersion) -> bool:
+        mine, theirs = self._padded(other)
+        return mine < theirs
+
+    def __le__(self, other: MavenVersion) -> bool:
+        return self == other or self < other
+
+    def __gt__(self, other: MavenVersion) -> bool:
+        return other < self
+
+    def __ge__(self, other: MavenVersion) -> bool:
+        return other <= self
+
+
+def maven_key(text: str) -> MavenVersion:
     """Maven ComparableVersion ordering (numbers numerically, known qualifiers ranked)."""
     tokens = _TOKENS.findall(text.lower())
     if not tokens:
@@ -119,13 +159,16 @@ def maven_key(text: str) -> tuple[Any, ...]:
     for token in tokens:
         if token.isdigit():
             key.append((2, int(token), ""))
-        elif token in _MAVEN_QUALIFIERS:
+            continue
+        while key and key[-1] == (2, 0, ""):
+            key.pop()  # 1.0-rc1 is 1-rc1
+        if token in _MAVEN_QUALIFIERS:
             key.append((1, _MAVEN_QUALIFIERS[token], ""))
         else:
             key.append((1, 5, token))  # unknown qualifiers sort after release, lexically
-    while key and key[-1] in ((2, 0, ""), (1, 5, "")):
+    while key and key[-1] in ((2, 0, ""), _NULL):
         key.pop()  # 1.0 == 1.0.0 == 1.0-ga
-    return tuple(key)
+    return MavenVersion(tuple(key))
 
 
 def generic_key(text: str) -> tuple[Any, ...]:

@@ -24,6 +24,8 @@ from stackrift.errors import StoreError
 from stackrift.findings import Severity
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from stackrift.bom.base import BomDocument
     from stackrift.catalog.catalogue import Catalogue
 
@@ -265,3 +267,28 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
     summary["suppressed_findings"] = [{**match_json(m), "suppressed_because": why}
                                       for m, why in result.suppressed]
     return {"findings": [match_json(m) for m in result.matches], "summary": summary}
+
+
+def render_table(result: ScanResult, console: Console) -> None:
+    """The terminal view of a scan: one row per finding, then the coverage line."""
+    from rich.table import Table
+
+    summary = result.summary()
+    table = Table(title=f"{summary['findings']} known vulnerabilities in "
+                  f"{summary['components_scanned']} components"
+                  + (" (starter advisory pack)" if summary["store"]["starter_pack"] else ""))
+    for column in ("severity", "component", "vulnerability", "also known as", "sources",
+                   "fixed in", "match"):
+        table.add_column(column)
+    for match in result.matches:
+        others = [i for i in match.ids if i != match.group_id]
+        table.add_row(match.severity.value, f"{match.target.name} {match.target.version or ''}",
+                      match.group_id, ", ".join(others[:4]) + (" …" if len(others) > 4 else ""),
+                      "+".join(match.sources), ", ".join(match.fixed) or "—",
+                      f"{match.method} ({match.confidence:.1f})")
+    console.print(table)
+    coverage = summary["coverage"]
+    console.print(f"known to both Western and Chinese databases: {coverage['both']}; "
+                  f"Western only: {coverage['western-only']}; Chinese only: "
+                  f"{coverage['chinese-only']}; suppressed by VEX/waivers: "
+                  f"{summary['suppressed']}")

@@ -16,8 +16,16 @@ from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.findings import Citation, Finding, Subject, SubjectKind, finding_id
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date
+
     from stackrift.advisories.matcher import Match, Target
+    from stackrift.advisories.scan import ScanResult
+    from stackrift.bom.base import BomDocument
+    from stackrift.catalog.catalogue import Catalogue
     from stackrift.estate.loader import LoadedEstate
+    from stackrift.findings import Severity
+    from stackrift.report.model import Report
 
 NAME = "vulnerabilities"
 
@@ -63,11 +71,13 @@ def to_finding(match: Match, estate_ids: frozenset[str]) -> Finding:
                           field="version")
         related: tuple[Subject, ...] = tuple(Subject(kind=SubjectKind.SYSTEM, id=s)
                                              for s in target.systems)
-    else:
-        first = target.systems[0] if target.systems else "estate"
-        subject = Subject(kind=SubjectKind.SYSTEM, id=first, name=target.purl or target.name,
-                          field="sboms")
+    elif target.systems:  # from a system's SBOM
+        subject = Subject(kind=SubjectKind.SYSTEM, id=target.systems[0],
+                          name=target.purl or target.name, field="sboms")
         related = tuple(Subject(kind=SubjectKind.SYSTEM, id=s) for s in target.systems[1:])
+    else:  # a scanned SBOM or lock file: the component is the subject
+        subject = Subject(kind=SubjectKind.COMPONENT, id=target.ref, name=target.name)
+        related = ()
     fixed = f"upgrade to {', '.join(match.fixed)} or later" if match.fixed else \
         "no fixed version is recorded; isolate or replace the component"
     citations = tuple(Citation(source=f"{r.source.upper()} {r.id}",
@@ -121,3 +131,45 @@ class VulnerabilitiesAnalysis:
         if problems:
             summary["sbom_problems"] = problems
         return AnalysisResult(findings, summary)
+
+
+def run_scan(document: BomDocument, *, db: Path | None, catalogue: Catalogue | None,
+             vex: Sequence[Path] = (), waivers: Path | None = None,
+             as_of: date | None = None) -> ScanResult:
+    """``stackrift scan``: match a BOM document's components against the store."""
+    from stackrift.advisories.scan import open_scan_store, scan, targets_from_document
+    from stackrift.advisories.vex import load_vex, load_waivers
+
+    statements = [s for p in vex for s in load_vex(p)]
+    waiver_list = load_waivers(waivers) if waivers else []
+    store, info = open_scan_store(db)
+    try:
+        return scan(targets_from_document(document), store, info, catalogue=catalogue,
+                    vex=statements, waivers=waiver_list, as_of=as_of)
+    finally:
+        store.close()
+
+
+def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogue_version: str,
+                fail_on: Severity) -> Report:
+    """A report with one ``vulnerabilities`` section, for the SARIF and other renderers; each
+    finding is located at the first line of the scanned file that names its component."""
+    from stackrift import __version__
+    from stackrift.errors import Location
+    from stackrift.report.model import AnalysisSection, EstateSummary, Report
+
+    findings = tuple(sorted((to_finding(m, frozenset()) for m in result.matches),
+                            key=lambda f: f.sort_key()))
+    try:
+        lines = Path(document.path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    locations = {}
+    for finding, match in zip(findings, sorted(result.matches, key=lambda m: to_finding(
+            m, frozenset()).sort_key()), strict=True):
+        needle = match.target.purl or match.target.name
+        line = next((i for i, text in enumerate(lines, 1) if needle in text), 1)
+        locations[finding.id] = Location(document.path, line, 1)
+    section = AnalysisSection(NAME, VulnerabilitiesAnalysis.title, findings, result.summary())
+    estate = EstateSummary(document.path, document.path, {"components": result.targets})
+    return Report(__version__, as_of, catalogue_version, estate, (section,), fail_on, locations)

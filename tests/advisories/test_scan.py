@@ -1,0 +1,176 @@
+"""Scanning: real-data acceptance, output formats validated against their schemas, VEX, waivers."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from stackrift.advisories.importer import import_paths
+from stackrift.advisories.model import ImportReport
+from stackrift.advisories.scan import scan_json, starter_pack_path
+from stackrift.advisories.store import SqliteStore
+from stackrift.analyses.vulnerabilities import run_scan
+from stackrift.bom.base import read_bom
+from stackrift.cli import main
+
+SARIF_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "sarif-schema-2.1.0.json"
+AS_OF = date(2026, 11, 15)
+
+
+def sbom(tmp_path: Path, *purls: str) -> Path:
+    components = []
+    for index, purl in enumerate(purls):
+        name, version = purl.split("/")[-1].split("@")
+        components.append({"type": "library", "bom-ref": f"c{index}", "name": name,
+                           "version": version, "purl": purl})
+    path = tmp_path / "bom.cdx.json"
+    path.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+                                "components": components}, indent=1))
+    return path
+
+
+@pytest.fixture
+def starter_db(tmp_path: Path) -> Path:
+    path = tmp_path / "starter.sqlite"
+    with SqliteStore(path) as store:
+        import_paths(store, [starter_pack_path()], label="starter")
+    return path
+
+
+def test_tensorflow_findings_known_to_both_sides(real_store: tuple[SqliteStore, ImportReport],
+                                                 tmp_path: Path) -> None:
+    store, _ = real_store
+    document = read_bom(sbom(tmp_path, "pkg:pypi/tensorflow@2.4.0"))
+    result = run_scan(document, db=Path(store.path), catalogue=None, as_of=AS_OF)
+    keys = Counter((m.group_id, m.target.ref) for m in result.matches)
+    assert keys and max(keys.values()) == 1  # one finding per group and component
+    both = [m for m in result.matches if {"osv", "cnvd"} <= set(m.sources)]
+    assert len(both) > 100
+    hit = next(m for m in result.matches if m.group_id == "CVE-2021-37678")
+    assert "CNVD-2021-63084" in hit.ids and hit.method == "range"
+    assert hit.method_by_source == {"cnvd": "alias", "osv": "range"} or \
+        hit.method_by_source["osv"] == "range"
+    assert "2.4.3" in hit.fixed
+    summary = result.summary()
+    assert summary["coverage"]["both"] == len(both)
+    assert summary["lag"]["pairs"] >= len(both) - 5
+
+
+def test_fixed_version_is_not_reported(starter_db: Path, tmp_path: Path) -> None:
+    document = read_bom(sbom(tmp_path, "pkg:pypi/torch@2.6.0", "pkg:pypi/torch@2.1.0"))
+    result = run_scan(document, db=starter_db, catalogue=None, as_of=AS_OF)
+    refs = {m.target.ref for m in result.matches if m.group_id == "CVE-2025-32434"}
+    assert refs == {"pkg:pypi/torch@2.1.0"}
+
+
+def test_sarif_output_validates(starter_db: Path, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = sbom(tmp_path, "pkg:pypi/tensorflow@2.4.0", "pkg:pypi/vllm@0.5.0")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", str(path), "--db", str(starter_db), "--format", "sarif",
+              "--as-of", "2026-11-15"])
+    assert exit_info.value.code == 1  # high findings, default --fail-on high
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.Draft7Validator(json.loads(SARIF_SCHEMA.read_text())).validate(document)
+    results = document["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {"vulnerabilities/known-vulnerability"}
+    assert any("CVE-2021-37678" in r["message"]["text"] for r in results)
+    region = results[0]["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] > 1  # located at the component's line in the SBOM
+
+
+def test_cyclonedx_vex_output_validates(starter_db: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = sbom(tmp_path, "pkg:pypi/tensorflow@2.4.0", "pkg:pypi/mlflow@2.8.0")
+    with pytest.raises(SystemExit):
+        main(["scan", str(path), "--db", str(starter_db), "--format", "cyclonedx-vex",
+              "--as-of", "2026-11-15"])
+    text = capsys.readouterr().out
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    document = json.loads(text)
+    assert document["specVersion"] == "1.6"
+    entry = next(v for v in document["vulnerabilities"] if v["id"] == "CVE-2021-37678")
+    assert {r["id"] for r in entry["references"]} >= {"CNVD-2021-63084", "PYSEC-2021-300"}
+    assert entry["analysis"]["state"] == "exploitable"
+
+
+def test_json_shape_and_exit_codes(starter_db: Path, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = sbom(tmp_path, "pkg:pypi/langchain@0.0.300")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", str(path), "--db", str(starter_db), "-f", "json", "--fail-on", "critical"])
+    assert exit_info.value.code == 0  # langchain's starter findings are below critical
+    document = json.loads(capsys.readouterr().out)
+    finding = document["findings"][0]
+    for key in ("purl", "ids", "sources", "severity", "fixed", "match"):
+        assert key in finding
+    assert finding["match"]["method"] == "range"
+    assert document["summary"]["findings"] == len(document["findings"]) == 3
+
+
+def test_vex_and_waivers_suppress_and_are_counted(starter_db: Path, tmp_path: Path) -> None:
+    path = sbom(tmp_path, "pkg:pypi/torch@2.1.0", "pkg:pypi/vllm@0.5.0")
+    vex = tmp_path / "openvex.json"
+    vex.write_text(json.dumps({
+        "@context": "https://openvex.dev/ns/v0.2.0", "@id": "x", "author": "us",
+        "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+        "statements": [{"vulnerability": {"name": "CVE-2025-32434"},
+                        "products": [{"@id": "pkg:pypi/torch"}], "status": "not_affected",
+                        "justification": "vulnerable_code_not_in_execute_path"}]}))
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers:\n"
+                       "  - {id: CVE-2024-8768, reason: API not exposed, expires: 2027-01-01}\n"
+                       "  - {id: CVE-2025-24357, reason: only vetted models, "
+                       "expires: 2026-01-01}\n")
+    document = read_bom(path)
+    result = run_scan(document, db=starter_db, catalogue=None, vex=[vex], waivers=waivers,
+                      as_of=AS_OF)
+    suppressed = {m.group_id: why for m, why in result.suppressed}
+    assert suppressed["CVE-2025-32434"].startswith("VEX not_affected")
+    assert suppressed["CVE-2024-8768"] == "waived: API not exposed (until 2027-01-01)"
+    expired = next(m for m in result.matches if m.group_id == "CVE-2025-24357")
+    assert expired.vex is not None and expired.vex["waiver_expired"] == "2026-01-01"
+    assert result.summary()["suppressed"] == 2
+    assert any(t["title"] == "Suppressed by VEX or waiver" for t in result.summary()["tables"])
+    assert len(scan_json(result)["summary"]["suppressed_findings"]) == 2
+
+
+def test_waiver_without_reason_is_refused(starter_db: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers:\n  - {id: CVE-2024-8768}\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", str(sbom(tmp_path, "pkg:pypi/vllm@0.5.0")), "--db", str(starter_db),
+              "--waivers", str(waivers)])
+    assert exit_info.value.code == 2
+    assert "has no reason" in capsys.readouterr().err
+
+
+def test_cyclonedx_vex_input_suppresses(starter_db: Path, tmp_path: Path) -> None:
+    vex = tmp_path / "vex.cdx.json"
+    vex.write_text(json.dumps({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "bom-ref": "t", "name": "tensorflow",
+                        "purl": "pkg:pypi/tensorflow@2.4.0"}],
+        "vulnerabilities": [{"id": "CVE-2021-37678", "analysis": {"state": "resolved"},
+                             "affects": [{"ref": "t"}]}]}))
+    result = run_scan(read_bom(sbom(tmp_path, "pkg:pypi/tensorflow@2.4.0")), db=starter_db,
+                      catalogue=None, vex=[vex], as_of=AS_OF)
+    assert [m.group_id for m, _ in result.suppressed] == ["CVE-2021-37678"]
+
+
+def test_empty_store_gets_the_starter_pack(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.sqlite"
+    result = run_scan(read_bom(sbom(tmp_path, "pkg:pypi/ray@2.8.0")), db=db, catalogue=None,
+                      as_of=AS_OF)
+    assert result.store.starter_pack
+    assert {m.group_id for m in result.matches} >= {"CVE-2023-6019", "CVE-2023-48022"}
+    with SqliteStore(db) as store:
+        assert store.content_label() == "starter"

@@ -1,0 +1,36 @@
+"""The vulnerabilities analysis on the demo estate, with the starter pack in a fresh store."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from stackrift.analyses.base import AnalysisContext
+from stackrift.analyses.vulnerabilities import VulnerabilitiesAnalysis
+from stackrift.catalog.catalogue import load_catalogue
+from stackrift.estate.loader import load_estate
+from stackrift.report._view import summary_problems
+
+
+def test_demo_estate_has_findings_from_the_starter_pack(demo_estate: Path,
+                                                         tmp_path: Path) -> None:
+    db = tmp_path / "store.sqlite"
+    context = AnalysisContext(as_of=date(2026, 11, 15), catalogue=load_catalogue(),
+                              advisory_db=db)
+    result = VulnerabilitiesAnalysis().run(load_estate(demo_estate), context)
+    by_id = {f.id: f for f in result.findings}
+    assert len(by_id) == len(result.findings)  # no duplicates
+    tf = by_id["vulnerabilities:known-vulnerability:CVE-2021-37678:tensorflow"]
+    assert tf.subject.id == "tensorflow" and tf.severity.value == "high"
+    assert tf.evidence["sources"] == ["cnvd", "osv"]
+    assert {"CNVD-2021-63084", "PYSEC-2021-300", "GHSA-r6jx-9g48-2r5r"} <= set(tf.evidence["ids"])
+    assert "vulnerabilities:known-vulnerability:CVE-2025-32434:torch" in by_id
+    assert {f.subject.id for f in result.findings} >= {"torch", "tensorflow", "transformers",
+                                                       "vllm", "langchain", "mlflow"}
+    summary = result.summary
+    assert summary["store"]["starter_pack"] is True
+    assert summary["coverage"]["both"] >= 5 and summary["coverage"]["western-only"] >= 10
+    assert summary_problems(summary) == ()
+    # the second run reuses the store without importing again
+    again = VulnerabilitiesAnalysis().run(load_estate(demo_estate), context)
+    assert [f.id for f in again.findings] == [f.id for f in result.findings]
