@@ -31,6 +31,7 @@ from stackrift.findings import Severity
 
 WESTERN = frozenset({"osv", "cve5", "csaf"})
 CHINESE = frozenset({"cnvd", "cnnvd"})
+AFFECTED_STATUSES = frozenset({"affected", "known_affected", "first_affected", "last_affected"})
 METHOD_RANK = {"range": 3, "product-text": 2, "alias": 1}
 CONFIDENCE = {"range": 1.0, "alias": 0.9, "catalogue": 0.7, "learned": 0.6, "named": 0.5}
 
@@ -111,8 +112,7 @@ def _package_verdict(record: Advisory, ecosystem: str, name: str, version: str
     for a in record.affected:
         if not a.name or ecosystem_key(a.ecosystem) != ecosystem:
             continue
-        if normalise_name(ecosystem, a.name) != name or a.status in ("known_not_affected",
-                                                                      "fixed"):
+        if normalise_name(ecosystem, a.name) != name or a.status not in AFFECTED_STATUSES:
             continue
         result = affects(a, version, ecosystem)
         if result:
@@ -133,6 +133,8 @@ def _after(candidate: str, version: str, ecosystem: str) -> bool:
 
 def _text_verdict(affected: Affected, keys: set[str], version: str, ecosystem: str | None
                   ) -> tuple[bool | None, tuple[str, ...]]:
+    if affected.status not in AFFECTED_STATUSES:
+        return None, ()  # CSAF/VEX "not affected", "fixed", "under investigation" never match
     parsed = parse_product(affected.product or "")
     if parsed.key not in keys:
         return None, ()
