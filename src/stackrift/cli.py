@@ -444,6 +444,63 @@ def db_show(ident: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC,
     out.print(table)
 
 
+@db_app.command("coverage")
+def db_coverage(db: DbOption = None, json: JsonFlag = False) -> None:
+    """Coverage gaps and disclosure lag between Western and Chinese databases."""
+    from stackrift.advisories.coverage import coverage
+    from stackrift.advisories.store import open_store
+
+    with open_store(db, create=False) as store:
+        data = coverage(store)
+    if json:
+        _print_json(data)
+        return
+    table = Table(title=f"{data['groups_total']} vulnerability groups")
+    for column in ("source", "groups known", "known only here"):
+        table.add_column(column)
+    for source, count in data["groups_by_source"].items():
+        table.add_row(source, str(count), str(data["only_in_source"].get(source, 0)))
+    out.print(table)
+    sides = data["sides"]
+    out.print(f"known to both sides: {sides['both']}; Western only: {sides['western_only']}; "
+              f"Chinese only: {sides['chinese_only']}")
+    lag = data["lag_days"]
+    for label, key in (("Chinese database later", "chinese_later"),
+                       ("Western database later", "western_later")):
+        part = lag[key]
+        out.print(f"{label}: {part['n']} groups, median {part['median']} days, p75 "
+                  f"{part['p75']}, p90 {part['p90']}")
+    out.print(f"published the same day: {lag['same_day']}")
+
+
+@db_app.command("update")
+def db_update(
+    db: DbOption = None,
+    ecosystem: Annotated[list[str] | None, typer.Option(
+        "--ecosystem", "-e", help="OSV ecosystem to fetch (repeatable); default PyPI, Go, npm, "
+        "Maven, crates.io.")] = None,
+    base_url: Annotated[str, typer.Option("--osv-url", envvar="STACKRIFT_OSV_URL",
+                                          help="Where the OSV per-ecosystem zips are served.")]
+    = "https://osv-vulnerabilities.storage.googleapis.com",
+    json: JsonFlag = False,
+) -> None:
+    """Fetch current OSV feeds and import them (CNVD/CNNVD: use 'db import' on their releases)."""
+    from stackrift.advisories.store import open_store
+    from stackrift.advisories.update import DEFAULT_ECOSYSTEMS, update
+    from stackrift.advisories.views import import_json
+
+    with open_store(db) as store:
+        report = update(store, ecosystems=tuple(ecosystem or DEFAULT_ECOSYSTEMS),
+                        base_url=base_url, progress=lambda url: err.print(f"fetching {url}"))
+    if json:
+        _print_json(import_json(report))
+        return
+    for name, counts in sorted(report.sources.items()):
+        err.print(f"{name}: {counts.read} read, {counts.new} new, {counts.updated} updated, "
+                  f"{counts.unchanged} unchanged, {counts.rejected} rejected")
+    err.print(f"{report.groups_total} vulnerability groups in the store")
+
+
 class ScanFormat(StrEnum):
     TABLE = "table"
     JSON = "json"

@@ -162,8 +162,9 @@ def _side(sources: Iterable[str]) -> str:
 def lag_days(published: dict[str, str]) -> int | None:
     """Days from the first Western publication to the first Chinese one (negative: China
     first); None unless both sides have a date."""
-    west = [d for s, d in published.items() if s in WESTERN]
-    china = [d for s, d in published.items() if s in CHINESE]
+    # dates before 1970 are placeholders (Go's zero time), not publication dates
+    west = [d for s, d in published.items() if s in WESTERN and d >= "1970"]
+    china = [d for s, d in published.items() if s in CHINESE and d >= "1970"]
     if not west or not china:
         return None
     return (date.fromisoformat(min(china)) - date.fromisoformat(min(west))).days
