@@ -160,6 +160,8 @@ class Matcher:
         self.store = store
         self.catalogue_keys = catalogue_keys or {}
         self._groups: dict[str, GroupView] = {}
+        # one query up front saves two per component for the many packages no advisory names
+        self._known = store.known_packages()
 
     def _group(self, group_id: str) -> GroupView:
         if group_id not in self._groups:
@@ -172,10 +174,12 @@ class Matcher:
         """Product keys naming this target, with how the mapping is known."""
         keys: dict[str, str] = {}
         identity = target.identity
-        if identity:
+        if identity and identity[:2] in self._known:
             ecosystem, name, _ = identity
             for key, _support in self.store.product_keys_for(ecosystem, name):
                 keys.setdefault(key, "learned")
+        if identity:
+            ecosystem, name, _ = identity
             for key in self.catalogue_keys.get((ecosystem, name), ()):
                 keys.setdefault(key, "catalogue")
         for text in ((f"{target.vendor} {target.product}" if target.vendor and target.product
@@ -195,7 +199,7 @@ class Matcher:
         fixed: dict[str, list[str]] = {}
         excluded: set[str] = set()
         basis: dict[str, str] = {}
-        if identity:
+        if identity and identity[:2] in self._known:
             for group_id, record in self.store.records_for_package(identity[0], identity[1]):
                 if record.withdrawn:
                     continue

@@ -24,6 +24,7 @@ PURL_ECOSYSTEMS = {"pypi": "PyPI", "golang": "Go", "npm": "npm", "maven": "Maven
                    "cargo": "crates.io", "nuget": "NuGet", "gem": "RubyGems",
                    "composer": "Packagist", "hex": "Hex", "pub": "Pub", "swift": "SwiftURL",
                    "conan": "ConanCenter", "github": "GitHub Actions"}
+_CANONICAL = {v.lower(): v for v in PURL_ECOSYSTEMS.values()}
 SEMVER_ECOSYSTEMS = frozenset({"Go", "npm", "crates.io", "NuGet", "Hex", "Pub", "SwiftURL"})
 
 _PEP503 = re.compile(r"[-_.]+")
@@ -46,8 +47,7 @@ def ecosystem_key(ecosystem: str | None) -> str | None:
     if not ecosystem:
         return None
     base = ecosystem.split(":", 1)[0]
-    lowered = {v.lower(): v for v in PURL_ECOSYSTEMS.values()}
-    return lowered.get(base.lower(), base)
+    return _CANONICAL.get(base.lower(), base)
 
 
 def purl_identity(purl: str) -> tuple[str, str, str | None] | None:
@@ -85,6 +85,7 @@ _SEMVER = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?"
                      r"(?:\+[0-9A-Za-z.-]+)?$")
 
 
+@lru_cache(maxsize=262144)
 def semver_key(text: str) -> tuple[Any, ...]:
     """SemVer 2.0 precedence; missing minor/patch count as 0 and a leading ``v`` is allowed."""
     match = _SEMVER.match(text.strip())
@@ -98,6 +99,7 @@ def semver_key(text: str) -> tuple[Any, ...]:
     return (core, 0, ids)
 
 
+@lru_cache(maxsize=262144)
 def pep440_key(text: str) -> Version:
     try:
         return Version(text)
@@ -269,14 +271,14 @@ def affects(affected: Affected, version: str, ecosystem: str | None = None) -> b
 def _pep440_listed(version: str, versions: tuple[str, ...]) -> bool:
     """PEP 440 equality (1.0 == 1.0.0) for listed versions."""
     try:
-        target = Version(version)
-    except InvalidVersion:
+        target = pep440_key(version)
+    except UnparseableVersionError:
         return False
     for listed in versions:
         try:
-            if Version(listed) == target:
+            if pep440_key(listed) == target:
                 return True
-        except InvalidVersion:
+        except UnparseableVersionError:
             continue
     return False
 

@@ -116,7 +116,7 @@ class Advisory:
 
     def digest(self) -> str:
         """Content hash: equal records give equal digests whatever file they came from."""
-        return hashlib.sha256(self.to_json()).hexdigest()[:32]
+        return digest_of(self.to_json())
 
     @staticmethod
     def from_dict(data: dict[str, Any], origin: str = "") -> Advisory:
@@ -132,6 +132,11 @@ class Advisory:
     @staticmethod
     def from_json(blob: bytes | str, origin: str = "") -> Advisory:
         return Advisory.from_dict(orjson.loads(blob), origin)
+
+
+def digest_of(blob: bytes) -> str:
+    """The digest of a record's JSON form (see :meth:`Advisory.digest`)."""
+    return hashlib.sha256(blob).hexdigest()[:32]
 
 
 def _affected_dict(a: Affected) -> dict[str, Any]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from stackrift.advisories.matching import UnparseableVersionError
 
 _FULLWIDTH = str.maketrans({"，": ",", "＜": "<", "＞": ">", "＝": "=", "≤": "<=", "≥": ">=",
                             "（": "(", "）": ")", "：": ":", "、": ","})
-_VERSION_START = re.compile(r"^(?:[<>=]=?|v?\d)", re.IGNORECASE)
 _PART = re.compile(r"^(<=|>=|<|>|==|=)?\s*v?([0-9][0-9A-Za-z.\-_+*]*)$", re.IGNORECASE)
 _BEFORE_INCL = ("及之前", "及以前", "及以下", "及更早", "以及之前", "或更早")
 _BEFORE = ("之前", "以前", "以下", "早期")
@@ -48,6 +48,24 @@ def product_key(name: str) -> str:
     return " ".join(re.sub(r"[^\w.+-]+", " ", name.lower()).split())
 
 
+_SPLIT = re.compile(r"\s+(?=[<>=]|[vV]?\d)")
+
+
+def _split(text: str) -> tuple[str, str]:
+    """(name, version expression): the expression starts at the first later word that begins
+    with a comparison or a digit."""
+    clean = text.translate(_FULLWIDTH).strip()
+    match = _SPLIT.search(clean)
+    return (clean[:match.start()], clean[match.end():]) if match else (clean, "")
+
+
+@lru_cache(maxsize=65536)
+def text_key(text: str) -> str:
+    """Only the key of a product string (the store indexes every product by it)."""
+    return product_key(_split(text)[0])
+
+
+@lru_cache(maxsize=65536)
 def parse_product(text: str) -> ProductText:
     """Split product text into a key (vendor and product words) and version clauses.
 
@@ -56,12 +74,7 @@ def parse_product(text: str) -> ProductText:
     Anything that does not parse leaves the product unconstrained (it then never matches by
     version, see :func:`satisfies`).
     """
-    clean = text.translate(_FULLWIDTH).strip()
-    words = clean.split()
-    split_at = next((i for i, w in enumerate(words) if i > 0 and _VERSION_START.match(w)),
-                    len(words))
-    name = " ".join(words[:split_at])
-    rest = " ".join(words[split_at:])
+    name, rest = _split(text)
     clauses: list[Clause] = []
     if rest:
         inclusive = any(s in rest for s in _BEFORE_INCL)

@@ -62,7 +62,7 @@ def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
     if store.is_empty():
         import_paths(store, [starter_pack_path()], label="starter")
     starter = store.content_label() == "starter"
-    records = sum(store.stats()["records_by_source"].values())
+    records = store.record_count()
     return store, StoreInfo(store.path, starter, records, note)
 
 

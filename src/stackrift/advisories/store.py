@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,8 +18,8 @@ from typing import Any, Protocol
 
 from stackrift.advisories.correlation import group_records
 from stackrift.advisories.matching import ecosystem_key, normalise_name
-from stackrift.advisories.model import Advisory, ImportReport
-from stackrift.advisories.products import parse_product
+from stackrift.advisories.model import Advisory, ImportReport, digest_of
+from stackrift.advisories.products import text_key
 from stackrift.errors import StoreError, UsageError
 
 APP_NAME = "stackrift"
@@ -83,6 +82,10 @@ class AdvisoryStore(Protocol):
         """Every group id with the sources that know it."""
         ...
 
+    def known_packages(self) -> set[tuple[str, str]]:
+        """Every (ecosystem, name) that some record or learned product mapping names."""
+        ...
+
     def published_dates(self) -> Iterator[tuple[str, str, str | None]]:
         """(group id, source, published) for every record."""
         ...
@@ -131,6 +134,10 @@ MIGRATIONS: tuple[str, ...] = (
                               WITHOUT ROWID;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     """,
+    # 3: group members by group (db show, scans)
+    """
+    CREATE INDEX group_of_ident_group ON group_of_ident (group_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 TEXT_SOURCES = ("cnvd", "cnnvd")
@@ -138,12 +145,9 @@ MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
 MIN_SHARE = 0.15  # …and at least this share of the key's links
 
 
-def _pack(record: Advisory) -> bytes:
-    return zlib.compress(record.to_json(), 1)
-
-
 def _unpack(blob: bytes, origin: str = "") -> Advisory:
-    return Advisory.from_json(zlib.decompress(blob), origin)
+    # plain JSON: compressing cost more import time than the disk it saved
+    return Advisory.from_json(blob, origin)
 
 
 def _newer(candidate: str | None, stored: str | None) -> bool:
@@ -169,6 +173,7 @@ class SqliteStore:
                 target.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{target}: cannot create the store's folder ({exc})") from exc
+        self._records: dict[tuple[str, str], Advisory] = {}  # parsed records, per connection
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -204,23 +209,29 @@ class SqliteStore:
     def apply_import(self, records: Sequence[Advisory], report: ImportReport,
                      label: str | None = None) -> None:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._records.clear()
         db = self.db
         db.execute("PRAGMA synchronous = OFF")  # the rollback journal still makes this atomic
+        db.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache for bulk index updates
         db.execute("BEGIN IMMEDIATE")
         try:
             existing = {(s, i): (d, m) for s, i, d, m in
                         db.execute("SELECT source, id, digest, modified FROM records")}
             inserts, replaces = [], []
+            blobs: dict[tuple[str, str], bytes] = {}
             for record in records:
                 summary = report.summary(record.source)
                 stored = existing.get((record.source, record.id))
-                digest = record.digest()
+                blob = record.to_json()
+                digest = digest_of(blob)
                 if stored is None:
+                    blobs[(record.source, record.id)] = blob
                     inserts.append((record, digest))
                     summary.new += 1
                 elif stored[0] == digest or not _newer(record.modified, stored[1]):
                     summary.unchanged += 1
                 else:
+                    blobs[(record.source, record.id)] = blob
                     replaces.append((record, digest))
                     summary.updated += 1
             changed = [r for r, _ in inserts] + [r for r, _ in replaces]
@@ -232,11 +243,14 @@ class SqliteStore:
                 db.executemany(
                     "UPDATE records SET modified=?, published=?, withdrawn=?, digest=?, "
                     "updated_at=?, data=? WHERE source=? AND id=?",
-                    [(r.modified, r.published, r.withdrawn, d, now, _pack(r), r.source, r.id)
+                    [(r.modified, r.published, r.withdrawn, d, now, blobs[(r.source, r.id)],
+                      r.source, r.id)
                      for r, d in replaces])
+            inserts.sort(key=lambda item: (item[0].source, item[0].id))
             db.executemany(
                 "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(r.source, r.id, r.modified, r.published, r.withdrawn, d, now, now, _pack(r))
+                [(r.source, r.id, r.modified, r.published, r.withdrawn, d, now, now,
+                  blobs[(r.source, r.id)])
                  for r, d in inserts])
             db.executemany("INSERT INTO idents VALUES (?, ?, ?)",
                            [(ident, r.source, r.id) for r in changed for ident in r.ids])
@@ -247,7 +261,7 @@ class SqliteStore:
             db.executemany("INSERT INTO products VALUES (?, ?, ?)",
                            {(key, r.source, r.id) for r in changed for a in r.affected
                             if a.product and not a.name
-                            and (key := parse_product(a.product).key)})
+                            and (key := text_key(a.product))})
             db.executemany("INSERT OR IGNORE INTO skipped_files VALUES (?, ?)",
                            [(s.file, s.reason) for s in report.skipped])
             db.executemany("INSERT OR REPLACE INTO rejections VALUES (?, ?, ?)",
@@ -281,9 +295,11 @@ class SqliteStore:
         ident_group, record_group = group_records(links)
         self.db.execute("DELETE FROM group_of_ident")
         self.db.execute("DELETE FROM group_of_record")
-        self.db.executemany("INSERT INTO group_of_ident VALUES (?, ?)", ident_group.items())
+        # sorted: inserting in key order keeps the B-trees append-only (several times faster)
+        self.db.executemany("INSERT INTO group_of_ident VALUES (?, ?)",
+                            sorted(ident_group.items()))
         self.db.executemany("INSERT INTO group_of_record VALUES (?, ?, ?)",
-                            [(s, i, g) for (s, i), g in record_group.items()])
+                            sorted((s, i, g) for (s, i), g in record_group.items()))
 
     def _learn_products(self) -> None:
         """Learn product key -> package from groups joining a text record and a package record."""
@@ -316,14 +332,24 @@ class SqliteStore:
         group_id = row[0]
         ids = tuple(sorted(i for (i,) in self.db.execute(
             "SELECT ident FROM group_of_ident WHERE group_id = ?", (group_id,))))
-        records = tuple(_unpack(blob) for (blob,) in self.db.execute(
-            "SELECT r.data FROM group_of_record g JOIN records r ON r.source = g.source AND "
-            "r.id = g.record_id WHERE g.group_id = ? ORDER BY r.source, r.id", (group_id,)))
+        records = tuple(self._record(s, i, blob) for s, i, blob in self.db.execute(
+            "SELECT r.source, r.id, r.data FROM group_of_record g JOIN records r ON "
+            "r.source = g.source AND r.id = g.record_id WHERE g.group_id = ? "
+            "ORDER BY r.source, r.id", (group_id,)))
         return GroupView(group_id, ids, records)
 
+    def _record(self, source: str, ident: str, blob: bytes) -> Advisory:
+        key = (source, ident)
+        record = self._records.get(key)
+        if record is None:
+            if len(self._records) > 200_000:
+                self._records.clear()  # bound memory on very large scans
+            record = self._records[key] = _unpack(blob)
+        return record
+
     def records_for_package(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
-        return [(g, _unpack(blob)) for g, blob in self.db.execute(
-            "SELECT DISTINCT g.group_id, r.data FROM packages p "
+        return [(g, self._record(s, i, blob)) for g, s, i, blob in self.db.execute(
+            "SELECT DISTINCT g.group_id, r.source, r.id, r.data FROM packages p "
             "JOIN records r ON r.source = p.source AND r.id = p.record_id "
             "JOIN group_of_record g ON g.source = p.source AND g.record_id = p.record_id "
             "WHERE p.ecosystem = ? AND p.name = ?", (ecosystem, name))]
@@ -333,8 +359,8 @@ class SqliteStore:
         if not wanted:
             return []
         marks = ",".join("?" * len(wanted))
-        return [(g, _unpack(blob)) for g, blob in self.db.execute(
-            "SELECT DISTINCT g.group_id, r.data FROM products p "  # noqa: S608
+        return [(g, self._record(s, i, blob)) for g, s, i, blob in self.db.execute(
+            "SELECT DISTINCT g.group_id, r.source, r.id, r.data FROM products p "  # noqa: S608
             "JOIN records r ON r.source = p.source AND r.id = p.record_id "
             "JOIN group_of_record g ON g.source = p.source AND g.record_id = p.record_id "
             f"WHERE p.key IN ({marks})", wanted)]
@@ -343,6 +369,10 @@ class SqliteStore:
         return [(k, s) for k, s in self.db.execute(
             "SELECT key, support FROM product_map WHERE ecosystem = ? AND name = ? "
             "ORDER BY key", (ecosystem, name))]
+
+    def known_packages(self) -> set[tuple[str, str]]:
+        return set(self.db.execute("SELECT DISTINCT ecosystem, name FROM packages UNION "
+                                   "SELECT DISTINCT ecosystem, name FROM product_map"))
 
     def groups_sources(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         current: str | None = None
@@ -369,6 +399,9 @@ class SqliteStore:
     def content_label(self) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'content'").fetchone()
         return str(row[0]) if row else None
+
+    def record_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
 
     def is_empty(self) -> bool:
         return self.db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
