@@ -174,3 +174,34 @@ def test_empty_store_gets_the_starter_pack(tmp_path: Path) -> None:
     assert {m.group_id for m in result.matches} >= {"CVE-2023-6019", "CVE-2023-48022"}
     with SqliteStore(db) as store:
         assert store.content_label() == "starter"
+
+
+def test_as_of_ignores_later_advisories(starter_db: Path, tmp_path: Path) -> None:
+    document = read_bom(sbom(tmp_path, "pkg:pypi/torch@2.1.0"))
+    before = run_scan(document, db=starter_db, catalogue=None, as_of=date(2025, 1, 1))
+    after = run_scan(document, db=starter_db, catalogue=None, as_of=date(2025, 6, 1))
+    assert "CVE-2025-32434" not in {m.group_id for m in before.matches}  # published 2025-04-18
+    assert "CVE-2025-32434" in {m.group_id for m in after.matches}
+
+
+def test_cli_db_commands(real_store: tuple[SqliteStore, ImportReport],
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    store, _ = real_store
+    with pytest.raises(SystemExit) as exit_info:
+        main(["db", "stats", "--json", "--db", store.path])
+    assert exit_info.value.code == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["records_by_source"]["cnvd"] == 111_816
+    assert stats["osv_by_ecosystem"] == {"Go": 4_291, "PyPI": 2_661}
+    with pytest.raises(SystemExit):
+        main(["db", "show", "CVE-2021-37678", "--json", "--db", store.path])
+    shown = json.loads(capsys.readouterr().out)
+    dates = {r["id"]: r["published"] for r in shown["records"]}
+    assert dates["CNVD-2021-63084"] == "2021-08-18"
+    assert dates["PYSEC-2021-300"].startswith("2021-08-12")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["db", "show", "CVE-1900-0001", "--db", store.path])
+    assert exit_info.value.code == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["db", "stats", "--db", str(Path(store.path).parent / "missing.sqlite")])
+    assert exit_info.value.code == 2

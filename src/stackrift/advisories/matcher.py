@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from stackrift.advisories.matching import (
@@ -156,12 +157,17 @@ class Matcher:
     """Matches targets against an :class:`AdvisoryStore` (group views are cached)."""
 
     def __init__(self, store: AdvisoryStore, catalogue_keys: dict[tuple[str, str], set[str]]
-                 | None = None) -> None:
+                 | None = None, as_of: date | None = None) -> None:
         self.store = store
+        # an assessment "as of" a date only uses what had been published by then
+        self.cutoff = as_of.isoformat() if as_of else None
         self.catalogue_keys = catalogue_keys or {}
         self._groups: dict[str, GroupView] = {}
         # one query up front saves two per component for the many packages no advisory names
         self._known = store.known_packages()
+
+    def _future(self, record: Advisory) -> bool:
+        return bool(self.cutoff and record.published and record.published[:10] > self.cutoff)
 
     def _group(self, group_id: str) -> GroupView:
         if group_id not in self._groups:
@@ -201,7 +207,7 @@ class Matcher:
         basis: dict[str, str] = {}
         if identity and identity[:2] in self._known:
             for group_id, record in self.store.records_for_package(identity[0], identity[1]):
-                if record.withdrawn:
+                if record.withdrawn or self._future(record):
                     continue
                 verdict, record_fixed = _package_verdict(record, identity[0], identity[1],
                                                          version)
@@ -214,7 +220,7 @@ class Matcher:
         keys = self.product_keys(target)
         if keys:
             for group_id, record in self.store.records_for_product_keys(keys):
-                if record.withdrawn:
+                if record.withdrawn or self._future(record):
                     continue
                 if group_id in excluded and group_id not in methods:
                     continue  # a package record for this package says "not affected"
@@ -237,7 +243,7 @@ class Matcher:
         records = []
         severities: list[Severity] = []
         for record in group.records:
-            if record.withdrawn:
+            if record.withdrawn or self._future(record):
                 continue
             ratings = []
             for rating in record.severities:

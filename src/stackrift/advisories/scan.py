@@ -119,7 +119,7 @@ def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
          catalogue: Catalogue | None = None, vex: Sequence[VexStatement] = (),
          waivers: Sequence[Waiver] = (), as_of: date | None = None) -> ScanResult:
     """Match every target (one match per group and component), then apply VEX and waivers."""
-    matcher = Matcher(store, catalogue_keys(catalogue))
+    matcher = Matcher(store, catalogue_keys(catalogue), as_of)
     seen: dict[tuple[str, str], Match] = {}
     unversioned = []
     count = 0
