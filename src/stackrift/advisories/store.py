@@ -140,6 +140,17 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Secondary indexes, dropped and rebuilt around a bulk load into an empty store (building an
+# index once over sorted data is much faster than updating it row by row).
+BULK_INDEXES = {
+    "idents_record": "CREATE INDEX idents_record ON idents (source, record_id)",
+    "packages_name": "CREATE INDEX packages_name ON packages (ecosystem, name)",
+    "packages_record": "CREATE INDEX packages_record ON packages (source, record_id)",
+    "products_key": "CREATE INDEX products_key ON products (key)",
+    "products_record": "CREATE INDEX products_record ON products (source, record_id)",
+    "group_of_record_group": "CREATE INDEX group_of_record_group ON group_of_record (group_id)",
+    "group_of_ident_group": "CREATE INDEX group_of_ident_group ON group_of_ident (group_id)",
+}
 TEXT_SOURCES = ("cnvd", "cnnvd")
 MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
 MIN_SHARE = 0.15  # …and at least this share of the key's links
@@ -217,6 +228,10 @@ class SqliteStore:
         try:
             existing = {(s, i): (d, m) for s, i, d, m in
                         db.execute("SELECT source, id, digest, modified FROM records")}
+            bulk = not existing and len(records) > 10_000
+            if bulk:
+                for name in BULK_INDEXES:
+                    db.execute(f"DROP INDEX IF EXISTS {name}")
             inserts, replaces = [], []
             blobs: dict[tuple[str, str], bytes] = {}
             for record in records:
@@ -266,8 +281,18 @@ class SqliteStore:
                            [(s.file, s.reason) for s in report.skipped])
             db.executemany("INSERT OR REPLACE INTO rejections VALUES (?, ?, ?)",
                            [(r.file, r.record or "", r.reason) for r in report.rejections])
+            group_indexes = ("group_of_record_group", "group_of_ident_group")
+            if bulk:
+                for name, statement in BULK_INDEXES.items():
+                    if name not in group_indexes:
+                        db.execute(statement)
             if changed or self._groups_missing():
+                if not bulk:
+                    for name in group_indexes:
+                        db.execute(f"DROP INDEX IF EXISTS {name}")
                 self._regroup()
+                for name in group_indexes:
+                    db.execute(BULK_INDEXES[name])
                 self._learn_products()
                 db.execute("DELETE FROM meta WHERE key = 'content'")
                 if label:
