@@ -148,6 +148,15 @@ def _text_verdict(affected: Affected, keys: set[str], version: str, ecosystem: s
     return result, fixed
 
 
+@dataclass(frozen=True)
+class _GroupSummary:
+    ids: tuple[str, ...]
+    records: tuple[tuple[Advisory, tuple[dict[str, Any], ...]], ...]
+    title: str | None
+    severity: Severity
+    severity_known: bool
+
+
 def _first_sentence(text: str, limit: int = 160) -> str:
     sentence = " ".join(text.split()).split(". ")[0].rstrip(".")
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -163,6 +172,7 @@ class Matcher:
         self.cutoff = as_of.isoformat() if as_of else None
         self.catalogue_keys = catalogue_keys or {}
         self._groups: dict[str, GroupView] = {}
+        self._summaries: dict[str, _GroupSummary] = {}
         # one query up front saves two per component for the many packages no advisory names
         self._known = store.known_packages()
 
@@ -237,10 +247,13 @@ class Matcher:
                        for g, hits in methods.items()),
                       key=lambda m: (-m.severity.rank, m.group_id))
 
-    def _build(self, target: Target, group_id: str, hits: dict[tuple[str, str], str],
-               fixed: Iterable[str], basis: str) -> Match:
+    def _summary(self, group_id: str) -> _GroupSummary:
+        """What a group's records say, computed once per scan however many components hit it."""
+        cached = self._summaries.get(group_id)
+        if cached is not None:
+            return cached
         group = self._group(group_id)
-        records = []
+        records: list[tuple[Advisory, tuple[dict[str, Any], ...]]] = []
         severities: list[Severity] = []
         for record in group.records:
             if record.withdrawn or self._future(record):
@@ -253,18 +266,29 @@ class Matcher:
                 ratings.append({"scheme": rating.scheme, "vector": rating.vector,
                                 "score": rating.score, "rating": rating.rating,
                                 "severity": level.value if level else None})
-            records.append(SourceRecord(record.source, record.id, record.published,
-                                        tuple(ratings), hits.get((record.source, record.id),
-                                                                 "alias")))
-        method = max((r.method for r in records), key=lambda m: METHOD_RANK[m])
-        confidence = CONFIDENCE["range"] if method == "range" else CONFIDENCE.get(basis, 0.5)
+            records.append((record, tuple(ratings)))
         title = next((r.title for r in group.records if r.title and r.source in WESTERN), None) \
             or next((_first_sentence(r.details) for r in group.records
                      if r.details and r.source in WESTERN), None) \
             or next((r.title for r in group.records if r.title), None)
-        return Match(
-            target=target, group_id=group_id, ids=group.ids,
-            sources=tuple(sorted({r.source for r in records})), title=title,
+        summary = _GroupSummary(
+            ids=group.ids, records=tuple(records), title=title,
             severity=max(severities, key=lambda s: s.rank) if severities else Severity.MEDIUM,
-            severity_known=bool(severities), fixed=tuple(dict.fromkeys(fixed)), method=method,
-            confidence=confidence, records=tuple(records), basis=basis)
+            severity_known=bool(severities))
+        self._summaries[group_id] = summary
+        return summary
+
+    def _build(self, target: Target, group_id: str, hits: dict[tuple[str, str], str],
+               fixed: Iterable[str], basis: str) -> Match:
+        summary = self._summary(group_id)
+        records = tuple(SourceRecord(r.source, r.id, r.published, ratings,
+                                     hits.get((r.source, r.id), "alias"))
+                        for r, ratings in summary.records)
+        method = max((r.method for r in records), key=lambda m: METHOD_RANK[m])
+        confidence = CONFIDENCE["range"] if method == "range" else CONFIDENCE.get(basis, 0.5)
+        return Match(
+            target=target, group_id=group_id, ids=summary.ids,
+            sources=tuple(sorted({r.source for r in records})), title=summary.title,
+            severity=summary.severity, severity_known=summary.severity_known,
+            fixed=tuple(dict.fromkeys(fixed)), method=method, confidence=confidence,
+            records=records, basis=basis)

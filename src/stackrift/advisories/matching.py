@@ -50,6 +50,7 @@ def ecosystem_key(ecosystem: str | None) -> str | None:
     return _CANONICAL.get(base.lower(), base)
 
 
+@lru_cache(maxsize=131072)
 def purl_identity(purl: str) -> tuple[str, str, str | None] | None:
     """(ecosystem, normalised name, version) from a purl; None if it is not a package purl."""
     if not purl.startswith("pkg:"):
