@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -157,8 +158,15 @@ MIN_SHARE = 0.15  # …and at least this share of the key's links
 
 
 def _unpack(blob: bytes, origin: str = "") -> Advisory:
-    # plain JSON: compressing cost more import time than the disk it saved
-    return Advisory.from_json(blob, origin)
+    # Records are plain JSON (compressing cost more import time than the disk it saved); stores
+    # written by earlier builds hold zlib-compressed JSON, which starts with 0x78, never "{".
+    try:
+        if blob[:1] == b"\x78":
+            blob = zlib.decompress(blob)
+        return Advisory.from_json(blob, origin)
+    except (zlib.error, ValueError, KeyError, TypeError) as exc:
+        raise StoreError(f"a stored advisory record is unreadable ({exc}); re-create the store "
+                         "with 'stackrift db import'") from exc
 
 
 def _newer(candidate: str | None, stored: str | None) -> bool:
