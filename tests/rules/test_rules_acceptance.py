@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from rules_helpers import estate, flow
+from tests.rules.rules_helpers import estate, flow
 
 from stackrift.rules.engine import FlowVerdict, RuleSet, Verdict, evaluate_estate, load_rule_set
 
