@@ -181,6 +181,7 @@ def system_facts(index: EstateIndex, system: System) -> dict[str, FactValue]:
         "inbound_origin_countries": frozenset(o.country for o in origins if o.country),
         "inbound_categories": _set(c for f in inbound for c in f.data_categories),
         "inbound_subjects_countries": _set(c for f in inbound for c in f.subjects_countries),
+        "inbound_origin_count": float(len({o.country for o in origins if o.country})),
         "inbound_from_ciio": any(o.entity is not None and o.entity.ciio for o in origins),
         "inbound_from_significant_data_fiduciary": any(
             o.entity is not None and o.entity.significant_data_fiduciary for o in origins),

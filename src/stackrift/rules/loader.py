@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -158,14 +159,16 @@ def _files(directory: Path) -> list[Path]:
     return files
 
 
-def _packaged_packs() -> list[LoadedPack]:
+@cache
+def _packaged_packs() -> tuple[LoadedPack, ...]:
+    """The packs shipped in the package (read once per process; they are immutable)."""
     root = resources.files("stackrift.rules") / "packs"
     loaded = []
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(PACK_SUFFIXES):
             loaded.append(load_pack(Path(f"stackrift/rules/packs/{entry.name}"), packaged=True,
                                     text=entry.read_text(encoding="utf-8")))
-    return loaded
+    return tuple(loaded)
 
 
 def _set_problems(packs: Sequence[LoadedPack]) -> Iterator[Problem]:
@@ -197,7 +200,7 @@ def _set_problems(packs: Sequence[LoadedPack]) -> Iterator[Problem]:
 
 def load_rules(extra_dirs: Sequence[Path] = (), *, include_packaged: bool = True) -> RuleSet:
     """The packaged packs plus every pack in ``extra_dirs``, checked as one set."""
-    packs: list[LoadedPack] = _packaged_packs() if include_packaged else []
+    packs: list[LoadedPack] = list(_packaged_packs()) if include_packaged else []
     problems: list[Problem] = []
     for directory in extra_dirs:
         for path in _files(directory):

@@ -95,6 +95,7 @@ SYSTEM_FACTS: dict[str, str] = {
     "purpose": "str",
     "vendors": "set", "inbound_origin_countries": "set", "inbound_categories": "set",
     "inbound_subjects_countries": "set", "inbound_from_ciio": "bool",
+    "inbound_origin_count": "number",
     "inbound_from_significant_data_fiduciary": "bool", "owner_ownership": "number",
     "training_compute_ops": "number",
 }
