@@ -34,11 +34,13 @@ def flow(flow_id: str, source: str, destination: str, categories: list[str], **e
 
 def estate(*flows: dict[str, Any], entities: list[dict[str, Any]] | None = None,
            sites: list[dict[str, Any]] | None = None,
-           systems: list[dict[str, Any]] | None = None) -> Estate:
+           systems: list[dict[str, Any]] | None = None,
+           components: list[dict[str, Any]] | None = None) -> Estate:
     return Estate.model_validate({
         "organisation": {"name": "Test Group", "hq_country": "US"},
         "entities": BASE_ENTITIES + (entities or []),
         "sites": BASE_SITES + (sites or []),
         "systems": systems or [],
+        "components": components or [],
         "data_flows": list(flows),
     })

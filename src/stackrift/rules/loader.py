@@ -98,16 +98,17 @@ def _pack_problems(doc: LocatedDocument, pack: Pack) -> Iterator[Problem]:
     def check(cond: Condition, scope: Scope, path: PathKey) -> Iterator[Problem]:
         seen: set[str] = set()
         pending = [cond]
-        for message in cond.check_facts(scope, defined):
-            yield Problem(doc.locate(path), message, f"a condition valid for {scope.value} rules")
+        for sub, message in cond.check_facts(scope, defined):
+            yield Problem(doc.locate((*path, *sub)), message,
+                          f"a condition valid for {scope.value} rules")
         while pending:
             current = pending.pop()
             for ref in _refs(current):
                 if ref in pack.conditions and ref not in seen:
                     seen.add(ref)
                     referenced = pack.conditions[ref]
-                    for message in referenced.check_facts(scope, defined):
-                        yield Problem(doc.locate(("conditions", ref)),
+                    for sub, message in referenced.check_facts(scope, defined):
+                        yield Problem(doc.locate(("conditions", ref, *sub)),
                                       f"{message} (used by a {scope.value} rule at {path[-2]})",
                                       f"a condition valid for {scope.value} rules")
                     pending.append(referenced)
