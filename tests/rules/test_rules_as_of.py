@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from tests.rules.rules_helpers import estate, flow
 
 from stackrift.rules.engine import (
     RuleSet,
@@ -14,7 +15,6 @@ from stackrift.rules.engine import (
     evaluate_systems,
     load_rule_set,
 )
-from tests.rules.rules_helpers import estate, flow
 
 
 @pytest.fixture(scope="module")

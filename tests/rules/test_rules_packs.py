@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.rules.rules_helpers import estate, flow
 
 from stackrift.errors import InvalidInputError
 from stackrift.rules.engine import Verdict, evaluate_estate, load_rule_set
-from tests.rules.rules_helpers import estate, flow
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

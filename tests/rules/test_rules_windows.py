@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 import pytest
+from tests.rules.rules_helpers import estate, flow
 
 from stackrift.rules.engine import RuleSet, evaluate_estate, load_rule_set
-from tests.rules.rules_helpers import estate, flow
 
 AS_OF = date(2026, 11, 29)
 
