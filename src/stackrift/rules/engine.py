@@ -31,7 +31,6 @@ from stackrift.rules.facts import (
     EstateIndex,
     FactValue,
     ProviderCountry,
-    flow_facts,
     site_facts,
     system_facts,
 )
@@ -213,7 +212,7 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
     index = _index(estate, provider_country)
     verdicts = []
     for flow in estate.data_flows:
-        facts = flow_facts(index, flow)
+        facts = index.flow_facts(flow)
         out = _decide(rules, Scope.FLOW, index, flow, facts, as_of,
                       frozenset(m.value for m in flow.mechanisms))
         origin, destination = facts["origin_country"], facts["destination_country"]
@@ -290,7 +289,7 @@ def detect_conflicts(estate: Estate, as_of: date, rules: RuleSet, *,
     """Every conflict whose two sides are both in force and both hold on the same object."""
     index = _index(estate, provider_country)
     subjects: dict[Scope, list[tuple[DataFlow | System | Site, Mapping[str, FactValue]]]] = {
-        Scope.FLOW: [(f, flow_facts(index, f)) for f in estate.data_flows],
+        Scope.FLOW: [(f, index.flow_facts(f)) for f in estate.data_flows],
         Scope.SYSTEM: [(s, system_facts(index, s)) for s in estate.systems],
         Scope.SITE: [(s, site_facts(index, s)) for s in estate.sites],
     }

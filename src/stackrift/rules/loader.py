@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -47,18 +47,21 @@ class RuleSet:
     packs: tuple[LoadedPack, ...]
     rules: tuple[Rule, ...] = field(init=False)
     conflicts: tuple[Conflict, ...] = field(init=False)
+    _owners: dict[str, LoadedPack] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules", tuple(r for p in self.packs for r in p.pack.rules))
         object.__setattr__(self, "conflicts",
                            tuple(c for p in self.packs for c in p.pack.conflicts))
+        owners: dict[str, LoadedPack] = {}
+        for loaded in self.packs:
+            for item_id in [r.id for r in loaded.pack.rules] + [c.id for c in
+                                                                 loaded.pack.conflicts]:
+                owners.setdefault(item_id, loaded)
+        object.__setattr__(self, "_owners", owners)
 
     def pack_of(self, item_id: str) -> LoadedPack | None:
-        for loaded in self.packs:
-            if any(r.id == item_id for r in loaded.pack.rules) or any(
-                    c.id == item_id for c in loaded.pack.conflicts):
-                return loaded
-        return None
+        return self._owners.get(item_id)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -72,9 +75,9 @@ class RuleSet:
         loaded = self.pack_of(rule.id)
         return loaded.pack.regime if loaded else "unknown"
 
-    def conditions_for(self, item_id: str) -> dict[str, Condition]:
+    def conditions_for(self, item_id: str) -> Mapping[str, Condition]:
         loaded = self.pack_of(item_id)
-        return dict(loaded.pack.conditions) if loaded else {}
+        return loaded.pack.conditions if loaded else {}
 
 
 def _pack_problems(doc: LocatedDocument, pack: Pack) -> Iterator[Problem]:
