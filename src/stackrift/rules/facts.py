@@ -182,8 +182,6 @@ def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
         # Ownership facts take the countries from the condition; see ownership_fact().
         "recipient_ownership": None,
         "exporter_ownership": None,
-        # The estate format does not record training compute; rules on it stay undetermined.
-        "training_compute_ops": None,
     }
 
 
@@ -216,6 +214,7 @@ def system_facts(index: EstateIndex, system: System) -> dict[str, FactValue]:
         "inbound_from_significant_data_fiduciary": any(
             o.entity is not None and o.entity.significant_data_fiduciary for o in origins),
         "owner_ownership": None,
+        # The estate format does not record training compute: rules on it stay undetermined.
         "training_compute_ops": None,
     }
 

@@ -86,7 +86,6 @@ FLOW_FACTS: dict[str, str] = {
     "origin_provider_country": "str", "destination_provider_country": "str",
     "destination_system_origin_countries": "set", "destination_system_users_countries": "set",
     "recipient_ownership": "number", "exporter_ownership": "number",
-    "training_compute_ops": "number",
 }
 SYSTEM_FACTS: dict[str, str] = {
     "site_country": "str", "site_provider_country": "str", "owner_country": "str",
