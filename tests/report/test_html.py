@@ -88,7 +88,8 @@ def test_heatmap_cells_with_text(page: HtmlElement) -> None:
 def test_summary_tables_and_findings(page: HtmlElement, hostile: str) -> None:
     table = page.xpath("//section[@id='analysis-provenance']//table[@class='summary-table']")[0]
     assert [th.text for th in table.xpath(".//th")] == ["system", "hardware", "model"]
-    assert [td.text for td in table.xpath(".//tbody/tr[2]/td")] == [hostile, "us", "–"]
+    assert [td.text_content() for td in table.xpath(".//tbody/tr[2]/td")] == [hostile, "us", "–"]
+    assert table.xpath(".//tbody/tr[2]/td[1]/div[@class='long']")  # long text may wrap
     findings = page.xpath("//details[contains(@class,'finding')]")
     assert [f.get("id") for f in findings] == [f"finding-{i}" for i in (1, 2, 3, 4)]
     critical = findings[0]
