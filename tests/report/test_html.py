@@ -101,7 +101,7 @@ def test_summary_tables_and_findings(page: HtmlElement, hostile: str) -> None:
     citations = critical.xpath(".//ol[@class='citations']/li")
     link = citations[0].xpath("a")[0]
     assert link.get("href") == "https://www.ecfr.gov/current/title-15/part-744"
-    assert link.text == "15 CFR 744 Supplement No. 4"
+    assert link.text == "15 CFR 744, Supplement No. 4"
     assert "in force from 2019-05-16" in citations[0].text_content()
     # a javascript: URL is shown as text, never as a link
     assert citations[1].xpath("a") == [] and citations[1].text_content() == \

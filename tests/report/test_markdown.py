@@ -37,7 +37,7 @@ def test_findings_with_citations(report: Report) -> None:
     assert "#### CRITICAL: Ascend 910B is made by an Entity-Listed vendor (Huawei)" in text
     assert "- Defined at: `estates/acme.yaml:40:7`" in text
     assert "- listed\\_since: 2019-05-16" in text
-    assert ("  1. [15 CFR 744 Supplement No. 4](<https://www.ecfr.gov/current/title-15/part-744>)"
+    assert ("  1. [15 CFR 744, Supplement No. 4](<https://www.ecfr.gov/current/title-15/part-744>)"
             " (in force from 2019-05-16)") in text
     assert "  2. Trade press (unverified)" in text  # javascript: URL not linked
     assert "- **Recommendation:** Check licensing before any US-origin item reaches it." in text

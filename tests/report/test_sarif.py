@@ -63,9 +63,16 @@ def test_driver_and_rules(log: dict[str, Any]) -> None:
     assert listed["shortDescription"]["text"] == "Entity listed vendor (provenance analysis)"
     assert listed["defaultConfiguration"]["level"] == "error"
     assert "Check licensing" in listed["help"]["text"]
-    assert "15 CFR 744 Supplement No. 4 <https://www.ecfr.gov/current/title-15/part-744>, " \
+    assert "15 CFR 744, Supplement No. 4 <https://www.ecfr.gov/current/title-15/part-744>, " \
            "in force from 2019-05-16" in listed["help"]["text"]
     assert listed["properties"]["security-severity"] == "9.5"
+    # a javascript: URL is never offered as a link, and Markdown help escapes its text
+    assert "javascript:" not in listed["help"]["text"] + listed["help"]["markdown"]
+    assert "- Trade press (unverified)" in listed["help"]["text"]
+    hostile = next(r for r in rules if r["id"] == "provenance/hostile")
+    assert "<script>" not in hostile["help"]["markdown"]
+    assert "Rename \\<script\\>" in hostile["help"]["markdown"]
+    assert hostile["help"]["text"].startswith("Rename <script>")  # plain text stays as written
     assert rules[3]["defaultConfiguration"]["level"] == "warning"
 
 

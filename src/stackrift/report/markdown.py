@@ -16,15 +16,17 @@ from stackrift.report._view import (
     ChartView,
     HeatmapView,
     TableView,
+    citation_text,
     evidence_items,
     format_cell,
     format_number,
     read_summary,
+    safe_url,
     section_severity_counts,
     subject_text,
 )
 from stackrift.report.base import register
-from stackrift.report.html import DISCLAIMER, safe_url
+from stackrift.report.html import DISCLAIMER
 from stackrift.report.model import AnalysisSection, Report
 
 # Parentheses need no escape: with brackets escaped no link or image can form.
@@ -69,7 +71,7 @@ def _chart(chart: ChartView) -> list[str]:
 
 
 def _citation(citation: Citation) -> str:
-    text = md(str(citation))
+    text = md(citation_text(citation))
     url = safe_url(citation.url)
     if url:
         text = f"[{text}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"

@@ -13,8 +13,10 @@ from urllib.parse import quote
 
 from stackrift.errors import Location
 from stackrift.findings import Citation, Finding, Severity
+from stackrift.report._view import citation_text, safe_url
 from stackrift.report.base import register
 from stackrift.report.json_format import dumps, finding_document
+from stackrift.report.markdown import md
 from stackrift.report.model import Report
 
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
@@ -54,10 +56,11 @@ def artifact_uri(path: str, cwd: Path | None = None) -> str:
         return absolute.as_uri()
 
 
-def _citation_text(citation: Citation) -> str:
-    text = str(citation)
-    if citation.url:
-        text += f" <{citation.url}>"
+def _citation_text(citation: Citation, *, markdown: bool = False) -> str:
+    text = md(citation_text(citation)) if markdown else citation_text(citation)
+    url = safe_url(citation.url)  # only http(s): a javascript: URL must not become a link
+    if url:
+        text += f" <{url}>"
     if citation.in_force_from:
         text += f", in force from {citation.in_force_from}"
     if citation.in_force_until:
@@ -68,19 +71,25 @@ def _citation_text(citation: Citation) -> str:
 def _rule(rid: str, findings: list[Finding]) -> dict[str, Any]:
     first = findings[0]
     worst = max((f.severity for f in findings), key=lambda s: s.rank)
-    citations = sorted({_citation_text(c) for f in findings for c in f.citations})
+    cited = {c for f in findings for c in f.citations}
     recommendation = next((f.recommendation for f in findings if f.recommendation), None)
     readable = first.rule.replace("-", " ").replace("_", " ")
     short = f"{readable[:1].upper()}{readable[1:]} ({first.analysis} analysis)"
-    help_lines = [recommendation or short]
-    if citations:
-        help_lines += ["", "Sources:", *(f"- {c}" for c in citations)]
+
+    def help_text(markdown: bool) -> str:
+        # Recommendations may name estate objects (user input): escaped in the Markdown variant.
+        lines = [md(recommendation or short) if markdown else recommendation or short]
+        citations = sorted(_citation_text(c, markdown=markdown) for c in cited)
+        if citations:
+            lines += ["", "Sources:", *(f"- {c}" for c in citations)]
+        return "\n".join(lines)
+
     return {
         "id": rid,
         "name": "".join(part.capitalize() for part in rid.replace("/", "-").split("-") if part),
         "shortDescription": {"text": short},
         "fullDescription": {"text": f"Example: {first.title}"},
-        "help": {"text": "\n".join(help_lines), "markdown": "\n".join(help_lines)},
+        "help": {"text": help_text(markdown=False), "markdown": help_text(markdown=True)},
         "helpUri": INFORMATION_URI,
         "defaultConfiguration": {"level": LEVELS[worst]},
         "properties": {"tags": ["stackrift", first.analysis],
