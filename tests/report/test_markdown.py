@@ -22,7 +22,7 @@ def test_structure(report: Report) -> None:
     assert "| **all** | 1 | 0 | 1 | 1 | 1 | 4 |" in lines
     assert [line for line in lines if line.startswith("## ")] == [
         "## Summary", "## Provenance", "## Estate hygiene"]
-    assert "#### Bloc per layer" in lines
+    assert "### Bloc per layer" in lines
     # stacked chart as a table with totals; heatmap with its cell text
     assert "|  | us | cn | unknown | total |" in lines
     assert "| support-bot | 0 | 4 | 1 | 5 |" in lines

@@ -47,11 +47,11 @@ def _table(columns: list[str], rows: list[list[str]]) -> list[str]:
 
 def _summary_table(view: TableView) -> list[str]:
     rows = [[md(format_cell(c)) for c in row] for row in view.rows]
-    return [f"#### {md(view.title)}", "", *_table([md(c) for c in view.columns], rows)]
+    return [f"### {md(view.title)}", "", *_table([md(c) for c in view.columns], rows)]
 
 
 def _chart(chart: ChartView) -> list[str]:
-    lines = [f"#### {md(chart.title)}", ""]
+    lines = [f"### {md(chart.title)}", ""]
     if isinstance(chart, BarChartView):
         columns = ["", *(md(s.name or "value") for s in chart.series)]
         if chart.stacked:
