@@ -83,6 +83,9 @@ def test_heatmap_cells_with_text(page: HtmlElement) -> None:
     # the highest value is darkest
     assert values[("cn", "model")].get("fill") == "#14468c"
     assert values[("cn", "runtime")].get("fill") == "#e8f1fa"
+    legend = svg.xpath(".//g[@class='heat-legend']")[0]
+    assert [t.text for t in legend.xpath("text")] == ["0", "4", "no value"]
+    assert len(legend.xpath("rect")) == 6
 
 
 def test_summary_tables_and_findings(page: HtmlElement, hostile: str) -> None:
