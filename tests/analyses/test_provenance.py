@@ -359,3 +359,17 @@ def test_merge_takes_every_base_as_an_origin(tmp_path: Path, catalogue: Catalogu
     (listed,) = by_rule(result, "entity-listed-origin")
     assert listed.evidence["vendor_id"] == "baai"
     assert listed.evidence["lineage"][-1].startswith("BAAI/bge-m3")
+
+
+def test_mixed_stack_cites_only_rules_in_force(tmp_path: Path, catalogue: Catalogue) -> None:
+    parts = [
+        {"id": "gpu", "type": "accelerator", "name": "NVIDIA H20", "vendor": "NVIDIA"},
+        {"id": "qwen", "type": "model", "name": "qwen", "hf_id": "Qwen/Qwen2.5-7B"},
+    ]
+    loaded = estate(
+        tmp_path, sites=[US_SITE], components=parts, systems=[system("s", ["gpu", "qwen"])]
+    )
+    (before,) = by_rule(run(loaded, catalogue, date(2025, 4, 8)), "mixed-stack")
+    assert before.citations == ()
+    (after,) = by_rule(run(loaded, catalogue, date(2025, 4, 9)), "mixed-stack")
+    assert [c.source for c in after.citations] == ["NVIDIA Corporation Form 8-K filed 2025-04-15"]

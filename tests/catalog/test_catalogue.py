@@ -145,6 +145,8 @@ def test_as_of_semantics(catalogue: Catalogue) -> None:
         ),
         ({"name": "NVIDIA H100 SXM"}, "vendor-name", "nvidia", "nvidia-h100"),
         ({"name": "MLU590"}, "product-name", "cambricon", "cambricon-mlu590"),
+        ({"name": "NVIDIA H20", "vendor": "NVIDIA"}, "vendor-name", "nvidia", "nvidia-h20"),
+        ({"name": "NVIDIA A100"}, "product-name", "nvidia", "nvidia-a100"),
     ],
 )
 def test_resolution(

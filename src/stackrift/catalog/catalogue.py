@@ -129,7 +129,9 @@ class Catalogue:
         self._product_names: dict[str, list[Product]] = {}
         for product in data.products:
             for name in (product.id, product.name, *product.aliases):
-                self._product_names.setdefault(_norm(name), []).append(product)
+                entries = self._product_names.setdefault(_norm(name), [])
+                if product not in entries:  # an id and an alias may normalise alike
+                    entries.append(product)
         self._regions = {(r.provider, r.code.lower()): r for r in data.regions}
         self._product_purls: dict[str, Product] = {}
         for product in data.products:
