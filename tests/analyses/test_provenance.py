@@ -373,3 +373,25 @@ def test_mixed_stack_cites_only_rules_in_force(tmp_path: Path, catalogue: Catalo
     assert before.citations == ()
     (after,) = by_rule(run(loaded, catalogue, date(2025, 4, 9)), "mixed-stack")
     assert [c.source for c in after.citations] == ["NVIDIA Corporation Form 8-K filed 2025-04-15"]
+
+
+def test_listed_cloud_provider_and_site_mismatch(tmp_path: Path, catalogue: Catalogue) -> None:
+    sites = [
+        {
+            "id": "hw",
+            "name": "Huawei Cloud Beijing",
+            "kind": "cloud_region",
+            "provider": "Huawei Cloud",
+            "region": "cn-north-4",
+            "country": "HK",
+            "entity": "hq",
+        }
+    ]
+    loaded = estate(tmp_path, sites=sites, systems=[system("s", [], site="hw")])
+    result = run(loaded, catalogue)
+    (listed,) = by_rule(result, "entity-listed-cloud")
+    assert listed.subject.id == "hw" and listed.evidence["role"] == "provider"
+    assert listed.severity is Severity.HIGH and listed.citations[0].source == "84 FR 22961"
+    (mismatch,) = by_rule(result, "site-mismatch")
+    assert mismatch.title == "Site hw: estate says HK, catalogue places Huawei cn-north-4 in CN"
+    assert result.summary["systems"]["s"]["cloud"] == ["cn"]
