@@ -659,18 +659,20 @@ class ProvenanceAnalysis:
             res = cp.resolution
             vendor = res.vendor
             status = (
-                vendor.entity_list.describe(context.as_of, vendor.as_of) if vendor else "unknown"
+                vendor.entity_list.describe(context.as_of, vendor.as_of)
+                if vendor
+                else "vendor not catalogued"
             )
             origin = cp.origin
+            # Models are placed by the origin of their weights, everything else by its vendor.
+            country = origin.country if cp.layer is StackLayer.MODEL else res.country
             resolution_rows.append(
                 [
                     cid,
-                    cp.component.type.value,
                     cp.layer.value,
                     vendor.name if vendor else None,
                     res.product.name if res.product else None,
-                    res.country,
-                    cp.bloc.value,
+                    f"{cp.bloc.value} ({country or 'country unknown'})",
                     res.evidence,
                     res.detail
                     + (
@@ -715,12 +717,10 @@ class ProvenanceAnalysis:
                     "title": "Component resolution",
                     "columns": [
                         "component",
-                        "type",
                         "layer",
                         "vendor",
                         "product",
-                        "country",
-                        "bloc",
+                        "origin",
                         "evidence",
                         "detail",
                         "Entity List",
