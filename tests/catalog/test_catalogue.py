@@ -340,3 +340,13 @@ def test_lineages_of_a_merge_are_bounded(catalogue: Catalogue) -> None:
     assert [[s.reference for s in p] for p in paths] == [["m", b] for b in bases]
     assert paths[0] == catalogue.lineage(merge, [merge])
     assert len(catalogue.lineages(merge, [merge], limit=2)) == 2
+
+
+def test_lineages_of_a_very_deep_chain_are_cut(catalogue: Catalogue) -> None:
+    chain = [
+        component(id=f"m{i}", type="model", name=f"m{i}", base_models=[f"m{i + 1}"])
+        for i in range(3000)
+    ]
+    (path,) = catalogue.lineages(chain[0], chain)
+    assert len(path) == 100
+    assert len(catalogue.lineage(chain[0], chain)) == 100
