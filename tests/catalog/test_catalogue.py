@@ -350,3 +350,28 @@ def test_lineages_of_a_very_deep_chain_are_cut(catalogue: Catalogue) -> None:
     (path,) = catalogue.lineages(chain[0], chain)
     assert len(path) == 100
     assert len(catalogue.lineage(chain[0], chain)) == 100
+
+
+def test_unknown_country_stays_null(tmp_path: Path) -> None:
+    from stackrift.catalog.views import catalogue_json
+
+    _write(tmp_path, "catalogue.yaml", {"version": "t", "as_of": "2026-01-01"})
+    _write(
+        tmp_path,
+        "v.yaml",
+        {
+            "vendors": [
+                {
+                    "id": "anon",
+                    "name": "Anon Labs",
+                    "country": None,
+                    "entity_list": {"listed": False},
+                    "as_of": "2026-01-01",
+                }
+            ]
+        },
+    )
+    data = catalogue_json(load_catalogue(tmp_path))
+    (vendor,) = data["vendors"]
+    assert vendor["country"] is None and vendor["bloc"] == "unknown"
+    assert vendor["entity_list"]["status"] == "not listed as of 2026-01-01"
