@@ -23,7 +23,7 @@ from stackrift.catalog.model import (
 )
 from stackrift.errors import InvalidInputError, Problem, combine
 from stackrift.estate.loader import validation_error
-from stackrift.estate.model import Bloc, Component
+from stackrift.estate.model import Bloc, Component, ComponentType, Site, SiteKind
 from stackrift.estate.yamlsource import LocatedDocument, load_located
 
 
@@ -78,6 +78,40 @@ class LineageStep:
     resolution: Resolution
 
 
+@dataclass(frozen=True)
+class SiteResolution:
+    """Where a site is, who provides it and who operates it, as far as the catalogue knows.
+
+    ``country`` is where the data sits: the catalogued region's country when the region is known,
+    else the country the estate declares. ``operator`` is the local operator when it differs from
+    the provider (e.g. NWCD for AWS cn-northwest-1), else the provider itself. ``notes`` lists
+    disagreements between the estate and the catalogue.
+    """
+
+    site_id: str
+    kind: SiteKind
+    region: CloudRegion | None
+    provider: Vendor | None
+    operator: Vendor | None
+    country: str
+    evidence: str  # region | provider | on-prem | none
+    detail: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def local_operator(self) -> bool:
+        """True when a different company than the brand operates the region."""
+        return (
+            self.operator is not None
+            and self.provider is not None
+            and self.operator.id != self.provider.id
+        )
+
+    @property
+    def bloc(self) -> Bloc:
+        return bloc_of(self.country)
+
+
 class Catalogue:
     """Indexed, read-only view of catalogue data."""
 
@@ -95,8 +129,34 @@ class Catalogue:
         self._product_names: dict[str, list[Product]] = {}
         for product in data.products:
             for name in (product.id, product.name, *product.aliases):
-                self._product_names.setdefault(_norm(name), []).append(product)
+                entries = self._product_names.setdefault(_norm(name), [])
+                if product not in entries:  # an id and an alias may normalise alike
+                    entries.append(product)
         self._regions = {(r.provider, r.code.lower()): r for r in data.regions}
+        self._product_purls: dict[str, Product] = {}
+        for product in data.products:
+            for purl in product.purls:
+                self._product_purls.setdefault(_purl_base(purl) or purl.lower(), product)
+        # Hugging Face prefixes grouped by organisation, so a look-up scans one organisation.
+        self._hf_prefixes: dict[str, list[tuple[str, Product]]] = {}
+        for product in data.products:
+            for prefix in product.hf_repo_prefixes:
+                org = prefix.split("/", 1)[0].lower()
+                self._hf_prefixes.setdefault(org, []).append((prefix.lower(), product))
+        # Resolutions are pure functions of the (frozen) component; lineages resolve the same
+        # bases again and again, so results are remembered (bounded).
+        self._resolved: dict[Component, Resolution] = {}
+        self._indexed: tuple[Sequence[Component], dict[str, Component]] | None = None
+        self._cpe_pairs: dict[tuple[str, str], Product] = {}
+        for product in data.products:
+            owner = self.vendors.get(product.vendor)
+            for entry in product.cpe_products:
+                if ":" in entry:
+                    cpe_vendor, cpe_product = entry.lower().split(":", 1)
+                    self._cpe_pairs.setdefault((cpe_vendor, cpe_product), product)
+                elif owner is not None:
+                    for cpe_vendor in owner.cpe_vendors:
+                        self._cpe_pairs.setdefault((cpe_vendor.lower(), entry.lower()), product)
 
     @property
     def version(self) -> str:
@@ -129,7 +189,7 @@ class Catalogue:
         base = _purl_base(purl)
         if base is None:
             return None
-        return next((p for p in self.data.products if base in {x.lower() for x in p.purls}), None)
+        return self._product_purls.get(base)
 
     def vendor_by_purl(self, purl: str) -> Vendor | None:
         base = _purl_base(purl)
@@ -137,8 +197,8 @@ class Catalogue:
             return None
         best: tuple[int, Vendor] | None = None
         for vendor in self.data.vendors:
-            for prefix in vendor.purl_namespaces:
-                prefix = prefix.lower().rstrip("/")
+            for namespace in vendor.purl_namespaces:
+                prefix = _purl_base(namespace) or namespace.lower().rstrip("/")
                 if (base == prefix or base.startswith(prefix + "/")) and (
                     best is None or len(prefix) > best[0]
                 ):
@@ -146,13 +206,12 @@ class Catalogue:
         return best[1] if best else None
 
     def product_by_hf_repo(self, repo: str) -> Product | None:
+        """The product family of a Hugging Face repository id (longest prefix wins)."""
+        lowered = repo.lower()
         best: tuple[int, Product] | None = None
-        for product in self.data.products:
-            for prefix in product.hf_repo_prefixes:
-                if repo.lower().startswith(prefix.lower()) and (
-                    best is None or len(prefix) > best[0]
-                ):
-                    best = (len(prefix), product)
+        for prefix, product in self._hf_prefixes.get(lowered.split("/", 1)[0], []):
+            if lowered.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), product)
         return best[1] if best else None
 
     def region(self, provider: str, code: str) -> CloudRegion | None:
@@ -177,6 +236,16 @@ class Catalogue:
 
     def resolve(self, component: Component) -> Resolution:
         """Vendor and product of a component, trying the strongest evidence first."""
+        cached = self._resolved.get(component)
+        if cached is not None:
+            return cached
+        resolution = self._resolve(component)
+        if len(self._resolved) >= _MAX_CACHED:
+            self._resolved.clear()
+        self._resolved[component] = resolution
+        return resolution
+
+    def _resolve(self, component: Component) -> Resolution:
         cid = component.id
 
         def done(
@@ -217,6 +286,14 @@ class Catalogue:
             parts = component.cpe.split(":")
             if len(parts) > 4:
                 cpe_vendor, cpe_product = parts[3].lower(), parts[4].lower()
+                paired = self._cpe_pairs.get((cpe_vendor, cpe_product))
+                if paired is not None:
+                    return done(
+                        None,
+                        paired,
+                        "cpe",
+                        f"CPE {cpe_vendor}:{cpe_product} is catalogued as {paired.name}",
+                    )
                 vendor = self._cpe_vendors.get(cpe_vendor)
                 if vendor is not None:
                     product = next(
@@ -245,6 +322,22 @@ class Catalogue:
             )
         if product is not None:
             return done(None, product, "product-name", f"product '{product.name}' is catalogued")
+        # Datasets and free-form records are often named after a source ("Amazon reviews"),
+        # not a maker, so only technology components are matched by a vendor in their name.
+        if component.vendor is None and component.type not in (
+            ComponentType.DATASET,
+            ComponentType.OTHER,
+        ):
+            named = self._vendor_in_name(component.name)
+            if named is not None:
+                vendor, rest = named
+                product = self.product_by_name(rest, vendor) if rest else None
+                return done(
+                    vendor,
+                    product,
+                    "vendor-name",
+                    f"component name '{component.name}' begins with vendor name {vendor.name}",
+                )
         if component.supplier_country:
             return Resolution(
                 cid,
@@ -263,9 +356,110 @@ class Catalogue:
             None,
         )
 
+    def _vendor_in_name(self, name: str) -> tuple[Vendor, str] | None:
+        """A catalogued vendor named by the leading words of ``name``, and the words after it.
+
+        Longest prefix first, so "Huawei Cloud ModelArts" finds Huawei (alias "Huawei Cloud").
+        Single words shorter than three letters are ignored to avoid chance matches.
+        """
+        words = name.split()
+        for count in range(min(len(words), 4), 0, -1):
+            head = " ".join(words[:count])
+            if len(_norm(head)) < 3:
+                continue
+            vendor = self._vendor_names.get(_norm(head))
+            if vendor is not None:
+                return vendor, " ".join(words[count:])
+        return None
+
+    def resolve_site(self, site: Site) -> SiteResolution:
+        """The catalogued region, provider, operator and hosting country of an estate site."""
+        notes: list[str] = []
+        declared_operator = self.vendor_by_name(site.operator) if site.operator else None
+        if site.operator and declared_operator is None:
+            notes.append(f"operator '{site.operator}' is not catalogued")
+        if site.kind is not SiteKind.CLOUD_REGION and site.provider is None:
+            return SiteResolution(
+                site.id,
+                site.kind,
+                None,
+                None,
+                declared_operator,
+                site.country,
+                "on-prem",
+                f"{site.kind.value.replace('_', '-')} site in {site.country} run by "
+                f"{site.entity or 'an unnamed entity'}",
+                tuple(notes),
+            )
+        provider = self.vendor_by_name(site.provider) if site.provider else None
+        if provider is None:
+            why = (
+                f"provider '{site.provider}' is not catalogued"
+                if site.provider
+                else "no provider given"
+            )
+            return SiteResolution(
+                site.id,
+                site.kind,
+                None,
+                None,
+                declared_operator,
+                site.country,
+                "none",
+                why,
+                tuple(notes),
+            )
+        region = self.region(provider.id, site.region) if site.region else None
+        if region is None:
+            detail = (
+                f"region '{site.region}' of {provider.name} is not catalogued"
+                if site.region
+                else f"no region code given for {provider.name}"
+            )
+            return SiteResolution(
+                site.id,
+                site.kind,
+                None,
+                provider,
+                declared_operator or provider,
+                site.country,
+                "provider",
+                detail,
+                tuple(notes),
+            )
+        catalogued_operator = self.vendors.get(region.operator) if region.operator else None
+        if declared_operator and catalogued_operator and declared_operator != catalogued_operator:
+            notes.append(
+                f"estate names operator {declared_operator.name}, catalogue names "
+                f"{catalogued_operator.name}"
+            )
+        if site.country != region.country:
+            notes.append(
+                f"estate says {site.country}, catalogue places {provider.name} {region.code} "
+                f"in {region.country}"
+            )
+        operator = catalogued_operator or declared_operator or provider
+        detail = f"{provider.name} region {region.code} is in {region.country}"
+        if operator.id != provider.id:
+            detail += f", operated by {operator.name} ({operator.country or 'country unknown'})"
+        return SiteResolution(
+            site.id,
+            site.kind,
+            region,
+            provider,
+            operator,
+            region.country,
+            "region",
+            detail,
+            tuple(notes),
+        )
+
     def resolve_reference(self, reference: str, components: Sequence[Component]) -> Resolution:
         """Resolve a base-model reference: a component id or a Hugging Face repository id."""
         found = next((c for c in components if c.id == reference), None)
+        return self._resolve_found(reference, found)
+
+    def _resolve_found(self, reference: str, found: Component | None) -> Resolution:
         if found is not None:
             return self.resolve(found)
         stand_in = Component(
@@ -279,19 +473,70 @@ class Catalogue:
     def lineage(self, component: Component, components: Sequence[Component]) -> list[LineageStep]:
         """The base-model chain from ``component`` to its root (first base at each step).
 
-        Cycles and unknown references end the chain; the last step is the weights' origin.
+        Cycles and unknown references end the chain, as does a depth of 100 steps; the last step
+        is the weights' origin.
         """
+        by_id = self._index(components)
         chain = [LineageStep(component.id, self.resolve(component))]
         seen = {component.id}
         current: Component | None = component
-        while current is not None and current.base_models:
+        while current is not None and current.base_models and len(chain) < _MAX_LINEAGE_DEPTH:
             reference = current.base_models[0]
             if reference in seen:
                 break
             seen.add(reference)
-            chain.append(LineageStep(reference, self.resolve_reference(reference, components)))
-            current = next((c for c in components if c.id == reference), None)
+            current = by_id.get(reference)
+            chain.append(LineageStep(reference, self._resolve_found(reference, current)))
         return chain
+
+    def lineages(
+        self, component: Component, components: Sequence[Component], limit: int = 64
+    ) -> list[list[LineageStep]]:
+        """Every base-model path from ``component`` to a root, first bases first.
+
+        A merge has several bases and so several roots; the weights' origins are all of them.
+        Cycles end a path; at most ``limit`` paths of at most 100 steps are returned, so hostile
+        estates stay bounded.
+        Without cycles the first path equals :meth:`lineage`.
+        """
+        by_id = self._index(components)
+        paths: list[list[LineageStep]] = []
+        path = [LineageStep(component.id, self.resolve(component))]
+        seen = {component.id}
+
+        def walk(current: Component | None) -> None:
+            # Depth-first with one shared path and seen-set (backtracking), so each step costs
+            # O(1) and only finished paths are copied.
+            if len(paths) >= limit:
+                return
+            bases = [b for b in current.base_models if b not in seen] if current else []
+            if not bases or len(path) >= _MAX_LINEAGE_DEPTH:
+                paths.append(list(path))
+                return
+            for reference in bases:
+                found = by_id.get(reference)
+                path.append(LineageStep(reference, self._resolve_found(reference, found)))
+                seen.add(reference)
+                walk(found)
+                seen.discard(reference)
+                path.pop()
+
+        walk(component)
+        return paths
+
+    def _index(self, components: Sequence[Component]) -> dict[str, Component]:
+        """Components by id; the last index of an (immutable) tuple is kept because analyses
+        pass the same estate's components for every model."""
+        if self._indexed is not None and self._indexed[0] is components:
+            return self._indexed[1]
+        by_id = {c.id: c for c in components}
+        if isinstance(components, tuple):
+            self._indexed = (components, by_id)
+        return by_id
+
+
+_MAX_LINEAGE_DEPTH = 100
+_MAX_CACHED = 100_000
 
 
 def _purl_base(purl: str) -> str | None:
@@ -299,10 +544,14 @@ def _purl_base(purl: str) -> str | None:
         parsed = PackageURL.from_string(purl)
     except ValueError:
         return None
+    name = parsed.name
+    if parsed.type == "pypi":
+        # PEP 503: PyPI names compare case-insensitively with runs of -, _ and . equal.
+        name = re.sub(r"[-_.]+", "-", name)
     parts = [f"pkg:{parsed.type}"]
     if parsed.namespace:
         parts.append(parsed.namespace)
-    parts.append(parsed.name)
+    parts.append(name)
     return "/".join(parts).lower()
 
 
@@ -330,8 +579,10 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
             raise InvalidInputError.single(
                 file, "catalogue file must be a mapping", "keys vendors, products, regions", 1, 1
             )
-        # Each file is validated alone so that problems point at the right file.
-        partial = {"version": "-", "as_of": "2000-01-01", **doc.data}
+        # Each file is validated alone so that problems point at the right file. Top-level keys
+        # starting with "x-" only hold YAML anchors shared by records in the same file.
+        body = {k: v for k, v in doc.data.items() if not str(k).startswith("x-")}
+        partial = {"version": "-", "as_of": "2000-01-01", **body}
         for key in ("vendors", "products", "regions"):
             partial.setdefault(key, [])
         try:
@@ -384,6 +635,22 @@ def _check_integrity(data: CatalogueData, where: Path) -> None:
         for p in data.products
         for r in p.requires
         if r not in set(product_ids)
+    ]
+    problems += [
+        f"vendor '{v.id}' names unknown parent '{v.parent}'"
+        for v in data.vendors
+        if v.parent is not None and v.parent not in known
+    ]
+    problems += [
+        f"region '{r.code}' names unknown operator '{r.operator}'"
+        for r in data.regions
+        if r.operator is not None and r.operator not in known
+    ]
+    regions = [(r.provider, r.code.lower()) for r in data.regions]
+    problems += [
+        f"duplicate region '{c}' of provider '{p}'"
+        for p, c in sorted(set(regions))
+        if regions.count((p, c)) > 1
     ]
     if problems:
         raise InvalidInputError.single(where, "; ".join(problems), "a consistent catalogue")
