@@ -77,19 +77,20 @@ def _flow_lines(v: FlowVerdict) -> list[str]:
     return lines
 
 
-def rules_table(rules: RuleSet) -> Table:
-    """Every rule with its citation, in-force dates and confidence."""
-    table = Table(title=f"{len(rules.rules)} rules and {len(rules.conflicts)} conflicts "
-                  f"in {len(rules.packs)} packs")
-    for column in ("id", "outcome", "citation", "in force", "confidence"):
-        table.add_column(column)
+def rules_listing(rules: RuleSet) -> Text:
+    """Every rule and conflict: id, outcome, in-force dates, confidence, then citation and title.
+
+    Plain lines rather than a table so that long ids and citations stay readable at any width.
+    """
+    lines = [f"{len(rules.rules)} rules and {len(rules.conflicts)} conflicts in "
+             f"{len(rules.packs)} packs"]
     for rule in rules.rules:
         until = f" to {rule.in_force_until}" if rule.in_force_until else ""
-        table.add_row(rule.id, rule.outcome.value, str(rule.citation),
-                      f"{rule.in_force_from}{until}", rule.confidence.value)
+        lines.append(f"{rule.id}  {rule.outcome.value}  in force {rule.in_force_from}{until}  "
+                     f"{rule.confidence.value}")
+        lines.append(f"    {rule.citation}: {rule.title}")
     for conflict in rules.conflicts:
-        table.add_row(conflict.id, "conflict",
-                      " vs ".join(str(s.citation) for s in conflict.sides),
-                      " / ".join(str(s.in_force_from) for s in conflict.sides),
-                      conflict.confidence.value)
-    return table
+        lines.append(f"{conflict.id}  conflict  {conflict.confidence.value}")
+        lines += [f"    {side.regime}: {side.citation} (in force {side.in_force_from})"
+                  for side in conflict.sides]
+    return Text("\n".join(lines))
