@@ -115,6 +115,24 @@ _OPS_BY_TYPE: dict[str, frozenset[str]] = {
     "number": frozenset({"gt", "gte", "lt", "lte", "eq", "known"}),
     "set": frozenset({"any_of", "all_of", "none_of", "only", "empty", "known"}),
 }
+MAX_PATTERN = 300
+# A group that repeats and is itself repeated, e.g. (a+)+ or (\w*)*: exponential backtracking.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
+def _check_pattern(pattern: str) -> None:
+    """Reject patterns that are too long or could backtrack catastrophically on user text."""
+    if len(pattern) > MAX_PATTERN:
+        raise ValueError(f"'matches' pattern is {len(pattern)} characters; at most {MAX_PATTERN}")
+    if _NESTED_QUANTIFIER.search(pattern):
+        raise ValueError("'matches' pattern repeats a group that itself repeats (catastrophic "
+                         "backtracking); use a simpler alternation")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"'matches' is not a valid regular expression ({exc})") from None
+
+
 _OP_NAMES = ("eq", "in_", "not_in", "matches", "gt", "gte", "lt", "lte", "any_of", "all_of",
              "none_of", "only", "empty", "known")
 
@@ -170,7 +188,7 @@ class Condition(PackRecord):
                 raise ValueError(f"fact test on '{self.fact}' needs exactly one operator "
                                  f"(found {', '.join(o.rstrip('_') for o in ops) or 'none'})")
             if self.matches is not None:
-                re.compile(self.matches)
+                _check_pattern(self.matches)
         elif ops or self.gt_lowest_of is not None:
             raise ValueError("operators belong to a fact or volume test")
         return self
