@@ -82,14 +82,17 @@ class EstateIndex:
         return Endpoint(ref, entity.country if entity else None, entity, None)
 
     def exporter(self, flow: DataFlow) -> Entity | None:
+        """The entity the data leaves: the source entity, or the entity running the source site."""
         return self.endpoint(flow.source).entity
 
     def recipient(self, flow: DataFlow) -> Entity | None:
+        """The flow's named recipient, else the destination entity or its site's entity."""
         if flow.recipient is not None:
             return self.entities.get(flow.recipient)
         return self.endpoint(flow.destination).entity
 
     def provider_country(self, site: Site | None) -> str | None:
+        """Home country of the site's cloud provider, when known."""
         if site is None or site.provider is None or self._provider_country is None:
             return None
         return self._provider_country(site.provider)
@@ -122,6 +125,7 @@ class EstateIndex:
         return min(total, 100.0)
 
     def in_same_group(self, a: Entity | None, b: Entity | None) -> bool:
+        """Whether both entities share a top-level parent."""
         if a is None or b is None:
             return False
         return self._root(a) == self._root(b)

@@ -41,11 +41,15 @@ class Scope(StrEnum):
 
 
 class Confidence(StrEnum):
+    """How well the source behind a rule was confirmed (the facts sheet's V and U)."""
+
     VERIFIED = "verified"
     UNVERIFIED = "unverified"
 
 
 class PackRecord(BaseModel):
+    """Base of every pack record: immutable, and unknown keys are errors."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
@@ -291,10 +295,12 @@ class ConflictSide(PackRecord):
     confidence: Confidence
 
     def in_force(self, as_of: date) -> bool:
+        """Whether this side applies on ``as_of``."""
         return self.in_force_from <= as_of and (self.in_force_until is None
                                                 or as_of <= self.in_force_until)
 
     def cited(self) -> Citation:
+        """The citation carrying this side's in-force dates and confidence."""
         return self.citation.model_copy(update={
             "in_force_from": self.in_force_from, "in_force_until": self.in_force_until,
             "confidence": self.confidence.value})
