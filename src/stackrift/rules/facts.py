@@ -158,6 +158,7 @@ def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
         "destination_country": destination.country,
         "exporter_country": exporter.country if exporter else origin.country,
         "recipient_country": recipient.country if recipient else destination.country,
+        "recipient_name": recipient.name if recipient else None,
         "cross_border": (None if origin.country is None or destination.country is None
                          else origin.country != destination.country),
         "categories": _set(flow.data_categories),

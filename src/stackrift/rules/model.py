@@ -80,7 +80,8 @@ class Volume(PackRecord):
 
 FLOW_FACTS: dict[str, str] = {
     "origin_country": "str", "destination_country": "str", "exporter_country": "str",
-    "recipient_country": "str", "cross_border": "bool", "categories": "set",
+    "recipient_country": "str", "recipient_name": "str", "cross_border": "bool",
+    "categories": "set",
     "subjects": "number", "devices": "number", "subjects_countries": "set",
     "transfer_kind": "str", "mechanisms": "set", "exporter_ciio": "bool",
     "exporter_data_broker": "bool", "exporter_significant_data_fiduciary": "bool",
