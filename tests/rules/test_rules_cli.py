@@ -131,6 +131,7 @@ def test_assess_has_transfers_heatmap_and_findings(report: Report) -> None:
                   if f.rule in {"prohibited-flow", "missing-mechanism"}}
     assert severities["us-audience-to-adreach"] is Severity.CRITICAL
     assert severities["us-ids-to-annotation"] is Severity.HIGH
+    assert severities["us-telematics-to-cn"] is Severity.MEDIUM  # unverified intra-group reading
     assert severities["eu-customers-to-brightline"] is Severity.HIGH
     assert "eu-customers-to-northwind" not in severities
     assert all(f.citations for f in section.findings if f.subject.kind.value == "data_flow")
