@@ -141,3 +141,35 @@ def test_env_lists_installed_packages(capsys: pytest.CaptureFixture[str], tmp_pa
     assert code == 0
     names = {c["name"] for c in json.loads(target.read_text())["components"]}
     assert {"pydantic", "typer"} <= names
+
+
+def test_single_weight_file_is_scanned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sentinel = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {sentinel}",))
+
+    weights = tmp_path / "model.ckpt"
+    weights.write_bytes(pickle.dumps(Payload(), protocol=4))
+    code, out, err = run(capsys, str(weights), "--catalog", CATALOGUE)
+    assert code == 1
+    assert err.startswith(f"CRITICAL: {weights}: pickle imports ")
+    component = json.loads(out)["components"][0]
+    assert component["name"] == "model"
+    assert component["hashes"][0]["alg"] == "SHA-256"
+    assert not sentinel.exists()
+
+
+def test_packaged_catalogue_marks_qwen_cn(shared_data: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from stackrift.catalog.catalogue import load_catalogue
+
+    if load_catalogue().vendor_by_hf_org("Qwen") is None:
+        pytest.skip("the packaged catalogue does not catalogue the Qwen organisation yet")
+    source = shared_data / "aibom" / "examples" / "Qwen2.5-7B-Instruct.json"
+    code, out, _ = run(capsys, str(source), "--format", "cyclonedx-json")
+    assert code == 0
+    props = {p["name"]: p["value"] for p in _model(json.loads(out),
+                                                    "Qwen/Qwen2.5-7B-Instruct")["properties"]}
+    assert props["stackrift:bloc"] == "cn"
