@@ -74,8 +74,10 @@ def test_assess_reports_unsafe_artefact_and_lineage(tmp_path: Path) -> None:
     (section,) = report.sections
     rules = {(f.rule, f.severity) for f in section.findings}
     assert rules == {("dangerous-import", Severity.CRITICAL),
-                     ("cross-bloc-lineage", Severity.MEDIUM)}
-    lineage = next(f for f in section.findings if f.rule == "cross-bloc-lineage")
+                     ("unknown-publisher-lineage", Severity.MEDIUM)}
+    lineage = next(f for f in section.findings if f.rule == "unknown-publisher-lineage")
+    assert lineage.title == ("acme-qwen-ft (publisher not catalogued) carries the weights of "
+                             "Qwen/Qwen2.5-7B (Alibaba Cloud, CN, cn bloc)")
     assert lineage.evidence["lineage"] == ("acme-qwen-ft (not catalogued) -> "
                                            "Qwen/Qwen2.5-7B (Alibaba Cloud, CN)")
     assert report.locations[lineage.id].line == 9  # the system's sboms entry

@@ -1,8 +1,10 @@
 """Model artefacts and lineage of the SBOMs and model folders systems reference.
 
 Unsafe artefacts (pickles that import code-running callables, tensors outside their file, zip
-bombs) are reported with the scanner's severity. A model whose weights descend from a model of
-another bloc than its publisher's is reported with its lineage chain.
+bombs) are reported with the scanner's severity. A model whose publisher the catalogue does not
+know but whose base weights it does (a fine-tune of Qwen uploaded by an unknown organisation) is
+reported with its lineage chain; the provenance analysis already reports models whose known
+publisher and weights origin lie in different blocs, since SBOM components join the estate.
 """
 
 from __future__ import annotations
@@ -60,17 +62,17 @@ class ArtefactsAnalysis:
                 rows.append([bom.system.id, component.hf_id or component.name,
                              record.bloc.value, origin.reference, origin.bloc.value,
                              record.lineage_text()])
-                if origin.bloc in (Bloc.UNKNOWN,) or origin.bloc == record.bloc:
+                if record.bloc is not Bloc.UNKNOWN or origin.bloc is Bloc.UNKNOWN:
                     continue
                 findings.append(Finding(
-                    id=finding_id("artefacts", "cross-bloc-lineage", bom.system.id,
+                    id=finding_id("artefacts", "unknown-publisher-lineage", bom.system.id,
                                   bom.component_id(component.id)),
-                    analysis="artefacts", rule="cross-bloc-lineage",
+                    analysis="artefacts", rule="unknown-publisher-lineage",
                     severity=Severity.MEDIUM,
-                    title=(f"{component.hf_id or component.name} carries weights of "
-                           f"{origin.reference} ({origin.vendor or 'unknown vendor'}, "
-                           f"{origin.country or 'unknown country'}) although its publisher is "
-                           f"{record.vendor or 'not catalogued'} ({record.bloc.value})"),
+                    title=(f"{component.hf_id or component.name} (publisher not catalogued) "
+                           f"carries the weights of {origin.reference} "
+                           f"({origin.vendor or 'unknown vendor'}, "
+                           f"{origin.country or 'unknown country'}, {origin.bloc.value} bloc)"),
                     subject=Subject(kind=SubjectKind.SYSTEM, id=bom.system.id,
                                     name=bom.system.name, field="sboms"),
                     evidence={"sbom": bom.reference, "lineage": record.lineage_text(),
