@@ -203,3 +203,23 @@ def test_gguf_over_large_string_is_bad_input(tmp_path: Path) -> None:
     path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", 2**50))
     with pytest.raises(InvalidInputError, match="at byte 24: string of"):
         artefacts.read_gguf_header(path)
+
+
+def test_gguf_nested_arrays_are_bounded(tmp_path: Path) -> None:
+    value = struct.pack("<IQ", 0, 0)  # an empty array of u8 ...
+    for _ in range(10):
+        value = struct.pack("<IQ", 9, 1) + value  # ... wrapped in one-item arrays
+    header = b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + _gguf_string("k") + \
+        struct.pack("<I", 9) + value
+    path = tmp_path / "m.gguf"
+    path.write_bytes(header)
+    with pytest.raises(InvalidInputError, match="nested more than 4 levels"):
+        artefacts.read_gguf_header(path)
+
+
+def test_safetensors_deeply_nested_header_is_bad_input(tmp_path: Path) -> None:
+    raw = b"[" * 100_000 + b"]" * 100_000
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw)
+    with pytest.raises(InvalidInputError, match="at byte 8: header is not JSON"):
+        artefacts.read_safetensors_header(path)

@@ -175,3 +175,13 @@ def test_supplier_country_and_nested_components(tmp_path: Path) -> None:
     assert document.metadata["subject"] == "app"
     kinds = {(d.ref, d.kind, d.depends_on) for d in document.dependencies}
     assert kinds == {("app", "depends-on", ("m",)), ("m", "trained-on", ("d",))}
+
+
+def test_absurd_nesting_is_bad_input_not_a_crash(tmp_path: Path) -> None:
+    node: dict[str, object] = {"type": "library", "name": "leaf"}
+    for _ in range(150):
+        node = {"type": "library", "name": "x", "components": [node]}
+    path = _write(tmp_path, json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6",
+                                        "components": [node]}))
+    with pytest.raises(InvalidInputError, match=r"bom.json:1:1: \$: objects nested more than"):
+        read_bom(path)

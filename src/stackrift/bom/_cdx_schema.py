@@ -69,19 +69,29 @@ _SKIP = frozenset({"dependencies", "compositions", "vulnerabilities", "annotatio
                    "externalReferences", "properties"})
 
 
-def _declared_refs(node: Any, found: list[str]) -> None:
+MAX_DEPTH = 200
+"""Deepest object/array nesting accepted (real BOMs nest components a few levels)."""
+
+
+class _TooDeepError(Exception):
+    pass
+
+
+def _declared_refs(node: Any, found: list[str], depth: int = 0) -> None:
     """Every ``bom-ref`` declared in the document (fast pass, no paths)."""
+    if depth > MAX_DEPTH:
+        raise _TooDeepError
     if isinstance(node, dict):
         ref = node.get("bom-ref")
         if isinstance(ref, str):
             found.append(ref)
         for key, value in node.items():
             if key not in _SKIP and isinstance(value, dict | list):
-                _declared_refs(value, found)
+                _declared_refs(value, found, depth + 1)
     elif isinstance(node, list):
         for item in node:
             if isinstance(item, dict | list):
-                _declared_refs(item, found)
+                _declared_refs(item, found, depth + 1)
 
 
 def _bom_refs(node: Any, path: list[str | int]) -> Iterator[tuple[str, list[str | int]]]:
@@ -125,7 +135,11 @@ def check(path: Path, raw: bytes, data: Any) -> str:
             break
     declared: list[str] = []
     if not problems:
-        _declared_refs(data, declared)
+        try:
+            _declared_refs(data, declared)
+        except _TooDeepError:
+            raise InvalidInputError([problem([], f"objects nested more than {MAX_DEPTH} levels "
+                                             "deep", "a BOM of realistic depth")]) from None
     if not problems and len(set(declared)) != len(declared):
         # Only now pay for paths, to say where both uses are.
         seen: dict[str, list[str | int]] = {}

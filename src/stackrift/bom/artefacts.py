@@ -235,8 +235,9 @@ def read_safetensors_header(path: Path) -> SafetensorsHeader:
         raw = stream.read(length)
     try:
         header = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInputError.single(path, f"at byte 8: header is not JSON ({exc})",
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise InvalidInputError.single(path, f"at byte 8: header is not JSON "
+                                       f"({exc or 'nested too deeply'})",
                                        "a JSON object of tensor descriptions") from None
     if not isinstance(header, dict):
         raise InvalidInputError.single(path, "at byte 8: header is not a JSON object",
@@ -330,7 +331,9 @@ class _GgufReader:
                             start)
         return self.take(length).decode("utf-8", "replace")
 
-    def value(self, kind: int, keep: bool) -> Any:
+    def value(self, kind: int, keep: bool, depth: int = 0) -> Any:
+        if depth > 4:
+            raise self.fail("metadata arrays nested more than 4 levels deep")
         if kind in _GGUF_SCALARS:
             return self.scalar(_GGUF_SCALARS[kind])
         if kind == 8:
@@ -340,7 +343,7 @@ class _GgufReader:
             count = self.scalar("<Q")
             if count > MAX_GGUF_ARRAY:
                 raise self.fail(f"array of {count} items exceeds the {MAX_GGUF_ARRAY} limit")
-            items = [self.value(item_kind, keep) for _ in range(count)]
+            items = [self.value(item_kind, keep, depth + 1) for _ in range(count)]
             # Tokenizer vocabularies are large and say nothing about provenance.
             return items if keep and count <= 64 else f"<array of {count}>"
         raise self.fail(f"unknown metadata value type {kind}")
