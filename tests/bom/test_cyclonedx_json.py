@@ -185,3 +185,16 @@ def test_absurd_nesting_is_bad_input_not_a_crash(tmp_path: Path) -> None:
                                         "components": [node]}))
     with pytest.raises(InvalidInputError, match=r"bom.json:1:1: \$: objects nested more than"):
         read_bom(path)
+
+
+def test_model_card_parameters_survive_xml(shared_data: Path, tmp_path: Path) -> None:
+    from stackrift.bom import cyclonedx_out
+
+    document = read_bom(shared_data / "aibom" / "examples" / "Qwen2.5-7B-Instruct.json")
+    model = next(c for c in document.components if c.hf_id == "Qwen/Qwen2.5-7B-Instruct")
+    expected = {"task": "text-generation", "architectureFamily": "qwen2",
+                "modelArchitecture": "Qwen2ForCausalLM"}
+    assert document.metadata["model_cards"][model.id] == expected
+    xml = tmp_path / "bom.xml"
+    xml.write_text(cyclonedx_out.to_xml(cyclonedx_out.build(document, "1.6")))
+    assert read_bom(xml).metadata["model_cards"][model.id] == expected

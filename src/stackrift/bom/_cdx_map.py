@@ -127,6 +127,7 @@ class _State:
     cdx_types: dict[str, str] = field(default_factory=dict)
     data_kinds: dict[str, str] = field(default_factory=dict)
     datasets: list[tuple[str, str]] = field(default_factory=list)  # (model id, dataset ref)
+    model_cards: dict[str, dict[str, str]] = field(default_factory=dict)
     pending_lineage: dict[str, list[str]] = field(default_factory=dict)  # id -> ancestor refs
     provenance: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -181,6 +182,12 @@ def _component(node: dict[str, Any], state: _State, service: bool = False) -> st
     card = node.get("modelCard")
     if isinstance(card, dict):
         params = card.get("modelParameters")
+        if isinstance(params, dict):
+            found = {key: str(params[key]) for key in ("task", "architectureFamily",
+                                                       "modelArchitecture")
+                     if isinstance(params.get(key), str) and params[key].strip()}
+            if found:
+                state.model_cards[cid] = found
         for dataset in (params.get("datasets") or ()) if isinstance(params, dict) else ():
             if isinstance(dataset, dict) and isinstance(dataset.get("ref"), str):
                 state.datasets.append((cid, dataset["ref"]))
@@ -244,4 +251,5 @@ def to_document(data: dict[str, Any], path: str, fmt: str, version: str) -> BomD
         dependencies=tuple(dependencies),
         metadata={"subject": subject_id, "serial_number": data.get("serialNumber"),
                   "cyclonedx_types": state.cdx_types, "data_kinds": state.data_kinds,
+                  "model_cards": state.model_cards,
                   "provenance": state.provenance})
