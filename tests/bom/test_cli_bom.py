@@ -173,3 +173,21 @@ def test_packaged_catalogue_marks_qwen_cn(shared_data: Path,
     props = {p["name"]: p["value"] for p in _model(json.loads(out),
                                                     "Qwen/Qwen2.5-7B-Instruct")["properties"]}
     assert props["stackrift:bloc"] == "cn"
+
+
+def test_spdx3_output_loads_with_the_spdx_model(shared_data: Path, tmp_path: Path) -> None:
+    # The SPDX project's generated 3.0.1 bindings reject unknown types and properties, and
+    # list references to elements that are not in the document.
+    import spdx_python_model
+
+    from stackrift.bom import spdx3_out
+    from stackrift.bom.base import read_bom
+
+    for source in (shared_data / "aibom/examples/Qwen2.5-7B-Instruct.json",
+                   shared_data / "spdx/ai/example01/spdx3.0/simplehtr-example.json",
+                   shared_data / "cyclonedx/bom-examples/SBOM/dropwizard-1.3.15/bom.json"):
+        graph = spdx3_out.build(read_bom(source), as_of="2026-11-29")
+        _, objects = spdx_python_model.load_data(graph)
+        assert objects.missing_ids == set(), source
+        types = {type(o).__name__ for o in objects.foreach()}
+        assert "SpdxDocument" in types
