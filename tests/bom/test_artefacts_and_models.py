@@ -223,3 +223,22 @@ def test_safetensors_deeply_nested_header_is_bad_input(tmp_path: Path) -> None:
     path.write_bytes(struct.pack("<Q", len(raw)) + raw)
     with pytest.raises(InvalidInputError, match="at byte 8: header is not JSON"):
         artefacts.read_safetensors_header(path)
+
+
+def test_non_pickle_bin_is_reported_as_not_scanned(tmp_path: Path) -> None:
+    path = tmp_path / "weights.bin"
+    path.write_bytes(b"\xff\xfe raw tensor bytes")
+    (finding,) = artefacts.scan_file(path)
+    assert (finding.rule, finding.severity) == ("not-a-pickle", Severity.INFO)
+
+
+def test_legacy_torch_save_layout_is_scanned_past_the_first_pickle(tmp_path: Path) -> None:
+    # Legacy torch.save: magic number, protocol, system info, then the object pickle, then raw
+    # storage bytes; the dangerous import hides in the fourth pickle here.
+    sentinel = tmp_path / "ran"
+    data = b"".join(pickle.dumps(x, protocol=2) for x in (0x1950A86A20F9469CFC6C, 1001, {}))
+    data += _malicious_pickle(sentinel, 2) + b"\x00\x01\x02 raw storage"
+    path = tmp_path / "legacy.pt"
+    path.write_bytes(data)
+    assert [f.severity for f in artefacts.scan_file(path)] == [Severity.CRITICAL]
+    assert not sentinel.exists()

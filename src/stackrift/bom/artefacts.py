@@ -94,6 +94,10 @@ def classify_import(module: str, name: str) -> Severity | None:
     return Severity.MEDIUM
 
 
+class NotAPickleError(Exception):
+    """The file does not start with a pickle stream (so there is nothing to scan)."""
+
+
 _STRING_OPS = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "STRING",
                "BINSTRING", "SHORT_BINSTRING"}
 
@@ -129,19 +133,25 @@ def pickle_imports(stream: IO[bytes]) -> Iterator[tuple[str, str] | None]:
                     yield module, attribute
                 elif name == "STACK_GLOBAL":
                     yield (strings[-2], strings[-1]) if len(strings) >= 2 else None
-        except (ValueError, EOFError, struct.error, UnicodeDecodeError):
+        except (ValueError, EOFError, struct.error, UnicodeDecodeError) as exc:
             if index == 0 and count == 0:
-                return
-            return
+                raise NotAPickleError(str(exc)) from None
+            return  # the raw bytes after the last pickle of a legacy checkpoint
         if not stream.read(1):
             return
         stream.seek(-1, io.SEEK_CUR)
 
 
 def scan_pickle_bytes(stream: IO[bytes], where: str) -> list[ArtefactFinding]:
-    findings = []
+    findings: list[ArtefactFinding] = []
     seen: set[tuple[str, str] | None] = set()
-    for found in pickle_imports(stream):
+    try:
+        imports = list(pickle_imports(stream))
+    except NotAPickleError as exc:
+        return [ArtefactFinding(where, "pickle", "not-a-pickle", Severity.INFO,
+                                "not a pickle stream, so not scanned for imports",
+                                f"first opcode unreadable: {exc}")]
+    for found in imports:
         if found in seen:
             continue
         seen.add(found)
