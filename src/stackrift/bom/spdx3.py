@@ -44,6 +44,10 @@ _HASH = {"sha256": "SHA-256", "sha1": "SHA-1", "sha512": "SHA-512", "sha384": "S
          "blake3": "BLAKE3", "sha224": "SHA-224"}
 
 
+def _str(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def _type(element: dict[str, Any]) -> str:
     value = element.get("type") or element.get("@type") or ""
     return str(value).removeprefix("spdx:")
@@ -226,10 +230,10 @@ class Spdx3Reader:
                                                     "huggingface.co/"))
         return Component(
             id=cid, type=kind, name=name,
-            version=element.get("software_packageVersion") or None,
-            vendor=supplier.get("name") or originator.get("name") or None,
+            version=_str(element.get("software_packageVersion")),
+            vendor=_str(supplier.get("name")) or _str(originator.get("name")),
             purl=purl if isinstance(purl, str) else None,
             cpe=cpe if isinstance(cpe, str) else None, hf_id=hf_id,
             supplier_country=country_code(notes.get("supplier-country")),
             license=licences.get(_id(element) or ""), hashes=hashes,
-            description=element.get("description") or element.get("summary") or None)
+            description=_str(element.get("description")) or _str(element.get("summary")))
