@@ -242,3 +242,18 @@ def test_legacy_torch_save_layout_is_scanned_past_the_first_pickle(tmp_path: Pat
     path.write_bytes(data)
     assert [f.severity for f in artefacts.scan_file(path)] == [Severity.CRITICAL]
     assert not sentinel.exists()
+
+
+def test_hugging_face_cache_snapshot_names_the_repository(tmp_path: Path,
+                                                          catalogue: Catalogue) -> None:
+    snapshot = tmp_path / "hub" / "models--Qwen--Qwen2.5-7B-Instruct" / "snapshots" / "a09a354"
+    snapshot.mkdir(parents=True)
+    (snapshot / "README.md").write_text("---\nlicense: apache-2.0\nbase_model: Qwen/Qwen2.5-7B\n"
+                                        "pipeline_tag: text-generation\n---\n")
+    (snapshot / "config.json").write_text('{"model_type": "qwen2"}')
+    document = read_bom(snapshot)
+    model = document.components[0]
+    assert (model.id, model.hf_id) == ("Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B-Instruct")
+    assert document.metadata["model_cards"][model.id]["task"] == "text-generation"
+    found = enrich(document, catalogue)[model.id]
+    assert (found.vendor, found.bloc.value, found.evidence) == ("Alibaba Cloud", "cn", "hf-org")

@@ -62,3 +62,10 @@ def test_detection(tmp_path: Path, name: str, content: str, expected: str) -> No
     path = tmp_path / name
     path.write_text(content)
     assert read_bom(path).format == expected
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"bomFormat": "CycloneDX", "specVersion": "1.6",\n'
+                     b'"components": [{"type": "library", "name": "a"}]}')
+    assert [c.name for c in read_bom(path).components] == ["a"]

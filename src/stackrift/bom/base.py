@@ -112,7 +112,7 @@ def read_bom(path: Path, format: str | None = None) -> BomDocument:
             head = b""
         else:
             with path.open("rb") as handle:
-                head = handle.read(HEAD_BYTES)
+                head = handle.read(HEAD_BYTES).removeprefix(b"\xef\xbb\xbf")
     except OSError as exc:
         raise InvalidInputError.single(
             path, f"cannot read file ({exc.strerror})", "an existing, readable file"

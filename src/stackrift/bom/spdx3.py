@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from stackrift.bom._common import (
+    UTF8_BOM,
     IdAllocator,
     country_code,
     hf_id_from_url,
@@ -74,7 +75,7 @@ class Spdx3Reader:
         return head.lstrip().startswith(b"{") and b"spdx.org/rdf/3." in head
 
     def read(self, path: Path) -> BomDocument:
-        raw = read_bytes(path)
+        raw = read_bytes(path).removeprefix(UTF8_BOM)
         data = load_json(path, raw)
 
         def fail(parts: list[str | int], message: str, expected: str) -> InvalidInputError:
