@@ -24,6 +24,9 @@ def test_plain_text_by_default(report: Report) -> None:
     assert any("CRITICAL" in line and "Ascend 910B is made by an Entity-Listed" in line
                for line in lines)
     assert any("line 40" in line for line in lines)
+    # sources by short name only; sections and URLs are in the other formats
+    assert any("15 CFR 744; Trade press" in line for line in lines)
+    assert "Supplement No. 4" not in text
     assert "Bloc per layer" in text and "Layers by bloc" in text and "Gaps by kind" in text
     assert "3 systems" in text  # heatmap cell text
     assert "! not drawn: charts[1].kind is 'pie'" in text
@@ -53,3 +56,19 @@ def test_colour_on_request_and_names_never_read_as_markup(report: Report) -> Non
     assert "[bold red]Mallory[/]" in text
     assert max(len(line) for line in
                TerminalRenderer(width=100).render(report).splitlines()) <= 100
+
+
+def test_long_lists_are_cut_with_a_note(report: Report) -> None:
+    section = report.sections[1]
+    finding = section.findings[0]
+    many = tuple(finding.model_copy(update={"id": f"hygiene:x:{i:03}", "title": f"Gap {i:03}"})
+                 for i in range(130))
+    rows = [[f"r{i}", i] for i in range(45)]
+    big = replace(section, findings=many,
+                  summary={"tables": [{"title": "Long", "columns": ["a", "b"], "rows": rows}]})
+    text = renderer("terminal").render(replace(report, sections=(big,)))
+    assert "Gap 099" in text and "Gap 100" not in text
+    assert ("… and 30 more findings of lower or equal severity (all of them are in --format "
+            "json, md or html)") in text
+    assert "r39" in text and "r40" not in text
+    assert "… and 5 more rows" in text

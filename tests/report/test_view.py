@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from stackrift.report import summary_problems
 from stackrift.report._view import (
     BarChartView,
     HeatmapView,
@@ -9,7 +12,6 @@ from stackrift.report._view import (
     format_cell,
     read_summary,
     severity_chart,
-    summary_problems,
 )
 from stackrift.report.model import Report
 
@@ -64,6 +66,11 @@ def test_each_shape_error_is_named() -> None:
     )
     assert summary_problems({"charts": "bar"}) == ("not drawn: summary.charts is not a list",)
     assert summary_problems({}) == ()
+    dated = read_summary({"tables": [{"title": "t", "columns": ["since", "ok"],
+                                      "rows": [[date(2024, 12, 2), True]]}]})
+    assert dated.tables[0].rows == (("2024-12-02", "yes"),)
+    assert summary_problems({"tables": [{"title": "t", "columns": ["x"], "rows": [[{}]]}]}) == (
+        "not drawn: tables[0].rows[0][0] is dict, expected text, a number or null",)
 
 
 def test_severity_chart_counts_every_severity(report: Report) -> None:

@@ -73,7 +73,7 @@ _FINDING = _object({
 
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 
-_CELL = {"type": ["string", "number", "integer", "null"]}
+_CELL = {"type": ["string", "number", "boolean", "null"]}
 
 _TABLE = _object({
     "title": {"type": "string"},

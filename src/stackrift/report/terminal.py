@@ -35,6 +35,15 @@ from stackrift.report.base import register
 from stackrift.report.model import AnalysisSection, Report
 
 BAR_WIDTH = 24
+# A console is for a summary: long lists are cut (most severe findings first) with a line saying
+# how much more there is; the json, md and html formats always carry everything.
+MAX_FINDINGS = 100
+MAX_ROWS = 40
+
+
+def _more(hidden: int, what: str) -> Text:
+    return Text(f"… and {hidden} more {what} (all of them are in --format json, md or html)",
+                style="dim")
 
 
 def _severity(value: str) -> Text:
@@ -51,6 +60,12 @@ def _counts_line(counts: dict[str, int]) -> Text:
     return line
 
 
+def _with_note(table: Table, rows: int) -> RenderableType:
+    if rows <= MAX_ROWS:
+        return table
+    return Group(table, _more(rows - MAX_ROWS, "rows"))
+
+
 def _header(report: Report) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -65,6 +80,16 @@ def _header(report: Report) -> Panel:
     return Panel(grid, title=f"StackRift {report.tool_version} assessment", title_align="left")
 
 
+def _sources(finding: Finding) -> list[str]:
+    """Short source names, each once; the full citations are in the other formats."""
+    names: list[str] = []
+    for citation in finding.citations:
+        name = citation.source + (" (unverified)" if citation.confidence == "unverified" else "")
+        if name not in names:
+            names.append(name)
+    return names
+
+
 def _findings_table(findings: tuple[Finding, ...], report: Report) -> Table:
     table = Table(show_lines=False, expand=True, title_justify="left")
     table.add_column("Severity", no_wrap=True)
@@ -75,50 +100,50 @@ def _findings_table(findings: tuple[Finding, ...], report: Report) -> Table:
     for finding in findings:
         location = report.locations.get(finding.id)
         where = f"line {location.line}" if location and location.line else ""
-        sources = "; ".join(str(c) for c in finding.citations)
+        sources = "; ".join(_sources(finding))
         table.add_row(_severity(finding.severity.value), Text(finding.title),
                       Text(subject_text(finding)), Text(sources), Text(where))
     return table
 
 
-def _summary_table(view: TableView) -> Table:
+def _summary_table(view: TableView) -> RenderableType:
     table = Table(title=Text(view.title), title_justify="left", title_style="bold")
     for column in view.columns:
         table.add_column(Text(column))
-    for row in view.rows:
+    for row in view.rows[:MAX_ROWS]:
         table.add_row(*(Text(format_cell(c)) for c in row))
-    return table
+    return _with_note(table, len(view.rows))
 
 
-def _bar_table(chart: BarChartView) -> Table:
+def _bar_table(chart: BarChartView) -> RenderableType:
     table = Table(title=Text(chart.title), title_justify="left", title_style="bold")
     table.add_column("")
     for series in chart.series:
         table.add_column(Text(series.name or "value"), justify="right")
     table.add_column("", no_wrap=True)
     scale = chart.maximum() or 1.0
-    for i, label in enumerate(chart.labels):
+    for i, label in enumerate(chart.labels[:MAX_ROWS]):
         values = [s.values[i] for s in chart.series]
         total = sum(v or 0.0 for v in values) if chart.stacked else max(
             [0.0, *(v for v in values if v is not None)])
         bar = "█" * round(BAR_WIDTH * total / scale)
         table.add_row(Text(label), *(Text("?" if v is None else format_number(v)) for v in values),
                       Text(bar, style="cyan"))
-    return table
+    return _with_note(table, len(chart.labels))
 
 
-def _heatmap_table(chart: HeatmapView) -> Table:
+def _heatmap_table(chart: HeatmapView) -> RenderableType:
     table = Table(title=Text(chart.title), title_justify="left", title_style="bold")
     table.add_column("")
     for label in chart.x_labels:
         table.add_column(Text(label), justify="right")
-    for r, label in enumerate(chart.y_labels):
+    for r, label in enumerate(chart.y_labels[:MAX_ROWS]):
         table.add_row(Text(label), *(Text(chart.text(r, c) or "–")
                                      for c in range(len(chart.x_labels))))
-    return table
+    return _with_note(table, len(chart.y_labels))
 
 
-def _chart(chart: ChartView) -> Table:
+def _chart(chart: ChartView) -> RenderableType:
     return _bar_table(chart) if isinstance(chart, BarChartView) else _heatmap_table(chart)
 
 
@@ -129,7 +154,10 @@ def _section(section: AnalysisSection, report: Report) -> list[RenderableType]:
         _counts_line(section_severity_counts(section)),
     ]
     if section.findings:
-        parts.append(_findings_table(section.findings, report))
+        parts.append(_findings_table(section.findings[:MAX_FINDINGS], report))
+        if len(section.findings) > MAX_FINDINGS:
+            parts.append(_more(len(section.findings) - MAX_FINDINGS, "findings of lower or "
+                               "equal severity"))
     else:
         parts.append(Text("No findings.", style="dim"))
     parts.extend(_summary_table(t) for t in view.tables)
