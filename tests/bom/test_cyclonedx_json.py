@@ -198,3 +198,13 @@ def test_model_card_parameters_survive_xml(shared_data: Path, tmp_path: Path) ->
     xml = tmp_path / "bom.xml"
     xml.write_text(cyclonedx_out.to_xml(cyclonedx_out.build(document, "1.6")))
     assert read_bom(xml).metadata["model_cards"][model.id] == expected
+
+
+def test_inline_training_dataset_becomes_a_dataset_component(shared_data: Path) -> None:
+    document = read_bom(shared_data / "cyclonedx/spec-conformance/1.6/"
+                        "valid-machine-learning-1.6.json")
+    dataset = next(c for c in document.components if c.name == "Training Data")
+    assert dataset.type is ComponentType.DATASET
+    assert document.metadata["data_kinds"][dataset.id] == "dataset"
+    trained = [d for d in document.dependencies if d.kind == "trained-on"]
+    assert [(d.ref, d.depends_on) for d in trained] == [("component-a", (dataset.id,))]

@@ -200,7 +200,10 @@ def _component(node: dict[str, Any], state: _State, service: bool = False) -> st
             if isinstance(dataset, dict) and isinstance(dataset.get("ref"), str):
                 state.datasets.append((cid, dataset["ref"]))
             elif isinstance(dataset, dict):
-                inline = _component({"type": "data", **dataset}, state)
+                # An inline componentData: its own "type" says what kind of data it is.
+                inline = _component({**dataset, "type": "data",
+                                     "data": [{"type": dataset.get("type") or "dataset"}]},
+                                    state)
                 if inline:
                     state.datasets.append((cid, inline))
     pedigree = node.get("pedigree")
