@@ -124,8 +124,10 @@ def _component(element: Any, service: bool = False) -> dict[str, Any]:
                                   ("task", "architectureFamily", "modelArchitecture")}
         datasets = _child(parameters, "datasets")
         if datasets is not None:
-            values["datasets"] = [{"ref": (r.text or "").strip()}
-                                  for r in _children(datasets, "ref")]
+            values["datasets"] = [
+                {"ref": (d.text or "").strip()} if _local(d) == "ref"
+                else {"type": _text(d, "type"), "name": _text(d, "name")}
+                for d in datasets if _local(d) in ("ref", "dataset")]
         node["modelCard"] = {"modelParameters": values}
     data = _children(element, "data")
     if data and not service:
