@@ -304,7 +304,7 @@ def bom(
     fail_on: FailOn = Severity.HIGH,
 ) -> None:
     """Read any SBOM, lock file or model folder; write CycloneDX or SPDX 3 with provenance."""
-    from stackrift.bom.export import BomFormat, export, load_target
+    from stackrift.bom.export import BomFormat, export, load_target, summary
 
     document = load_target(target, env=env, input_format=input_format)
     result = export(document, BomFormat(output_format.value), load_catalogue(catalog),
@@ -313,6 +313,7 @@ def bom(
     for finding in result.artefacts:
         err.print(f"{finding.severity.value.upper()}: {finding.path}: {finding.message}",
                   markup=False, highlight=False)
+    err.print(summary(result), markup=False, highlight=False)
     if any(f.severity.at_least(fail_on) for f in result.artefacts):
         raise typer.Exit(EXIT_FINDINGS)
 

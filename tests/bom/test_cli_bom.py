@@ -91,6 +91,8 @@ def test_model_folder_with_malicious_pickle_exits_1(tmp_path: Path,
     assert code == 1
     assert f"CRITICAL: {folder / 'pytorch_model.bin'}: pickle imports " in err
     assert ".system, which can run code" in err
+    assert err.rstrip().endswith(f"{folder}: 1 components (1 unknown), 1 with base-model "
+                                 "lineage, 1 unsafe model artefacts (huggingface)")
     assert json.loads(out)["components"][0]["type"] == "machine-learning-model"
     assert not sentinel.exists()
 
