@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -102,13 +103,15 @@ class HuggingFaceFolderReader:
         if not path.is_dir():
             raise InvalidInputError.single(path, "not a folder or model file",
                                            "a Hugging Face model folder or a weight file")
-        files = sorted(p for p in path.rglob("*") if p.is_file() and ".git" not in p.parts)
-        return self._read(path, files, None)
+        # Stop listing past the limit: pointing at a home folder must fail fast, not crawl it.
+        listed = list(islice((p for p in path.rglob("*")
+                              if p.is_file() and ".git" not in p.parts), MAX_FILES + 1))
+        return self._read(path, sorted(listed), None)
 
     def _read(self, path: Path, files: list[Path], single: str | None) -> BomDocument:
         if len(files) > MAX_FILES:
-            raise InvalidInputError.single(path, f"{len(files)} files exceed the {MAX_FILES} "
-                                           "limit", "a single model folder")
+            raise InvalidInputError.single(path, f"more than {MAX_FILES} files",
+                                           "a single model folder")
         has_card = single is None and (path / "README.md").is_file()
         card = _front_matter(path / "README.md") if has_card else {}
         config: dict[str, Any] = {}
