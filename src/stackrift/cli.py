@@ -381,6 +381,48 @@ def rules_check(
               f"{sum(len(p.pack.conflicts) for p in mine)} conflicts")
 
 
+# -- bills of materials ---------------------------------------------------------------------------
+
+class BomOutputFormat(StrEnum):
+    CYCLONEDX_JSON = "cyclonedx-json"
+    CYCLONEDX_XML = "cyclonedx-xml"
+    SPDX3_JSONLD = "spdx3-jsonld"
+
+
+@app.command()
+def bom(
+    target: Annotated[Path | None, typer.Argument(help="SBOM/AI-BOM, lock file, requirements "
+                                                  "file, model folder or site-packages.")] = None,
+    output_format: Annotated[BomOutputFormat, typer.Option("--format", "-f", case_sensitive=False)]
+    = BomOutputFormat.CYCLONEDX_JSON,
+    spec_version: Annotated[str, typer.Option("--spec-version", help="CycloneDX version to write "
+                                              "(1.5, 1.6, 1.7).")] = "1.6",
+    output: OutputPath = None,
+    env: Annotated[bool, typer.Option("--env", help="Read the running Python environment "
+                                      "instead of a TARGET.")] = False,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="Force the input "
+                                                     "format instead of detecting it.")] = None,
+    catalog: Annotated[Path | None, typer.Option("--catalog", envvar="STACKRIFT_CATALOG",
+                                                 help="Catalogue folder (default: the packaged "
+                                                 "one).")] = None,
+    as_of: AsOf = None,
+    fail_on: FailOn = Severity.HIGH,
+) -> None:
+    """Read any SBOM, lock file or model folder; write CycloneDX or SPDX 3 with provenance."""
+    from stackrift.bom.export import BomFormat, export, load_target, summary
+
+    document = load_target(target, env=env, input_format=input_format)
+    result = export(document, BomFormat(output_format.value), load_catalogue(catalog),
+                    spec_version=spec_version, as_of=parse_as_of(as_of))
+    write_output(result.text, output)
+    for finding in result.artefacts:
+        err.print(f"{finding.severity.value.upper()}: {finding.path}: {finding.message}",
+                  markup=False, highlight=False)
+    err.print(summary(result), markup=False, highlight=False)
+    if any(f.severity.at_least(fail_on) for f in result.artefacts):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 

@@ -12,16 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from pydantic import ValidationError
+
 from stackrift.errors import InvalidInputError
 from stackrift.estate.model import Component
 
 
 @dataclass(frozen=True)
 class Dependency:
-    """``ref`` depends on each of ``depends_on`` (component ids)."""
+    """``ref`` relates to each of ``depends_on`` (component ids).
+
+    ``kind`` says how: ``depends-on`` (the default), ``trained-on`` or ``tested-on`` (a model and
+    its datasets).
+    """
 
     ref: str
     depends_on: tuple[str, ...]
+    kind: str = "depends-on"
 
 
 @dataclass(frozen=True)
@@ -75,25 +82,44 @@ def readers() -> dict[str, BomReader]:
 HEAD_BYTES = 4096
 
 
+def _guarded(reader: BomReader, path: Path) -> BomDocument:
+    """Run a reader; a value no component can hold is the input's fault, not an internal error."""
+    try:
+        return reader.read(path)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInputError.single(
+            path, f"a {reader.format} record cannot be represented: {where}: {first['msg']}",
+            "values of the types the format defines") from None
+
+
 def read_bom(path: Path, format: str | None = None) -> BomDocument:
-    """Read any supported file, detecting its format unless ``format`` forces one."""
+    """Read any supported file or folder, detecting its format unless ``format`` forces one.
+
+    Folders (a Hugging Face model folder, a ``site-packages``) are offered to every reader with
+    empty first bytes.
+    """
     available = readers()
     if format is not None:
         if format not in available:
             raise InvalidInputError.single(
                 path, f"unknown input format '{format}'", f"one of {', '.join(available)}"
             )
-        return available[format].read(path)
+        return _guarded(available[format], path)
     try:
-        with path.open("rb") as handle:
-            head = handle.read(HEAD_BYTES)
+        if path.is_dir():
+            head = b""
+        else:
+            with path.open("rb") as handle:
+                head = handle.read(HEAD_BYTES).removeprefix(b"\xef\xbb\xbf")
     except OSError as exc:
         raise InvalidInputError.single(
             path, f"cannot read file ({exc.strerror})", "an existing, readable file"
         ) from exc
     for reader in available.values():
         if reader.accepts(path, head):
-            return reader.read(path)
+            return _guarded(reader, path)
     raise InvalidInputError.single(
         path,
         "not a recognised SBOM, AI-BOM or dependency file",

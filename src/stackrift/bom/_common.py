@@ -1,0 +1,186 @@
+"""Helpers shared by the BOM readers: ids, hashes, licences, purls, located JSON/TOML errors."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pycountry
+from packageurl import PackageURL
+
+from stackrift.errors import InvalidInputError
+from stackrift.estate.model import Hash
+
+MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+"""Largest SBOM/lock file read into memory; beyond this a file is refused rather than parsed."""
+
+_ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]*$")
+_ID_BAD_CHARS = re.compile(r"[^A-Za-z0-9_.:/@+-]+")
+
+
+def slug(text: str) -> str:
+    """A valid estate identifier made from arbitrary text (kept readable, at most 200 chars)."""
+    cleaned = _ID_BAD_CHARS.sub("-", text.strip()).lstrip("_.:/@+-")
+    return cleaned[:200] or "component"
+
+
+class IdAllocator:
+    """Hands out unique, valid component ids, preferring the document's own reference."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def take(self, preferred: str | None, fallback: str) -> str:
+        valid = bool(preferred and _ID_OK.match(preferred) and len(preferred) <= 200)
+        base = preferred if valid and preferred else slug(preferred or fallback)
+        candidate, n = base, 1
+        while candidate in self._used:
+            n += 1
+            candidate = f"{base[:190]}-{n}"
+        self._used.add(candidate)
+        return candidate
+
+    def reserve(self, value: str) -> None:
+        self._used.add(value)
+
+
+# CycloneDX algorithm names are the canonical spelling; other formats map onto them.
+_HASH_NAMES = {
+    "md5": "MD5", "sha1": "SHA-1", "sha-1": "SHA-1", "sha256": "SHA-256", "sha-256": "SHA-256",
+    "sha384": "SHA-384", "sha-384": "SHA-384", "sha512": "SHA-512", "sha-512": "SHA-512",
+    "sha3-256": "SHA3-256", "sha3_256": "SHA3-256", "sha3-384": "SHA3-384", "sha3_384": "SHA3-384",
+    "sha3-512": "SHA3-512", "sha3_512": "SHA3-512", "blake2b-256": "BLAKE2b-256",
+    "blake2b256": "BLAKE2b-256", "blake2b-384": "BLAKE2b-384", "blake2b384": "BLAKE2b-384",
+    "blake2b-512": "BLAKE2b-512", "blake2b512": "BLAKE2b-512", "blake3": "BLAKE3",
+    "sha224": "SHA-224", "sha-224": "SHA-224",
+}
+
+
+def hash_alg(name: str) -> str:
+    """Canonical (CycloneDX) spelling of a hash algorithm name; unknown names are kept as given."""
+    return _HASH_NAMES.get(name.strip().lower(), name.strip())
+
+
+def make_hash(alg: str, value: str) -> Hash:
+    # Both fields are plain strings built here; skipping validation keeps large SBOMs cheap.
+    return Hash.model_construct(alg=hash_alg(alg), value=value.strip().lower())
+
+
+def prefixed_hash(text: str) -> Hash | None:
+    """``sha256:abcd…`` (pip, Poetry, uv, Pipfile) as a :class:`Hash`; ``None`` when malformed."""
+    alg, sep, value = text.partition(":")
+    if not sep or not value or not re.fullmatch(r"[0-9A-Fa-f]+", value.strip()):
+        return None
+    return make_hash(alg, value)
+
+
+def unique_hashes(hashes: list[Hash]) -> tuple[Hash, ...]:
+    return tuple(sorted(set(hashes), key=lambda h: (h.alg, h.value)))
+
+
+def country_code(value: object) -> str | None:
+    """ISO 3166-1 alpha-2 code from a code or an English country name; ``None`` if unknown."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if len(text) == 2 and pycountry.countries.get(alpha_2=text.upper()) is not None:
+        return text.upper()
+    if len(text) == 3:
+        found = pycountry.countries.get(alpha_3=text.upper())
+        if found is not None:
+            return str(found.alpha_2)
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return None
+
+
+def pypi_name(name: str) -> str:
+    """PEP 503 normalised project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pypi_purl(name: str, version: str | None) -> str:
+    return PackageURL(type="pypi", name=pypi_name(name), version=version).to_string()
+
+
+_HF_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/(?!datasets/|spaces/|docs/|blog/)"
+                     r"([A-Za-z0-9][\w.-]*/[\w.-]+)/?(?:$|[?#]|/(?:tree|blob|resolve)/)")
+
+
+def hf_id_from_url(url: str) -> str | None:
+    """``Qwen/Qwen2.5-7B`` from ``https://huggingface.co/Qwen/Qwen2.5-7B`` (models only)."""
+    match = _HF_URL.match(url.strip())
+    return match.group(1) if match else None
+
+
+def hf_id_from_purl(purl: str) -> str | None:
+    if not purl.startswith("pkg:huggingface/"):
+        return None  # parsing every purl would dominate the cost of reading large SBOMs
+    try:
+        parsed = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    if parsed.type == "huggingface" and parsed.namespace:
+        return f"{parsed.namespace}/{parsed.name}"
+    return None
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+"""Some tools start JSON files with a byte-order mark; it is not part of the document."""
+
+
+def read_bytes(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """The file's bytes, refusing unreadable or over-large files with a located error."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InvalidInputError.single(path, f"file is {size} bytes, larger than the "
+                                           f"{limit}-byte limit", "a smaller document")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError.single(path, f"cannot read file ({exc.strerror})",
+                                       "an existing, readable file") from exc
+
+
+def load_json(path: Path, data: bytes | None = None) -> Any:
+    """Parse JSON, turning syntax errors into ``FILE:LINE:COL`` problems."""
+    raw = (read_bytes(path) if data is None else data).removeprefix(UTF8_BOM)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        reason = exc.msg.split(":")[0] if exc.msg else "invalid JSON"
+        raise InvalidInputError.single(path, f"malformed JSON: {reason}", "valid JSON (RFC 8259)",
+                                       exc.lineno, exc.colno) from None
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Parse TOML, turning syntax errors into ``FILE:LINE:COL`` problems."""
+    raw = read_bytes(path)
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError.single(path, f"not UTF-8 text (byte {exc.start})",
+                                       "a UTF-8 TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise InvalidInputError.single(path, f"malformed TOML: {reason}", "valid TOML 1.0",
+                                       line, column) from None
+
+
+def json_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    """``$.components[3].hashes[0].alg`` from path segments."""
+    text = "$"
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_$][\w$-]*", part):
+            text += f".{part}"
+        else:
+            text += "[" + orjson.dumps(part).decode() + "]"
+    return text

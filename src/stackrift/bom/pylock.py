@@ -1,0 +1,58 @@
+"""PEP 751 ``pylock.toml`` lock files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from stackrift.bom._common import load_toml
+from stackrift.bom._locks import (
+    LockBuilder,
+    bad_record,
+    hashes_from_table,
+    require_name,
+    require_table_list,
+)
+from stackrift.bom.base import BomDocument, register_reader
+from stackrift.estate.model import Hash
+
+
+@register_reader
+class PyLockReader:
+    """``pylock.toml`` / ``pylock.NAME.toml``: packages with their archive hashes and markers."""
+
+    format: ClassVar[str] = "pylock"
+
+    def accepts(self, path: Path, head: bytes) -> bool:
+        name = path.name.lower()
+        return name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml"))
+
+    def read(self, path: Path) -> BomDocument:
+        data = load_toml(path)
+        version = data.get("lock-version")
+        if not isinstance(version, str):
+            raise bad_record(path, "lock-version", "is missing", "lock-version = \"1.0\"")
+        if not version.startswith("1."):
+            raise bad_record(path, "lock-version", f"{version!r} is not supported",
+                             "lock-version 1.x (PEP 751)")
+        builder = LockBuilder()
+        for index, package in enumerate(require_table_list(
+                path, data, "packages", "[[packages]] tables (PEP 751)")):
+            where = f"packages[{index}]"
+            name = require_name(path, package, where)
+            hashes: list[Hash] = []
+            for key in ("sdist", "archive"):
+                if isinstance(package.get(key), dict):
+                    hashes += hashes_from_table(path, f"{where}.{key}", package[key].get("hashes"))
+            for wheel_index, wheel in enumerate(package.get("wheels") or ()):
+                if isinstance(wheel, dict):
+                    hashes += hashes_from_table(path, f"{where}.wheels[{wheel_index}]",
+                                                wheel.get("hashes"))
+            dependencies = [d["name"] for d in package.get("dependencies") or ()
+                            if isinstance(d, dict) and isinstance(d.get("name"), str)]
+            version_value = package.get("version")
+            builder.add(name, str(version_value) if version_value is not None else None, hashes,
+                        marker=package.get("marker"), depends_on=dependencies)
+        return builder.document(path, self.format, version,
+                                {"created_by": data.get("created-by"),
+                                 "requires_python": data.get("requires-python")})
