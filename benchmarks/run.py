@@ -1,4 +1,4 @@
-"""Run every benchmark script (benchmarks/bench_*.py) in turn; each prints its figures and ratios."""
+"""Run every benchmark script (benchmarks/bench_*.py); each prints its figures and ratios."""
 
 from __future__ import annotations
 

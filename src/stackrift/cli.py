@@ -27,9 +27,13 @@ from stackrift.findings import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
-app = typer.Typer(name="stackrift", no_args_is_help=True, add_completion=False,
-                  help="Evidence-backed assessment of AI estates across the US/China split.",
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    name="stackrift",
+    no_args_is_help=True,
+    add_completion=False,
+    help="Evidence-backed assessment of AI estates across the US/China split.",
+    pretty_exceptions_enable=False,
+)
 schema_app = typer.Typer(no_args_is_help=True, help="Print JSON Schemas of StackRift's inputs.")
 catalog_app = typer.Typer(no_args_is_help=True, help="Browse the provenance catalogue.")
 app.add_typer(schema_app, name="schema")
@@ -51,12 +55,25 @@ class OutputFormat(StrEnum):
     SARIF = "sarif"
 
 
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD); "
-                                          "default today.", envvar="STACKRIFT_AS_OF")]
-FailOn = Annotated[Severity, typer.Option("--fail-on", help="Exit 1 when a finding is at or above "
-                                          "this severity.", case_sensitive=False)]
-OutputPath = Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of "
-                                                 "standard output.")]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Evaluate as of this date (YYYY-MM-DD); default today.",
+        envvar="STACKRIFT_AS_OF",
+    ),
+]
+FailOn = Annotated[
+    Severity,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a finding is at or above this severity.",
+        case_sensitive=False,
+    ),
+]
+OutputPath = Annotated[
+    Path | None, typer.Option("-o", "--output", help="Write here instead of standard output.")
+]
 
 
 def parse_as_of(value: str | None) -> date:
@@ -80,18 +97,32 @@ def write_output(text: str, path: Path | None) -> None:
     err.print(f"wrote {path}")
 
 
-@app.callback()
-def _root(
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    _State.verbose = verbose
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         out.print(f"stackrift {__version__}")
         raise typer.Exit(EXIT_OK)
 
 
+@app.callback()
+def _root(
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Show tracebacks on errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    _State.verbose = verbose
+
+
 # -- estate ----------------------------------------------------------------------------------------
+
 
 @app.command()
 def validate(estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")]) -> None:
@@ -99,8 +130,10 @@ def validate(estate: Annotated[Path, typer.Argument(help="Estate file (YAML or J
     from stackrift.estate.loader import load_estate
 
     loaded = load_estate(estate)
-    counts = ", ".join(f"{len(getattr(loaded.estate, k))} {k.replace('_', ' ')}"
-                       for k in ("entities", "sites", "systems", "components", "data_flows"))
+    counts = ", ".join(
+        f"{len(getattr(loaded.estate, k))} {k.replace('_', ' ')}"
+        for k in ("entities", "sites", "systems", "components", "data_flows")
+    )
     err.print(f"{estate}: valid estate ({counts})")
 
 
@@ -114,32 +147,43 @@ def schema_estate(output: OutputPath = None) -> None:
 
 # -- catalogue -------------------------------------------------------------------------------------
 
+
 @catalog_app.command("list")
-def catalog_list(json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False
-                 ) -> None:
+def catalog_list(
+    json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
     """List catalogued vendors with country, bloc and Entity List status."""
     from stackrift.catalog.views import catalogue_json
 
     catalogue = load_catalogue()
     if json:
-        sys.stdout.write(orjson.dumps(catalogue_json(catalogue), option=orjson.OPT_INDENT_2)
-                         .decode() + "\n")
+        sys.stdout.write(
+            orjson.dumps(catalogue_json(catalogue), option=orjson.OPT_INDENT_2).decode() + "\n"
+        )
         return
     table = Table(title=f"Provenance catalogue {catalogue.version} (as of {catalogue.as_of})")
     for column in ("vendor", "country", "bloc", "Entity List", "products"):
         table.add_column(column)
     for vendor in sorted(catalogue.vendors.values(), key=lambda v: v.name.lower()):
         status = vendor.entity_list
-        listed = (f"listed since {status.since}" if status.listed
-                  else f"not listed as of {vendor.as_of}")
-        table.add_row(vendor.name, vendor.country or "unknown", vendor.bloc.value, listed,
-                      str(len(catalogue.products_of(vendor.id))))
+        listed = (
+            f"listed since {status.since}" if status.listed else f"not listed as of {vendor.as_of}"
+        )
+        table.add_row(
+            vendor.name,
+            vendor.country or "unknown",
+            vendor.bloc.value,
+            listed,
+            str(len(catalogue.products_of(vendor.id))),
+        )
     out.print(table)
 
 
 @catalog_app.command("show")
-def catalog_show(name: Annotated[str, typer.Argument(help="Vendor or product name, alias or id.")],
-                 json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def catalog_show(
+    name: Annotated[str, typer.Argument(help="Vendor or product name, alias or id.")],
+    json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     """Everything the catalogue knows about one vendor or product, with sources."""
     from stackrift.catalog.views import describe
 
@@ -154,30 +198,45 @@ def catalog_show(name: Annotated[str, typer.Argument(help="Vendor or product nam
 
 # -- assessment ------------------------------------------------------------------------------------
 
+
 @app.command()
 def assess(
     estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
     as_of: AsOf = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", case_sensitive=False)]
-    = OutputFormat.TERMINAL,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", case_sensitive=False)
+    ] = OutputFormat.TERMINAL,
     output: OutputPath = None,
     fail_on: FailOn = Severity.HIGH,
-    analysis: Annotated[list[str] | None, typer.Option("--analysis", "-a", help="Run only these "
-                                                       "analyses (repeatable).")] = None,
-    db: Annotated[Path | None, typer.Option("--db", envvar="STACKRIFT_DB",
-                                            help="Advisory store (SQLite file).")] = None,
-    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
-                                                     "(repeatable).")] = None,
+    analysis: Annotated[
+        list[str] | None,
+        typer.Option("--analysis", "-a", help="Run only these analyses (repeatable)."),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", envvar="STACKRIFT_DB", help="Advisory store (SQLite file)."),
+    ] = None,
+    rules: Annotated[
+        list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder (repeatable).")
+    ] = None,
 ) -> None:
     """Run every analysis on an estate and render one report."""
     from stackrift.estate.loader import load_estate
     from stackrift.pipeline import assess as run_assess
     from stackrift.report.base import renderer
 
-    context = AnalysisContext(as_of=parse_as_of(as_of), catalogue=load_catalogue(),
-                              advisory_db=db, rules_dirs=tuple(rules or ()))
-    report = run_assess(load_estate(estate), context,
-                        only=frozenset(analysis) if analysis else None, fail_on=fail_on)
+    context = AnalysisContext(
+        as_of=parse_as_of(as_of),
+        catalogue=load_catalogue(),
+        advisory_db=db,
+        rules_dirs=tuple(rules or ()),
+    )
+    report = run_assess(
+        load_estate(estate),
+        context,
+        only=frozenset(analysis) if analysis else None,
+        fail_on=fail_on,
+    )
     write_output(renderer(output_format.value).render(report), output)
     if report.failing():
         raise typer.Exit(EXIT_FINDINGS)
@@ -185,8 +244,9 @@ def assess(
 
 @app.command()
 def demo(
-    output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="Folder for the reports.")]
-    = Path("stackrift-demo"),
+    output_dir: Annotated[
+        Path, typer.Option("-o", "--output-dir", help="Folder for the reports.")
+    ] = Path("stackrift-demo"),
     as_of: AsOf = None,
 ) -> None:
     """Assess the bundled demo estate and write report.html, report.json and report.md."""
@@ -198,6 +258,7 @@ def demo(
 
 
 # -- entry point -----------------------------------------------------------------------------------
+
 
 def _fail(code: int, lines: list[str]) -> NoReturn:
     for line in lines:
@@ -233,6 +294,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:
         if _State.verbose:
             traceback.print_exc()
-        _fail(EXIT_INTERNAL, [f"internal error: {type(exc).__name__}: {exc}",
-                              "run again with -v for the traceback and report it"])
+        _fail(
+            EXIT_INTERNAL,
+            [
+                f"internal error: {type(exc).__name__}: {exc}",
+                "run again with -v for the traceback and report it",
+            ],
+        )
     raise SystemExit(code if isinstance(code, int) else EXIT_OK)

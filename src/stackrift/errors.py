@@ -61,8 +61,9 @@ class InvalidInputError(InputError):
         return [str(p) for p in self.problems]
 
     @classmethod
-    def single(cls, path: str | Path, message: str, expected: str = "", line: int = 0,
-               column: int = 0) -> InvalidInputError:
+    def single(
+        cls, path: str | Path, message: str, expected: str = "", line: int = 0, column: int = 0
+    ) -> InvalidInputError:
         return cls([Problem(Location(str(path), line, column), message, expected)])
 
 
@@ -76,6 +77,7 @@ class StoreError(StackRiftError):
 
 def combine(problems: Iterable[Problem]) -> InvalidInputError | None:
     """An :class:`InvalidInputError` for the problems, or ``None`` when there are none."""
-    collected = sorted(problems, key=lambda p: (p.location.file, p.location.line,
-                                                p.location.column, p.message))
+    collected = sorted(
+        problems, key=lambda p: (p.location.file, p.location.line, p.location.column, p.message)
+    )
     return InvalidInputError(collected) if collected else None

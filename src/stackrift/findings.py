@@ -24,7 +24,13 @@ class Severity(StrEnum):
         return self.rank >= other.rank
 
 
-_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
 
 
 class Frozen(BaseModel):
@@ -57,9 +63,13 @@ class SubjectKind(StrEnum):
     DATA_FLOW = "data_flow"
 
 
-_COLLECTION = {SubjectKind.ENTITY: "entities", SubjectKind.SITE: "sites",
-               SubjectKind.SYSTEM: "systems", SubjectKind.COMPONENT: "components",
-               SubjectKind.DATA_FLOW: "data_flows"}
+_COLLECTION = {
+    SubjectKind.ENTITY: "entities",
+    SubjectKind.SITE: "sites",
+    SubjectKind.SYSTEM: "systems",
+    SubjectKind.COMPONENT: "components",
+    SubjectKind.DATA_FLOW: "data_flows",
+}
 
 
 class Subject(Frozen):

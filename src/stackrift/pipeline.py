@@ -17,21 +17,34 @@ from stackrift.report.model import AnalysisSection, EstateSummary, Report
 
 def summarise_estate(loaded: LoadedEstate) -> EstateSummary:
     estate = loaded.estate
-    counts = Counter({"entities": len(estate.entities), "sites": len(estate.sites),
-                      "systems": len(estate.systems), "components": len(estate.components),
-                      "data_flows": len(estate.data_flows)})
+    counts = Counter(
+        {
+            "entities": len(estate.entities),
+            "sites": len(estate.sites),
+            "systems": len(estate.systems),
+            "components": len(estate.components),
+            "data_flows": len(estate.data_flows),
+        }
+    )
     return EstateSummary(loaded.path, estate.organisation.name, dict(counts))
 
 
-def assess(loaded: LoadedEstate, context: AnalysisContext, *, only: frozenset[str] | None = None,
-           fail_on: Severity = Severity.HIGH) -> Report:
+def assess(
+    loaded: LoadedEstate,
+    context: AnalysisContext,
+    *,
+    only: frozenset[str] | None = None,
+    fail_on: Severity = Severity.HIGH,
+) -> Report:
     """Run every registered analysis (or those named in ``only``) and assemble the report."""
     analyses = registered_analyses()
     if only is not None:
         unknown = only - {a.name for a in analyses}
         if unknown:
-            raise UsageError(f"unknown analysis: {', '.join(sorted(unknown))}; expected one of "
-                             f"{', '.join(a.name for a in analyses)}")
+            raise UsageError(
+                f"unknown analysis: {', '.join(sorted(unknown))}; expected one of "
+                f"{', '.join(a.name for a in analyses)}"
+            )
         analyses = [a for a in analyses if a.name in only]
     sections = []
     for analysis in analyses:
@@ -42,15 +55,29 @@ def assess(loaded: LoadedEstate, context: AnalysisContext, *, only: frozenset[st
     for section in sections:
         for finding in section.findings:
             collection = finding.subject.collection
-            locations[finding.id] = (loaded.locate(collection, finding.subject.id,
-                                                   finding.subject.field)
-                                     if collection else Location(loaded.path, 1, 1))
-    return Report(__version__, context.as_of, context.catalogue.version, summarise_estate(loaded),
-                  tuple(sections), fail_on, locations)
+            locations[finding.id] = (
+                loaded.locate(collection, finding.subject.id, finding.subject.field)
+                if collection
+                else Location(loaded.path, 1, 1)
+            )
+    return Report(
+        __version__,
+        context.as_of,
+        context.catalogue.version,
+        summarise_estate(loaded),
+        tuple(sections),
+        fail_on,
+        locations,
+    )
 
 
-def assess_file(path: Path, *, as_of: date | None = None, catalogue: Catalogue | None = None,
-                fail_on: Severity = Severity.HIGH) -> Report:
+def assess_file(
+    path: Path,
+    *,
+    as_of: date | None = None,
+    catalogue: Catalogue | None = None,
+    fail_on: Severity = Severity.HIGH,
+) -> Report:
     """Convenience: load an estate file and assess it with the packaged catalogue."""
     context = AnalysisContext(as_of=as_of or date.today(), catalogue=catalogue or load_catalogue())
     return assess(load_estate(path), context, fail_on=fail_on)

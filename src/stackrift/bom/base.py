@@ -80,17 +80,22 @@ def read_bom(path: Path, format: str | None = None) -> BomDocument:
     available = readers()
     if format is not None:
         if format not in available:
-            raise InvalidInputError.single(path, f"unknown input format '{format}'",
-                                           f"one of {', '.join(available)}")
+            raise InvalidInputError.single(
+                path, f"unknown input format '{format}'", f"one of {', '.join(available)}"
+            )
         return available[format].read(path)
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
     except OSError as exc:
-        raise InvalidInputError.single(path, f"cannot read file ({exc.strerror})",
-                                       "an existing, readable file") from exc
+        raise InvalidInputError.single(
+            path, f"cannot read file ({exc.strerror})", "an existing, readable file"
+        ) from exc
     for reader in available.values():
         if reader.accepts(path, head):
             return reader.read(path)
-    raise InvalidInputError.single(path, "not a recognised SBOM, AI-BOM or dependency file",
-                                   f"one of {', '.join(available) or '(no readers installed)'}")
+    raise InvalidInputError.single(
+        path,
+        "not a recognised SBOM, AI-BOM or dependency file",
+        f"one of {', '.join(available) or '(no readers installed)'}",
+    )

@@ -28,13 +28,15 @@ from stackrift.estate.yamlsource import LocatedDocument, load_located
 
 
 def _norm(text: str) -> str:
-    """Lower case, alphanumerics only: 'Huawei Technologies Co., Ltd.' -> 'huaweitechnologiescoltd'."""
+    """Lower case, alphanumerics only: 'Huawei Co., Ltd.' -> 'huaweicoltd'."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 _CORPORATE_SUFFIX = re.compile(
     r"[,.]?\s+(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|gmbh|ag|sa|plc|"
-    r"technologies|technology|tech|group|holdings?)\.?$", re.IGNORECASE)
+    r"technologies|technology|tech|group|holdings?)\.?$",
+    re.IGNORECASE,
+)
 
 
 def _strip_suffixes(name: str) -> str:
@@ -53,7 +55,9 @@ class Resolution:
     component_id: str
     vendor: Vendor | None
     product: Product | None
-    evidence: str  # purl | hf-org | hf-repo | cpe | vendor-name | product-name | supplier-country | none
+    evidence: (
+        str  # purl | hf-org | hf-repo | cpe | vendor-name | product-name | supplier-country | none
+    )
     detail: str
     country: str | None
 
@@ -106,7 +110,8 @@ class Catalogue:
 
     def vendor_by_name(self, name: str) -> Vendor | None:
         return self._vendor_names.get(_norm(name)) or self._vendor_names.get(
-            _norm(_strip_suffixes(name)))
+            _norm(_strip_suffixes(name))
+        )
 
     def vendor_by_hf_org(self, org: str) -> Vendor | None:
         return self._hf_orgs.get(org.lower())
@@ -135,7 +140,8 @@ class Catalogue:
             for prefix in vendor.purl_namespaces:
                 prefix = prefix.lower().rstrip("/")
                 if (base == prefix or base.startswith(prefix + "/")) and (
-                        best is None or len(prefix) > best[0]):
+                    best is None or len(prefix) > best[0]
+                ):
                     best = (len(prefix), vendor)
         return best[1] if best else None
 
@@ -143,7 +149,9 @@ class Catalogue:
         best: tuple[int, Product] | None = None
         for product in self.data.products:
             for prefix in product.hf_repo_prefixes:
-                if repo.lower().startswith(prefix.lower()) and (best is None or len(prefix) > best[0]):
+                if repo.lower().startswith(prefix.lower()) and (
+                    best is None or len(prefix) > best[0]
+                ):
                     best = (len(prefix), product)
         return best[1] if best else None
 
@@ -156,9 +164,14 @@ class Catalogue:
         """Other products in the same equivalence class (possible substitutes)."""
         if product.equivalence_class is None:
             return []
-        return sorted((p for p in self.data.products
-                       if p.equivalence_class == product.equivalence_class and p.id != product.id),
-                      key=lambda p: p.id)
+        return sorted(
+            (
+                p
+                for p in self.data.products
+                if p.equivalence_class == product.equivalence_class and p.id != product.id
+            ),
+            key=lambda p: p.id,
+        )
 
     # -- resolution -----------------------------------------------------------------------------
 
@@ -166,8 +179,9 @@ class Catalogue:
         """Vendor and product of a component, trying the strongest evidence first."""
         cid = component.id
 
-        def done(vendor: Vendor | None, product: Product | None, evidence: str,
-                 detail: str) -> Resolution:
+        def done(
+            vendor: Vendor | None, product: Product | None, evidence: str, detail: str
+        ) -> Resolution:
             if vendor is None and product is not None:
                 vendor = self.vendors.get(product.vendor)
             country = vendor.country if vendor else component.supplier_country
@@ -176,31 +190,46 @@ class Catalogue:
         if component.purl:
             product = self.product_by_purl(component.purl)
             if product is not None:
-                return done(None, product, "purl", f"purl {component.purl} is catalogued as "
-                            f"{product.name}")
+                return done(
+                    None, product, "purl", f"purl {component.purl} is catalogued as {product.name}"
+                )
             vendor = self.vendor_by_purl(component.purl)
             if vendor is not None:
-                return done(vendor, None, "purl", f"purl namespace of {component.purl} belongs to "
-                            f"{vendor.name}")
+                return done(
+                    vendor,
+                    None,
+                    "purl",
+                    f"purl namespace of {component.purl} belongs to {vendor.name}",
+                )
         if component.hf_id and "/" in component.hf_id:
             org = component.hf_id.split("/", 1)[0]
             product = self.product_by_hf_repo(component.hf_id)
             vendor = self.vendor_by_hf_org(org)
             if vendor is not None or product is not None:
-                return done(vendor, product, "hf-org",
-                            f"Hugging Face organisation '{org}' belongs to "
-                            f"{(vendor or self.vendors[product.vendor]).name}"  # type: ignore[union-attr]
-                            )
+                return done(
+                    vendor,
+                    product,
+                    "hf-org",
+                    f"Hugging Face organisation '{org}' belongs to "
+                    f"{(vendor or self.vendors[product.vendor]).name}",  # type: ignore[union-attr]
+                )
         if component.cpe:
             parts = component.cpe.split(":")
             if len(parts) > 4:
                 cpe_vendor, cpe_product = parts[3].lower(), parts[4].lower()
                 vendor = self._cpe_vendors.get(cpe_vendor)
                 if vendor is not None:
-                    product = next((p for p in self.products_of(vendor.id)
-                                    if cpe_product in {c.lower() for c in p.cpe_products}), None)
-                    return done(vendor, product, "cpe", f"CPE vendor '{cpe_vendor}' is "
-                                f"{vendor.name}")
+                    product = next(
+                        (
+                            p
+                            for p in self.products_of(vendor.id)
+                            if cpe_product in {c.lower() for c in p.cpe_products}
+                        ),
+                        None,
+                    )
+                    return done(
+                        vendor, product, "cpe", f"CPE vendor '{cpe_vendor}' is {vendor.name}"
+                    )
         vendor = self.vendor_by_name(component.vendor) if component.vendor else None
         product = None
         for name in filter(None, (component.product, component.name)):
@@ -208,24 +237,43 @@ class Catalogue:
             if product is not None:
                 break
         if vendor is not None:
-            return done(vendor, product, "vendor-name", f"vendor '{component.vendor}' is catalogued "
-                        f"as {vendor.name}")
+            return done(
+                vendor,
+                product,
+                "vendor-name",
+                f"vendor '{component.vendor}' is catalogued as {vendor.name}",
+            )
         if product is not None:
             return done(None, product, "product-name", f"product '{product.name}' is catalogued")
         if component.supplier_country:
-            return Resolution(cid, None, None, "supplier-country",
-                              f"vendor not catalogued; supplier address country "
-                              f"{component.supplier_country}", component.supplier_country)
-        return Resolution(cid, None, None, "none", "no purl, Hugging Face id, CPE or vendor name "
-                          "matched the catalogue", None)
+            return Resolution(
+                cid,
+                None,
+                None,
+                "supplier-country",
+                f"vendor not catalogued; supplier address country {component.supplier_country}",
+                component.supplier_country,
+            )
+        return Resolution(
+            cid,
+            None,
+            None,
+            "none",
+            "no purl, Hugging Face id, CPE or vendor name matched the catalogue",
+            None,
+        )
 
     def resolve_reference(self, reference: str, components: Sequence[Component]) -> Resolution:
         """Resolve a base-model reference: a component id or a Hugging Face repository id."""
         found = next((c for c in components if c.id == reference), None)
         if found is not None:
             return self.resolve(found)
-        stand_in = Component(id=re.sub(r"[^A-Za-z0-9_.:/@+-]", "-", reference) or "model",
-                             type="model", name=reference, hf_id=reference)
+        stand_in = Component(
+            id=re.sub(r"[^A-Za-z0-9_.:/@+-]", "-", reference) or "model",
+            type="model",
+            name=reference,
+            hf_id=reference,
+        )
         return self.resolve(stand_in)
 
     def lineage(self, component: Component, components: Sequence[Component]) -> list[LineageStep]:
@@ -279,8 +327,9 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     for file in files:
         doc = load_located(file)
         if not isinstance(doc.data, dict):
-            raise InvalidInputError.single(file, "catalogue file must be a mapping",
-                                           "keys vendors, products, regions", 1, 1)
+            raise InvalidInputError.single(
+                file, "catalogue file must be a mapping", "keys vendors, products, regions", 1, 1
+            )
         # Each file is validated alone so that problems point at the right file.
         partial = {"version": "-", "as_of": "2000-01-01", **doc.data}
         for key in ("vendors", "products", "regions"):
@@ -294,12 +343,18 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
         raise error
     header = next((d for d in data if d.version != "-"), None)
     if header is None:
-        raise InvalidInputError.single(directory, "no catalogue file declares 'version' and 'as_of'",
-                                       "one file with version and as_of")
-    merged = CatalogueData(version=header.version, as_of=header.as_of,
-                           vendors=tuple(v for d in data for v in d.vendors),
-                           products=tuple(p for d in data for p in d.products),
-                           regions=tuple(r for d in data for r in d.regions))
+        raise InvalidInputError.single(
+            directory,
+            "no catalogue file declares 'version' and 'as_of'",
+            "one file with version and as_of",
+        )
+    merged = CatalogueData(
+        version=header.version,
+        as_of=header.as_of,
+        vendors=tuple(v for d in data for v in d.vendors),
+        products=tuple(p for d in data for p in d.products),
+        regions=tuple(r for d in data for r in d.regions),
+    )
     _check_integrity(merged, directory)
     return Catalogue(merged)
 
@@ -307,17 +362,29 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
 def _check_integrity(data: CatalogueData, where: Path) -> None:
     vendor_ids = [v.id for v in data.vendors]
     product_ids = [p.id for p in data.products]
-    problems = [f"duplicate vendor id '{i}'" for i in sorted(set(vendor_ids))
-                if vendor_ids.count(i) > 1]
-    problems += [f"duplicate product id '{i}'" for i in sorted(set(product_ids))
-                 if product_ids.count(i) > 1]
+    problems = [
+        f"duplicate vendor id '{i}'" for i in sorted(set(vendor_ids)) if vendor_ids.count(i) > 1
+    ]
+    problems += [
+        f"duplicate product id '{i}'" for i in sorted(set(product_ids)) if product_ids.count(i) > 1
+    ]
     known = set(vendor_ids)
-    problems += [f"product '{p.id}' names unknown vendor '{p.vendor}'" for p in data.products
-                 if p.vendor not in known]
-    problems += [f"region '{r.code}' names unknown provider '{r.provider}'" for r in data.regions
-                 if r.provider not in known]
-    problems += [f"product '{p.id}' requires unknown product '{r}'" for p in data.products
-                 for r in p.requires if r not in set(product_ids)]
+    problems += [
+        f"product '{p.id}' names unknown vendor '{p.vendor}'"
+        for p in data.products
+        if p.vendor not in known
+    ]
+    problems += [
+        f"region '{r.code}' names unknown provider '{r.provider}'"
+        for r in data.regions
+        if r.provider not in known
+    ]
+    problems += [
+        f"product '{p.id}' requires unknown product '{r}'"
+        for p in data.products
+        for r in p.requires
+        if r not in set(product_ids)
+    ]
     if problems:
         raise InvalidInputError.single(where, "; ".join(problems), "a consistent catalogue")
 

@@ -12,7 +12,36 @@ from stackrift.estate.model import Bloc, CountryCode
 from stackrift.findings import Citation
 
 EU_MEMBERS = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    ]
+)
 CHINA_BLOC = frozenset({"CN", "HK", "MO"})  # US export and data rules treat HK and Macau with China
 
 
@@ -61,7 +90,9 @@ class ExportControl(CatalogRecord):
     regime: str = "EAR"
     eccn: str | None = None
     description: str
-    destinations: tuple[str, ...] = Field(description="Country groups (D:1, D:4, D:5) or ISO codes.")
+    destinations: tuple[str, ...] = Field(
+        description="Country groups (D:1, D:4, D:5) or ISO codes."
+    )
     licence_required_from: date | None = None
     licence_required_until: date | None = None
     citation: Citation
@@ -74,8 +105,9 @@ class Vendor(CatalogRecord):
     country: CountryCode | None = Field(description="Headquarters country; null when unknown.")
     parent: str | None = None
     hf_orgs: tuple[str, ...] = ()
-    purl_namespaces: tuple[str, ...] = Field(default=(), description="purl prefixes, e.g. "
-                                             "'pkg:maven/com.huawei'.")
+    purl_namespaces: tuple[str, ...] = Field(
+        default=(), description="purl prefixes, e.g. 'pkg:maven/com.huawei'."
+    )
     cpe_vendors: tuple[str, ...] = ()
     entity_list: EntityListStatus
     as_of: date
@@ -95,14 +127,18 @@ class Product(CatalogRecord):
     name: str
     layer: Layer
     aliases: tuple[str, ...] = ()
-    purls: tuple[str, ...] = Field(default=(), description="purl prefixes without version, e.g. "
-                                   "'pkg:pypi/torch'.")
+    purls: tuple[str, ...] = Field(
+        default=(), description="purl prefixes without version, e.g. 'pkg:pypi/torch'."
+    )
     cpe_products: tuple[str, ...] = ()
     hf_repo_prefixes: tuple[str, ...] = Field(default=(), description="e.g. 'Qwen/Qwen2.5'.")
-    equivalence_class: str | None = Field(default=None, description="Products in one class can "
-                                          "substitute for each other, e.g. 'dc-training-gpu'.")
-    requires: tuple[str, ...] = Field(default=(), description="Product ids this one needs, e.g. a "
-                                      "GPU needs its runtime.")
+    equivalence_class: str | None = Field(
+        default=None,
+        description="Products in one class can substitute for each other, e.g. 'dc-training-gpu'.",
+    )
+    requires: tuple[str, ...] = Field(
+        default=(), description="Product ids this one needs, e.g. a GPU needs its runtime."
+    )
     controls: tuple[ExportControl, ...] = ()
     tpp: float | None = Field(default=None, description="Total processing performance (EAR 3A090).")
     open_weights: bool | None = None

@@ -16,11 +16,13 @@ def _vendor_json(catalogue: Catalogue, vendor: Vendor) -> dict[str, Any]:
         "listed": status.listed,
         "since": status.since.isoformat() if status.since else None,
         "citation": str(status.citation) if status.citation else None,
-        "status": (f"listed since {status.since}" if status.listed
-                   else f"not listed as of {vendor.as_of}"),
+        "status": (
+            f"listed since {status.since}" if status.listed else f"not listed as of {vendor.as_of}"
+        ),
     }
-    data["products"] = [p.model_dump(mode="json", exclude_none=True)
-                        for p in catalogue.products_of(vendor.id)]
+    data["products"] = [
+        p.model_dump(mode="json", exclude_none=True) for p in catalogue.products_of(vendor.id)
+    ]
     return data
 
 
@@ -31,8 +33,10 @@ def catalogue_json(catalogue: Catalogue) -> dict[str, Any]:
         "as_of": catalogue.as_of.isoformat(),
         "version": catalogue.version,
         "vendors": [_vendor_json(catalogue, v) for v in vendors],
-        "regions": [r.model_dump(mode="json", exclude_none=True)
-                    for r in sorted(catalogue.data.regions, key=lambda r: (r.provider, r.code))],
+        "regions": [
+            r.model_dump(mode="json", exclude_none=True)
+            for r in sorted(catalogue.data.regions, key=lambda r: (r.provider, r.code))
+        ],
     }
 
 
@@ -45,8 +49,12 @@ def describe(catalogue: Catalogue, name: str) -> dict[str, Any]:
     if product is not None:
         data = product.model_dump(mode="json", exclude_none=True)
         owner = catalogue.vendors[product.vendor]
-        data["vendor"] = {"id": owner.id, "name": owner.name, "country": owner.country,
-                          "bloc": owner.bloc.value}
+        data["vendor"] = {
+            "id": owner.id,
+            "name": owner.name,
+            "country": owner.country,
+            "bloc": owner.bloc.value,
+        }
         data["equivalents"] = [p.id for p in catalogue.equivalents(product)]
         return data
     close = sorted(v.name for v in catalogue.vendors.values() if _norm(name)[:3] in _norm(v.name))

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from stackrift.errors import InvalidInputError, Location, Problem, combine
+from stackrift.errors import InvalidInputError, Location, Problem
 from stackrift.estate.model import Estate
 from stackrift.estate.yamlsource import LocatedDocument, PathKey, load_located
 
@@ -33,7 +33,9 @@ class LoadedEstate:
 
     def locate(self, collection: str, record_id: str, field: str | None = None) -> Location:
         """Location of a record (or one of its fields) identified by collection and id."""
-        items = self.document.data.get(collection, []) if isinstance(self.document.data, dict) else []
+        items = (
+            self.document.data.get(collection, []) if isinstance(self.document.data, dict) else []
+        )
         for index, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict) and item.get("id") == record_id:
                 path: PathKey = (collection, index) if field is None else (collection, index, field)
@@ -50,7 +52,8 @@ def _model_for(path: PathKey, root: type[BaseModel]) -> type[BaseModel] | None:
         if isinstance(part, int):
             continue
         field = model.model_fields.get(part) or next(
-            (f for f in model.model_fields.values() if f.alias == part), None)
+            (f for f in model.model_fields.values() if f.alias == part), None
+        )
         if field is None:
             return None
         model = _record_type(field.annotation)
@@ -88,120 +91,208 @@ def _problem(doc: LocatedDocument, error: ErrorDetails, root: type[BaseModel]) -
         allowed = _allowed_keys(model) if model else []
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        return Problem(doc.locate(path, key=True), f"unknown key '{key}' in {_describe(path[:-1])}",
-                       f"{hint}allowed keys: {', '.join(allowed)}")
+        return Problem(
+            doc.locate(path, key=True),
+            f"unknown key '{key}' in {_describe(path[:-1])}",
+            f"{hint}allowed keys: {', '.join(allowed)}",
+        )
     if kind == "missing":
-        return Problem(doc.locate(path[:-1]), f"missing required key '{path[-1]}' in "
-                       f"{_describe(path[:-1])}", f"a value for '{path[-1]}'")
+        return Problem(
+            doc.locate(path[:-1]),
+            f"missing required key '{path[-1]}' in {_describe(path[:-1])}",
+            f"a value for '{path[-1]}'",
+        )
     message = error["msg"]
     value = error.get("input")
-    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    shown = repr(value)
+    if len(shown) > 60:  # a whole mapping or list: name its type rather than dump it
+        shown = type(value).__name__
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
-        return Problem(doc.locate(path), f"{where}: {message}", "a valid ISO 3166-1 alpha-2 code"
-                       if "ISO 3166" in message else "a valid value")
+        return Problem(
+            doc.locate(path),
+            f"{where}: {message}",
+            "an ISO 3166-1 alpha-2 code such as US, DE or CN"
+            if "ISO 3166" in message
+            else "a valid value",
+        )
     if kind == "enum":
         expected = error.get("ctx", {}).get("expected", "")
         return Problem(doc.locate(path), f"{where}: invalid value {shown}", f"one of {expected}")
-    return Problem(doc.locate(path), f"{where}: invalid value {shown}", message[0].lower() + message[1:])
+    return Problem(
+        doc.locate(path), f"{where}: invalid value {shown}", message[0].lower() + message[1:]
+    )
 
 
-def _references(doc: LocatedDocument, estate: Estate) -> Iterator[Problem]:
-    """Dangling references and duplicate ids, each naming both ends."""
+def _records(data: dict[str, Any], collection: str) -> list[tuple[int, dict[str, Any]]]:
+    items = data.get(collection)
+    if not isinstance(items, list):
+        return []
+    return [(i, item) for i, item in enumerate(items) if isinstance(item, dict)]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _texts(value: Any) -> list[tuple[int, str]]:
+    return (
+        [(i, v) for i, v in enumerate(value) if isinstance(v, str)]
+        if isinstance(value, list)
+        else []
+    )
+
+
+_NOUN = {
+    "entities": "entity",
+    "sites": "site",
+    "components": "component",
+    "systems": "system",
+    "data_flows": "data flow",
+}
+
+
+def _references(doc: LocatedDocument) -> Iterator[Problem]:
+    """Dangling references and duplicate ids, each naming both ends.
+
+    Works on the raw document so that these problems are reported together with type errors.
+    """
     data: dict[str, Any] = doc.data
     ids: dict[str, set[str]] = {}
-    for collection in ("entities", "sites", "components", "systems", "data_flows"):
+    for collection in _NOUN:
         seen: dict[str, int] = {}
-        for index, item in enumerate(data.get(collection) or []):
-            record_id = item.get("id")
+        for index, item in _records(data, collection):
+            record_id = _text(item.get("id"))
+            if record_id is None:
+                continue
             if record_id in seen:
                 first = doc.locate((collection, seen[record_id], "id"))
-                yield Problem(doc.locate((collection, index, "id")),
-                              f"duplicate id '{record_id}' in {collection} (first defined at "
-                              f"{first})", "ids unique within each list")
+                yield Problem(
+                    doc.locate((collection, index, "id")),
+                    f"duplicate id '{record_id}' in {collection} (first defined at {first})",
+                    "ids unique within each list",
+                )
             else:
                 seen[record_id] = index
         ids[collection] = set(seen)
 
-    def check(collection: str, index: int, field: str, owner_id: str, target: str | None,
-              targets: tuple[str, ...], sub: int | None = None) -> Iterator[Problem]:
-        if target is None or any(target in ids[t] for t in targets):
-            return
-        path: PathKey = (collection, index, field) if sub is None else (collection, index, field, sub)
-        noun = " or ".join(t.rstrip("s").replace("entitie", "entity") for t in targets)
-        known = sorted(set().union(*(ids[t] for t in targets)))
-        listing = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
-        yield Problem(doc.locate(path),
-                      f"{collection.rstrip('s').replace('entitie', 'entity').replace('_', ' ')} "
-                      f"'{owner_id}' names {noun} '{target}' in '{field}', which is not defined",
-                      f"the id of a defined {noun} ({listing or 'none defined'})")
+    def check(
+        collection: str, index: int, item: dict[str, Any], field: str, targets: tuple[str, ...]
+    ) -> Iterator[Problem]:
+        value = item.get(field)
+        refs = [(None, value)] if isinstance(value, str) else _texts(value)
+        owner = _text(item.get("id")) or f"#{index + 1}"
+        for sub, target in refs:
+            if any(target in ids[t] for t in targets):
+                continue
+            if collection == "components" and "/" in target:
+                continue  # a Hugging Face repository id, not a component reference
+            path: PathKey = (collection, index, field) + (() if sub is None else (sub,))
+            noun = " or ".join(_NOUN[t] for t in targets)
+            known = sorted(set().union(*(ids[t] for t in targets)))
+            listing = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
+            yield Problem(
+                doc.locate(path),
+                f"{_NOUN[collection]} '{owner}' names {noun} '{target}' in '{field}', "
+                "which is not defined",
+                f"the id of a defined {noun} ({listing or 'none defined'})",
+            )
 
-    for i, entity in enumerate(estate.entities):
-        yield from check("entities", i, "parent", entity.id, entity.parent, ("entities",))
-        if entity.parent == entity.id:
-            yield Problem(doc.locate(("entities", i, "parent")),
-                          f"entity '{entity.id}' names itself as its parent", "another entity's id")
-    for i, site in enumerate(estate.sites):
-        yield from check("sites", i, "entity", site.id, site.entity, ("entities",))
-    for i, component in enumerate(estate.components):
-        for j, base in enumerate(component.base_models):
-            if "/" not in base:  # a Hugging Face id has an org; anything else must be a component
-                yield from check("components", i, "base_models", component.id, base,
-                                 ("components",), j)
-    for i, system in enumerate(estate.systems):
-        yield from check("systems", i, "owner", system.id, system.owner, ("entities",))
-        yield from check("systems", i, "site", system.id, system.site, ("sites",))
-        for j, ref in enumerate(system.components):
-            yield from check("systems", i, "components", system.id, ref, ("components",), j)
+    for i, item in _records(data, "entities"):
+        yield from check("entities", i, item, "parent", ("entities",))
+        if item.get("parent") is not None and item.get("parent") == item.get("id"):
+            yield Problem(
+                doc.locate(("entities", i, "parent")),
+                f"entity '{item.get('id')}' names itself as its parent",
+                "another entity's id",
+            )
+    for i, item in _records(data, "sites"):
+        yield from check("sites", i, item, "entity", ("entities",))
+    for i, item in _records(data, "components"):
+        yield from check("components", i, item, "base_models", ("components",))
+    for i, item in _records(data, "systems"):
+        yield from check("systems", i, item, "owner", ("entities",))
+        yield from check("systems", i, item, "site", ("sites",))
+        yield from check("systems", i, item, "components", ("components",))
+    for i, item in _records(data, "data_flows"):
+        yield from check("data_flows", i, item, "from", ("sites", "entities"))
+        yield from check("data_flows", i, item, "to", ("sites", "entities"))
+        yield from check("data_flows", i, item, "recipient", ("entities",))
+        yield from check("data_flows", i, item, "system", ("systems",))
+    yield from _parent_cycles(doc)
+
+
+def _date_order(doc: LocatedDocument, estate: Estate) -> Iterator[Problem]:
     for i, flow in enumerate(estate.data_flows):
-        yield from check("data_flows", i, "from", flow.id, flow.source, ("sites", "entities"))
-        yield from check("data_flows", i, "to", flow.id, flow.destination, ("sites", "entities"))
-        yield from check("data_flows", i, "recipient", flow.id, flow.recipient, ("entities",))
-        yield from check("data_flows", i, "system", flow.id, flow.system, ("systems",))
         if flow.start and flow.end and flow.end < flow.start:
-            yield Problem(doc.locate(("data_flows", i, "end")),
-                          f"data flow '{flow.id}' ends ({flow.end}) before it starts ({flow.start})",
-                          "an end date on or after the start date")
-    yield from _parent_cycles(doc, estate)
+            yield Problem(
+                doc.locate(("data_flows", i, "end")),
+                f"data flow '{flow.id}' ends ({flow.end}) before it starts ({flow.start})",
+                "an end date on or after the start date",
+            )
 
 
-def _parent_cycles(doc: LocatedDocument, estate: Estate) -> Iterator[Problem]:
-    parents = {e.id: e.parent for e in estate.entities}
+def _parent_cycles(doc: LocatedDocument) -> Iterator[Problem]:
+    entities = _records(doc.data, "entities")
+    parents = {_text(e.get("id")): _text(e.get("parent")) for _, e in entities}
     reported: set[str] = set()
-    for i, entity in enumerate(estate.entities):
-        chain = [entity.id]
-        current = entity.parent
+    for i, entity in entities:
+        entity_id = _text(entity.get("id"))
+        if entity_id is None:
+            continue
+        chain = [entity_id]
+        current = parents.get(entity_id)
         while current is not None and current in parents and current not in chain:
             chain.append(current)
             current = parents[current]
-        if current == entity.id and entity.id not in reported:
+        # A self-parent (chain of one) is reported on its own by _references.
+        if current == entity_id and len(chain) > 1 and entity_id not in reported:
             reported.update(chain)
-            yield Problem(doc.locate(("entities", i, "parent")),
-                          f"entity ownership forms a cycle: {' -> '.join([*chain, entity.id])}",
-                          "a parent chain that ends at a top-level entity")
+            yield Problem(
+                doc.locate(("entities", i, "parent")),
+                f"entity ownership forms a cycle: {' -> '.join([*chain, entity_id])}",
+                "a parent chain that ends at a top-level entity",
+            )
 
 
-def validation_error(doc: LocatedDocument, exc: ValidationError,
-                     root: type[BaseModel]) -> InvalidInputError:
+def validation_error(
+    doc: LocatedDocument, exc: ValidationError, root: type[BaseModel]
+) -> InvalidInputError:
     """Turn pydantic's errors for ``root`` into located, user-facing problems."""
-    return InvalidInputError(sorted((_problem(doc, e, root) for e in exc.errors()),
-                                    key=lambda p: (p.location.file, p.location.line,
-                                                   p.location.column)))
+    return InvalidInputError(
+        sorted(
+            (_problem(doc, e, root) for e in exc.errors()),
+            key=lambda p: (p.location.file, p.location.line, p.location.column),
+        )
+    )
 
 
 def validate_document(doc: LocatedDocument) -> LoadedEstate:
     """Validate a parsed document as an estate; raises with every problem found."""
     if not isinstance(doc.data, dict):
-        raise InvalidInputError([Problem(doc.locate(()), "the estate must be a mapping at top level",
-                                         "keys such as organisation, entities, sites, systems")])
+        raise InvalidInputError(
+            [
+                Problem(
+                    doc.locate(()),
+                    "the estate must be a mapping at top level",
+                    "keys such as organisation, entities, sites, systems",
+                )
+            ]
+        )
+    problems = list(_references(doc))
     try:
         estate = Estate.model_validate(doc.data)
     except ValidationError as exc:
-        raise validation_error(doc, exc, Estate) from exc
-    error = combine(_references(doc, estate))
-    if error is not None:
-        raise error
+        problems.extend(validation_error(doc, exc, Estate).problems)
+        raise InvalidInputError(_ordered(problems)) from exc
+    problems.extend(_date_order(doc, estate))
+    if problems:
+        raise InvalidInputError(_ordered(problems))
     return LoadedEstate(estate, doc)
+
+
+def _ordered(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.column))
 
 
 def load_estate(path: str | Path) -> LoadedEstate:

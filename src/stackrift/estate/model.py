@@ -1,4 +1,4 @@
-"""The estate: what a user describes once (organisation, entities, sites, systems, components, flows).
+"""The estate: what a user describes once (organisation, entities, sites, systems, flows).
 
 Records are frozen pydantic models that forbid unknown keys, so a typo in an estate file is an error
 rather than a silently ignored field.
@@ -17,21 +17,24 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 def _iso_country(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code (e.g. US, DE, CN)")
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
     return code
 
 
 CountryCode = Annotated[str, AfterValidator(_iso_country)]
 """An ISO 3166-1 alpha-2 code, normalised to upper case."""
 
-Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]*$")]
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]*$")
+]
 
 
 class Record(BaseModel):
     """Base of every estate record: immutable, and unknown keys are errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
-                              use_enum_values=False)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, use_enum_values=False
+    )
 
 
 class Bloc(StrEnum):
@@ -54,7 +57,7 @@ class Relationship(StrEnum):
 
 
 class Owner(Record):
-    """A holder of a stake in an entity other than its parent (e.g. a JV partner or a state fund)."""
+    """A stakeholder other than the parent (e.g. a joint-venture partner or a state fund)."""
 
     name: str
     country: CountryCode
@@ -68,13 +71,20 @@ class Entity(Record):
     country: CountryCode
     relationship: Relationship = Relationship.GROUP
     parent: Identifier | None = None
-    ownership_pct: float | None = Field(default=None, ge=0, le=100,
-                                        description="The parent's stake in this entity, percent.")
+    ownership_pct: float | None = Field(
+        default=None, ge=0, le=100, description="The parent's stake in this entity, percent."
+    )
     other_owners: tuple[Owner, ...] = ()
-    ciio: bool = Field(default=False, description="A China critical-information-infrastructure operator.")
+    ciio: bool = Field(
+        default=False, description="A China critical-information-infrastructure operator."
+    )
     data_broker: bool = False
-    dpf_certified: bool = Field(default=False, description="Certified under the EU-US Data Privacy Framework.")
-    significant_data_fiduciary: bool = Field(default=False, description="India DPDP Act s.10 designation.")
+    dpf_certified: bool = Field(
+        default=False, description="Certified under the EU-US Data Privacy Framework."
+    )
+    significant_data_fiduciary: bool = Field(
+        default=False, description="India DPDP Act s.10 designation."
+    )
 
 
 class SiteKind(StrEnum):
@@ -88,10 +98,18 @@ class Site(Record):
     name: str
     kind: SiteKind
     country: CountryCode
-    provider: str | None = Field(default=None, description="Cloud provider (catalogue vendor name).")
-    region: str | None = Field(default=None, description="Provider's region code, e.g. cn-hangzhou.")
-    operator: str | None = Field(default=None, description="Local operator when it differs from the brand.")
-    entity: Identifier | None = Field(default=None, description="The group entity running this site.")
+    provider: str | None = Field(
+        default=None, description="Cloud provider (catalogue vendor name)."
+    )
+    region: str | None = Field(
+        default=None, description="Provider's region code, e.g. cn-hangzhou."
+    )
+    operator: str | None = Field(
+        default=None, description="Local operator when it differs from the brand."
+    )
+    entity: Identifier | None = Field(
+        default=None, description="The group entity running this site."
+    )
     free_trade_zone: str | None = None
     cost_factor: float | None = Field(default=None, gt=0, description="Planning: multiplier on a "
                                       "system's annual cost when it runs here (default 1).")
@@ -135,8 +153,12 @@ class Component(Record):
     version: str | None = None
     purl: str | None = None
     cpe: str | None = None
-    hf_id: str | None = Field(default=None, description="Hugging Face repository id, e.g. Qwen/Qwen2.5-7B.")
-    base_models: tuple[str, ...] = Field(default=(), description="Component ids or Hugging Face ids.")
+    hf_id: str | None = Field(
+        default=None, description="Hugging Face repository id, e.g. Qwen/Qwen2.5-7B."
+    )
+    base_models: tuple[str, ...] = Field(
+        default=(), description="Component ids or Hugging Face ids."
+    )
     base_model_relation: LineageRelation | None = None
     supplier_country: CountryCode | None = None
     license: str | None = None
@@ -178,7 +200,9 @@ class System(Record):
     public_facing: bool = False
     generative: bool = False
     components: tuple[Identifier, ...] = ()
-    sboms: tuple[str, ...] = Field(default=(), description="SBOM files, relative to the estate file.")
+    sboms: tuple[str, ...] = Field(
+        default=(), description="SBOM files, relative to the estate file."
+    )
     annual_cost: float | None = Field(default=None, ge=0, description="Run cost, any one currency.")
     allowed_sites: tuple[Identifier, ...] = Field(default=(), description="Planning: sites this "
                                                   "system may run at; empty means any site.")
@@ -242,20 +266,25 @@ class DataFlow(Record):
     name: str | None = None
     source: Identifier = Field(alias="from", description="Site or entity id the data leaves.")
     destination: Identifier = Field(alias="to", description="Site or entity id the data reaches.")
-    recipient: Identifier | None = Field(default=None, description="Entity receiving the data, if not "
-                                         "the destination itself.")
+    recipient: Identifier | None = Field(
+        default=None, description="Entity receiving the data, if not the destination itself."
+    )
     system: Identifier | None = None
     data_categories: tuple[DataCategory, ...] = Field(min_length=1)
     subjects: int | None = Field(default=None, ge=0, description="Distinct individuals concerned.")
-    devices: int | None = Field(default=None, ge=0, description="Distinct devices (precise geolocation).")
+    devices: int | None = Field(
+        default=None, ge=0, description="Distinct devices (precise geolocation)."
+    )
     subjects_countries: tuple[CountryCode, ...] = ()
     purpose: str | None = None
     transfer_kind: TransferKind = TransferKind.INTRA_GROUP
     mechanisms: tuple[Mechanism, ...] = ()
     start: date | None = Field(default=None, description="When the flow began.")
     end: date | None = Field(default=None, description="When it ended; open when absent.")
-    government_request: bool = Field(default=False, description="Access serves a foreign authority's "
-                                      "demand (court order, law enforcement).")
+    government_request: bool = Field(
+        default=False,
+        description="Access serves a foreign authority's demand (court order, law enforcement).",
+    )
     anonymised: bool = False
 
 

@@ -18,9 +18,12 @@ import yaml
 from stackrift.errors import InvalidInputError, Location, Problem
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
-MAX_NODES = 2_000_000
+MAX_NODES = 1_000_000
 
 PathKey = tuple[str | int, ...]
+
+# Only plain collections: a tagged one (e.g. !!python/object/apply) is refused, never constructed.
+_PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 @dataclass(frozen=True)
@@ -60,23 +63,45 @@ class _Builder:
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise InvalidInputError([Problem(self.loc(node), "document expands to too many values "
-                                             "(alias expansion?)",
-                                             f"at most {MAX_NODES:,} values")])
+            raise InvalidInputError(
+                [
+                    Problem(
+                        self.loc(node),
+                        "document expands to too many values (alias expansion?)",
+                        f"at most {MAX_NODES:,} values",
+                    )
+                ]
+            )
         self.values[path] = self.loc(node)
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_COLLECTION_TAGS:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"could not determine a constructor for the tag '{node.tag}'",
+                node.start_mark,
+            )
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 key = self.constructor.construct_object(key_node, deep=True)
                 if not isinstance(key, str | int | bool) or isinstance(key, bool):
-                    self.problems.append(Problem(self.loc(key_node),
-                                                 f"mapping key {key!r} is not a string",
-                                                 "plain text keys"))
+                    self.problems.append(
+                        Problem(
+                            self.loc(key_node),
+                            f"mapping key {key!r} is not a string",
+                            "plain text keys",
+                        )
+                    )
                     continue
                 key = str(key)
                 if key in result:
-                    self.problems.append(Problem(self.loc(key_node), f"duplicate key '{key}'",
-                                                 "each key once per mapping"))
+                    self.problems.append(
+                        Problem(
+                            self.loc(key_node),
+                            f"duplicate key '{key}'",
+                            "each key once per mapping",
+                        )
+                    )
                     continue
                 self.keys[(*path, key)] = self.loc(key_node)
                 result[key] = self.build(value_node, (*path, key))
@@ -86,6 +111,24 @@ class _Builder:
         return self.constructor.construct_object(node, deep=True)
 
 
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values the document has once aliases are expanded, counted without expanding.
+
+    Aliases share node objects, so memoising per node keeps this linear in the file's size
+    even for a "billion laughs" document.
+    """
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        total += sum(_expanded_size(v, memo) for _, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        total += sum(_expanded_size(v, memo) for v in node.value)
+    memo[id(node)] = min(total, MAX_NODES + 1)
+    return memo[id(node)]
+
+
 def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
     """Parse a YAML or JSON file safely, keeping locations. Raises :class:`InvalidInputError`."""
     name = str(path)
@@ -93,37 +136,68 @@ def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise InvalidInputError.single(name, f"cannot read file ({exc.strerror})",
-                                           "an existing, readable file") from exc
+            raise InvalidInputError.single(
+                name, f"cannot read file ({exc.strerror})", "an existing, readable file"
+            ) from exc
         if size > MAX_FILE_BYTES:
-            raise InvalidInputError.single(name, f"file is {size:,} bytes",
-                                           f"at most {MAX_FILE_BYTES:,} bytes")
+            raise InvalidInputError.single(
+                name, f"file is {size:,} bytes", f"at most {MAX_FILE_BYTES:,} bytes"
+            )
         try:
             text = path.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InvalidInputError.single(name, f"not valid UTF-8 at byte {exc.start}",
-                                           "a UTF-8 encoded YAML or JSON file") from exc
+            raise InvalidInputError.single(
+                name, f"not valid UTF-8 at byte {exc.start}", "a UTF-8 encoded YAML or JSON file"
+            ) from exc
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = exc.problem or exc.context or "malformed YAML"
-        raise InvalidInputError([Problem(Location(name, line, col), f"YAML syntax error: {what}",
-                                         "well-formed YAML or JSON")]) from exc
+        raise InvalidInputError(
+            [
+                Problem(
+                    Location(name, line, col),
+                    f"YAML syntax error: {what}",
+                    "well-formed YAML or JSON",
+                )
+            ]
+        ) from exc
+    except RecursionError as exc:
+        raise InvalidInputError.single(
+            name, "document is nested too deeply", "a reasonably flat YAML or JSON document"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise InvalidInputError.single(name, f"YAML error: {exc}", "well-formed YAML or JSON") from exc
+        raise InvalidInputError.single(
+            name, f"YAML error: {exc}", "well-formed YAML or JSON"
+        ) from exc
     if node is None:
         raise InvalidInputError.single(name, "file is empty", "a YAML or JSON document", 1, 1)
+    size = _expanded_size(node, {})
+    if size > MAX_NODES:
+        raise InvalidInputError.single(
+            name,
+            f"document expands to {size:,} values (alias expansion?)",
+            f"at most {MAX_NODES:,} values",
+            node.start_mark.line + 1,
+            node.start_mark.column + 1,
+        )
     builder = _Builder(name)
     try:
         data = builder.build(node, ())
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise InvalidInputError([Problem(Location(name, line, col),
-                                         f"unsupported YAML value: {exc.problem}",
-                                         "plain YAML scalars, lists and mappings (no tags)")]) from exc
+        raise InvalidInputError(
+            [
+                Problem(
+                    Location(name, line, col),
+                    f"unsupported YAML value: {exc.problem}",
+                    "plain YAML scalars, lists and mappings (no tags)",
+                )
+            ]
+        ) from exc
     if builder.problems:
         raise InvalidInputError(builder.problems)
     return LocatedDocument(name, data, builder.values, builder.keys)

@@ -46,8 +46,9 @@ class Report:
     @property
     def findings(self) -> tuple[Finding, ...]:
         """All findings, most severe first, then by analysis and id."""
-        return tuple(sorted((f for s in self.sections for f in s.findings),
-                            key=lambda f: f.sort_key()))
+        return tuple(
+            sorted((f for s in self.sections for f in s.findings), key=lambda f: f.sort_key())
+        )
 
     def severity_counts(self) -> dict[str, int]:
         counts = Counter(f.severity for f in self.findings)

@@ -1,0 +1,5 @@
+"""``python -m stackrift`` runs the command-line interface."""
+
+from stackrift.cli import main
+
+main()
