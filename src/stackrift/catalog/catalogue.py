@@ -23,7 +23,7 @@ from stackrift.catalog.model import (
 )
 from stackrift.errors import InvalidInputError, Problem, combine
 from stackrift.estate.loader import validation_error
-from stackrift.estate.model import Bloc, Component
+from stackrift.estate.model import Bloc, Component, Site, SiteKind
 from stackrift.estate.yamlsource import LocatedDocument, load_located
 
 
@@ -78,6 +78,40 @@ class LineageStep:
     resolution: Resolution
 
 
+@dataclass(frozen=True)
+class SiteResolution:
+    """Where a site is, who provides it and who operates it, as far as the catalogue knows.
+
+    ``country`` is where the data sits: the catalogued region's country when the region is known,
+    else the country the estate declares. ``operator`` is the local operator when it differs from
+    the provider (e.g. NWCD for AWS cn-northwest-1), else the provider itself. ``notes`` lists
+    disagreements between the estate and the catalogue.
+    """
+
+    site_id: str
+    kind: SiteKind
+    region: CloudRegion | None
+    provider: Vendor | None
+    operator: Vendor | None
+    country: str
+    evidence: str  # region | provider | on-prem | none
+    detail: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def local_operator(self) -> bool:
+        """True when a different company than the brand operates the region."""
+        return (
+            self.operator is not None
+            and self.provider is not None
+            and self.operator.id != self.provider.id
+        )
+
+    @property
+    def bloc(self) -> Bloc:
+        return bloc_of(self.country)
+
+
 class Catalogue:
     """Indexed, read-only view of catalogue data."""
 
@@ -97,6 +131,20 @@ class Catalogue:
             for name in (product.id, product.name, *product.aliases):
                 self._product_names.setdefault(_norm(name), []).append(product)
         self._regions = {(r.provider, r.code.lower()): r for r in data.regions}
+        self._product_purls: dict[str, Product] = {}
+        for product in data.products:
+            for purl in product.purls:
+                self._product_purls.setdefault(_purl_base(purl) or purl.lower(), product)
+        self._cpe_pairs: dict[tuple[str, str], Product] = {}
+        for product in data.products:
+            owner = self.vendors.get(product.vendor)
+            for entry in product.cpe_products:
+                if ":" in entry:
+                    cpe_vendor, cpe_product = entry.lower().split(":", 1)
+                    self._cpe_pairs.setdefault((cpe_vendor, cpe_product), product)
+                elif owner is not None:
+                    for cpe_vendor in owner.cpe_vendors:
+                        self._cpe_pairs.setdefault((cpe_vendor.lower(), entry.lower()), product)
 
     @property
     def version(self) -> str:
@@ -129,7 +177,7 @@ class Catalogue:
         base = _purl_base(purl)
         if base is None:
             return None
-        return next((p for p in self.data.products if base in {x.lower() for x in p.purls}), None)
+        return self._product_purls.get(base)
 
     def vendor_by_purl(self, purl: str) -> Vendor | None:
         base = _purl_base(purl)
@@ -137,8 +185,8 @@ class Catalogue:
             return None
         best: tuple[int, Vendor] | None = None
         for vendor in self.data.vendors:
-            for prefix in vendor.purl_namespaces:
-                prefix = prefix.lower().rstrip("/")
+            for namespace in vendor.purl_namespaces:
+                prefix = _purl_base(namespace) or namespace.lower().rstrip("/")
                 if (base == prefix or base.startswith(prefix + "/")) and (
                     best is None or len(prefix) > best[0]
                 ):
@@ -217,6 +265,14 @@ class Catalogue:
             parts = component.cpe.split(":")
             if len(parts) > 4:
                 cpe_vendor, cpe_product = parts[3].lower(), parts[4].lower()
+                paired = self._cpe_pairs.get((cpe_vendor, cpe_product))
+                if paired is not None:
+                    return done(
+                        None,
+                        paired,
+                        "cpe",
+                        f"CPE {cpe_vendor}:{cpe_product} is catalogued as {paired.name}",
+                    )
                 vendor = self._cpe_vendors.get(cpe_vendor)
                 if vendor is not None:
                     product = next(
@@ -245,6 +301,17 @@ class Catalogue:
             )
         if product is not None:
             return done(None, product, "product-name", f"product '{product.name}' is catalogued")
+        if component.vendor is None:
+            named = self._vendor_in_name(component.name)
+            if named is not None:
+                vendor, rest = named
+                product = self.product_by_name(rest, vendor) if rest else None
+                return done(
+                    vendor,
+                    product,
+                    "vendor-name",
+                    f"component name '{component.name}' begins with vendor name {vendor.name}",
+                )
         if component.supplier_country:
             return Resolution(
                 cid,
@@ -261,6 +328,104 @@ class Catalogue:
             "none",
             "no purl, Hugging Face id, CPE or vendor name matched the catalogue",
             None,
+        )
+
+    def _vendor_in_name(self, name: str) -> tuple[Vendor, str] | None:
+        """A catalogued vendor named by the leading words of ``name``, and the words after it.
+
+        Longest prefix first, so "Huawei Cloud ModelArts" finds Huawei (alias "Huawei Cloud").
+        Single words shorter than three letters are ignored to avoid chance matches.
+        """
+        words = name.split()
+        for count in range(min(len(words), 4), 0, -1):
+            head = " ".join(words[:count])
+            if len(_norm(head)) < 3:
+                continue
+            vendor = self._vendor_names.get(_norm(head))
+            if vendor is not None:
+                return vendor, " ".join(words[count:])
+        return None
+
+    def resolve_site(self, site: Site) -> SiteResolution:
+        """The catalogued region, provider, operator and hosting country of an estate site."""
+        notes: list[str] = []
+        declared_operator = self.vendor_by_name(site.operator) if site.operator else None
+        if site.operator and declared_operator is None:
+            notes.append(f"operator '{site.operator}' is not catalogued")
+        if site.kind is not SiteKind.CLOUD_REGION and site.provider is None:
+            return SiteResolution(
+                site.id,
+                site.kind,
+                None,
+                None,
+                declared_operator,
+                site.country,
+                "on-prem",
+                f"{site.kind.value.replace('_', '-')} site in {site.country} run by "
+                f"{site.entity or 'an unnamed entity'}",
+                tuple(notes),
+            )
+        provider = self.vendor_by_name(site.provider) if site.provider else None
+        if provider is None:
+            why = (
+                f"provider '{site.provider}' is not catalogued"
+                if site.provider
+                else "no provider given"
+            )
+            return SiteResolution(
+                site.id,
+                site.kind,
+                None,
+                None,
+                declared_operator,
+                site.country,
+                "none",
+                why,
+                tuple(notes),
+            )
+        region = self.region(provider.id, site.region) if site.region else None
+        if region is None:
+            detail = (
+                f"region '{site.region}' of {provider.name} is not catalogued"
+                if site.region
+                else f"no region code given for {provider.name}"
+            )
+            return SiteResolution(
+                site.id,
+                site.kind,
+                None,
+                provider,
+                declared_operator or provider,
+                site.country,
+                "provider",
+                detail,
+                tuple(notes),
+            )
+        catalogued_operator = self.vendors.get(region.operator) if region.operator else None
+        if declared_operator and catalogued_operator and declared_operator != catalogued_operator:
+            notes.append(
+                f"estate names operator {declared_operator.name}, catalogue names "
+                f"{catalogued_operator.name}"
+            )
+        if site.country != region.country:
+            notes.append(
+                f"estate says {site.country}, catalogue places {provider.name} {region.code} "
+                f"in {region.country}"
+            )
+        operator = catalogued_operator or declared_operator or provider
+        detail = f"{provider.name} region {region.code} is in {region.country}"
+        if operator.id != provider.id:
+            detail += f", operated by {operator.name} ({operator.country or 'country unknown'})"
+        return SiteResolution(
+            site.id,
+            site.kind,
+            region,
+            provider,
+            operator,
+            region.country,
+            "region",
+            detail,
+            tuple(notes),
         )
 
     def resolve_reference(self, reference: str, components: Sequence[Component]) -> Resolution:
@@ -299,10 +464,14 @@ def _purl_base(purl: str) -> str | None:
         parsed = PackageURL.from_string(purl)
     except ValueError:
         return None
+    name = parsed.name
+    if parsed.type == "pypi":
+        # PEP 503: PyPI names compare case-insensitively with runs of -, _ and . equal.
+        name = re.sub(r"[-_.]+", "-", name)
     parts = [f"pkg:{parsed.type}"]
     if parsed.namespace:
         parts.append(parsed.namespace)
-    parts.append(parsed.name)
+    parts.append(name)
     return "/".join(parts).lower()
 
 
@@ -330,8 +499,10 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
             raise InvalidInputError.single(
                 file, "catalogue file must be a mapping", "keys vendors, products, regions", 1, 1
             )
-        # Each file is validated alone so that problems point at the right file.
-        partial = {"version": "-", "as_of": "2000-01-01", **doc.data}
+        # Each file is validated alone so that problems point at the right file. Top-level keys
+        # starting with "x-" only hold YAML anchors shared by records in the same file.
+        body = {k: v for k, v in doc.data.items() if not str(k).startswith("x-")}
+        partial = {"version": "-", "as_of": "2000-01-01", **body}
         for key in ("vendors", "products", "regions"):
             partial.setdefault(key, [])
         try:
@@ -384,6 +555,22 @@ def _check_integrity(data: CatalogueData, where: Path) -> None:
         for p in data.products
         for r in p.requires
         if r not in set(product_ids)
+    ]
+    problems += [
+        f"vendor '{v.id}' names unknown parent '{v.parent}'"
+        for v in data.vendors
+        if v.parent is not None and v.parent not in known
+    ]
+    problems += [
+        f"region '{r.code}' names unknown operator '{r.operator}'"
+        for r in data.regions
+        if r.operator is not None and r.operator not in known
+    ]
+    regions = [(r.provider, r.code.lower()) for r in data.regions]
+    problems += [
+        f"duplicate region '{c}' of provider '{p}'"
+        for p, c in sorted(set(regions))
+        if regions.count((p, c)) > 1
     ]
     if problems:
         raise InvalidInputError.single(where, "; ".join(problems), "a consistent catalogue")

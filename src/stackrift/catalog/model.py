@@ -82,6 +82,21 @@ class EntityListStatus(CatalogRecord):
     citation: Citation | None = None
     note: str | None = None
 
+    def listed_on(self, as_of: date) -> bool:
+        """Whether the listing was in force on ``as_of`` (a listing dated later does not count).
+
+        A listing without a known date counts as in force: the catalogue says it is listed.
+        """
+        return self.listed and (self.since is None or self.since <= as_of)
+
+    def describe(self, as_of: date, catalogue_as_of: date) -> str:
+        """Human wording; never 'safe' for an unlisted vendor."""
+        if self.listed_on(as_of):
+            return f"on the US Entity List since {self.since}" if self.since else "listed"
+        if self.listed and self.since is not None:
+            return f"not listed as of {as_of} (listed from {self.since})"
+        return f"not listed as of {min(as_of, catalogue_as_of)}"
+
 
 class ExportControl(CatalogRecord):
     """A named export-control requirement that catches a product (not derived from its vendor)."""

@@ -11,6 +11,7 @@ from stackrift.errors import UsageError
 
 def _vendor_json(catalogue: Catalogue, vendor: Vendor) -> dict[str, Any]:
     data = vendor.model_dump(mode="json", exclude_none=True)
+    data["country"] = vendor.country  # always present: null means unknown, not omitted
     status = vendor.entity_list
     data["entity_list"] = {
         "listed": status.listed,

@@ -1,0 +1,685 @@
+"""Provenance: where every layer of every AI system comes from, and which of it is restricted.
+
+Each component is resolved against the provenance catalogue (purl, Hugging Face organisation, CPE,
+vendor or product name, supplier country; strongest evidence first). Model weights take the origin
+of the root of their base-model lineage, so a fine-tune of a Chinese base model published by a US
+team counts as Chinese weights. The cloud layer is the site's provider (or its local operator) and
+the country the data sits in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
+from stackrift.catalog.catalogue import Catalogue, LineageStep, Resolution, SiteResolution
+from stackrift.catalog.model import Layer, Vendor, bloc_of
+from stackrift.estate.loader import LoadedEstate
+from stackrift.estate.model import Bloc, Component, ComponentType, Criticality, Estate, System
+from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind, finding_id
+
+NAME = "provenance"
+
+
+class StackLayer(StrEnum):
+    """The layers whose bloc is reported per system."""
+
+    HARDWARE = "hardware"
+    RUNTIME = "runtime"
+    FRAMEWORK = "framework"
+    MODEL = "model weights"
+    CLOUD = "cloud"
+    OTHER = "other"
+
+
+REPORTED_LAYERS = (
+    StackLayer.HARDWARE,
+    StackLayer.RUNTIME,
+    StackLayer.FRAMEWORK,
+    StackLayer.MODEL,
+    StackLayer.CLOUD,
+)
+BLOC_ORDER = (Bloc.US, Bloc.CN, Bloc.EU, Bloc.OTHER, Bloc.UNKNOWN)
+
+_BY_PRODUCT_LAYER = {
+    Layer.ACCELERATOR: StackLayer.HARDWARE,
+    Layer.RUNTIME: StackLayer.RUNTIME,
+    Layer.FRAMEWORK: StackLayer.FRAMEWORK,
+    Layer.LIBRARY: StackLayer.FRAMEWORK,
+    Layer.MODEL: StackLayer.MODEL,
+    Layer.CLOUD: StackLayer.CLOUD,
+    Layer.DATASET: StackLayer.OTHER,
+}
+_BY_TYPE = {
+    ComponentType.ACCELERATOR: StackLayer.HARDWARE,
+    ComponentType.DRIVER: StackLayer.RUNTIME,
+    ComponentType.RUNTIME: StackLayer.RUNTIME,
+    ComponentType.FIRMWARE: StackLayer.RUNTIME,
+    ComponentType.FRAMEWORK: StackLayer.FRAMEWORK,
+    ComponentType.LIBRARY: StackLayer.FRAMEWORK,
+    ComponentType.MODEL: StackLayer.MODEL,
+    ComponentType.CLOUD_SERVICE: StackLayer.CLOUD,
+}
+_ENTITY_LIST = Citation(
+    source="15 CFR Part 744, Supplement No. 4",
+    section="Entity List",
+    url="https://www.ecfr.gov/current/title-15/subtitle-B/chapter-VII/subchapter-C/part-744/"
+    "appendix-Supplement%20No.%204%20to%20Part%20744",
+)
+
+
+def layer_of(component: Component, resolution: Resolution) -> StackLayer:
+    """The stack layer of a component: the catalogued product's layer, else its declared type."""
+    if component.type is ComponentType.MODEL:
+        return StackLayer.MODEL  # a model component is weights even when the family is a service
+    if resolution.product is not None:
+        return _BY_PRODUCT_LAYER[resolution.product.layer]
+    return _BY_TYPE.get(component.type, StackLayer.OTHER)
+
+
+@dataclass(frozen=True)
+class ComponentProvenance:
+    """One component's resolution and, for models, the origin of its weights."""
+
+    component: Component
+    resolution: Resolution
+    layer: StackLayer
+    lineage: tuple[LineageStep, ...]
+
+    @property
+    def origin(self) -> Resolution:
+        """Whose weights these are: the root of the lineage (the component itself otherwise)."""
+        return self.lineage[-1].resolution if self.lineage else self.resolution
+
+    @property
+    def bloc(self) -> Bloc:
+        """The bloc this component counts for: weights origin for models, vendor otherwise."""
+        return self.origin.bloc if self.layer is StackLayer.MODEL else self.resolution.bloc
+
+
+@dataclass(frozen=True)
+class SystemProvenance:
+    """Blocs per layer for one system."""
+
+    system: System
+    site: SiteResolution | None
+    components: tuple[ComponentProvenance, ...]
+    layers: dict[StackLayer, tuple[Bloc, ...]]
+
+    @property
+    def known_blocs(self) -> set[Bloc]:
+        return {b for blocs in self.layers.values() for b in blocs if b is not Bloc.UNKNOWN}
+
+
+def _cloud_bloc(site: SiteResolution) -> Bloc:
+    """The bloc of the company whose law governs the hosting: the operator, else the provider."""
+    company = site.operator or site.provider
+    if company is not None:
+        return company.bloc
+    return bloc_of(site.country)  # on-prem: the host country's law
+
+
+def _citations(vendor: Vendor) -> tuple[Citation, ...]:
+    status = vendor.entity_list
+    return tuple(c for c in (status.citation, _ENTITY_LIST) if c is not None)
+
+
+def _listed(vendor: Vendor | None, as_of: date) -> bool:
+    return vendor is not None and vendor.entity_list.listed_on(as_of)
+
+
+def _chain_text(chain: tuple[LineageStep, ...]) -> list[str]:
+    out = []
+    for step in chain:
+        res = step.resolution
+        who = res.vendor.name if res.vendor else "vendor not catalogued"
+        out.append(f"{step.reference} ({who}, {res.country or 'country unknown'})")
+    return out
+
+
+def _criticality_severity(systems: list[System]) -> Severity:
+    """High in a system, critical in a critical one, medium when no system uses it yet."""
+    if not systems:
+        return Severity.MEDIUM
+    if any(s.criticality is Criticality.CRITICAL for s in systems):
+        return Severity.CRITICAL
+    return Severity.HIGH
+
+
+@register
+class ProvenanceAnalysis:
+    """Resolve every component and site; report blocs per layer, Entity List hits and lineage."""
+
+    name: ClassVar[str] = NAME
+    title: ClassVar[str] = "Provenance"
+    order: ClassVar[int] = 10
+
+    def run(self, estate: LoadedEstate, context: AnalysisContext) -> AnalysisResult:
+        """Analyse the estate; deterministic and side-effect free."""
+        data = estate.estate
+        catalogue = context.catalogue
+        components = {c.id: self._component(c, data, catalogue) for c in data.components}
+        sites = {s.id: catalogue.resolve_site(s) for s in data.sites}
+        systems = [self._system(s, components, sites) for s in data.systems]
+        users: dict[str, list[System]] = defaultdict(list)
+        for system in data.systems:
+            for ref in system.components:
+                users[ref].append(system)
+        site_users: dict[str, list[System]] = defaultdict(list)
+        for system in data.systems:
+            if system.site:
+                site_users[system.site].append(system)
+
+        findings: list[Finding] = []
+        for cp in components.values():
+            findings.extend(self._entity_listed(cp, users[cp.component.id], context))
+            findings.extend(self._lineage(cp, users[cp.component.id]))
+            findings.extend(self._unresolved(cp, users[cp.component.id]))
+        for site in data.sites:
+            findings.extend(self._site(sites[site.id], site_users[site.id], context))
+        for sp in systems:
+            findings.extend(self._mixed(sp))
+        return AnalysisResult(
+            tuple(sorted(findings, key=lambda f: f.sort_key())),
+            self._summary(components, sites, systems, context),
+        )
+
+    # -- resolution -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _component(
+        component: Component, estate: Estate, catalogue: Catalogue
+    ) -> ComponentProvenance:
+        resolution = catalogue.resolve(component)
+        layer = layer_of(component, resolution)
+        lineage: tuple[LineageStep, ...] = ()
+        if component.type is ComponentType.MODEL:
+            lineage = tuple(catalogue.lineage(component, estate.components))
+        return ComponentProvenance(component, resolution, layer, lineage)
+
+    @staticmethod
+    def _system(
+        system: System,
+        components: dict[str, ComponentProvenance],
+        sites: dict[str, SiteResolution],
+    ) -> SystemProvenance:
+        members = tuple(components[c] for c in system.components if c in components)
+        layers: dict[StackLayer, set[Bloc]] = {layer: set() for layer in REPORTED_LAYERS}
+        for cp in members:
+            if cp.layer in layers:
+                layers[cp.layer].add(cp.bloc)
+        site = sites.get(system.site) if system.site else None
+        if site is not None:
+            layers[StackLayer.CLOUD].add(_cloud_bloc(site))
+        ordered = {
+            layer: tuple(b for b in BLOC_ORDER if b in blocs) for layer, blocs in layers.items()
+        }
+        return SystemProvenance(system, site, members, ordered)
+
+    # -- findings -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _entity_listed(
+        cp: ComponentProvenance, systems: list[System], context: AnalysisContext
+    ) -> list[Finding]:
+        component = cp.component
+        steps: list[tuple[str, Resolution]] = [(component.id, cp.resolution)]
+        steps += [(s.reference, s.resolution) for s in cp.lineage[1:]]
+        findings = []
+        seen: set[str] = set()
+        for depth, (reference, res) in enumerate(steps):
+            vendor = res.vendor
+            if vendor is None or vendor.id in seen or not _listed(vendor, context.as_of):
+                continue
+            seen.add(vendor.id)
+            status = vendor.entity_list
+            via_lineage = depth > 0
+            rule = "entity-listed-origin" if via_lineage else "entity-listed-vendor"
+            severity = _criticality_severity(systems)
+            what = (
+                f"{component.name} descends from {reference} by {vendor.name}"
+                if via_lineage
+                else f"{component.name} comes from {vendor.name}"
+            )
+            controls = [
+                {
+                    "id": c.id,
+                    "regime": c.regime,
+                    "destinations": list(c.destinations),
+                    "from": c.licence_required_from.isoformat()
+                    if c.licence_required_from
+                    else None,
+                    "citation": str(c.citation),
+                }
+                for c in (res.product.controls if res.product else ())
+            ]
+            evidence: dict[str, Any] = {
+                "vendor": vendor.name,
+                "vendor_id": vendor.id,
+                "country": vendor.country,
+                "listed_since": status.since.isoformat() if status.since else None,
+                "listing_note": status.note,
+                "resolved_by": res.evidence,
+                "resolution_detail": res.detail,
+                "product": res.product.name if res.product else None,
+                "systems": [s.id for s in systems],
+                "as_of": context.as_of.isoformat(),
+            }
+            if via_lineage:
+                evidence["lineage"] = _chain_text(cp.lineage)
+            if controls:
+                evidence["export_controls"] = controls
+            if status.citation is not None and status.citation.confidence == "unverified":
+                evidence["citation_confidence"] = "unverified"
+            used = (
+                f"used by {', '.join(s.id for s in systems)}"
+                if systems
+                else "not used by any system"
+            )
+            findings.append(
+                Finding(
+                    id=finding_id(NAME, rule, component.id, vendor.id),
+                    analysis=NAME,
+                    rule=rule,
+                    severity=severity,
+                    title=f"{what}, on the US Entity List since {status.since} ({used})",
+                    subject=Subject(
+                        kind=SubjectKind.COMPONENT, id=component.id, name=component.name
+                    ),
+                    evidence=evidence,
+                    recommendation=(
+                        f"Check whether any item subject to the EAR reaches {vendor.name} through "
+                        "this use (support contracts, updates, co-development, resale); involve "
+                        "export-control counsel, and plan a substitute from the same equivalence "
+                        "class if the dependency is material."
+                    ),
+                    citations=_citations(vendor),
+                    related=tuple(
+                        Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems
+                    ),
+                )
+            )
+        return findings
+
+    @staticmethod
+    def _lineage(cp: ComponentProvenance, systems: list[System]) -> list[Finding]:
+        if cp.layer is not StackLayer.MODEL or len(cp.lineage) < 2:
+            return []
+        publisher, origin = cp.resolution, cp.origin
+        if publisher.bloc is Bloc.UNKNOWN or origin.bloc is Bloc.UNKNOWN:
+            return []
+        if publisher.bloc is origin.bloc:
+            return []
+        component = cp.component
+        chain = _chain_text(cp.lineage)
+        return [
+            Finding(
+                id=finding_id(NAME, "lineage-origin", component.id),
+                analysis=NAME,
+                rule="lineage-origin",
+                severity=Severity.MEDIUM,
+                title=(
+                    f"Model {component.name} is published from the {publisher.bloc.value} bloc but "
+                    f"its weights originate in the {origin.bloc.value} bloc"
+                ),
+                subject=Subject(kind=SubjectKind.COMPONENT, id=component.id, name=component.name),
+                evidence={
+                    "chain": chain,
+                    "publisher_country": publisher.country,
+                    "publisher_bloc": publisher.bloc.value,
+                    "origin": origin.vendor.name if origin.vendor else None,
+                    "origin_country": origin.country,
+                    "origin_bloc": origin.bloc.value,
+                    "origin_resolved_by": origin.evidence,
+                    "relation": component.base_model_relation.value
+                    if component.base_model_relation
+                    else None,
+                    "systems": [s.id for s in systems],
+                },
+                recommendation=(
+                    "Treat the model as having the origin of its base weights in procurement, "
+                    "export-control and AI-governance records; keep the base model's licence, "
+                    "card and hash with the fine-tune."
+                ),
+                related=tuple(
+                    Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems
+                ),
+            )
+        ]
+
+    @staticmethod
+    def _unresolved(cp: ComponentProvenance, systems: list[System]) -> list[Finding]:
+        res, component = cp.resolution, cp.component
+        if res.resolved:
+            return []
+        subject = Subject(kind=SubjectKind.COMPONENT, id=component.id, name=component.name)
+        related = tuple(Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems)
+        if res.evidence == "supplier-country":
+            return [
+                Finding(
+                    id=finding_id(NAME, "supplier-country-only", component.id),
+                    analysis=NAME,
+                    rule="supplier-country-only",
+                    severity=Severity.INFO,
+                    title=(
+                        f"{component.name}: vendor "
+                        f"{repr(component.vendor) if component.vendor else '(none given)'} is not "
+                        f"catalogued; bloc taken from supplier country {res.country}"
+                    ),
+                    subject=subject,
+                    evidence={
+                        "vendor": component.vendor,
+                        "supplier_country": res.country,
+                        "bloc": res.bloc.value,
+                        "reason": res.detail,
+                    },
+                    recommendation=(
+                        "Nothing to do for in-house components; for a third party, add its purl, "
+                        "CPE or Hugging Face id so that the catalogue can identify it."
+                    ),
+                    related=related,
+                )
+            ]
+        return [
+            Finding(
+                id=finding_id(NAME, "unresolved-component", component.id),
+                analysis=NAME,
+                rule="unresolved-component",
+                severity=Severity.LOW,
+                title=f"{component.name}: origin unknown (not resolved against the catalogue)",
+                subject=subject,
+                evidence={
+                    "reason": res.detail,
+                    "given": {
+                        k: v
+                        for k, v in (
+                            ("vendor", component.vendor),
+                            ("product", component.product),
+                            ("purl", component.purl),
+                            ("cpe", component.cpe),
+                            ("hf_id", component.hf_id),
+                        )
+                        if v
+                    },
+                },
+                recommendation=(
+                    "Add the vendor, a purl, CPE or Hugging Face id, or supplier_country, so that "
+                    "the component's origin can be established; until then it counts as unknown."
+                ),
+                related=related,
+            )
+        ]
+
+    @staticmethod
+    def _site(
+        site: SiteResolution, systems: list[System], context: AnalysisContext
+    ) -> list[Finding]:
+        findings = []
+        subject = Subject(kind=SubjectKind.SITE, id=site.site_id)
+        related = tuple(Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems)
+        if site.local_operator and site.operator is not None and site.provider is not None:
+            findings.append(
+                Finding(
+                    id=finding_id(NAME, "local-operator", site.site_id),
+                    analysis=NAME,
+                    rule="local-operator",
+                    severity=Severity.INFO,
+                    title=(
+                        f"Site {site.site_id}: {site.provider.name} region "
+                        f"{site.region.code if site.region else ''} is operated by "
+                        f"{site.operator.name} ({site.operator.country})"
+                    ),
+                    subject=subject,
+                    evidence={
+                        "provider": site.provider.name,
+                        "provider_country": site.provider.country,
+                        "operator": site.operator.name,
+                        "operator_country": site.operator.country,
+                        "hosting_country": site.country,
+                        "detail": site.detail,
+                        "systems": [s.id for s in systems],
+                    },
+                    recommendation=(
+                        "Contract with and assess the local operator as the data processor: its "
+                        "jurisdiction, not the brand's, governs compelled disclosure and access."
+                    ),
+                    related=related,
+                )
+            )
+        for role, vendor in (("provider", site.provider), ("operator", site.operator)):
+            if vendor is None or not _listed(vendor, context.as_of):
+                continue
+            if role == "operator" and site.provider is not None and vendor.id == site.provider.id:
+                continue
+            findings.append(
+                Finding(
+                    id=finding_id(NAME, "entity-listed-cloud", site.site_id, vendor.id),
+                    analysis=NAME,
+                    rule="entity-listed-cloud",
+                    severity=_criticality_severity(systems),
+                    title=(
+                        f"Site {site.site_id} is hosted by {vendor.name}, on the US Entity List "
+                        f"since {vendor.entity_list.since}"
+                    ),
+                    subject=subject,
+                    evidence={
+                        "role": role,
+                        "vendor": vendor.name,
+                        "listed_since": vendor.entity_list.since.isoformat()
+                        if vendor.entity_list.since
+                        else None,
+                        "systems": [s.id for s in systems],
+                        "as_of": context.as_of.isoformat(),
+                    },
+                    recommendation=(
+                        "Review which EAR items (software, support, updates) reach the provider "
+                        "through this hosting, with export-control counsel."
+                    ),
+                    citations=_citations(vendor),
+                    related=related,
+                )
+            )
+        if site.evidence in ("provider", "none"):
+            findings.append(
+                Finding(
+                    id=finding_id(NAME, "unresolved-site", site.site_id),
+                    analysis=NAME,
+                    rule="unresolved-site",
+                    severity=Severity.LOW,
+                    title=f"Site {site.site_id}: region not catalogued ({site.detail})",
+                    subject=subject,
+                    evidence={"reason": site.detail, "declared_country": site.country},
+                    recommendation=(
+                        "Give the provider's name as catalogued and its region code, so that the "
+                        "hosting country and operator can be checked."
+                    ),
+                    related=related,
+                )
+            )
+        for index, note in enumerate(site.notes, start=1):
+            findings.append(
+                Finding(
+                    id=finding_id(NAME, "site-mismatch", site.site_id, str(index)),
+                    analysis=NAME,
+                    rule="site-mismatch",
+                    severity=Severity.LOW,
+                    title=f"Site {site.site_id}: {note}",
+                    subject=subject,
+                    evidence={"note": note, "detail": site.detail},
+                    recommendation="Correct the estate or report the catalogue entry.",
+                    related=related,
+                )
+            )
+        return findings
+
+    @staticmethod
+    def _mixed(sp: SystemProvenance) -> list[Finding]:
+        blocs = sp.known_blocs
+        if len(blocs) < 2:
+            return []
+        system = sp.system
+        both = {Bloc.US, Bloc.CN} <= blocs
+        layers = {layer.value: [b.value for b in sp.layers[layer]] for layer in REPORTED_LAYERS}
+        by_bloc: dict[str, list[str]] = defaultdict(list)
+        for cp in sp.components:
+            by_bloc[cp.bloc.value].append(cp.component.id)
+        return [
+            Finding(
+                id=finding_id(NAME, "mixed-stack", system.id),
+                analysis=NAME,
+                rule="mixed-stack",
+                severity=Severity.MEDIUM if both else Severity.LOW,
+                title=(
+                    f"{system.name} mixes layers from the "
+                    f"{' and '.join(b.value for b in BLOC_ORDER if b in blocs)} blocs"
+                ),
+                subject=Subject(kind=SubjectKind.SYSTEM, id=system.id, name=system.name),
+                evidence={
+                    "layers": layers,
+                    "components_by_bloc": dict(sorted(by_bloc.items())),
+                    "site": sp.site.detail if sp.site else None,
+                    "us_and_cn": both,
+                },
+                recommendation=(
+                    "A system spanning the US and Chinese stacks is exposed to both sides' export "
+                    "controls and supply shocks: document why each layer was chosen and keep a "
+                    "single-bloc fallback for the critical path."
+                    if both
+                    else "Record the mix; it matters for sovereignty and supplier-concentration "
+                    "reviews rather than for export controls."
+                ),
+            )
+        ]
+
+    # -- summary --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _summary(
+        components: dict[str, ComponentProvenance],
+        sites: dict[str, SiteResolution],
+        systems: list[SystemProvenance],
+        context: AnalysisContext,
+    ) -> dict[str, Any]:
+        def cell(blocs: tuple[Bloc, ...]) -> str:
+            return ", ".join(b.value for b in blocs) if blocs else "-"
+
+        layer_rows = []
+        for sp in systems:
+            site = sp.site
+            hosting = (
+                f"{site.provider.name if site.provider else site.evidence} ({site.country})"
+                if site
+                else "no site"
+            )
+            layer_rows.append(
+                [
+                    sp.system.id,
+                    hosting,
+                    *(cell(sp.layers[layer]) for layer in REPORTED_LAYERS),
+                    "yes" if len(sp.known_blocs) > 1 else "no",
+                ]
+            )
+        resolution_rows = []
+        for cid in sorted(components):
+            cp = components[cid]
+            res = cp.resolution
+            vendor = res.vendor
+            status = (
+                vendor.entity_list.describe(context.as_of, vendor.as_of) if vendor else "unknown"
+            )
+            origin = cp.origin
+            resolution_rows.append(
+                [
+                    cid,
+                    cp.component.type.value,
+                    cp.layer.value,
+                    vendor.name if vendor else None,
+                    res.product.name if res.product else None,
+                    res.country,
+                    cp.bloc.value,
+                    res.evidence,
+                    res.detail
+                    + (
+                        f"; weights from {origin.vendor.name if origin.vendor else 'unknown'} "
+                        f"({origin.country or 'country unknown'}) via "
+                        f"{' -> '.join(s.reference for s in cp.lineage)}"
+                        if len(cp.lineage) > 1
+                        else ""
+                    ),
+                    status,
+                ]
+            )
+        site_rows = [
+            [
+                sid,
+                s.provider.name if s.provider else None,
+                s.region.code if s.region else None,
+                s.country,
+                s.operator.name if s.operator else None,
+                s.evidence,
+            ]
+            for sid, s in sorted(sites.items())
+        ]
+        counts: dict[Bloc, list[int]] = {b: [] for b in BLOC_ORDER}
+        for sp in systems:
+            tally = Counter(cp.bloc for cp in sp.components)
+            for bloc in BLOC_ORDER:
+                counts[bloc].append(tally.get(bloc, 0))
+        series = [
+            {"name": bloc.value, "values": values} for bloc, values in counts.items() if any(values)
+        ]
+        evidence_counts = Counter(cp.resolution.evidence for cp in components.values())
+        return {
+            "tables": [
+                {
+                    "title": "Layer blocs per system",
+                    "columns": ["system", "hosting", *(x.value for x in REPORTED_LAYERS), "mixed"],
+                    "rows": layer_rows,
+                },
+                {
+                    "title": "Component resolution",
+                    "columns": [
+                        "component",
+                        "type",
+                        "layer",
+                        "vendor",
+                        "product",
+                        "country",
+                        "bloc",
+                        "evidence",
+                        "detail",
+                        "Entity List",
+                    ],
+                    "rows": resolution_rows,
+                },
+                {
+                    "title": "Sites",
+                    "columns": ["site", "provider", "region", "country", "operator", "evidence"],
+                    "rows": site_rows,
+                },
+            ],
+            "charts": [
+                {
+                    "kind": "bar",
+                    "title": "Bloc composition per system",
+                    "labels": [sp.system.id for sp in systems],
+                    "series": series,
+                    "stacked": True,
+                }
+            ],
+            "resolution": {
+                "components": len(components),
+                "resolved": sum(1 for cp in components.values() if cp.resolution.resolved),
+                "by_evidence": dict(sorted(evidence_counts.items())),
+            },
+            "systems": {
+                sp.system.id: {
+                    layer.value: [b.value for b in sp.layers[layer]] for layer in REPORTED_LAYERS
+                }
+                for sp in systems
+            },
+        }
