@@ -259,6 +259,7 @@ class Mechanism(StrEnum):
     TRANSFER_IMPACT_FILING = "transfer_impact_filing"
     SAUDI_SCC = "saudi_scc"
     MLAT = "mlat"
+    PRC_APPROVAL = "prc_approval"
 
 
 class DataFlow(Record):
