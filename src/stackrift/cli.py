@@ -257,6 +257,41 @@ def demo(
         out.print(f"wrote {path}")
 
 
+# -- supply chain ----------------------------------------------------------------------------------
+
+
+class SupplyFormat(StrEnum):
+    TERMINAL = "terminal"
+    JSON = "json"
+
+
+@app.command()
+def stress(
+    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario files or packaged scenario ids "
+                                                   "(e.g. h20-china-licence-2025).")],
+    as_of: AsOf = None,
+    output_format: Annotated[SupplyFormat, typer.Option("--format", "-f", case_sensitive=False)]
+    = SupplyFormat.TERMINAL,
+    output: OutputPath = None,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
+                                                     "(repeatable).")] = None,
+) -> None:
+    """Propagate policy shocks through the estate: broken systems, substitutes, unlawful flows."""
+    from stackrift.estate.loader import load_estate
+    from stackrift.plan.lawful import FlowJudge
+    from stackrift.plan.render import stress_json, stress_terminal
+    from stackrift.plan.scenario import load_scenario, resolve_scenario
+    from stackrift.plan.stress import run_scenarios
+
+    loaded = load_estate(estate)
+    parsed = [load_scenario(resolve_scenario(s)) for s in scenarios]
+    results = run_scenarios(loaded.estate, parsed, load_catalogue(),
+                            FlowJudge.load(tuple(rules or ())), parse_as_of(as_of))
+    text = stress_json(results) if output_format == SupplyFormat.JSON else stress_terminal(results)
+    write_output(text, output)
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 

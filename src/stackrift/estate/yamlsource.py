@@ -108,7 +108,12 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except ValueError as exc:  # e.g. 2026-13-01 matches YAML's timestamp pattern
+            self.problems.append(Problem(self.loc(node), f"invalid value '{node.value}' ({exc})",
+                                         "a valid value (dates as YYYY-MM-DD)"))
+            return node.value
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:

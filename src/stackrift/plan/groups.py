@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from stackrift.catalog.model import ExportControl
+from stackrift.catalog.model import EU_MEMBERS, ExportControl
 from stackrift.findings import Citation
 
 
@@ -44,6 +44,9 @@ def country_groups() -> dict[str, CountryGroup]:
             id=item["id"], title=item["title"], members=frozenset(item["members"]),
             unverified_members=frozenset(item.get("unverified_members") or ()),
             citation=Citation.model_validate(item["citation"]))
+    # Not an EAR group: lets scenarios (e.g. a model licence) name the EU's member states at once.
+    groups["EU"] = CountryGroup("EU", "European Union member states", EU_MEMBERS, frozenset(),
+                                Citation(source="Treaty on European Union", section="Art 52(1)"))
     return groups
 
 
@@ -58,7 +61,10 @@ class DestinationMatch:
     def describe(self, country: str) -> str:
         if self.anywhere:
             return "applies wherever the item is used"
-        return f"{country} is in {', '.join(self.entries)}"
+        groups = [e for e in self.entries if ":" in e or e == "EU"]
+        if groups:
+            return f"{country} is in Country Group {', '.join(groups)}"
+        return f"{country} is named"
 
 
 def match_destination(destinations: tuple[str, ...], country: str) -> DestinationMatch | None:

@@ -199,3 +199,28 @@ def entity_listed(vendor: Vendor | None, as_of: date) -> bool:
     if vendor is None or not vendor.entity_list.listed:
         return False
     return vendor.entity_list.since is None or vendor.entity_list.since <= as_of
+
+
+def cloud_only_provider(product: Product, catalogue: Catalogue) -> str | None:
+    """The provider an accelerator is rented from only, when its vendor is itself a cloud.
+
+    A vendor with catalogued regions (AWS Trainium, Google TPU) offers its chips only as a service
+    in its own regions, so they cannot substitute at another provider's site or on premises.
+    """
+    if product.layer != Layer.ACCELERATOR:
+        return None
+    if any(region.provider == product.vendor for region in catalogue.data.regions):
+        return product.vendor
+    return None
+
+
+def available_at(product: Product, site: Site | None, catalogue: Catalogue,
+                 estate: Estate) -> bool:
+    """Whether the product can be deployed at the site (see :func:`cloud_only_provider`)."""
+    provider = cloud_only_provider(product, catalogue)
+    if provider is None:
+        return True
+    if site is None:
+        return False
+    holder = cloud_holder(site, catalogue, estate)
+    return holder.vendor is not None and holder.vendor.id == provider
