@@ -38,6 +38,7 @@ from stackrift.estate.model import Estate, Site, System
 from stackrift.plan.groups import is_gp10, match_destination
 from stackrift.plan.stack import (
     StackLayer,
+    SystemStack,
     UsNexus,
     cloud_holder,
     control_hits,
@@ -116,8 +117,7 @@ def estate_vendor_ids(estate: Estate, catalogue: Catalogue) -> frozenset[str]:
     return frozenset(found)
 
 
-def _frameworks(estate: Estate, system: System, catalogue: Catalogue) -> list[Product]:
-    stack = system_stack(estate, system, catalogue)
+def _frameworks(stack: SystemStack) -> list[Product]:
     seen: dict[str, Product] = {}
     for holder in stack.layer(StackLayer.FRAMEWORK):
         if holder.product is not None and holder.product.layer == Layer.FRAMEWORK:
@@ -159,8 +159,11 @@ def export_terms(estate: Estate, system: System, product: Product, country: str,
 
 def accelerator_switch(estate: Estate, system: System, current: Product | None,
                        candidate: Product, country: str | None, as_of: date,
-                       catalogue: Catalogue, known_vendors: frozenset[str]) -> Burden:
-    """Burden of replacing ``current`` by ``candidate`` in ``system`` (site country ``country``)."""
+                       catalogue: Catalogue, known_vendors: frozenset[str],
+                       stack: SystemStack | None = None) -> Burden:
+    """Burden of replacing ``current`` by ``candidate`` in ``system`` (site country ``country``;
+    ``None`` leaves export terms out). ``stack`` saves re-resolving the system's components."""
+    stack = stack or system_stack(estate, system, catalogue)
     terms: list[BurdenTerm] = []
     old_rt = runtime_of(current, catalogue) if current else None
     new_rt = runtime_of(candidate, catalogue)
@@ -174,7 +177,9 @@ def accelerator_switch(estate: Estate, system: System, current: Product | None,
             f"{new_rt.name if new_rt else 'unknown (not catalogued)'}"))
     if changed:
         table = runtime_support().get(new_rt.id, {}) if new_rt else {}
-        for framework in _frameworks(estate, system, catalogue):
+        for framework in _frameworks(stack):
+            if old_rt is not None and old_rt.id in framework.requires:
+                continue  # an adapter of the old runtime (torch_npu on CANN) simply goes away
             support = table.get(framework.id)
             level = support.level if support else "unknown"
             how = f" via {support.via} ({support.source})" if support else ""
@@ -182,7 +187,7 @@ def accelerator_switch(estate: Estate, system: System, current: Product | None,
                 "framework_port", PORT_SCORES[level],
                 f"{framework.name} on {new_rt.name if new_rt else 'the new runtime'}: "
                 f"{level}{how}"))
-    has_models = bool(system_stack(estate, system, catalogue).layer(StackLayer.MODEL))
+    has_models = bool(stack.layer(StackLayer.MODEL))
     if current is None or current.id != candidate.id:
         terms.append(BurdenTerm(
             "model_revalidation", 2 if changed else 1,
@@ -201,8 +206,10 @@ def accelerator_switch(estate: Estate, system: System, current: Product | None,
 
 
 def site_move(estate: Estate, system: System, current: Site | None, candidate: Site,
-              as_of: date, catalogue: Catalogue, known_vendors: frozenset[str]) -> Burden:
-    """Burden of moving ``system`` from ``current`` to ``candidate``."""
+              as_of: date, catalogue: Catalogue, known_vendors: frozenset[str],
+              export: bool = True) -> Burden:
+    """Burden of moving ``system`` from ``current`` to ``candidate`` (``export=False`` leaves
+    out the export terms of its current accelerators, e.g. when they may be replaced too)."""
     if current is not None and current.id == candidate.id:
         return Burden(())
     terms = [BurdenTerm("migration", 2, f"move from {current.id if current else 'no site'} to "
@@ -215,6 +222,7 @@ def site_move(estate: Estate, system: System, current: Site | None, candidate: S
         terms.append(BurdenTerm("country_change", 3,
                                 f"hosting country {current.country if current else '?'} -> "
                                 f"{candidate.country}: localisation and transfer rules change"))
+    if export and (current is None or current.country != candidate.country):
         stack = system_stack(estate, system, catalogue)
         for holder_acc in stack.layer(StackLayer.ACCELERATOR):
             if holder_acc.product is not None:

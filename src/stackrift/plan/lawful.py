@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from stackrift.estate.model import Estate, Mechanism
+import orjson
+
+from stackrift.estate.model import DataFlow, Estate, Mechanism
 from stackrift.findings import Citation
 from stackrift.rules.engine import FlowVerdict, RuleSet, Verdict, evaluate_estate, load_rule_set
 
@@ -59,14 +61,57 @@ class FlowJudge:
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
+        self._cache: dict[str, FlowJudgement] = {}
+        self.evaluations = 0
 
     @classmethod
     def load(cls, extra_dirs: Sequence[Path] = ()) -> FlowJudge:
         return cls(load_rule_set(extra_dirs=tuple(extra_dirs)))
 
     def judge(self, estate: Estate, as_of: date) -> dict[str, FlowJudgement]:
-        """One judgement per flow id."""
+        """One judgement per flow id, every flow evaluated together (volumes aggregate)."""
         return {v.flow_id: _reduce(v) for v in evaluate_estate(estate, as_of, self.rules)}
+
+    def judge_alone(self, estate: Estate, flow: DataFlow, as_of: date) -> FlowJudgement:
+        """The judgement of one flow evaluated on its own in ``estate``'s context.
+
+        Used to price many candidate layouts quickly: identical flows between identical sites
+        are evaluated once (cached). Volumes do not aggregate with the estate's other flows
+        here, so callers re-check their final estate with :meth:`judge`.
+        """
+        key = _signature(estate, flow, as_of)
+        cached = self._cache.get(key)
+        if cached is None:
+            ends = {flow.source, flow.destination}
+            system = estate.system(flow.system) if flow.system else None
+            mini = estate.model_copy(update={
+                "sites": tuple(s for s in estate.sites if s.id in ends),
+                "systems": (system,) if system is not None else (),
+                "components": tuple(c for c in estate.components
+                                    if system is not None and c.id in system.components),
+                "data_flows": (flow,)})
+            cached = _reduce(evaluate_estate(mini, as_of, self.rules)[0])
+            self._cache[key] = cached
+            self.evaluations += 1
+        return FlowJudgement(flow.id, cached.verdict, cached.lawful, cached.prohibited,
+                             cached.missing, cached.rules_fired, cached.citations)
+
+
+def _signature(estate: Estate, flow: DataFlow, as_of: date) -> str:
+    """What a lone flow's verdict depends on: the flow without its names, and its endpoints."""
+    parts: list[object] = [as_of.isoformat(), flow.model_dump(
+        mode="json", exclude={"id", "name", "purpose", "system"})]
+    for ref in (flow.source, flow.destination, flow.recipient):
+        site = estate.site(ref) if ref else None
+        if site is not None:
+            parts.append(site.model_dump(mode="json", exclude={"id", "name"}))
+        else:
+            parts.append(ref)
+    system = estate.system(flow.system) if flow.system else None
+    if system is not None:
+        parts.append(system.model_dump(mode="json", exclude={"id", "name", "purpose",
+                                                             "components", "annual_cost"}))
+    return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _reduce(verdict: FlowVerdict) -> FlowJudgement:

@@ -470,7 +470,7 @@ def _entity_list_shock(ctx: _Context, index: int, shock: EntityListAdd
 # -- putting it together ---------------------------------------------------------------------
 
 
-def _swap_accelerator(estate: Estate, system: System, old: Component, new: Product,
+def swap_accelerator(estate: Estate, system: System, old: Component, new: Product,
                       catalogue: Catalogue) -> Estate:
     """The estate with ``old`` replaced by ``new`` (and its runtime) in ``system``."""
     vendor = catalogue.vendors.get(new.vendor)
@@ -549,7 +549,7 @@ def stress(estate: Estate, scenario: Scenario, catalogue: Catalogue, judge: Flow
         component = stressed.component(impact.component) if impact.component else None
         best = impact.substitutes[0] if impact.substitutes else None
         if system and component and best and best.kind == "accelerator":
-            stressed = _swap_accelerator(stressed, system, component,
+            stressed = swap_accelerator(stressed, system, component,
                                          catalogue.products[best.id], catalogue)
     site_map = _site_map(estate, moves)
     stressed, rerouted = _move(stressed, moves, site_map)

@@ -1,0 +1,784 @@
+"""The placement planner: a CP-SAT model choosing each system's site and accelerator stack.
+
+Decisions: for every system one site (``y[s, j]``) and, when it runs on a catalogued accelerator,
+one accelerator from its substitutes (``a[s, k]``; the runtime follows the accelerator).
+
+Requirements, each guarded by an *assumption literal* so that an infeasible plan can name the
+smallest set of requirements that conflict:
+
+- **flows**: every data flow that is lawful (or can be made lawful with mechanisms the
+  organisation provides itself) where it runs today must stay so (``keep``); a flow that is
+  unlawful today is fixed by moving its system when that pays off, and otherwise stopped at a
+  penalty of 10 burden points. Lawfulness is decided by the transfers engine: for each
+  candidate site the system's flows are re-pointed there and evaluated, once as they are and
+  once with the mechanisms the organisation can provide itself (``SELF_SERVICE_MECHANISMS``).
+  A flow's destination follows its system; its source too, unless the data is about people of
+  the source's country.
+  Flows that are unlawful in every layout cannot be fixed by placement; they are reported as
+  "stop or obtain an approval" and left out of the new estate.
+- **export controls**: an accelerator may not be placed in a country where an in-force control
+  catches it and the system holds no licence (one literal per system and control); General
+  Prohibition 10 products are excluded for US persons and US-controlled entities.
+- **placement restrictions** from the estate (``allowed_sites``, ``allowed_accelerators``).
+- **concentration caps**: per layer (accelerator, cloud provider, hosting country) the
+  criticality-weighted share of any bloc (``--max-bloc-share``) or vendor (``--max-vendor-share``).
+
+Objectives: ``cost`` minimises run cost (``annual_cost`` x the site's ``cost_factor``) plus
+switching burden (burden points x 2 % of the system's annual cost, at least 1,000) plus
+mechanisms to adopt (1 point each); ``resilience`` minimises the largest vendor share in the
+accelerator and cloud layers, then cost; ``balanced`` weighs both after normalising each.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from stackrift.catalog.catalogue import Catalogue
+from stackrift.catalog.model import Layer, Product, bloc_of
+from stackrift.errors import InvalidInputError, Problem, UsageError
+from stackrift.estate.loader import LoadedEstate
+from stackrift.estate.model import Bloc, Component, Criticality, DataFlow, Estate, Mechanism
+from stackrift.findings import Citation
+from stackrift.plan.burden import (
+    Burden,
+    BurdenTerm,
+    accelerator_switch,
+    estate_vendor_ids,
+    runtime_of,
+    site_move,
+)
+from stackrift.plan.lawful import (
+    DISCLAIMER,
+    SELF_SERVICE_MECHANISMS,
+    FlowJudge,
+    FlowJudgement,
+)
+from stackrift.plan.stack import (
+    StackLayer,
+    SystemStack,
+    UsNexus,
+    cloud_holder,
+    cloud_only_provider,
+    control_hits,
+    system_entity,
+    system_stack,
+    us_nexus,
+)
+from stackrift.plan.stress import swap_accelerator
+
+BURDEN_SHARE = 0.02
+MIN_BURDEN_UNIT = 1000.0
+CANDIDATES_PER_BLOC = 2
+CANDIDATES_OVERALL = 6
+DROP_POINTS = 10
+
+
+class Objective(StrEnum):
+    COST = "cost"
+    RESILIENCE = "resilience"
+    BALANCED = "balanced"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One guarded requirement: what it demands, why, and whom it concerns."""
+
+    id: str
+    kind: str  # flow | export | gp10 | allowed_sites | allowed_accelerators | cap
+    text: str
+    rules: tuple[str, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    systems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "requirement": self.text,
+                "rules": list(self.rules), "citations": [str(c) for c in self.citations],
+                "systems": list(self.systems)}
+
+
+@dataclass(frozen=True)
+class SystemChange:
+    system: str
+    site_from: str | None
+    site_to: str | None
+    accelerator_from: str | None
+    accelerator_to: str | None
+    runtime_from: str | None
+    runtime_to: str | None
+    burden: Burden
+    cost_before: float
+    cost_after: float
+
+    @property
+    def changed(self) -> bool:
+        return self.site_from != self.site_to or self.accelerator_from != self.accelerator_to
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"system": self.system}
+        if self.site_from != self.site_to:
+            data["site"] = {"from": self.site_from, "to": self.site_to}
+        if self.accelerator_from != self.accelerator_to:
+            data["accelerator"] = {"from": self.accelerator_from, "to": self.accelerator_to}
+            if self.runtime_from != self.runtime_to:
+                data["runtime"] = {"from": self.runtime_from, "to": self.runtime_to}
+        data["burden"] = self.burden.to_json()
+        data["annual_cost"] = {"before": self.cost_before, "after": self.cost_after}
+        return data
+
+
+@dataclass(frozen=True)
+class FlowAction:
+    flow: str
+    action: str  # rerouted | mechanisms_added | discontinued
+    detail: str
+    rules: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"flow": self.flow, "action": self.action, "detail": self.detail,
+                "rules": list(self.rules)}
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The planner's answer: a plan (as a diff and a new estate) or the conflicting requirements."""
+
+    status: str  # optimal | feasible | infeasible | unknown
+    objective: str
+    as_of: date
+    solve_seconds: float
+    objective_value: float | None = None
+    best_bound: float | None = None
+    changes: tuple[SystemChange, ...] = ()
+    flow_actions: tuple[FlowAction, ...] = ()
+    conflicts: tuple[Requirement, ...] = ()
+    shares: dict[str, Any] = field(default_factory=dict)
+    verification: tuple[dict[str, Any], ...] = ()
+    new_estate: Estate | None = field(default=None, compare=False)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def feasible(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective_value is None or self.best_bound is None:
+            return None
+        if self.objective_value == 0:
+            return 0.0
+        return abs(self.objective_value - self.best_bound) / abs(self.objective_value)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status, "objective": self.objective, "as_of": self.as_of.isoformat(),
+            "solve_seconds": round(self.solve_seconds, 3),
+            "objective_value": self.objective_value, "best_bound": self.best_bound,
+            "gap": None if self.gap is None else round(self.gap, 6),
+            "changes": [c.to_json() for c in self.changes if c.changed],
+            "flows": [a.to_json() for a in self.flow_actions],
+            "conflicts": [r.to_json() for r in self.conflicts],
+            "shares": self.shares,
+            "verification": list(self.verification),
+            "stats": self.stats,
+            "disclaimer": DISCLAIMER,
+        }
+
+
+@dataclass
+class _SystemVars:
+    system_id: str
+    sites: dict[str, cp_model.IntVar]
+    accels: dict[str, cp_model.IntVar]  # product id -> var; empty when not planned
+    current_accel: Product | None
+    accel_component: Component | None
+    unit: float
+
+
+@dataclass(frozen=True)
+class _Options:
+    objective: Objective
+    max_bloc_share: float | None
+    max_vendor_share: float | None
+    time_limit: float
+    workers: int
+    cross_border: bool
+
+
+class Planner:
+    """Builds and solves the placement model for one estate."""
+
+    def __init__(self, loaded: LoadedEstate, catalogue: Catalogue, judge: FlowJudge,
+                 as_of: date) -> None:
+        self.loaded = loaded
+        self.estate = loaded.estate
+        self.catalogue = catalogue
+        self.judge = judge
+        self.as_of = as_of
+        self.sites = {s.id: s for s in self.estate.sites}
+        self.stacks: dict[str, SystemStack] = {
+            s.id: system_stack(self.estate, s, catalogue) for s in self.estate.systems}
+        self.known_vendors = estate_vendor_ids(self.estate, catalogue)
+        self._literals: list[cp_model.IntVar] = []
+        self._check_inputs()
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def _check_inputs(self) -> None:
+        problems = []
+        for system in self.estate.systems:
+            for index, site in enumerate(system.allowed_sites):
+                if site not in self.sites:
+                    location = self.loaded.locate("systems", system.id, "allowed_sites")
+                    known = ", ".join(sorted(self.sites))
+                    problems.append(Problem(location, f"system '{system.id}' allows site "
+                                            f"'{site}' (item {index + 1}), which is not defined",
+                                            f"ids of defined sites ({known})"))
+            for name in system.allowed_accelerators:
+                product = self._product(name)
+                if product is None or product.layer != Layer.ACCELERATOR:
+                    location = self.loaded.locate("systems", system.id, "allowed_accelerators")
+                    problems.append(Problem(location, f"system '{system.id}' allows accelerator "
+                                            f"'{name}', which is not a catalogued accelerator",
+                                            "a catalogue product id such as nvidia-h100"))
+        if problems:
+            raise InvalidInputError(problems)
+
+    def _product(self, reference: str) -> Product | None:
+        return self.catalogue.products.get(reference) or self.catalogue.product_by_name(reference)
+
+    # -- candidates --------------------------------------------------------------------------
+
+    def _accelerator_candidates(self, system_id: str, current: Product) -> list[Product]:
+        system = self.stacks[system_id].system
+        allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
+        pool = [current, *(p for p in self.catalogue.equivalents(current)
+                           if p.layer == Layer.ACCELERATOR)]
+        stack = self.stacks[system_id]
+
+        def burden(p: Product) -> int:
+            return accelerator_switch(self.estate, system, current, p, None, self.as_of,
+                                      self.catalogue, self.known_vendors, stack).total
+
+        ranked = sorted(pool, key=lambda p: (burden(p), p.id))
+        chosen: dict[str, Product] = {current.id: current}
+        for p in ranked[:CANDIDATES_OVERALL]:
+            chosen.setdefault(p.id, p)
+        per_bloc: dict[Bloc, int] = defaultdict(int)
+        for p in ranked:
+            vendor = self.catalogue.vendors.get(p.vendor)
+            bloc = vendor.bloc if vendor else Bloc.UNKNOWN
+            if per_bloc[bloc] < CANDIDATES_PER_BLOC and not any(
+                    c.gp10 for c in control_hits(p, "US", self.as_of)):
+                per_bloc[bloc] += 1
+                chosen.setdefault(p.id, p)
+        for p in pool:
+            if p.id in allowed:
+                chosen.setdefault(p.id, p)
+        return sorted(chosen.values(), key=lambda p: p.id)
+
+    # -- flows -------------------------------------------------------------------------------
+
+    def _movable(self) -> dict[str, tuple[str, str]]:
+        """flow id -> (system id, 'source'|'destination'|'both') for ends that follow a system.
+
+        A flow's destination follows its system when it is the system's site. Its source does
+        too, unless the data is about people of the source site's country: such data is born
+        there and keeps leaving from there wherever the system runs.
+        """
+        moves: dict[str, tuple[str, str]] = {}
+        for flow in self.estate.data_flows:
+            system = self.estate.system(flow.system) if flow.system else None
+            if system is None or system.site is None:
+                continue
+            site = self.sites.get(system.site)
+            anchored = site is not None and site.country in flow.subjects_countries
+            ends = [e for e, v in (("source", flow.source), ("destination", flow.destination))
+                    if v == system.site and not (e == "source" and anchored)]
+            if ends:
+                moves[flow.id] = (system.id, "both" if len(ends) == 2 else ends[0])
+        return moves
+
+    def _judge(self, flow: DataFlow) -> tuple[FlowJudgement, FlowJudgement]:
+        """A flow's judgement as is, and with the self-service mechanisms it lacks."""
+        plain = self.judge.judge_alone(self.estate, flow, self.as_of)
+        extra = _missing_fixable(plain)
+        if plain.lawful or not extra:
+            return plain, plain
+        mechanisms = tuple(dict.fromkeys((*flow.mechanisms, *(Mechanism(m) for m in extra))))
+        upgraded = flow.model_copy(update={"mechanisms": mechanisms})
+        return plain, self.judge.judge_alone(self.estate, upgraded, self.as_of)
+
+    # -- solve -------------------------------------------------------------------------------
+
+    def solve(self, objective: Objective = Objective.COST, max_bloc_share: float | None = None,
+              max_vendor_share: float | None = None, time_limit: float = 30.0,
+              workers: int = 2, cross_border: bool = False) -> PlanResult:
+        """Solve; ``cross_border`` lets systems move to sites in other countries (by default
+        each stays in its country, since flows from its users are rarely all declared)."""
+        for name, value in (("--max-bloc-share", max_bloc_share),
+                            ("--max-vendor-share", max_vendor_share)):
+            if value is not None and not 0 < value <= 1:
+                raise UsageError(f"{name}: {value} is not a share; expected a number in (0, 1]")
+        options = _Options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
+                           cross_border)
+        started = time.perf_counter()
+        model = cp_model.CpModel()
+        requirements: dict[int, Requirement] = {}  # literal index -> requirement
+        literals: dict[str, cp_model.IntVar] = {}
+
+        def literal(req: Requirement) -> cp_model.IntVar:
+            if req.id not in literals:
+                lit = model.new_bool_var(req.id)
+                literals[req.id] = lit
+                requirements[lit.index] = req
+            return literals[req.id]
+
+        site_ids = sorted(self.sites)
+        svars: dict[str, _SystemVars] = {}
+        cost_terms: list[tuple[int, cp_model.IntVar]] = []
+        burden_cache: dict[tuple[str, str, str], Burden] = {}
+        for system in self.estate.systems:
+            stack = self.stacks[system.id]
+            current_site = self.sites.get(system.site) if system.site else None
+            unit = max((system.annual_cost or 0.0) * BURDEN_SHARE, MIN_BURDEN_UNIT)
+            candidates_sites = site_ids if current_site is not None else []
+            sites = {j: model.new_bool_var(f"y|{system.id}|{j}") for j in candidates_sites}
+            if sites:
+                model.add_exactly_one(sites.values())
+            accel_holder = next((h for h in stack.layer(StackLayer.ACCELERATOR)
+                                 if h.product is not None), None)
+            current_accel = accel_holder.product if accel_holder else None
+            accels: dict[str, cp_model.IntVar] = {}
+            if current_accel is not None:
+                for product in self._accelerator_candidates(system.id, current_accel):
+                    accels[product.id] = model.new_bool_var(f"a|{system.id}|{product.id}")
+                model.add_exactly_one(accels.values())
+            svars[system.id] = _SystemVars(system.id, sites, accels, current_accel,
+                                           accel_holder.component if accel_holder else None, unit)
+            # Costs: run cost by site, burden of moving and of switching accelerators.
+            for j, var in sites.items():
+                factor = self.sites[j].cost_factor or 1.0
+                move = site_move(self.estate, system, current_site, self.sites[j], self.as_of,
+                                 self.catalogue, self.known_vendors, export=False)
+                burden_cache[(system.id, "site", j)] = move
+                cost = (system.annual_cost or 0.0) * factor + move.total * unit
+                cost_terms.append((round(cost), var))
+            for k, var in accels.items():
+                product = self.catalogue.products[k]
+                switch = accelerator_switch(self.estate, system, current_accel, product, None,
+                                            self.as_of, self.catalogue, self.known_vendors, stack)
+                burden_cache[(system.id, "accel", k)] = switch
+                cost_terms.append((round(switch.total * unit), var))
+            self._placement_requirements(model, literal, system.id, svars[system.id])
+            if not cross_border and current_site is not None:
+                abroad = [var for j, var in sites.items()
+                          if self.sites[j].country != current_site.country]
+                if abroad:
+                    lit = literal(Requirement(
+                        f"stay-in-country:{system.id}", "scope",
+                        f"system {system.id} stays in {current_site.country}, where it runs "
+                        "today (use --cross-border to let the planner move it abroad)",
+                        systems=(system.id,)))
+                    for var in abroad:
+                        model.add(var == 0).only_enforce_if(lit)
+        flow_info = self._flow_requirements(model, literal, svars, site_ids, cost_terms)
+        caps = self._cap_requirements(model, literal, svars, options)
+        self._objective(model, svars, cost_terms, options)
+        self._literals = list(literals.values())
+        model.add_assumptions(self._literals)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = time_limit
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = 7
+        status = solver.solve(model)
+        stats = {"systems": len(svars), "sites": len(site_ids),
+                 "variables": len(model.proto.variables),
+                 "constraints": len(model.proto.constraints),
+                 "requirements": len(literals), "flows_discontinued": len(flow_info.dropped),
+                 "engine_evaluations": flow_info.evaluations}
+        if status == cp_model.INFEASIBLE:
+            core = self._minimal_core(model, solver, requirements, options)
+            return PlanResult("infeasible", objective.value, self.as_of,
+                              time.perf_counter() - started, conflicts=tuple(core), stats=stats)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return PlanResult("unknown", objective.value, self.as_of,
+                              time.perf_counter() - started, stats=stats)
+        result = self._extract(solver, svars, flow_info, burden_cache, caps)
+        return PlanResult(
+            "optimal" if status == cp_model.OPTIMAL else "feasible", objective.value, self.as_of,
+            time.perf_counter() - started, solver.objective_value, solver.best_objective_bound,
+            result.changes, result.actions, (), result.shares, result.verification,
+            result.estate, stats)
+
+    # -- requirements ------------------------------------------------------------------------
+
+    def _placement_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                                v: _SystemVars) -> None:
+        system = self.stacks[system_id].system
+        nexus = us_nexus(self.estate, system_entity(self.estate, system))
+        if system.allowed_sites and v.sites:
+            lit = literal(Requirement(
+                f"allowed-sites:{system_id}", "allowed_sites",
+                f"system {system_id} may only run at {', '.join(system.allowed_sites)} "
+                "(allowed_sites in the estate)", systems=(system_id,)))
+            for j, var in v.sites.items():
+                if j not in system.allowed_sites:
+                    model.add(var == 0).only_enforce_if(lit)
+        if system.allowed_accelerators and v.accels:
+            allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
+            lit = literal(Requirement(
+                f"allowed-accelerators:{system_id}", "allowed_accelerators",
+                f"system {system_id} may only run on {', '.join(sorted(allowed))} "
+                "(allowed_accelerators in the estate)", systems=(system_id,)))
+            for k, var in v.accels.items():
+                if k not in allowed:
+                    model.add(var == 0).only_enforce_if(lit)
+        by_country: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        for j, var in v.sites.items():
+            by_country[self.sites[j].country].append(var)
+        for k, avar in v.accels.items():
+            product = self.catalogue.products[k]
+            provider = cloud_only_provider(product, self.catalogue)
+            if provider is not None:
+                # Rented only in its vendor's own regions: a hard fact, not a requirement.
+                at_provider = [var for j, var in v.sites.items() if (h := cloud_holder(
+                    self.sites[j], self.catalogue, self.estate)).vendor is not None
+                    and h.vendor.id == provider]
+                model.add(sum(at_provider) >= avar)
+            for country, vars_ in sorted(by_country.items()):
+                for hit in control_hits(product, country, self.as_of):
+                    if hit.gp10:
+                        continue
+                    if hit.control.id in system.export_licences:
+                        continue
+                    lit = literal(Requirement(
+                        f"export:{system_id}:{hit.control.id}", "export",
+                        f"{hit.control.regime} control {hit.control.id}"
+                        f"{' (ECCN ' + hit.control.eccn + ')' if hit.control.eccn else ''}: "
+                        f"system {system_id} holds no licence, so it may not run "
+                        f"{product.name} where a licence is required "
+                        f"({hit.match.describe(country)})",
+                        rules=(hit.control.id,), citations=(hit.control.citation,
+                                                            *hit.match.citations),
+                        systems=(system_id,)))
+                    for var in vars_:
+                        model.add_bool_or([var.negated(), avar.negated()]).only_enforce_if(lit)
+            gp10 = [h for h in control_hits(product, "US", self.as_of) if h.gp10]
+            if gp10 and nexus != UsNexus.NONE:
+                lit = literal(Requirement(
+                    f"gp10:{system_id}", "gp10",
+                    f"General Prohibition 10: system {system_id}'s user "
+                    f"({system_entity(self.estate, system)}, {nexus.value.replace('_', ' ')}) "
+                    "may not use Ascend 910B/C/D-class chips",
+                    rules=(gp10[0].control.id,), citations=(gp10[0].control.citation,),
+                    systems=(system_id,)))
+                model.add(avar == 0).only_enforce_if(lit)
+
+    def _flow_requirements(self, model: cp_model.CpModel, literal: Any,
+                           svars: dict[str, _SystemVars], site_ids: list[str],
+                           cost_terms: list[tuple[int, cp_model.IntVar]]) -> _FlowInfo:
+        movable = self._movable()
+        plain: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
+        fixed: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
+        base: dict[str, FlowJudgement] = {}
+        base_fixed: dict[str, FlowJudgement] = {}
+        for flow in self.estate.data_flows:
+            base[flow.id], base_fixed[flow.id] = self._judge(flow)
+            if flow.id in movable:
+                system_id, ends = movable[flow.id]
+                for site_id in svars[system_id].sites:
+                    plain[flow.id][site_id], fixed[flow.id][site_id] = self._judge(
+                        _repoint_flow(flow, ends, site_id))
+        evaluations = self.judge.evaluations
+        dropped: dict[str, FlowJudgement] = {}
+        optional: dict[str, cp_model.IntVar] = {}
+        for flow in self.estate.data_flows:
+            if flow.id in movable:
+                system_id, _ = movable[flow.id]
+                v = svars[system_id]
+                ok = {j for j in v.sites if plain[flow.id][j].lawful}
+                fixable = {j for j in v.sites if j not in ok and fixed[flow.id][j].lawful}
+                bad = [j for j in v.sites if j not in ok and j not in fixable]
+                if not ok and not fixable:
+                    owner = self.estate.system(system_id)
+                    here = owner.site if owner is not None and owner.site else site_ids[0]
+                    dropped[flow.id] = plain[flow.id][here]
+                    continue
+                for j in fixable:
+                    count = len(_missing_fixable(plain[flow.id][j]))
+                    cost_terms.append((round(count * v.unit), v.sites[j]))
+                owner = self.estate.system(system_id)
+                works_today = owner is not None and owner.site in ok | fixable
+                if bad and not works_today:
+                    # Unlawful where it runs today: fix it by moving if worth it, else stop it.
+                    drop = model.new_bool_var(f"drop|{flow.id}")
+                    for j in bad:
+                        model.add(v.sites[j] <= drop)
+                    cost_terms.append((round(DROP_POINTS * v.unit), drop))
+                    optional[flow.id] = drop
+                elif bad:
+                    rules = sorted({r for j in bad for r in plain[flow.id][j].rules_fired})
+                    cites = tuple(dict.fromkeys(c for j in bad
+                                                for c in plain[flow.id][j].citations))
+                    allowed = sorted(ok | fixable)
+                    lit = literal(Requirement(
+                        f"flow:{flow.id}", "flow",
+                        f"data flow {flow.id} ({flow.source} -> {flow.destination}, "
+                        f"{', '.join(c.value for c in flow.data_categories)}) must stay lawful; "
+                        f"that holds only if system {system_id} runs at "
+                        f"{', '.join(allowed)}; elsewhere it is prohibited or needs an approval "
+                        "the organisation cannot grant itself",
+                        rules=tuple(rules), citations=cites, systems=(system_id,)))
+                    for j in bad:
+                        model.add(v.sites[j] == 0).only_enforce_if(lit)
+            else:
+                if not base[flow.id].lawful and not base_fixed[flow.id].lawful:
+                    dropped[flow.id] = base[flow.id]
+        return _FlowInfo(movable, plain, fixed, base, dropped, evaluations, optional)
+
+    def _cap_requirements(self, model: cp_model.CpModel, literal: Any,
+                          svars: dict[str, _SystemVars], options: _Options
+                          ) -> dict[str, Any]:
+        weights = {s.id: Criticality(s.criticality).weight for s in self.estate.systems}
+        groups: dict[tuple[str, str, str], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        totals: dict[str, int] = defaultdict(int)
+        for system_id, v in svars.items():
+            w = weights[system_id]
+            if v.accels:
+                totals["accelerator"] += w
+                for k, var in v.accels.items():
+                    vendor = self.catalogue.vendors.get(self.catalogue.products[k].vendor)
+                    bloc = vendor.bloc.value if vendor else "unknown"
+                    groups[("accelerator", "bloc", bloc)].append((w, var))
+                    groups[("accelerator", "vendor", vendor.id if vendor else k)].append((w, var))
+            if v.sites:
+                totals["cloud"] += w
+                totals["country"] += w
+                for j, var in v.sites.items():
+                    site = self.sites[j]
+                    holder = cloud_holder(site, self.catalogue, self.estate)
+                    groups[("cloud", "bloc", holder.bloc.value)].append((w, var))
+                    groups[("cloud", "vendor", holder.key)].append((w, var))
+                    groups[("country", "bloc", bloc_of(site.country).value)].append((w, var))
+        for (layer, kind, key), terms in sorted(groups.items(), key=lambda kv: kv[0]):
+            cap = options.max_bloc_share if kind == "bloc" else options.max_vendor_share
+            if cap is None or (kind == "vendor" and layer == "country") or key in (
+                    "unknown", "other"):
+                continue
+            limit = int(cap * totals[layer] * 1000)
+            lit = literal(Requirement(
+                f"cap:{layer}:{kind}:{key}", "cap",
+                f"no {kind} may hold more than {cap:.0%} of the {layer} layer "
+                f"(criticality-weighted); here: {key}"))
+            model.add(sum(w * 1000 * var for w, var in terms) <= limit).only_enforce_if(lit)
+        return {"groups": groups, "totals": totals}
+
+    def _objective(self, model: cp_model.CpModel, svars: dict[str, _SystemVars],
+                   cost_terms: list[tuple[int, cp_model.IntVar]], options: _Options) -> None:
+        cost = sum(c // 1000 * var for c, var in cost_terms if c // 1000)
+        if options.objective == Objective.COST:
+            model.minimize(cost)
+            return
+        weights = {s.id: Criticality(s.criticality).weight for s in self.estate.systems}
+        total = sum(weights.values()) or 1
+        peak = model.new_int_var(0, 2 * total, "peak-vendor-share")
+        acc: dict[str, list[Any]] = defaultdict(list)
+        cloud: dict[str, list[Any]] = defaultdict(list)
+        for system_id, v in svars.items():
+            for k, var in v.accels.items():
+                acc[self.catalogue.products[k].vendor].append(weights[system_id] * var)
+            for j, var in v.sites.items():
+                key = cloud_holder(self.sites[j], self.catalogue, self.estate).key
+                cloud[key].append(weights[system_id] * var)
+        peak_acc = model.new_int_var(0, total, "peak-accelerator")
+        peak_cloud = model.new_int_var(0, total, "peak-cloud")
+        for terms in acc.values():
+            model.add(peak_acc >= sum(terms))
+        for terms in cloud.values():
+            model.add(peak_cloud >= sum(terms))
+        model.add(peak == peak_acc + peak_cloud)
+        baseline = max(1, sum(c // 1000 for c, _ in cost_terms) // max(1, len(svars)))
+        if options.objective == Objective.RESILIENCE:
+            model.minimize(peak * 10_000_000 + cost)
+        else:
+            model.minimize(cost * total + peak * baseline * len(svars))
+
+    # -- infeasibility -----------------------------------------------------------------------
+
+    def _minimal_core(self, model: cp_model.CpModel, solver: cp_model.CpSolver,
+                      requirements: dict[int, Requirement], options: _Options
+                      ) -> list[Requirement]:
+        by_index = {lit.index: lit for lit in self._literals}
+        core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()
+                if i in by_index]
+        # Deletion-based shrinking: drop each literal whose removal keeps the model infeasible.
+        index = 0
+        while index < len(core):
+            trial = core[:index] + core[index + 1:]
+            model.clear_assumptions()
+            model.add_assumptions(trial)
+            probe = cp_model.CpSolver()
+            probe.parameters.max_time_in_seconds = max(1.0, options.time_limit / 10)
+            probe.parameters.num_workers = options.workers
+            if probe.solve(model) == cp_model.INFEASIBLE:
+                core = trial
+            else:
+                index += 1
+        return sorted((requirements[lit.index] for lit in core), key=lambda r: r.id)
+
+    # -- extraction --------------------------------------------------------------------------
+
+    def _extract(self, solver: cp_model.CpSolver, svars: dict[str, _SystemVars],
+                 flows: _FlowInfo, burdens: dict[tuple[str, str, str], Burden],
+                 caps: dict[str, Any]) -> _Extracted:
+        estate = self.estate
+        changes = []
+        placed: dict[str, str] = {}
+        for system in self.estate.systems:
+            v = svars[system.id]
+            site = next((j for j, var in v.sites.items() if solver.value(var)), system.site)
+            accel = next((k for k, var in v.accels.items() if solver.value(var)), None)
+            placed[system.id] = site or ""
+            terms: list[BurdenTerm] = []
+            if site and site != system.site:
+                terms += burdens[(system.id, "site", site)].terms
+            old = v.current_accel
+            new = self.catalogue.products[accel] if accel else None
+            if old is not None and new is not None and new.id != old.id:
+                terms += burdens[(system.id, "accel", new.id)].terms
+                assert v.accel_component is not None
+                current = estate.system(system.id)
+                assert current is not None
+                estate = swap_accelerator(estate, current, v.accel_component, new,
+                                          self.catalogue)
+            factor_after = self.sites[site].cost_factor or 1.0 if site else 1.0
+            factor_before = (self.sites[system.site].cost_factor or 1.0) if system.site else 1.0
+            old_rt = runtime_of(old, self.catalogue) if old else None
+            new_rt = runtime_of(new, self.catalogue) if new else None
+            changes.append(SystemChange(
+                system.id, system.site, site, old.id if old else None, new.id if new else None,
+                old_rt.id if old_rt else None, new_rt.id if new_rt else None, Burden(tuple(terms)),
+                (system.annual_cost or 0.0) * factor_before,
+                (system.annual_cost or 0.0) * factor_after))
+        estate = estate.model_copy(update={"systems": tuple(
+            s.model_copy(update={"site": placed[s.id] or s.site}) for s in estate.systems)})
+        actions: list[FlowAction] = []
+        new_flows: list[DataFlow] = []
+        dropped = {k: (v, "") for k, v in flows.dropped.items()}
+        for flow_id, var in flows.optional.items():
+            if solver.value(var):
+                system_id = flows.movable[flow_id][0]
+                better = sorted(j for j, v in flows.plain[flow_id].items()
+                                if v.lawful or flows.fixed[flow_id][j].lawful)
+                dropped[flow_id] = (flows.plain[flow_id][placed[system_id]],
+                                    f"lawful only if {system_id} ran at {', '.join(better)}, "
+                                    "which the plan judged costlier than stopping the flow; ")
+        for flow in estate.data_flows:
+            if flow.id in dropped:
+                judgement, why = dropped[flow.id]
+                approvals = [m for m in judgement.missing
+                             if m not in {x.value for x in SELF_SERVICE_MECHANISMS}]
+                where = why or "in every candidate layout: "
+                if approvals:
+                    detail = (f"{judgement.verdict} {where}needs {', '.join(approvals)}, an "
+                              "approval the organisation cannot grant itself: stop the flow or "
+                              "obtain the approval")
+                else:
+                    detail = f"{judgement.verdict} {where}stop the flow"
+                actions.append(FlowAction(flow.id, "discontinued", detail, judgement.rules_fired))
+                continue
+            updated = flow
+            judgement = flows.base[flow.id]
+            if flow.id in flows.movable:
+                system_id, ends = flows.movable[flow.id]
+                target = placed[system_id]
+                original = self.estate.system(system_id)
+                if original is not None and target and target != original.site:
+                    updated = _repoint_flow(flow, ends, target)
+                    actions.append(FlowAction(flow.id, "rerouted",
+                                              f"{ends} follows {system_id} to {target}"))
+                judgement = flows.plain[flow.id][target] if target else judgement
+            if not judgement.lawful:
+                extra = _missing_fixable(judgement)
+                if extra:
+                    mechanisms = tuple(dict.fromkeys((*updated.mechanisms,
+                                                      *(Mechanism(m) for m in extra))))
+                    updated = updated.model_copy(update={"mechanisms": mechanisms})
+                    actions.append(FlowAction(flow.id, "mechanisms_added",
+                                              f"put in place: {', '.join(extra)}",
+                                              judgement.rules_fired))
+            new_flows.append(updated)
+        estate = estate.model_copy(update={"data_flows": tuple(new_flows)})
+        after = self.judge.judge(estate, self.as_of)
+        verification = tuple(v.to_json() for v in after.values() if v.prohibited)
+        return _Extracted(tuple(changes), tuple(actions), _shares(self, estate), verification,
+                          estate)
+
+
+@dataclass(frozen=True)
+class _FlowInfo:
+    movable: dict[str, tuple[str, str]]
+    plain: dict[str, dict[str, FlowJudgement]]
+    fixed: dict[str, dict[str, FlowJudgement]]
+    base: dict[str, FlowJudgement]
+    dropped: dict[str, FlowJudgement]
+    evaluations: int
+    optional: dict[str, cp_model.IntVar]
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    changes: tuple[SystemChange, ...]
+    actions: tuple[FlowAction, ...]
+    shares: dict[str, Any]
+    verification: tuple[dict[str, Any], ...]
+    estate: Estate
+
+
+def _missing_fixable(judgement: FlowJudgement) -> tuple[str, ...]:
+    return judgement.fixable_missing if judgement.self_fixable else ()
+
+
+def _repoint_flow(flow: DataFlow, ends: str, site_id: str) -> DataFlow:
+    update: dict[str, str] = {}
+    if ends in ("source", "both"):
+        update["source"] = site_id
+    if ends in ("destination", "both"):
+        update["destination"] = site_id
+    return flow.model_copy(update=update)
+
+
+def _with_mechanisms(estate: Estate, judged: dict[str, FlowJudgement]) -> Estate:
+    """The estate with each flow's missing self-service mechanisms put in place."""
+    changed = False
+    flows = []
+    for flow in estate.data_flows:
+        extra = _missing_fixable(judged[flow.id]) if flow.id in judged else ()
+        if extra:
+            changed = True
+            mechanisms = tuple(dict.fromkeys((*flow.mechanisms, *(Mechanism(m) for m in extra))))
+            flows.append(flow.model_copy(update={"mechanisms": mechanisms}))
+        else:
+            flows.append(flow)
+    return estate.model_copy(update={"data_flows": tuple(flows)}) if changed else estate
+
+
+def _shares(planner: Planner, estate: Estate) -> dict[str, Any]:
+    """Bloc shares per layer before and after, criticality-weighted (percent)."""
+    from stackrift.analyses.concentration import layer_concentration
+
+    result: dict[str, Any] = {}
+    for label, current in (("before", planner.estate), ("after", estate)):
+        stacks = [system_stack(current, s, planner.catalogue) for s in current.systems]
+        result[label] = {
+            layer.value: {b.value: round(100 * v, 1) for b, v in sorted(
+                layer_concentration(stacks, layer).bloc_shares.items())}
+            for layer in (StackLayer.ACCELERATOR, StackLayer.CLOUD, StackLayer.COUNTRY)}
+    return result
