@@ -42,7 +42,7 @@ from ortools.sat.python import cp_model
 
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Layer, Product, bloc_of
-from stackrift.errors import InvalidInputError, Problem, UsageError
+from stackrift.errors import Problem, UsageError, combine
 from stackrift.estate.loader import LoadedEstate
 from stackrift.estate.model import Bloc, Component, Criticality, DataFlow, Estate, Mechanism
 from stackrift.findings import Citation
@@ -232,23 +232,25 @@ class Planner:
 
     def _check_inputs(self) -> None:
         problems = []
-        for system in self.estate.systems:
+        doc = self.loaded.document
+        known = ", ".join(sorted(self.sites))
+        for number, system in enumerate(self.estate.systems):
             for index, site in enumerate(system.allowed_sites):
                 if site not in self.sites:
-                    location = self.loaded.locate("systems", system.id, "allowed_sites")
-                    known = ", ".join(sorted(self.sites))
-                    problems.append(Problem(location, f"system '{system.id}' allows site "
-                                            f"'{site}' (item {index + 1}), which is not defined",
-                                            f"ids of defined sites ({known})"))
-            for name in system.allowed_accelerators:
+                    problems.append(Problem(
+                        doc.locate(("systems", number, "allowed_sites", index)),
+                        f"system '{system.id}' allows site '{site}', which is not defined",
+                        f"ids of defined sites ({known})"))
+            for index, name in enumerate(system.allowed_accelerators):
                 product = self._product(name)
                 if product is None or product.layer != Layer.ACCELERATOR:
-                    location = self.loaded.locate("systems", system.id, "allowed_accelerators")
-                    problems.append(Problem(location, f"system '{system.id}' allows accelerator "
-                                            f"'{name}', which is not a catalogued accelerator",
-                                            "a catalogue product id such as nvidia-h100"))
-        if problems:
-            raise InvalidInputError(problems)
+                    problems.append(Problem(
+                        doc.locate(("systems", number, "allowed_accelerators", index)),
+                        f"system '{system.id}' allows accelerator '{name}', which is not a "
+                        "catalogued accelerator", "a catalogue product id such as nvidia-h100"))
+        error = combine(problems)
+        if error is not None:
+            raise error
 
     def _product(self, reference: str) -> Product | None:
         return self.catalogue.products.get(reference) or self.catalogue.product_by_name(reference)
@@ -443,6 +445,9 @@ class Planner:
         by_country: dict[str, list[cp_model.IntVar]] = defaultdict(list)
         for j, var in v.sites.items():
             by_country[self.sites[j].country].append(var)
+        # (control id) -> [(country, accelerator var)] and what to say about it
+        caught: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
+        hits_by_control: dict[str, list[Any]] = defaultdict(list)
         for k, avar in v.accels.items():
             product = self.catalogue.products[k]
             provider = cloud_only_provider(product, self.catalogue)
@@ -452,24 +457,31 @@ class Planner:
                     self.sites[j], self.catalogue, self.estate)).vendor is not None
                     and h.vendor.id == provider]
                 model.add(sum(at_provider) >= avar)
-            for country, vars_ in sorted(by_country.items()):
+            for country in sorted(by_country):
                 for hit in control_hits(product, country, self.as_of):
-                    if hit.gp10:
+                    if hit.gp10 or hit.control.id in system.export_licences:
                         continue
-                    if hit.control.id in system.export_licences:
-                        continue
-                    lit = literal(Requirement(
-                        f"export:{system_id}:{hit.control.id}", "export",
-                        f"{hit.control.regime} control {hit.control.id}"
-                        f"{' (ECCN ' + hit.control.eccn + ')' if hit.control.eccn else ''}: "
-                        f"system {system_id} holds no licence, so it may not run "
-                        f"{product.name} where a licence is required "
-                        f"({hit.match.describe(country)})",
-                        rules=(hit.control.id,), citations=(hit.control.citation,
-                                                            *hit.match.citations),
-                        systems=(system_id,)))
-                    for var in vars_:
-                        model.add_bool_or([var.negated(), avar.negated()]).only_enforce_if(lit)
+                    caught[hit.control.id].append((country, avar))
+                    hits_by_control[hit.control.id].append(hit)
+        for control_id, pairs in sorted(caught.items()):
+            hits = hits_by_control[control_id]
+            control = hits[0].control
+            products = sorted({h.product.name for h in hits})
+            countries = sorted({c for c, _ in pairs})
+            lit = literal(Requirement(
+                f"export:{system_id}:{control_id}", "export",
+                f"{control.regime} control {control_id}"
+                f"{' (ECCN ' + control.eccn + ')' if control.eccn else ''}: system {system_id} "
+                f"holds no licence, so it may not run {', '.join(products)} in "
+                f"{', '.join(countries)} ({hits[0].match.describe(countries[0])})",
+                rules=(control_id,), citations=tuple(dict.fromkeys(
+                    (control.citation, *(c for h in hits for c in h.match.citations)))),
+                systems=(system_id,)))
+            for country, avar in pairs:
+                for var in by_country[country]:
+                    model.add_bool_or([var.negated(), avar.negated()]).only_enforce_if(lit)
+        for k, avar in v.accels.items():
+            product = self.catalogue.products[k]
             gp10 = [h for h in control_hits(product, "US", self.as_of) if h.gp10]
             if gp10 and nexus != UsNexus.NONE:
                 lit = literal(Requirement(
