@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import orjson
 
+from stackrift.catalog.catalogue import load_catalogue
 from stackrift.estate.model import DataFlow, Estate, Mechanism
 from stackrift.findings import Citation
 from stackrift.rules.engine import FlowVerdict, RuleSet, Verdict, evaluate_estate, load_rule_set
@@ -98,20 +100,31 @@ class FlowJudge:
 
 
 def _signature(estate: Estate, flow: DataFlow, as_of: date) -> str:
-    """What a lone flow's verdict depends on: the flow without its names, and its endpoints."""
+    """What a lone flow's verdict depends on: the flow without its names, and its endpoints as
+    the engine sees them (country, entity, free-trade zone, the provider's home country)."""
     parts: list[object] = [as_of.isoformat(), flow.model_dump(
         mode="json", exclude={"id", "name", "purpose", "system"})]
     for ref in (flow.source, flow.destination, flow.recipient):
         site = estate.site(ref) if ref else None
         if site is not None:
-            parts.append(site.model_dump(mode="json", exclude={"id", "name"}))
+            parts.append((site.kind.value, site.country, site.entity, site.free_trade_zone,
+                          site.operator, _provider_country(site.provider)))
         else:
             parts.append(ref)
     system = estate.system(flow.system) if flow.system else None
     if system is not None:
-        parts.append(system.model_dump(mode="json", exclude={"id", "name", "purpose",
-                                                             "components", "annual_cost"}))
+        parts.append(system.model_dump(mode="json", exclude={
+            "id", "name", "purpose", "components", "annual_cost", "site", "allowed_sites",
+            "allowed_accelerators", "export_licences"}))
     return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS).decode()
+
+
+@cache
+def _provider_country(provider: str | None) -> str | None:
+    if provider is None:
+        return None
+    vendor = load_catalogue().vendor_by_name(provider)
+    return vendor.country if vendor is not None else f"?{provider}"
 
 
 def _reduce(verdict: FlowVerdict) -> FlowJudgement:

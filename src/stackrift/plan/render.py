@@ -105,6 +105,9 @@ def plan_terminal(result: PlanResult) -> str:
                     console.print(escape(f"      sources: {sources}"))
             console.print("Relax one of them (e.g. obtain a licence, allow another accelerator or "
                           "site, or stop the flow) and plan again.")
+            if not result.cross_border:
+                console.print("Systems were kept in their current countries; --cross-border "
+                              "lets the planner consider sites abroad.")
         else:
             console.print("The solver found no answer within the time limit; raise --time-limit.")
         console.print(DISCLAIMER)

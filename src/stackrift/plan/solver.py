@@ -161,7 +161,8 @@ class PlanResult:
     shares: dict[str, Any] = field(default_factory=dict)
     verification: tuple[dict[str, Any], ...] = ()
     new_estate: Estate | None = field(default=None, compare=False)
-    stats: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, float] = field(default_factory=dict)
+    cross_border: bool = False
 
     @property
     def feasible(self) -> bool:
@@ -184,6 +185,7 @@ class PlanResult:
             "changes": [c.to_json() for c in self.changes if c.changed],
             "flows": [a.to_json() for a in self.flow_actions],
             "conflicts": [r.to_json() for r in self.conflicts],
+            "cross_border": self.cross_border,
             "shares": self.shares,
             "verification": list(self.verification),
             "stats": self.stats,
@@ -322,8 +324,9 @@ class Planner:
     def solve(self, objective: Objective = Objective.COST, max_bloc_share: float | None = None,
               max_vendor_share: float | None = None, time_limit: float = 30.0,
               workers: int = 2, cross_border: bool = False) -> PlanResult:
-        """Solve; ``cross_border`` lets systems move to sites in other countries (by default
-        each stays in its country, since flows from its users are rarely all declared)."""
+        """Solve; ``cross_border`` lets systems move to sites in other countries. By default each
+        stays in its country: its users' data is rarely declared as flows, so a move abroad
+        would look lawful while it is not."""
         for name, value in (("--max-bloc-share", max_bloc_share),
                             ("--max-vendor-share", max_vendor_share)):
             if value is not None and not 0 < value <= 1:
@@ -350,7 +353,13 @@ class Planner:
             stack = self.stacks[system.id]
             current_site = self.sites.get(system.site) if system.site else None
             unit = max((system.annual_cost or 0.0) * BURDEN_SHARE, MIN_BURDEN_UNIT)
-            candidates_sites = site_ids if current_site is not None else []
+            if current_site is None:
+                candidates_sites: list[str] = []
+            elif cross_border:
+                candidates_sites = site_ids
+            else:  # stay in the country: the other sites are not candidates at all
+                candidates_sites = [j for j in site_ids
+                                    if self.sites[j].country == current_site.country]
             sites = {j: model.new_bool_var(f"y|{system.id}|{j}") for j in candidates_sites}
             if sites:
                 model.add_exactly_one(sites.values())
@@ -379,40 +388,46 @@ class Planner:
                 burden_cache[(system.id, "accel", k)] = switch
                 cost_terms.append((round(switch.total * unit), var))
             self._placement_requirements(model, literal, system.id, svars[system.id])
-            if not cross_border and current_site is not None:
-                abroad = [var for j, var in sites.items()
-                          if self.sites[j].country != current_site.country]
-                if abroad:
-                    lit = literal(Requirement(
-                        f"stay-in-country:{system.id}", "scope",
-                        f"system {system.id} stays in {current_site.country}, where it runs "
-                        "today (use --cross-border to let the planner move it abroad)",
-                        systems=(system.id,)))
-                    for var in abroad:
-                        model.add(var == 0).only_enforce_if(lit)
         flow_info = self._flow_requirements(model, literal, svars, site_ids, cost_terms)
         caps = self._cap_requirements(model, literal, svars, options)
         self._objective(model, svars, cost_terms, options)
         self._literals = list(literals.values())
-        model.add_assumptions(self._literals)
+        # Search with every requirement as a hard constraint (full presolve); only when that is
+        # infeasible are the requirements turned into assumptions to extract a conflict.
+        hard = model.clone()
+        for lit in self._literals:
+            hard.add(hard.get_bool_var_from_proto_index(lit.index) == 1)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = time_limit
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = 7
-        status = solver.solve(model)
-        stats = {"systems": len(svars), "sites": len(site_ids),
-                 "variables": len(model.proto.variables),
-                 "constraints": len(model.proto.constraints),
-                 "requirements": len(literals), "flows_discontinued": len(flow_info.dropped),
-                 "engine_evaluations": flow_info.evaluations}
+        built = time.perf_counter()
+        status = solver.solve(hard)
+        if status == cp_model.INFEASIBLE:
+            model.add_assumptions(self._literals)
+            solver = cp_model.CpSolver()
+            solver.parameters.max_time_in_seconds = time_limit
+            solver.parameters.num_workers = workers
+            status = solver.solve(model)
+        stats: dict[str, float] = {
+            "build_seconds": round(built - started, 3),
+            "search_seconds": round(time.perf_counter() - built, 3),
+            "systems": len(svars), "sites": len(site_ids),
+            "variables": len(model.proto.variables),
+            "constraints": len(model.proto.constraints),
+            "requirements": len(literals), "flows_discontinued": len(flow_info.dropped),
+            "engine_evaluations": flow_info.evaluations}
         if status == cp_model.INFEASIBLE:
             core = self._minimal_core(model, solver, requirements, options)
             return PlanResult("infeasible", objective.value, self.as_of,
-                              time.perf_counter() - started, conflicts=tuple(core), stats=stats)
+                              time.perf_counter() - started, conflicts=tuple(core), stats=stats,
+                              cross_border=cross_border)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return PlanResult("unknown", objective.value, self.as_of,
                               time.perf_counter() - started, stats=stats)
+        extracting = time.perf_counter()
         result = self._extract(solver, svars, flow_info, burden_cache, caps)
+        stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
         return PlanResult(
             "optimal" if status == cp_model.OPTIMAL else "feasible", objective.value, self.as_of,
             time.perf_counter() - started, solver.objective_value, solver.best_objective_bound,
@@ -765,21 +780,6 @@ def _repoint_flow(flow: DataFlow, ends: str, site_id: str) -> DataFlow:
     if ends in ("destination", "both"):
         update["destination"] = site_id
     return flow.model_copy(update=update)
-
-
-def _with_mechanisms(estate: Estate, judged: dict[str, FlowJudgement]) -> Estate:
-    """The estate with each flow's missing self-service mechanisms put in place."""
-    changed = False
-    flows = []
-    for flow in estate.data_flows:
-        extra = _missing_fixable(judged[flow.id]) if flow.id in judged else ()
-        if extra:
-            changed = True
-            mechanisms = tuple(dict.fromkeys((*flow.mechanisms, *(Mechanism(m) for m in extra))))
-            flows.append(flow.model_copy(update={"mechanisms": mechanisms}))
-        else:
-            flows.append(flow)
-    return estate.model_copy(update={"data_flows": tuple(flows)}) if changed else estate
 
 
 def _shares(planner: Planner, estate: Estate) -> dict[str, Any]:
