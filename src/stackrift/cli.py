@@ -204,7 +204,8 @@ def assess(
     estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
     as_of: AsOf = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", case_sensitive=False)
+        OutputFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="Report format."),
     ] = OutputFormat.TERMINAL,
     output: OutputPath = None,
     fail_on: FailOn = Severity.HIGH,
@@ -223,7 +224,8 @@ def assess(
     """Run every analysis on an estate and render one report."""
     from stackrift.estate.loader import load_estate
     from stackrift.pipeline import assess as run_assess
-    from stackrift.report.base import renderer
+    from stackrift.report.base import Renderer, renderer
+    from stackrift.report.terminal import TerminalRenderer
 
     context = AnalysisContext(
         as_of=parse_as_of(as_of),
@@ -237,7 +239,12 @@ def assess(
         only=frozenset(analysis) if analysis else None,
         fail_on=fail_on,
     )
-    write_output(renderer(output_format.value).render(report), output)
+    chosen: Renderer = renderer(output_format.value)
+    if output_format is OutputFormat.TERMINAL and output is None:
+        # Colour and full width only for a person at a terminal; files and pipes get plain text.
+        chosen = TerminalRenderer(color=out.is_terminal and not out.no_color,
+                                  width=out.width if out.is_terminal else 120)
+    write_output(chosen.render(report), output)
     if report.failing():
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -254,7 +261,19 @@ def demo(
 
     written = run_demo(output_dir, parse_as_of(as_of))
     for path in written:
-        out.print(f"wrote {path}")
+        out.print(f"wrote {path}", markup=False, highlight=False)
+    html = next((p for p in written if p.suffix == ".html"), None)
+    if html is not None:
+        out.print(f"open {html.resolve().as_uri()} in a browser to read the report",
+                  markup=False, highlight=False)
+
+
+@schema_app.command("report")
+def schema_report(output: OutputPath = None) -> None:
+    """The JSON Schema of the report written by `assess --format json`."""
+    from stackrift.report.json_schema import report_json_schema
+
+    write_output(report_json_schema(), output)
 
 
 # -- supply chain ----------------------------------------------------------------------------------

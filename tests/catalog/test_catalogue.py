@@ -60,12 +60,21 @@ def test_listed_vendors_carry_date_and_citation(catalogue: Catalogue) -> None:
         status = catalogue.vendors[vendor_id].entity_list
         assert status.since is not None and status.citation is not None, vendor_id
     expected = {
-        "huawei": date(2019, 5, 16), "hygon": date(2019, 6, 24), "sugon": date(2019, 6, 24),
-        "sensetime": date(2019, 10, 9), "megvii": date(2019, 10, 9),
-        "iflytek": date(2019, 10, 9), "phytium": date(2021, 4, 8), "sunway": date(2021, 4, 8),
-        "cambricon": date(2022, 12, 16), "biren": date(2023, 10, 17),
-        "moore-threads": date(2023, 10, 17), "zhipu": date(2025, 1, 16),
-        "sophgo": date(2025, 1, 16), "baai": date(2025, 3, 25), "nettrix": date(2025, 3, 25),
+        "huawei": date(2019, 5, 16),
+        "hygon": date(2019, 6, 24),
+        "sugon": date(2019, 6, 24),
+        "sensetime": date(2019, 10, 9),
+        "megvii": date(2019, 10, 9),
+        "iflytek": date(2019, 10, 9),
+        "phytium": date(2021, 4, 8),
+        "sunway": date(2021, 4, 8),
+        "cambricon": date(2022, 12, 16),
+        "biren": date(2023, 10, 17),
+        "moore-threads": date(2023, 10, 17),
+        "zhipu": date(2025, 1, 16),
+        "sophgo": date(2025, 1, 16),
+        "baai": date(2025, 3, 25),
+        "nettrix": date(2025, 3, 25),
     }
     for vendor_id, since in expected.items():
         assert catalogue.vendors[vendor_id].entity_list.since == since, vendor_id
@@ -89,7 +98,8 @@ def test_as_of_semantics(catalogue: Catalogue) -> None:
     assert not baai.listed_on(date(2025, 3, 24))
     assert baai.listed_on(date(2025, 3, 25))
     assert baai.describe(date(2025, 1, 1), date(2026, 11, 15)) == (
-        "not listed as of 2025-01-01 (listed from 2025-03-25)")
+        "not listed as of 2025-01-01 (listed from 2025-03-25)"
+    )
     assert catalogue.vendors["huawei"].entity_list.listed_on(date(2020, 1, 1))
 
 
@@ -107,23 +117,41 @@ def test_as_of_semantics(catalogue: Catalogue) -> None:
         ({"hf_id": "THUDM/glm-4-9b"}, "hf-org", "zhipu", "glm"),
         ({"hf_id": "BAAI/bge-m3"}, "hf-org", "baai", "bge"),
         ({"hf_id": "meta-llama/Llama-3.1-8B"}, "hf-org", "meta", "llama"),
-        ({"cpe": "cpe:2.3:a:linuxfoundation:pytorch:2.1.0:*:*:*:*:*:*:*"}, "cpe",
-         "pytorch-foundation", "pytorch"),
-        ({"cpe": "cpe:2.3:a:google:tensorflow:2.4.0:*:*:*:*:*:*:*"}, "cpe", "google",
-         "tensorflow"),
-        ({"cpe": "cpe:2.3:a:nvidia:cuda_toolkit:12.4:*:*:*:*:*:*:*"}, "cpe", "nvidia",
-         "nvidia-cuda"),
-        ({"vendor": "Huawei Technologies Co., Ltd.", "product": "Ascend 910B"}, "vendor-name",
-         "huawei", "huawei-ascend-910b"),
+        (
+            {"cpe": "cpe:2.3:a:linuxfoundation:pytorch:2.1.0:*:*:*:*:*:*:*"},
+            "cpe",
+            "pytorch-foundation",
+            "pytorch",
+        ),
+        ({"cpe": "cpe:2.3:a:google:tensorflow:2.4.0:*:*:*:*:*:*:*"}, "cpe", "google", "tensorflow"),
+        (
+            {"cpe": "cpe:2.3:a:nvidia:cuda_toolkit:12.4:*:*:*:*:*:*:*"},
+            "cpe",
+            "nvidia",
+            "nvidia-cuda",
+        ),
+        (
+            {"vendor": "Huawei Technologies Co., Ltd.", "product": "Ascend 910B"},
+            "vendor-name",
+            "huawei",
+            "huawei-ascend-910b",
+        ),
         ({"vendor": "Higon", "product": "DCU"}, "vendor-name", "hygon", "hygon-dcu"),
-        ({"vendor": "Microsoft", "product": "Azure OpenAI Service"}, "vendor-name", "microsoft",
-         "azure-openai"),
+        (
+            {"vendor": "Microsoft", "product": "Azure OpenAI Service"},
+            "vendor-name",
+            "microsoft",
+            "azure-openai",
+        ),
         ({"name": "NVIDIA H100 SXM"}, "vendor-name", "nvidia", "nvidia-h100"),
         ({"name": "MLU590"}, "product-name", "cambricon", "cambricon-mlu590"),
+        ({"name": "NVIDIA H20", "vendor": "NVIDIA"}, "vendor-name", "nvidia", "nvidia-h20"),
+        ({"name": "NVIDIA A100"}, "product-name", "nvidia", "nvidia-a100"),
     ],
 )
-def test_resolution(catalogue: Catalogue, fields: dict[str, str], evidence: str, vendor: str,
-                    product: str | None) -> None:
+def test_resolution(
+    catalogue: Catalogue, fields: dict[str, str], evidence: str, vendor: str, product: str | None
+) -> None:
     resolution = catalogue.resolve(component(**fields))
     assert resolution.evidence == evidence
     assert resolution.vendor is not None and resolution.vendor.id == vendor
@@ -139,13 +167,34 @@ def test_supplier_country_and_unknown(catalogue: Catalogue) -> None:
     assert unknown.bloc is Bloc.UNKNOWN
 
 
+def test_vendor_in_name_only_for_technology_components(catalogue: Catalogue) -> None:
+    dataset = catalogue.resolve(component(type="dataset", name="Amazon product reviews"))
+    assert dataset.evidence == "none"
+    card = catalogue.resolve(component(type="accelerator", name="Moore Threads MTT S4000"))
+    assert card.vendor is not None and card.vendor.id == "moore-threads"
+    assert card.product is not None and card.product.id == "mthreads-s4000"
+
+
 def test_lineage_of_a_qwen_fine_tune(catalogue: Catalogue) -> None:
-    base = component(id="qwen-7b", type="model", name="Qwen2.5-7B",
-                     hf_id="Qwen/Qwen2.5-7B-Instruct")
-    quant = component(id="ft-q4", type="model", name="ft 4-bit", supplier_country="US",
-                      base_models=["ft"], base_model_relation="quantized")
-    fine = component(id="ft", type="model", name="ft", supplier_country="US",
-                     base_models=["qwen-7b"], base_model_relation="finetune")
+    base = component(
+        id="qwen-7b", type="model", name="Qwen2.5-7B", hf_id="Qwen/Qwen2.5-7B-Instruct"
+    )
+    quant = component(
+        id="ft-q4",
+        type="model",
+        name="ft 4-bit",
+        supplier_country="US",
+        base_models=["ft"],
+        base_model_relation="quantized",
+    )
+    fine = component(
+        id="ft",
+        type="model",
+        name="ft",
+        supplier_country="US",
+        base_models=["qwen-7b"],
+        base_model_relation="finetune",
+    )
     chain = catalogue.lineage(quant, [base, quant, fine])
     assert [s.reference for s in chain] == ["ft-q4", "ft", "qwen-7b"]
     assert chain[0].resolution.country == "US"
@@ -155,8 +204,13 @@ def test_lineage_of_a_qwen_fine_tune(catalogue: Catalogue) -> None:
 
 
 def test_lineage_through_hugging_face_reference(catalogue: Catalogue) -> None:
-    fine = component(id="ft", type="model", name="ft", supplier_country="US",
-                     base_models=["deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"])
+    fine = component(
+        id="ft",
+        type="model",
+        name="ft",
+        supplier_country="US",
+        base_models=["deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"],
+    )
     chain = catalogue.lineage(fine, [fine])
     assert chain[-1].resolution.vendor.id == "deepseek"  # type: ignore[union-attr]
 
@@ -168,8 +222,16 @@ def test_lineage_stops_on_cycles(catalogue: Catalogue) -> None:
 
 
 def test_resolve_site_with_local_operator(catalogue: Catalogue) -> None:
-    site = Site.model_validate({"id": "s", "name": "n", "kind": "cloud_region",
-                                "provider": "AWS", "region": "cn-north-1", "country": "CN"})
+    site = Site.model_validate(
+        {
+            "id": "s",
+            "name": "n",
+            "kind": "cloud_region",
+            "provider": "AWS",
+            "region": "cn-north-1",
+            "country": "CN",
+        }
+    )
     resolved = catalogue.resolve_site(site)
     assert resolved.evidence == "region"
     assert resolved.provider is not None and resolved.provider.id == "aws"
@@ -178,23 +240,51 @@ def test_resolve_site_with_local_operator(catalogue: Catalogue) -> None:
 
 
 def test_resolve_site_reports_mismatch_and_unknowns(catalogue: Catalogue) -> None:
-    wrong = Site.model_validate({"id": "s", "name": "n", "kind": "cloud_region",
-                                 "provider": "Google Cloud", "region": "europe-west3",
-                                 "country": "FR"})
+    wrong = Site.model_validate(
+        {
+            "id": "s",
+            "name": "n",
+            "kind": "cloud_region",
+            "provider": "Google Cloud",
+            "region": "europe-west3",
+            "country": "FR",
+        }
+    )
     resolved = catalogue.resolve_site(wrong)
     assert resolved.country == "DE"
     assert resolved.notes == ("estate says FR, catalogue places Google europe-west3 in DE",)
-    unknown_region = catalogue.resolve_site(Site.model_validate(
-        {"id": "s", "name": "n", "kind": "cloud_region", "provider": "Microsoft Azure",
-         "region": "atlantis-1", "country": "US"}))
+    unknown_region = catalogue.resolve_site(
+        Site.model_validate(
+            {
+                "id": "s",
+                "name": "n",
+                "kind": "cloud_region",
+                "provider": "Microsoft Azure",
+                "region": "atlantis-1",
+                "country": "US",
+            }
+        )
+    )
     assert unknown_region.evidence == "provider" and unknown_region.region is None
     assert "atlantis-1" in unknown_region.detail
-    unknown_provider = catalogue.resolve_site(Site.model_validate(
-        {"id": "s", "name": "n", "kind": "cloud_region", "provider": "Nimbus Hosting",
-         "region": "r1", "country": "US"}))
+    unknown_provider = catalogue.resolve_site(
+        Site.model_validate(
+            {
+                "id": "s",
+                "name": "n",
+                "kind": "cloud_region",
+                "provider": "Nimbus Hosting",
+                "region": "r1",
+                "country": "US",
+            }
+        )
+    )
     assert unknown_provider.evidence == "none" and unknown_provider.provider is None
-    on_prem = catalogue.resolve_site(Site.model_validate(
-        {"id": "s", "name": "n", "kind": "on_prem", "country": "CN", "entity": "e"}))
+    on_prem = catalogue.resolve_site(
+        Site.model_validate(
+            {"id": "s", "name": "n", "kind": "on_prem", "country": "CN", "entity": "e"}
+        )
+    )
     assert on_prem.evidence == "on-prem" and on_prem.bloc is Bloc.CN
 
 
@@ -204,10 +294,22 @@ def _write(tmp: Path, name: str, data: object) -> None:
 
 def test_loader_rejects_inconsistent_catalogue(tmp_path: Path) -> None:
     _write(tmp_path, "catalogue.yaml", {"version": "t", "as_of": "2026-01-01"})
-    vendor = {"id": "v", "name": "V", "country": "US", "entity_list": {"listed": False},
-              "as_of": "2026-01-01", "parent": "nobody"}
-    _write(tmp_path, "a.yaml", {"vendors": [vendor], "products": [
-        {"id": "p", "vendor": "ghost", "name": "P", "layer": "model"}]})
+    vendor = {
+        "id": "v",
+        "name": "V",
+        "country": "US",
+        "entity_list": {"listed": False},
+        "as_of": "2026-01-01",
+        "parent": "nobody",
+    }
+    _write(
+        tmp_path,
+        "a.yaml",
+        {
+            "vendors": [vendor],
+            "products": [{"id": "p", "vendor": "ghost", "name": "P", "layer": "model"}],
+        },
+    )
     with pytest.raises(InvalidInputError) as error:
         load_catalogue(tmp_path)
     message = str(error.value)
@@ -222,9 +324,54 @@ def test_loader_locates_bad_records_and_ignores_anchor_keys(tmp_path: Path) -> N
         "vendors:\n"
         "  - {id: v, name: V, country: US, entity_list: *unlisted, as_of: 2026-01-01}\n"
         "  - {id: w, name: W, country: XX, entity_list: *unlisted, as_of: 2026-01-01}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(InvalidInputError) as error:
         load_catalogue(tmp_path)
     (problem,) = error.value.problems
     assert problem.location.file.endswith("b.yaml") and problem.location.line == 5
     assert "vendors[1].country" in problem.message
+
+
+def test_lineages_of_a_merge_are_bounded(catalogue: Catalogue) -> None:
+    bases = [f"org/m{i}" for i in range(3)]
+    merge = component(id="m", type="model", name="m", base_models=bases)
+    paths = catalogue.lineages(merge, [merge])
+    assert [[s.reference for s in p] for p in paths] == [["m", b] for b in bases]
+    assert paths[0] == catalogue.lineage(merge, [merge])
+    assert len(catalogue.lineages(merge, [merge], limit=2)) == 2
+
+
+def test_lineages_of_a_very_deep_chain_are_cut(catalogue: Catalogue) -> None:
+    chain = [
+        component(id=f"m{i}", type="model", name=f"m{i}", base_models=[f"m{i + 1}"])
+        for i in range(3000)
+    ]
+    (path,) = catalogue.lineages(chain[0], chain)
+    assert len(path) == 100
+    assert len(catalogue.lineage(chain[0], chain)) == 100
+
+
+def test_unknown_country_stays_null(tmp_path: Path) -> None:
+    from stackrift.catalog.views import catalogue_json
+
+    _write(tmp_path, "catalogue.yaml", {"version": "t", "as_of": "2026-01-01"})
+    _write(
+        tmp_path,
+        "v.yaml",
+        {
+            "vendors": [
+                {
+                    "id": "anon",
+                    "name": "Anon Labs",
+                    "country": None,
+                    "entity_list": {"listed": False},
+                    "as_of": "2026-01-01",
+                }
+            ]
+        },
+    )
+    data = catalogue_json(load_catalogue(tmp_path))
+    (vendor,) = data["vendors"]
+    assert vendor["country"] is None and vendor["bloc"] == "unknown"
+    assert vendor["entity_list"]["status"] == "not listed as of 2026-01-01"

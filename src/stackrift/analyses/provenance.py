@@ -64,6 +64,11 @@ _BY_TYPE = {
     ComponentType.MODEL: StackLayer.MODEL,
     ComponentType.CLOUD_SERVICE: StackLayer.CLOUD,
 }
+_BASE_MODEL = Citation(
+    source="Hugging Face model cards",
+    section="base_model metadata (fine-tune, adapter, quantisation, merge)",
+    url="https://huggingface.co/docs/hub/model-cards",
+)
 _ENTITY_LIST = Citation(
     source="15 CFR Part 744, Supplement No. 4",
     section="Entity List",
@@ -89,6 +94,8 @@ class ComponentProvenance:
     resolution: Resolution
     layer: StackLayer
     lineage: tuple[LineageStep, ...]
+    paths: tuple[tuple[LineageStep, ...], ...] = ()
+    """Every lineage path to a root (a merge has several); ``lineage`` is the first."""
 
     @property
     def origin(self) -> Resolution:
@@ -96,9 +103,24 @@ class ComponentProvenance:
         return self.lineage[-1].resolution if self.lineage else self.resolution
 
     @property
+    def origins(self) -> tuple[Resolution, ...]:
+        """The roots of every lineage path (one for a plain fine-tune, several for a merge)."""
+        if not self.paths:
+            return (self.origin,)
+        return tuple(path[-1].resolution for path in self.paths)
+
+    @property
     def bloc(self) -> Bloc:
         """The bloc this component counts for: weights origin for models, vendor otherwise."""
         return self.origin.bloc if self.layer is StackLayer.MODEL else self.resolution.bloc
+
+    @property
+    def blocs(self) -> tuple[Bloc, ...]:
+        """Every bloc the component draws on (all weight origins for a merged model)."""
+        if self.layer is not StackLayer.MODEL:
+            return (self.resolution.bloc,)
+        found = {o.bloc for o in self.origins}
+        return tuple(b for b in BLOC_ORDER if b in found)
 
 
 @dataclass(frozen=True)
@@ -128,6 +150,10 @@ def _citations(vendor: Vendor) -> tuple[Citation, ...]:
     return tuple(c for c in (status.citation, _ENTITY_LIST) if c is not None)
 
 
+def _in_force(start: date | None, until: date | None, as_of: date) -> bool:
+    return (start is None or start <= as_of) and (until is None or as_of < until)
+
+
 def _listed(vendor: Vendor | None, as_of: date) -> bool:
     return vendor is not None and vendor.entity_list.listed_on(as_of)
 
@@ -139,6 +165,17 @@ def _chain_text(chain: tuple[LineageStep, ...]) -> list[str]:
         who = res.vendor.name if res.vendor else "vendor not catalogued"
         out.append(f"{step.reference} ({who}, {res.country or 'country unknown'})")
     return out
+
+
+def _confidence(res: Resolution) -> str:
+    """'unverified' when any catalogue fact the resolution rests on is weakly sourced."""
+    if res.vendor is None:
+        return "n/a"
+    weak = [res.vendor.confidence, res.product.confidence if res.product else "verified"]
+    citation = res.vendor.entity_list.citation
+    if citation is not None:
+        weak.append(citation.confidence)
+    return "unverified" if "unverified" in weak else "verified"
 
 
 def _criticality_severity(systems: list[System]) -> Severity:
@@ -182,7 +219,7 @@ class ProvenanceAnalysis:
         for site in data.sites:
             findings.extend(self._site(sites[site.id], site_users[site.id], context))
         for sp in systems:
-            findings.extend(self._mixed(sp))
+            findings.extend(self._mixed(sp, context.as_of))
         return AnalysisResult(
             tuple(sorted(findings, key=lambda f: f.sort_key())),
             self._summary(components, sites, systems, context),
@@ -197,9 +234,11 @@ class ProvenanceAnalysis:
         resolution = catalogue.resolve(component)
         layer = layer_of(component, resolution)
         lineage: tuple[LineageStep, ...] = ()
+        paths: tuple[tuple[LineageStep, ...], ...] = ()
         if component.type is ComponentType.MODEL:
             lineage = tuple(catalogue.lineage(component, estate.components))
-        return ComponentProvenance(component, resolution, layer, lineage)
+            paths = tuple(tuple(p) for p in catalogue.lineages(component, estate.components))
+        return ComponentProvenance(component, resolution, layer, lineage, paths)
 
     @staticmethod
     def _system(
@@ -211,7 +250,7 @@ class ProvenanceAnalysis:
         layers: dict[StackLayer, set[Bloc]] = {layer: set() for layer in REPORTED_LAYERS}
         for cp in members:
             if cp.layer in layers:
-                layers[cp.layer].add(cp.bloc)
+                layers[cp.layer].update(cp.blocs)
         site = sites.get(system.site) if system.site else None
         if site is not None:
             layers[StackLayer.CLOUD].add(_cloud_bloc(site))
@@ -227,11 +266,14 @@ class ProvenanceAnalysis:
         cp: ComponentProvenance, systems: list[System], context: AnalysisContext
     ) -> list[Finding]:
         component = cp.component
-        steps: list[tuple[str, Resolution]] = [(component.id, cp.resolution)]
-        steps += [(s.reference, s.resolution) for s in cp.lineage[1:]]
+        steps: list[tuple[str, Resolution, tuple[LineageStep, ...]]] = [
+            (component.id, cp.resolution, ())
+        ]
+        for path in cp.paths or (cp.lineage,):
+            steps += [(s.reference, s.resolution, path) for s in path[1:]]
         findings = []
         seen: set[str] = set()
-        for depth, (reference, res) in enumerate(steps):
+        for depth, (reference, res, path) in enumerate(steps):
             vendor = res.vendor
             if vendor is None or vendor.id in seen or not _listed(vendor, context.as_of):
                 continue
@@ -254,6 +296,9 @@ class ProvenanceAnalysis:
                     if c.licence_required_from
                     else None,
                     "citation": str(c.citation),
+                    "in_force": _in_force(
+                        c.licence_required_from, c.licence_required_until, context.as_of
+                    ),
                 }
                 for c in (res.product.controls if res.product else ())
             ]
@@ -270,7 +315,7 @@ class ProvenanceAnalysis:
                 "as_of": context.as_of.isoformat(),
             }
             if via_lineage:
-                evidence["lineage"] = _chain_text(cp.lineage)
+                evidence["lineage"] = _chain_text(path)
             if controls:
                 evidence["export_controls"] = controls
             if status.citation is not None and status.citation.confidence == "unverified":
@@ -309,13 +354,19 @@ class ProvenanceAnalysis:
     def _lineage(cp: ComponentProvenance, systems: list[System]) -> list[Finding]:
         if cp.layer is not StackLayer.MODEL or len(cp.lineage) < 2:
             return []
-        publisher, origin = cp.resolution, cp.origin
-        if publisher.bloc is Bloc.UNKNOWN or origin.bloc is Bloc.UNKNOWN:
+        publisher = cp.resolution
+        if publisher.bloc is Bloc.UNKNOWN:
             return []
-        if publisher.bloc is origin.bloc:
+        differing = [
+            path
+            for path in (cp.paths or (cp.lineage,))
+            if len(path) > 1 and path[-1].resolution.bloc not in (publisher.bloc, Bloc.UNKNOWN)
+        ]
+        if not differing:
             return []
+        origin = differing[0][-1].resolution
         component = cp.component
-        chain = _chain_text(cp.lineage)
+        chain = _chain_text(differing[0])
         return [
             Finding(
                 id=finding_id(NAME, "lineage-origin", component.id),
@@ -339,12 +390,14 @@ class ProvenanceAnalysis:
                     if component.base_model_relation
                     else None,
                     "systems": [s.id for s in systems],
+                    "other_origins": [_chain_text(path)[-1] for path in differing[1:]],
                 },
                 recommendation=(
                     "Treat the model as having the origin of its base weights in procurement, "
                     "export-control and AI-governance records; keep the base model's licence, "
                     "card and hash with the fine-tune."
                 ),
+                citations=(_BASE_MODEL,),
                 related=tuple(
                     Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems
                 ),
@@ -517,10 +570,26 @@ class ProvenanceAnalysis:
         return findings
 
     @staticmethod
-    def _mixed(sp: SystemProvenance) -> list[Finding]:
+    def _mixed(sp: SystemProvenance, as_of: date) -> list[Finding]:
         blocs = sp.known_blocs
         if len(blocs) < 2:
             return []
+        # The sources that make the mix matter: Entity List listings in force and product
+        # export controls of the system's own components.
+        sources: dict[str, Citation] = {}
+        for cp in sp.components:
+            for res in (cp.resolution, *cp.origins):
+                vendor = res.vendor
+                if vendor is not None and _listed(vendor, as_of) and vendor.entity_list.citation:
+                    sources.setdefault(
+                        str(vendor.entity_list.citation), vendor.entity_list.citation
+                    )
+            if cp.resolution.product is not None:
+                for control in cp.resolution.product.controls:
+                    if _in_force(
+                        control.licence_required_from, control.licence_required_until, as_of
+                    ):
+                        sources.setdefault(str(control.citation), control.citation)
         system = sp.system
         both = {Bloc.US, Bloc.CN} <= blocs
         layers = {layer.value: [b.value for b in sp.layers[layer]] for layer in REPORTED_LAYERS}
@@ -552,6 +621,7 @@ class ProvenanceAnalysis:
                     else "Record the mix; it matters for sovereignty and supplier-concentration "
                     "reviews rather than for export controls."
                 ),
+                citations=tuple(sources[k] for k in sorted(sources)),
             )
         ]
 
@@ -589,18 +659,20 @@ class ProvenanceAnalysis:
             res = cp.resolution
             vendor = res.vendor
             status = (
-                vendor.entity_list.describe(context.as_of, vendor.as_of) if vendor else "unknown"
+                vendor.entity_list.describe(context.as_of, vendor.as_of)
+                if vendor
+                else "vendor not catalogued"
             )
             origin = cp.origin
+            # Models are placed by the origin of their weights, everything else by its vendor.
+            country = origin.country if cp.layer is StackLayer.MODEL else res.country
             resolution_rows.append(
                 [
                     cid,
-                    cp.component.type.value,
                     cp.layer.value,
                     vendor.name if vendor else None,
                     res.product.name if res.product else None,
-                    res.country,
-                    cp.bloc.value,
+                    f"{cp.bloc.value} ({country or 'country unknown'})",
                     res.evidence,
                     res.detail
                     + (
@@ -611,6 +683,7 @@ class ProvenanceAnalysis:
                         else ""
                     ),
                     status,
+                    _confidence(res),
                 ]
             )
         site_rows = [
@@ -644,15 +717,14 @@ class ProvenanceAnalysis:
                     "title": "Component resolution",
                     "columns": [
                         "component",
-                        "type",
                         "layer",
                         "vendor",
                         "product",
-                        "country",
-                        "bloc",
+                        "origin",
                         "evidence",
                         "detail",
                         "Entity List",
+                        "confidence",
                     ],
                     "rows": resolution_rows,
                 },

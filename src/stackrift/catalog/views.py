@@ -45,7 +45,14 @@ def describe(catalogue: Catalogue, name: str) -> dict[str, Any]:
     """One vendor (with its products) or one product (with its vendor) by name, alias or id."""
     vendor = catalogue.vendors.get(name) or catalogue.vendor_by_name(name)
     if vendor is not None:
-        return _vendor_json(catalogue, vendor)
+        data = _vendor_json(catalogue, vendor)
+        regions = sorted(
+            (r for r in catalogue.data.regions if vendor.id in (r.provider, r.operator)),
+            key=lambda r: (r.provider, r.code),
+        )
+        if regions:
+            data["regions"] = [r.model_dump(mode="json", exclude_none=True) for r in regions]
+        return data
     product = catalogue.products.get(name) or catalogue.product_by_name(name)
     if product is not None:
         data = product.model_dump(mode="json", exclude_none=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from stackrift.analyses.base import AnalysisContext
 from stackrift.catalog.catalogue import load_catalogue
+from stackrift.errors import UsageError
 from stackrift.estate.loader import load_estate
 from stackrift.pipeline import assess
 from stackrift.report.base import renderer
@@ -24,10 +25,15 @@ def run_demo(output_dir: Path, as_of: date) -> list[Path]:
     """Assess the demo estate and write one report per format into ``output_dir``."""
     context = AnalysisContext(as_of=as_of, catalogue=load_catalogue())
     report = assess(load_estate(demo_estate_path()), context)
-    output_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in DEMO_FORMATS:
-        target = output_dir / f"report.{renderer(name).extension}"
-        target.write_text(renderer(name).render(report), encoding="utf-8")
-        written.append(target)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name in DEMO_FORMATS:
+            chosen = renderer(name)
+            target = output_dir / f"report.{chosen.extension}"
+            target.write_text(chosen.render(report), encoding="utf-8")
+            written.append(target)
+    except OSError as exc:
+        raise UsageError(f"{output_dir}: cannot write the demo reports ({exc.strerror}); "
+                         "expected a folder that can be created and written to") from exc
     return written

@@ -25,11 +25,17 @@ def test_every_accelerator_has_a_class_and_known_runtime(catalogue: Catalogue) -
 
 
 def test_runtime_pairs(catalogue: Catalogue) -> None:
-    pairs = {"nvidia-h100": "nvidia-cuda", "amd-mi300x": "amd-rocm",
-             "huawei-ascend-910b": "huawei-cann", "cambricon-mlu370": "cambricon-neuware",
-             "hygon-dcu": "hygon-dtk", "mthreads-s4000": "mthreads-musa",
-             "biren-br100": "biren-supa", "aws-trainium": "aws-neuron",
-             "intel-gaudi3": "intel-synapseai"}
+    pairs = {
+        "nvidia-h100": "nvidia-cuda",
+        "amd-mi300x": "amd-rocm",
+        "huawei-ascend-910b": "huawei-cann",
+        "cambricon-mlu370": "cambricon-neuware",
+        "hygon-dcu": "hygon-dtk",
+        "mthreads-s4000": "mthreads-musa",
+        "biren-br100": "biren-supa",
+        "aws-trainium": "aws-neuron",
+        "intel-gaudi3": "intel-synapseai",
+    }
     for accelerator, runtime in pairs.items():
         assert catalogue.products[accelerator].requires == (runtime,)
         assert catalogue.products[runtime].equivalence_class == "accelerator-runtime"
@@ -40,9 +46,21 @@ def test_substitutes_cross_blocs(catalogue: Catalogue) -> None:
     assert {"amd", "intel", "huawei", "cambricon", "biren"} <= substitutes
 
 
-@pytest.mark.parametrize("product", ["nvidia-a100", "nvidia-a800", "nvidia-h100", "nvidia-h800",
-                                     "nvidia-l40s", "nvidia-rtx-4090", "amd-mi250", "amd-mi300x",
-                                     "intel-gaudi2", "intel-gaudi3"])
+@pytest.mark.parametrize(
+    "product",
+    [
+        "nvidia-a100",
+        "nvidia-a800",
+        "nvidia-h100",
+        "nvidia-h800",
+        "nvidia-l40s",
+        "nvidia-rtx-4090",
+        "amd-mi250",
+        "amd-mi300x",
+        "intel-gaudi2",
+        "intel-gaudi3",
+    ],
+)
 def test_3a090_rule(catalogue: Catalogue, product: str) -> None:
     control = next(c for c in catalogue.products[product].controls if c.eccn == "3A090.a")
     assert control.licence_required_from == date(2023, 11, 17)
@@ -57,8 +75,9 @@ def test_china_licence_2025(catalogue: Catalogue, product: str) -> None:
     assert control.licence_required_from == date(2025, 4, 9)
 
 
-@pytest.mark.parametrize("product", ["huawei-ascend-910b", "huawei-ascend-910c",
-                                     "huawei-ascend-910d"])
+@pytest.mark.parametrize(
+    "product", ["huawei-ascend-910b", "huawei-ascend-910c", "huawei-ascend-910d"]
+)
 def test_gp10_guidance(catalogue: Catalogue, product: str) -> None:
     (control,) = catalogue.products[product].controls
     assert control.regime == "EAR GP10"

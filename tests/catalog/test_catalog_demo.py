@@ -85,16 +85,19 @@ def test_component_resolves(demo: LoadedEstate, catalogue: Catalogue, component_
     assert resolution.product is not None and resolution.product.id == product
 
 
-def test_own_components_resolve_by_supplier_country(demo: LoadedEstate,
-                                                    catalogue: Catalogue) -> None:
+def test_own_components_resolve_by_supplier_country(
+    demo: LoadedEstate, catalogue: Catalogue
+) -> None:
     for component_id, country in OWN.items():
         component = demo.estate.component(component_id)
         assert component is not None
         resolution = catalogue.resolve(component)
         assert resolution.vendor is None
         assert (resolution.evidence, resolution.country) == ("supplier-country", country)
-    assert all(catalogue.vendor_by_name(n) is None
-               for n in ("Meridian Dynamics Inc.", "Meridian Dynamics GmbH", "Meridian Dynamics"))
+    assert all(
+        catalogue.vendor_by_name(n) is None
+        for n in ("Meridian Dynamics Inc.", "Meridian Dynamics GmbH", "Meridian Dynamics")
+    )
 
 
 def test_unknown_stays_unknown(demo: LoadedEstate, catalogue: Catalogue) -> None:
@@ -123,8 +126,7 @@ def test_on_prem_site(demo: LoadedEstate, catalogue: Catalogue) -> None:
     assert (resolved.evidence, resolved.country, resolved.provider) == ("on-prem", "CN", None)
 
 
-def test_support_fine_tune_weights_come_from_qwen(demo: LoadedEstate,
-                                                  catalogue: Catalogue) -> None:
+def test_support_fine_tune_weights_come_from_qwen(demo: LoadedEstate, catalogue: Catalogue) -> None:
     component = demo.estate.component("support-ft")
     assert component is not None
     chain = catalogue.lineage(component, demo.estate.components)

@@ -53,3 +53,12 @@ def test_catalog_show_unknown_is_a_usage_error(capsys: pytest.CaptureFixture[str
     code, _, err = run(capsys, "catalog", "show", "Nimbus Compute")
     assert code == 2
     assert "neither a catalogued vendor nor product" in err
+
+
+def test_catalog_show_operator_lists_its_regions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "catalog", "show", "21Vianet", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["entity_list"]["status"] == "not listed as of 2026-11-15"
+    assert {r["code"] for r in data["regions"]} >= {"chinanorth2", "chinaeast2", "chinanorth3"}
+    assert all(r["provider"] == "microsoft" and r["country"] == "CN" for r in data["regions"])

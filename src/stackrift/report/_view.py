@@ -1,0 +1,337 @@
+"""What every renderer shares: the summary contract read into typed records, and report figures.
+
+Analyses put ``"tables"`` and ``"charts"`` into their summary (shapes in
+:class:`stackrift.analyses.base.AnalysisResult`). Renderers never trust those shapes blindly: an
+entry that does not fit is not drawn and its problem is listed instead, so one faulty analysis
+cannot take down the whole report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from stackrift.findings import Citation, Finding, Severity
+from stackrift.report.model import AnalysisSection, Report
+
+Cell = str | int | float | None
+
+SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
+"""Severities from critical down to info, the order every renderer lists them in."""
+
+SEVERITY_COLOURS: dict[str, str] = {
+    "critical": "#8b1a1a",
+    "high": "#d2452f",
+    "medium": "#e6a023",
+    "low": "#4a8fc4",
+    "info": "#8c959f",
+}
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A summary table: column headings and rows of plain cells."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """One named series of a bar chart, one value per label (``None`` when unknown)."""
+
+    name: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class BarChartView:
+    """Bars per label; several series are drawn side by side or, when ``stacked``, on top."""
+
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[SeriesView, ...]
+    stacked: bool
+
+    @property
+    def kind(self) -> str:
+        return "bar"
+
+    def maximum(self) -> float:
+        """The largest bar (stack total when stacked); at least 0."""
+        if self.stacked:
+            totals = [sum(s.values[i] or 0.0 for s in self.series) for i in range(len(self.labels))]
+            return max([0.0, *totals])
+        return max([0.0, *(v for s in self.series for v in s.values if v is not None)])
+
+
+@dataclass(frozen=True)
+class HeatmapView:
+    """A grid of values, rows ``y_labels`` by columns ``x_labels``, optionally with cell text."""
+
+    title: str
+    x_labels: tuple[str, ...]
+    y_labels: tuple[str, ...]
+    values: tuple[tuple[float | None, ...], ...]
+    cells: tuple[tuple[str, ...], ...] | None
+
+    @property
+    def kind(self) -> str:
+        return "heatmap"
+
+    def value_range(self) -> tuple[float, float]:
+        known = [v for row in self.values for v in row if v is not None]
+        return (min(known), max(known)) if known else (0.0, 0.0)
+
+    def text(self, row: int, column: int) -> str:
+        """The text shown in a cell: the given cell text, else the value, else empty."""
+        if self.cells is not None:
+            return self.cells[row][column]
+        value = self.values[row][column]
+        return "" if value is None else format_number(value)
+
+
+ChartView = BarChartView | HeatmapView
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """A section's summary as renderers see it."""
+
+    tables: tuple[TableView, ...]
+    charts: tuple[ChartView, ...]
+    extra: dict[str, Any]
+    """Analysis-specific keys other than tables and charts (shown in JSON only)."""
+    problems: tuple[str, ...]
+    """Why some entries were not drawn (a fault of the analysis, shown so it gets noticed)."""
+
+
+class _ShapeError(ValueError):
+    """One summary entry does not fit the documented shape."""
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise _ShapeError(f"{what} is {type(value).__name__}, expected a string")
+    return value
+
+
+def _strings(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise _ShapeError(f"{what} is not a list")
+    return tuple(_text(v, f"{what}[{i}]") for i, v in enumerate(value))
+
+
+def _number(value: Any, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _ShapeError(f"{what} is {value!r}, expected a number or null")
+    if not math.isfinite(value):
+        raise _ShapeError(f"{what} is {value!r}, expected a finite number")
+    return float(value)
+
+
+def _numbers(value: Any, what: str, length: int) -> tuple[float | None, ...]:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise _ShapeError(f"{what} is not a list")
+    if len(value) != length:
+        raise _ShapeError(f"{what} has {len(value)} values for {length} labels")
+    return tuple(_number(v, f"{what}[{i}]") for i, v in enumerate(value))
+
+
+def _cell(value: Any, what: str) -> Cell:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    raise _ShapeError(f"{what} is {type(value).__name__}, expected text, a number or null")
+
+
+def _table(raw: Any, where: str) -> TableView:
+    if not isinstance(raw, Mapping):
+        raise _ShapeError(f"{where} is not an object")
+    title = _text(raw.get("title", ""), f"{where}.title")
+    columns = _strings(raw.get("columns"), f"{where}.columns")
+    rows_raw = raw.get("rows", [])
+    if not isinstance(rows_raw, Sequence) or isinstance(rows_raw, str):
+        raise _ShapeError(f"{where}.rows is not a list")
+    rows = []
+    for r, row in enumerate(rows_raw):
+        if not isinstance(row, Sequence) or isinstance(row, str) or len(row) != len(columns):
+            raise _ShapeError(f"{where}.rows[{r}] is not a list of {len(columns)} cells")
+        rows.append(tuple(_cell(c, f"{where}.rows[{r}][{i}]") for i, c in enumerate(row)))
+    return TableView(title, columns, tuple(rows))
+
+
+def _bar(raw: Mapping[str, Any], where: str) -> BarChartView:
+    labels = _strings(raw.get("labels"), f"{where}.labels")
+    series_raw = raw.get("series")
+    if not isinstance(series_raw, Sequence) or isinstance(series_raw, str) or not series_raw:
+        raise _ShapeError(f"{where}.series is not a non-empty list")
+    series = []
+    for i, item in enumerate(series_raw):
+        if not isinstance(item, Mapping):
+            raise _ShapeError(f"{where}.series[{i}] is not an object")
+        name = _text(item.get("name", ""), f"{where}.series[{i}].name")
+        series.append(SeriesView(name, _numbers(item.get("values"), f"{where}.series[{i}].values",
+                                                len(labels))))
+    return BarChartView(_text(raw.get("title", ""), f"{where}.title"), labels, tuple(series),
+                        bool(raw.get("stacked", False)))
+
+
+def _heatmap(raw: Mapping[str, Any], where: str) -> HeatmapView:
+    x_labels = _strings(raw.get("x_labels"), f"{where}.x_labels")
+    y_labels = _strings(raw.get("y_labels"), f"{where}.y_labels")
+    values_raw = raw.get("values")
+    if not isinstance(values_raw, Sequence) or len(values_raw) != len(y_labels):
+        raise _ShapeError(f"{where}.values needs one row per y label ({len(y_labels)})")
+    values = tuple(_numbers(row, f"{where}.values[{r}]", len(x_labels))
+                   for r, row in enumerate(values_raw))
+    cells_raw = raw.get("cells")
+    cells = None
+    if cells_raw is not None:
+        if not isinstance(cells_raw, Sequence) or len(cells_raw) != len(y_labels):
+            raise _ShapeError(f"{where}.cells needs one row per y label ({len(y_labels)})")
+        cells = []
+        for r, row in enumerate(cells_raw):
+            texts = tuple("" if c is None else str(c) for c in row) if isinstance(
+                row, Sequence) and not isinstance(row, str) else ()
+            if len(texts) != len(x_labels):
+                raise _ShapeError(f"{where}.cells[{r}] needs {len(x_labels)} texts")
+            cells.append(texts)
+    return HeatmapView(_text(raw.get("title", ""), f"{where}.title"), x_labels, y_labels, values,
+                       tuple(cells) if cells is not None else None)
+
+
+def _chart(raw: Any, where: str) -> ChartView:
+    if not isinstance(raw, Mapping):
+        raise _ShapeError(f"{where} is not an object")
+    kind = raw.get("kind")
+    if kind == "bar":
+        return _bar(raw, where)
+    if kind == "heatmap":
+        return _heatmap(raw, where)
+    raise _ShapeError(f"{where}.kind is {kind!r}, expected 'bar' or 'heatmap'")
+
+
+def _entries(summary: Mapping[str, Any], key: str, reader: Callable[[Any, str], object],
+             problems: list[str]) -> list[object]:
+    raw = summary.get(key, [])
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        problems.append(f"not drawn: summary.{key} is not a list")
+        return []
+    read = []
+    for index, item in enumerate(raw):
+        try:
+            read.append(reader(item, f"{key}[{index}]"))
+        except _ShapeError as exc:
+            problems.append(f"not drawn: {exc}")
+    return read
+
+
+def read_summary(summary: Mapping[str, Any]) -> SummaryView:
+    """Read a section summary; entries that do not fit the contract become ``problems``."""
+    problems: list[str] = []
+    tables = [t for t in _entries(summary, "tables", _table, problems) if isinstance(t, TableView)]
+    charts = [c for c in _entries(summary, "charts", _chart, problems)
+              if isinstance(c, BarChartView | HeatmapView)]
+    extra = {k: v for k, v in summary.items() if k not in {"tables", "charts"}}
+    return SummaryView(tuple(tables), tuple(charts), extra, tuple(problems))
+
+
+def summary_problems(summary: Mapping[str, Any]) -> tuple[str, ...]:
+    """What in a summary breaks the tables/charts contract; empty when every entry can be drawn.
+
+    Analyses can assert this is empty in their tests.
+    """
+    return read_summary(summary).problems
+
+
+def severity_chart(report: Report) -> BarChartView:
+    """Findings by severity across the report, one bar per severity (critical first)."""
+    counts = report.severity_counts()
+    return BarChartView("Findings by severity", tuple(s.value for s in SEVERITIES_DESC),
+                        (SeriesView("findings", tuple(float(counts[s.value])
+                                                      for s in SEVERITIES_DESC)),),
+                        stacked=False)
+
+
+def section_severity_counts(section: AnalysisSection) -> dict[str, int]:
+    """Findings of one section by severity, critical first, zeros included."""
+    return {s.value: sum(1 for f in section.findings if f.severity is s) for s in SEVERITIES_DESC}
+
+
+def format_number(value: float | int) -> str:
+    """A number as people read it: integers without a decimal point, others to 2 places."""
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def format_cell(value: Cell) -> str:
+    """A table cell as text; ``None`` is shown as a dash (unknown or not applicable)."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    return format_number(value)
+
+
+def subject_text(finding: Finding) -> str:
+    """``kind id`` plus the name and field when known, e.g. ``system chat-cn (Chatbot).model``."""
+    subject = finding.subject
+    text = f"{subject.kind.value} {subject.id}"
+    if subject.name and subject.name != subject.id:
+        text += f" ({subject.name})"
+    if subject.field:
+        text += f", field {subject.field}"
+    return text
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an http(s) link, else ``None`` (no ``javascript:`` or ``data:`` links)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else None
+
+
+def citation_text(citation: Citation) -> str:
+    """``source, section`` and an ``(unverified)`` mark when the source is weak."""
+    text = f"{citation.source}, {citation.section}" if citation.section else citation.source
+    return text + " (unverified)" if citation.confidence == "unverified" else text
+
+
+def evidence_items(finding: Finding) -> list[tuple[str, str]]:
+    """Evidence as sorted ``(key, text)`` pairs; nested values are shown compactly."""
+    return [(key, evidence_text(finding.evidence[key])) for key in sorted(finding.evidence)]
+
+
+def evidence_text(value: Any) -> str:
+    """One evidence value as short readable text."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {evidence_text(value[k])}" for k in sorted(value, key=str))
+    if isinstance(value, list | tuple):
+        return ", ".join(evidence_text(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return ", ".join(sorted(evidence_text(v) for v in value))
+    return str(value)

@@ -1,0 +1,112 @@
+"""The JSON report: stable, documented (docs/report.schema.json), deterministic.
+
+Keys are sorted, dates are ISO 8601 (``YYYY-MM-DD``), findings come most severe first, then by
+analysis and id. ``schema_version`` changes only when a key is removed or changes meaning; new keys
+may be added without a change.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any, ClassVar
+
+import orjson
+from pydantic import BaseModel
+
+from stackrift.errors import Location
+from stackrift.findings import Citation, Finding, Subject
+from stackrift.report.base import register
+from stackrift.report.model import Report
+
+SCHEMA_VERSION = 1
+
+
+def _subject(subject: Subject) -> dict[str, Any]:
+    return {"kind": subject.kind.value, "id": subject.id, "name": subject.name,
+            "field": subject.field}
+
+
+def _citation(citation: Citation) -> dict[str, Any]:
+    return {"source": citation.source, "section": citation.section, "url": citation.url,
+            "in_force_from": citation.in_force_from, "in_force_until": citation.in_force_until,
+            "confidence": citation.confidence}
+
+
+def _location(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"file": location.file, "line": location.line, "column": location.column}
+
+
+def finding_document(finding: Finding, location: Location | None) -> dict[str, Any]:
+    """One finding as it appears in the JSON report's ``findings`` list."""
+    return {
+        "id": finding.id,
+        "analysis": finding.analysis,
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "title": finding.title,
+        "subject": _subject(finding.subject),
+        "evidence": finding.evidence,
+        "recommendation": finding.recommendation,
+        "citations": [_citation(c) for c in finding.citations],
+        "related": [_subject(s) for s in finding.related],
+        "location": _location(location),
+    }
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The whole report as a JSON-ready dictionary (dates still as :class:`datetime.date`)."""
+    findings = report.findings
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": report.tool_version,
+        "as_of": report.as_of,
+        "catalogue_version": report.catalogue_version,
+        "estate": {"path": report.estate.path, "organisation": report.estate.organisation,
+                   "counts": dict(report.estate.counts)},
+        "findings": [finding_document(f, report.locations.get(f.id)) for f in findings],
+        "summary": {
+            "by_severity": report.severity_counts(),
+            "by_analysis": {s.name: len(s.findings) for s in report.sections},
+            "total": len(findings),
+            "failing": len(report.failing()),
+            "fail_on": report.fail_on.value,
+        },
+        "analyses": {
+            s.name: {"title": s.title, "order": index, "finding_count": len(s.findings),
+                     "summary": s.summary}
+            for index, s in enumerate(report.sections)
+        },
+    }
+
+
+def _default(value: Any) -> Any:
+    """Values orjson does not know; sets are sorted so output stays deterministic."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=lambda v: orjson.dumps(v, default=_default))
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, PurePath):
+        return value.as_posix()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def dumps(document: Any) -> str:
+    """Deterministic, indented JSON text ending in a newline."""
+    option = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+    return orjson.dumps(document, default=_default, option=option).decode() + "\n"
+
+
+@register
+class JsonRenderer:
+    """``--format json``: the machine-readable report."""
+
+    format: ClassVar[str] = "json"
+    extension: ClassVar[str] = "json"
+
+    def render(self, report: Report) -> str:
+        return dumps(report_document(report))

@@ -1,0 +1,179 @@
+"""SARIF 2.1.0 output, for code-scanning dashboards: results located in the estate file.
+
+One run; one rule per distinct (analysis, rule) pair; each finding's stable id is its partial
+fingerprint, so dashboards track a finding across runs even when lines move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from stackrift.errors import Location
+from stackrift.findings import Citation, Finding, Severity
+from stackrift.report._view import citation_text, safe_url
+from stackrift.report.base import register
+from stackrift.report.json_format import dumps, finding_document
+from stackrift.report.markdown import md
+from stackrift.report.model import Report
+
+SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+                "sarif-schema-2.1.0.json")
+INFORMATION_URI = "https://stackrift.dev"
+
+LEVELS: dict[Severity, str] = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+# GitHub code scanning ranks security results by this CVSS-like score (a string by convention).
+SECURITY_SEVERITY: dict[Severity, str] = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
+
+
+def rule_id(finding: Finding) -> str:
+    """The SARIF rule id of a finding: ``analysis/rule``."""
+    return f"{finding.analysis}/{finding.rule}"
+
+
+def artifact_uri(path: str, cwd: Path | None = None) -> str:
+    """The estate file as a URI reference: relative to ``cwd`` when inside it, else ``file://``."""
+    base = (cwd or Path.cwd()).resolve()
+    file = Path(path)
+    absolute = (file if file.is_absolute() else base / file).resolve()
+    try:
+        return quote(absolute.relative_to(base).as_posix())
+    except ValueError:
+        return absolute.as_uri()
+
+
+def _citation_text(citation: Citation, *, markdown: bool = False) -> str:
+    text = md(citation_text(citation)) if markdown else citation_text(citation)
+    url = safe_url(citation.url)  # only http(s): a javascript: URL must not become a link
+    if url:
+        text += f" <{url}>"
+    if citation.in_force_from:
+        text += f", in force from {citation.in_force_from}"
+    if citation.in_force_until:
+        text += f" until {citation.in_force_until}"
+    return text
+
+
+def _rule(rid: str, findings: list[Finding]) -> dict[str, Any]:
+    first = findings[0]
+    worst = max((f.severity for f in findings), key=lambda s: s.rank)
+    cited = {c for f in findings for c in f.citations}
+    readable = first.rule.replace("-", " ").replace("_", " ")
+    short = f"{readable[:1].upper()}{readable[1:]} ({first.analysis} analysis)"
+
+    def help_text(markdown: bool) -> str:
+        # Recommendations name estate objects, so they belong to each result, not to the rule.
+        lines = [f"{short}. Each result gives its evidence and what to do."]
+        citations = sorted(_citation_text(c, markdown=markdown) for c in cited)
+        if citations:
+            lines += ["", "Sources cited by these results:", *(f"- {c}" for c in citations)]
+        return "\n".join(lines)
+
+    return {
+        "id": rid,
+        "name": "".join(part.capitalize() for part in rid.replace("/", "-").split("-") if part),
+        "shortDescription": {"text": short},
+        "help": {"text": help_text(markdown=False), "markdown": help_text(markdown=True)},
+        "helpUri": INFORMATION_URI,
+        "defaultConfiguration": {"level": LEVELS[worst]},
+        "properties": {"tags": ["stackrift", first.analysis],
+                       "security-severity": SECURITY_SEVERITY[worst]},
+    }
+
+
+def _location(finding: Finding, location: Location | None, uri: str,
+              cwd: Path | None) -> dict[str, Any]:
+    # Normally the estate file; an analysis may locate a finding in another file (e.g. an SBOM).
+    where = artifact_uri(location.file, cwd) if location is not None and location.file else uri
+    physical: dict[str, Any] = {"artifactLocation": {"uri": where}}
+    if location is not None and location.line > 0:
+        physical["region"] = {"startLine": location.line,
+                              "startColumn": max(location.column, 1)}
+    subject = finding.subject
+    return {"physicalLocation": physical,
+            "logicalLocations": [{"name": subject.id, "kind": subject.kind.value,
+                                  "fullyQualifiedName": f"{subject.kind.value}/{subject.id}"}]}
+
+
+def _result(finding: Finding, index: int, report: Report, uri: str,
+            cwd: Path | None) -> dict[str, Any]:
+    document = finding_document(finding, report.locations.get(finding.id))
+    text = f"{finding.title} [{finding.subject}]"
+    if finding.recommendation:
+        text += f" Recommendation: {finding.recommendation}"
+    return {
+        "ruleId": rule_id(finding),
+        "ruleIndex": index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": text},
+        "locations": [_location(finding, report.locations.get(finding.id), uri, cwd)],
+        "partialFingerprints": {"stackriftFindingId/v1": finding.id},
+        "properties": {
+            "severity": finding.severity.value,
+            "analysis": finding.analysis,
+            "subject": document["subject"],
+            "evidence": document["evidence"],
+            "citations": document["citations"],
+        },
+    }
+
+
+def _grouped(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(rule_id(finding), []).append(finding)
+    return dict(sorted(groups.items()))
+
+
+def sarif_document(report: Report, cwd: Path | None = None) -> dict[str, Any]:
+    """The SARIF log as a dictionary."""
+    groups = _grouped(report.findings)
+    index = {rid: i for i, rid in enumerate(groups)}
+    uri = artifact_uri(report.estate.path, cwd)
+    results = [_result(f, index[rule_id(f)], report, uri, cwd) for f in report.findings]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "stackrift",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(rid, fs) for rid, fs in groups.items()],
+            }},
+            "artifacts": [{"location": {"uri": u}, "roles": ["analysisTarget"]}
+                          for u in sorted({uri, *(r["locations"][0]["physicalLocation"]
+                                                  ["artifactLocation"]["uri"] for r in results)})],
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+            "properties": {"as_of": report.as_of, "catalogue_version": report.catalogue_version,
+                           "fail_on": report.fail_on.value,
+                           "organisation": report.estate.organisation},
+        }],
+    }
+
+
+@register
+class SarifRenderer:
+    """``--format sarif``: SARIF 2.1.0 for code-scanning tools."""
+
+    format: ClassVar[str] = "sarif"
+    extension: ClassVar[str] = "sarif"
+
+    def render(self, report: Report) -> str:
+        return dumps(sarif_document(report))
