@@ -6,6 +6,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad in
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 import traceback
@@ -363,6 +364,105 @@ def plan(
         write_output(estate_yaml(result.new_estate, header), new_estate)
     if not result.feasible:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+# -- data transfers and rules ----------------------------------------------------------------------
+
+rules_app = typer.Typer(no_args_is_help=True, help="List, show and check transfer rule packs.")
+app.add_typer(rules_app, name="rules")
+RulesDirs = Annotated[
+    list[Path] | None,
+    typer.Option("--rules", help="Extra rule-pack folder, same format (repeatable)."),
+]
+
+
+class TransfersFormat(StrEnum):
+    TERMINAL = "terminal"
+    JSON = "json"
+
+
+@app.command()
+def transfers(
+    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    as_of: AsOf = None,
+    output_format: Annotated[
+        TransfersFormat, typer.Option("--format", "-f", case_sensitive=False)
+    ] = TransfersFormat.TERMINAL,
+    output: OutputPath = None,
+    rules: RulesDirs = None,
+) -> None:
+    """Verdict of every data flow under every regime, the origin x destination matrix, conflicts."""
+    from stackrift.estate.loader import load_estate
+    from stackrift.rules.engine import load_rule_set
+    from stackrift.rules.terminal import transfers_renderables
+    from stackrift.rules.views import evaluate_all, transfers_json
+
+    loaded = load_estate(estate)
+    result = evaluate_all(loaded.estate, parse_as_of(as_of), load_rule_set(tuple(rules or ())))
+    if output_format is TransfersFormat.JSON:
+        write_output(orjson.dumps(transfers_json(result, str(estate)),
+                                  option=orjson.OPT_INDENT_2).decode(), output)
+        return
+    console = Console(soft_wrap=True, record=output is not None)
+    for renderable in transfers_renderables(result, str(estate)):
+        console.print(renderable)
+    if output is not None:
+        write_output(console.export_text(), output)
+
+
+@rules_app.command("list")
+def rules_list(
+    json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    rules: RulesDirs = None,
+) -> None:
+    """Every rule with its citation, in-force dates and confidence."""
+    from stackrift.rules.engine import load_rule_set
+    from stackrift.rules.terminal import rules_table
+    from stackrift.rules.views import rules_list_json
+
+    rule_set = load_rule_set(tuple(rules or ()))
+    if json:
+        write_output(orjson.dumps(rules_list_json(rule_set), option=orjson.OPT_INDENT_2).decode(),
+                     None)
+        return
+    out.print(rules_table(rule_set))
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="Rule or conflict id, e.g. cn.cac.7.ciio-pi.")],
+    rules: RulesDirs = None,
+) -> None:
+    """One rule or conflict in full: condition, outcome, mechanisms, citation, dates."""
+    from stackrift.rules.engine import load_rule_set
+    from stackrift.rules.views import conflict_rule_json, rule_json
+
+    rule_set = load_rule_set(tuple(rules or ()))
+    rule = rule_set.rule(rule_id)
+    conflict = rule_set.conflict(rule_id)
+    if rule is None and conflict is None:
+        close = difflib.get_close_matches(
+            rule_id, [r.id for r in rule_set.rules] + [c.id for c in rule_set.conflicts], n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"no rule or conflict with id '{rule_id}'{hint} "
+                         "(see: stackrift rules list)")
+    record = rule_json(rule_set, rule) if rule is not None else conflict_rule_json(
+        rule_set, conflict)  # type: ignore[arg-type]
+    write_output(orjson.dumps(record, option=orjson.OPT_INDENT_2).decode(), None)
+
+
+@rules_app.command("check")
+def rules_check(
+    directory: Annotated[Path, typer.Argument(help="Folder of rule packs to validate.")],
+) -> None:
+    """Validate user rule packs (with the packaged ones); exit 2 with FILE:LINE:COL problems."""
+    from stackrift.rules.engine import load_rule_set
+
+    rule_set = load_rule_set((directory,))
+    mine = [p for p in rule_set.packs if not p.packaged]
+    err.print(f"{directory}: {len(mine)} valid pack(s), "
+              f"{sum(len(p.pack.rules) for p in mine)} rules, "
+              f"{sum(len(p.pack.conflicts) for p in mine)} conflicts")
 
 
 # -- entry point -----------------------------------------------------------------------------------

@@ -110,9 +110,10 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
             return self.constructor.construct_object(node, deep=True)
-        except ValueError as exc:  # e.g. 2026-13-01 matches YAML's timestamp pattern
-            self.problems.append(Problem(self.loc(node), f"invalid value '{node.value}' ({exc})",
-                                         "a valid value (dates as YYYY-MM-DD)"))
+        except ValueError as exc:  # e.g. a timestamp such as 2026-13-01 that is not a real date
+            self.problems.append(
+                Problem(self.loc(node), f"invalid value '{node.value}' ({exc})", "a valid value")
+            )
             return node.value
 
 

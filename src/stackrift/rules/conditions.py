@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from stackrift.estate.model import DataFlow, Site, System
-from stackrift.rules.facts import EstateIndex, FactValue, flow_facts, ownership_fact
+from stackrift.rules.facts import EstateIndex, FactValue, ownership_fact
 from stackrift.rules.model import OWNERSHIP_FACTS, Condition, Volume
 
 Tri = bool | None
@@ -67,22 +67,7 @@ def _counted_flows(volume: Volume, ctx: EvalContext) -> tuple[list[DataFlow], li
     flow = ctx.subject
     assert isinstance(flow, DataFlow)
     index = ctx.index
-    origin = index.endpoint(flow.source).country
-    if volume.per == "flow":
-        group = [flow]
-    else:
-        def key(f: DataFlow) -> tuple[str, ...]:
-            exporter = index.exporter(f)
-            exporter_key = exporter.id if exporter else f.source
-            if volume.per == "exporter":
-                return (exporter_key,)
-            recipient = index.recipient(f)
-            return (exporter_key, recipient.id if recipient else f.destination)
-
-        mine = key(flow)
-        group = [f for f in index.estate.data_flows
-                 if f is flow or (key(f) == mine and index.endpoint(f.source).country == origin
-                                  and index.endpoint(f.destination).country != origin)]
+    group = [flow] if volume.per == "flow" else index.group(flow, volume.per)
     start = _window_start(volume, ctx.as_of)
     wanted = frozenset(c.value for c in volume.categories)
     counted: list[DataFlow] = []
@@ -91,17 +76,22 @@ def _counted_flows(volume: Volume, ctx: EvalContext) -> tuple[list[DataFlow], li
         cats = frozenset(c.value for c in f.data_categories)
         if not cats & wanted:
             continue
-        if volume.exclude is not None and (f is not flow or volume.exclude_self):
-            probe = EvalContext(index, ctx.as_of, f, flow_facts(index, f), ctx.conditions)
-            if evaluate(volume.exclude, probe) is True:
-                notes.append(f"{f.id} excluded")
-                continue
         if volume.subjects_countries and f.subjects_countries and not (
                 {c.upper() for c in volume.subjects_countries} & set(f.subjects_countries)):
             continue
         if f is not flow and not _active(f, start, ctx.as_of):
             notes.append(f"{f.id} outside the window")
             continue
+        if volume.exclude is not None and (f is not flow or volume.exclude_self):
+            key = (id(volume.exclude), f.id, ctx.as_of)
+            excluded = index.memo.get(key)
+            if excluded is None:
+                probe = EvalContext(index, ctx.as_of, f, index.flow_facts(f), ctx.conditions)
+                excluded = evaluate(volume.exclude, probe) is True
+                index.memo[key] = excluded
+            if excluded:
+                notes.append(f"{f.id} excluded")
+                continue
         counted.append(f)
     return counted, notes
 
@@ -228,9 +218,20 @@ def _compare(cond: Condition, value: FactValue) -> tuple[str, bool]:
 def evaluate(cond: Condition, ctx: EvalContext) -> Tri:
     """Evaluate ``cond`` for ``ctx.subject``; appends what was compared to ``ctx.trace``."""
     if cond.all is not None:
-        return _all([evaluate(c, ctx) for c in cond.all])
+        # Short-circuit on the first false child: Kleene "and" is then false whatever follows.
+        results: list[Tri] = []
+        for child in cond.all:
+            results.append(evaluate(child, ctx))
+            if results[-1] is False:
+                return False
+        return _all(results)
     if cond.any is not None:
-        return _any([evaluate(c, ctx) for c in cond.any])
+        results = []
+        for child in cond.any:
+            results.append(evaluate(child, ctx))
+            if results[-1] is True:
+                return True
+        return _any(results)
     if cond.not_ is not None:
         inner = evaluate(cond.not_, ctx)
         return None if inner is None else not inner

@@ -5,6 +5,7 @@ Public API (stable; other parts of StackRift call it)::
     load_rule_set(extra_dirs=()) -> RuleSet
     evaluate_estate(estate, as_of, rules) -> tuple[FlowVerdict, ...]
     evaluate_systems(estate, as_of, rules) -> tuple[SubjectVerdict, ...]
+    evaluate_sites(estate, as_of, rules) -> tuple[SubjectVerdict, ...]
     detect_conflicts(estate, as_of, rules) -> tuple[ConflictHit, ...]
 
 For each flow every rule in force on ``as_of`` is tested; rules that fire and are not superseded
@@ -18,7 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from importlib import resources
 from pathlib import Path
+
+import yaml
 
 from stackrift.estate.model import DataFlow, Estate, Site, System
 from stackrift.findings import Citation
@@ -27,7 +31,6 @@ from stackrift.rules.facts import (
     EstateIndex,
     FactValue,
     ProviderCountry,
-    flow_facts,
     site_facts,
     system_facts,
 )
@@ -35,7 +38,8 @@ from stackrift.rules.loader import RuleSet, load_rules
 from stackrift.rules.model import Rule, Scope, Verdict
 
 __all__ = ["Citation", "ConflictHit", "FlowVerdict", "RuleSet", "SubjectVerdict", "Verdict",
-           "detect_conflicts", "evaluate_estate", "evaluate_systems", "load_rule_set"]
+           "detect_conflicts", "evaluate_estate", "evaluate_sites", "evaluate_systems",
+           "load_rule_set"]
 
 DISCLAIMER = ("Not legal advice: StackRift applies encoded rules to what the estate declares; "
               "a qualified lawyer must confirm every conclusion against the cited sources.")
@@ -102,13 +106,19 @@ class ConflictHit:
 
 @cache
 def _packaged_provider_countries() -> ProviderCountry:
+    """The catalogue's vendor country, else the rules package's small provider table."""
     from stackrift.catalog.catalogue import load_catalogue
 
     catalogue = load_catalogue()
+    text = (resources.files("stackrift.rules") / "data" / "providers.yaml").read_text("utf-8")
+    table = {name.casefold(): country
+             for name, country in (yaml.safe_load(text).get("providers") or {}).items()}
 
     def lookup(name: str) -> str | None:
         vendor = catalogue.vendor_by_name(name)
-        return vendor.country if vendor is not None else None
+        if vendor is not None and vendor.country:
+            return vendor.country
+        return table.get(name.casefold())
 
     return lookup
 
@@ -202,7 +212,7 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
     index = _index(estate, provider_country)
     verdicts = []
     for flow in estate.data_flows:
-        facts = flow_facts(index, flow)
+        facts = index.flow_facts(flow)
         out = _decide(rules, Scope.FLOW, index, flow, facts, as_of,
                       frozenset(m.value for m in flow.mechanisms))
         origin, destination = facts["origin_country"], facts["destination_country"]
@@ -231,6 +241,20 @@ def evaluate_systems(estate: Estate, as_of: date, rules: RuleSet, *,
                       frozenset())
         verdicts.append(SubjectVerdict(
             Scope.SYSTEM, system.id, out.verdict, tuple(sorted(out.regimes)), tuple(out.required),
+            tuple(out.missing), tuple(out.obligations), tuple(out.fired),
+            tuple(out.citations), tuple(out.trace), tuple(out.undetermined)))
+    return tuple(verdicts)
+
+
+def evaluate_sites(estate: Estate, as_of: date, rules: RuleSet, *,
+                   provider_country: ProviderCountry | None = None) -> tuple[SubjectVerdict, ...]:
+    """Verdicts of site-scope rules (e.g. compelled disclosure reaching a provider's region)."""
+    index = _index(estate, provider_country)
+    verdicts = []
+    for site in estate.sites:
+        out = _decide(rules, Scope.SITE, index, site, site_facts(index, site), as_of, frozenset())
+        verdicts.append(SubjectVerdict(
+            Scope.SITE, site.id, out.verdict, tuple(sorted(out.regimes)), tuple(out.required),
             tuple(out.missing), tuple(out.obligations), tuple(out.fired),
             tuple(out.citations), tuple(out.trace), tuple(out.undetermined)))
     return tuple(verdicts)
@@ -265,7 +289,7 @@ def detect_conflicts(estate: Estate, as_of: date, rules: RuleSet, *,
     """Every conflict whose two sides are both in force and both hold on the same object."""
     index = _index(estate, provider_country)
     subjects: dict[Scope, list[tuple[DataFlow | System | Site, Mapping[str, FactValue]]]] = {
-        Scope.FLOW: [(f, flow_facts(index, f)) for f in estate.data_flows],
+        Scope.FLOW: [(f, index.flow_facts(f)) for f in estate.data_flows],
         Scope.SYSTEM: [(s, system_facts(index, s)) for s in estate.systems],
         Scope.SITE: [(s, site_facts(index, s)) for s in estate.sites],
     }

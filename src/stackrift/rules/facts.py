@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from stackrift.estate.model import DataFlow, Entity, Estate, Site, System
@@ -41,6 +42,35 @@ class EstateIndex:
         for flow in estate.data_flows:
             if flow.system is not None:
                 self.flows_by_system.setdefault(flow.system, []).append(flow)
+        self.memo: dict[tuple[int, str, date], bool] = {}
+        self._facts: dict[str, dict[str, FactValue]] = {}
+        self._groups: dict[tuple[str, ...], list[DataFlow]] = {}
+        self._group_keys: dict[str, dict[str, tuple[str, ...]]] = {}
+        for flow in estate.data_flows:
+            origin = self.endpoint(flow.source).country or "?"
+            leaves = self.endpoint(flow.destination).country != origin
+            exporter = self.exporter(flow)
+            recipient = self.recipient(flow)
+            exporter_key = exporter.id if exporter else flow.source
+            keys = {"exporter": ("exporter", origin, exporter_key),
+                    "counterparty": ("counterparty", origin, exporter_key,
+                                     recipient.id if recipient else flow.destination)}
+            self._group_keys[flow.id] = keys
+            if leaves:
+                for key in keys.values():
+                    self._groups.setdefault(key, []).append(flow)
+
+    def group(self, flow: DataFlow, per: str) -> list[DataFlow]:
+        """Flows leaving the same origin country with the same exporter (``per="exporter"``) or
+        the same exporter and recipient (``per="counterparty"``), always including ``flow``."""
+        members = self._groups.get(self._group_keys[flow.id][per], [])
+        return members if any(f is flow for f in members) else [flow, *members]
+
+    def flow_facts(self, flow: DataFlow) -> dict[str, FactValue]:
+        """The flow's facts, computed once per index."""
+        if flow.id not in self._facts:
+            self._facts[flow.id] = flow_facts(self, flow)
+        return self._facts[flow.id]
 
     def endpoint(self, ref: str) -> Endpoint:
         """A flow end: a site resolves to its country and operating entity; an entity to itself."""
@@ -181,6 +211,7 @@ def system_facts(index: EstateIndex, system: System) -> dict[str, FactValue]:
         "inbound_origin_countries": frozenset(o.country for o in origins if o.country),
         "inbound_categories": _set(c for f in inbound for c in f.data_categories),
         "inbound_subjects_countries": _set(c for f in inbound for c in f.subjects_countries),
+        "inbound_origin_count": float(len({o.country for o in origins if o.country})),
         "inbound_from_ciio": any(o.entity is not None and o.entity.ciio for o in origins),
         "inbound_from_significant_data_fiduciary": any(
             o.entity is not None and o.entity.significant_data_fiduciary for o in origins),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -46,18 +47,21 @@ class RuleSet:
     packs: tuple[LoadedPack, ...]
     rules: tuple[Rule, ...] = field(init=False)
     conflicts: tuple[Conflict, ...] = field(init=False)
+    _owners: dict[str, LoadedPack] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules", tuple(r for p in self.packs for r in p.pack.rules))
         object.__setattr__(self, "conflicts",
                            tuple(c for p in self.packs for c in p.pack.conflicts))
+        owners: dict[str, LoadedPack] = {}
+        for loaded in self.packs:
+            for item_id in [r.id for r in loaded.pack.rules] + [c.id for c in
+                                                                 loaded.pack.conflicts]:
+                owners.setdefault(item_id, loaded)
+        object.__setattr__(self, "_owners", owners)
 
     def pack_of(self, item_id: str) -> LoadedPack | None:
-        for loaded in self.packs:
-            if any(r.id == item_id for r in loaded.pack.rules) or any(
-                    c.id == item_id for c in loaded.pack.conflicts):
-                return loaded
-        return None
+        return self._owners.get(item_id)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -71,9 +75,9 @@ class RuleSet:
         loaded = self.pack_of(rule.id)
         return loaded.pack.regime if loaded else "unknown"
 
-    def conditions_for(self, item_id: str) -> dict[str, Condition]:
+    def conditions_for(self, item_id: str) -> Mapping[str, Condition]:
         loaded = self.pack_of(item_id)
-        return dict(loaded.pack.conditions) if loaded else {}
+        return loaded.pack.conditions if loaded else {}
 
 
 def _pack_problems(doc: LocatedDocument, pack: Pack) -> Iterator[Problem]:
@@ -97,16 +101,17 @@ def _pack_problems(doc: LocatedDocument, pack: Pack) -> Iterator[Problem]:
     def check(cond: Condition, scope: Scope, path: PathKey) -> Iterator[Problem]:
         seen: set[str] = set()
         pending = [cond]
-        for message in cond.check_facts(scope, defined):
-            yield Problem(doc.locate(path), message, f"a condition valid for {scope.value} rules")
+        for sub, message in cond.check_facts(scope, defined):
+            yield Problem(doc.locate((*path, *sub)), message,
+                          f"a condition valid for {scope.value} rules")
         while pending:
             current = pending.pop()
             for ref in _refs(current):
                 if ref in pack.conditions and ref not in seen:
                     seen.add(ref)
                     referenced = pack.conditions[ref]
-                    for message in referenced.check_facts(scope, defined):
-                        yield Problem(doc.locate(("conditions", ref)),
+                    for sub, message in referenced.check_facts(scope, defined):
+                        yield Problem(doc.locate(("conditions", ref, *sub)),
                                       f"{message} (used by a {scope.value} rule at {path[-2]})",
                                       f"a condition valid for {scope.value} rules")
                     pending.append(referenced)
@@ -158,14 +163,16 @@ def _files(directory: Path) -> list[Path]:
     return files
 
 
-def _packaged_packs() -> list[LoadedPack]:
+@cache
+def _packaged_packs() -> tuple[LoadedPack, ...]:
+    """The packs shipped in the package (read once per process; they are immutable)."""
     root = resources.files("stackrift.rules") / "packs"
     loaded = []
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(PACK_SUFFIXES):
             loaded.append(load_pack(Path(f"stackrift/rules/packs/{entry.name}"), packaged=True,
                                     text=entry.read_text(encoding="utf-8")))
-    return loaded
+    return tuple(loaded)
 
 
 def _set_problems(packs: Sequence[LoadedPack]) -> Iterator[Problem]:
@@ -197,7 +204,7 @@ def _set_problems(packs: Sequence[LoadedPack]) -> Iterator[Problem]:
 
 def load_rules(extra_dirs: Sequence[Path] = (), *, include_packaged: bool = True) -> RuleSet:
     """The packaged packs plus every pack in ``extra_dirs``, checked as one set."""
-    packs: list[LoadedPack] = _packaged_packs() if include_packaged else []
+    packs: list[LoadedPack] = list(_packaged_packs()) if include_packaged else []
     problems: list[Problem] = []
     for directory in extra_dirs:
         for path in _files(directory):

@@ -95,6 +95,7 @@ SYSTEM_FACTS: dict[str, str] = {
     "purpose": "str",
     "vendors": "set", "inbound_origin_countries": "set", "inbound_categories": "set",
     "inbound_subjects_countries": "set", "inbound_from_ciio": "bool",
+    "inbound_origin_count": "number",
     "inbound_from_significant_data_fiduciary": "bool", "owner_ownership": "number",
     "training_compute_ops": "number",
 }
@@ -175,34 +176,40 @@ class Condition(PackRecord):
             raise ValueError("operators belong to a fact or volume test")
         return self
 
-    def check_facts(self, scope: Scope, defined: frozenset[str]) -> list[str]:
-        """Problems with fact names, operators or references for ``scope`` (empty when fine)."""
-        problems: list[str] = []
+    def check_facts(self, scope: Scope, defined: frozenset[str]
+                    ) -> list[tuple[tuple[str | int, ...], str]]:
+        """Problems with fact names, operators or references for ``scope``, each with the path
+        (relative to this condition) of the node at fault; empty when fine."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         facts = SCOPE_FACTS[scope]
-        for child in (*(self.all or ()), *(self.any or ()),
-                      *((self.not_,) if self.not_ is not None else ())):
-            problems += child.check_facts(scope, defined)
+        children: list[tuple[tuple[str | int, ...], Condition, Scope]] = [
+            *((("all", i), c, scope) for i, c in enumerate(self.all or ())),
+            *((("any", i), c, scope) for i, c in enumerate(self.any or ())),
+            *(((("not",), self.not_, scope),) if self.not_ is not None else ()),
+            *(((("volume", "exclude"), self.volume.exclude, Scope.FLOW),)
+              if self.volume is not None and self.volume.exclude is not None else ())]
+        for path, child, child_scope in children:
+            problems += [((*path, *sub), message)
+                         for sub, message in child.check_facts(child_scope, defined)]
         if self.ref is not None and self.ref not in defined:
-            problems.append(f"unknown condition ref '{self.ref}' (defined: "
-                            f"{', '.join(sorted(defined)) or 'none'})")
+            problems.append((("ref",), f"unknown condition ref '{self.ref}' (defined: "
+                             f"{', '.join(sorted(defined)) or 'none'})"))
         if self.volume is not None and scope is not Scope.FLOW:
-            problems.append("volume tests apply to flow rules only")
-        if self.volume is not None and self.volume.exclude is not None:
-            problems += self.volume.exclude.check_facts(Scope.FLOW, defined)
+            problems.append((("volume",), "volume tests apply to flow rules only"))
         if self.fact is not None:
             kind = facts.get(self.fact)
             if kind is None:
-                problems.append(f"unknown {scope.value} fact '{self.fact}' (known: "
-                                f"{', '.join(sorted(facts))})")
+                problems.append((("fact",), f"unknown {scope.value} fact '{self.fact}' (known: "
+                                 f"{', '.join(sorted(facts))})"))
                 return problems
             op = next(o for o in _OP_NAMES if getattr(self, o) is not None)
             if op not in _OPS_BY_TYPE[kind]:
                 allowed = ", ".join(sorted(o.rstrip("_") for o in _OPS_BY_TYPE[kind]))
-                problems.append(f"operator '{op.rstrip('_')}' does not apply to {kind} fact "
-                                f"'{self.fact}' (use {allowed})")
+                problems.append(((op.rstrip("_"),), f"operator '{op.rstrip('_')}' does not apply "
+                                 f"to {kind} fact '{self.fact}' (use {allowed})"))
             if (self.fact in OWNERSHIP_FACTS) != bool(self.countries):
-                problems.append(f"'countries' is required with ownership facts and only with them "
-                                f"(fact '{self.fact}')")
+                problems.append((("fact",), f"'countries' is required with ownership facts and "
+                                 f"only with them (fact '{self.fact}')"))
         return problems
 
 
