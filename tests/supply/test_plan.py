@@ -151,3 +151,19 @@ def test_cli_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["validate", str(target)])
     assert info.value.code == 0
+
+
+def test_cli_demo_plan_estate_passes_transfers(demo_estate: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    target = tmp_path / "demo-planned.yaml"
+    with pytest.raises(SystemExit) as info:
+        main(["plan", str(demo_estate), "--as-of", "2026-11-29", "-o", str(target),
+              "--time-limit", "10"])
+    assert info.value.code == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main(["transfers", str(target), "--as-of", "2026-11-29", "--format", "json"])
+    verdicts = json.loads(capsys.readouterr().out)["flows"]
+    assert verdicts and all(v["verdict"] != "prohibited" for v in verdicts)
