@@ -165,3 +165,30 @@ def test_cli_bad_scenario_exits_2(demo_estate: Path, tmp_path: Path,
         main(["stress", str(demo_estate), str(path)])
     assert exit_info.value.code == 2
     assert f"{path}:1:1: missing required key" in capsys.readouterr().err
+
+
+def test_region_loss_makes_flow_unlawful(small_catalogue: Catalogue, judge: FlowJudge,
+                                         tmp_path: Path) -> None:
+    estate = load_estate(Path(__file__).parent / "estate_region.yaml").estate
+    path = write(tmp_path, "id: lose-us-west\ntitle: t\ndescription: d\neffective: 2026-12-01\n"
+                 "status: hypothetical\nshocks:\n  - {kind: region_unavailable, description: d, "
+                 "provider: AWS, regions: [us-west-2]}\n")
+    result = stress(estate, load_scenario(path), small_catalogue, judge, AS_OF)
+    # allowed_sites leaves only Shanghai: the US identifiers now flow to China.
+    assert [s.id for s in result.broken[0].substitutes] == ["cn1"]
+    [change] = result.unlawful_flows
+    assert change.flow == "ids-to-scorer" and change.rerouted == "destination -> cn1"
+    assert change.after.prohibited and not change.before.prohibited
+    assert "us.doj.401.restricted-intra-group" in change.after.rules_fired
+
+
+def test_scenario_not_touching_estate_is_a_note(small_estate: LoadedEstate,
+                                                small_catalogue: Catalogue,
+                                                judge: FlowJudge, tmp_path: Path) -> None:
+    path = write(tmp_path, "id: lose-frankfurt\ntitle: t\ndescription: d\neffective: 2026-12-01\n"
+                 "status: hypothetical\nshocks:\n  - {kind: region_unavailable, description: d, "
+                 "provider: AWS, regions: [eu-central-1]}\n")
+    result = stress(small_estate.estate, load_scenario(path), small_catalogue, judge, AS_OF)
+    assert not result.broken and not result.unlawful_flows
+    assert result.notes == ("no site of the estate is in AWS eu-central-1",
+                            "no system or flow of this estate is affected")

@@ -404,9 +404,6 @@ def _region_shock(ctx: _Context, index: int, shock: RegionUnavailable
                               f"{site.region}) is unavailable from {ctx.scenario.effective}",
                               _shock_name(index, shock), None, subs,
                               shock.citations or ctx.scenario.citations))
-    if not lost:
-        raise UsageError(f"scenario {ctx.scenario.id}: no site of the estate matches "
-                         f"{shock.provider or ''} {', '.join(shock.regions or shock.sites)}")
     return impacts, moves
 
 
@@ -536,6 +533,9 @@ def stress(estate: Estate, scenario: Scenario, catalogue: Catalogue, judge: Flow
         elif isinstance(shock, ModelLicenceExclusion):
             broken += _model_shock(ctx, index, shock)
         elif isinstance(shock, RegionUnavailable):
+            if not _lost_sites(ctx, shock):
+                notes.append(f"no site of the estate is in {shock.provider or ''} "
+                             f"{', '.join(shock.regions or shock.sites)}".replace("  ", " "))
             found, new_moves = _region_shock(ctx, index, shock)
             broken += found
             moves |= new_moves
