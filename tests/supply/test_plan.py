@@ -167,3 +167,18 @@ def test_cli_demo_plan_estate_passes_transfers(demo_estate: Path, tmp_path: Path
         main(["transfers", str(target), "--as-of", "2026-11-29", "--format", "json"])
     verdicts = json.loads(capsys.readouterr().out)["flows"]
     assert verdicts and all(v["verdict"] != "prohibited" for v in verdicts)
+
+
+def test_model_family_is_a_planning_choice(small_estate: LoadedEstate,
+                                           small_catalogue: Catalogue, judge: FlowJudge) -> None:
+    planner = Planner(small_estate, small_catalogue, judge, AS_OF)
+    # Model weights origin: Llama (US) 4 points, Qwen (CN) 3 + 2 of 9: a 50 % cap forces a switch.
+    result = planner.solve(max_bloc_share=0.5, time_limit=5, cross_border=True)
+    assert result.feasible and result.new_estate is not None
+    switched = [c for c in result.changes if c.model_from != c.model_to]
+    assert switched and all(c.model_from == "qwen" for c in switched)
+    assert {t.name for c in switched for t in c.burden.terms} >= {"model_replacement"}
+    assert result.shares["after"]["model"]["cn"] <= 50.0 < result.shares["before"]["model"]["cn"]
+    for change in switched:
+        system = result.new_estate.system(change.system)
+        assert system is not None and f"sub-{change.model_to}" in system.components

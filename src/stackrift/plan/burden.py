@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from stackrift.catalog.catalogue import Catalogue
-from stackrift.catalog.model import Layer, Product
+from stackrift.catalog.model import Layer, Product, bloc_of
 from stackrift.estate.model import Estate, Site, System
 from stackrift.plan.groups import is_gp10, match_destination
 from stackrift.plan.stack import (
@@ -228,4 +228,40 @@ def site_move(estate: Estate, system: System, current: Site | None, candidate: S
             if holder_acc.product is not None:
                 terms += export_terms(estate, system, holder_acc.product, candidate.country,
                                       as_of, catalogue)
+    return Burden(tuple(terms))
+
+
+def model_switch(estate: Estate, system: System, current: Product, candidate: Product,
+                 country: str | None, as_of: date, catalogue: Catalogue,
+                 known_vendors: frozenset[str], fine_tuned: bool) -> Burden:
+    """Burden of replacing model family ``current`` by ``candidate`` in ``system``.
+
+    Terms: ``model_replacement`` (3: re-prompt, re-evaluate, re-approve), ``retrain_finetune``
+    (3, when the system runs an in-house fine-tune), ``deployment_change`` (2, open weights <->
+    hosted API), ``vendor_onboarding`` (2), ``export_exposure`` (1, an Entity-Listed developer
+    for a US-linked user) and ``jurisdiction_fit`` (1, weights from another bloc than the hosting
+    country's).
+    """
+    if candidate.id == current.id:
+        return Burden(())
+    vendor = catalogue.vendors.get(candidate.vendor)
+    terms = [BurdenTerm("model_replacement", 3, f"re-prompt, re-evaluate and re-approve "
+                        f"{system.id} on {candidate.name}")]
+    if fine_tuned:
+        terms.append(BurdenTerm("retrain_finetune", 3, "the in-house fine-tune must be "
+                                f"retrained on a {candidate.name} base"))
+    if candidate.open_weights != current.open_weights:
+        terms.append(BurdenTerm("deployment_change", 2, "open weights <-> hosted API: "
+                                "serving stack and data flows change"))
+    if candidate.vendor not in known_vendors:
+        terms.append(BurdenTerm("vendor_onboarding", 2, f"{vendor.name if vendor else '?'} "
+                                "supplies nothing else in the estate"))
+    if vendor is not None and entity_listed(vendor, as_of) and us_nexus(
+            estate, system_entity(estate, system)) != UsNexus.NONE:
+        terms.append(BurdenTerm("export_exposure", 1, f"{vendor.name} is on the Entity List "
+                                f"since {vendor.entity_list.since}: due diligence for a "
+                                "US-linked user"))
+    if vendor is not None and country and vendor.bloc != bloc_of(country):
+        terms.append(BurdenTerm("jurisdiction_fit", 1, f"weights from the "
+                                f"{vendor.bloc.value} bloc, hosted in {country}"))
     return Burden(tuple(terms))

@@ -114,7 +114,7 @@ def plan_terminal(result: PlanResult) -> str:
         return buffer.getvalue()
     changed = [c for c in result.changes if c.changed]
     table = Table(title="Systems")
-    for column in ("system", "site", "accelerator", "runtime", "burden"):
+    for column in ("system", "site", "accelerator", "runtime", "model", "burden"):
         table.add_column(column, overflow="fold")
     for change in changed:
         table.add_row(
@@ -125,6 +125,8 @@ def plan_terminal(result: PlanResult) -> str:
             if change.accelerator_from != change.accelerator_to else "unchanged",
             f"{change.runtime_from} -> {change.runtime_to}"
             if change.runtime_from != change.runtime_to else "unchanged",
+            f"{change.model_from} -> {change.model_to}"
+            if change.model_from != change.model_to else "unchanged",
             escape(", ".join(f"{t.name} {t.score}" for t in change.burden.terms if t.score)
                    or "0"))
     if changed:

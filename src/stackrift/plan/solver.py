@@ -1,7 +1,9 @@
 """The placement planner: a CP-SAT model choosing each system's site and accelerator stack.
 
-Decisions: for every system one site (``y[s, j]``) and, when it runs on a catalogued accelerator,
-one accelerator from its substitutes (``a[s, k]``; the runtime follows the accelerator).
+Decisions: for every system one site (``y[s, j]``); when it runs on a catalogued accelerator, one
+accelerator from its substitutes (``a[s, k]``; the runtime follows the accelerator); and when its
+model weights resolve to a catalogued model family, one family among its substitutes
+(``m[s, f]``).
 
 Requirements, each guarded by an *assumption literal* so that an infeasible plan can name the
 smallest set of requirements that conflict:
@@ -20,7 +22,8 @@ smallest set of requirements that conflict:
   catches it and the system holds no licence (one literal per system and control); General
   Prohibition 10 products are excluded for US persons and US-controlled entities.
 - **placement restrictions** from the estate (``allowed_sites``, ``allowed_accelerators``).
-- **concentration caps**: per layer (accelerator, cloud provider, hosting country) the
+- **concentration caps**: per layer (accelerator, model weights origin, cloud provider, hosting
+  country) the
   criticality-weighted share of any bloc (``--max-bloc-share``) or vendor (``--max-vendor-share``).
 
 Objectives: ``cost`` minimises run cost (``annual_cost`` x the site's ``cost_factor``) plus
@@ -44,13 +47,23 @@ from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Layer, Product, bloc_of
 from stackrift.errors import Problem, UsageError, combine
 from stackrift.estate.loader import LoadedEstate
-from stackrift.estate.model import Bloc, Component, Criticality, DataFlow, Estate, Mechanism
+from stackrift.estate.model import (
+    Bloc,
+    Component,
+    ComponentType,
+    Criticality,
+    DataFlow,
+    Estate,
+    Mechanism,
+    System,
+)
 from stackrift.findings import Citation
 from stackrift.plan.burden import (
     Burden,
     BurdenTerm,
     accelerator_switch,
     estate_vendor_ids,
+    model_switch,
     runtime_of,
     site_move,
 )
@@ -115,10 +128,13 @@ class SystemChange:
     burden: Burden
     cost_before: float
     cost_after: float
+    model_from: str | None = None
+    model_to: str | None = None
 
     @property
     def changed(self) -> bool:
-        return self.site_from != self.site_to or self.accelerator_from != self.accelerator_to
+        return (self.site_from != self.site_to or self.accelerator_from != self.accelerator_to
+                or self.model_from != self.model_to)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"system": self.system}
@@ -128,6 +144,8 @@ class SystemChange:
             data["accelerator"] = {"from": self.accelerator_from, "to": self.accelerator_to}
             if self.runtime_from != self.runtime_to:
                 data["runtime"] = {"from": self.runtime_from, "to": self.runtime_to}
+        if self.model_from != self.model_to:
+            data["model"] = {"from": self.model_from, "to": self.model_to}
         data["burden"] = self.burden.to_json()
         data["annual_cost"] = {"before": self.cost_before, "after": self.cost_after}
         return data
@@ -201,6 +219,9 @@ class _SystemVars:
     current_accel: Product | None
     accel_component: Component | None
     unit: float
+    models: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    current_model: Product | None = None
+    model_component: Component | None = None
 
 
 @dataclass(frozen=True)
@@ -286,6 +307,29 @@ class Planner:
             if p.id in allowed:
                 chosen.setdefault(p.id, p)
         return sorted(chosen.values(), key=lambda p: p.id)
+
+    def _model_candidates(self, system_id: str, current: Product, country: str | None,
+                          fine_tuned: bool) -> list[tuple[Product, Burden]]:
+        """The current model family, the four cheapest substitutes and the best one per bloc."""
+        system = self.stacks[system_id].system
+        scored = [(p, model_switch(self.estate, system, current, p, country, self.as_of,
+                                   self.catalogue, self.known_vendors, fine_tuned))
+                  for p in [current, *self.catalogue.equivalents(current)]
+                  if p.layer == Layer.MODEL]
+        scored.sort(key=lambda pb: (pb[1].total, pb[0].id))
+        chosen: dict[str, tuple[Product, Burden]] = {current.id: scored[0]
+                                                     if scored[0][0].id == current.id else
+                                                     (current, Burden(()))}
+        for product, burden in scored[:5]:
+            chosen.setdefault(product.id, (product, burden))
+        seen_blocs: set[Bloc] = set()
+        for product, burden in scored:
+            vendor = self.catalogue.vendors.get(product.vendor)
+            bloc = vendor.bloc if vendor else Bloc.UNKNOWN
+            if bloc not in seen_blocs:
+                seen_blocs.add(bloc)
+                chosen.setdefault(product.id, (product, burden))
+        return [chosen[k] for k in sorted(chosen)]
 
     # -- flows -------------------------------------------------------------------------------
 
@@ -373,6 +417,25 @@ class Planner:
                 model.add_exactly_one(accels.values())
             svars[system.id] = _SystemVars(system.id, sites, accels, current_accel,
                                            accel_holder.component if accel_holder else None, unit)
+            model_holder = next((h for h in stack.layer(StackLayer.MODEL)
+                                 if h.product is not None and h.product.layer == Layer.MODEL
+                                 and h.product.equivalence_class and h.component is not None),
+                                None)
+            if model_holder is not None and model_holder.product is not None:
+                current_model = model_holder.product
+                fine_tuned = bool(model_holder.note)  # the weights came through a lineage
+                country = current_site.country if current_site else None
+                models = {}
+                for product, burden in self._model_candidates(system.id, current_model,
+                                                              country, fine_tuned):
+                    var = model.new_bool_var(f"m|{system.id}|{product.id}")
+                    models[product.id] = var
+                    burden_cache[(system.id, "model", product.id)] = burden
+                    cost_terms.append((round(burden.total * unit), var))
+                model.add_exactly_one(models.values())
+                svars[system.id].models = models
+                svars[system.id].current_model = current_model
+                svars[system.id].model_component = model_holder.component
             # Costs: run cost by site, burden of moving and of switching accelerators.
             for j, var in sites.items():
                 factor = self.sites[j].cost_factor or 1.0
@@ -585,6 +648,13 @@ class Planner:
                     bloc = vendor.bloc.value if vendor else "unknown"
                     groups[("accelerator", "bloc", bloc)].append((w, var))
                     groups[("accelerator", "vendor", vendor.id if vendor else k)].append((w, var))
+            if v.models:
+                totals["model"] += w
+                for k, var in v.models.items():
+                    vendor = self.catalogue.vendors.get(self.catalogue.products[k].vendor)
+                    groups[("model", "bloc", vendor.bloc.value if vendor else "unknown")].append(
+                        (w, var))
+                    groups[("model", "vendor", vendor.id if vendor else k)].append((w, var))
             if v.sites:
                 totals["cloud"] += w
                 totals["country"] += w
@@ -685,6 +755,16 @@ class Planner:
                 assert current is not None
                 estate = swap_accelerator(estate, current, v.accel_component, new,
                                           self.catalogue)
+            model_old = v.current_model
+            model_new_id = next((k for k, var in v.models.items() if solver.value(var)), None)
+            model_new = self.catalogue.products[model_new_id] if model_new_id else None
+            if model_old is not None and model_new is not None and model_new.id != model_old.id:
+                terms += burdens[(system.id, "model", model_new.id)].terms
+                assert v.model_component is not None
+                current = estate.system(system.id)
+                assert current is not None
+                estate = _swap_model(estate, current, v.model_component, model_new,
+                                     self.catalogue)
             factor_after = self.sites[site].cost_factor or 1.0 if site else 1.0
             factor_before = (self.sites[system.site].cost_factor or 1.0) if system.site else 1.0
             old_rt = runtime_of(old, self.catalogue) if old else None
@@ -693,7 +773,8 @@ class Planner:
                 system.id, system.site, site, old.id if old else None, new.id if new else None,
                 old_rt.id if old_rt else None, new_rt.id if new_rt else None, Burden(tuple(terms)),
                 (system.annual_cost or 0.0) * factor_before,
-                (system.annual_cost or 0.0) * factor_after))
+                (system.annual_cost or 0.0) * factor_after,
+                model_old.id if model_old else None, model_new.id if model_new else None))
         estate = estate.model_copy(update={"systems": tuple(
             s.model_copy(update={"site": placed[s.id] or s.site}) for s in estate.systems)})
         actions: list[FlowAction] = []
@@ -773,6 +854,19 @@ def _missing_fixable(judgement: FlowJudgement) -> tuple[str, ...]:
     return judgement.fixable_missing if judgement.self_fixable else ()
 
 
+def _swap_model(estate: Estate, system: System, old: Component, new: Product,
+                catalogue: Catalogue) -> Estate:
+    """The estate with model component ``old`` replaced in ``system`` by family ``new``."""
+    vendor = catalogue.vendors.get(new.vendor)
+    added = Component(id=f"sub-{new.id}", type=ComponentType.MODEL, name=new.name,
+                      vendor=vendor.name if vendor else None, product=new.name)
+    refs = tuple(dict.fromkeys(added.id if r == old.id else r for r in system.components))
+    components = estate.components + ((added,) if estate.component(added.id) is None else ())
+    systems = tuple(s.model_copy(update={"components": refs}) if s.id == system.id else s
+                    for s in estate.systems)
+    return estate.model_copy(update={"components": components, "systems": systems})
+
+
 def _repoint_flow(flow: DataFlow, ends: str, site_id: str) -> DataFlow:
     update: dict[str, str] = {}
     if ends in ("source", "both"):
@@ -792,5 +886,6 @@ def _shares(planner: Planner, estate: Estate) -> dict[str, Any]:
         result[label] = {
             layer.value: {b.value: round(100 * v, 1) for b, v in sorted(
                 layer_concentration(stacks, layer).bloc_shares.items())}
-            for layer in (StackLayer.ACCELERATOR, StackLayer.CLOUD, StackLayer.COUNTRY)}
+            for layer in (StackLayer.ACCELERATOR, StackLayer.MODEL, StackLayer.CLOUD,
+                          StackLayer.COUNTRY)}
     return result

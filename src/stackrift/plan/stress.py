@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from stackrift.catalog.catalogue import Catalogue
-from stackrift.catalog.model import Layer, Product, Vendor, bloc_of
+from stackrift.catalog.model import Layer, Product, Vendor
 from stackrift.errors import UsageError
 from stackrift.estate.model import (
     Component,
@@ -31,9 +31,9 @@ from stackrift.estate.model import (
 from stackrift.findings import Citation
 from stackrift.plan.burden import (
     Burden,
-    BurdenTerm,
     accelerator_switch,
     estate_vendor_ids,
+    model_switch,
     runtime_of,
     site_move,
 )
@@ -49,13 +49,10 @@ from stackrift.plan.scenario import (
     Scenario,
 )
 from stackrift.plan.stack import (
-    UsNexus,
     available_at,
     cloud_holder,
     control_hits,
     entity_listed,
-    system_entity,
-    us_nexus,
 )
 
 MAX_SUBSTITUTES = 8
@@ -302,28 +299,10 @@ def _model_substitutes(ctx: _Context, system: System, current: Product, excluded
         if candidate.id in excluded_ids or candidate.layer != Layer.MODEL:
             continue
         vendor = ctx.catalogue.vendors.get(candidate.vendor)
-        terms = [BurdenTerm("model_replacement", 3, f"re-prompt, re-evaluate and re-approve "
-                            f"{system.id} on {candidate.name}")]
-        if fine_tuned:
-            terms.append(BurdenTerm("retrain_finetune", 3, "the in-house fine-tune must be "
-                                    f"retrained on a {candidate.name} base"))
-        if candidate.open_weights != current.open_weights:
-            terms.append(BurdenTerm("deployment_change", 2, "open weights <-> hosted API: "
-                                    "serving stack and data flows change"))
-        if candidate.vendor not in ctx.known_vendors:
-            terms.append(BurdenTerm("vendor_onboarding", 2, f"{vendor.name if vendor else '?'} "
-                                    "supplies nothing else in the estate"))
-        if vendor is not None and entity_listed(vendor, ctx.as_of) and us_nexus(
-                ctx.estate, system_entity(ctx.estate, system)) != UsNexus.NONE:
-            terms.append(BurdenTerm("export_exposure", 1, f"{vendor.name} is on the Entity List "
-                                    f"since {vendor.entity_list.since}: due diligence for a "
-                                    "US-linked user"))
-        if vendor is not None and country and vendor.bloc != bloc_of(country):
-            terms.append(BurdenTerm("jurisdiction_fit", 1, f"weights from the "
-                                    f"{vendor.bloc.value} bloc, hosted in {country}"))
+        burden = model_switch(ctx.estate, system, current, candidate, country, ctx.as_of,
+                              ctx.catalogue, ctx.known_vendors, fine_tuned)
         found.append(Substitute("model", candidate.id,
-                                f"{candidate.name} ({vendor.name if vendor else '?'})",
-                                Burden(tuple(terms))))
+                                f"{candidate.name} ({vendor.name if vendor else '?'})", burden))
     found.sort(key=lambda s: (s.burden.total, s.id))
     return tuple(found[:MAX_SUBSTITUTES])
 
