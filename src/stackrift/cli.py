@@ -340,6 +340,9 @@ def plan(
     = 30.0,
     rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
                                                      "(repeatable).")] = None,
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", help="Plan as if this scenario (file or packaged id) were in force "
+        "(repeatable).")] = None,
 ) -> None:
     """Plan a layout where every flow is lawful, export controls hold and shares stay capped.
 
@@ -348,14 +351,16 @@ def plan(
     from stackrift.estate.loader import load_estate
     from stackrift.plan.lawful import FlowJudge
     from stackrift.plan.render import estate_yaml, plan_json, plan_terminal
+    from stackrift.plan.scenario import load_scenario, resolve_scenario
     from stackrift.plan.solver import Objective, Planner
 
     loaded = load_estate(estate)
+    shocks = [load_scenario(resolve_scenario(s)) for s in scenario or ()]
     day = parse_as_of(as_of)
     planner = Planner(loaded, load_catalogue(), FlowJudge.load(tuple(rules or ())), day)
     result = planner.solve(Objective(objective.value), max_bloc_share=max_bloc_share,
                            max_vendor_share=max_vendor_share, time_limit=time_limit,
-                           cross_border=cross_border)
+                           cross_border=cross_border, scenarios=shocks)
     text = plan_json(result) if output_format == SupplyFormat.JSON else plan_terminal(result)
     write_output(text, None)
     if new_estate is not None and result.new_estate is not None:

@@ -182,3 +182,30 @@ def test_model_family_is_a_planning_choice(small_estate: LoadedEstate,
     for change in switched:
         system = result.new_estate.system(change.system)
         assert system is not None and f"sub-{change.model_to}" in system.components
+
+
+def test_plan_under_scenarios(judge: FlowJudge, demo_estate: Path, tmp_path: Path) -> None:
+    from stackrift.plan.scenario import load_scenario, resolve_scenario
+
+    planner = Planner(load_estate(demo_estate), load_catalogue(), judge, AS_OF)
+    llama = load_scenario(resolve_scenario("llama-licence-excludes-eu"))
+    result = planner.solve(time_limit=10, scenarios=[llama])
+    assert result.feasible and result.scenarios == ("llama-licence-excludes-eu",)
+    rag = next(c for c in result.changes if c.system == "global-rag")
+    assert rag.model_from == "llama" and rag.model_to not in (None, "llama")
+    # Losing both China regions of the infeasible estate leaves its system nowhere to go.
+    text = INFEASIBLE.read_text().replace("allowed_accelerators: [nvidia-h100]",
+                                          "allowed_accelerators: [nvidia-h100]\n"
+                                          "    export_licences: [ear-3a090-d5]")
+    path = tmp_path / "licensed.yaml"
+    path.write_text(text)
+    region = tmp_path / "region.yaml"
+    region.write_text("id: lose-cn\ntitle: t\ndescription: d\neffective: 2026-12-01\n"
+                      "status: hypothetical\nshocks:\n  - {kind: region_unavailable, "
+                      "description: d, provider: Alibaba Cloud, regions: [cn-hangzhou, "
+                      "cn-shanghai]}\n")
+    blocked = Planner(load_estate(path), load_catalogue(), judge, AS_OF).solve(
+        time_limit=5, cross_border=True, scenarios=[load_scenario(region)])
+    assert blocked.status == "infeasible"
+    assert {r.kind for r in blocked.conflicts} == {"scenario", "flow"}
+    assert any("lose-cn" in r.rules for r in blocked.conflicts)

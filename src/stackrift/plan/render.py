@@ -93,6 +93,10 @@ def plan_terminal(result: PlanResult) -> str:
     gap = f", gap {result.gap:.2%}" if result.gap is not None else ""
     console.print(escape(f"Plan ({result.objective}) as of {result.as_of}: {result.status} in "
                          f"{result.solve_seconds:.1f} s{gap}"))
+    if result.scenarios:
+        console.print(escape(f"Planned as if in force: {', '.join(result.scenarios)}"))
+    for note in result.notes:
+        console.print(escape(f"note: {note}"))
     if not result.feasible:
         if result.conflicts:
             console.print("No layout satisfies every requirement. The smallest conflicting set:")

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -67,11 +68,19 @@ from stackrift.plan.burden import (
     runtime_of,
     site_move,
 )
+from stackrift.plan.groups import expand_destinations, match_destination
 from stackrift.plan.lawful import (
     DISCLAIMER,
     SELF_SERVICE_MECHANISMS,
     FlowJudge,
     FlowJudgement,
+)
+from stackrift.plan.scenario import (
+    CountryBan,
+    ExportLicence,
+    ModelLicenceExclusion,
+    RegionUnavailable,
+    Scenario,
 )
 from stackrift.plan.stack import (
     StackLayer,
@@ -84,7 +93,13 @@ from stackrift.plan.stack import (
     system_stack,
     us_nexus,
 )
-from stackrift.plan.stress import swap_accelerator
+from stackrift.plan.stress import (
+    StressContext,
+    ban_selects,
+    export_selects,
+    lost_sites,
+    swap_accelerator,
+)
 
 BURDEN_SHARE = 0.02
 MIN_BURDEN_UNIT = 1000.0
@@ -181,6 +196,8 @@ class PlanResult:
     new_estate: Estate | None = field(default=None, compare=False)
     stats: dict[str, float] = field(default_factory=dict)
     cross_border: bool = False
+    scenarios: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def feasible(self) -> bool:
@@ -204,6 +221,8 @@ class PlanResult:
             "flows": [a.to_json() for a in self.flow_actions],
             "conflicts": [r.to_json() for r in self.conflicts],
             "cross_border": self.cross_border,
+            "scenarios": list(self.scenarios),
+            "notes": list(self.notes),
             "shares": self.shares,
             "verification": list(self.verification),
             "stats": self.stats,
@@ -331,6 +350,104 @@ class Planner:
                 chosen.setdefault(product.id, (product, burden))
         return [chosen[k] for k in sorted(chosen)]
 
+    # -- scenarios ---------------------------------------------------------------------------
+
+    def _scenario_requirements(self, model: cp_model.CpModel, literal: Any,
+                               svars: dict[str, _SystemVars], scenarios: Sequence[Scenario]
+                               ) -> list[str]:
+        """Scenario shocks as requirements: the plan must hold as if they were in force."""
+        notes: list[str] = []
+        for scenario in scenarios:
+            ctx = StressContext(self.estate, self.catalogue, scenario, self.as_of)
+            for index, shock in enumerate(scenario.shocks):
+                cites = shock.citations or scenario.citations
+                tag = f"scenario:{scenario.id}:{index + 1}"
+                if isinstance(shock, RegionUnavailable):
+                    lost = {site.id for site in lost_sites(ctx, shock)}
+                    if not lost:
+                        notes.append(f"{scenario.id}: no site of the estate is lost")
+                        continue
+                    lit = literal(Requirement(
+                        tag, "scenario", f"scenario {scenario.id}: sites {', '.join(sorted(lost))}"
+                        " are unavailable", rules=(scenario.id,), citations=cites))
+                    for v in svars.values():
+                        for j in lost & set(v.sites):
+                            model.add(v.sites[j] == 0).only_enforce_if(lit)
+                elif isinstance(shock, ExportLicence | CountryBan):
+                    self._product_shock(model, literal, svars, ctx, shock, tag, cites)
+                elif isinstance(shock, ModelLicenceExclusion):
+                    self._licence_shock(model, literal, svars, ctx, shock, tag, cites)
+                else:
+                    notes.append(f"{scenario.id}: Entity List additions degrade systems but do "
+                                 "not constrain the layout; see stackrift stress")
+        return notes
+
+    def _product_shock(self, model: cp_model.CpModel, literal: Any,
+                       svars: dict[str, _SystemVars], ctx: StressContext,
+                       shock: ExportLicence | CountryBan, tag: str,
+                       cites: tuple[Citation, ...]) -> None:
+        for system_id, v in svars.items():
+            system = self.stacks[system_id].system
+            pairs: list[tuple[cp_model.IntVar, cp_model.IntVar]] = []
+            names: set[str] = set()
+            countries: set[str] = set()
+            for k, avar in v.accels.items():
+                product = self.catalogue.products[k]
+                for j, yvar in v.sites.items():
+                    country = self.sites[j].country
+                    if isinstance(shock, ExportLicence):
+                        hit = (export_selects(ctx, shock, product)
+                               and match_destination(shock.destinations, country) is not None
+                               and shock.control_id not in system.export_licences)
+                    else:
+                        hit = shock.country == country and ban_selects(
+                            ctx, shock, product, self.catalogue.vendors.get(product.vendor))
+                    if hit:
+                        pairs.append((yvar, avar))
+                        names.add(product.name)
+                        countries.add(country)
+            if not pairs:
+                continue
+            what = ("needs a licence (" + shock.control_id + ") it does not hold"
+                    if isinstance(shock, ExportLicence) else "is banned")
+            lit = literal(Requirement(
+                f"{tag}:{system_id}", "scenario",
+                f"scenario {ctx.scenario.id}: for system {system_id}, "
+                f"{', '.join(sorted(names))} {what} in {', '.join(sorted(countries))}",
+                rules=(ctx.scenario.id,), citations=cites, systems=(system_id,)))
+            for yvar, avar in pairs:
+                model.add_bool_or([yvar.negated(), avar.negated()]).only_enforce_if(lit)
+
+    def _licence_shock(self, model: cp_model.CpModel, literal: Any,
+                       svars: dict[str, _SystemVars], ctx: StressContext,
+                       shock: ModelLicenceExclusion, tag: str,
+                       cites: tuple[Citation, ...]) -> None:
+        selected = {ctx.product(m).id for m in shock.models}
+        excluded = expand_destinations(shock.excluded)
+        for system_id, v in svars.items():
+            families = [k for k in v.models if k in selected]
+            if not families:
+                continue
+            system = self.stacks[system_id].system
+            owner = self.estate.entity(system.owner) if system.owner else None
+            personal = (set(system.users_countries) | ({owner.country} if owner else set())
+                        ) & excluded
+            whom = (", ".join(sorted(personal)) if personal
+                    else "hosting in " + ", ".join(shock.excluded))
+            lit = literal(Requirement(
+                f"{tag}:{system_id}", "scenario",
+                f"scenario {ctx.scenario.id}: the licence of {', '.join(sorted(families))} "
+                f"excludes {whom} for system {system_id}", rules=(ctx.scenario.id,),
+                citations=cites, systems=(system_id,)))
+            for k in families:
+                if personal:
+                    model.add(v.models[k] == 0).only_enforce_if(lit)
+                    continue
+                for j, yvar in v.sites.items():
+                    if self.sites[j].country in excluded:
+                        model.add_bool_or([yvar.negated(), v.models[k].negated()]
+                                          ).only_enforce_if(lit)
+
     # -- flows -------------------------------------------------------------------------------
 
     def _movable(self) -> dict[str, tuple[str, str]]:
@@ -367,7 +484,8 @@ class Planner:
 
     def solve(self, objective: Objective = Objective.COST, max_bloc_share: float | None = None,
               max_vendor_share: float | None = None, time_limit: float = 30.0,
-              workers: int = 2, cross_border: bool = False) -> PlanResult:
+              workers: int = 2, cross_border: bool = False,
+              scenarios: Sequence[Scenario] = ()) -> PlanResult:
         """Solve; ``cross_border`` lets systems move to sites in other countries. By default each
         stays in its country: its users' data is rarely declared as flows, so a move abroad
         would look lawful while it is not."""
@@ -451,6 +569,7 @@ class Planner:
                 burden_cache[(system.id, "accel", k)] = switch
                 cost_terms.append((round(switch.total * unit), var))
             self._placement_requirements(model, literal, system.id, svars[system.id])
+        notes = self._scenario_requirements(model, literal, svars, scenarios)
         flow_info = self._flow_requirements(model, literal, svars, site_ids, cost_terms)
         caps = self._cap_requirements(model, literal, svars, options)
         self._objective(model, svars, cost_terms, options)
@@ -484,10 +603,12 @@ class Planner:
             core = self._minimal_core(model, solver, requirements, options)
             return PlanResult("infeasible", objective.value, self.as_of,
                               time.perf_counter() - started, conflicts=tuple(core), stats=stats,
-                              cross_border=cross_border)
+                              cross_border=cross_border,
+                              scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return PlanResult("unknown", objective.value, self.as_of,
-                              time.perf_counter() - started, stats=stats)
+                              time.perf_counter() - started, stats=stats,
+                              scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
         extracting = time.perf_counter()
         result = self._extract(solver, svars, flow_info, burden_cache, caps)
         stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
@@ -495,7 +616,7 @@ class Planner:
             "optimal" if status == cp_model.OPTIMAL else "feasible", objective.value, self.as_of,
             time.perf_counter() - started, solver.objective_value, solver.best_objective_bound,
             result.changes, result.actions, (), result.shares, result.verification,
-            result.estate, stats)
+            result.estate, stats, cross_border, tuple(sc.id for sc in scenarios), tuple(notes))
 
     # -- requirements ------------------------------------------------------------------------
 

@@ -141,7 +141,9 @@ class StressResult:
         }
 
 
-class _Context:
+class StressContext:
+    """The estate, catalogue, scenario and date a shock is evaluated against."""
+
     def __init__(self, estate: Estate, catalogue: Catalogue, scenario: Scenario,
                  as_of: date) -> None:
         self.estate = estate
@@ -178,7 +180,7 @@ def _shock_name(index: int, shock: Any) -> str:
 # -- product-level shocks ----------------------------------------------------------------------
 
 
-def _export_selects(ctx: _Context, shock: ExportLicence, product: Product) -> bool:
+def export_selects(ctx: StressContext, shock: ExportLicence, product: Product) -> bool:
     ids = {ctx.product(p).id for p in shock.products}
     chosen = bool(ids or shock.equivalence_classes or shock.eccn_prefixes)
     hit = (product.id in ids or (product.equivalence_class in shock.equivalence_classes)
@@ -192,7 +194,7 @@ def _export_selects(ctx: _Context, shock: ExportLicence, product: Product) -> bo
     return True
 
 
-def _ban_selects(ctx: _Context, shock: CountryBan, product: Product | None,
+def ban_selects(ctx: StressContext, shock: CountryBan, product: Product | None,
                  vendor: Vendor | None) -> bool:
     if shock.layers and (product is None or product.layer.value not in shock.layers):
         return False
@@ -202,17 +204,17 @@ def _ban_selects(ctx: _Context, shock: CountryBan, product: Product | None,
                 or (product is not None and product.id in products))
 
 
-def _blocked(ctx: _Context, product: Product, country: str, system: System) -> str | None:
+def _blocked(ctx: StressContext, product: Product, country: str, system: System) -> str | None:
     """Why ``product`` cannot be used by ``system`` in ``country`` under the scenario or today."""
     site = ctx.estate.site(system.site) if system.site else None
     if not available_at(product, site, ctx.catalogue, ctx.estate):
         return "offered only as a service in its vendor's own cloud regions"
     for shock in ctx.scenario.shocks:
-        if isinstance(shock, ExportLicence) and _export_selects(ctx, shock, product) \
+        if isinstance(shock, ExportLicence) and export_selects(ctx, shock, product) \
                 and match_destination(shock.destinations, country) \
                 and shock.control_id not in system.export_licences:
             return f"scenario requires a licence ({shock.control_id})"
-        if isinstance(shock, CountryBan) and shock.country == country and _ban_selects(
+        if isinstance(shock, CountryBan) and shock.country == country and ban_selects(
                 ctx, shock, product, ctx.catalogue.vendors.get(product.vendor)):
             return f"banned in {country} by the scenario"
     for hit in control_hits(product, country, ctx.as_of):
@@ -221,7 +223,7 @@ def _blocked(ctx: _Context, product: Product, country: str, system: System) -> s
     return None
 
 
-def _accelerator_substitutes(ctx: _Context, system: System, current: Product,
+def _accelerator_substitutes(ctx: StressContext, system: System, current: Product,
                              country: str) -> tuple[Substitute, ...]:
     candidates = ctx.catalogue.equivalents(current)
     if system.allowed_accelerators:
@@ -241,7 +243,7 @@ def _accelerator_substitutes(ctx: _Context, system: System, current: Product,
     return tuple(found[:MAX_SUBSTITUTES])
 
 
-def _product_shock(ctx: _Context, index: int, shock: ExportLicence | CountryBan
+def _product_shock(ctx: StressContext, index: int, shock: ExportLicence | CountryBan
                    ) -> list[Impact]:
     impacts = []
     for system in ctx.estate.systems:
@@ -255,7 +257,7 @@ def _product_shock(ctx: _Context, index: int, shock: ExportLicence | CountryBan
             product = holder.product
             if isinstance(shock, ExportLicence):
                 match = match_destination(shock.destinations, country)
-                if match is None or not _export_selects(ctx, shock, product):
+                if match is None or not export_selects(ctx, shock, product):
                     continue
                 if shock.control_id in system.export_licences:
                     continue
@@ -263,7 +265,7 @@ def _product_shock(ctx: _Context, index: int, shock: ExportLicence | CountryBan
                          f"{country} ({match.describe(country)}) from {ctx.scenario.effective}: "
                          "no new units, spares or replacements without one, and none is held")
             else:
-                if shock.country != country or not _ban_selects(ctx, shock, product,
+                if shock.country != country or not ban_selects(ctx, shock, product,
                                                                   holder.vendor):
                     continue
                 cause = (f"{product.name} ({holder.component.id}) may no longer be used at "
@@ -280,7 +282,7 @@ def _product_shock(ctx: _Context, index: int, shock: ExportLicence | CountryBan
 # -- model licences ----------------------------------------------------------------------------
 
 
-def _jurisdictions(ctx: _Context, system: System) -> set[str]:
+def _jurisdictions(ctx: StressContext, system: System) -> set[str]:
     places = set(system.users_countries)
     country = ctx.site_country(system)
     if country:
@@ -291,7 +293,7 @@ def _jurisdictions(ctx: _Context, system: System) -> set[str]:
     return places
 
 
-def _model_substitutes(ctx: _Context, system: System, current: Product, excluded_ids: set[str],
+def _model_substitutes(ctx: StressContext, system: System, current: Product, excluded_ids: set[str],
                        fine_tuned: bool) -> tuple[Substitute, ...]:
     country = ctx.site_country(system)
     found = []
@@ -307,7 +309,7 @@ def _model_substitutes(ctx: _Context, system: System, current: Product, excluded
     return tuple(found[:MAX_SUBSTITUTES])
 
 
-def _model_shock(ctx: _Context, index: int, shock: ModelLicenceExclusion) -> list[Impact]:
+def _model_shock(ctx: StressContext, index: int, shock: ModelLicenceExclusion) -> list[Impact]:
     selected = {ctx.product(m).id for m in shock.models}
     excluded = expand_destinations(shock.excluded)
     impacts = []
@@ -337,7 +339,7 @@ def _model_shock(ctx: _Context, index: int, shock: ModelLicenceExclusion) -> lis
 # -- regions -----------------------------------------------------------------------------------
 
 
-def _lost_sites(ctx: _Context, shock: RegionUnavailable) -> list[Site]:
+def lost_sites(ctx: StressContext, shock: RegionUnavailable) -> list[Site]:
     provider = ctx.vendor(shock.provider) if shock.provider else None
     lost = []
     for site in ctx.estate.sites:
@@ -351,7 +353,7 @@ def _lost_sites(ctx: _Context, shock: RegionUnavailable) -> list[Site]:
     return lost
 
 
-def _site_substitutes(ctx: _Context, system: System, current: Site,
+def _site_substitutes(ctx: StressContext, system: System, current: Site,
                       lost: set[str]) -> tuple[Substitute, ...]:
     allowed = set(system.allowed_sites)
     found = []
@@ -365,9 +367,9 @@ def _site_substitutes(ctx: _Context, system: System, current: Site,
     return tuple(found[:MAX_SUBSTITUTES])
 
 
-def _region_shock(ctx: _Context, index: int, shock: RegionUnavailable
+def _region_shock(ctx: StressContext, index: int, shock: RegionUnavailable
                   ) -> tuple[list[Impact], dict[str, str]]:
-    lost = _lost_sites(ctx, shock)
+    lost = lost_sites(ctx, shock)
     lost_ids = {s.id for s in lost}
     impacts = []
     moves: dict[str, str] = {}
@@ -389,7 +391,7 @@ def _region_shock(ctx: _Context, index: int, shock: RegionUnavailable
 # -- Entity List ---------------------------------------------------------------------------------
 
 
-def _listed_vendors(ctx: _Context, shock: EntityListAdd) -> dict[str, str]:
+def _listed_vendors(ctx: StressContext, shock: EntityListAdd) -> dict[str, str]:
     listed = {ctx.vendor(v).id: "named in the scenario" for v in shock.vendors}
     listed |= {ctx.product(p).vendor: "vendor of a named product" for p in shock.products}
     if shock.affiliates_of_listed:
@@ -401,7 +403,7 @@ def _listed_vendors(ctx: _Context, shock: EntityListAdd) -> dict[str, str]:
     return listed
 
 
-def _entity_list_shock(ctx: _Context, index: int, shock: EntityListAdd
+def _entity_list_shock(ctx: StressContext, index: int, shock: EntityListAdd
                        ) -> tuple[list[Impact], list[str]]:
     listed = _listed_vendors(ctx, shock)
     notes = []
@@ -499,7 +501,7 @@ def stress(estate: Estate, scenario: Scenario, catalogue: Catalogue, judge: Flow
            as_of: date) -> StressResult:
     """Apply every shock of ``scenario`` to ``estate`` as of ``max(as_of, effective)``."""
     when = max(as_of, scenario.effective)
-    ctx = _Context(estate, catalogue, scenario, when)
+    ctx = StressContext(estate, catalogue, scenario, when)
     broken: list[Impact] = []
     degraded: list[Impact] = []
     notes: list[str] = []
@@ -512,7 +514,7 @@ def stress(estate: Estate, scenario: Scenario, catalogue: Catalogue, judge: Flow
         elif isinstance(shock, ModelLicenceExclusion):
             broken += _model_shock(ctx, index, shock)
         elif isinstance(shock, RegionUnavailable):
-            if not _lost_sites(ctx, shock):
+            if not lost_sites(ctx, shock):
                 notes.append(f"no site of the estate is in {shock.provider or ''} "
                              f"{', '.join(shock.regions or shock.sites)}".replace("  ", " "))
             found, new_moves = _region_shock(ctx, index, shock)
