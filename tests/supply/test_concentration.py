@@ -132,3 +132,15 @@ def test_demo_assess_has_concentration_section(demo_estate: Path) -> None:
     assert any("NVIDIA" in f.title for f in spofs)
     charts = section.summary["charts"]
     assert charts[0]["kind"] == "bar" and len(charts[0]["labels"]) == 6
+
+
+def test_html_report_draws_concentration_charts(demo_estate: Path) -> None:
+    from stackrift.report.base import renderer
+
+    report = assess(load_estate(demo_estate), AnalysisContext(as_of=AS_OF,
+                                                             catalogue=load_catalogue()),
+                    only=frozenset({"concentration"}))
+    html = renderer("html").render(report)
+    assert "HHI per layer (by vendor and by bloc)" in html
+    assert "Bloc shares per layer" in html
+    assert html.count("<svg") >= 2
