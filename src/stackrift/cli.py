@@ -421,8 +421,8 @@ def rules_list(
     rules: RulesDirs = None,
 ) -> None:
     """Every rule with its citation, in-force dates and confidence."""
-    from stackrift.rules.engine import load_rule_set
-    from stackrift.rules.terminal import rules_table
+    from stackrift.rules.engine import DISCLAIMER, load_rule_set
+    from stackrift.rules.terminal import rules_listing
     from stackrift.rules.views import rules_list_json
 
     rule_set = load_rule_set(tuple(rules or ()))
@@ -430,7 +430,8 @@ def rules_list(
         write_output(orjson.dumps(rules_list_json(rule_set), option=orjson.OPT_INDENT_2).decode(),
                      None)
         return
-    out.print(rules_table(rule_set))
+    out.print(rules_listing(rule_set))
+    out.print(DISCLAIMER, style="italic", markup=False)
 
 
 @rules_app.command("show")
@@ -439,7 +440,7 @@ def rules_show(
     rules: RulesDirs = None,
 ) -> None:
     """One rule or conflict in full: condition, outcome, mechanisms, citation, dates."""
-    from stackrift.rules.engine import load_rule_set
+    from stackrift.rules.engine import DISCLAIMER, load_rule_set
     from stackrift.rules.views import conflict_rule_json, rule_json
 
     rule_set = load_rule_set(tuple(rules or ()))
@@ -451,8 +452,12 @@ def rules_show(
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"no rule or conflict with id '{rule_id}'{hint} "
                          "(see: stackrift rules list)")
-    record = rule_json(rule_set, rule) if rule is not None else conflict_rule_json(
-        rule_set, conflict)  # type: ignore[arg-type]
+    if rule is not None:
+        record = rule_json(rule_set, rule)
+    else:
+        assert conflict is not None
+        record = conflict_rule_json(rule_set, conflict)
+    record["disclaimer"] = DISCLAIMER
     write_output(orjson.dumps(record, option=orjson.OPT_INDENT_2).decode(), None)
 
 

@@ -88,6 +88,14 @@ def test_uk_decisions_hand_over_and_expire(rules: RuleSet) -> None:
     assert fired(rules, spec, "2031-12-28", entities=entities) == ("eu.gdpr.46.safeguards",)
 
 
+def test_epo_adequacy_from_2025_07_15(rules: RuleSet) -> None:
+    epo = [{"id": "epo", "name": "European Patent Organisation", "country": "DE",
+            "relationship": "customer"}]
+    spec = flow("f", "de-dc", "epo", ["personal"], subjects=10)
+    assert fired(rules, spec, "2025-07-14", entities=epo) == ("eu.gdpr.46.safeguards",)
+    assert fired(rules, spec, "2025-07-15", entities=epo) == ("eu.gdpr.45.epo",)
+
+
 def test_dpf_starts_2023_07_10(rules: RuleSet) -> None:
     spec = flow("f", "de-dc", "us-dpf", ["personal"], subjects=10)
     assert "eu.dpf.certified-recipient" not in fired(rules, spec, "2023-07-09")

@@ -88,6 +88,21 @@ def test_rules_list_json_has_45_cited_rules() -> None:
     assert {r["confidence"] for r in data["rules"]} == {"verified", "unverified"}
 
 
+def test_rules_list_terminal_shows_sources_and_disclaimer() -> None:
+    result = run("rules", "list")
+    assert result.returncode == 0
+    assert "cn.cac.7.nonsensitive-1m" in result.stdout and "2024-03-22" in result.stdout
+    assert "Not legal advice" in result.stdout
+
+
+def test_assess_with_a_broken_rules_folder_exits_2(tmp_path: Path, demo_estate: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("pack: x\ntitle: X\nregime: X\nversion: '1'\n"
+                                       "rules: [{id: x.1}]\n", encoding="utf-8")
+    result = run("assess", str(demo_estate), "--rules", str(tmp_path), "-a", "transfers")
+    assert result.returncode == 2
+    assert f"{tmp_path / 'bad.yaml'}:5:9: missing required key 'title'" in result.stderr
+
+
 def test_rules_show_and_unknown_id() -> None:
     shown = run("rules", "show", "us.doj.401.restricted")
     assert shown.returncode == 0

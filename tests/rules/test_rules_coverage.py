@@ -63,7 +63,9 @@ SITES = [{"id": "aws-fra", "name": "AWS Frankfurt", "kind": "cloud_region", "cou
           "entity": "in-sdf"}]
 ENTITIES = [{"id": "in-sdf", "name": "Big Platform Pvt", "country": "IN",
              "relationship": "partner", "significant_data_fiduciary": True},
-            {"id": "kr-vendor", "name": "Seoul Co.", "country": "KR", "relationship": "vendor"}]
+            {"id": "kr-vendor", "name": "Seoul Co.", "country": "KR", "relationship": "vendor"},
+            {"id": "epo", "name": "European Patent Organisation", "country": "DE",
+             "relationship": "customer"}]
 EXTRA_FLOWS = [
     flow("ftz-export", "ftz", "us-dc", ["personal"], subjects=10, subjects_countries=["CN"]),
     flow("gov-data", "us-dc", "cn-vendor", ["government_related"], subjects=5,
@@ -71,6 +73,7 @@ EXTRA_FLOWS = [
     flow("sdf-export", "in-sdf-dc", "us-dc", ["personal"], subjects=10),
     flow("vn-foreign", "vn-us", "sg-dc", ["personal"], subjects=10),
     flow("de-kr", "de-dc", "kr-vendor", ["personal"], subjects=10),
+    flow("de-epo", "de-dc", "epo", ["personal"], subjects=10),
 ]
 
 

@@ -80,6 +80,8 @@ def test_user_pack_adds_a_company_policy(tmp_path: Path) -> None:
     (POLICY.replace("    when:\n", "    when: [\n"), "10:9", "YAML syntax error"),
     (POLICY.replace("outcome: prohibited", "outcome: forbidden"), "13:14",
      "invalid value 'forbidden'"),
+    (POLICY.replace("{fact: transfer_kind, eq: vendor_agreement}",
+                    "{fact: purpose, matches: '(a+)+$'}"), "12:11", "catastrophic backtracking"),
 ])
 def test_malformed_user_pack_exits_2_with_location(tmp_path: Path, text: str, where: str,
                                                    message: str) -> None:

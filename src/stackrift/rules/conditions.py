@@ -17,6 +17,7 @@ from stackrift.rules.facts import EstateIndex, FactValue, ownership_fact
 from stackrift.rules.model import OWNERSHIP_FACTS, Condition, Volume
 
 Tri = bool | None
+MAX_MATCH_INPUT = 2_000
 PERSONAL_CATEGORIES = frozenset({
     "personal", "sensitive_personal", "employee_hr", "covered_personal_identifiers",
     "precise_geolocation", "biometric", "health", "financial", "human_omic", "human_genomic",
@@ -192,8 +193,9 @@ def _compare(cond: Condition, value: FactValue) -> tuple[str, bool]:
     if cond.not_in is not None:
         return f"not in {_fmt(cond.not_in)}", str(value) not in cond.not_in
     if cond.matches is not None:
+        # Bounded input as well as bounded patterns (see model._check_pattern).
         return (f"matches /{cond.matches}/",
-                re.search(cond.matches, str(value), re.IGNORECASE) is not None)
+                re.search(cond.matches, str(value)[:MAX_MATCH_INPUT], re.IGNORECASE) is not None)
     if isinstance(value, float):
         for op, symbol in (("gt", ">"), ("gte", "≥"), ("lt", "<"), ("lte", "≤")):
             threshold = getattr(cond, op)

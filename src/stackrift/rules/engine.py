@@ -145,6 +145,7 @@ def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow 
             facts: Mapping[str, FactValue], as_of: date, mechanisms: frozenset[str]) -> _Outcome:
     fired: dict[str, tuple[Rule, list[str]]] = {}
     undetermined: list[str] = []
+    missing_facts: dict[str, list[str]] = {}
     trace: list[str] = []
     for rule in rules.rules:
         if rule.scope is not scope:
@@ -157,6 +158,7 @@ def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow 
             fired[rule.id] = (rule, ctx.trace)
         elif result is None:
             undetermined.append(rule.id)
+            missing_facts[rule.id] = sorted(ctx.unknown)
             trace.append(f"{rule.id} undetermined: unknown {', '.join(sorted(ctx.unknown))}")
     superseded = {target: rid for rid, (rule, _) in fired.items() for target in rule.supersedes
                   if target in fired}
@@ -193,7 +195,8 @@ def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow 
                          + "; ".join(lines))
     out.trace = out.trace + trace
     for rid in undetermined:
-        out.obligations.append(f"record the missing facts to decide {rid}")
+        out.obligations.append(f"establish {', '.join(missing_facts[rid]) or 'the missing facts'}"
+                               f" to decide {rid}")
     return out
 
 

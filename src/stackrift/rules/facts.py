@@ -82,14 +82,17 @@ class EstateIndex:
         return Endpoint(ref, entity.country if entity else None, entity, None)
 
     def exporter(self, flow: DataFlow) -> Entity | None:
+        """The entity the data leaves: the source entity, or the entity running the source site."""
         return self.endpoint(flow.source).entity
 
     def recipient(self, flow: DataFlow) -> Entity | None:
+        """The flow's named recipient, else the destination entity or its site's entity."""
         if flow.recipient is not None:
             return self.entities.get(flow.recipient)
         return self.endpoint(flow.destination).entity
 
     def provider_country(self, site: Site | None) -> str | None:
+        """Home country of the site's cloud provider, when known."""
         if site is None or site.provider is None or self._provider_country is None:
             return None
         return self._provider_country(site.provider)
@@ -122,6 +125,7 @@ class EstateIndex:
         return min(total, 100.0)
 
     def in_same_group(self, a: Entity | None, b: Entity | None) -> bool:
+        """Whether both entities share a top-level parent."""
         if a is None or b is None:
             return False
         return self._root(a) == self._root(b)
@@ -154,6 +158,7 @@ def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
         "destination_country": destination.country,
         "exporter_country": exporter.country if exporter else origin.country,
         "recipient_country": recipient.country if recipient else destination.country,
+        "recipient_name": recipient.name if recipient else None,
         "cross_border": (None if origin.country is None or destination.country is None
                          else origin.country != destination.country),
         "categories": _set(flow.data_categories),
@@ -182,8 +187,6 @@ def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
         # Ownership facts take the countries from the condition; see ownership_fact().
         "recipient_ownership": None,
         "exporter_ownership": None,
-        # The estate format does not record training compute; rules on it stay undetermined.
-        "training_compute_ops": None,
     }
 
 
@@ -216,6 +219,7 @@ def system_facts(index: EstateIndex, system: System) -> dict[str, FactValue]:
         "inbound_from_significant_data_fiduciary": any(
             o.entity is not None and o.entity.significant_data_fiduciary for o in origins),
         "owner_ownership": None,
+        # The estate format does not record training compute: rules on it stay undetermined.
         "training_compute_ops": None,
     }
 

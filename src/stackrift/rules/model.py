@@ -41,11 +41,15 @@ class Scope(StrEnum):
 
 
 class Confidence(StrEnum):
+    """How well the source behind a rule was confirmed (the facts sheet's V and U)."""
+
     VERIFIED = "verified"
     UNVERIFIED = "unverified"
 
 
 class PackRecord(BaseModel):
+    """Base of every pack record: immutable, and unknown keys are errors."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
@@ -76,7 +80,8 @@ class Volume(PackRecord):
 
 FLOW_FACTS: dict[str, str] = {
     "origin_country": "str", "destination_country": "str", "exporter_country": "str",
-    "recipient_country": "str", "cross_border": "bool", "categories": "set",
+    "recipient_country": "str", "recipient_name": "str", "cross_border": "bool",
+    "categories": "set",
     "subjects": "number", "devices": "number", "subjects_countries": "set",
     "transfer_kind": "str", "mechanisms": "set", "exporter_ciio": "bool",
     "exporter_data_broker": "bool", "exporter_significant_data_fiduciary": "bool",
@@ -86,7 +91,6 @@ FLOW_FACTS: dict[str, str] = {
     "origin_provider_country": "str", "destination_provider_country": "str",
     "destination_system_origin_countries": "set", "destination_system_users_countries": "set",
     "recipient_ownership": "number", "exporter_ownership": "number",
-    "training_compute_ops": "number",
 }
 SYSTEM_FACTS: dict[str, str] = {
     "site_country": "str", "site_provider_country": "str", "owner_country": "str",
@@ -116,6 +120,24 @@ _OPS_BY_TYPE: dict[str, frozenset[str]] = {
     "number": frozenset({"gt", "gte", "lt", "lte", "eq", "known"}),
     "set": frozenset({"any_of", "all_of", "none_of", "only", "empty", "known"}),
 }
+MAX_PATTERN = 300
+# A group that repeats and is itself repeated, e.g. (a+)+ or (\w*)*: exponential backtracking.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
+def _check_pattern(pattern: str) -> None:
+    """Reject patterns that are too long or could backtrack catastrophically on user text."""
+    if len(pattern) > MAX_PATTERN:
+        raise ValueError(f"'matches' pattern is {len(pattern)} characters; at most {MAX_PATTERN}")
+    if _NESTED_QUANTIFIER.search(pattern):
+        raise ValueError("'matches' pattern repeats a group that itself repeats (catastrophic "
+                         "backtracking); use a simpler alternation")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"'matches' is not a valid regular expression ({exc})") from None
+
+
 _OP_NAMES = ("eq", "in_", "not_in", "matches", "gt", "gte", "lt", "lte", "any_of", "all_of",
              "none_of", "only", "empty", "known")
 
@@ -171,7 +193,7 @@ class Condition(PackRecord):
                 raise ValueError(f"fact test on '{self.fact}' needs exactly one operator "
                                  f"(found {', '.join(o.rstrip('_') for o in ops) or 'none'})")
             if self.matches is not None:
-                re.compile(self.matches)
+                _check_pattern(self.matches)
         elif ops or self.gt_lowest_of is not None:
             raise ValueError("operators belong to a fact or volume test")
         return self
@@ -274,10 +296,12 @@ class ConflictSide(PackRecord):
     confidence: Confidence
 
     def in_force(self, as_of: date) -> bool:
+        """Whether this side applies on ``as_of``."""
         return self.in_force_from <= as_of and (self.in_force_until is None
                                                 or as_of <= self.in_force_until)
 
     def cited(self) -> Citation:
+        """The citation carrying this side's in-force dates and confidence."""
         return self.citation.model_copy(update={
             "in_force_from": self.in_force_from, "in_force_until": self.in_force_until,
             "confidence": self.confidence.value})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rich.console import RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from stackrift.rules.engine import DISCLAIMER
+from stackrift.rules.engine import DISCLAIMER, FlowVerdict
 from stackrift.rules.loader import RuleSet
 from stackrift.rules.model import Verdict
 from stackrift.rules.views import TransfersResult, matrix
@@ -29,48 +30,67 @@ def transfers_renderables(result: TransfersResult, estate_path: str) -> Iterator
         grid.add_row(origin, *(cell or "·" for cell in row))
     yield grid
     flows = Table(title="Flows")
-    for column in ("flow", "route", "verdict", "regimes", "missing", "rules fired"):
+    for column in ("flow", "route", "verdict", "regimes", "missing mechanisms"):
         flows.add_column(column, overflow="fold")
     for v in result.flows:
         flows.add_row(v.flow_id, f"{v.origin or '?'} → {v.destination or '?'}",
                       Text(v.verdict.value, style=STYLE[v.verdict]), ", ".join(v.regimes),
-                      ", ".join(v.mechanisms_missing) or "—", "\n".join(v.rules_fired) or "—")
+                      ", ".join(v.mechanisms_missing) or "—")
     yield flows
     for v in result.flows:
-        lines = [f"[bold]{v.flow_id}[/bold]: {v.verdict.value}"
-                 + ("" if v.lawful else " (not lawful as declared)")]
-        lines += [f"  obligation: {o}" for o in v.obligations]
-        lines += [f"  source: {c}" + (f" (in force from {c.in_force_from})"
-                                      if c.in_force_from else "") for c in v.citations]
-        yield Text.from_markup("\n".join(lines))
+        yield Text.from_markup("\n".join(_flow_lines(v)), emoji=False)
+    systems = [s for s in (*result.systems, *result.sites) if s.rules_fired]
+    if systems:
+        yield Text("Systems and sites", style="bold")
+        for s in systems:
+            lines = [f"[bold]{s.kind.value} {escape(s.subject_id)}[/bold]: {s.verdict.value} "
+                     f"under {', '.join(s.regimes) or 'no regime'}"]
+            lines += [f"  - {escape(o)}" for o in s.obligations]
+            lines += [f"  source: {escape(str(c))}" for c in s.citations]
+            yield Text.from_markup("\n".join(lines), emoji=False)
     if result.conflicts:
-        table = Table(title="Conflicts between regimes")
-        for column in ("conflict", "object", "side 1", "side 2", "resolutions"):
-            table.add_column(column)
+        yield Text(f"Conflicts between regimes ({len(result.conflicts)})", style="bold")
         for hit in result.conflicts:
-            table.add_row(hit.title, f"{hit.kind.value} {hit.subject_id}",
-                          f"{hit.regimes[0]}: {hit.citations[0]}",
-                          f"{hit.regimes[1]}: {hit.citations[1]}",
-                          "\n".join(hit.resolutions))
-        yield table
+            lines = [f"[bold]{escape(hit.title)}[/bold] — {hit.kind.value} "
+                     f"{escape(hit.subject_id)} ({hit.severity})"]
+            lines += [f"  {escape(regime)}: {escape(demand)} [{escape(str(cite))}]"
+                      for regime, demand, cite in zip(hit.regimes, hit.demands, hit.citations,
+                                                      strict=True)]
+            lines.append("  involved: " + ", ".join(f"{k} {escape(i)}" for k, i in hit.related))
+            lines += [f"  option: {escape(r)}" for r in hit.resolutions]
+            yield Text.from_markup("\n".join(lines), emoji=False)
     yield Text("Sources: " + "; ".join(f"{p.pack.pack} {p.pack.version} ({p.path})"
                                        for p in result.rules.packs), style="dim")
     yield Text(DISCLAIMER, style="italic")
 
 
-def rules_table(rules: RuleSet) -> Table:
-    """Every rule with its citation, in-force dates and confidence."""
-    table = Table(title=f"{len(rules.rules)} rules and {len(rules.conflicts)} conflicts "
-                  f"in {len(rules.packs)} packs")
-    for column in ("id", "outcome", "citation", "in force", "confidence"):
-        table.add_column(column)
+def _flow_lines(v: FlowVerdict) -> list[str]:
+    lines = [f"[bold]{escape(v.flow_id)}[/bold]: {v.verdict.value}"
+             + ("" if v.lawful else " — not lawful as declared")
+             + f"  (rules: {', '.join(v.rules_fired) or 'none'})"]
+    if v.mechanisms_required:
+        lines.append(f"  needs: {', '.join(v.mechanisms_required)}; missing: "
+                     f"{', '.join(v.mechanisms_missing) or 'none'}")
+    lines += [f"  - {escape(o)}" for o in v.obligations]
+    lines += [f"  source: {escape(str(c))}" + (f" (in force from {c.in_force_from})"
+                                               if c.in_force_from else "") for c in v.citations]
+    return lines
+
+
+def rules_listing(rules: RuleSet) -> Text:
+    """Every rule and conflict: id, outcome, in-force dates, confidence, then citation and title.
+
+    Plain lines rather than a table so that long ids and citations stay readable at any width.
+    """
+    lines = [f"{len(rules.rules)} rules and {len(rules.conflicts)} conflicts in "
+             f"{len(rules.packs)} packs"]
     for rule in rules.rules:
         until = f" to {rule.in_force_until}" if rule.in_force_until else ""
-        table.add_row(rule.id, rule.outcome.value, str(rule.citation),
-                      f"{rule.in_force_from}{until}", rule.confidence.value)
+        lines.append(f"{rule.id}  {rule.outcome.value}  in force {rule.in_force_from}{until}  "
+                     f"{rule.confidence.value}")
+        lines.append(f"    {rule.citation}: {rule.title}")
     for conflict in rules.conflicts:
-        table.add_row(conflict.id, "conflict",
-                      " vs ".join(str(s.citation) for s in conflict.sides),
-                      " / ".join(str(s.in_force_from) for s in conflict.sides),
-                      conflict.confidence.value)
-    return table
+        lines.append(f"{conflict.id}  conflict  {conflict.confidence.value}")
+        lines += [f"    {side.regime}: {side.citation} (in force {side.in_force_from})"
+                  for side in conflict.sides]
+    return Text("\n".join(lines))

@@ -46,6 +46,7 @@ def evaluate_all(estate: Estate, as_of: date, rules: RuleSet) -> TransfersResult
 
 
 def citation_json(citation: Citation) -> dict[str, Any]:
+    """A citation as JSON, with its in-force dates and confidence."""
     return {"text": str(citation), "source": citation.source, "section": citation.section,
             "in_force_from": citation.in_force_from.isoformat() if citation.in_force_from else None,
             "in_force_until": (citation.in_force_until.isoformat() if citation.in_force_until
@@ -54,6 +55,7 @@ def citation_json(citation: Citation) -> dict[str, Any]:
 
 
 def flow_json(verdict: FlowVerdict) -> dict[str, Any]:
+    """One flow verdict as JSON."""
     return {"id": verdict.flow_id, "origin": verdict.origin, "destination": verdict.destination,
             "verdict": verdict.verdict.value, "lawful": verdict.lawful,
             "regimes": list(verdict.regimes),
@@ -66,6 +68,7 @@ def flow_json(verdict: FlowVerdict) -> dict[str, Any]:
 
 
 def subject_json(verdict: SubjectVerdict) -> dict[str, Any]:
+    """One system or site verdict as JSON."""
     return {"id": verdict.subject_id, "kind": verdict.kind.value,
             "verdict": verdict.verdict.value, "regimes": list(verdict.regimes),
             "obligations": list(verdict.obligations), "rules_fired": list(verdict.rules_fired),
@@ -75,6 +78,7 @@ def subject_json(verdict: SubjectVerdict) -> dict[str, Any]:
 
 
 def conflict_json(hit: ConflictHit) -> dict[str, Any]:
+    """One detected conflict as JSON, with both sides' citations."""
     return {"id": hit.conflict_id, "title": hit.title, "subject": {"kind": hit.kind.value,
                                                                      "id": hit.subject_id},
             "related": [{"kind": k, "id": i} for k, i in hit.related],
@@ -107,6 +111,7 @@ def matrix(flows: tuple[FlowVerdict, ...]) -> tuple[list[str], list[str], list[l
 
 
 def sources_json(rules: RuleSet) -> list[dict[str, Any]]:
+    """The packs a result rests on."""
     return [{"pack": p.pack.pack, "title": p.pack.title, "version": p.pack.version,
              "file": p.path, "packaged": p.packaged, "rules": len(p.pack.rules),
              "conflicts": len(p.pack.conflicts)} for p in rules.packs]
@@ -125,6 +130,7 @@ def transfers_json(result: TransfersResult, estate_path: str) -> dict[str, Any]:
 
 
 def rule_json(rules: RuleSet, rule: Rule) -> dict[str, Any]:
+    """One rule as JSON (``rules list --json`` and ``rules show``)."""
     pack = rules.pack_of(rule.id)
     return {"id": rule.id, "title": rule.title, "regime": rules.regime_of(rule),
             "pack": pack.pack.pack if pack else None, "scope": rule.scope.value,
@@ -140,6 +146,7 @@ def rule_json(rules: RuleSet, rule: Rule) -> dict[str, Any]:
 
 
 def conflict_rule_json(rules: RuleSet, conflict: Conflict) -> dict[str, Any]:
+    """One conflict definition as JSON."""
     pack = rules.pack_of(conflict.id)
     return {"id": conflict.id, "title": conflict.title, "scope": conflict.scope.value,
             "pack": pack.pack.pack if pack else None,
