@@ -571,7 +571,7 @@ class Planner:
             self._placement_requirements(model, literal, system.id, svars[system.id])
         notes = self._scenario_requirements(model, literal, svars, scenarios)
         flow_info = self._flow_requirements(model, literal, svars, site_ids, cost_terms)
-        caps = self._cap_requirements(model, literal, svars, options)
+        self._cap_requirements(model, literal, svars, options)
         self._objective(model, svars, cost_terms, options)
         self._literals = list(literals.values())
         # Search with every requirement as a hard constraint (full presolve); only when that is
@@ -610,7 +610,7 @@ class Planner:
                               time.perf_counter() - started, stats=stats,
                               scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
         extracting = time.perf_counter()
-        result = self._extract(solver, svars, flow_info, burden_cache, caps)
+        result = self._extract(solver, svars, flow_info, burden_cache)
         stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
         return PlanResult(
             "optimal" if status == cp_model.OPTIMAL else "feasible", objective.value, self.as_of,
@@ -755,8 +755,7 @@ class Planner:
         return _FlowInfo(movable, plain, fixed, base, dropped, evaluations, optional)
 
     def _cap_requirements(self, model: cp_model.CpModel, literal: Any,
-                          svars: dict[str, _SystemVars], options: _Options
-                          ) -> dict[str, Any]:
+                          svars: dict[str, _SystemVars], options: _Options) -> None:
         weights = {s.id: Criticality(s.criticality).weight for s in self.estate.systems}
         groups: dict[tuple[str, str, str], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
         totals: dict[str, int] = defaultdict(int)
@@ -796,7 +795,6 @@ class Planner:
                 f"no {kind} may hold more than {cap:.0%} of the {layer} layer "
                 f"(criticality-weighted); here: {key}"))
             model.add(sum(w * 1000 * var for w, var in terms) <= limit).only_enforce_if(lit)
-        return {"groups": groups, "totals": totals}
 
     def _objective(self, model: cp_model.CpModel, svars: dict[str, _SystemVars],
                    cost_terms: list[tuple[int, cp_model.IntVar]], options: _Options) -> None:
@@ -854,8 +852,8 @@ class Planner:
     # -- extraction --------------------------------------------------------------------------
 
     def _extract(self, solver: cp_model.CpSolver, svars: dict[str, _SystemVars],
-                 flows: _FlowInfo, burdens: dict[tuple[str, str, str], Burden],
-                 caps: dict[str, Any]) -> _Extracted:
+                 flows: _FlowInfo, burdens: dict[tuple[str, str, str], Burden]
+                 ) -> _Extracted:
         estate = self.estate
         changes = []
         placed: dict[str, str] = {}

@@ -37,7 +37,7 @@ from stackrift.plan.burden import (
     runtime_of,
     site_move,
 )
-from stackrift.plan.graph import EstateGraph, product_node, vendor_node
+from stackrift.plan.graph import EstateGraph, vendor_node
 from stackrift.plan.groups import control_in_force, expand_destinations, match_destination
 from stackrift.plan.lawful import FlowJudge, FlowJudgement
 from stackrift.plan.scenario import (
@@ -584,4 +584,5 @@ def run_scenarios(estate: Estate, scenarios: list[Scenario], catalogue: Catalogu
     return [stress(estate, s, catalogue, judge, as_of) for s in scenarios]
 
 
-__all__ = ["Impact", "StressResult", "Substitute", "product_node", "run_scenarios", "stress"]
+__all__ = ["Impact", "StressContext", "StressResult", "Substitute", "ban_selects",
+           "export_selects", "lost_sites", "run_scenarios", "stress", "swap_accelerator"]
