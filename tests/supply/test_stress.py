@@ -123,6 +123,9 @@ def test_entity_list_affiliates(small_estate: LoadedEstate, small_catalogue: Cat
     result = stress(small_estate.estate, load_scenario(path), small_catalogue, judge, AS_OF)
     assert not result.broken
     assert sorted(i.subject for i in result.degraded) == ["cn-big", "cn-rec", "us-core"]
+    # Degraded systems get substitutes from vendors the shock does not touch.
+    us_core = next(i for i in result.degraded if i.subject == "us-core")
+    assert us_core.substitutes and all(not s.id.startswith("nvidia-") for s in us_core.substitutes)
 
 
 def test_demo_h20_cli_json(demo_estate: Path, capsys: pytest.CaptureFixture[str]) -> None:

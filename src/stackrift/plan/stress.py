@@ -49,6 +49,7 @@ from stackrift.plan.scenario import (
     Scenario,
 )
 from stackrift.plan.stack import (
+    StackLayer,
     available_at,
     cloud_holder,
     control_hits,
@@ -224,8 +225,9 @@ def _blocked(ctx: StressContext, product: Product, country: str, system: System)
 
 
 def _accelerator_substitutes(ctx: StressContext, system: System, current: Product,
-                             country: str) -> tuple[Substitute, ...]:
-    candidates = ctx.catalogue.equivalents(current)
+                             country: str, avoid_vendors: frozenset[str] = frozenset()
+                             ) -> tuple[Substitute, ...]:
+    candidates = [c for c in ctx.catalogue.equivalents(current) if c.vendor not in avoid_vendors]
     if system.allowed_accelerators:
         allowed = {ctx.product(a).id for a in system.allowed_accelerators}
         candidates = [c for c in candidates if c.id in allowed]
@@ -414,12 +416,20 @@ def _entity_list_shock(ctx: StressContext, index: int, shock: EntityListAdd
     impacts = []
     lost = [vendor_node(v) for v in listed]
     for system_id, disabled in ctx.graph.disabled_by(lost).items():
+        stack = ctx.graph.stacks[system_id]
+        holder = next((h for h in stack.layer(StackLayer.ACCELERATOR) if h.product is not None
+                       and h.key in listed), None)
+        substitutes: tuple[Substitute, ...] = ()
+        if holder is not None and holder.product is not None and stack.country:
+            substitutes = _accelerator_substitutes(ctx, stack.system, holder.product,
+                                                   stack.country, frozenset(listed))
         impacts.append(Impact("system", system_id,
                               f"every {disabled.layer.value} dependency "
                               f"({', '.join(disabled.via)}) comes from a vendor newly "
                               "restricted under the Entity List: supply, updates and support "
                               "that need US items are at risk", _shock_name(index, shock),
-                              citations=shock.citations or ctx.scenario.citations))
+                              holder.component.id if holder and holder.component else None,
+                              substitutes, shock.citations or ctx.scenario.citations))
     listed_all = {v.id for v in ctx.catalogue.vendors.values()
                   if entity_listed(v, ctx.as_of)} | set(listed)
     restricted_entities: dict[str, str] = {}
