@@ -131,6 +131,7 @@ def test_assess_has_transfers_heatmap_and_findings(report: Report) -> None:
                   if f.rule in {"prohibited-flow", "missing-mechanism"}}
     assert severities["us-audience-to-adreach"] is Severity.CRITICAL
     assert severities["us-ids-to-annotation"] is Severity.HIGH
+    assert severities["us-telematics-to-cn"] is Severity.MEDIUM  # unverified intra-group reading
     assert severities["eu-customers-to-brightline"] is Severity.HIGH
     assert "eu-customers-to-northwind" not in severities
     assert all(f.citations for f in section.findings if f.subject.kind.value == "data_flow")
@@ -144,3 +145,13 @@ def test_assess_has_conflicts_table_with_both_citations(report: Report) -> None:
     assert all(row[3] and row[4] for row in table["rows"])
     for finding in section.findings:
         assert len(finding.citations) == 2 and finding.related and finding.recommendation
+
+
+def test_transfers_on_an_estate_without_flows(tmp_path: Path) -> None:
+    path = tmp_path / "estate.yaml"
+    path.write_text("organisation: {name: Solo, hq_country: US}\n", encoding="utf-8")
+    result = run("transfers", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["flows"] == [] and data["matrix"] == {"origins": [], "destinations": [],
+                                                      "cells": []}

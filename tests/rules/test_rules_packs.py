@@ -97,6 +97,21 @@ def test_malformed_user_pack_exits_2_with_location(tmp_path: Path, text: str, wh
     assert f"{path}:{where}: " in result.stderr
 
 
+def test_documented_example_pack_is_valid_and_applies(demo_estate: Path) -> None:
+    from tests.conftest import REPO_ROOT
+
+    from stackrift.estate.loader import load_estate
+
+    folder = REPO_ROOT / "docs" / "examples" / "rules"
+    assert run("rules", "check", str(folder)).returncode == 0
+    rules = load_rule_set([folder])
+    verdicts = {v.flow_id: v for v in evaluate_estate(load_estate(demo_estate).estate,
+                                                      date(2026, 11, 29), rules)}
+    annotation = verdicts["us-ids-to-annotation"]
+    assert "policy.no-personal-data-to-china-vendors" in annotation.rules_fired
+    assert "POLICY" in verdicts["cn-recsys-logs-to-sg"].regimes
+
+
 def test_condition_ref_cycle_is_reported(tmp_path: Path) -> None:
     text = POLICY.replace("rules:\n", "conditions:\n  a: {ref: b}\n  b: {ref: a}\nrules:\n")
     (tmp_path / "p.yaml").write_text(text, encoding="utf-8")

@@ -28,7 +28,13 @@ def _flow_findings(verdict: FlowVerdict, rules: RuleSet, name: str | None) -> li
     fired = [r for r in (rules.rule(i) for i in verdict.rules_fired) if r is not None]
     if verdict.verdict is Verdict.PROHIBITED:
         outright = [r.id for r in fired if r.outcome is Verdict.PROHIBITED]
-        severity = Severity.CRITICAL if outright else Severity.HIGH
+        # Without a mechanism: high when a verified rule demands it, medium when only this
+        # pack's unverified reading does (e.g. intra-group access as a restricted transaction).
+        gated = [r for r in fired if r.if_missing == "prohibited" and r.mechanisms
+                 and set(verdict.mechanisms_missing) & {m for s in r.mechanisms for m in s.all_of}]
+        verified_gate = any(r.confidence.value == "verified" for r in gated)
+        severity = (Severity.CRITICAL if outright else
+                    Severity.HIGH if verified_gate or not gated else Severity.MEDIUM)
         why = (f"prohibited by {', '.join(outright)}" if outright else
                f"prohibited unless {', '.join(verdict.mechanisms_missing)} is in place")
         findings.append(Finding(
