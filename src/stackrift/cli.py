@@ -277,6 +277,100 @@ def schema_report(output: OutputPath = None) -> None:
     write_output(report_json_schema(), output)
 
 
+# -- supply chain ----------------------------------------------------------------------------------
+
+
+class SupplyFormat(StrEnum):
+    TERMINAL = "terminal"
+    JSON = "json"
+
+
+@app.command()
+def stress(
+    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario files or packaged scenario ids "
+                                                   "(e.g. h20-china-licence-2025).")],
+    as_of: AsOf = None,
+    output_format: Annotated[SupplyFormat, typer.Option("--format", "-f", case_sensitive=False)]
+    = SupplyFormat.TERMINAL,
+    output: OutputPath = None,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
+                                                     "(repeatable).")] = None,
+) -> None:
+    """Propagate policy shocks through the estate: broken systems, substitutes, unlawful flows."""
+    from stackrift.estate.loader import load_estate
+    from stackrift.plan.lawful import FlowJudge
+    from stackrift.plan.render import stress_json, stress_terminal
+    from stackrift.plan.scenario import load_scenario, resolve_scenario
+    from stackrift.plan.stress import run_scenarios
+
+    loaded = load_estate(estate)
+    parsed = [load_scenario(resolve_scenario(s)) for s in scenarios]
+    results = run_scenarios(loaded.estate, parsed, load_catalogue(),
+                            FlowJudge.load(tuple(rules or ())), parse_as_of(as_of))
+    text = stress_json(results) if output_format == SupplyFormat.JSON else stress_terminal(results)
+    write_output(text, output)
+
+
+class PlanObjective(StrEnum):
+    COST = "cost"
+    RESILIENCE = "resilience"
+    BALANCED = "balanced"
+
+
+@app.command()
+def plan(
+    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    objective: Annotated[PlanObjective, typer.Option("--objective", case_sensitive=False,
+                                                     help="What to minimise.")]
+    = PlanObjective.COST,
+    max_bloc_share: Annotated[float | None, typer.Option(
+        "--max-bloc-share", help="Largest criticality-weighted share any bloc may hold per layer "
+        "(accelerator, cloud provider, hosting country), e.g. 0.6.")] = None,
+    max_vendor_share: Annotated[float | None, typer.Option(
+        "--max-vendor-share", help="Largest share any vendor may hold per layer.")] = None,
+    cross_border: Annotated[bool, typer.Option(
+        "--cross-border", help="Let systems move to sites in other countries.")] = False,
+    new_estate: Annotated[Path | None, typer.Option("-o", "--output-estate",
+                                                    help="Write the planned estate here.")] = None,
+    as_of: AsOf = None,
+    output_format: Annotated[SupplyFormat, typer.Option("--format", "-f", case_sensitive=False)]
+    = SupplyFormat.TERMINAL,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Solver time limit, seconds.")]
+    = 30.0,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
+                                                     "(repeatable).")] = None,
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", help="Plan as if this scenario (file or packaged id) were in force "
+        "(repeatable).")] = None,
+) -> None:
+    """Plan a layout where every flow is lawful, export controls hold and shares stay capped.
+
+    Exit 0 with a plan, 1 when no layout exists (the conflicting requirements are printed).
+    """
+    from stackrift.estate.loader import load_estate
+    from stackrift.plan.lawful import FlowJudge
+    from stackrift.plan.render import estate_yaml, plan_json, plan_terminal
+    from stackrift.plan.scenario import load_scenario, resolve_scenario
+    from stackrift.plan.solver import Objective, Planner
+
+    loaded = load_estate(estate)
+    shocks = [load_scenario(resolve_scenario(s)) for s in scenario or ()]
+    day = parse_as_of(as_of)
+    planner = Planner(loaded, load_catalogue(), FlowJudge.load(tuple(rules or ())), day)
+    result = planner.solve(Objective(objective.value), max_bloc_share=max_bloc_share,
+                           max_vendor_share=max_vendor_share, time_limit=time_limit,
+                           cross_border=cross_border, scenarios=shocks)
+    text = plan_json(result) if output_format == SupplyFormat.JSON else plan_terminal(result)
+    write_output(text, None)
+    if new_estate is not None and result.new_estate is not None:
+        header = (f"Planned by stackrift plan from {estate} as of {day} "
+                  f"(objective {objective.value}).\nReview before use: not legal advice.")
+        write_output(estate_yaml(result.new_estate, header), new_estate)
+    if not result.feasible:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 # -- data transfers and rules ----------------------------------------------------------------------
 
 rules_app = typer.Typer(no_args_is_help=True, help="List, show and check transfer rule packs.")
