@@ -112,6 +112,16 @@ def test_documented_example_pack_is_valid_and_applies(demo_estate: Path) -> None
     assert "POLICY" in verdicts["cn-recsys-logs-to-sg"].regimes
 
 
+def test_codes_and_names_compare_case_insensitively(tmp_path: Path) -> None:
+    text = POLICY.replace("eq: CN}", "in: [cn]}").replace("any_of: [personal]",
+                                                          "any_of: [PERSONAL]")
+    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+    spec = flow("f", "us-dc", "cn-vendor", ["personal"], subjects=10,
+                transfer_kind="vendor_agreement")
+    v = evaluate_estate(estate(spec), date(2026, 6, 1), load_rule_set([tmp_path]))[0]
+    assert "acme.no-cn-vendors" in v.rules_fired
+
+
 def test_condition_ref_cycle_is_reported(tmp_path: Path) -> None:
     text = POLICY.replace("rules:\n", "conditions:\n  a: {ref: b}\n  b: {ref: a}\nrules:\n")
     (tmp_path / "p.yaml").write_text(text, encoding="utf-8")

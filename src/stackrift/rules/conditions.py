@@ -18,10 +18,7 @@ from stackrift.rules.model import OWNERSHIP_FACTS, Condition, Volume
 
 Tri = bool | None
 MAX_MATCH_INPUT = 2_000
-PERSONAL_CATEGORIES = frozenset({
-    "personal", "sensitive_personal", "employee_hr", "covered_personal_identifiers",
-    "precise_geolocation", "biometric", "health", "financial", "human_omic", "human_genomic",
-    "government_related", "payment"})
+
 
 
 @dataclass
@@ -179,19 +176,22 @@ def _fact(cond: Condition, ctx: EvalContext) -> Tri:
     return result
 
 
-def _upper(values: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(values)
+def _fold(values: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+    """Codes and names compare case-insensitively (``us`` = ``US``, ``H100`` = ``h100``)."""
+    return frozenset(v.casefold() for v in values)
 
 
 def _compare(cond: Condition, value: FactValue) -> tuple[str, bool]:
     if cond.eq is not None:
         if isinstance(value, float) and isinstance(cond.eq, int | float):
             return f"= {_fmt(float(cond.eq))}", value == float(cond.eq)
+        if isinstance(value, str) and isinstance(cond.eq, str):
+            return f"= {cond.eq}", value.casefold() == cond.eq.casefold()
         return f"= {cond.eq}", value == cond.eq
     if cond.in_ is not None:
-        return f"in {_fmt(cond.in_)}", str(value) in cond.in_
+        return f"in {_fmt(cond.in_)}", str(value).casefold() in _fold(cond.in_)
     if cond.not_in is not None:
-        return f"not in {_fmt(cond.not_in)}", str(value) not in cond.not_in
+        return f"not in {_fmt(cond.not_in)}", str(value).casefold() not in _fold(cond.not_in)
     if cond.matches is not None:
         # Bounded input as well as bounded patterns (see model._check_pattern).
         return (f"matches /{cond.matches}/",
@@ -204,14 +204,15 @@ def _compare(cond: Condition, value: FactValue) -> tuple[str, bool]:
                           "lt": value < threshold, "lte": value <= threshold}[op]
                 return f"{symbol} {_fmt(float(threshold))}", passed
     if isinstance(value, frozenset):
+        value = _fold(value)
         if cond.any_of is not None:
-            return f"has any of {_fmt(cond.any_of)}", bool(value & _upper(cond.any_of))
+            return f"has any of {_fmt(cond.any_of)}", bool(value & _fold(cond.any_of))
         if cond.all_of is not None:
-            return f"has all of {_fmt(cond.all_of)}", _upper(cond.all_of) <= value
+            return f"has all of {_fmt(cond.all_of)}", _fold(cond.all_of) <= value
         if cond.none_of is not None:
-            return f"has none of {_fmt(cond.none_of)}", not value & _upper(cond.none_of)
+            return f"has none of {_fmt(cond.none_of)}", not value & _fold(cond.none_of)
         if cond.only is not None:
-            return f"only within {_fmt(cond.only)}", value <= _upper(cond.only)
+            return f"only within {_fmt(cond.only)}", value <= _fold(cond.only)
         if cond.empty is not None:
             return f"empty is {cond.empty}", (not value) == cond.empty
     return "cannot be compared", False

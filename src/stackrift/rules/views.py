@@ -20,9 +20,7 @@ from stackrift.rules.engine import (
     evaluate_systems,
 )
 from stackrift.rules.loader import RuleSet
-from stackrift.rules.model import Conflict, Rule, Verdict
-
-VERDICT_ORDER = {v: v.rank for v in Verdict}
+from stackrift.rules.model import Conflict, Rule
 
 
 @dataclass(frozen=True)
