@@ -101,9 +101,12 @@ class FlowJudge:
 
 def _signature(estate: Estate, flow: DataFlow, as_of: date) -> str:
     """What a lone flow's verdict depends on: the flow without its names, and its endpoints as
-    the engine sees them (country, entity, free-trade zone, the provider's home country)."""
+    the engine sees them (country, entity, free-trade zone, the provider's home country).
+
+    The purpose stays in the key: exemptions such as China's emergency carve-out and the DOJ
+    routine-administration exemption (28 CFR 202.506) turn on it."""
     parts: list[object] = [as_of.isoformat(), flow.model_dump(
-        mode="json", exclude={"id", "name", "purpose", "system"})]
+        mode="json", exclude={"id", "name", "system"})]
     for ref in (flow.source, flow.destination, flow.recipient):
         site = estate.site(ref) if ref else None
         if site is not None:
@@ -114,7 +117,7 @@ def _signature(estate: Estate, flow: DataFlow, as_of: date) -> str:
     system = estate.system(flow.system) if flow.system else None
     if system is not None:
         parts.append(system.model_dump(mode="json", exclude={
-            "id", "name", "purpose", "components", "annual_cost", "site", "allowed_sites",
+            "id", "name", "components", "annual_cost", "site", "allowed_sites",
             "allowed_accelerators", "export_licences"}))
     return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS).decode()
 
