@@ -6,6 +6,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad in
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 import traceback
@@ -276,6 +277,204 @@ def schema_report(output: OutputPath = None) -> None:
     write_output(report_json_schema(), output)
 
 
+# -- supply chain ----------------------------------------------------------------------------------
+
+
+class SupplyFormat(StrEnum):
+    TERMINAL = "terminal"
+    JSON = "json"
+
+
+@app.command()
+def stress(
+    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario files or packaged scenario ids "
+                                                   "(e.g. h20-china-licence-2025).")],
+    as_of: AsOf = None,
+    output_format: Annotated[SupplyFormat, typer.Option("--format", "-f", case_sensitive=False)]
+    = SupplyFormat.TERMINAL,
+    output: OutputPath = None,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
+                                                     "(repeatable).")] = None,
+) -> None:
+    """Propagate policy shocks through the estate: broken systems, substitutes, unlawful flows."""
+    from stackrift.estate.loader import load_estate
+    from stackrift.plan.lawful import FlowJudge
+    from stackrift.plan.render import stress_json, stress_terminal
+    from stackrift.plan.scenario import load_scenario, resolve_scenario
+    from stackrift.plan.stress import run_scenarios
+
+    loaded = load_estate(estate)
+    parsed = [load_scenario(resolve_scenario(s)) for s in scenarios]
+    results = run_scenarios(loaded.estate, parsed, load_catalogue(),
+                            FlowJudge.load(tuple(rules or ())), parse_as_of(as_of))
+    text = stress_json(results) if output_format == SupplyFormat.JSON else stress_terminal(results)
+    write_output(text, output)
+
+
+class PlanObjective(StrEnum):
+    COST = "cost"
+    RESILIENCE = "resilience"
+    BALANCED = "balanced"
+
+
+@app.command()
+def plan(
+    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    objective: Annotated[PlanObjective, typer.Option("--objective", case_sensitive=False,
+                                                     help="What to minimise.")]
+    = PlanObjective.COST,
+    max_bloc_share: Annotated[float | None, typer.Option(
+        "--max-bloc-share", help="Largest criticality-weighted share any bloc may hold per layer "
+        "(accelerator, cloud provider, hosting country), e.g. 0.6.")] = None,
+    max_vendor_share: Annotated[float | None, typer.Option(
+        "--max-vendor-share", help="Largest share any vendor may hold per layer.")] = None,
+    cross_border: Annotated[bool, typer.Option(
+        "--cross-border", help="Let systems move to sites in other countries.")] = False,
+    new_estate: Annotated[Path | None, typer.Option("-o", "--output-estate",
+                                                    help="Write the planned estate here.")] = None,
+    as_of: AsOf = None,
+    output_format: Annotated[SupplyFormat, typer.Option("--format", "-f", case_sensitive=False)]
+    = SupplyFormat.TERMINAL,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Solver time limit, seconds.")]
+    = 30.0,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
+                                                     "(repeatable).")] = None,
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", help="Plan as if this scenario (file or packaged id) were in force "
+        "(repeatable).")] = None,
+) -> None:
+    """Plan a layout where every flow is lawful, export controls hold and shares stay capped.
+
+    Exit 0 with a plan, 1 when no layout exists (the conflicting requirements are printed).
+    """
+    from stackrift.estate.loader import load_estate
+    from stackrift.plan.lawful import FlowJudge
+    from stackrift.plan.render import estate_yaml, plan_json, plan_terminal
+    from stackrift.plan.scenario import load_scenario, resolve_scenario
+    from stackrift.plan.solver import Objective, Planner
+
+    loaded = load_estate(estate)
+    shocks = [load_scenario(resolve_scenario(s)) for s in scenario or ()]
+    day = parse_as_of(as_of)
+    planner = Planner(loaded, load_catalogue(), FlowJudge.load(tuple(rules or ())), day)
+    result = planner.solve(Objective(objective.value), max_bloc_share=max_bloc_share,
+                           max_vendor_share=max_vendor_share, time_limit=time_limit,
+                           cross_border=cross_border, scenarios=shocks)
+    text = plan_json(result) if output_format == SupplyFormat.JSON else plan_terminal(result)
+    write_output(text, None)
+    if new_estate is not None and result.new_estate is not None:
+        header = (f"Planned by stackrift plan from {estate} as of {day} "
+                  f"(objective {objective.value}).\nReview before use: not legal advice.")
+        write_output(estate_yaml(result.new_estate, header), new_estate)
+    if not result.feasible:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+# -- data transfers and rules ----------------------------------------------------------------------
+
+rules_app = typer.Typer(no_args_is_help=True, help="List, show and check transfer rule packs.")
+app.add_typer(rules_app, name="rules")
+RulesDirs = Annotated[
+    list[Path] | None,
+    typer.Option("--rules", help="Extra rule-pack folder, same format (repeatable)."),
+]
+
+
+class TransfersFormat(StrEnum):
+    TERMINAL = "terminal"
+    JSON = "json"
+
+
+@app.command()
+def transfers(
+    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    as_of: AsOf = None,
+    output_format: Annotated[
+        TransfersFormat, typer.Option("--format", "-f", case_sensitive=False)
+    ] = TransfersFormat.TERMINAL,
+    output: OutputPath = None,
+    rules: RulesDirs = None,
+) -> None:
+    """Verdict of every data flow under every regime, the origin x destination matrix, conflicts."""
+    from stackrift.estate.loader import load_estate
+    from stackrift.rules.engine import load_rule_set
+    from stackrift.rules.terminal import transfers_renderables
+    from stackrift.rules.views import evaluate_all, transfers_json
+
+    loaded = load_estate(estate)
+    result = evaluate_all(loaded.estate, parse_as_of(as_of), load_rule_set(tuple(rules or ())))
+    if output_format is TransfersFormat.JSON:
+        write_output(orjson.dumps(transfers_json(result, str(estate)),
+                                  option=orjson.OPT_INDENT_2).decode(), output)
+        return
+    console = Console(soft_wrap=True, record=output is not None)
+    for renderable in transfers_renderables(result, str(estate)):
+        console.print(renderable)
+    if output is not None:
+        write_output(console.export_text(), output)
+
+
+@rules_app.command("list")
+def rules_list(
+    json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    rules: RulesDirs = None,
+) -> None:
+    """Every rule with its citation, in-force dates and confidence."""
+    from stackrift.rules.engine import DISCLAIMER, load_rule_set
+    from stackrift.rules.terminal import rules_listing
+    from stackrift.rules.views import rules_list_json
+
+    rule_set = load_rule_set(tuple(rules or ()))
+    if json:
+        write_output(orjson.dumps(rules_list_json(rule_set), option=orjson.OPT_INDENT_2).decode(),
+                     None)
+        return
+    out.print(rules_listing(rule_set))
+    out.print(DISCLAIMER, style="italic", markup=False)
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="Rule or conflict id, e.g. cn.cac.7.ciio-pi.")],
+    rules: RulesDirs = None,
+) -> None:
+    """One rule or conflict in full: condition, outcome, mechanisms, citation, dates."""
+    from stackrift.rules.engine import DISCLAIMER, load_rule_set
+    from stackrift.rules.views import conflict_rule_json, rule_json
+
+    rule_set = load_rule_set(tuple(rules or ()))
+    rule = rule_set.rule(rule_id)
+    conflict = rule_set.conflict(rule_id)
+    if rule is None and conflict is None:
+        close = difflib.get_close_matches(
+            rule_id, [r.id for r in rule_set.rules] + [c.id for c in rule_set.conflicts], n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"no rule or conflict with id '{rule_id}'{hint} "
+                         "(see: stackrift rules list)")
+    if rule is not None:
+        record = rule_json(rule_set, rule)
+    else:
+        assert conflict is not None
+        record = conflict_rule_json(rule_set, conflict)
+    record["disclaimer"] = DISCLAIMER
+    write_output(orjson.dumps(record, option=orjson.OPT_INDENT_2).decode(), None)
+
+
+@rules_app.command("check")
+def rules_check(
+    directory: Annotated[Path, typer.Argument(help="Folder of rule packs to validate.")],
+) -> None:
+    """Validate user rule packs (with the packaged ones); exit 2 with FILE:LINE:COL problems."""
+    from stackrift.rules.engine import load_rule_set
+
+    rule_set = load_rule_set((directory,))
+    mine = [p for p in rule_set.packs if not p.packaged]
+    err.print(f"{directory}: {len(mine)} valid pack(s), "
+              f"{sum(len(p.pack.rules) for p in mine)} rules, "
+              f"{sum(len(p.pack.conflicts) for p in mine)} conflicts")
+
+
 # -- bills of materials ---------------------------------------------------------------------------
 
 class BomOutputFormat(StrEnum):
@@ -304,7 +503,7 @@ def bom(
     fail_on: FailOn = Severity.HIGH,
 ) -> None:
     """Read any SBOM, lock file or model folder; write CycloneDX or SPDX 3 with provenance."""
-    from stackrift.bom.export import BomFormat, export, load_target
+    from stackrift.bom.export import BomFormat, export, load_target, summary
 
     document = load_target(target, env=env, input_format=input_format)
     result = export(document, BomFormat(output_format.value), load_catalogue(catalog),
@@ -313,6 +512,7 @@ def bom(
     for finding in result.artefacts:
         err.print(f"{finding.severity.value.upper()}: {finding.path}: {finding.message}",
                   markup=False, highlight=False)
+    err.print(summary(result), markup=False, highlight=False)
     if any(f.severity.at_least(fail_on) for f in result.artefacts):
         raise typer.Exit(EXIT_FINDINGS)
 

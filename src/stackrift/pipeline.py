@@ -36,7 +36,14 @@ def assess(
     only: frozenset[str] | None = None,
     fail_on: Severity = Severity.HIGH,
 ) -> Report:
-    """Run every registered analysis (or those named in ``only``) and assemble the report."""
+    """Run every registered analysis (or those named in ``only``) and assemble the report.
+
+    Components of the SBOMs and model folders that systems reference are merged in first, so
+    every analysis sees them.
+    """
+    from stackrift.bom.estate import merge_sboms  # lazy: keeps BOM readers off the import path
+
+    loaded = merge_sboms(loaded)
     analyses = registered_analyses()
     if only is not None:
         unknown = only - {a.name for a in analyses}

@@ -359,3 +359,39 @@ def test_merge_takes_every_base_as_an_origin(tmp_path: Path, catalogue: Catalogu
     (listed,) = by_rule(result, "entity-listed-origin")
     assert listed.evidence["vendor_id"] == "baai"
     assert listed.evidence["lineage"][-1].startswith("BAAI/bge-m3")
+
+
+def test_mixed_stack_cites_only_rules_in_force(tmp_path: Path, catalogue: Catalogue) -> None:
+    parts = [
+        {"id": "gpu", "type": "accelerator", "name": "NVIDIA H20", "vendor": "NVIDIA"},
+        {"id": "qwen", "type": "model", "name": "qwen", "hf_id": "Qwen/Qwen2.5-7B"},
+    ]
+    loaded = estate(
+        tmp_path, sites=[US_SITE], components=parts, systems=[system("s", ["gpu", "qwen"])]
+    )
+    (before,) = by_rule(run(loaded, catalogue, date(2025, 4, 8)), "mixed-stack")
+    assert before.citations == ()
+    (after,) = by_rule(run(loaded, catalogue, date(2025, 4, 9)), "mixed-stack")
+    assert [c.source for c in after.citations] == ["NVIDIA Corporation Form 8-K filed 2025-04-15"]
+
+
+def test_listed_cloud_provider_and_site_mismatch(tmp_path: Path, catalogue: Catalogue) -> None:
+    sites = [
+        {
+            "id": "hw",
+            "name": "Huawei Cloud Beijing",
+            "kind": "cloud_region",
+            "provider": "Huawei Cloud",
+            "region": "cn-north-4",
+            "country": "HK",
+            "entity": "hq",
+        }
+    ]
+    loaded = estate(tmp_path, sites=sites, systems=[system("s", [], site="hw")])
+    result = run(loaded, catalogue)
+    (listed,) = by_rule(result, "entity-listed-cloud")
+    assert listed.subject.id == "hw" and listed.evidence["role"] == "provider"
+    assert listed.severity is Severity.HIGH and listed.citations[0].source == "84 FR 22961"
+    (mismatch,) = by_rule(result, "site-mismatch")
+    assert mismatch.title == "Site hw: estate says HK, catalogue places Huawei cn-north-4 in CN"
+    assert result.summary["systems"]["s"]["cloud"] == ["cn"]

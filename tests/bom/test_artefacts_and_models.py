@@ -203,3 +203,57 @@ def test_gguf_over_large_string_is_bad_input(tmp_path: Path) -> None:
     path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", 2**50))
     with pytest.raises(InvalidInputError, match="at byte 24: string of"):
         artefacts.read_gguf_header(path)
+
+
+def test_gguf_nested_arrays_are_bounded(tmp_path: Path) -> None:
+    value = struct.pack("<IQ", 0, 0)  # an empty array of u8 ...
+    for _ in range(10):
+        value = struct.pack("<IQ", 9, 1) + value  # ... wrapped in one-item arrays
+    header = b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + _gguf_string("k") + \
+        struct.pack("<I", 9) + value
+    path = tmp_path / "m.gguf"
+    path.write_bytes(header)
+    with pytest.raises(InvalidInputError, match="nested more than 4 levels"):
+        artefacts.read_gguf_header(path)
+
+
+def test_safetensors_deeply_nested_header_is_bad_input(tmp_path: Path) -> None:
+    raw = b"[" * 100_000 + b"]" * 100_000
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw)
+    with pytest.raises(InvalidInputError, match="at byte 8: header is not JSON"):
+        artefacts.read_safetensors_header(path)
+
+
+def test_non_pickle_bin_is_reported_as_not_scanned(tmp_path: Path) -> None:
+    path = tmp_path / "weights.bin"
+    path.write_bytes(b"\xff\xfe raw tensor bytes")
+    (finding,) = artefacts.scan_file(path)
+    assert (finding.rule, finding.severity) == ("not-a-pickle", Severity.INFO)
+
+
+def test_legacy_torch_save_layout_is_scanned_past_the_first_pickle(tmp_path: Path) -> None:
+    # Legacy torch.save: magic number, protocol, system info, then the object pickle, then raw
+    # storage bytes; the dangerous import hides in the fourth pickle here.
+    sentinel = tmp_path / "ran"
+    data = b"".join(pickle.dumps(x, protocol=2) for x in (0x1950A86A20F9469CFC6C, 1001, {}))
+    data += _malicious_pickle(sentinel, 2) + b"\x00\x01\x02 raw storage"
+    path = tmp_path / "legacy.pt"
+    path.write_bytes(data)
+    assert [f.severity for f in artefacts.scan_file(path)] == [Severity.CRITICAL]
+    assert not sentinel.exists()
+
+
+def test_hugging_face_cache_snapshot_names_the_repository(tmp_path: Path,
+                                                          catalogue: Catalogue) -> None:
+    snapshot = tmp_path / "hub" / "models--Qwen--Qwen2.5-7B-Instruct" / "snapshots" / "a09a354"
+    snapshot.mkdir(parents=True)
+    (snapshot / "README.md").write_text("---\nlicense: apache-2.0\nbase_model: Qwen/Qwen2.5-7B\n"
+                                        "pipeline_tag: text-generation\n---\n")
+    (snapshot / "config.json").write_text('{"model_type": "qwen2"}')
+    document = read_bom(snapshot)
+    model = document.components[0]
+    assert (model.id, model.hf_id) == ("Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B-Instruct")
+    assert document.metadata["model_cards"][model.id]["task"] == "text-generation"
+    found = enrich(document, catalogue)[model.id]
+    assert (found.vendor, found.bloc.value, found.evidence) == ("Alibaba Cloud", "cn", "hf-org")

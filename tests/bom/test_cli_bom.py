@@ -91,6 +91,8 @@ def test_model_folder_with_malicious_pickle_exits_1(tmp_path: Path,
     assert code == 1
     assert f"CRITICAL: {folder / 'pytorch_model.bin'}: pickle imports " in err
     assert ".system, which can run code" in err
+    assert err.rstrip().endswith(f"{folder}: 1 components (1 unknown), 1 with base-model "
+                                 "lineage, 1 unsafe model artefacts (huggingface)")
     assert json.loads(out)["components"][0]["type"] == "machine-learning-model"
     assert not sentinel.exists()
 
@@ -141,3 +143,53 @@ def test_env_lists_installed_packages(capsys: pytest.CaptureFixture[str], tmp_pa
     assert code == 0
     names = {c["name"] for c in json.loads(target.read_text())["components"]}
     assert {"pydantic", "typer"} <= names
+
+
+def test_single_weight_file_is_scanned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sentinel = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {sentinel}",))
+
+    weights = tmp_path / "model.ckpt"
+    weights.write_bytes(pickle.dumps(Payload(), protocol=4))
+    code, out, err = run(capsys, str(weights), "--catalog", CATALOGUE)
+    assert code == 1
+    assert err.startswith(f"CRITICAL: {weights}: pickle imports ")
+    component = json.loads(out)["components"][0]
+    assert component["name"] == "model"
+    assert component["hashes"][0]["alg"] == "SHA-256"
+    assert not sentinel.exists()
+
+
+def test_packaged_catalogue_marks_qwen_cn(shared_data: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from stackrift.catalog.catalogue import load_catalogue
+
+    if load_catalogue().vendor_by_hf_org("Qwen") is None:
+        pytest.skip("the packaged catalogue does not catalogue the Qwen organisation yet")
+    source = shared_data / "aibom" / "examples" / "Qwen2.5-7B-Instruct.json"
+    code, out, _ = run(capsys, str(source), "--format", "cyclonedx-json")
+    assert code == 0
+    props = {p["name"]: p["value"] for p in _model(json.loads(out),
+                                                    "Qwen/Qwen2.5-7B-Instruct")["properties"]}
+    assert props["stackrift:bloc"] == "cn"
+
+
+def test_spdx3_output_loads_with_the_spdx_model(shared_data: Path, tmp_path: Path) -> None:
+    # The SPDX project's generated 3.0.1 bindings reject unknown types and properties, and
+    # list references to elements that are not in the document.
+    import spdx_python_model
+
+    from stackrift.bom import spdx3_out
+    from stackrift.bom.base import read_bom
+
+    for source in (shared_data / "aibom/examples/Qwen2.5-7B-Instruct.json",
+                   shared_data / "spdx/ai/example01/spdx3.0/simplehtr-example.json",
+                   shared_data / "cyclonedx/bom-examples/SBOM/dropwizard-1.3.15/bom.json"):
+        graph = spdx3_out.build(read_bom(source), as_of="2026-11-29")
+        _, objects = spdx_python_model.load_data(graph)
+        assert objects.missing_ids == set(), source
+        types = {type(o).__name__ for o in objects.foreach()}
+        assert "SpdxDocument" in types

@@ -175,3 +175,36 @@ def test_supplier_country_and_nested_components(tmp_path: Path) -> None:
     assert document.metadata["subject"] == "app"
     kinds = {(d.ref, d.kind, d.depends_on) for d in document.dependencies}
     assert kinds == {("app", "depends-on", ("m",)), ("m", "trained-on", ("d",))}
+
+
+def test_absurd_nesting_is_bad_input_not_a_crash(tmp_path: Path) -> None:
+    node: dict[str, object] = {"type": "library", "name": "leaf"}
+    for _ in range(150):
+        node = {"type": "library", "name": "x", "components": [node]}
+    path = _write(tmp_path, json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6",
+                                        "components": [node]}))
+    with pytest.raises(InvalidInputError, match=r"bom.json:1:1: \$: objects nested more than"):
+        read_bom(path)
+
+
+def test_model_card_parameters_survive_xml(shared_data: Path, tmp_path: Path) -> None:
+    from stackrift.bom import cyclonedx_out
+
+    document = read_bom(shared_data / "aibom" / "examples" / "Qwen2.5-7B-Instruct.json")
+    model = next(c for c in document.components if c.hf_id == "Qwen/Qwen2.5-7B-Instruct")
+    expected = {"task": "text-generation", "architectureFamily": "qwen2",
+                "modelArchitecture": "Qwen2ForCausalLM"}
+    assert document.metadata["model_cards"][model.id] == expected
+    xml = tmp_path / "bom.xml"
+    xml.write_text(cyclonedx_out.to_xml(cyclonedx_out.build(document, "1.6")))
+    assert read_bom(xml).metadata["model_cards"][model.id] == expected
+
+
+def test_inline_training_dataset_becomes_a_dataset_component(shared_data: Path) -> None:
+    document = read_bom(shared_data / "cyclonedx/spec-conformance/1.6/"
+                        "valid-machine-learning-1.6.json")
+    dataset = next(c for c in document.components if c.name == "Training Data")
+    assert dataset.type is ComponentType.DATASET
+    assert document.metadata["data_kinds"][dataset.id] == "dataset"
+    trained = [d for d in document.dependencies if d.kind == "trained-on"]
+    assert [(d.ref, d.depends_on) for d in trained] == [("component-a", (dataset.id,))]

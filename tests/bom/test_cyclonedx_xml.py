@@ -96,3 +96,20 @@ def test_duplicate_bom_ref_in_xml(tmp_path: Path) -> None:
 </components></bom>""")
     with pytest.raises(InvalidInputError, match=r"bom.xml:4:\d+: .*Duplicate key-sequence \['a'\]"):
         read_bom(path)
+
+
+def test_model_card_datasets_in_xml(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"""<?xml version="1.0"?>
+<bom xmlns="{NS}" version="1"><components>
+<component type="machine-learning-model" bom-ref="m"><name>m</name>
+<modelCard><modelParameters><task>classification</task><datasets>
+<ref>d</ref><dataset><type>dataset</type><name>Inline data</name></dataset>
+</datasets></modelParameters></modelCard></component>
+<component type="data" bom-ref="d"><name>d</name><data><type>dataset</type></data></component>
+</components></bom>""")
+    document = read_bom(path)
+    inline = next(c for c in document.components if c.name == "Inline data")
+    assert inline.type.value == "dataset"
+    assert [(d.ref, d.kind, d.depends_on) for d in document.dependencies] == [
+        ("m", "trained-on", ("d", inline.id))]
+    assert document.metadata["model_cards"]["m"] == {"task": "classification"}

@@ -97,3 +97,23 @@ def test_spdx3_round_trip(document: BomDocument) -> None:
     again = _reread(spdx3_out.to_jsonld(spdx3_out.build(document)), ".spdx3.json")
     assert _essence(again) == _essence(document)
     assert _trained(again) == _trained(document)
+
+
+REAL = ["aibom/examples/Qwen2.5-7B-Instruct.json", "aibom/examples/FLUX.1-dev.json",
+        "cyclonedx/bom-examples/SBOM/dropwizard-1.3.15/bom.json",
+        "cyclonedx/bom-examples/SaaSBOM/apigateway-microservices-datastores/bom.json",
+        "spdx/ai/example01/spdx3.0/simplehtr-example.json",
+        "spdx/software/example9/spdx2.2/appbomination.spdx.json"]
+
+
+def test_real_documents_round_trip(shared_data: Path) -> None:
+    for relative in REAL:
+        document = read_bom(shared_data / relative)
+        written = [
+            (cyclonedx_out.to_json(cyclonedx_out.build(document, "1.6")), ".json"),
+            (cyclonedx_out.to_xml(cyclonedx_out.build(document, "1.7")), ".xml"),
+            (spdx3_out.to_jsonld(spdx3_out.build(document)), ".spdx3.json")]
+        for text, suffix in written:
+            again = _reread(text, suffix)
+            assert _essence(again) == _essence(document), (relative, suffix)
+            assert _trained(again) == _trained(document), (relative, suffix)

@@ -145,6 +145,8 @@ def test_as_of_semantics(catalogue: Catalogue) -> None:
         ),
         ({"name": "NVIDIA H100 SXM"}, "vendor-name", "nvidia", "nvidia-h100"),
         ({"name": "MLU590"}, "product-name", "cambricon", "cambricon-mlu590"),
+        ({"name": "NVIDIA H20", "vendor": "NVIDIA"}, "vendor-name", "nvidia", "nvidia-h20"),
+        ({"name": "NVIDIA A100"}, "product-name", "nvidia", "nvidia-a100"),
     ],
 )
 def test_resolution(
@@ -338,3 +340,38 @@ def test_lineages_of_a_merge_are_bounded(catalogue: Catalogue) -> None:
     assert [[s.reference for s in p] for p in paths] == [["m", b] for b in bases]
     assert paths[0] == catalogue.lineage(merge, [merge])
     assert len(catalogue.lineages(merge, [merge], limit=2)) == 2
+
+
+def test_lineages_of_a_very_deep_chain_are_cut(catalogue: Catalogue) -> None:
+    chain = [
+        component(id=f"m{i}", type="model", name=f"m{i}", base_models=[f"m{i + 1}"])
+        for i in range(3000)
+    ]
+    (path,) = catalogue.lineages(chain[0], chain)
+    assert len(path) == 100
+    assert len(catalogue.lineage(chain[0], chain)) == 100
+
+
+def test_unknown_country_stays_null(tmp_path: Path) -> None:
+    from stackrift.catalog.views import catalogue_json
+
+    _write(tmp_path, "catalogue.yaml", {"version": "t", "as_of": "2026-01-01"})
+    _write(
+        tmp_path,
+        "v.yaml",
+        {
+            "vendors": [
+                {
+                    "id": "anon",
+                    "name": "Anon Labs",
+                    "country": None,
+                    "entity_list": {"listed": False},
+                    "as_of": "2026-01-01",
+                }
+            ]
+        },
+    )
+    data = catalogue_json(load_catalogue(tmp_path))
+    (vendor,) = data["vendors"]
+    assert vendor["country"] is None and vendor["bloc"] == "unknown"
+    assert vendor["entity_list"]["status"] == "not listed as of 2026-01-01"

@@ -47,7 +47,8 @@ def build_report(fail_on: Severity = Severity.HIGH) -> Report:
                      "Support chatbot mixes US and Chinese layers",
                      evidence={"blocs": {"hardware": "cn", "model": "cn", "cloud": "cn"}}),
             _finding("provenance", "hostile", Severity.LOW, hostile_system,
-                     f"Name is {HOSTILE}", evidence={"note": HOSTILE}),
+                     f"Name is {HOSTILE}", evidence={"note": HOSTILE},
+                     recommendation=f"Rename {HOSTILE}"),
         ),
         summary={
             "tables": [{"title": "Bloc per layer", "columns": ["system", "hardware", "model"],

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import jsonschema
+import lxml.html
 import pytest
 
 from stackrift.analyses.base import AnalysisContext
@@ -60,3 +61,21 @@ def test_golden_is_a_valid_report() -> None:
     for finding in document["findings"]:
         assert finding["location"]["file"] == "src/stackrift/demo/estate.yaml"
         assert finding["location"]["line"] > 0
+
+
+def test_demo_html_has_bloc_composition_and_severity_charts(
+        monkeypatch: pytest.MonkeyPatch, demo_estate: Path) -> None:
+    """The acceptance check on the real demo: one stacked bar per system, coloured by bloc."""
+    monkeypatch.chdir(REPO_ROOT)
+    loaded = load_estate(demo_estate)
+    report = assess(loaded, AnalysisContext(as_of=AS_OF, catalogue=load_catalogue()))
+    page = lxml.html.document_fromstring(renderer("html").render(report))
+    assert len(page.xpath("//figure[@class='severity-chart']//rect[@class='bar']")) == 5
+    charts = page.xpath("//section[@id='analysis-provenance']"
+                        "//svg[@aria-label='Bloc composition per system']")
+    if report.section("provenance") is None:
+        pytest.skip("the provenance analysis is not installed")
+    assert len(charts) == 1
+    labels = {bar.get("data-label") for bar in charts[0].xpath(".//rect[@class='bar']")}
+    assert labels == {s.id for s in loaded.estate.systems}
+    assert charts[0].xpath(".//g[@class='legend-item']")

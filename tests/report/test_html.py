@@ -83,12 +83,16 @@ def test_heatmap_cells_with_text(page: HtmlElement) -> None:
     # the highest value is darkest
     assert values[("cn", "model")].get("fill") == "#14468c"
     assert values[("cn", "runtime")].get("fill") == "#e8f1fa"
+    legend = svg.xpath(".//g[@class='heat-legend']")[0]
+    assert [t.text for t in legend.xpath("text")] == ["0", "4", "no value"]
+    assert len(legend.xpath("rect")) == 6
 
 
 def test_summary_tables_and_findings(page: HtmlElement, hostile: str) -> None:
     table = page.xpath("//section[@id='analysis-provenance']//table[@class='summary-table']")[0]
     assert [th.text for th in table.xpath(".//th")] == ["system", "hardware", "model"]
-    assert [td.text for td in table.xpath(".//tbody/tr[2]/td")] == [hostile, "us", "–"]
+    assert [td.text_content() for td in table.xpath(".//tbody/tr[2]/td")] == [hostile, "us", "–"]
+    assert table.xpath(".//tbody/tr[2]/td[1]/div[@class='long']")  # long text may wrap
     findings = page.xpath("//details[contains(@class,'finding')]")
     assert [f.get("id") for f in findings] == [f"finding-{i}" for i in (1, 2, 3, 4)]
     critical = findings[0]
@@ -100,7 +104,7 @@ def test_summary_tables_and_findings(page: HtmlElement, hostile: str) -> None:
     citations = critical.xpath(".//ol[@class='citations']/li")
     link = citations[0].xpath("a")[0]
     assert link.get("href") == "https://www.ecfr.gov/current/title-15/part-744"
-    assert link.text == "15 CFR 744 Supplement No. 4"
+    assert link.text == "15 CFR 744, Supplement No. 4"
     assert "in force from 2019-05-16" in citations[0].text_content()
     # a javascript: URL is shown as text, never as a link
     assert citations[1].xpath("a") == [] and citations[1].text_content() == \

@@ -22,7 +22,7 @@ def test_structure(report: Report) -> None:
     assert "| **all** | 1 | 0 | 1 | 1 | 1 | 4 |" in lines
     assert [line for line in lines if line.startswith("## ")] == [
         "## Summary", "## Provenance", "## Estate hygiene"]
-    assert "#### Bloc per layer" in lines
+    assert "### Bloc per layer" in lines
     # stacked chart as a table with totals; heatmap with its cell text
     assert "|  | us | cn | unknown | total |" in lines
     assert "| support-bot | 0 | 4 | 1 | 5 |" in lines
@@ -37,7 +37,7 @@ def test_findings_with_citations(report: Report) -> None:
     assert "#### CRITICAL: Ascend 910B is made by an Entity-Listed vendor (Huawei)" in text
     assert "- Defined at: `estates/acme.yaml:40:7`" in text
     assert "- listed\\_since: 2019-05-16" in text
-    assert ("  1. [15 CFR 744 Supplement No. 4](<https://www.ecfr.gov/current/title-15/part-744>)"
+    assert ("  1. [15 CFR 744, Supplement No. 4](<https://www.ecfr.gov/current/title-15/part-744>)"
             " (in force from 2019-05-16)") in text
     assert "  2. Trade press (unverified)" in text  # javascript: URL not linked
     assert "- **Recommendation:** Check licensing before any US-origin item reaches it." in text

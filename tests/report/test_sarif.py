@@ -62,10 +62,14 @@ def test_driver_and_rules(log: dict[str, Any]) -> None:
     listed = rules[1]
     assert listed["shortDescription"]["text"] == "Entity listed vendor (provenance analysis)"
     assert listed["defaultConfiguration"]["level"] == "error"
-    assert "Check licensing" in listed["help"]["text"]
-    assert "15 CFR 744 Supplement No. 4 <https://www.ecfr.gov/current/title-15/part-744>, " \
+    assert listed["help"]["text"].startswith("Entity listed vendor (provenance analysis). ")
+    assert "15 CFR 744, Supplement No. 4 <https://www.ecfr.gov/current/title-15/part-744>, " \
            "in force from 2019-05-16" in listed["help"]["text"]
     assert listed["properties"]["security-severity"] == "9.5"
+    # a javascript: URL is never offered as a link, and Markdown help escapes its text
+    assert "javascript:" not in listed["help"]["text"] + listed["help"]["markdown"]
+    assert "- Trade press (unverified)" in listed["help"]["text"]
+    assert "Check licensing" not in listed["help"]["text"]  # recommendations are per result
     assert rules[3]["defaultConfiguration"]["level"] == "warning"
 
 
@@ -87,6 +91,10 @@ def test_results_levels_locations_and_fingerprints(log: dict[str, Any]) -> None:
     assert first["properties"]["analysis"] == "provenance"
     assert first["properties"]["citations"][0]["source"] == "15 CFR 744"
     assert first["message"]["text"].startswith("Ascend 910B is made by an Entity-Listed vendor")
+    assert first["message"]["text"].endswith(
+        "Recommendation: Check licensing before any US-origin item reaches it.")
+    assert run["artifacts"] == [{"location": {"uri": "estates/acme.yaml"},
+                                 "roles": ["analysisTarget"]}]
     assert run["properties"]["as_of"] == "2026-11-15"
 
 
@@ -103,3 +111,18 @@ def test_artifact_uri(tmp_path: Path) -> None:
         "sub/my%20estate.yaml"
     outside = tmp_path.parent / "elsewhere.yaml"
     assert artifact_uri(str(outside), tmp_path) == outside.resolve().as_uri()
+
+
+def test_finding_located_in_another_file(report: Report, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from stackrift.errors import Location
+
+    moved = dict(report.locations)
+    moved["hygiene:flow-without-subject-count:hr-to-us"] = Location("sboms/bot.cdx.json", 3, 9)
+    run = sarif_document(replace(report, locations=moved), tmp_path)["runs"][0]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in run["results"]]
+    assert uris == ["estates/acme.yaml"] * 3 + ["sboms/bot.cdx.json"]
+    assert [a["location"]["uri"] for a in run["artifacts"]] == ["estates/acme.yaml",
+                                                               "sboms/bot.cdx.json"]

@@ -24,6 +24,9 @@ def test_plain_text_by_default(report: Report) -> None:
     assert any("CRITICAL" in line and "Ascend 910B is made by an Entity-Listed" in line
                for line in lines)
     assert any("line 40" in line for line in lines)
+    # sources by short name only; sections and URLs are in the other formats
+    assert any("15 CFR 744; Trade press" in line for line in lines)
+    assert "Supplement No. 4" not in text
     assert "Bloc per layer" in text and "Layers by bloc" in text and "Gaps by kind" in text
     assert "3 systems" in text  # heatmap cell text
     assert "! not drawn: charts[1].kind is 'pie'" in text

@@ -64,6 +64,11 @@ _BY_TYPE = {
     ComponentType.MODEL: StackLayer.MODEL,
     ComponentType.CLOUD_SERVICE: StackLayer.CLOUD,
 }
+_BASE_MODEL = Citation(
+    source="Hugging Face model cards",
+    section="base_model metadata (fine-tune, adapter, quantisation, merge)",
+    url="https://huggingface.co/docs/hub/model-cards",
+)
 _ENTITY_LIST = Citation(
     source="15 CFR Part 744, Supplement No. 4",
     section="Entity List",
@@ -145,6 +150,10 @@ def _citations(vendor: Vendor) -> tuple[Citation, ...]:
     return tuple(c for c in (status.citation, _ENTITY_LIST) if c is not None)
 
 
+def _in_force(start: date | None, until: date | None, as_of: date) -> bool:
+    return (start is None or start <= as_of) and (until is None or as_of < until)
+
+
 def _listed(vendor: Vendor | None, as_of: date) -> bool:
     return vendor is not None and vendor.entity_list.listed_on(as_of)
 
@@ -210,7 +219,7 @@ class ProvenanceAnalysis:
         for site in data.sites:
             findings.extend(self._site(sites[site.id], site_users[site.id], context))
         for sp in systems:
-            findings.extend(self._mixed(sp))
+            findings.extend(self._mixed(sp, context.as_of))
         return AnalysisResult(
             tuple(sorted(findings, key=lambda f: f.sort_key())),
             self._summary(components, sites, systems, context),
@@ -287,6 +296,9 @@ class ProvenanceAnalysis:
                     if c.licence_required_from
                     else None,
                     "citation": str(c.citation),
+                    "in_force": _in_force(
+                        c.licence_required_from, c.licence_required_until, context.as_of
+                    ),
                 }
                 for c in (res.product.controls if res.product else ())
             ]
@@ -385,6 +397,7 @@ class ProvenanceAnalysis:
                     "export-control and AI-governance records; keep the base model's licence, "
                     "card and hash with the fine-tune."
                 ),
+                citations=(_BASE_MODEL,),
                 related=tuple(
                     Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems
                 ),
@@ -557,10 +570,26 @@ class ProvenanceAnalysis:
         return findings
 
     @staticmethod
-    def _mixed(sp: SystemProvenance) -> list[Finding]:
+    def _mixed(sp: SystemProvenance, as_of: date) -> list[Finding]:
         blocs = sp.known_blocs
         if len(blocs) < 2:
             return []
+        # The sources that make the mix matter: Entity List listings in force and product
+        # export controls of the system's own components.
+        sources: dict[str, Citation] = {}
+        for cp in sp.components:
+            for res in (cp.resolution, *cp.origins):
+                vendor = res.vendor
+                if vendor is not None and _listed(vendor, as_of) and vendor.entity_list.citation:
+                    sources.setdefault(
+                        str(vendor.entity_list.citation), vendor.entity_list.citation
+                    )
+            if cp.resolution.product is not None:
+                for control in cp.resolution.product.controls:
+                    if _in_force(
+                        control.licence_required_from, control.licence_required_until, as_of
+                    ):
+                        sources.setdefault(str(control.citation), control.citation)
         system = sp.system
         both = {Bloc.US, Bloc.CN} <= blocs
         layers = {layer.value: [b.value for b in sp.layers[layer]] for layer in REPORTED_LAYERS}
@@ -592,6 +621,7 @@ class ProvenanceAnalysis:
                     else "Record the mix; it matters for sovereignty and supplier-concentration "
                     "reviews rather than for export controls."
                 ),
+                citations=tuple(sources[k] for k in sorted(sources)),
             )
         ]
 
@@ -629,18 +659,20 @@ class ProvenanceAnalysis:
             res = cp.resolution
             vendor = res.vendor
             status = (
-                vendor.entity_list.describe(context.as_of, vendor.as_of) if vendor else "unknown"
+                vendor.entity_list.describe(context.as_of, vendor.as_of)
+                if vendor
+                else "vendor not catalogued"
             )
             origin = cp.origin
+            # Models are placed by the origin of their weights, everything else by its vendor.
+            country = origin.country if cp.layer is StackLayer.MODEL else res.country
             resolution_rows.append(
                 [
                     cid,
-                    cp.component.type.value,
                     cp.layer.value,
                     vendor.name if vendor else None,
                     res.product.name if res.product else None,
-                    res.country,
-                    cp.bloc.value,
+                    f"{cp.bloc.value} ({country or 'country unknown'})",
                     res.evidence,
                     res.detail
                     + (
@@ -685,12 +717,10 @@ class ProvenanceAnalysis:
                     "title": "Component resolution",
                     "columns": [
                         "component",
-                        "type",
                         "layer",
                         "vendor",
                         "product",
-                        "country",
-                        "bloc",
+                        "origin",
                         "evidence",
                         "detail",
                         "Entity List",

@@ -10,6 +10,8 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from stackrift.bom._common import (
     IdAllocator,
     country_code,
@@ -19,6 +21,8 @@ from stackrift.bom._common import (
 )
 from stackrift.bom.base import BomDocument, Dependency
 from stackrift.estate.model import Component, ComponentType, Hash, LineageRelation
+
+_HASHES: TypeAdapter[tuple[Hash, ...]] = TypeAdapter(tuple[Hash, ...])
 
 CDX_TO_TYPE = {
     "application": ComponentType.APPLICATION,
@@ -77,7 +81,11 @@ def hashes_of(node: dict[str, Any]) -> tuple[Hash, ...]:
     pairs = {(hash_alg(str(h["alg"])), str(h["content"]).strip().lower())
              for h in node.get("hashes") or ()
              if isinstance(h, dict) and h.get("alg") and h.get("content")}
-    return tuple(Hash.model_construct(alg=alg, value=value) for alg, value in sorted(pairs))
+    if not pairs:
+        return ()
+    # One validation call per component: pydantic-core builds the records in Rust, which is
+    # what keeps 1,000-component SBOMs with eight hashes each near the cost of parsing them.
+    return _HASHES.validate_python([{"alg": a, "value": v} for a, v in sorted(pairs)])
 
 
 def _properties(node: dict[str, Any]) -> dict[str, str]:
@@ -127,6 +135,7 @@ class _State:
     cdx_types: dict[str, str] = field(default_factory=dict)
     data_kinds: dict[str, str] = field(default_factory=dict)
     datasets: list[tuple[str, str]] = field(default_factory=list)  # (model id, dataset ref)
+    model_cards: dict[str, dict[str, str]] = field(default_factory=dict)
     pending_lineage: dict[str, list[str]] = field(default_factory=dict)  # id -> ancestor refs
     provenance: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -181,11 +190,20 @@ def _component(node: dict[str, Any], state: _State, service: bool = False) -> st
     card = node.get("modelCard")
     if isinstance(card, dict):
         params = card.get("modelParameters")
+        if isinstance(params, dict):
+            found = {key: str(params[key]) for key in ("task", "architectureFamily",
+                                                       "modelArchitecture")
+                     if isinstance(params.get(key), str) and params[key].strip()}
+            if found:
+                state.model_cards[cid] = found
         for dataset in (params.get("datasets") or ()) if isinstance(params, dict) else ():
             if isinstance(dataset, dict) and isinstance(dataset.get("ref"), str):
                 state.datasets.append((cid, dataset["ref"]))
             elif isinstance(dataset, dict):
-                inline = _component({"type": "data", **dataset}, state)
+                # An inline componentData: its own "type" says what kind of data it is.
+                inline = _component({**dataset, "type": "data",
+                                     "data": [{"type": dataset.get("type") or "dataset"}]},
+                                    state)
                 if inline:
                     state.datasets.append((cid, inline))
     pedigree = node.get("pedigree")
@@ -244,4 +262,5 @@ def to_document(data: dict[str, Any], path: str, fmt: str, version: str) -> BomD
         dependencies=tuple(dependencies),
         metadata={"subject": subject_id, "serial_number": data.get("serialNumber"),
                   "cyclonedx_types": state.cdx_types, "data_kinds": state.data_kinds,
+                  "model_cards": state.model_cards,
                   "provenance": state.provenance})

@@ -63,6 +63,37 @@ def _short(message: str) -> str:
     return message if len(message) <= 240 else message[:237] + "..."
 
 
+# Sections that refer to bom-refs (or declare their own namespace), and leaf-only arrays.
+_SKIP = frozenset({"dependencies", "compositions", "vulnerabilities", "annotations",
+                   "formulation", "definitions", "declarations", "citations", "hashes",
+                   "externalReferences", "properties"})
+
+
+MAX_DEPTH = 200
+"""Deepest object/array nesting accepted (real BOMs nest components a few levels)."""
+
+
+class _TooDeepError(Exception):
+    pass
+
+
+def _declared_refs(node: Any, found: list[str], depth: int = 0) -> None:
+    """Every ``bom-ref`` declared in the document (fast pass, no paths)."""
+    if depth > MAX_DEPTH:
+        raise _TooDeepError
+    if isinstance(node, dict):
+        ref = node.get("bom-ref")
+        if isinstance(ref, str):
+            found.append(ref)
+        for key, value in node.items():
+            if key not in _SKIP and isinstance(value, dict | list):
+                _declared_refs(value, found, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict | list):
+                _declared_refs(item, found, depth + 1)
+
+
 def _bom_refs(node: Any, path: list[str | int]) -> Iterator[tuple[str, list[str | int]]]:
     """Every ``bom-ref`` declared in the document, with the path of its object."""
     if isinstance(node, dict):
@@ -70,10 +101,7 @@ def _bom_refs(node: Any, path: list[str | int]) -> Iterator[tuple[str, list[str 
         if isinstance(ref, str):
             yield ref, path
         for key, value in node.items():
-            if key in ("dependencies", "compositions", "vulnerabilities", "annotations",
-                       "formulation", "definitions", "declarations", "citations"):
-                continue  # these refer to bom-refs (or declare their own namespace)
-            if isinstance(value, dict | list):
+            if key not in _SKIP and isinstance(value, dict | list):
                 yield from _bom_refs(value, [*path, key])
     elif isinstance(node, list):
         for index, item in enumerate(node):
@@ -105,7 +133,15 @@ def check(path: Path, raw: bytes, data: Any) -> str:
                                 f"what the CycloneDX {version} schema allows"))
         if len(problems) >= MAX_PROBLEMS:
             break
+    declared: list[str] = []
     if not problems:
+        try:
+            _declared_refs(data, declared)
+        except _TooDeepError:
+            raise InvalidInputError([problem([], f"objects nested more than {MAX_DEPTH} levels "
+                                             "deep", "a BOM of realistic depth")]) from None
+    if not problems and len(set(declared)) != len(declared):
+        # Only now pay for paths, to say where both uses are.
         seen: dict[str, list[str | int]] = {}
         for ref, where in _bom_refs(data, []):
             if ref in seen:

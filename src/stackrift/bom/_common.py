@@ -129,6 +129,10 @@ def hf_id_from_purl(purl: str) -> str | None:
     return None
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+"""Some tools start JSON files with a byte-order mark; it is not part of the document."""
+
+
 def read_bytes(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
     """The file's bytes, refusing unreadable or over-large files with a located error."""
     try:
@@ -144,7 +148,7 @@ def read_bytes(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
 
 def load_json(path: Path, data: bytes | None = None) -> Any:
     """Parse JSON, turning syntax errors into ``FILE:LINE:COL`` problems."""
-    raw = read_bytes(path) if data is None else data
+    raw = (read_bytes(path) if data is None else data).removeprefix(UTF8_BOM)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

@@ -94,6 +94,10 @@ def classify_import(module: str, name: str) -> Severity | None:
     return Severity.MEDIUM
 
 
+class NotAPickleError(Exception):
+    """The file does not start with a pickle stream (so there is nothing to scan)."""
+
+
 _STRING_OPS = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "STRING",
                "BINSTRING", "SHORT_BINSTRING"}
 
@@ -129,19 +133,25 @@ def pickle_imports(stream: IO[bytes]) -> Iterator[tuple[str, str] | None]:
                     yield module, attribute
                 elif name == "STACK_GLOBAL":
                     yield (strings[-2], strings[-1]) if len(strings) >= 2 else None
-        except (ValueError, EOFError, struct.error, UnicodeDecodeError):
+        except (ValueError, EOFError, struct.error, UnicodeDecodeError) as exc:
             if index == 0 and count == 0:
-                return
-            return
+                raise NotAPickleError(str(exc)) from None
+            return  # the raw bytes after the last pickle of a legacy checkpoint
         if not stream.read(1):
             return
         stream.seek(-1, io.SEEK_CUR)
 
 
 def scan_pickle_bytes(stream: IO[bytes], where: str) -> list[ArtefactFinding]:
-    findings = []
+    findings: list[ArtefactFinding] = []
     seen: set[tuple[str, str] | None] = set()
-    for found in pickle_imports(stream):
+    try:
+        imports = list(pickle_imports(stream))
+    except NotAPickleError as exc:
+        return [ArtefactFinding(where, "pickle", "not-a-pickle", Severity.INFO,
+                                "not a pickle stream, so not scanned for imports",
+                                f"first opcode unreadable: {exc}")]
+    for found in imports:
         if found in seen:
             continue
         seen.add(found)
@@ -235,8 +245,9 @@ def read_safetensors_header(path: Path) -> SafetensorsHeader:
         raw = stream.read(length)
     try:
         header = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInputError.single(path, f"at byte 8: header is not JSON ({exc})",
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise InvalidInputError.single(path, f"at byte 8: header is not JSON "
+                                       f"({exc or 'nested too deeply'})",
                                        "a JSON object of tensor descriptions") from None
     if not isinstance(header, dict):
         raise InvalidInputError.single(path, "at byte 8: header is not a JSON object",
@@ -330,7 +341,9 @@ class _GgufReader:
                             start)
         return self.take(length).decode("utf-8", "replace")
 
-    def value(self, kind: int, keep: bool) -> Any:
+    def value(self, kind: int, keep: bool, depth: int = 0) -> Any:
+        if depth > 4:
+            raise self.fail("metadata arrays nested more than 4 levels deep")
         if kind in _GGUF_SCALARS:
             return self.scalar(_GGUF_SCALARS[kind])
         if kind == 8:
@@ -340,7 +353,7 @@ class _GgufReader:
             count = self.scalar("<Q")
             if count > MAX_GGUF_ARRAY:
                 raise self.fail(f"array of {count} items exceeds the {MAX_GGUF_ARRAY} limit")
-            items = [self.value(item_kind, keep) for _ in range(count)]
+            items = [self.value(item_kind, keep, depth + 1) for _ in range(count)]
             # Tokenizer vocabularies are large and say nothing about provenance.
             return items if keep and count <= 64 else f"<array of {count}>"
         raise self.fail(f"unknown metadata value type {kind}")

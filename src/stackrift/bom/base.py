@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from pydantic import ValidationError
+
 from stackrift.errors import InvalidInputError
 from stackrift.estate.model import Component
 
@@ -80,6 +82,18 @@ def readers() -> dict[str, BomReader]:
 HEAD_BYTES = 4096
 
 
+def _guarded(reader: BomReader, path: Path) -> BomDocument:
+    """Run a reader; a value no component can hold is the input's fault, not an internal error."""
+    try:
+        return reader.read(path)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInputError.single(
+            path, f"a {reader.format} record cannot be represented: {where}: {first['msg']}",
+            "values of the types the format defines") from None
+
+
 def read_bom(path: Path, format: str | None = None) -> BomDocument:
     """Read any supported file or folder, detecting its format unless ``format`` forces one.
 
@@ -92,20 +106,20 @@ def read_bom(path: Path, format: str | None = None) -> BomDocument:
             raise InvalidInputError.single(
                 path, f"unknown input format '{format}'", f"one of {', '.join(available)}"
             )
-        return available[format].read(path)
+        return _guarded(available[format], path)
     try:
         if path.is_dir():
             head = b""
         else:
             with path.open("rb") as handle:
-                head = handle.read(HEAD_BYTES)
+                head = handle.read(HEAD_BYTES).removeprefix(b"\xef\xbb\xbf")
     except OSError as exc:
         raise InvalidInputError.single(
             path, f"cannot read file ({exc.strerror})", "an existing, readable file"
         ) from exc
     for reader in available.values():
         if reader.accepts(path, head):
-            return reader.read(path)
+            return _guarded(reader, path)
     raise InvalidInputError.single(
         path,
         "not a recognised SBOM, AI-BOM or dependency file",

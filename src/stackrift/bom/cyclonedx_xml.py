@@ -119,10 +119,16 @@ def _component(element: Any, service: bool = False) -> dict[str, Any]:
                                                       if services is not None else [])]
     card = _child(element, "modelCard")
     parameters = _child(card, "modelParameters") if card is not None else None
-    datasets = _child(parameters, "datasets") if parameters is not None else None
-    if datasets is not None:
-        node["modelCard"] = {"modelParameters": {"datasets": [
-            {"ref": (r.text or "").strip()} for r in _children(datasets, "ref")]}}
+    if parameters is not None:
+        values: dict[str, Any] = {key: _text(parameters, key) for key in
+                                  ("task", "architectureFamily", "modelArchitecture")}
+        datasets = _child(parameters, "datasets")
+        if datasets is not None:
+            values["datasets"] = [
+                {"ref": (d.text or "").strip()} if _local(d) == "ref"
+                else {"type": _text(d, "type"), "name": _text(d, "name")}
+                for d in datasets if _local(d) in ("ref", "dataset")]
+        node["modelCard"] = {"modelParameters": values}
     data = _children(element, "data")
     if data and not service:
         node["data"] = [{"type": _text(d, "type")} for d in data]

@@ -5,6 +5,7 @@ This is what ``stackrift bom`` runs; the CLI only parses options and prints.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -19,6 +20,7 @@ from stackrift.bom.environment import read_environment
 from stackrift.bom.provenance import ComponentProvenance, enrich
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.errors import StackRiftError, UsageError
+from stackrift.findings import Severity
 
 
 class BomFormat(StrEnum):
@@ -39,6 +41,18 @@ class Export:
     document: BomDocument
     provenance: dict[str, ComponentProvenance]
     artefacts: tuple[ArtefactFinding, ...]
+
+
+def summary(result: Export) -> str:
+    """One line for the person running the command: counts by bloc, lineage, artefacts."""
+    blocs = Counter(p.bloc.value for p in result.provenance.values())
+    by_bloc = ", ".join(f"{blocs[b]} {b}" for b in ("us", "cn", "eu", "other", "unknown")
+                        if blocs[b])
+    lineages = sum(1 for p in result.provenance.values() if p.origin is not None)
+    unsafe = sum(1 for f in result.artefacts if f.severity.at_least(Severity.HIGH))
+    return (f"{result.document.path}: {len(result.document.components)} components "
+            f"({by_bloc or 'none'}), {lineages} with base-model lineage, "
+            f"{unsafe} unsafe model artefacts ({result.document.format})")
 
 
 def load_target(target: Path | None, *, env: bool = False,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -88,21 +89,33 @@ class HuggingFaceFolderReader:
     format: ClassVar[str] = "huggingface"
 
     def accepts(self, path: Path, head: bytes) -> bool:
+        if path.is_file():
+            # A single weight file: scanned and hashed like a one-file model folder.
+            return path.suffix.lower() in WEIGHT_SUFFIXES
         if not path.is_dir():
             return False
         return (path / "config.json").is_file() or (path / "README.md").is_file() or any(
             p.suffix.lower() in WEIGHT_SUFFIXES for p in path.iterdir() if p.is_file())
 
     def read(self, path: Path) -> BomDocument:
+        if path.is_file() and path.suffix.lower() in WEIGHT_SUFFIXES:
+            return self._read(path.parent, [path], path.stem)
         if not path.is_dir():
-            raise InvalidInputError.single(path, "not a folder", "a Hugging Face model folder")
-        files = sorted(p for p in path.rglob("*") if p.is_file() and ".git" not in p.parts)
+            raise InvalidInputError.single(path, "not a folder or model file",
+                                           "a Hugging Face model folder or a weight file")
+        # Stop listing past the limit: pointing at a home folder must fail fast, not crawl it.
+        listed = list(islice((p for p in path.rglob("*")
+                              if p.is_file() and ".git" not in p.parts), MAX_FILES + 1))
+        return self._read(path, sorted(listed), None)
+
+    def _read(self, path: Path, files: list[Path], single: str | None) -> BomDocument:
         if len(files) > MAX_FILES:
-            raise InvalidInputError.single(path, f"{len(files)} files exceed the {MAX_FILES} "
-                                           "limit", "a single model folder")
-        card = _front_matter(path / "README.md") if (path / "README.md").is_file() else {}
+            raise InvalidInputError.single(path, f"more than {MAX_FILES} files",
+                                           "a single model folder")
+        has_card = single is None and (path / "README.md").is_file()
+        card = _front_matter(path / "README.md") if has_card else {}
         config: dict[str, Any] = {}
-        if (path / "config.json").is_file():
+        if single is None and (path / "config.json").is_file():
             if (path / "config.json").stat().st_size > MAX_CONFIG_BYTES:
                 raise InvalidInputError.single(path / "config.json", "config.json is too large",
                                                f"at most {MAX_CONFIG_BYTES} bytes")
@@ -128,13 +141,14 @@ class HuggingFaceFolderReader:
                 findings.extend(artefacts.scan_pickle_file(file))
             hashes.append(make_hash("SHA-256", _sha256(file)))
         hf_id = _hf_id_of(path)
-        name = hf_id or str(gguf_meta.get("general.name") or "") or path.resolve().name
+        name = (hf_id or str(gguf_meta.get("general.name") or "") or single
+                or path.resolve().name)
         bases = _strings(card.get("base_model"))
         if not bases and isinstance(gguf_meta.get("general.base_model.0.repo_url"), str):
             bases = _strings(gguf_meta["general.base_model.0.repo_url"].removeprefix(
                 "https://huggingface.co/"))
         ids = IdAllocator()
-        model_id = ids.take(None, hf_id or slug(path.resolve().name))
+        model_id = ids.take(None, hf_id or slug(single or path.resolve().name))
         licences = _strings(card.get("license")) or _strings(gguf_meta.get("general.license"))
         licence = licences[0] if licences else None
         if licence == "other" and card.get("license_name"):

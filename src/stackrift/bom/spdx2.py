@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from stackrift.bom._common import (
+    UTF8_BOM,
     IdAllocator,
     hf_id_from_url,
     json_path,
@@ -56,7 +57,7 @@ class Spdx2Reader:
                                                    b'"SPDXID"' in head)
 
     def read(self, path: Path) -> BomDocument:
-        raw = read_bytes(path)
+        raw = read_bytes(path).removeprefix(UTF8_BOM)
         data = load_json(path, raw)
 
         def fail(parts: list[str | int], message: str, expected: str) -> InvalidInputError:

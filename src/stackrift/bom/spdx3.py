@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from stackrift.bom._common import (
+    UTF8_BOM,
     IdAllocator,
     country_code,
     hf_id_from_url,
@@ -44,6 +45,10 @@ _HASH = {"sha256": "SHA-256", "sha1": "SHA-1", "sha512": "SHA-512", "sha384": "S
          "blake3": "BLAKE3", "sha224": "SHA-224"}
 
 
+def _str(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def _type(element: dict[str, Any]) -> str:
     value = element.get("type") or element.get("@type") or ""
     return str(value).removeprefix("spdx:")
@@ -70,7 +75,7 @@ class Spdx3Reader:
         return head.lstrip().startswith(b"{") and b"spdx.org/rdf/3." in head
 
     def read(self, path: Path) -> BomDocument:
-        raw = read_bytes(path)
+        raw = read_bytes(path).removeprefix(UTF8_BOM)
         data = load_json(path, raw)
 
         def fail(parts: list[str | int], message: str, expected: str) -> InvalidInputError:
@@ -226,10 +231,10 @@ class Spdx3Reader:
                                                     "huggingface.co/"))
         return Component(
             id=cid, type=kind, name=name,
-            version=element.get("software_packageVersion") or None,
-            vendor=supplier.get("name") or originator.get("name") or None,
+            version=_str(element.get("software_packageVersion")),
+            vendor=_str(supplier.get("name")) or _str(originator.get("name")),
             purl=purl if isinstance(purl, str) else None,
             cpe=cpe if isinstance(cpe, str) else None, hf_id=hf_id,
             supplier_country=country_code(notes.get("supplier-country")),
             license=licences.get(_id(element) or ""), hashes=hashes,
-            description=element.get("description") or element.get("summary") or None)
+            description=_str(element.get("description")) or _str(element.get("summary")))

@@ -129,12 +129,24 @@ class Catalogue:
         self._product_names: dict[str, list[Product]] = {}
         for product in data.products:
             for name in (product.id, product.name, *product.aliases):
-                self._product_names.setdefault(_norm(name), []).append(product)
+                entries = self._product_names.setdefault(_norm(name), [])
+                if product not in entries:  # an id and an alias may normalise alike
+                    entries.append(product)
         self._regions = {(r.provider, r.code.lower()): r for r in data.regions}
         self._product_purls: dict[str, Product] = {}
         for product in data.products:
             for purl in product.purls:
                 self._product_purls.setdefault(_purl_base(purl) or purl.lower(), product)
+        # Hugging Face prefixes grouped by organisation, so a look-up scans one organisation.
+        self._hf_prefixes: dict[str, list[tuple[str, Product]]] = {}
+        for product in data.products:
+            for prefix in product.hf_repo_prefixes:
+                org = prefix.split("/", 1)[0].lower()
+                self._hf_prefixes.setdefault(org, []).append((prefix.lower(), product))
+        # Resolutions are pure functions of the (frozen) component; lineages resolve the same
+        # bases again and again, so results are remembered (bounded).
+        self._resolved: dict[Component, Resolution] = {}
+        self._indexed: tuple[Sequence[Component], dict[str, Component]] | None = None
         self._cpe_pairs: dict[tuple[str, str], Product] = {}
         for product in data.products:
             owner = self.vendors.get(product.vendor)
@@ -194,13 +206,12 @@ class Catalogue:
         return best[1] if best else None
 
     def product_by_hf_repo(self, repo: str) -> Product | None:
+        """The product family of a Hugging Face repository id (longest prefix wins)."""
+        lowered = repo.lower()
         best: tuple[int, Product] | None = None
-        for product in self.data.products:
-            for prefix in product.hf_repo_prefixes:
-                if repo.lower().startswith(prefix.lower()) and (
-                    best is None or len(prefix) > best[0]
-                ):
-                    best = (len(prefix), product)
+        for prefix, product in self._hf_prefixes.get(lowered.split("/", 1)[0], []):
+            if lowered.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), product)
         return best[1] if best else None
 
     def region(self, provider: str, code: str) -> CloudRegion | None:
@@ -225,6 +236,16 @@ class Catalogue:
 
     def resolve(self, component: Component) -> Resolution:
         """Vendor and product of a component, trying the strongest evidence first."""
+        cached = self._resolved.get(component)
+        if cached is not None:
+            return cached
+        resolution = self._resolve(component)
+        if len(self._resolved) >= _MAX_CACHED:
+            self._resolved.clear()
+        self._resolved[component] = resolution
+        return resolution
+
+    def _resolve(self, component: Component) -> Resolution:
         cid = component.id
 
         def done(
@@ -436,6 +457,9 @@ class Catalogue:
     def resolve_reference(self, reference: str, components: Sequence[Component]) -> Resolution:
         """Resolve a base-model reference: a component id or a Hugging Face repository id."""
         found = next((c for c in components if c.id == reference), None)
+        return self._resolve_found(reference, found)
+
+    def _resolve_found(self, reference: str, found: Component | None) -> Resolution:
         if found is not None:
             return self.resolve(found)
         stand_in = Component(
@@ -449,18 +473,20 @@ class Catalogue:
     def lineage(self, component: Component, components: Sequence[Component]) -> list[LineageStep]:
         """The base-model chain from ``component`` to its root (first base at each step).
 
-        Cycles and unknown references end the chain; the last step is the weights' origin.
+        Cycles and unknown references end the chain, as does a depth of 100 steps; the last step
+        is the weights' origin.
         """
+        by_id = self._index(components)
         chain = [LineageStep(component.id, self.resolve(component))]
         seen = {component.id}
         current: Component | None = component
-        while current is not None and current.base_models:
+        while current is not None and current.base_models and len(chain) < _MAX_LINEAGE_DEPTH:
             reference = current.base_models[0]
             if reference in seen:
                 break
             seen.add(reference)
-            chain.append(LineageStep(reference, self.resolve_reference(reference, components)))
-            current = next((c for c in components if c.id == reference), None)
+            current = by_id.get(reference)
+            chain.append(LineageStep(reference, self._resolve_found(reference, current)))
         return chain
 
     def lineages(
@@ -469,25 +495,48 @@ class Catalogue:
         """Every base-model path from ``component`` to a root, first bases first.
 
         A merge has several bases and so several roots; the weights' origins are all of them.
-        Cycles end a path; at most ``limit`` paths are returned (hostile estates stay bounded).
+        Cycles end a path; at most ``limit`` paths of at most 100 steps are returned, so hostile
+        estates stay bounded.
         Without cycles the first path equals :meth:`lineage`.
         """
-        by_id = {c.id: c for c in components}
+        by_id = self._index(components)
         paths: list[list[LineageStep]] = []
+        path = [LineageStep(component.id, self.resolve(component))]
+        seen = {component.id}
 
-        def walk(path: list[LineageStep], current: Component | None, seen: set[str]) -> None:
+        def walk(current: Component | None) -> None:
+            # Depth-first with one shared path and seen-set (backtracking), so each step costs
+            # O(1) and only finished paths are copied.
             if len(paths) >= limit:
                 return
             bases = [b for b in current.base_models if b not in seen] if current else []
-            if not bases:
-                paths.append(path)
+            if not bases or len(path) >= _MAX_LINEAGE_DEPTH:
+                paths.append(list(path))
                 return
             for reference in bases:
-                step = LineageStep(reference, self.resolve_reference(reference, components))
-                walk([*path, step], by_id.get(reference), seen | {reference})
+                found = by_id.get(reference)
+                path.append(LineageStep(reference, self._resolve_found(reference, found)))
+                seen.add(reference)
+                walk(found)
+                seen.discard(reference)
+                path.pop()
 
-        walk([LineageStep(component.id, self.resolve(component))], component, {component.id})
+        walk(component)
         return paths
+
+    def _index(self, components: Sequence[Component]) -> dict[str, Component]:
+        """Components by id; the last index of an (immutable) tuple is kept because analyses
+        pass the same estate's components for every model."""
+        if self._indexed is not None and self._indexed[0] is components:
+            return self._indexed[1]
+        by_id = {c.id: c for c in components}
+        if isinstance(components, tuple):
+            self._indexed = (components, by_id)
+        return by_id
+
+
+_MAX_LINEAGE_DEPTH = 100
+_MAX_CACHED = 100_000
 
 
 def _purl_base(purl: str) -> str | None:

@@ -111,6 +111,8 @@ class Site(Record):
         default=None, description="The group entity running this site."
     )
     free_trade_zone: str | None = None
+    cost_factor: float | None = Field(default=None, gt=0, description="Planning: multiplier on a "
+                                      "system's annual cost when it runs here (default 1).")
 
 
 class ComponentType(StrEnum):
@@ -202,6 +204,14 @@ class System(Record):
         default=(), description="SBOM files, relative to the estate file."
     )
     annual_cost: float | None = Field(default=None, ge=0, description="Run cost, any one currency.")
+    allowed_sites: tuple[Identifier, ...] = Field(default=(), description="Planning: sites this "
+                                                  "system may run at; empty means any site.")
+    allowed_accelerators: tuple[str, ...] = Field(default=(), description="Planning: catalogue "
+                                                  "product ids or names this system may run on; "
+                                                  "empty means its accelerator's substitutes.")
+    export_licences: tuple[str, ...] = Field(default=(), description="Ids of catalogue export "
+                                             "controls (e.g. ear-3a090-d5) for which the owner "
+                                             "holds a licence covering this system.")
 
 
 class DataCategory(StrEnum):
@@ -249,6 +259,7 @@ class Mechanism(StrEnum):
     TRANSFER_IMPACT_FILING = "transfer_impact_filing"
     SAUDI_SCC = "saudi_scc"
     MLAT = "mlat"
+    PRC_APPROVAL = "prc_approval"
 
 
 class DataFlow(Record):

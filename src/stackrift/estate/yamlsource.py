@@ -108,7 +108,13 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except ValueError as exc:  # e.g. a timestamp such as 2026-13-01 that is not a real date
+            self.problems.append(
+                Problem(self.loc(node), f"invalid value '{node.value}' ({exc})", "a valid value")
+            )
+            return node.value
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:

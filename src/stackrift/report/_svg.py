@@ -221,8 +221,27 @@ def heatmap(chart: HeatmapView) -> Markup:
                             f'y="{_num(y + cell_height / 2)}" text-anchor="middle" '
                             f'dominant-baseline="middle" fill="{"#ffffff" if dark else "#1f2328"}"'
                             f'>{escape(_short(text, limit))}</text>')
-    height = header + len(chart.y_labels) * cell_height + 6
-    return _svg(chart.title, "heatmap", height, "".join(body), width)
+    legend_y = header + len(chart.y_labels) * cell_height + 8
+    body.append(_heat_legend(left, legend_y, low, high))
+    return _svg(chart.title, "heatmap", legend_y + 20, "".join(body), width)
+
+
+def _heat_legend(x: float, y: float, low: float, high: float) -> str:
+    """The colour scale from the lowest to the highest value, and the colour of no value."""
+    parts = [f'<text x="{_num(x)}" y="{_num(y + 9)}" fill="#57606a">{format_number(low)}</text>']
+    start = x + 8 + len(format_number(low)) * CHAR_WIDTH
+    for step in range(5):
+        parts.append(f'<rect x="{_num(start + step * 16)}" y="{_num(y)}" width="15" height="12" '
+                     f'fill="{_heat_colour(low + (high - low) * step / 4, low, high)}"/>')
+    after = start + 5 * 16 + 4
+    parts.append(f'<text x="{_num(after)}" y="{_num(y + 9)}" fill="#57606a">'
+                 f'{format_number(high)}</text>')
+    blank = after + len(format_number(high)) * CHAR_WIDTH + 18
+    parts.append(f'<rect x="{_num(blank)}" y="{_num(y)}" width="15" height="12" fill="#f2f3f5" '
+                 f'stroke="#d0d7de"/><text x="{_num(blank + 20)}" y="{_num(y + 9)}" '
+                 f'fill="#57606a">no value</text>')
+    return f'<g class="heat-legend">{"".join(parts)}</g>'
+
 
 
 def chart_svg(chart: ChartView) -> Markup:

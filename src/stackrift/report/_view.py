@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
-from stackrift.findings import Finding, Severity
+from stackrift.findings import Citation, Finding, Severity
 from stackrift.report.model import AnalysisSection, Report
 
 Cell = str | int | float | None
@@ -295,6 +296,23 @@ def subject_text(finding: Finding) -> str:
     if subject.field:
         text += f", field {subject.field}"
     return text
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an http(s) link, else ``None`` (no ``javascript:`` or ``data:`` links)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else None
+
+
+def citation_text(citation: Citation) -> str:
+    """``source, section`` and an ``(unverified)`` mark when the source is weak."""
+    text = f"{citation.source}, {citation.section}" if citation.section else citation.source
+    return text + " (unverified)" if citation.confidence == "unverified" else text
 
 
 def evidence_items(finding: Finding) -> list[tuple[str, str]]:

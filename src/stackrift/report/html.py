@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -23,9 +22,11 @@ from stackrift.report._view import (
     ChartView,
     SummaryView,
     TableView,
+    citation_text,
     evidence_items,
     format_cell,
     read_summary,
+    safe_url,
     section_severity_counts,
     severity_chart,
     subject_text,
@@ -83,17 +84,6 @@ class _Section:
     findings: list[_Finding]
 
 
-def safe_url(url: str | None) -> str | None:
-    """The URL when it is an http(s) link, else ``None`` (no ``javascript:`` or ``data:`` links)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else None
-
-
 def anchor(prefix: str, name: str) -> str:
     """An HTML id made only of safe characters."""
     return f"{prefix}-{re.sub(r'[^A-Za-z0-9_-]+', '-', name).strip('-') or 'x'}"
@@ -129,7 +119,7 @@ def _section(section: AnalysisSection, report: Report, numbering: dict[str, str]
             numbering[finding.id], finding, subject_text(finding),
             str(location) if location else "",
             evidence_items(finding),
-            [_Citation(str(c), safe_url(c.url), _in_force(c)) for c in finding.citations],
+            [_Citation(citation_text(c), safe_url(c.url), _in_force(c)) for c in finding.citations],
             [f"{s.kind.value} {s.id}" + (f" ({s.name})" if s.name and s.name != s.id else "")
              for s in finding.related]))
     return _Section(anchor("analysis", section.name), section.name, section.title,

@@ -16,15 +16,17 @@ from stackrift.report._view import (
     ChartView,
     HeatmapView,
     TableView,
+    citation_text,
     evidence_items,
     format_cell,
     format_number,
     read_summary,
+    safe_url,
     section_severity_counts,
     subject_text,
 )
 from stackrift.report.base import register
-from stackrift.report.html import DISCLAIMER, safe_url
+from stackrift.report.html import DISCLAIMER
 from stackrift.report.model import AnalysisSection, Report
 
 # Parentheses need no escape: with brackets escaped no link or image can form.
@@ -45,11 +47,11 @@ def _table(columns: list[str], rows: list[list[str]]) -> list[str]:
 
 def _summary_table(view: TableView) -> list[str]:
     rows = [[md(format_cell(c)) for c in row] for row in view.rows]
-    return [f"#### {md(view.title)}", "", *_table([md(c) for c in view.columns], rows)]
+    return [f"### {md(view.title)}", "", *_table([md(c) for c in view.columns], rows)]
 
 
 def _chart(chart: ChartView) -> list[str]:
-    lines = [f"#### {md(chart.title)}", ""]
+    lines = [f"### {md(chart.title)}", ""]
     if isinstance(chart, BarChartView):
         columns = ["", *(md(s.name or "value") for s in chart.series)]
         if chart.stacked:
@@ -69,7 +71,7 @@ def _chart(chart: ChartView) -> list[str]:
 
 
 def _citation(citation: Citation) -> str:
-    text = md(str(citation))
+    text = md(citation_text(citation))
     url = safe_url(citation.url)
     if url:
         text = f"[{text}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"

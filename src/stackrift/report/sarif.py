@@ -13,8 +13,10 @@ from urllib.parse import quote
 
 from stackrift.errors import Location
 from stackrift.findings import Citation, Finding, Severity
+from stackrift.report._view import citation_text, safe_url
 from stackrift.report.base import register
 from stackrift.report.json_format import dumps, finding_document
+from stackrift.report.markdown import md
 from stackrift.report.model import Report
 
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
@@ -54,10 +56,11 @@ def artifact_uri(path: str, cwd: Path | None = None) -> str:
         return absolute.as_uri()
 
 
-def _citation_text(citation: Citation) -> str:
-    text = str(citation)
-    if citation.url:
-        text += f" <{citation.url}>"
+def _citation_text(citation: Citation, *, markdown: bool = False) -> str:
+    text = md(citation_text(citation)) if markdown else citation_text(citation)
+    url = safe_url(citation.url)  # only http(s): a javascript: URL must not become a link
+    if url:
+        text += f" <{url}>"
     if citation.in_force_from:
         text += f", in force from {citation.in_force_from}"
     if citation.in_force_until:
@@ -68,19 +71,23 @@ def _citation_text(citation: Citation) -> str:
 def _rule(rid: str, findings: list[Finding]) -> dict[str, Any]:
     first = findings[0]
     worst = max((f.severity for f in findings), key=lambda s: s.rank)
-    citations = sorted({_citation_text(c) for f in findings for c in f.citations})
-    recommendation = next((f.recommendation for f in findings if f.recommendation), None)
+    cited = {c for f in findings for c in f.citations}
     readable = first.rule.replace("-", " ").replace("_", " ")
     short = f"{readable[:1].upper()}{readable[1:]} ({first.analysis} analysis)"
-    help_lines = [recommendation or short]
-    if citations:
-        help_lines += ["", "Sources:", *(f"- {c}" for c in citations)]
+
+    def help_text(markdown: bool) -> str:
+        # Recommendations name estate objects, so they belong to each result, not to the rule.
+        lines = [f"{short}. Each result gives its evidence and what to do."]
+        citations = sorted(_citation_text(c, markdown=markdown) for c in cited)
+        if citations:
+            lines += ["", "Sources cited by these results:", *(f"- {c}" for c in citations)]
+        return "\n".join(lines)
+
     return {
         "id": rid,
         "name": "".join(part.capitalize() for part in rid.replace("/", "-").split("-") if part),
         "shortDescription": {"text": short},
-        "fullDescription": {"text": f"Example: {first.title}"},
-        "help": {"text": "\n".join(help_lines), "markdown": "\n".join(help_lines)},
+        "help": {"text": help_text(markdown=False), "markdown": help_text(markdown=True)},
         "helpUri": INFORMATION_URI,
         "defaultConfiguration": {"level": LEVELS[worst]},
         "properties": {"tags": ["stackrift", first.analysis],
@@ -88,8 +95,11 @@ def _rule(rid: str, findings: list[Finding]) -> dict[str, Any]:
     }
 
 
-def _location(finding: Finding, location: Location | None, uri: str) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+def _location(finding: Finding, location: Location | None, uri: str,
+              cwd: Path | None) -> dict[str, Any]:
+    # Normally the estate file; an analysis may locate a finding in another file (e.g. an SBOM).
+    where = artifact_uri(location.file, cwd) if location is not None and location.file else uri
+    physical: dict[str, Any] = {"artifactLocation": {"uri": where}}
     if location is not None and location.line > 0:
         physical["region"] = {"startLine": location.line,
                               "startColumn": max(location.column, 1)}
@@ -99,7 +109,8 @@ def _location(finding: Finding, location: Location | None, uri: str) -> dict[str
                                   "fullyQualifiedName": f"{subject.kind.value}/{subject.id}"}]}
 
 
-def _result(finding: Finding, index: int, report: Report, uri: str) -> dict[str, Any]:
+def _result(finding: Finding, index: int, report: Report, uri: str,
+            cwd: Path | None) -> dict[str, Any]:
     document = finding_document(finding, report.locations.get(finding.id))
     text = f"{finding.title} [{finding.subject}]"
     if finding.recommendation:
@@ -109,7 +120,7 @@ def _result(finding: Finding, index: int, report: Report, uri: str) -> dict[str,
         "ruleIndex": index,
         "level": LEVELS[finding.severity],
         "message": {"text": text},
-        "locations": [_location(finding, report.locations.get(finding.id), uri)],
+        "locations": [_location(finding, report.locations.get(finding.id), uri, cwd)],
         "partialFingerprints": {"stackriftFindingId/v1": finding.id},
         "properties": {
             "severity": finding.severity.value,
@@ -133,6 +144,7 @@ def sarif_document(report: Report, cwd: Path | None = None) -> dict[str, Any]:
     groups = _grouped(report.findings)
     index = {rid: i for i, rid in enumerate(groups)}
     uri = artifact_uri(report.estate.path, cwd)
+    results = [_result(f, index[rule_id(f)], report, uri, cwd) for f in report.findings]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -144,8 +156,10 @@ def sarif_document(report: Report, cwd: Path | None = None) -> dict[str, Any]:
                 "informationUri": INFORMATION_URI,
                 "rules": [_rule(rid, fs) for rid, fs in groups.items()],
             }},
-            "artifacts": [{"location": {"uri": uri}, "roles": ["analysisTarget"]}],
-            "results": [_result(f, index[rule_id(f)], report, uri) for f in report.findings],
+            "artifacts": [{"location": {"uri": u}, "roles": ["analysisTarget"]}
+                          for u in sorted({uri, *(r["locations"][0]["physicalLocation"]
+                                                  ["artifactLocation"]["uri"] for r in results)})],
+            "results": results,
             "columnKind": "unicodeCodePoints",
             "properties": {"as_of": report.as_of, "catalogue_version": report.catalogue_version,
                            "fail_on": report.fail_on.value,

@@ -80,6 +80,16 @@ def _header(report: Report) -> Panel:
     return Panel(grid, title=f"StackRift {report.tool_version} assessment", title_align="left")
 
 
+def _sources(finding: Finding) -> list[str]:
+    """Short source names, each once; the full citations are in the other formats."""
+    names: list[str] = []
+    for citation in finding.citations:
+        name = citation.source + (" (unverified)" if citation.confidence == "unverified" else "")
+        if name not in names:
+            names.append(name)
+    return names
+
+
 def _findings_table(findings: tuple[Finding, ...], report: Report) -> Table:
     table = Table(show_lines=False, expand=True, title_justify="left")
     table.add_column("Severity", no_wrap=True)
@@ -90,7 +100,7 @@ def _findings_table(findings: tuple[Finding, ...], report: Report) -> Table:
     for finding in findings:
         location = report.locations.get(finding.id)
         where = f"line {location.line}" if location and location.line else ""
-        sources = "; ".join(str(c) for c in finding.citations)
+        sources = "; ".join(_sources(finding))
         table.add_row(_severity(finding.severity.value), Text(finding.title),
                       Text(subject_text(finding)), Text(sources), Text(where))
     return table

@@ -1,0 +1,140 @@
+"""The one place where supply-chain planning asks the transfers engine about data flows.
+
+Stress tests and the planner never inspect rule packs themselves: they build candidate estates and
+ask :func:`judge_flows` for each flow's verdict under every regime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import orjson
+
+from stackrift.catalog.catalogue import load_catalogue
+from stackrift.estate.model import DataFlow, Estate, Mechanism
+from stackrift.findings import Citation
+from stackrift.rules.engine import FlowVerdict, RuleSet, Verdict, evaluate_estate, load_rule_set
+
+SELF_SERVICE_MECHANISMS = frozenset({
+    Mechanism.SCC, Mechanism.TIA, Mechanism.PIPIA, Mechanism.SEPARATE_CONSENT, Mechanism.CONSENT,
+    Mechanism.CAC_STANDARD_CONTRACT, Mechanism.CISA_SECURITY_REQUIREMENTS,
+    Mechanism.ONWARD_TRANSFER_BAN, Mechanism.TRANSFER_IMPACT_FILING, Mechanism.SAUDI_SCC})
+"""Mechanisms an organisation can put in place itself (contracts, assessments, notices, filings).
+Approvals that depend on an authority or a third party - CAC security assessment or
+certification, BCR approval, DPF certification of the recipient, DOJ or export licences, PRC
+approval, MLAT requests - are never assumed obtainable by the planner."""
+
+
+@dataclass(frozen=True)
+class FlowJudgement:
+    """What the engine says about one flow, reduced to what planning needs."""
+
+    flow_id: str
+    verdict: str
+    lawful: bool
+    prohibited: bool
+    missing: tuple[str, ...]
+    rules_fired: tuple[str, ...]
+    citations: tuple[Citation, ...]
+
+    @property
+    def fixable_missing(self) -> tuple[str, ...]:
+        """Missing mechanisms the organisation can supply itself."""
+        return tuple(m for m in self.missing if m in {x.value for x in SELF_SERVICE_MECHANISMS})
+
+    @property
+    def self_fixable(self) -> bool:
+        """Lawful once the organisation adds mechanisms it can provide itself."""
+        return (not self.prohibited or bool(self.missing)) and set(self.missing) <= {
+            x.value for x in SELF_SERVICE_MECHANISMS}
+
+    def to_json(self) -> dict[str, object]:
+        return {"flow": self.flow_id, "verdict": self.verdict, "lawful": self.lawful,
+                "mechanisms_missing": list(self.missing), "rules_fired": list(self.rules_fired),
+                "citations": [str(c) for c in self.citations]}
+
+
+class FlowJudge:
+    """Evaluates every flow of an estate under the loaded rule packs."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self._cache: dict[str, FlowJudgement] = {}
+        self.evaluations = 0
+
+    @classmethod
+    def load(cls, extra_dirs: Sequence[Path] = ()) -> FlowJudge:
+        return cls(load_rule_set(extra_dirs=tuple(extra_dirs)))
+
+    def judge(self, estate: Estate, as_of: date) -> dict[str, FlowJudgement]:
+        """One judgement per flow id, every flow evaluated together (volumes aggregate)."""
+        return {v.flow_id: _reduce(v) for v in evaluate_estate(estate, as_of, self.rules)}
+
+    def judge_alone(self, estate: Estate, flow: DataFlow, as_of: date) -> FlowJudgement:
+        """The judgement of one flow evaluated on its own in ``estate``'s context.
+
+        Used to price many candidate layouts quickly: identical flows between identical sites
+        are evaluated once (cached). Volumes do not aggregate with the estate's other flows
+        here, so callers re-check their final estate with :meth:`judge`.
+        """
+        key = _signature(estate, flow, as_of)
+        cached = self._cache.get(key)
+        if cached is None:
+            ends = {flow.source, flow.destination}
+            system = estate.system(flow.system) if flow.system else None
+            mini = estate.model_copy(update={
+                "sites": tuple(s for s in estate.sites if s.id in ends),
+                "systems": (system,) if system is not None else (),
+                "components": tuple(c for c in estate.components
+                                    if system is not None and c.id in system.components),
+                "data_flows": (flow,)})
+            cached = _reduce(evaluate_estate(mini, as_of, self.rules)[0])
+            self._cache[key] = cached
+            self.evaluations += 1
+        return FlowJudgement(flow.id, cached.verdict, cached.lawful, cached.prohibited,
+                             cached.missing, cached.rules_fired, cached.citations)
+
+
+def _signature(estate: Estate, flow: DataFlow, as_of: date) -> str:
+    """What a lone flow's verdict depends on: the flow without its names, and its endpoints as
+    the engine sees them (country, entity, free-trade zone, the provider's home country).
+
+    The purpose stays in the key: exemptions such as China's emergency carve-out and the DOJ
+    routine-administration exemption (28 CFR 202.506) turn on it."""
+    parts: list[object] = [as_of.isoformat(), flow.model_dump(
+        mode="json", exclude={"id", "name", "system"})]
+    for ref in (flow.source, flow.destination, flow.recipient):
+        site = estate.site(ref) if ref else None
+        if site is not None:
+            parts.append((site.kind.value, site.country, site.entity, site.free_trade_zone,
+                          site.operator, _provider_country(site.provider)))
+        else:
+            parts.append(ref)
+    system = estate.system(flow.system) if flow.system else None
+    if system is not None:
+        parts.append(system.model_dump(mode="json", exclude={
+            "id", "name", "components", "annual_cost", "site", "allowed_sites",
+            "allowed_accelerators", "export_licences"}))
+    return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS).decode()
+
+
+@cache
+def _provider_country(provider: str | None) -> str | None:
+    if provider is None:
+        return None
+    vendor = load_catalogue().vendor_by_name(provider)
+    return vendor.country if vendor is not None else f"?{provider}"
+
+
+def _reduce(verdict: FlowVerdict) -> FlowJudgement:
+    prohibited = verdict.verdict is Verdict.PROHIBITED
+    return FlowJudgement(verdict.flow_id, verdict.verdict.value, verdict.lawful, prohibited,
+                         tuple(str(m) for m in verdict.mechanisms_missing),
+                         tuple(verdict.rules_fired), tuple(verdict.citations))
+
+DISCLAIMER = ("Not legal advice: stress tests and plans apply encoded rules and catalogue facts to "
+              "what the estate declares; check every conclusion against the cited sources.")

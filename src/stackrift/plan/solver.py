@@ -1,0 +1,1010 @@
+"""The placement planner: a CP-SAT model choosing each system's site and accelerator stack.
+
+Decisions: for every system one site (``y[s, j]``); when it runs on a catalogued accelerator, one
+accelerator from its substitutes (``a[s, k]``; the runtime follows the accelerator); and when its
+model weights resolve to a catalogued model family, one family among its substitutes
+(``m[s, f]``).
+
+Requirements, each guarded by an *assumption literal* so that an infeasible plan can name the
+smallest set of requirements that conflict:
+
+- **flows**: every data flow that is lawful (or can be made lawful with mechanisms the
+  organisation provides itself) where it runs today must stay so (``keep``); a flow that is
+  unlawful today is fixed by moving its system when that pays off, and otherwise stopped at a
+  penalty of 10 burden points. Lawfulness is decided by the transfers engine: for each
+  candidate site the system's flows are re-pointed there and evaluated, once as they are and
+  once with the mechanisms the organisation can provide itself (``SELF_SERVICE_MECHANISMS``).
+  A flow's destination follows its system; its source too, unless the data is about people of
+  the source's country.
+  Flows that are unlawful in every layout cannot be fixed by placement; they are reported as
+  "stop or obtain an approval" and left out of the new estate.
+- **export controls**: an accelerator may not be placed in a country where an in-force control
+  catches it and the system holds no licence (one literal per system and control); General
+  Prohibition 10 products are excluded for US persons and US-controlled entities.
+- **placement restrictions** from the estate (``allowed_sites``, ``allowed_accelerators``).
+- **concentration caps**: per layer (accelerator, model weights origin, cloud provider, hosting
+  country) the
+  criticality-weighted share of any bloc (``--max-bloc-share``) or vendor (``--max-vendor-share``).
+
+Objectives: ``cost`` minimises run cost (``annual_cost`` x the site's ``cost_factor``) plus
+switching burden (burden points x 2 % of the system's annual cost, at least 1,000) plus
+mechanisms to adopt (1 point each); ``resilience`` minimises the largest vendor share in the
+accelerator and cloud layers, then cost; ``balanced`` weighs both after normalising each.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from stackrift.catalog.catalogue import Catalogue
+from stackrift.catalog.model import Layer, Product, bloc_of
+from stackrift.errors import Problem, UsageError, combine
+from stackrift.estate.loader import LoadedEstate
+from stackrift.estate.model import (
+    Bloc,
+    Component,
+    ComponentType,
+    Criticality,
+    DataFlow,
+    Estate,
+    Mechanism,
+    System,
+)
+from stackrift.findings import Citation
+from stackrift.plan.burden import (
+    Burden,
+    BurdenTerm,
+    accelerator_switch,
+    estate_vendor_ids,
+    model_switch,
+    runtime_of,
+    site_move,
+)
+from stackrift.plan.groups import expand_destinations, match_destination
+from stackrift.plan.lawful import (
+    DISCLAIMER,
+    SELF_SERVICE_MECHANISMS,
+    FlowJudge,
+    FlowJudgement,
+)
+from stackrift.plan.scenario import (
+    CountryBan,
+    ExportLicence,
+    ModelLicenceExclusion,
+    RegionUnavailable,
+    Scenario,
+)
+from stackrift.plan.stack import (
+    StackLayer,
+    SystemStack,
+    UsNexus,
+    cloud_holder,
+    cloud_only_provider,
+    control_hits,
+    system_entity,
+    system_stack,
+    us_nexus,
+)
+from stackrift.plan.stress import (
+    StressContext,
+    ban_selects,
+    export_selects,
+    lost_sites,
+    swap_accelerator,
+)
+
+BURDEN_SHARE = 0.02
+MIN_BURDEN_UNIT = 1000.0
+CANDIDATES_PER_BLOC = 2
+CANDIDATES_OVERALL = 6
+DROP_POINTS = 10
+
+
+class Objective(StrEnum):
+    COST = "cost"
+    RESILIENCE = "resilience"
+    BALANCED = "balanced"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One guarded requirement: what it demands, why, and whom it concerns."""
+
+    id: str
+    kind: str  # flow | export | gp10 | allowed_sites | allowed_accelerators | cap
+    text: str
+    rules: tuple[str, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    systems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "requirement": self.text,
+                "rules": list(self.rules), "citations": [str(c) for c in self.citations],
+                "systems": list(self.systems)}
+
+
+@dataclass(frozen=True)
+class SystemChange:
+    system: str
+    site_from: str | None
+    site_to: str | None
+    accelerator_from: str | None
+    accelerator_to: str | None
+    runtime_from: str | None
+    runtime_to: str | None
+    burden: Burden
+    cost_before: float
+    cost_after: float
+    model_from: str | None = None
+    model_to: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return (self.site_from != self.site_to or self.accelerator_from != self.accelerator_to
+                or self.model_from != self.model_to)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"system": self.system}
+        if self.site_from != self.site_to:
+            data["site"] = {"from": self.site_from, "to": self.site_to}
+        if self.accelerator_from != self.accelerator_to:
+            data["accelerator"] = {"from": self.accelerator_from, "to": self.accelerator_to}
+            if self.runtime_from != self.runtime_to:
+                data["runtime"] = {"from": self.runtime_from, "to": self.runtime_to}
+        if self.model_from != self.model_to:
+            data["model"] = {"from": self.model_from, "to": self.model_to}
+        data["burden"] = self.burden.to_json()
+        data["annual_cost"] = {"before": self.cost_before, "after": self.cost_after}
+        return data
+
+
+@dataclass(frozen=True)
+class FlowAction:
+    flow: str
+    action: str  # rerouted | mechanisms_added | discontinued
+    detail: str
+    rules: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"flow": self.flow, "action": self.action, "detail": self.detail,
+                "rules": list(self.rules)}
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The planner's answer: a plan (as a diff and a new estate) or the conflicting requirements."""
+
+    status: str  # optimal | feasible | infeasible | unknown
+    objective: str
+    as_of: date
+    solve_seconds: float
+    objective_value: float | None = None
+    best_bound: float | None = None
+    changes: tuple[SystemChange, ...] = ()
+    flow_actions: tuple[FlowAction, ...] = ()
+    conflicts: tuple[Requirement, ...] = ()
+    shares: dict[str, Any] = field(default_factory=dict)
+    verification: tuple[dict[str, Any], ...] = ()
+    new_estate: Estate | None = field(default=None, compare=False)
+    stats: dict[str, float] = field(default_factory=dict)
+    cross_border: bool = False
+    scenarios: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def feasible(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective_value is None or self.best_bound is None:
+            return None
+        if self.objective_value == 0:
+            return 0.0
+        return abs(self.objective_value - self.best_bound) / abs(self.objective_value)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status, "objective": self.objective, "as_of": self.as_of.isoformat(),
+            "solve_seconds": round(self.solve_seconds, 3),
+            "objective_value": self.objective_value, "best_bound": self.best_bound,
+            "gap": None if self.gap is None else round(self.gap, 6),
+            "changes": [c.to_json() for c in self.changes if c.changed],
+            "flows": [a.to_json() for a in self.flow_actions],
+            "conflicts": [r.to_json() for r in self.conflicts],
+            "cross_border": self.cross_border,
+            "scenarios": list(self.scenarios),
+            "notes": list(self.notes),
+            "shares": self.shares,
+            "verification": list(self.verification),
+            "stats": self.stats,
+            "disclaimer": DISCLAIMER,
+        }
+
+
+@dataclass
+class _SystemVars:
+    system_id: str
+    sites: dict[str, cp_model.IntVar]
+    accels: dict[str, cp_model.IntVar]  # product id -> var; empty when not planned
+    current_accel: Product | None
+    accel_component: Component | None
+    unit: float
+    models: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    current_model: Product | None = None
+    model_component: Component | None = None
+
+
+@dataclass(frozen=True)
+class _Options:
+    objective: Objective
+    max_bloc_share: float | None
+    max_vendor_share: float | None
+    time_limit: float
+    workers: int
+    cross_border: bool
+
+
+class Planner:
+    """Builds and solves the placement model for one estate."""
+
+    def __init__(self, loaded: LoadedEstate, catalogue: Catalogue, judge: FlowJudge,
+                 as_of: date) -> None:
+        self.loaded = loaded
+        self.estate = loaded.estate
+        self.catalogue = catalogue
+        self.judge = judge
+        self.as_of = as_of
+        self.sites = {s.id: s for s in self.estate.sites}
+        self.stacks: dict[str, SystemStack] = {
+            s.id: system_stack(self.estate, s, catalogue) for s in self.estate.systems}
+        self.known_vendors = estate_vendor_ids(self.estate, catalogue)
+        self._literals: list[cp_model.IntVar] = []
+        self._check_inputs()
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def _check_inputs(self) -> None:
+        problems = []
+        doc = self.loaded.document
+        known = ", ".join(sorted(self.sites))
+        for number, system in enumerate(self.estate.systems):
+            for index, site in enumerate(system.allowed_sites):
+                if site not in self.sites:
+                    problems.append(Problem(
+                        doc.locate(("systems", number, "allowed_sites", index)),
+                        f"system '{system.id}' allows site '{site}', which is not defined",
+                        f"ids of defined sites ({known})"))
+            for index, name in enumerate(system.allowed_accelerators):
+                product = self._product(name)
+                if product is None or product.layer != Layer.ACCELERATOR:
+                    problems.append(Problem(
+                        doc.locate(("systems", number, "allowed_accelerators", index)),
+                        f"system '{system.id}' allows accelerator '{name}', which is not a "
+                        "catalogued accelerator", "a catalogue product id such as nvidia-h100"))
+        error = combine(problems)
+        if error is not None:
+            raise error
+
+    def _product(self, reference: str) -> Product | None:
+        return self.catalogue.products.get(reference) or self.catalogue.product_by_name(reference)
+
+    # -- candidates --------------------------------------------------------------------------
+
+    def _accelerator_candidates(self, system_id: str, current: Product) -> list[Product]:
+        system = self.stacks[system_id].system
+        allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
+        pool = [current, *(p for p in self.catalogue.equivalents(current)
+                           if p.layer == Layer.ACCELERATOR)]
+        stack = self.stacks[system_id]
+
+        def burden(p: Product) -> int:
+            return accelerator_switch(self.estate, system, current, p, None, self.as_of,
+                                      self.catalogue, self.known_vendors, stack).total
+
+        ranked = sorted(pool, key=lambda p: (burden(p), p.id))
+        chosen: dict[str, Product] = {current.id: current}
+        for p in ranked[:CANDIDATES_OVERALL]:
+            chosen.setdefault(p.id, p)
+        per_bloc: dict[Bloc, int] = defaultdict(int)
+        for p in ranked:
+            vendor = self.catalogue.vendors.get(p.vendor)
+            bloc = vendor.bloc if vendor else Bloc.UNKNOWN
+            if per_bloc[bloc] < CANDIDATES_PER_BLOC and not any(
+                    c.gp10 for c in control_hits(p, "US", self.as_of)):
+                per_bloc[bloc] += 1
+                chosen.setdefault(p.id, p)
+        for p in pool:
+            if p.id in allowed:
+                chosen.setdefault(p.id, p)
+        return sorted(chosen.values(), key=lambda p: p.id)
+
+    def _model_candidates(self, system_id: str, current: Product, country: str | None,
+                          fine_tuned: bool) -> list[tuple[Product, Burden]]:
+        """The current model family, the four cheapest substitutes and the best one per bloc."""
+        system = self.stacks[system_id].system
+        scored = [(p, model_switch(self.estate, system, current, p, country, self.as_of,
+                                   self.catalogue, self.known_vendors, fine_tuned))
+                  for p in [current, *self.catalogue.equivalents(current)]
+                  if p.layer == Layer.MODEL]
+        scored.sort(key=lambda pb: (pb[1].total, pb[0].id))
+        chosen: dict[str, tuple[Product, Burden]] = {current.id: scored[0]
+                                                     if scored[0][0].id == current.id else
+                                                     (current, Burden(()))}
+        for product, burden in scored[:5]:
+            chosen.setdefault(product.id, (product, burden))
+        seen_blocs: set[Bloc] = set()
+        for product, burden in scored:
+            vendor = self.catalogue.vendors.get(product.vendor)
+            bloc = vendor.bloc if vendor else Bloc.UNKNOWN
+            if bloc not in seen_blocs:
+                seen_blocs.add(bloc)
+                chosen.setdefault(product.id, (product, burden))
+        return [chosen[k] for k in sorted(chosen)]
+
+    # -- scenarios ---------------------------------------------------------------------------
+
+    def _scenario_requirements(self, model: cp_model.CpModel, literal: Any,
+                               svars: dict[str, _SystemVars], scenarios: Sequence[Scenario]
+                               ) -> list[str]:
+        """Scenario shocks as requirements: the plan must hold as if they were in force."""
+        notes: list[str] = []
+        for scenario in scenarios:
+            ctx = StressContext(self.estate, self.catalogue, scenario, self.as_of)
+            for index, shock in enumerate(scenario.shocks):
+                cites = shock.citations or scenario.citations
+                tag = f"scenario:{scenario.id}:{index + 1}"
+                if isinstance(shock, RegionUnavailable):
+                    lost = {site.id for site in lost_sites(ctx, shock)}
+                    if not lost:
+                        notes.append(f"{scenario.id}: no site of the estate is lost")
+                        continue
+                    lit = literal(Requirement(
+                        tag, "scenario", f"scenario {scenario.id}: sites {', '.join(sorted(lost))}"
+                        " are unavailable", rules=(scenario.id,), citations=cites))
+                    for v in svars.values():
+                        for j in lost & set(v.sites):
+                            model.add(v.sites[j] == 0).only_enforce_if(lit)
+                elif isinstance(shock, ExportLicence | CountryBan):
+                    self._product_shock(model, literal, svars, ctx, shock, tag, cites)
+                elif isinstance(shock, ModelLicenceExclusion):
+                    self._licence_shock(model, literal, svars, ctx, shock, tag, cites)
+                else:
+                    notes.append(f"{scenario.id}: Entity List additions degrade systems but do "
+                                 "not constrain the layout; see stackrift stress")
+        return notes
+
+    def _product_shock(self, model: cp_model.CpModel, literal: Any,
+                       svars: dict[str, _SystemVars], ctx: StressContext,
+                       shock: ExportLicence | CountryBan, tag: str,
+                       cites: tuple[Citation, ...]) -> None:
+        for system_id, v in svars.items():
+            system = self.stacks[system_id].system
+            pairs: list[tuple[cp_model.IntVar, cp_model.IntVar]] = []
+            names: set[str] = set()
+            countries: set[str] = set()
+            for k, avar in v.accels.items():
+                product = self.catalogue.products[k]
+                for j, yvar in v.sites.items():
+                    country = self.sites[j].country
+                    if isinstance(shock, ExportLicence):
+                        hit = (export_selects(ctx, shock, product)
+                               and match_destination(shock.destinations, country) is not None
+                               and shock.control_id not in system.export_licences)
+                    else:
+                        hit = shock.country == country and ban_selects(
+                            ctx, shock, product, self.catalogue.vendors.get(product.vendor))
+                    if hit:
+                        pairs.append((yvar, avar))
+                        names.add(product.name)
+                        countries.add(country)
+            if not pairs:
+                continue
+            what = ("needs a licence (" + shock.control_id + ") it does not hold"
+                    if isinstance(shock, ExportLicence) else "is banned")
+            lit = literal(Requirement(
+                f"{tag}:{system_id}", "scenario",
+                f"scenario {ctx.scenario.id}: for system {system_id}, "
+                f"{', '.join(sorted(names))} {what} in {', '.join(sorted(countries))}",
+                rules=(ctx.scenario.id,), citations=cites, systems=(system_id,)))
+            for yvar, avar in pairs:
+                model.add_bool_or([yvar.negated(), avar.negated()]).only_enforce_if(lit)
+
+    def _licence_shock(self, model: cp_model.CpModel, literal: Any,
+                       svars: dict[str, _SystemVars], ctx: StressContext,
+                       shock: ModelLicenceExclusion, tag: str,
+                       cites: tuple[Citation, ...]) -> None:
+        selected = {ctx.product(m).id for m in shock.models}
+        excluded = expand_destinations(shock.excluded)
+        for system_id, v in svars.items():
+            families = [k for k in v.models if k in selected]
+            if not families:
+                continue
+            system = self.stacks[system_id].system
+            owner = self.estate.entity(system.owner) if system.owner else None
+            personal = (set(system.users_countries) | ({owner.country} if owner else set())
+                        ) & excluded
+            whom = (", ".join(sorted(personal)) if personal
+                    else "hosting in " + ", ".join(shock.excluded))
+            lit = literal(Requirement(
+                f"{tag}:{system_id}", "scenario",
+                f"scenario {ctx.scenario.id}: the licence of {', '.join(sorted(families))} "
+                f"excludes {whom} for system {system_id}", rules=(ctx.scenario.id,),
+                citations=cites, systems=(system_id,)))
+            for k in families:
+                if personal:
+                    model.add(v.models[k] == 0).only_enforce_if(lit)
+                    continue
+                for j, yvar in v.sites.items():
+                    if self.sites[j].country in excluded:
+                        model.add_bool_or([yvar.negated(), v.models[k].negated()]
+                                          ).only_enforce_if(lit)
+
+    # -- flows -------------------------------------------------------------------------------
+
+    def _movable(self) -> dict[str, tuple[str, str]]:
+        """flow id -> (system id, 'source'|'destination'|'both') for ends that follow a system.
+
+        A flow's destination follows its system when it is the system's site. Its source does
+        too, unless the data is about people of the source site's country: such data is born
+        there and keeps leaving from there wherever the system runs.
+        """
+        moves: dict[str, tuple[str, str]] = {}
+        for flow in self.estate.data_flows:
+            system = self.estate.system(flow.system) if flow.system else None
+            if system is None or system.site is None:
+                continue
+            site = self.sites.get(system.site)
+            anchored = site is not None and site.country in flow.subjects_countries
+            ends = [e for e, v in (("source", flow.source), ("destination", flow.destination))
+                    if v == system.site and not (e == "source" and anchored)]
+            if ends:
+                moves[flow.id] = (system.id, "both" if len(ends) == 2 else ends[0])
+        return moves
+
+    def _judge(self, flow: DataFlow) -> tuple[FlowJudgement, FlowJudgement]:
+        """A flow's judgement as is, and with the self-service mechanisms it lacks."""
+        plain = self.judge.judge_alone(self.estate, flow, self.as_of)
+        extra = _missing_fixable(plain)
+        if plain.lawful or not extra:
+            return plain, plain
+        mechanisms = tuple(dict.fromkeys((*flow.mechanisms, *(Mechanism(m) for m in extra))))
+        upgraded = flow.model_copy(update={"mechanisms": mechanisms})
+        return plain, self.judge.judge_alone(self.estate, upgraded, self.as_of)
+
+    # -- solve -------------------------------------------------------------------------------
+
+    def solve(self, objective: Objective = Objective.COST, max_bloc_share: float | None = None,
+              max_vendor_share: float | None = None, time_limit: float = 30.0,
+              workers: int = 2, cross_border: bool = False,
+              scenarios: Sequence[Scenario] = ()) -> PlanResult:
+        """Solve; ``cross_border`` lets systems move to sites in other countries. By default each
+        stays in its country: its users' data is rarely declared as flows, so a move abroad
+        would look lawful while it is not."""
+        for name, value in (("--max-bloc-share", max_bloc_share),
+                            ("--max-vendor-share", max_vendor_share)):
+            if value is not None and not 0 < value <= 1:
+                raise UsageError(f"{name}: {value} is not a share; expected a number in (0, 1]")
+        options = _Options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
+                           cross_border)
+        started = time.perf_counter()
+        model = cp_model.CpModel()
+        requirements: dict[int, Requirement] = {}  # literal index -> requirement
+        literals: dict[str, cp_model.IntVar] = {}
+
+        def literal(req: Requirement) -> cp_model.IntVar:
+            if req.id not in literals:
+                lit = model.new_bool_var(req.id)
+                literals[req.id] = lit
+                requirements[lit.index] = req
+            return literals[req.id]
+
+        site_ids = sorted(self.sites)
+        svars: dict[str, _SystemVars] = {}
+        cost_terms: list[tuple[int, cp_model.IntVar]] = []
+        burden_cache: dict[tuple[str, str, str], Burden] = {}
+        for system in self.estate.systems:
+            stack = self.stacks[system.id]
+            current_site = self.sites.get(system.site) if system.site else None
+            unit = max((system.annual_cost or 0.0) * BURDEN_SHARE, MIN_BURDEN_UNIT)
+            if current_site is None:
+                candidates_sites: list[str] = []
+            elif cross_border:
+                candidates_sites = site_ids
+            else:  # stay in the country: the other sites are not candidates at all
+                candidates_sites = [j for j in site_ids
+                                    if self.sites[j].country == current_site.country]
+            sites = {j: model.new_bool_var(f"y|{system.id}|{j}") for j in candidates_sites}
+            if sites:
+                model.add_exactly_one(sites.values())
+            accel_holder = next((h for h in stack.layer(StackLayer.ACCELERATOR)
+                                 if h.product is not None), None)
+            current_accel = accel_holder.product if accel_holder else None
+            accels: dict[str, cp_model.IntVar] = {}
+            if current_accel is not None:
+                for product in self._accelerator_candidates(system.id, current_accel):
+                    accels[product.id] = model.new_bool_var(f"a|{system.id}|{product.id}")
+                model.add_exactly_one(accels.values())
+            svars[system.id] = _SystemVars(system.id, sites, accels, current_accel,
+                                           accel_holder.component if accel_holder else None, unit)
+            model_holder = next((h for h in stack.layer(StackLayer.MODEL)
+                                 if h.product is not None and h.product.layer == Layer.MODEL
+                                 and h.product.equivalence_class and h.component is not None),
+                                None)
+            if model_holder is not None and model_holder.product is not None:
+                current_model = model_holder.product
+                fine_tuned = bool(model_holder.note)  # the weights came through a lineage
+                country = current_site.country if current_site else None
+                models = {}
+                for product, burden in self._model_candidates(system.id, current_model,
+                                                              country, fine_tuned):
+                    var = model.new_bool_var(f"m|{system.id}|{product.id}")
+                    models[product.id] = var
+                    burden_cache[(system.id, "model", product.id)] = burden
+                    cost_terms.append((round(burden.total * unit), var))
+                model.add_exactly_one(models.values())
+                svars[system.id].models = models
+                svars[system.id].current_model = current_model
+                svars[system.id].model_component = model_holder.component
+            # Costs: run cost by site, burden of moving and of switching accelerators.
+            for j, var in sites.items():
+                factor = self.sites[j].cost_factor or 1.0
+                move = site_move(self.estate, system, current_site, self.sites[j], self.as_of,
+                                 self.catalogue, self.known_vendors, export=False)
+                burden_cache[(system.id, "site", j)] = move
+                cost = (system.annual_cost or 0.0) * factor + move.total * unit
+                cost_terms.append((round(cost), var))
+            for k, var in accels.items():
+                product = self.catalogue.products[k]
+                switch = accelerator_switch(self.estate, system, current_accel, product, None,
+                                            self.as_of, self.catalogue, self.known_vendors, stack)
+                burden_cache[(system.id, "accel", k)] = switch
+                cost_terms.append((round(switch.total * unit), var))
+            self._placement_requirements(model, literal, system.id, svars[system.id])
+        notes = self._scenario_requirements(model, literal, svars, scenarios)
+        flow_info = self._flow_requirements(model, literal, svars, site_ids, cost_terms)
+        self._cap_requirements(model, literal, svars, options)
+        self._objective(model, svars, cost_terms, options)
+        self._literals = list(literals.values())
+        # Search with every requirement as a hard constraint (full presolve); only when that is
+        # infeasible are the requirements turned into assumptions to extract a conflict.
+        hard = model.clone()
+        for lit in self._literals:
+            hard.add(hard.get_bool_var_from_proto_index(lit.index) == 1)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = time_limit
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = 7
+        built = time.perf_counter()
+        status = solver.solve(hard)
+        if status == cp_model.INFEASIBLE:
+            model.add_assumptions(self._literals)
+            solver = cp_model.CpSolver()
+            solver.parameters.max_time_in_seconds = time_limit
+            solver.parameters.num_workers = workers
+            status = solver.solve(model)
+        stats: dict[str, float] = {
+            "build_seconds": round(built - started, 3),
+            "search_seconds": round(time.perf_counter() - built, 3),
+            "systems": len(svars), "sites": len(site_ids),
+            "variables": len(model.proto.variables),
+            "constraints": len(model.proto.constraints),
+            "requirements": len(literals), "flows_discontinued": len(flow_info.dropped),
+            "engine_evaluations": flow_info.evaluations}
+        if status == cp_model.INFEASIBLE:
+            core = self._minimal_core(model, solver, requirements, options)
+            return PlanResult("infeasible", objective.value, self.as_of,
+                              time.perf_counter() - started, conflicts=tuple(core), stats=stats,
+                              cross_border=cross_border,
+                              scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return PlanResult("unknown", objective.value, self.as_of,
+                              time.perf_counter() - started, stats=stats,
+                              scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
+        extracting = time.perf_counter()
+        result = self._extract(solver, svars, flow_info, burden_cache)
+        stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
+        return PlanResult(
+            "optimal" if status == cp_model.OPTIMAL else "feasible", objective.value, self.as_of,
+            time.perf_counter() - started, solver.objective_value, solver.best_objective_bound,
+            result.changes, result.actions, (), result.shares, result.verification,
+            result.estate, stats, cross_border, tuple(sc.id for sc in scenarios), tuple(notes))
+
+    # -- requirements ------------------------------------------------------------------------
+
+    def _placement_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                                v: _SystemVars) -> None:
+        system = self.stacks[system_id].system
+        nexus = us_nexus(self.estate, system_entity(self.estate, system))
+        if system.allowed_sites and v.sites:
+            lit = literal(Requirement(
+                f"allowed-sites:{system_id}", "allowed_sites",
+                f"system {system_id} may only run at {', '.join(system.allowed_sites)} "
+                "(allowed_sites in the estate)", systems=(system_id,)))
+            for j, var in v.sites.items():
+                if j not in system.allowed_sites:
+                    model.add(var == 0).only_enforce_if(lit)
+        if system.allowed_accelerators and v.accels:
+            allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
+            lit = literal(Requirement(
+                f"allowed-accelerators:{system_id}", "allowed_accelerators",
+                f"system {system_id} may only run on {', '.join(sorted(allowed))} "
+                "(allowed_accelerators in the estate)", systems=(system_id,)))
+            for k, var in v.accels.items():
+                if k not in allowed:
+                    model.add(var == 0).only_enforce_if(lit)
+        by_country: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        for j, var in v.sites.items():
+            by_country[self.sites[j].country].append(var)
+        # (control id) -> [(country, accelerator var)] and what to say about it
+        caught: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
+        hits_by_control: dict[str, list[Any]] = defaultdict(list)
+        for k, avar in v.accels.items():
+            product = self.catalogue.products[k]
+            provider = cloud_only_provider(product, self.catalogue)
+            if provider is not None:
+                # Rented only in its vendor's own regions: a hard fact, not a requirement.
+                at_provider = [var for j, var in v.sites.items() if (h := cloud_holder(
+                    self.sites[j], self.catalogue, self.estate)).vendor is not None
+                    and h.vendor.id == provider]
+                model.add(sum(at_provider) >= avar)
+            for country in sorted(by_country):
+                for hit in control_hits(product, country, self.as_of):
+                    if hit.gp10 or hit.control.id in system.export_licences:
+                        continue
+                    caught[hit.control.id].append((country, avar))
+                    hits_by_control[hit.control.id].append(hit)
+        for control_id, pairs in sorted(caught.items()):
+            hits = hits_by_control[control_id]
+            control = hits[0].control
+            products = sorted({h.product.name for h in hits})
+            countries = sorted({c for c, _ in pairs})
+            lit = literal(Requirement(
+                f"export:{system_id}:{control_id}", "export",
+                f"{control.regime} control {control_id}"
+                f"{' (ECCN ' + control.eccn + ')' if control.eccn else ''}: system {system_id} "
+                f"holds no licence, so it may not run {', '.join(products)} in "
+                f"{', '.join(countries)} ({hits[0].match.describe(countries[0])})",
+                rules=(control_id,), citations=tuple(dict.fromkeys(
+                    (control.citation, *(c for h in hits for c in h.match.citations)))),
+                systems=(system_id,)))
+            for country, avar in pairs:
+                for var in by_country[country]:
+                    model.add_bool_or([var.negated(), avar.negated()]).only_enforce_if(lit)
+        for k, avar in v.accels.items():
+            product = self.catalogue.products[k]
+            gp10 = [h for h in control_hits(product, "US", self.as_of) if h.gp10]
+            if gp10 and nexus != UsNexus.NONE:
+                lit = literal(Requirement(
+                    f"gp10:{system_id}", "gp10",
+                    f"General Prohibition 10: system {system_id}'s user "
+                    f"({system_entity(self.estate, system)}, {nexus.value.replace('_', ' ')}) "
+                    "may not use Ascend 910B/C/D-class chips",
+                    rules=(gp10[0].control.id,), citations=(gp10[0].control.citation,),
+                    systems=(system_id,)))
+                model.add(avar == 0).only_enforce_if(lit)
+
+    def _flow_requirements(self, model: cp_model.CpModel, literal: Any,
+                           svars: dict[str, _SystemVars], site_ids: list[str],
+                           cost_terms: list[tuple[int, cp_model.IntVar]]) -> _FlowInfo:
+        movable = self._movable()
+        plain: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
+        fixed: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
+        base: dict[str, FlowJudgement] = {}
+        base_fixed: dict[str, FlowJudgement] = {}
+        for flow in self.estate.data_flows:
+            base[flow.id], base_fixed[flow.id] = self._judge(flow)
+            if flow.id in movable:
+                system_id, ends = movable[flow.id]
+                for site_id in svars[system_id].sites:
+                    plain[flow.id][site_id], fixed[flow.id][site_id] = self._judge(
+                        _repoint_flow(flow, ends, site_id))
+        evaluations = self.judge.evaluations
+        dropped: dict[str, FlowJudgement] = {}
+        optional: dict[str, cp_model.IntVar] = {}
+        for flow in self.estate.data_flows:
+            if flow.id in movable:
+                system_id, _ = movable[flow.id]
+                v = svars[system_id]
+                ok = {j for j in v.sites if plain[flow.id][j].lawful}
+                fixable = {j for j in v.sites if j not in ok and fixed[flow.id][j].lawful}
+                bad = [j for j in v.sites if j not in ok and j not in fixable]
+                if not ok and not fixable:
+                    owner = self.estate.system(system_id)
+                    here = owner.site if owner is not None and owner.site else site_ids[0]
+                    dropped[flow.id] = plain[flow.id][here]
+                    continue
+                for j in fixable:
+                    count = len(_missing_fixable(plain[flow.id][j]))
+                    cost_terms.append((round(count * v.unit), v.sites[j]))
+                owner = self.estate.system(system_id)
+                works_today = owner is not None and owner.site in ok | fixable
+                if bad and not works_today:
+                    # Unlawful where it runs today: fix it by moving if worth it, else stop it.
+                    drop = model.new_bool_var(f"drop|{flow.id}")
+                    for j in bad:
+                        model.add(v.sites[j] <= drop)
+                    cost_terms.append((round(DROP_POINTS * v.unit), drop))
+                    optional[flow.id] = drop
+                elif bad:
+                    rules = sorted({r for j in bad for r in plain[flow.id][j].rules_fired})
+                    cites = tuple(dict.fromkeys(c for j in bad
+                                                for c in plain[flow.id][j].citations))
+                    allowed = sorted(ok | fixable)
+                    lit = literal(Requirement(
+                        f"flow:{flow.id}", "flow",
+                        f"data flow {flow.id} ({flow.source} -> {flow.destination}, "
+                        f"{', '.join(c.value for c in flow.data_categories)}) must stay lawful; "
+                        f"that holds only if system {system_id} runs at "
+                        f"{', '.join(allowed)}; elsewhere it is prohibited or needs an approval "
+                        "the organisation cannot grant itself",
+                        rules=tuple(rules), citations=cites, systems=(system_id,)))
+                    for j in bad:
+                        model.add(v.sites[j] == 0).only_enforce_if(lit)
+            else:
+                if not base[flow.id].lawful and not base_fixed[flow.id].lawful:
+                    dropped[flow.id] = base[flow.id]
+        return _FlowInfo(movable, plain, fixed, base, dropped, evaluations, optional)
+
+    def _cap_requirements(self, model: cp_model.CpModel, literal: Any,
+                          svars: dict[str, _SystemVars], options: _Options) -> None:
+        weights = {s.id: Criticality(s.criticality).weight for s in self.estate.systems}
+        groups: dict[tuple[str, str, str], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        totals: dict[str, int] = defaultdict(int)
+        for system_id, v in svars.items():
+            w = weights[system_id]
+            if v.accels:
+                totals["accelerator"] += w
+                for k, var in v.accels.items():
+                    vendor = self.catalogue.vendors.get(self.catalogue.products[k].vendor)
+                    bloc = vendor.bloc.value if vendor else "unknown"
+                    groups[("accelerator", "bloc", bloc)].append((w, var))
+                    groups[("accelerator", "vendor", vendor.id if vendor else k)].append((w, var))
+            if v.models:
+                totals["model"] += w
+                for k, var in v.models.items():
+                    vendor = self.catalogue.vendors.get(self.catalogue.products[k].vendor)
+                    groups[("model", "bloc", vendor.bloc.value if vendor else "unknown")].append(
+                        (w, var))
+                    groups[("model", "vendor", vendor.id if vendor else k)].append((w, var))
+            if v.sites:
+                totals["cloud"] += w
+                totals["country"] += w
+                for j, var in v.sites.items():
+                    site = self.sites[j]
+                    holder = cloud_holder(site, self.catalogue, self.estate)
+                    groups[("cloud", "bloc", holder.bloc.value)].append((w, var))
+                    groups[("cloud", "vendor", holder.key)].append((w, var))
+                    groups[("country", "bloc", bloc_of(site.country).value)].append((w, var))
+        for (layer, kind, key), terms in sorted(groups.items(), key=lambda kv: kv[0]):
+            cap = options.max_bloc_share if kind == "bloc" else options.max_vendor_share
+            if cap is None or (kind == "vendor" and layer == "country") or key in (
+                    "unknown", "other"):
+                continue
+            limit = int(cap * totals[layer] * 1000)
+            lit = literal(Requirement(
+                f"cap:{layer}:{kind}:{key}", "cap",
+                f"no {kind} may hold more than {cap:.0%} of the {layer} layer "
+                f"(criticality-weighted); here: {key}"))
+            model.add(sum(w * 1000 * var for w, var in terms) <= limit).only_enforce_if(lit)
+
+    def _objective(self, model: cp_model.CpModel, svars: dict[str, _SystemVars],
+                   cost_terms: list[tuple[int, cp_model.IntVar]], options: _Options) -> None:
+        cost = sum(c // 1000 * var for c, var in cost_terms if c // 1000)
+        if options.objective == Objective.COST:
+            model.minimize(cost)
+            return
+        weights = {s.id: Criticality(s.criticality).weight for s in self.estate.systems}
+        total = sum(weights.values()) or 1
+        peak = model.new_int_var(0, 2 * total, "peak-vendor-share")
+        acc: dict[str, list[Any]] = defaultdict(list)
+        cloud: dict[str, list[Any]] = defaultdict(list)
+        for system_id, v in svars.items():
+            for k, var in v.accels.items():
+                acc[self.catalogue.products[k].vendor].append(weights[system_id] * var)
+            for j, var in v.sites.items():
+                key = cloud_holder(self.sites[j], self.catalogue, self.estate).key
+                cloud[key].append(weights[system_id] * var)
+        peak_acc = model.new_int_var(0, total, "peak-accelerator")
+        peak_cloud = model.new_int_var(0, total, "peak-cloud")
+        for terms in acc.values():
+            model.add(peak_acc >= sum(terms))
+        for terms in cloud.values():
+            model.add(peak_cloud >= sum(terms))
+        model.add(peak == peak_acc + peak_cloud)
+        baseline = max(1, sum(c // 1000 for c, _ in cost_terms) // max(1, len(svars)))
+        if options.objective == Objective.RESILIENCE:
+            model.minimize(peak * 10_000_000 + cost)
+        else:
+            model.minimize(cost * total + peak * baseline * len(svars))
+
+    # -- infeasibility -----------------------------------------------------------------------
+
+    def _minimal_core(self, model: cp_model.CpModel, solver: cp_model.CpSolver,
+                      requirements: dict[int, Requirement], options: _Options
+                      ) -> list[Requirement]:
+        by_index = {lit.index: lit for lit in self._literals}
+        core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()
+                if i in by_index]
+        # Deletion-based shrinking: drop each literal whose removal keeps the model infeasible.
+        index = 0
+        while index < len(core):
+            trial = core[:index] + core[index + 1:]
+            model.clear_assumptions()
+            model.add_assumptions(trial)
+            probe = cp_model.CpSolver()
+            probe.parameters.max_time_in_seconds = max(1.0, options.time_limit / 10)
+            probe.parameters.num_workers = options.workers
+            if probe.solve(model) == cp_model.INFEASIBLE:
+                core = trial
+            else:
+                index += 1
+        return sorted((requirements[lit.index] for lit in core), key=lambda r: r.id)
+
+    # -- extraction --------------------------------------------------------------------------
+
+    def _extract(self, solver: cp_model.CpSolver, svars: dict[str, _SystemVars],
+                 flows: _FlowInfo, burdens: dict[tuple[str, str, str], Burden]
+                 ) -> _Extracted:
+        estate = self.estate
+        changes = []
+        placed: dict[str, str] = {}
+        for system in self.estate.systems:
+            v = svars[system.id]
+            site = next((j for j, var in v.sites.items() if solver.value(var)), system.site)
+            accel = next((k for k, var in v.accels.items() if solver.value(var)), None)
+            placed[system.id] = site or ""
+            terms: list[BurdenTerm] = []
+            if site and site != system.site:
+                terms += burdens[(system.id, "site", site)].terms
+            old = v.current_accel
+            new = self.catalogue.products[accel] if accel else None
+            if old is not None and new is not None and new.id != old.id:
+                terms += burdens[(system.id, "accel", new.id)].terms
+                assert v.accel_component is not None
+                current = estate.system(system.id)
+                assert current is not None
+                estate = swap_accelerator(estate, current, v.accel_component, new,
+                                          self.catalogue)
+            model_old = v.current_model
+            model_new_id = next((k for k, var in v.models.items() if solver.value(var)), None)
+            model_new = self.catalogue.products[model_new_id] if model_new_id else None
+            if model_old is not None and model_new is not None and model_new.id != model_old.id:
+                terms += burdens[(system.id, "model", model_new.id)].terms
+                assert v.model_component is not None
+                current = estate.system(system.id)
+                assert current is not None
+                estate = _swap_model(estate, current, v.model_component, model_new,
+                                     self.catalogue)
+            factor_after = self.sites[site].cost_factor or 1.0 if site else 1.0
+            factor_before = (self.sites[system.site].cost_factor or 1.0) if system.site else 1.0
+            old_rt = runtime_of(old, self.catalogue) if old else None
+            new_rt = runtime_of(new, self.catalogue) if new else None
+            changes.append(SystemChange(
+                system.id, system.site, site, old.id if old else None, new.id if new else None,
+                old_rt.id if old_rt else None, new_rt.id if new_rt else None, Burden(tuple(terms)),
+                (system.annual_cost or 0.0) * factor_before,
+                (system.annual_cost or 0.0) * factor_after,
+                model_old.id if model_old else None, model_new.id if model_new else None))
+        estate = estate.model_copy(update={"systems": tuple(
+            s.model_copy(update={"site": placed[s.id] or s.site}) for s in estate.systems)})
+        actions: list[FlowAction] = []
+        new_flows: list[DataFlow] = []
+        dropped = {k: (v, "") for k, v in flows.dropped.items()}
+        for flow_id, var in flows.optional.items():
+            if solver.value(var):
+                system_id = flows.movable[flow_id][0]
+                better = sorted(j for j, v in flows.plain[flow_id].items()
+                                if v.lawful or flows.fixed[flow_id][j].lawful)
+                dropped[flow_id] = (flows.plain[flow_id][placed[system_id]],
+                                    f"lawful only if {system_id} ran at {', '.join(better)}, "
+                                    "which the plan judged costlier than stopping the flow; ")
+        for flow in estate.data_flows:
+            if flow.id in dropped:
+                judgement, why = dropped[flow.id]
+                approvals = [m for m in judgement.missing
+                             if m not in {x.value for x in SELF_SERVICE_MECHANISMS}]
+                where = why or "in every candidate layout: "
+                if approvals:
+                    detail = (f"{judgement.verdict} {where}needs {', '.join(approvals)}, an "
+                              "approval the organisation cannot grant itself: stop the flow or "
+                              "obtain the approval")
+                else:
+                    detail = f"{judgement.verdict} {where}stop the flow"
+                actions.append(FlowAction(flow.id, "discontinued", detail, judgement.rules_fired))
+                continue
+            updated = flow
+            judgement = flows.base[flow.id]
+            if flow.id in flows.movable:
+                system_id, ends = flows.movable[flow.id]
+                target = placed[system_id]
+                original = self.estate.system(system_id)
+                if original is not None and target and target != original.site:
+                    updated = _repoint_flow(flow, ends, target)
+                    actions.append(FlowAction(flow.id, "rerouted",
+                                              f"{ends} follows {system_id} to {target}"))
+                judgement = flows.plain[flow.id][target] if target else judgement
+            if not judgement.lawful:
+                extra = _missing_fixable(judgement)
+                if extra:
+                    mechanisms = tuple(dict.fromkeys((*updated.mechanisms,
+                                                      *(Mechanism(m) for m in extra))))
+                    updated = updated.model_copy(update={"mechanisms": mechanisms})
+                    actions.append(FlowAction(flow.id, "mechanisms_added",
+                                              f"put in place: {', '.join(extra)}",
+                                              judgement.rules_fired))
+            new_flows.append(updated)
+        estate = estate.model_copy(update={"data_flows": tuple(new_flows)})
+        after = self.judge.judge(estate, self.as_of)
+        verification = tuple(v.to_json() for v in after.values() if v.prohibited)
+        return _Extracted(tuple(changes), tuple(actions), _shares(self, estate), verification,
+                          estate)
+
+
+@dataclass(frozen=True)
+class _FlowInfo:
+    movable: dict[str, tuple[str, str]]
+    plain: dict[str, dict[str, FlowJudgement]]
+    fixed: dict[str, dict[str, FlowJudgement]]
+    base: dict[str, FlowJudgement]
+    dropped: dict[str, FlowJudgement]
+    evaluations: int
+    optional: dict[str, cp_model.IntVar]
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    changes: tuple[SystemChange, ...]
+    actions: tuple[FlowAction, ...]
+    shares: dict[str, Any]
+    verification: tuple[dict[str, Any], ...]
+    estate: Estate
+
+
+def _missing_fixable(judgement: FlowJudgement) -> tuple[str, ...]:
+    return judgement.fixable_missing if judgement.self_fixable else ()
+
+
+def _swap_model(estate: Estate, system: System, old: Component, new: Product,
+                catalogue: Catalogue) -> Estate:
+    """The estate with model component ``old`` replaced in ``system`` by family ``new``."""
+    vendor = catalogue.vendors.get(new.vendor)
+    added = Component(id=f"sub-{new.id}", type=ComponentType.MODEL, name=new.name,
+                      vendor=vendor.name if vendor else None, product=new.name)
+    refs = tuple(dict.fromkeys(added.id if r == old.id else r for r in system.components))
+    components = estate.components + ((added,) if estate.component(added.id) is None else ())
+    systems = tuple(s.model_copy(update={"components": refs}) if s.id == system.id else s
+                    for s in estate.systems)
+    return estate.model_copy(update={"components": components, "systems": systems})
+
+
+def _repoint_flow(flow: DataFlow, ends: str, site_id: str) -> DataFlow:
+    update: dict[str, str] = {}
+    if ends in ("source", "both"):
+        update["source"] = site_id
+    if ends in ("destination", "both"):
+        update["destination"] = site_id
+    return flow.model_copy(update=update)
+
+
+def _shares(planner: Planner, estate: Estate) -> dict[str, Any]:
+    """Bloc shares per layer before and after, criticality-weighted (percent)."""
+    from stackrift.analyses.concentration import layer_concentration
+
+    result: dict[str, Any] = {}
+    for label, current in (("before", planner.estate), ("after", estate)):
+        stacks = [system_stack(current, s, planner.catalogue) for s in current.systems]
+        result[label] = {
+            layer.value: {b.value: round(100 * v, 1) for b, v in sorted(
+                layer_concentration(stacks, layer).bloc_shares.items())}
+            for layer in (StackLayer.ACCELERATOR, StackLayer.MODEL, StackLayer.CLOUD,
+                          StackLayer.COUNTRY)}
+    return result

@@ -1,0 +1,226 @@
+"""A system's stack, layer by layer, resolved against the catalogue; and who is a US person.
+
+Shared by the concentration analysis, the stress tests and the planner so that all three see a
+system the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from stackrift.catalog.catalogue import Catalogue, Resolution
+from stackrift.catalog.model import ExportControl, Layer, Product, Vendor, bloc_of
+from stackrift.estate.model import Bloc, Component, ComponentType, Estate, Site, System
+from stackrift.plan.groups import DestinationMatch, control_in_force, is_gp10, match_destination
+
+
+class StackLayer(StrEnum):
+    """Layers over which concentration is measured."""
+
+    ACCELERATOR = "accelerator"
+    RUNTIME = "runtime"
+    FRAMEWORK = "framework"
+    MODEL = "model"
+    CLOUD = "cloud"
+    COUNTRY = "country"
+
+
+ESSENTIAL_LAYERS = (StackLayer.ACCELERATOR, StackLayer.RUNTIME, StackLayer.MODEL, StackLayer.CLOUD)
+"""Layers a system cannot run without. Frameworks are left out: they are open source and can be
+forked or pinned, so a vendor cannot take them away the way it can hardware or a region."""
+
+_TYPE_LAYER = {ComponentType.ACCELERATOR: StackLayer.ACCELERATOR,
+               ComponentType.DRIVER: StackLayer.RUNTIME, ComponentType.RUNTIME: StackLayer.RUNTIME,
+               ComponentType.FRAMEWORK: StackLayer.FRAMEWORK, ComponentType.MODEL: StackLayer.MODEL}
+_PRODUCT_LAYER = {Layer.ACCELERATOR: StackLayer.ACCELERATOR, Layer.RUNTIME: StackLayer.RUNTIME,
+                  Layer.FRAMEWORK: StackLayer.FRAMEWORK, Layer.MODEL: StackLayer.MODEL}
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who a system depends on in one layer: a vendor (or country) and, when known, a product."""
+
+    layer: StackLayer
+    key: str  # vendor id, "unresolved:<name>", or a country code for the country layer
+    label: str
+    bloc: Bloc
+    product: Product | None = None
+    component: Component | None = None
+    note: str = ""
+    vendor: Vendor | None = None
+
+
+@dataclass(frozen=True)
+class SystemStack:
+    """One system's holders per layer, with its site."""
+
+    system: System
+    site: Site | None
+    holders: tuple[Holder, ...]
+
+    def layer(self, layer: StackLayer) -> tuple[Holder, ...]:
+        return tuple(h for h in self.holders if h.layer == layer)
+
+    @property
+    def country(self) -> str | None:
+        return self.site.country if self.site else None
+
+
+def component_layer(component: Component, resolution: Resolution) -> StackLayer | None:
+    """The layer a component counts in: its catalogued product's layer, else its declared type."""
+    if resolution.product is not None and resolution.product.layer in _PRODUCT_LAYER:
+        return _PRODUCT_LAYER[resolution.product.layer]
+    return _TYPE_LAYER.get(component.type)
+
+
+def _holder(layer: StackLayer, resolution: Resolution, component: Component | None,
+            note: str = "", name: str | None = None) -> Holder:
+    vendor = resolution.vendor
+    if vendor is not None:
+        return Holder(layer, vendor.id, vendor.name, vendor.bloc, resolution.product, component,
+                      note, vendor)
+    label = name or (component.vendor or component.name if component else "unknown")
+    return Holder(layer, f"unresolved:{label}", f"{label} (not catalogued)", resolution.bloc,
+                  None, component, note)
+
+
+def cloud_holder(site: Site, catalogue: Catalogue, estate: Estate) -> Holder:
+    """The cloud provider of a site; an on-premises site is held by the entity that runs it."""
+    if site.provider:
+        vendor = catalogue.vendor_by_name(site.provider)
+        if vendor is not None:
+            return Holder(StackLayer.CLOUD, vendor.id, vendor.name, vendor.bloc, vendor=vendor)
+        return Holder(StackLayer.CLOUD, f"unresolved:{site.provider}",
+                      f"{site.provider} (not catalogued)", Bloc.UNKNOWN)
+    owner = estate.entity(site.entity) if site.entity else None
+    name = owner.name if owner else site.name
+    return Holder(StackLayer.CLOUD, f"on-prem:{site.entity or site.id}", f"on-premises ({name})",
+                  bloc_of(site.country), note="self-operated")
+
+
+def system_stack(estate: Estate, system: System, catalogue: Catalogue) -> SystemStack:
+    """Resolve each of a system's components into layer holders; models follow their lineage."""
+    holders: list[Holder] = []
+    for ref in system.components:
+        component = estate.component(ref)
+        if component is None:
+            continue
+        resolution = catalogue.resolve(component)
+        layer = component_layer(component, resolution)
+        if layer is None:
+            continue
+        if layer == StackLayer.MODEL:
+            chain = catalogue.lineage(component, estate.components)
+            origin = chain[-1].resolution
+            note = (f"weights origin via {' -> '.join(s.reference for s in chain)}"
+                    if len(chain) > 1 else "")
+            holders.append(_holder(layer, origin, component, note, chain[-1].reference))
+        else:
+            holders.append(_holder(layer, resolution, component))
+    site = estate.site(system.site) if system.site else None
+    if site is not None:
+        holders.append(cloud_holder(site, catalogue, estate))
+        holders.append(Holder(StackLayer.COUNTRY, site.country, site.country,
+                              bloc_of(site.country)))
+    return SystemStack(system, site, tuple(holders))
+
+
+class UsNexus(StrEnum):
+    """How an entity is tied to the US for EAR purposes, as StackRift defines it.
+
+    ``us_person``: organised in the US (a "U.S. person" under 15 CFR 772.1). ``us_controlled``: a
+    foreign entity in which US entities hold at least 50 % through the parent chain (cumulative
+    product of stakes); not itself a US person under 772.1, but its US parent's support or
+    servicing of a transaction is. ``none``: neither.
+    """
+
+    US_PERSON = "us_person"
+    US_CONTROLLED = "us_controlled"
+    NONE = "none"
+
+
+def us_nexus(estate: Estate, entity_id: str | None) -> UsNexus:
+    """Classify an entity by its country and ownership chain (see :class:`UsNexus`)."""
+    entity = estate.entity(entity_id) if entity_id else None
+    if entity is None:
+        return UsNexus.NONE
+    if entity.country == "US":
+        return UsNexus.US_PERSON
+    share, current, seen = 1.0, entity, {entity.id}
+    while current.parent and current.parent not in seen:
+        parent = estate.entity(current.parent)
+        if parent is None:
+            break
+        share *= (current.ownership_pct if current.ownership_pct is not None else 100.0) / 100.0
+        if parent.country == "US":
+            return UsNexus.US_CONTROLLED if share >= 0.5 else UsNexus.NONE
+        seen.add(parent.id)
+        current = parent
+    return UsNexus.NONE
+
+
+def system_entity(estate: Estate, system: System) -> str | None:
+    """The entity that uses a system: its owner, else the entity running its site."""
+    if system.owner:
+        return system.owner
+    site = estate.site(system.site) if system.site else None
+    return site.entity if site else None
+
+
+@dataclass(frozen=True)
+class ControlHit:
+    """An export control that catches a product at a country on a date."""
+
+    product: Product
+    control: ExportControl
+    match: DestinationMatch
+
+    @property
+    def gp10(self) -> bool:
+        return is_gp10(self.control)
+
+
+def control_hits(product: Product, country: str, as_of: date) -> list[ControlHit]:
+    """In-force controls on ``product`` whose destinations cover ``country``."""
+    hits = []
+    for control in product.controls:
+        if not control_in_force(control, as_of):
+            continue
+        match = match_destination(control.destinations, country)
+        if match is not None:
+            hits.append(ControlHit(product, control, match))
+    return hits
+
+
+def entity_listed(vendor: Vendor | None, as_of: date) -> bool:
+    """Whether the vendor is on the Entity List on ``as_of`` per the catalogue."""
+    if vendor is None or not vendor.entity_list.listed:
+        return False
+    return vendor.entity_list.since is None or vendor.entity_list.since <= as_of
+
+
+def cloud_only_provider(product: Product, catalogue: Catalogue) -> str | None:
+    """The provider an accelerator is rented from only, when its vendor is itself a cloud.
+
+    A vendor with catalogued regions (AWS Trainium, Google TPU) offers its chips only as a service
+    in its own regions, so they cannot substitute at another provider's site or on premises.
+    """
+    if product.layer != Layer.ACCELERATOR:
+        return None
+    if any(region.provider == product.vendor for region in catalogue.data.regions):
+        return product.vendor
+    return None
+
+
+def available_at(product: Product, site: Site | None, catalogue: Catalogue,
+                 estate: Estate) -> bool:
+    """Whether the product can be deployed at the site (see :func:`cloud_only_provider`)."""
+    provider = cloud_only_provider(product, catalogue)
+    if provider is None:
+        return True
+    if site is None:
+        return False
+    holder = cloud_holder(site, catalogue, estate)
+    return holder.vendor is not None and holder.vendor.id == provider

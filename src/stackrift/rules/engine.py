@@ -1,0 +1,319 @@
+"""The evaluation engine: rules as data applied to an estate, as of a date.
+
+Public API (stable; other parts of StackRift call it)::
+
+    load_rule_set(extra_dirs=()) -> RuleSet
+    evaluate_estate(estate, as_of, rules) -> tuple[FlowVerdict, ...]
+    evaluate_systems(estate, as_of, rules) -> tuple[SubjectVerdict, ...]
+    evaluate_sites(estate, as_of, rules) -> tuple[SubjectVerdict, ...]
+    detect_conflicts(estate, as_of, rules) -> tuple[ConflictHit, ...]
+
+For each flow every rule in force on ``as_of`` is tested; rules that fire and are not superseded
+by another fired rule each give a verdict; the worst verdict wins, and an ``allowed_with`` rule is
+satisfied only when one of its mechanism sets is fully in place. Nothing here is legal advice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from stackrift.estate.model import DataFlow, Estate, Site, System
+from stackrift.findings import Citation
+from stackrift.rules.conditions import EvalContext, evaluate
+from stackrift.rules.facts import (
+    EstateIndex,
+    FactValue,
+    ProviderCountry,
+    site_facts,
+    system_facts,
+)
+from stackrift.rules.loader import RuleSet, load_rules
+from stackrift.rules.model import Rule, Scope, Verdict
+
+__all__ = ["Citation", "ConflictHit", "FlowVerdict", "RuleSet", "SubjectVerdict", "Verdict",
+           "detect_conflicts", "evaluate_estate", "evaluate_sites", "evaluate_systems",
+           "load_rule_set"]
+
+DISCLAIMER = ("Not legal advice: StackRift applies encoded rules to what the estate declares; "
+              "a qualified lawyer must confirm every conclusion against the cited sources.")
+
+
+@dataclass(frozen=True)
+class FlowVerdict:
+    """The combined verdict of every regime on one data flow, with its explanation."""
+
+    flow_id: str
+    verdict: Verdict
+    regimes: tuple[str, ...]
+    mechanisms_required: tuple[str, ...]
+    mechanisms_missing: tuple[str, ...]
+    obligations: tuple[str, ...]
+    rules_fired: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    trace: tuple[str, ...]
+    origin: str | None = None
+    destination: str | None = None
+    rules_undetermined: tuple[str, ...] = ()
+
+    @property
+    def lawful(self) -> bool:
+        """Not prohibited, and no required mechanism is missing."""
+        return self.verdict is not Verdict.PROHIBITED and not self.mechanisms_missing
+
+
+@dataclass(frozen=True)
+class SubjectVerdict:
+    """The combined verdict of system-scope (or site-scope) rules on one estate object."""
+
+    kind: Scope
+    subject_id: str
+    verdict: Verdict
+    regimes: tuple[str, ...]
+    mechanisms_required: tuple[str, ...]
+    mechanisms_missing: tuple[str, ...]
+    obligations: tuple[str, ...]
+    rules_fired: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    trace: tuple[str, ...]
+    rules_undetermined: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConflictHit:
+    """A conflict found on one estate object: both regimes' demands, sources and ways out."""
+
+    conflict_id: str
+    title: str
+    kind: Scope
+    subject_id: str
+    related: tuple[tuple[str, str], ...]
+    regimes: tuple[str, str]
+    demands: tuple[str, str]
+    citations: tuple[Citation, Citation]
+    why: str
+    resolutions: tuple[str, ...]
+    severity: str
+    confidence: str
+    trace: tuple[str, ...]
+
+
+@cache
+def _packaged_provider_countries() -> ProviderCountry:
+    """The catalogue's vendor country, else the rules package's small provider table."""
+    from stackrift.catalog.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    text = (resources.files("stackrift.rules") / "data" / "providers.yaml").read_text("utf-8")
+    table = {name.casefold(): country
+             for name, country in (yaml.safe_load(text).get("providers") or {}).items()}
+
+    def lookup(name: str) -> str | None:
+        vendor = catalogue.vendor_by_name(name)
+        if vendor is not None and vendor.country:
+            return vendor.country
+        return table.get(name.casefold())
+
+    return lookup
+
+
+def load_rule_set(extra_dirs: Sequence[Path] = ()) -> RuleSet:
+    """The packaged packs plus user packs from ``extra_dirs`` (raises InvalidInputError)."""
+    return load_rules(tuple(extra_dirs))
+
+
+@dataclass
+class _Outcome:
+    verdict: Verdict
+    regimes: set[str]
+    required: list[str]
+    missing: list[str]
+    obligations: list[str]
+    fired: list[str]
+    undetermined: list[str]
+    citations: list[Citation]
+    trace: list[str]
+
+
+def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow | System | Site,
+            facts: Mapping[str, FactValue], as_of: date, mechanisms: frozenset[str]) -> _Outcome:
+    fired: dict[str, tuple[Rule, list[str]]] = {}
+    undetermined: list[str] = []
+    missing_facts: dict[str, list[str]] = {}
+    trace: list[str] = []
+    for rule in rules.rules:
+        if rule.scope is not scope:
+            continue
+        if not rule.in_force(as_of):
+            continue
+        ctx = EvalContext(index, as_of, subject, facts, rules.conditions_for(rule.id))
+        result = evaluate(rule.when, ctx)
+        if result is True:
+            fired[rule.id] = (rule, ctx.trace)
+        elif result is None:
+            undetermined.append(rule.id)
+            missing_facts[rule.id] = sorted(ctx.unknown)
+            trace.append(f"{rule.id} undetermined: unknown {', '.join(sorted(ctx.unknown))}")
+    superseded = {target: rid for rid, (rule, _) in fired.items() for target in rule.supersedes
+                  if target in fired}
+    out = _Outcome(Verdict.NOT_APPLICABLE, set(), [], [], [], [], undetermined, [], [])
+    for rid, (rule, lines) in sorted(fired.items()):
+        if rid in superseded:
+            trace.insert(0, f"{rid} fired but is superseded by {superseded[rid]}")
+            continue
+        regime = rules.regime_of(rule)
+        verdict = rule.outcome
+        note = ""
+        if rule.mechanisms:
+            options = sorted(rule.mechanisms, key=lambda s: len(set(s.all_of) - mechanisms))
+            chosen = options[0]
+            gap = [m for m in chosen.all_of if m not in mechanisms]
+            out.required += [m for m in chosen.all_of if m not in out.required]
+            out.missing += [m for m in gap if m not in out.missing]
+            alternatives = " | ".join("+".join(s.all_of) for s in rule.mechanisms)
+            note = (f"; needs {alternatives}; in place: {', '.join(sorted(mechanisms)) or 'none'}"
+                    f"; missing: {', '.join(gap) or 'none'}")
+            if gap and rule.if_missing == "prohibited":
+                verdict = Verdict.PROHIBITED
+                note += " -> prohibited without it"
+        out.verdict = max(out.verdict, verdict, key=lambda v: v.rank)
+        if verdict is not Verdict.NOT_APPLICABLE:
+            out.regimes.add(regime)
+        out.fired.append(rid)
+        out.obligations += [o for o in rule.obligations if o not in out.obligations]
+        out.obligations += [f"deadline: {d}" for d in rule.deadlines
+                            if f"deadline: {d}" not in out.obligations]
+        out.citations.append(rule.cited())
+        conf = " (unverified)" if rule.confidence.value == "unverified" else ""
+        out.trace.append(f"{rid} [{regime}] fired -> {verdict.value}{note}{conf}: "
+                         + "; ".join(lines))
+    out.trace = out.trace + trace
+    for rid in undetermined:
+        out.obligations.append(f"establish {', '.join(missing_facts[rid]) or 'the missing facts'}"
+                               f" to decide {rid}")
+    return out
+
+
+def _index(estate: Estate, provider_country: ProviderCountry | None) -> EstateIndex:
+    return EstateIndex(estate, provider_country if provider_country is not None
+                       else _packaged_provider_countries())
+
+
+def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
+                    provider_country: ProviderCountry | None = None) -> tuple[FlowVerdict, ...]:
+    """One verdict per data flow, in the estate's order.
+
+    ``provider_country`` maps a site's cloud provider to its home country; by default the packaged
+    provenance catalogue answers.
+    """
+    index = _index(estate, provider_country)
+    verdicts = []
+    for flow in estate.data_flows:
+        facts = index.flow_facts(flow)
+        out = _decide(rules, Scope.FLOW, index, flow, facts, as_of,
+                      frozenset(m.value for m in flow.mechanisms))
+        origin, destination = facts["origin_country"], facts["destination_country"]
+        if not out.fired:
+            out.trace.insert(0, f"no rule in force on {as_of} applies to this flow "
+                             f"({origin or '?'} -> {destination or '?'})")
+        verdicts.append(FlowVerdict(
+            flow_id=flow.id, verdict=out.verdict, regimes=tuple(sorted(out.regimes)),
+            mechanisms_required=tuple(out.required), mechanisms_missing=tuple(out.missing),
+            obligations=tuple(out.obligations), rules_fired=tuple(out.fired),
+            citations=tuple(out.citations), trace=tuple(out.trace),
+            origin=origin if isinstance(origin, str) else None,
+            destination=destination if isinstance(destination, str) else None,
+            rules_undetermined=tuple(out.undetermined)))
+    return tuple(verdicts)
+
+
+def evaluate_systems(estate: Estate, as_of: date, rules: RuleSet, *,
+                     provider_country: ProviderCountry | None = None
+                     ) -> tuple[SubjectVerdict, ...]:
+    """Verdicts of system-scope rules (AI Act, generative-AI, labelling, export controls)."""
+    index = _index(estate, provider_country)
+    verdicts = []
+    for system in estate.systems:
+        out = _decide(rules, Scope.SYSTEM, index, system, system_facts(index, system), as_of,
+                      frozenset())
+        verdicts.append(SubjectVerdict(
+            Scope.SYSTEM, system.id, out.verdict, tuple(sorted(out.regimes)), tuple(out.required),
+            tuple(out.missing), tuple(out.obligations), tuple(out.fired),
+            tuple(out.citations), tuple(out.trace), tuple(out.undetermined)))
+    return tuple(verdicts)
+
+
+def evaluate_sites(estate: Estate, as_of: date, rules: RuleSet, *,
+                   provider_country: ProviderCountry | None = None) -> tuple[SubjectVerdict, ...]:
+    """Verdicts of site-scope rules (e.g. compelled disclosure reaching a provider's region)."""
+    index = _index(estate, provider_country)
+    verdicts = []
+    for site in estate.sites:
+        out = _decide(rules, Scope.SITE, index, site, site_facts(index, site), as_of, frozenset())
+        verdicts.append(SubjectVerdict(
+            Scope.SITE, site.id, out.verdict, tuple(sorted(out.regimes)), tuple(out.required),
+            tuple(out.missing), tuple(out.obligations), tuple(out.fired),
+            tuple(out.citations), tuple(out.trace), tuple(out.undetermined)))
+    return tuple(verdicts)
+
+
+def _related(index: EstateIndex, subject: DataFlow | System | Site) -> tuple[tuple[str, str], ...]:
+    estate = index.estate
+    related: list[tuple[str, str]] = []
+    if isinstance(subject, DataFlow):
+        related += [("site", r) for r in (subject.source, subject.destination) if r in index.sites]
+        related += [("entity", r) for r in (subject.source, subject.destination, subject.recipient)
+                    if r is not None and r in index.entities]
+        if subject.system:
+            related.append(("system", subject.system))
+    elif isinstance(subject, System):
+        related += [("data_flow", f.id) for f in index.flows_by_system.get(subject.id, [])]
+        if subject.site:
+            related.append(("site", subject.site))
+        if subject.owner:
+            related.append(("entity", subject.owner))
+    else:
+        related += [("system", s.id) for s in estate.systems if s.site == subject.id]
+        related += [("data_flow", f.id) for f in estate.data_flows
+                    if subject.id in (f.source, f.destination)]
+        if subject.entity:
+            related.append(("entity", subject.entity))
+    return tuple(dict.fromkeys(related))
+
+
+def detect_conflicts(estate: Estate, as_of: date, rules: RuleSet, *,
+                     provider_country: ProviderCountry | None = None) -> tuple[ConflictHit, ...]:
+    """Every conflict whose two sides are both in force and both hold on the same object."""
+    index = _index(estate, provider_country)
+    subjects: dict[Scope, list[tuple[DataFlow | System | Site, Mapping[str, FactValue]]]] = {
+        Scope.FLOW: [(f, index.flow_facts(f)) for f in estate.data_flows],
+        Scope.SYSTEM: [(s, system_facts(index, s)) for s in estate.systems],
+        Scope.SITE: [(s, site_facts(index, s)) for s in estate.sites],
+    }
+    hits = []
+    for conflict in rules.conflicts:
+        sides = conflict.sides
+        if not all(side.in_force(as_of) for side in sides):
+            continue
+        conditions = rules.conditions_for(conflict.id)
+        for subject, facts in subjects[conflict.scope]:
+            traces: list[str] = []
+            results = []
+            for side in sides:
+                ctx = EvalContext(index, as_of, subject, facts, conditions)
+                results.append(evaluate(side.when, ctx))
+                traces.append(f"{side.regime}: " + "; ".join(ctx.trace))
+            if all(r is True for r in results):
+                hits.append(ConflictHit(
+                    conflict.id, conflict.title, conflict.scope, subject.id,
+                    _related(index, subject), (sides[0].regime, sides[1].regime),
+                    (sides[0].demand, sides[1].demand), (sides[0].cited(), sides[1].cited()),
+                    conflict.why, conflict.resolutions, conflict.severity,
+                    conflict.confidence.value, tuple(traces)))
+    return tuple(sorted(hits, key=lambda h: (h.conflict_id, h.kind.value, h.subject_id)))

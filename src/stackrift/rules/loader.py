@@ -1,0 +1,219 @@
+"""Load rule packs (packaged and user-supplied) with every problem located as FILE:LINE:COL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from stackrift.errors import InvalidInputError, Location, Problem, combine
+from stackrift.estate.loader import validation_error
+from stackrift.estate.yamlsource import LocatedDocument, PathKey, load_located
+from stackrift.rules.model import Condition, Conflict, Pack, Rule, Scope
+
+PACK_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_PACK_FILES = 500
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    """A validated pack and the file it came from."""
+
+    pack: Pack
+    document: LocatedDocument
+    packaged: bool
+
+    @property
+    def path(self) -> str:
+        return self.document.path
+
+    def locate_rule(self, rule_id: str) -> Location:
+        for collection in ("rules", "conflicts"):
+            items = self.document.data.get(collection) or []
+            for i, item in enumerate(items):
+                if isinstance(item, dict) and item.get("id") == rule_id:
+                    return self.document.locate((collection, i))
+        return Location(self.path, 1, 1)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Every loaded rule and conflict, with the pack each came from."""
+
+    packs: tuple[LoadedPack, ...]
+    rules: tuple[Rule, ...] = field(init=False)
+    conflicts: tuple[Conflict, ...] = field(init=False)
+    _owners: dict[str, LoadedPack] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rules", tuple(r for p in self.packs for r in p.pack.rules))
+        object.__setattr__(self, "conflicts",
+                           tuple(c for p in self.packs for c in p.pack.conflicts))
+        owners: dict[str, LoadedPack] = {}
+        for loaded in self.packs:
+            for item_id in [r.id for r in loaded.pack.rules] + [c.id for c in
+                                                                 loaded.pack.conflicts]:
+                owners.setdefault(item_id, loaded)
+        object.__setattr__(self, "_owners", owners)
+
+    def pack_of(self, item_id: str) -> LoadedPack | None:
+        return self._owners.get(item_id)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def conflict(self, conflict_id: str) -> Conflict | None:
+        return next((c for c in self.conflicts if c.id == conflict_id), None)
+
+    def regime_of(self, rule: Rule) -> str:
+        if rule.regime:
+            return rule.regime
+        loaded = self.pack_of(rule.id)
+        return loaded.pack.regime if loaded else "unknown"
+
+    def conditions_for(self, item_id: str) -> Mapping[str, Condition]:
+        loaded = self.pack_of(item_id)
+        return loaded.pack.conditions if loaded else {}
+
+
+def _pack_problems(doc: LocatedDocument, pack: Pack) -> Iterator[Problem]:
+    """Fact names, operators, references and cycles, checked per rule's scope."""
+    defined = frozenset(pack.conditions)
+
+    def cycles(name: str, trail: tuple[str, ...]) -> Iterator[str]:
+        cond = pack.conditions[name]
+        for ref in _refs(cond):
+            if ref in trail:
+                yield " -> ".join((*trail, ref))
+            elif ref in pack.conditions:
+                yield from cycles(ref, (*trail, ref))
+
+    for name in sorted(pack.conditions):
+        for cycle in cycles(name, (name,)):
+            yield Problem(doc.locate(("conditions", name)), f"condition refs form a cycle: {cycle}",
+                          "refs that end in plain conditions")
+            return
+
+    def check(cond: Condition, scope: Scope, path: PathKey) -> Iterator[Problem]:
+        seen: set[str] = set()
+        pending = [cond]
+        for sub, message in cond.check_facts(scope, defined):
+            yield Problem(doc.locate((*path, *sub)), message,
+                          f"a condition valid for {scope.value} rules")
+        while pending:
+            current = pending.pop()
+            for ref in _refs(current):
+                if ref in pack.conditions and ref not in seen:
+                    seen.add(ref)
+                    referenced = pack.conditions[ref]
+                    for sub, message in referenced.check_facts(scope, defined):
+                        yield Problem(doc.locate(("conditions", ref, *sub)),
+                                      f"{message} (used by a {scope.value} rule at {path[-2]})",
+                                      f"a condition valid for {scope.value} rules")
+                    pending.append(referenced)
+
+    for i, rule in enumerate(pack.rules):
+        yield from check(rule.when, rule.scope, ("rules", i, "when"))
+    for i, conflict in enumerate(pack.conflicts):
+        for j, side in enumerate(conflict.sides):
+            yield from check(side.when, conflict.scope, ("conflicts", i, "sides", j, "when"))
+
+
+def _refs(cond: Condition) -> Iterator[str]:
+    if cond.ref is not None:
+        yield cond.ref
+    for child in (*(cond.all or ()), *(cond.any or ()),
+                  *((cond.not_,) if cond.not_ is not None else ()),
+                  *((cond.volume.exclude,) if cond.volume and cond.volume.exclude else ())):
+        yield from _refs(child)
+
+
+def load_pack(path: Path, *, packaged: bool = False, text: str | None = None) -> LoadedPack:
+    """Read and validate one pack file; raises :class:`InvalidInputError` with located problems."""
+    doc = load_located(path, text=text)
+    if not isinstance(doc.data, dict):
+        raise InvalidInputError([Problem(doc.locate(()), "a rule pack must be a mapping at top "
+                                         "level", "keys pack, title, regime, version, rules")])
+    try:
+        pack = Pack.model_validate(doc.data)
+    except ValidationError as exc:
+        raise validation_error(doc, exc, Pack) from exc
+    error = combine(_pack_problems(doc, pack))
+    if error is not None:
+        raise error
+    return LoadedPack(pack, doc, packaged)
+
+
+def _files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise InvalidInputError.single(directory, "not a folder of rule packs",
+                                       "an existing folder holding *.yaml rule packs")
+    files = sorted(p for p in directory.iterdir() if p.suffix.lower() in PACK_SUFFIXES
+                   and p.is_file())
+    if not files:
+        raise InvalidInputError.single(directory, "no rule packs found",
+                                       "at least one *.yaml, *.yml or *.json file")
+    if len(files) > MAX_PACK_FILES:
+        raise InvalidInputError.single(directory, f"{len(files)} pack files",
+                                       f"at most {MAX_PACK_FILES}")
+    return files
+
+
+@cache
+def _packaged_packs() -> tuple[LoadedPack, ...]:
+    """The packs shipped in the package (read once per process; they are immutable)."""
+    root = resources.files("stackrift.rules") / "packs"
+    loaded = []
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(PACK_SUFFIXES):
+            loaded.append(load_pack(Path(f"stackrift/rules/packs/{entry.name}"), packaged=True,
+                                    text=entry.read_text(encoding="utf-8")))
+    return tuple(loaded)
+
+
+def _set_problems(packs: Sequence[LoadedPack]) -> Iterator[Problem]:
+    first: dict[str, LoadedPack] = {}
+    pack_names: dict[str, LoadedPack] = {}
+    for loaded in packs:
+        name = loaded.pack.pack
+        if name in pack_names:
+            yield Problem(loaded.document.locate(("pack",)), f"pack name '{name}' is already used "
+                          f"by {pack_names[name].path}", "a unique pack name")
+        pack_names.setdefault(name, loaded)
+        for item_id in [r.id for r in loaded.pack.rules] + [c.id for c in loaded.pack.conflicts]:
+            if item_id in first:
+                yield Problem(loaded.locate_rule(item_id), f"rule id '{item_id}' is already "
+                              f"defined in {first[item_id].path} at "
+                              f"{first[item_id].locate_rule(item_id)}",
+                              "ids unique across all packs")
+            else:
+                first[item_id] = loaded
+    known = set(first)
+    for loaded in packs:
+        for i, rule in enumerate(loaded.pack.rules):
+            for j, target in enumerate(rule.supersedes):
+                if target not in known:
+                    yield Problem(loaded.document.locate(("rules", i, "supersedes", j)),
+                                  f"rule '{rule.id}' supersedes '{target}', which is not defined",
+                                  "the id of a rule in a loaded pack")
+
+
+def load_rules(extra_dirs: Sequence[Path] = (), *, include_packaged: bool = True) -> RuleSet:
+    """The packaged packs plus every pack in ``extra_dirs``, checked as one set."""
+    packs: list[LoadedPack] = list(_packaged_packs()) if include_packaged else []
+    problems: list[Problem] = []
+    for directory in extra_dirs:
+        for path in _files(directory):
+            try:
+                packs.append(load_pack(path))
+            except InvalidInputError as exc:
+                problems.extend(exc.problems)
+    problems.extend(_set_problems(packs))
+    error = combine(problems)
+    if error is not None:
+        raise error
+    return RuleSet(tuple(packs))
