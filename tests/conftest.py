@@ -29,5 +29,4 @@ def demo_estate() -> Path:
 def _advisory_store_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep the default advisory store (filled with the starter pack on first use) out of the
     user's data directory during tests."""
-    if "STACKRIFT_DB" not in os.environ:
-        os.environ["STACKRIFT_DB"] = str(tmp_path_factory.mktemp("store") / "advisories.sqlite")
+    os.environ["STACKRIFT_DB"] = str(tmp_path_factory.mktemp("store") / "advisories.sqlite")
