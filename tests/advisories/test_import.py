@@ -144,3 +144,30 @@ def test_forced_format_mismatch_is_input_error(tmp_path: Path, store: SqliteStor
     with pytest.raises(InvalidInputError, match="not well-formed XML"):
         import_paths(store, [path], forced="cnvd")
     assert store.is_empty()
+
+
+def test_withdrawn_records_never_match(tmp_path: Path, store: SqliteStore) -> None:
+    from stackrift.advisories.matcher import Matcher, Target
+
+    write_json(tmp_path / "live.json", osv_doc("PYSEC-2021-1", aliases=("CVE-2021-1",)))
+    write_json(tmp_path / "gone.json", osv_doc("PYSEC-2021-2", aliases=("CVE-2021-2",),
+                                               withdrawn="2022-01-01T00:00:00Z"))
+    import_paths(store, [tmp_path])
+    target = Target(ref="tf", name="tensorflow", version="2.4.0",
+                    purl="pkg:pypi/tensorflow@2.4.0")
+    assert [m.group_id for m in Matcher(store).match(target)] == ["CVE-2021-1"]
+
+
+def test_rating_words_and_cvss_vectors(tmp_path: Path, store: SqliteStore) -> None:
+    from stackrift.advisories.matcher import Matcher, Target
+
+    doc = osv_doc("GHSA-aaaa-bbbb-cccc", severity=[
+        {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+        database_specific={"severity": "MODERATE"})
+    import_paths(store, [write_json(tmp_path / "g.json", doc)])
+    match = Matcher(store).match(Target(ref="tf", name="tensorflow", version="2.0.0",
+                                        purl="pkg:pypi/tensorflow@2.0.0"))[0]
+    assert match.severity.value == "critical"  # the highest of the source's ratings
+    ratings = match.records[0].ratings
+    assert {r["scheme"] for r in ratings} == {"CVSS_V3", "text"}
+    assert next(r for r in ratings if r["scheme"] == "CVSS_V3")["score"] == 9.8
