@@ -102,7 +102,7 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "29:5: unknown key 'critcality' in systems[0]; did you mean 'criticality'? allowed "
             "keys: id, name, purpose, owner, site, criticality, users_countries, ai_act_risk, "
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
-            "allowed_accelerators, export_licences"
+            "allowed_accelerators, export_licences, training_compute_ops"
         ],
     ),
     (
@@ -252,7 +252,7 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "31:5: unknown key 'colour' in systems[0]; allowed keys: "
             "id, name, purpose, owner, site, criticality, users_countries, ai_act_risk, "
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
-            "allowed_accelerators, export_licences",
+            "allowed_accelerators, export_licences, training_compute_ops",
         ],
     ),
 ]

@@ -212,6 +212,12 @@ class System(Record):
     export_licences: tuple[str, ...] = Field(default=(), description="Ids of catalogue export "
                                              "controls (e.g. ear-3a090-d5) for which the owner "
                                              "holds a licence covering this system.")
+    training_compute_ops: float | None = Field(
+        default=None,
+        ge=0,
+        description="Operations used to train the model this system develops, if it trains one "
+        "(AI Act Art 51, 31 CFR 850 and EAR 4E091 thresholds are stated in these).",
+    )
 
 
 class DataCategory(StrEnum):

@@ -219,8 +219,8 @@ def system_facts(index: EstateIndex, system: System) -> dict[str, FactValue]:
         "inbound_from_significant_data_fiduciary": any(
             o.entity is not None and o.entity.significant_data_fiduciary for o in origins),
         "owner_ownership": None,
-        # The estate format does not record training compute: rules on it stay undetermined.
-        "training_compute_ops": None,
+        # Unknown unless declared: rules on training compute then stay undetermined.
+        "training_compute_ops": system.training_compute_ops,
     }
 
 
