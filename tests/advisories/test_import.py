@@ -171,3 +171,16 @@ def test_rating_words_and_cvss_vectors(tmp_path: Path, store: SqliteStore) -> No
     ratings = match.records[0].ratings
     assert {r["scheme"] for r in ratings} == {"CVSS_V3", "text"}
     assert next(r for r in ratings if r["scheme"] == "CVSS_V3")["score"] == 9.8
+
+
+def test_db_option_pointing_at_another_file(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from stackrift.cli import main
+
+    other = tmp_path / "notes.txt"
+    other.write_text("not a database\n" * 200)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["db", "stats", "--db", str(other)])
+    assert exit_info.value.code == 2
+    assert "not an advisory store" in capsys.readouterr().err
+    assert other.read_text().startswith("not a database")

@@ -198,7 +198,9 @@ class SqliteStore:
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a usable advisory store ({exc})") from exc
+            # a --db path that is some other file is the user's mistake (exit 2), not ours
+            raise UsageError(f"{self.path}: not an advisory store ({exc}); expected a StackRift "
+                             "SQLite store or a new file name") from exc
 
     # -- schema ----------------------------------------------------------------------------------
 
