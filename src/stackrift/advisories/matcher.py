@@ -243,6 +243,9 @@ class Matcher:
                         how = keys[parse_product(a.product or "").key]
                         basis.setdefault(group_id, how)
                         break
+        missing = [g for g in methods if g not in self._groups]
+        if missing:
+            self._groups.update(self.store.groups(missing))
         return sorted((self._build(target, g, hits, fixed.get(g, []), basis[g])
                        for g, hits in methods.items()),
                       key=lambda m: (-m.severity.rank, m.group_id))

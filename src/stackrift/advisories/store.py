@@ -71,6 +71,10 @@ class AdvisoryStore(Protocol):
         """(group id, record) for every record naming this package."""
         ...
 
+    def groups(self, group_ids: Iterable[str]) -> dict[str, GroupView]:
+        """Several groups by their group ids, in two queries."""
+        ...
+
     def records_for_product_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
         """(group id, record) for text records whose product key is one of ``keys``."""
         ...
@@ -381,6 +385,29 @@ class SqliteStore:
                 self._records.clear()  # bound memory on very large scans
             record = self._records[key] = _unpack(blob)
         return record
+
+    def groups(self, group_ids: Iterable[str]) -> dict[str, GroupView]:
+        wanted = sorted(set(group_ids))
+        found: dict[str, GroupView] = {}
+        for start in range(0, len(wanted), 500):  # stay under SQLite's parameter limit
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            ids: dict[str, list[str]] = defaultdict(list)
+            for ident, group_id in self.db.execute(
+                    f"SELECT ident, group_id FROM group_of_ident WHERE group_id IN ({marks}) "  # noqa: S608
+                    "ORDER BY ident", chunk):
+                ids[group_id].append(ident)
+            records: dict[str, list[Advisory]] = defaultdict(list)
+            for group_id, source, ident, blob in self.db.execute(
+                    "SELECT g.group_id, r.source, r.id, r.data FROM group_of_record g JOIN "  # noqa: S608
+                    "records r ON r.source = g.source AND r.id = g.record_id "
+                    f"WHERE g.group_id IN ({marks}) ORDER BY r.source, r.id", chunk):
+                records[group_id].append(self._record(source, ident, blob))
+            for group_id in chunk:
+                if group_id in ids:
+                    found[group_id] = GroupView(group_id, tuple(ids[group_id]),
+                                                tuple(records[group_id]))
+        return found
 
     def records_for_package(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
         return [(g, self._record(s, i, blob)) for g, s, i, blob in self.db.execute(
