@@ -221,6 +221,16 @@ def assess(
     rules: Annotated[
         list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder (repeatable).")
     ] = None,
+    vex: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--vex", help="VEX document (CycloneDX VEX, OpenVEX or CSAF VEX); repeatable."
+        ),
+    ] = None,
+    waivers: Annotated[
+        Path | None,
+        typer.Option("--waivers", help="Waivers file: each needs a reason and may expire."),
+    ] = None,
 ) -> None:
     """Run every analysis on an estate and render one report."""
     from stackrift.estate.loader import load_estate
@@ -233,6 +243,8 @@ def assess(
         catalogue=load_catalogue(),
         advisory_db=db,
         rules_dirs=tuple(rules or ()),
+        options={"vulnerabilities": {"vex": [str(p) for p in vex or ()],
+                                     "waivers": str(waivers) if waivers else None}},
     )
     report = run_assess(
         load_estate(estate),

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from stackrift.advisories.matcher import Match
 from stackrift.advisories.matching import purl_identity
-from stackrift.errors import InvalidInputError, Location, Problem
+from stackrift.errors import InvalidInputError, Problem
+from stackrift.estate.yamlsource import load_located
 
 SUPPRESSING = frozenset({"not_affected", "fixed"})
 _CDX_STATES = {"not_affected": "not_affected", "false_positive": "not_affected",
@@ -153,23 +153,15 @@ def _csaf(data: dict[str, Any], where: str) -> list[VexStatement]:
 
 def load_waivers(path: Path) -> list[Waiver]:
     """A YAML file: ``waivers: [{id, reason, purl?, expires?}]``; each needs a reason."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidInputError.single(path, f"cannot read waivers ({exc.strerror})",
-                                       "an existing YAML file") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InvalidInputError.single(path, f"not valid YAML ({exc})", "a YAML waivers file",
-                                       mark.line + 1 if mark else 0,
-                                       mark.column + 1 if mark else 0) from exc
+    document = load_located(path)  # safe YAML, with a location for every value
+    data = document.data
     items = data.get("waivers") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise InvalidInputError.single(path, "no 'waivers' list", "waivers: [{id, reason, "
                                        "purl, expires}]")
     waivers, problems = [], []
     for index, item in enumerate(items):
-        where = Location(str(path))
+        where = document.locate(("waivers", index))
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             problems.append(Problem(where, f"waivers[{index}] has no 'id'",
                                     "a vulnerability id such as CVE-2021-37678"))
