@@ -25,7 +25,7 @@ FILES = {
                        1.0),
     "keycloak 10.0.2": (DATA / "cyclonedx/bom-examples/SBOM/keycloak-10.0.2/bom.json", 0.5),
 }
-REFERENCE_BUDGET = float(os.environ.get("STACKRIFT_BENCH_REFERENCE_BUDGET", "300"))
+REFERENCE_BUDGET = float(os.environ.get("STACKRIFT_BENCH_REFERENCE_BUDGET", "60"))
 REFERENCE = """
 import sys, time
 from cyclonedx.schema import SchemaVersion
