@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -241,7 +241,32 @@ class MechanismSet(PackRecord):
     all_of: tuple[str, ...] = Field(min_length=1)
 
 
-class Rule(PackRecord):
+class InForce:
+    """In-force dates and a cited source, shared by rules and conflict sides.
+
+    The fields themselves are declared on each record (pydantic keeps their order there); this
+    only names them for the type checker.
+    """
+
+    if TYPE_CHECKING:
+        citation: Citation
+        in_force_from: date
+        in_force_until: date | None
+        confidence: Confidence
+
+    def in_force(self, as_of: date) -> bool:
+        """Whether this applies on ``as_of`` (``in_force_until`` is the last day in force)."""
+        return self.in_force_from <= as_of and (self.in_force_until is None
+                                                or as_of <= self.in_force_until)
+
+    def cited(self) -> Citation:
+        """The citation carrying these in-force dates and this confidence."""
+        return self.citation.model_copy(update={
+            "in_force_from": self.in_force_from, "in_force_until": self.in_force_until,
+            "confidence": self.confidence.value})
+
+
+class Rule(PackRecord, InForce):
     """One rule: which objects it selects, what it says about them, and its source."""
 
     id: Identifier
@@ -272,19 +297,8 @@ class Rule(PackRecord):
             raise ValueError("only an allowed_with rule may require mechanisms")
         return self
 
-    def in_force(self, as_of: date) -> bool:
-        """Whether the rule applies on ``as_of`` (``in_force_until`` is the last day in force)."""
-        return self.in_force_from <= as_of and (self.in_force_until is None
-                                                or as_of <= self.in_force_until)
 
-    def cited(self) -> Citation:
-        """The citation carrying this rule's in-force dates and confidence."""
-        return self.citation.model_copy(update={
-            "in_force_from": self.in_force_from, "in_force_until": self.in_force_until,
-            "confidence": self.confidence.value})
-
-
-class ConflictSide(PackRecord):
+class ConflictSide(PackRecord, InForce):
     """One regime's demand in a conflict."""
 
     regime: str
@@ -294,17 +308,6 @@ class ConflictSide(PackRecord):
     in_force_from: date
     in_force_until: date | None = None
     confidence: Confidence
-
-    def in_force(self, as_of: date) -> bool:
-        """Whether this side applies on ``as_of``."""
-        return self.in_force_from <= as_of and (self.in_force_until is None
-                                                or as_of <= self.in_force_until)
-
-    def cited(self) -> Citation:
-        """The citation carrying this side's in-force dates and confidence."""
-        return self.citation.model_copy(update={
-            "in_force_from": self.in_force_from, "in_force_until": self.in_force_until,
-            "confidence": self.confidence.value})
 
 
 class Conflict(PackRecord):
