@@ -10,16 +10,15 @@ On top of the schema, the rules JSON Schema cannot express (``bom-ref`` uniquene
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import orjson
 
-from stackrift.bom._common import json_path
-from stackrift.bom._jsonpos import locate
-from stackrift.errors import InvalidInputError, Location, Problem
+from stackrift.bom._common import json_path, json_problem
+from stackrift.errors import InvalidInputError, Problem
 
 JSON_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 MAX_PROBLEMS = 25
@@ -110,10 +109,7 @@ def _bom_refs(node: Any, path: list[str | int]) -> Iterator[tuple[str, list[str 
 
 def check(path: Path, raw: bytes, data: Any) -> str:
     """Validate a parsed CycloneDX JSON document: its spec version, or located errors."""
-    def problem(parts: list[str | int], message: str, expected: str = "") -> Problem:
-        line, column = locate(raw, parts)
-        return Problem(Location(str(path), line, column), f"{json_path(parts)}: {message}",
-                       expected)
+    problem = partial(json_problem, path, raw)
 
     if not isinstance(data, dict):
         raise InvalidInputError([problem([], "a CycloneDX document must be a JSON object",

@@ -11,7 +11,8 @@ import orjson
 import pycountry
 from packageurl import PackageURL
 
-from stackrift.errors import InvalidInputError
+from stackrift.bom._jsonpos import locate
+from stackrift.errors import InvalidInputError, Location, Problem
 from stackrift.estate.model import Hash
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -184,3 +185,16 @@ def json_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
         else:
             text += "[" + orjson.dumps(part).decode() + "]"
     return text
+
+
+def json_problem(path: Path, raw: bytes, parts: list[str | int], message: str,
+                 expected: str = "") -> Problem:
+    """A problem at the JSON path ``parts`` of ``raw``, located to its line and column."""
+    line, column = locate(raw, parts)
+    return Problem(Location(str(path), line, column), f"{json_path(parts)}: {message}", expected)
+
+
+def json_error(path: Path, raw: bytes, parts: list[str | int], message: str,
+               expected: str) -> InvalidInputError:
+    """An error carrying the one located :func:`json_problem`."""
+    return InvalidInputError([json_problem(path, raw, parts, message, expected)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -9,14 +10,12 @@ from stackrift.bom._common import (
     UTF8_BOM,
     IdAllocator,
     hf_id_from_url,
-    json_path,
+    json_error,
     load_json,
     make_hash,
     read_bytes,
 )
-from stackrift.bom._jsonpos import locate
 from stackrift.bom.base import BomDocument, Dependency, register_reader
-from stackrift.errors import InvalidInputError, Location, Problem
 from stackrift.estate.model import Component, ComponentType
 
 VERSIONS = ("SPDX-2.2", "SPDX-2.3")
@@ -59,12 +58,7 @@ class Spdx2Reader:
     def read(self, path: Path) -> BomDocument:
         raw = read_bytes(path).removeprefix(UTF8_BOM)
         data = load_json(path, raw)
-
-        def fail(parts: list[str | int], message: str, expected: str) -> InvalidInputError:
-            line, column = locate(raw, parts)
-            return InvalidInputError([Problem(Location(str(path), line, column),
-                                              f"{json_path(parts)}: {message}", expected)])
-
+        fail = partial(json_error, path, raw)
         if not isinstance(data, dict):
             raise fail([], "an SPDX document must be a JSON object", "an SPDX 2.2/2.3 document")
         version = data.get("spdxVersion")

@@ -9,6 +9,7 @@ they join files (as the SPDX AI examples do), each file stands for the package t
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,14 +18,12 @@ from stackrift.bom._common import (
     IdAllocator,
     country_code,
     hf_id_from_url,
-    json_path,
+    json_error,
     load_json,
     make_hash,
     read_bytes,
 )
-from stackrift.bom._jsonpos import locate
 from stackrift.bom.base import BomDocument, Dependency, register_reader
-from stackrift.errors import InvalidInputError, Location, Problem
 from stackrift.estate.model import Component, ComponentType
 
 PACKAGE_TYPES = {"ai_AIPackage": ComponentType.MODEL,
@@ -77,12 +76,7 @@ class Spdx3Reader:
     def read(self, path: Path) -> BomDocument:
         raw = read_bytes(path).removeprefix(UTF8_BOM)
         data = load_json(path, raw)
-
-        def fail(parts: list[str | int], message: str, expected: str) -> InvalidInputError:
-            line, column = locate(raw, parts)
-            return InvalidInputError([Problem(Location(str(path), line, column),
-                                              f"{json_path(parts)}: {message}", expected)])
-
+        fail = partial(json_error, path, raw)
         if not isinstance(data, dict):
             raise fail([], "an SPDX 3 document must be a JSON object", "a JSON-LD object")
         context = data.get("@context")
