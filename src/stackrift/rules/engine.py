@@ -15,12 +15,13 @@ satisfied only when one of its mechanism sets is fully in place. Nothing here is
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
 
@@ -140,6 +141,15 @@ class _Outcome:
     citations: list[Citation]
     trace: list[str]
 
+    def verdict_fields(self) -> dict[str, Any]:
+        """The fields every verdict record shares, frozen into tuples."""
+        return {"verdict": self.verdict, "regimes": tuple(sorted(self.regimes)),
+                "mechanisms_required": tuple(self.required),
+                "mechanisms_missing": tuple(self.missing),
+                "obligations": tuple(self.obligations), "rules_fired": tuple(self.fired),
+                "citations": tuple(self.citations), "trace": tuple(self.trace),
+                "rules_undetermined": tuple(self.undetermined)}
+
 
 def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow | System | Site,
             facts: Mapping[str, FactValue], as_of: date, mechanisms: frozenset[str]) -> _Outcome:
@@ -223,44 +233,39 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
             out.trace.insert(0, f"no rule in force on {as_of} applies to this flow "
                              f"({origin or '?'} -> {destination or '?'})")
         verdicts.append(FlowVerdict(
-            flow_id=flow.id, verdict=out.verdict, regimes=tuple(sorted(out.regimes)),
-            mechanisms_required=tuple(out.required), mechanisms_missing=tuple(out.missing),
-            obligations=tuple(out.obligations), rules_fired=tuple(out.fired),
-            citations=tuple(out.citations), trace=tuple(out.trace),
-            origin=origin if isinstance(origin, str) else None,
+            flow_id=flow.id, origin=origin if isinstance(origin, str) else None,
             destination=destination if isinstance(destination, str) else None,
-            rules_undetermined=tuple(out.undetermined)))
+            **out.verdict_fields()))
     return tuple(verdicts)
+
+
+_Subject = TypeVar("_Subject", System, Site)
+
+
+def _subject_verdicts(scope: Scope, index: EstateIndex, subjects: Sequence[_Subject],
+                      facts_of: Callable[[EstateIndex, _Subject], Mapping[str, FactValue]],
+                      as_of: date, rules: RuleSet) -> tuple[SubjectVerdict, ...]:
+    """Verdicts of the ``scope`` rules on each subject (no mechanisms: those belong to flows)."""
+    return tuple(
+        SubjectVerdict(kind=scope, subject_id=subject.id,
+                       **_decide(rules, scope, index, subject, facts_of(index, subject), as_of,
+                                 frozenset()).verdict_fields())
+        for subject in subjects)
 
 
 def evaluate_systems(estate: Estate, as_of: date, rules: RuleSet, *,
                      provider_country: ProviderCountry | None = None
                      ) -> tuple[SubjectVerdict, ...]:
     """Verdicts of system-scope rules (AI Act, generative-AI, labelling, export controls)."""
-    index = _index(estate, provider_country)
-    verdicts = []
-    for system in estate.systems:
-        out = _decide(rules, Scope.SYSTEM, index, system, system_facts(index, system), as_of,
-                      frozenset())
-        verdicts.append(SubjectVerdict(
-            Scope.SYSTEM, system.id, out.verdict, tuple(sorted(out.regimes)), tuple(out.required),
-            tuple(out.missing), tuple(out.obligations), tuple(out.fired),
-            tuple(out.citations), tuple(out.trace), tuple(out.undetermined)))
-    return tuple(verdicts)
+    return _subject_verdicts(Scope.SYSTEM, _index(estate, provider_country), estate.systems,
+                             system_facts, as_of, rules)
 
 
 def evaluate_sites(estate: Estate, as_of: date, rules: RuleSet, *,
                    provider_country: ProviderCountry | None = None) -> tuple[SubjectVerdict, ...]:
     """Verdicts of site-scope rules (e.g. compelled disclosure reaching a provider's region)."""
-    index = _index(estate, provider_country)
-    verdicts = []
-    for site in estate.sites:
-        out = _decide(rules, Scope.SITE, index, site, site_facts(index, site), as_of, frozenset())
-        verdicts.append(SubjectVerdict(
-            Scope.SITE, site.id, out.verdict, tuple(sorted(out.regimes)), tuple(out.required),
-            tuple(out.missing), tuple(out.obligations), tuple(out.fired),
-            tuple(out.citations), tuple(out.trace), tuple(out.undetermined)))
-    return tuple(verdicts)
+    return _subject_verdicts(Scope.SITE, _index(estate, provider_country), estate.sites,
+                             site_facts, as_of, rules)
 
 
 def _related(index: EstateIndex, subject: DataFlow | System | Site) -> tuple[tuple[str, str], ...]:
