@@ -56,6 +56,14 @@ class OutputFormat(StrEnum):
     SARIF = "sarif"
 
 
+class TerminalOrJson(StrEnum):
+    TERMINAL = "terminal"
+    JSON = "json"
+
+
+TerminalOrJsonOption = Annotated[
+    TerminalOrJson, typer.Option("--format", "-f", case_sensitive=False)
+]
 AsOf = Annotated[
     str | None,
     typer.Option(
@@ -74,6 +82,10 @@ FailOn = Annotated[
 ]
 OutputPath = Annotated[
     Path | None, typer.Option("-o", "--output", help="Write here instead of standard output.")
+]
+EstateFile = Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")]
+ExtraRules = Annotated[
+    list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder (repeatable).")
 ]
 
 
@@ -96,6 +108,11 @@ def write_output(text: str, path: Path | None) -> None:
     except OSError as exc:
         raise UsageError(f"{path}: cannot write output ({exc.strerror})") from exc
     err.print(f"wrote {path}")
+
+
+def write_json(data: object, path: Path | None) -> None:
+    """Indented JSON to ``path`` or standard output (see :func:`write_output`)."""
+    write_output(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode(), path)
 
 
 def _print_version(value: bool) -> None:
@@ -126,7 +143,7 @@ def _root(
 
 
 @app.command()
-def validate(estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")]) -> None:
+def validate(estate: EstateFile) -> None:
     """Check an estate file; print every problem as FILE:LINE:COL and exit 2 if there are any."""
     from stackrift.estate.loader import load_estate
 
@@ -158,9 +175,7 @@ def catalog_list(
 
     catalogue = load_catalogue()
     if json:
-        sys.stdout.write(
-            orjson.dumps(catalogue_json(catalogue), option=orjson.OPT_INDENT_2).decode() + "\n"
-        )
+        write_json(catalogue_json(catalogue), None)
         return
     table = Table(title=f"Provenance catalogue {catalogue.version} (as of {catalogue.as_of})")
     for column in ("vendor", "country", "bloc", "Entity List", "products"):
@@ -191,7 +206,7 @@ def catalog_show(
     catalogue = load_catalogue()
     record = describe(catalogue, name)
     if json:
-        sys.stdout.write(orjson.dumps(record, option=orjson.OPT_INDENT_2).decode() + "\n")
+        write_json(record, None)
         return
     for key, value in record.items():
         out.print(f"[bold]{key}[/bold]: {value}")
@@ -202,7 +217,7 @@ def catalog_show(
 
 @app.command()
 def assess(
-    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    estate: EstateFile,
     as_of: AsOf = None,
     output_format: Annotated[
         OutputFormat,
@@ -218,9 +233,7 @@ def assess(
         Path | None,
         typer.Option("--db", envvar="STACKRIFT_DB", help="Advisory store (SQLite file)."),
     ] = None,
-    rules: Annotated[
-        list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder (repeatable).")
-    ] = None,
+    rules: ExtraRules = None,
     vex: Annotated[
         list[Path] | None,
         typer.Option(
@@ -292,22 +305,15 @@ def schema_report(output: OutputPath = None) -> None:
 # -- supply chain ----------------------------------------------------------------------------------
 
 
-class SupplyFormat(StrEnum):
-    TERMINAL = "terminal"
-    JSON = "json"
-
-
 @app.command()
 def stress(
-    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    estate: EstateFile,
     scenarios: Annotated[list[str], typer.Argument(help="Scenario files or packaged scenario ids "
                                                    "(e.g. h20-china-licence-2025).")],
     as_of: AsOf = None,
-    output_format: Annotated[SupplyFormat, typer.Option("--format", "-f", case_sensitive=False)]
-    = SupplyFormat.TERMINAL,
+    output_format: TerminalOrJsonOption = TerminalOrJson.TERMINAL,
     output: OutputPath = None,
-    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
-                                                     "(repeatable).")] = None,
+    rules: ExtraRules = None,
 ) -> None:
     """Propagate policy shocks through the estate: broken systems, substitutes, unlawful flows."""
     from stackrift.estate.loader import load_estate
@@ -320,7 +326,8 @@ def stress(
     parsed = [load_scenario(resolve_scenario(s)) for s in scenarios]
     results = run_scenarios(loaded.estate, parsed, load_catalogue(),
                             FlowJudge.load(tuple(rules or ())), parse_as_of(as_of))
-    text = stress_json(results) if output_format == SupplyFormat.JSON else stress_terminal(results)
+    text = (stress_json(results) if output_format == TerminalOrJson.JSON
+            else stress_terminal(results))
     write_output(text, output)
 
 
@@ -332,7 +339,7 @@ class PlanObjective(StrEnum):
 
 @app.command()
 def plan(
-    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    estate: EstateFile,
     objective: Annotated[PlanObjective, typer.Option("--objective", case_sensitive=False,
                                                      help="What to minimise.")]
     = PlanObjective.COST,
@@ -346,12 +353,10 @@ def plan(
     new_estate: Annotated[Path | None, typer.Option("-o", "--output-estate",
                                                     help="Write the planned estate here.")] = None,
     as_of: AsOf = None,
-    output_format: Annotated[SupplyFormat, typer.Option("--format", "-f", case_sensitive=False)]
-    = SupplyFormat.TERMINAL,
+    output_format: TerminalOrJsonOption = TerminalOrJson.TERMINAL,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver time limit, seconds.")]
     = 30.0,
-    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder "
-                                                     "(repeatable).")] = None,
+    rules: ExtraRules = None,
     scenario: Annotated[list[str] | None, typer.Option(
         "--scenario", help="Plan as if this scenario (file or packaged id) were in force "
         "(repeatable).")] = None,
@@ -373,7 +378,7 @@ def plan(
     result = planner.solve(Objective(objective.value), max_bloc_share=max_bloc_share,
                            max_vendor_share=max_vendor_share, time_limit=time_limit,
                            cross_border=cross_border, scenarios=shocks)
-    text = plan_json(result) if output_format == SupplyFormat.JSON else plan_terminal(result)
+    text = plan_json(result) if output_format == TerminalOrJson.JSON else plan_terminal(result)
     write_output(text, None)
     if new_estate is not None and result.new_estate is not None:
         header = (f"Planned by stackrift plan from {estate} as of {day} "
@@ -393,18 +398,11 @@ RulesDirs = Annotated[
 ]
 
 
-class TransfersFormat(StrEnum):
-    TERMINAL = "terminal"
-    JSON = "json"
-
-
 @app.command()
 def transfers(
-    estate: Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")],
+    estate: EstateFile,
     as_of: AsOf = None,
-    output_format: Annotated[
-        TransfersFormat, typer.Option("--format", "-f", case_sensitive=False)
-    ] = TransfersFormat.TERMINAL,
+    output_format: TerminalOrJsonOption = TerminalOrJson.TERMINAL,
     output: OutputPath = None,
     rules: RulesDirs = None,
 ) -> None:
@@ -416,9 +414,8 @@ def transfers(
 
     loaded = load_estate(estate)
     result = evaluate_all(loaded.estate, parse_as_of(as_of), load_rule_set(tuple(rules or ())))
-    if output_format is TransfersFormat.JSON:
-        write_output(orjson.dumps(transfers_json(result, str(estate)),
-                                  option=orjson.OPT_INDENT_2).decode(), output)
+    if output_format is TerminalOrJson.JSON:
+        write_json(transfers_json(result, str(estate)), output)
         return
     console = Console(soft_wrap=True, record=output is not None)
     for renderable in transfers_renderables(result, str(estate)):
@@ -439,8 +436,7 @@ def rules_list(
 
     rule_set = load_rule_set(tuple(rules or ()))
     if json:
-        write_output(orjson.dumps(rules_list_json(rule_set), option=orjson.OPT_INDENT_2).decode(),
-                     None)
+        write_json(rules_list_json(rule_set), None)
         return
     out.print(rules_listing(rule_set))
     out.print(DISCLAIMER, style="italic", markup=False)
@@ -470,7 +466,7 @@ def rules_show(
         assert conflict is not None
         record = conflict_rule_json(rule_set, conflict)
     record["disclaimer"] = DISCLAIMER
-    write_output(orjson.dumps(record, option=orjson.OPT_INDENT_2).decode(), None)
+    write_json(record, None)
 
 
 @rules_app.command("check")
