@@ -32,6 +32,18 @@ def require_name(path: Path, record: dict[str, Any], where: str) -> str:
     return name
 
 
+def version_of(record: dict[str, Any]) -> str | None:
+    """The record's ``version`` as text, or None when it has none."""
+    value = record.get("version")
+    return str(value) if value is not None else None
+
+
+def dependency_names(record: dict[str, Any]) -> list[str]:
+    """The names in ``dependencies = [{name = "..."}, ...]`` (pylock, uv); other entries skipped."""
+    return [d["name"] for d in record.get("dependencies") or ()
+            if isinstance(d, dict) and isinstance(d.get("name"), str)]
+
+
 def hashes_from_prefixed(path: Path, where: str, values: Iterable[Any]) -> list[Hash]:
     found: list[Hash] = []
     for value in values:

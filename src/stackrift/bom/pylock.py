@@ -9,9 +9,11 @@ from stackrift.bom._common import load_toml
 from stackrift.bom._locks import (
     LockBuilder,
     bad_record,
+    dependency_names,
     hashes_from_table,
     require_name,
     require_table_list,
+    version_of,
 )
 from stackrift.bom.base import BomDocument, register_reader
 from stackrift.estate.model import Hash
@@ -48,11 +50,8 @@ class PyLockReader:
                 if isinstance(wheel, dict):
                     hashes += hashes_from_table(path, f"{where}.wheels[{wheel_index}]",
                                                 wheel.get("hashes"))
-            dependencies = [d["name"] for d in package.get("dependencies") or ()
-                            if isinstance(d, dict) and isinstance(d.get("name"), str)]
-            version_value = package.get("version")
-            builder.add(name, str(version_value) if version_value is not None else None, hashes,
-                        marker=package.get("marker"), depends_on=dependencies)
+            builder.add(name, version_of(package), hashes, marker=package.get("marker"),
+                        depends_on=dependency_names(package))
         return builder.document(path, self.format, version,
                                 {"created_by": data.get("created-by"),
                                  "requires_python": data.get("requires-python")})

@@ -9,9 +9,11 @@ from stackrift.bom._common import load_toml
 from stackrift.bom._locks import (
     LockBuilder,
     bad_record,
+    dependency_names,
     hashes_from_prefixed,
     require_name,
     require_table_list,
+    version_of,
 )
 from stackrift.bom.base import BomDocument, register_reader
 
@@ -44,11 +46,8 @@ class UvLockReader:
             source = package.get("source")
             local = isinstance(source, dict) and any(
                 k in source for k in ("editable", "virtual", "directory", "path"))
-            dependencies = [d["name"] for d in package.get("dependencies") or ()
-                            if isinstance(d, dict) and isinstance(d.get("name"), str)]
-            package_version = package.get("version")
-            builder.add(name, str(package_version) if package_version is not None else None,
-                        hashes, description="local project" if local else None,
-                        depends_on=dependencies)
+            builder.add(name, version_of(package), hashes,
+                        description="local project" if local else None,
+                        depends_on=dependency_names(package))
         return builder.document(path, self.format, str(version),
                                 {"requires_python": data.get("requires-python")})
