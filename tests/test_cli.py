@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "stackrift", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        timeout=300,
-    )
-
+from tests.cli_helpers import run_cli
 
 BROKEN = """\
 organisation: {name: Acme, hq_country: USA}
@@ -32,7 +20,7 @@ systems:
 def test_validate_malformed_estate_exits_2_with_locations(tmp_path: Path) -> None:
     path = tmp_path / "estate.yaml"
     path.write_text(BROKEN, encoding="utf-8")
-    result = run("validate", str(path))
+    result = run_cli("validate", str(path))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -49,7 +37,7 @@ def test_validate_malformed_estate_exits_2_with_locations(tmp_path: Path) -> Non
 
 
 def test_validate_demo_estate_exits_0(demo_estate: Path) -> None:
-    result = run("validate", str(demo_estate))
+    result = run_cli("validate", str(demo_estate))
     assert result.returncode == 0, result.stderr
     assert "valid estate" in result.stderr
 
@@ -57,31 +45,31 @@ def test_validate_demo_estate_exits_0(demo_estate: Path) -> None:
 def test_verbose_shows_traceback(tmp_path: Path) -> None:
     path = tmp_path / "estate.yaml"
     path.write_text(BROKEN, encoding="utf-8")
-    result = run("-v", "validate", str(path))
+    result = run_cli("-v", "validate", str(path))
     assert result.returncode == 2
     assert "Traceback" in result.stderr
 
 
 def test_usage_error_exits_2() -> None:
-    result = run("assess", "--no-such-option")
+    result = run_cli("assess", "--no-such-option")
     assert result.returncode == 2
     assert "No such option" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_bad_as_of_is_a_usage_error(demo_estate: Path) -> None:
-    result = run("assess", str(demo_estate), "--as-of", "2026-13-01")
+    result = run_cli("assess", str(demo_estate), "--as-of", "2026-13-01")
     assert result.returncode == 2
     assert "--as-of: '2026-13-01' is not a date; expected YYYY-MM-DD" in result.stderr
 
 
 def test_schema_estate_prints_json_schema() -> None:
-    result = run("schema", "estate")
+    result = run_cli("schema", "estate")
     assert result.returncode == 0
     assert '"$schema": "https://json-schema.org/draft/2020-12/schema"' in result.stdout
 
 
 def test_version() -> None:
-    result = run("--version")
+    result = run_cli("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("stackrift ")

@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_helpers import run_cli
+
+
+def _run_assess(demo_estate: Path, tmp_path: Path,
+                *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("assess", str(demo_estate), "-a", "vulnerabilities",
+                   "--db", str(tmp_path / "store.db"), *extra)
 
 
 def _assess(demo_estate: Path, tmp_path: Path, *extra: str) -> dict:  # type: ignore[type-arg]
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stackrift",
-            "assess",
-            str(demo_estate),
-            "-a",
-            "vulnerabilities",
-            "-f",
-            "json",
-            "--as-of",
-            "2026-11-15",
-            "--db",
-            str(tmp_path / "store.db"),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    result = _run_assess(demo_estate, tmp_path, "-f", "json", "--as-of", "2026-11-15", *extra)
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
@@ -56,25 +42,7 @@ def test_waiver_suppresses_and_is_counted(demo_estate: Path, tmp_path: Path) -> 
 def test_waiver_without_reason_is_bad_input(demo_estate: Path, tmp_path: Path) -> None:
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text("waivers:\n  - id: CVE-2023-6730\n", encoding="utf-8")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stackrift",
-            "assess",
-            str(demo_estate),
-            "-a",
-            "vulnerabilities",
-            "--db",
-            str(tmp_path / "store.db"),
-            "--waivers",
-            str(waivers),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    result = _run_assess(demo_estate, tmp_path, "--waivers", str(waivers))
     assert result.returncode == 2
     assert f"{waivers}:2:5: waivers[0] (CVE-2023-6730) has no reason" in result.stderr
     assert "Traceback" not in result.stderr

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.cli_helpers import run_cli
 
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.estate.loader import load_estate
@@ -23,14 +22,9 @@ SEVEN = {"conflict.cn-us.blocking-vs-cloud-act", "conflict.eu-us.art48-vs-cloud-
          "conflict.content-labelling"}
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stackrift", *args], capture_output=True,
-                          text=True, check=False, timeout=300)
-
-
 @pytest.fixture(scope="module")
 def demo_json(demo_estate: Path) -> dict[str, object]:
-    result = run("transfers", str(demo_estate), "--as-of", AS_OF, "--format", "json")
+    result = run_cli("transfers", str(demo_estate), "--as-of", AS_OF, "--format", "json")
     assert result.returncode == 0, result.stderr
     data: dict[str, object] = json.loads(result.stdout)
     return data
@@ -71,7 +65,7 @@ def test_demo_json_has_matrix_sources_disclaimer_and_seven_conflicts(
 
 
 def test_transfers_terminal_prints_matrix_and_disclaimer(demo_estate: Path) -> None:
-    result = run("transfers", str(demo_estate), "--as-of", AS_OF)
+    result = run_cli("transfers", str(demo_estate), "--as-of", AS_OF)
     assert result.returncode == 0, result.stderr
     assert "Origin × destination" in result.stdout
     assert "us-ids-to-annotation" in result.stdout and "prohibited" in result.stdout
@@ -80,7 +74,7 @@ def test_transfers_terminal_prints_matrix_and_disclaimer(demo_estate: Path) -> N
 
 
 def test_rules_list_json_has_45_cited_rules() -> None:
-    result = run("rules", "list", "--json")
+    result = run_cli("rules", "list", "--json")
     assert result.returncode == 0
     data = json.loads(result.stdout)
     assert len(data["rules"]) >= 45
@@ -89,7 +83,7 @@ def test_rules_list_json_has_45_cited_rules() -> None:
 
 
 def test_rules_list_terminal_shows_sources_and_disclaimer() -> None:
-    result = run("rules", "list")
+    result = run_cli("rules", "list")
     assert result.returncode == 0
     assert "cn.cac.7.nonsensitive-1m" in result.stdout and "2024-03-22" in result.stdout
     assert "Not legal advice" in result.stdout
@@ -98,17 +92,17 @@ def test_rules_list_terminal_shows_sources_and_disclaimer() -> None:
 def test_assess_with_a_broken_rules_folder_exits_2(tmp_path: Path, demo_estate: Path) -> None:
     (tmp_path / "bad.yaml").write_text("pack: x\ntitle: X\nregime: X\nversion: '1'\n"
                                        "rules: [{id: x.1}]\n", encoding="utf-8")
-    result = run("assess", str(demo_estate), "--rules", str(tmp_path), "-a", "transfers")
+    result = run_cli("assess", str(demo_estate), "--rules", str(tmp_path), "-a", "transfers")
     assert result.returncode == 2
     assert f"{tmp_path / 'bad.yaml'}:5:9: missing required key 'title'" in result.stderr
 
 
 def test_rules_show_and_unknown_id() -> None:
-    shown = run("rules", "show", "us.doj.401.restricted")
+    shown = run_cli("rules", "show", "us.doj.401.restricted")
     assert shown.returncode == 0
     record = json.loads(shown.stdout)
     assert record["if_missing"] == "prohibited" and record["in_force_from"] == "2025-04-08"
-    missing = run("rules", "show", "us.doj.401.restricte")
+    missing = run_cli("rules", "show", "us.doj.401.restricte")
     assert missing.returncode == 2
     assert "did you mean us.doj.401.restricted" in missing.stderr
 
@@ -150,7 +144,7 @@ def test_assess_has_conflicts_table_with_both_citations(report: Report) -> None:
 def test_transfers_on_an_estate_without_flows(tmp_path: Path) -> None:
     path = tmp_path / "estate.yaml"
     path.write_text("organisation: {name: Solo, hq_country: US}\n", encoding="utf-8")
-    result = run("transfers", str(path), "--format", "json")
+    result = run_cli("transfers", str(path), "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["flows"] == [] and data["matrix"] == {"origins": [], "destinations": [],

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.cli_helpers import run_cli
 from tests.rules.rules_helpers import estate, flow
 
 from stackrift.errors import InvalidInputError
 from stackrift.rules.engine import Verdict, evaluate_estate, load_rule_set
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stackrift", *args], capture_output=True,
-                          text=True, check=False, timeout=300)
 
 
 def test_packaged_packs_cover_every_regime_with_cited_dated_rules() -> None:
@@ -58,7 +52,7 @@ def test_user_pack_adds_a_company_policy(tmp_path: Path) -> None:
     assert v.verdict is Verdict.PROHIBITED
     assert "acme.no-cn-vendors" in v.rules_fired and "ACME" in v.regimes
     assert any(c.source == "Acme Data Policy" for c in v.citations)
-    result = run("rules", "check", str(tmp_path))
+    result = run_cli("rules", "check", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "1 valid pack(s), 1 rules" in result.stderr
 
@@ -91,7 +85,7 @@ def test_malformed_user_pack_exits_2_with_location(tmp_path: Path, text: str, wh
         load_rule_set([tmp_path])
     assert any(str(p).startswith(f"{path}:{where}: ") and message in str(p)
                for p in caught.value.problems), caught.value.problems
-    result = run("rules", "check", str(tmp_path))
+    result = run_cli("rules", "check", str(tmp_path))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"{path}:{where}: " in result.stderr
@@ -103,7 +97,7 @@ def test_documented_example_pack_is_valid_and_applies(demo_estate: Path) -> None
     from stackrift.estate.loader import load_estate
 
     folder = REPO_ROOT / "docs" / "examples" / "rules"
-    assert run("rules", "check", str(folder)).returncode == 0
+    assert run_cli("rules", "check", str(folder)).returncode == 0
     rules = load_rule_set([folder])
     verdicts = {v.flow_id: v for v in evaluate_estate(load_estate(demo_estate).estate,
                                                       date(2026, 11, 29), rules)}
@@ -130,6 +124,6 @@ def test_condition_ref_cycle_is_reported(tmp_path: Path) -> None:
 
 
 def test_transfers_with_bad_rules_dir_exits_2(tmp_path: Path, demo_estate: Path) -> None:
-    result = run("transfers", str(demo_estate), "--rules", str(tmp_path / "missing"))
+    result = run_cli("transfers", str(demo_estate), "--rules", str(tmp_path / "missing"))
     assert result.returncode == 2
     assert "not a folder of rule packs" in result.stderr
