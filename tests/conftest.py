@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from stackrift.catalog.catalogue import Catalogue, load_catalogue
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("STACKRIFT_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 DEMO_ESTATE = REPO_ROOT / "src" / "stackrift" / "demo" / "estate.yaml"
@@ -23,6 +25,12 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def demo_estate() -> Path:
     return DEMO_ESTATE
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    """The packaged provenance catalogue (read once per session)."""
+    return load_catalogue()
 
 
 @pytest.fixture(scope="session", autouse=True)

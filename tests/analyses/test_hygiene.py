@@ -6,12 +6,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from stackrift.analyses.base import AnalysisContext, AnalysisResult
 from stackrift.analyses.hygiene import HygieneAnalysis
-from stackrift.catalog.catalogue import Catalogue, load_catalogue
+from stackrift.catalog.catalogue import Catalogue
 from stackrift.estate.loader import LoadedEstate, load_estate
 from stackrift.findings import Finding, Severity
 
@@ -66,11 +65,6 @@ def estate(tmp_path: Path, **parts: list[dict[str, Any]]) -> LoadedEstate:
     path = tmp_path / "estate.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return load_estate(path)
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
 
 
 def run(loaded: LoadedEstate, catalogue: Catalogue) -> AnalysisResult:

@@ -11,7 +11,7 @@ import yaml
 
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, registered_analyses
 from stackrift.analyses.provenance import ProvenanceAnalysis
-from stackrift.catalog.catalogue import Catalogue, load_catalogue
+from stackrift.catalog.catalogue import Catalogue
 from stackrift.estate.loader import LoadedEstate, load_estate
 from stackrift.findings import Finding, Severity
 
@@ -65,11 +65,6 @@ def system(system_id: str, components: list[str], **extra: Any) -> dict[str, Any
     }
     record.update(extra)
     return record
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
 
 
 def run(

@@ -6,13 +6,8 @@ from datetime import date
 
 import pytest
 
-from stackrift.catalog.catalogue import Catalogue, load_catalogue
+from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Layer
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
 
 
 def test_every_accelerator_has_a_class_and_known_runtime(catalogue: Catalogue) -> None:

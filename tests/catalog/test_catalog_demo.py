@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stackrift.catalog.catalogue import Catalogue, load_catalogue
+from stackrift.catalog.catalogue import Catalogue
 from stackrift.estate.loader import LoadedEstate, load_estate
 
 # component id -> (evidence, vendor id, product id)
@@ -62,11 +62,6 @@ SITES = {
 @pytest.fixture(scope="module")
 def demo(demo_estate: Path) -> LoadedEstate:
     return load_estate(demo_estate)
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
 
 
 def test_expectations_cover_the_whole_demo(demo: LoadedEstate) -> None:

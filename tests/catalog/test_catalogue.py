@@ -16,11 +16,6 @@ from stackrift.estate.model import Bloc, Component, Site
 DATA = Path(__file__).resolve().parents[2] / "src" / "stackrift" / "catalog" / "data"
 
 
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
-
-
 def component(**fields: object) -> Component:
     fields.setdefault("id", "c")
     fields.setdefault("type", "library")
