@@ -178,6 +178,40 @@ def _confidence(res: Resolution) -> str:
     return "unverified" if "unverified" in weak else "verified"
 
 
+def _finding(
+    rule: str,
+    *ids: str,
+    severity: Severity,
+    title: str,
+    subject: Subject,
+    evidence: dict[str, Any],
+    recommendation: str,
+    citations: tuple[Citation, ...] = (),
+    related: tuple[Subject, ...] = (),
+) -> Finding:
+    """A provenance finding whose id is built from ``rule`` and the subjects' ``ids``."""
+    return Finding(
+        id=finding_id(NAME, rule, *ids),
+        analysis=NAME,
+        rule=rule,
+        severity=severity,
+        title=title,
+        subject=subject,
+        evidence=evidence,
+        recommendation=recommendation,
+        citations=citations,
+        related=related,
+    )
+
+
+def _component_subject(component: Component) -> Subject:
+    return Subject(kind=SubjectKind.COMPONENT, id=component.id, name=component.name)
+
+
+def _system_subjects(systems: list[System]) -> tuple[Subject, ...]:
+    return tuple(Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems)
+
+
 def _criticality_severity(systems: list[System]) -> Severity:
     """High in a system, critical in a critical one, medium when no system uses it yet."""
     if not systems:
@@ -326,15 +360,12 @@ class ProvenanceAnalysis:
                 else "not used by any system"
             )
             findings.append(
-                Finding(
-                    id=finding_id(NAME, rule, component.id, vendor.id),
-                    analysis=NAME,
-                    rule=rule,
+                _finding(
+                    rule,
+                    component.id, vendor.id,
                     severity=severity,
                     title=f"{what}, on the US Entity List since {status.since} ({used})",
-                    subject=Subject(
-                        kind=SubjectKind.COMPONENT, id=component.id, name=component.name
-                    ),
+                    subject=_component_subject(component),
                     evidence=evidence,
                     recommendation=(
                         f"Check whether any item subject to the EAR reaches {vendor.name} through "
@@ -343,9 +374,7 @@ class ProvenanceAnalysis:
                         "class if the dependency is material."
                     ),
                     citations=_citations(vendor),
-                    related=tuple(
-                        Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems
-                    ),
+                    related=_system_subjects(systems),
                 )
             )
         return findings
@@ -368,16 +397,15 @@ class ProvenanceAnalysis:
         component = cp.component
         chain = _chain_text(differing[0])
         return [
-            Finding(
-                id=finding_id(NAME, "lineage-origin", component.id),
-                analysis=NAME,
-                rule="lineage-origin",
+            _finding(
+                "lineage-origin",
+                component.id,
                 severity=Severity.MEDIUM,
                 title=(
                     f"Model {component.name} is published from the {publisher.bloc.value} bloc but "
                     f"its weights originate in the {origin.bloc.value} bloc"
                 ),
-                subject=Subject(kind=SubjectKind.COMPONENT, id=component.id, name=component.name),
+                subject=_component_subject(component),
                 evidence={
                     "chain": chain,
                     "publisher_country": publisher.country,
@@ -398,9 +426,7 @@ class ProvenanceAnalysis:
                     "card and hash with the fine-tune."
                 ),
                 citations=(_BASE_MODEL,),
-                related=tuple(
-                    Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems
-                ),
+                related=_system_subjects(systems),
             )
         ]
 
@@ -409,14 +435,13 @@ class ProvenanceAnalysis:
         res, component = cp.resolution, cp.component
         if res.resolved:
             return []
-        subject = Subject(kind=SubjectKind.COMPONENT, id=component.id, name=component.name)
-        related = tuple(Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems)
+        subject = _component_subject(component)
+        related = _system_subjects(systems)
         if res.evidence == "supplier-country":
             return [
-                Finding(
-                    id=finding_id(NAME, "supplier-country-only", component.id),
-                    analysis=NAME,
-                    rule="supplier-country-only",
+                _finding(
+                    "supplier-country-only",
+                    component.id,
                     severity=Severity.INFO,
                     title=(
                         f"{component.name}: vendor "
@@ -438,10 +463,9 @@ class ProvenanceAnalysis:
                 )
             ]
         return [
-            Finding(
-                id=finding_id(NAME, "unresolved-component", component.id),
-                analysis=NAME,
-                rule="unresolved-component",
+            _finding(
+                "unresolved-component",
+                component.id,
                 severity=Severity.LOW,
                 title=f"{component.name}: origin unknown (not resolved against the catalogue)",
                 subject=subject,
@@ -473,13 +497,12 @@ class ProvenanceAnalysis:
     ) -> list[Finding]:
         findings = []
         subject = Subject(kind=SubjectKind.SITE, id=site.site_id)
-        related = tuple(Subject(kind=SubjectKind.SYSTEM, id=s.id, name=s.name) for s in systems)
+        related = _system_subjects(systems)
         if site.local_operator and site.operator is not None and site.provider is not None:
             findings.append(
-                Finding(
-                    id=finding_id(NAME, "local-operator", site.site_id),
-                    analysis=NAME,
-                    rule="local-operator",
+                _finding(
+                    "local-operator",
+                    site.site_id,
                     severity=Severity.INFO,
                     title=(
                         f"Site {site.site_id}: {site.provider.name} region "
@@ -509,10 +532,9 @@ class ProvenanceAnalysis:
             if role == "operator" and site.provider is not None and vendor.id == site.provider.id:
                 continue
             findings.append(
-                Finding(
-                    id=finding_id(NAME, "entity-listed-cloud", site.site_id, vendor.id),
-                    analysis=NAME,
-                    rule="entity-listed-cloud",
+                _finding(
+                    "entity-listed-cloud",
+                    site.site_id, vendor.id,
                     severity=_criticality_severity(systems),
                     title=(
                         f"Site {site.site_id} is hosted by {vendor.name}, on the US Entity List "
@@ -538,10 +560,9 @@ class ProvenanceAnalysis:
             )
         if site.evidence in ("provider", "none"):
             findings.append(
-                Finding(
-                    id=finding_id(NAME, "unresolved-site", site.site_id),
-                    analysis=NAME,
-                    rule="unresolved-site",
+                _finding(
+                    "unresolved-site",
+                    site.site_id,
                     severity=Severity.LOW,
                     title=f"Site {site.site_id}: region not catalogued ({site.detail})",
                     subject=subject,
@@ -555,10 +576,9 @@ class ProvenanceAnalysis:
             )
         for index, note in enumerate(site.notes, start=1):
             findings.append(
-                Finding(
-                    id=finding_id(NAME, "site-mismatch", site.site_id, str(index)),
-                    analysis=NAME,
-                    rule="site-mismatch",
+                _finding(
+                    "site-mismatch",
+                    site.site_id, str(index),
                     severity=Severity.LOW,
                     title=f"Site {site.site_id}: {note}",
                     subject=subject,
@@ -597,10 +617,9 @@ class ProvenanceAnalysis:
         for cp in sp.components:
             by_bloc[cp.bloc.value].append(cp.component.id)
         return [
-            Finding(
-                id=finding_id(NAME, "mixed-stack", system.id),
-                analysis=NAME,
-                rule="mixed-stack",
+            _finding(
+                "mixed-stack",
+                system.id,
                 severity=Severity.MEDIUM if both else Severity.LOW,
                 title=(
                     f"{system.name} mixes layers from the "
