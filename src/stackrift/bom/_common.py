@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,6 @@ class IdAllocator:
         self._used.add(candidate)
         return candidate
 
-    def reserve(self, value: str) -> None:
-        self._used.add(value)
-
 
 # CycloneDX algorithm names are the canonical spelling; other formats map onto them.
 _HASH_NAMES = {
@@ -78,7 +76,8 @@ def prefixed_hash(text: str) -> Hash | None:
     return make_hash(alg, value)
 
 
-def unique_hashes(hashes: list[Hash]) -> tuple[Hash, ...]:
+def unique_hashes(hashes: Iterable[Hash]) -> tuple[Hash, ...]:
+    """Each hash once, in a stable order (algorithm, then value)."""
     return tuple(sorted(set(hashes), key=lambda h: (h.alg, h.value)))
 
 

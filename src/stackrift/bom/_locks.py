@@ -6,7 +6,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from stackrift.bom._common import IdAllocator, make_hash, prefixed_hash, pypi_name, pypi_purl
+from stackrift.bom._common import (
+    IdAllocator,
+    make_hash,
+    prefixed_hash,
+    pypi_name,
+    pypi_purl,
+    unique_hashes,
+)
 from stackrift.bom.base import BomDocument, Dependency
 from stackrift.errors import InvalidInputError
 from stackrift.estate.model import Component, ComponentType, Hash
@@ -83,7 +90,7 @@ class LockBuilder:
         self.components.append(Component(
             id=cid, type=ComponentType.LIBRARY, name=normal, version=version,
             purl=pypi_purl(normal, version), license=license, description=description,
-            hashes=tuple(sorted(set(hashes), key=lambda h: (h.alg, h.value)))))
+            hashes=unique_hashes(hashes)))
         self.by_name.setdefault(normal, cid)
         if marker:
             self.markers[cid] = marker

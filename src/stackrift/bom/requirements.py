@@ -9,7 +9,14 @@ from typing import Any, ClassVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from stackrift.bom._common import IdAllocator, prefixed_hash, pypi_name, pypi_purl, read_bytes
+from stackrift.bom._common import (
+    IdAllocator,
+    prefixed_hash,
+    pypi_name,
+    pypi_purl,
+    read_bytes,
+    unique_hashes,
+)
 from stackrift.bom.base import BomDocument, register_reader
 from stackrift.errors import InvalidInputError
 from stackrift.estate.model import Component, ComponentType, Hash
@@ -162,7 +169,7 @@ class RequirementsReader:
         state["components"].append(Component(
             id=cid, type=ComponentType.LIBRARY, name=normal, version=version,
             purl=pypi_purl(normal, version),
-            hashes=tuple(sorted(set(hashes), key=lambda h: (h.alg, h.value))),
+            hashes=unique_hashes(hashes),
             description=url))
         if marker:
             state["markers"][cid] = marker

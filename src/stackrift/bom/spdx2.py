@@ -14,6 +14,7 @@ from stackrift.bom._common import (
     load_json,
     make_hash,
     read_bytes,
+    unique_hashes,
 )
 from stackrift.bom.base import BomDocument, Dependency, register_reader
 from stackrift.estate.model import Component, ComponentType
@@ -119,10 +120,10 @@ class Spdx2Reader:
                 purl = locator
             elif ref_type in ("cpe23Type", "cpe22Type") and cpe is None:
                 cpe = locator
-        hashes = tuple(sorted({make_hash(str(c["algorithm"]), str(c["checksumValue"]))
+        hashes = unique_hashes(make_hash(str(c["algorithm"]), str(c["checksumValue"]))
                                for c in element.get("checksums") or []
                                if isinstance(c, dict) and c.get("algorithm")
-                               and c.get("checksumValue")}, key=lambda h: (h.alg, h.value)))
+                               and c.get("checksumValue"))
         purpose = element.get("primaryPackagePurpose")
         kind_type = (_PURPOSE.get(str(purpose), ComponentType.LIBRARY) if kind == "package"
                      else ComponentType.OTHER)

@@ -22,6 +22,7 @@ from stackrift.bom._common import (
     load_json,
     make_hash,
     read_bytes,
+    unique_hashes,
 )
 from stackrift.bom.base import BomDocument, Dependency, register_reader
 from stackrift.estate.model import Component, ComponentType
@@ -209,12 +210,11 @@ class Spdx3Reader:
                 cpe = identifier.get("identifier")
             elif id_type == "packageUrl" and purl is None:
                 purl = identifier.get("identifier")
-        hashes = tuple(sorted({make_hash(_HASH.get(str(h.get("algorithm")),
-                                                   str(h.get("algorithm"))),
+        hashes = unique_hashes(make_hash(_HASH.get(str(h.get("algorithm")),
+                                               str(h.get("algorithm"))),
                                          str(h["hashValue"]))
                                for h in element.get("verifiedUsing") or []
-                               if isinstance(h, dict) and h.get("hashValue")},
-                              key=lambda h: (h.alg, h.value)))
+                               if isinstance(h, dict) and h.get("hashValue"))
         supplier = elements.get(str(element.get("suppliedBy")), {})
         originators = _targets(element.get("originatedBy"))
         originator = elements.get(originators[0], {}) if originators else {}
