@@ -378,7 +378,9 @@ class Catalogue:
         declared_operator = self.vendor_by_name(site.operator) if site.operator else None
         if site.operator and declared_operator is None:
             notes.append(f"operator '{site.operator}' is not catalogued")
-        if site.kind is not SiteKind.CLOUD_REGION and site.provider is None:
+
+        def uncatalogued(evidence: str, detail: str) -> SiteResolution:
+            """No catalogued provider: the estate's own country and operator stand."""
             return SiteResolution(
                 site.id,
                 site.kind,
@@ -386,10 +388,16 @@ class Catalogue:
                 None,
                 declared_operator,
                 site.country,
+                evidence,
+                detail,
+                tuple(notes),
+            )
+
+        if site.kind is not SiteKind.CLOUD_REGION and site.provider is None:
+            return uncatalogued(
                 "on-prem",
                 f"{site.kind.value.replace('_', '-')} site in {site.country} run by "
                 f"{site.entity or 'an unnamed entity'}",
-                tuple(notes),
             )
         provider = self.vendor_by_name(site.provider) if site.provider else None
         if provider is None:
@@ -398,17 +406,7 @@ class Catalogue:
                 if site.provider
                 else "no provider given"
             )
-            return SiteResolution(
-                site.id,
-                site.kind,
-                None,
-                None,
-                declared_operator,
-                site.country,
-                "none",
-                why,
-                tuple(notes),
-            )
+            return uncatalogued("none", why)
         region = self.region(provider.id, site.region) if site.region else None
         if region is None:
             detail = (
