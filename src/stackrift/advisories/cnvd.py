@@ -20,6 +20,8 @@ from stackrift.advisories.model import Advisory, Affected, Rating, Rejection
 _CNVD_ID = re.compile(r"^CNVD-(C-)?\d{4}-\d+$")
 _CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_TEXT_FIELDS = frozenset(("number", "openTime", "referenceLink", "serverity", "title",
+                          "description"))
 
 
 @register_feed
@@ -45,7 +47,12 @@ def cnvd_record(element: Any, where: str) -> Advisory | Rejection:
     references: list[str] = []
     for child in element:  # one pass over the children: ~5x faster than repeated find()
         tag = child.tag
-        if tag == "cves":
+        if tag in _TEXT_FIELDS:
+            # only the fields used are decoded: the long remedy/patch texts are skipped
+            text = child.text
+            if text is not None:
+                fields[tag] = text.strip()
+        elif tag == "cves":
             for cve in child:
                 for part in cve:
                     text = (part.text or "").strip()
@@ -55,8 +62,6 @@ def cnvd_record(element: Any, where: str) -> Advisory | Rejection:
                         references.append(text)
         elif tag == "products":
             products.extend(" ".join(p.text.split()) for p in child if p.text and p.text.strip())
-        elif child.text is not None:
-            fields[tag] = child.text.strip()
     number = fields.get("number")
     if not number or not _CNVD_ID.match(number):
         return rejection(where, number, "missing or malformed <number>; expected CNVD-YYYY-NNNNN")
