@@ -323,8 +323,10 @@ class SqliteStore:
                 if not bulk:
                     for name in group_indexes:
                         db.execute(f"DROP INDEX IF EXISTS {name}")
-                # into an empty store, the joining ids are exactly those just inserted
-                self._regroup(links if fresh else None)
+                if fresh:  # into an empty store: the joining ids are exactly those inserted
+                    self._write_groups(links)
+                else:
+                    self._regroup()
                 for name in group_indexes:
                     db.execute(BULK_INDEXES[name])
                 self._learn_products()
@@ -345,18 +347,16 @@ class SqliteStore:
         grouped = self.db.execute("SELECT COUNT(*) FROM group_of_record").fetchone()[0]
         return bool(records != grouped)
 
-    def _regroup(self, known: Mapping[tuple[str, str], Sequence[str]] | None = None) -> None:
-        """Recompute every group from the joining ids (cheap: one pass of union-find); ``known``
-        is the whole idents table when the caller has it in memory."""
-        links: Mapping[tuple[str, str], Sequence[str]]
-        if known is not None:
-            links = known
-        else:
-            read: dict[tuple[str, str], list[str]] = defaultdict(list)
-            for ident, source, record_id in self.db.execute("SELECT ident, source, record_id "
-                                                            "FROM idents"):
-                read[(source, record_id)].append(ident)
-            links = dict(read)
+    def _regroup(self) -> None:
+        """Recompute every group from the joining ids (cheap: one pass of union-find)."""
+        links: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for ident, source, record_id in self.db.execute("SELECT ident, source, record_id "
+                                                        "FROM idents"):
+            links[(source, record_id)].append(ident)
+        self._write_groups(links)
+
+    def _write_groups(self, links: Mapping[tuple[str, str], Sequence[str]]) -> None:
+        """Replace the groups with those of ``links`` (every record's joining ids)."""
         ident_group, record_group = group_records(links)
         self.db.execute("DELETE FROM group_of_ident")
         self.db.execute("DELETE FROM group_of_record")
