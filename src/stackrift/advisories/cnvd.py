@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -76,6 +77,18 @@ def cnvd_record(element: Any, where: str) -> Advisory | Rejection:
         source="cnvd", id=number, aliases=tuple(dict.fromkeys(cves)),
         published=opened[:10] if opened else None, modified=opened[:10] if opened else None,
         title=fields.get("title") or None, details=fields.get("description") or None,
-        severities=(Rating("text", None, None, rating),) if rating else (),
-        affected=tuple(Affected(product=p) for p in dict.fromkeys(products)),
+        severities=_severities(rating) if rating else (),
+        affected=tuple(_affected(p) for p in dict.fromkeys(products)),
         references=tuple(dict.fromkeys(references)), origin=where)
+
+
+# Records are immutable, so equal values are shared: two in three product strings and every rating
+# word recur across releases, and building a frozen dataclass costs more than a cache look-up.
+@lru_cache(maxsize=1024)
+def _severities(rating: str) -> tuple[Rating, ...]:
+    return (Rating("text", None, None, rating),)
+
+
+@lru_cache(maxsize=262144)
+def _affected(product: str) -> Affected:
+    return Affected(product=product)
