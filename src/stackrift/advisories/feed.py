@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import gzip
 import importlib
-import io
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from lxml import etree
 
@@ -68,11 +67,11 @@ def read_head(path: Path) -> bytes:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
             if head[:2] == b"\x1f\x8b":
-                handle.seek(0)
+                # compressed data is never much larger than the original: 8x the head is plenty
+                head += handle.read(7 * HEAD_BYTES)
                 try:
-                    with gzip.GzipFile(fileobj=handle) as unzipped:
-                        return unzipped.read(HEAD_BYTES)
-                except (OSError, EOFError):
+                    return zlib.decompressobj(wbits=31).decompress(head, HEAD_BYTES)
+                except zlib.error:
                     return b""
             return head
     except OSError as exc:
@@ -108,33 +107,31 @@ def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
                                        "an existing, readable file") from exc
 
 
-class _LimitedReader(io.RawIOBase):
-    """A stream that fails once more than ``limit`` bytes were read (decompression bombs)."""
-
-    def __init__(self, inner: IO[bytes], limit: int, path: Path) -> None:
-        self._inner, self._left, self._path = inner, limit, path
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._inner.read(len(buffer))
-        self._left -= len(data)
-        if self._left < 0:
-            raise InvalidInputError.single(self._path, "decompressed content exceeds the size "
-                                           "limit (possible decompression bomb)",
-                                           f"at most {MAX_FILE_BYTES} bytes")
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def open_maybe_gzip(path: Path) -> IO[bytes]:
-    """Open a plain or gzip file for streaming, bounded in decompressed size."""
-    handle = path.open("rb")
-    magic = handle.read(2)
-    handle.seek(0)
-    inner: Any = gzip.GzipFile(fileobj=handle) if magic == b"\x1f\x8b" else handle
-    return io.BufferedReader(_LimitedReader(inner, MAX_FILE_BYTES, path))
+def read_maybe_gzip(path: Path) -> bytes:
+    """A whole plain or gzip file, decompressed in one bounded pass (no more than
+    ``MAX_FILE_BYTES`` either way); truncated or corrupt gzip raises InvalidInputError."""
+    raw = read_limited(path)
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    parts: list[bytes] = []
+    left = MAX_FILE_BYTES
+    try:
+        while raw:
+            inflater = zlib.decompressobj(wbits=31)  # gzip header and CRC/size trailer checked
+            parts.append(inflater.decompress(raw, left + 1))
+            left -= len(parts[-1])
+            if left < 0 or inflater.unconsumed_tail:
+                raise InvalidInputError.single(path, "decompressed content exceeds the size "
+                                               "limit (possible decompression bomb)",
+                                               f"at most {MAX_FILE_BYTES} bytes")
+            if not inflater.eof:
+                raise EOFError("compressed file ended before the end-of-stream marker was "
+                               "reached")
+            raw = inflater.unused_data.lstrip(b"\x00")  # a further member, or zero padding
+    except (EOFError, zlib.error) as exc:
+        raise InvalidInputError.single(path, f"cannot decompress or read ({exc})",
+                                       "a complete gzip or plain XML file") from exc
+    return b"".join(parts)
 
 
 def refuse_doctype(path: Path, head: bytes) -> None:
@@ -159,10 +156,9 @@ def iter_xml(path: Path, tag: str) -> Iterator[Any]:
     Feed files are bounded in (decompressed) size, so a whole-file parse is both safe and
     faster than incremental parsing for them.
     """
-    refuse_doctype(path, read_head(path))
+    data = read_maybe_gzip(path)
+    refuse_doctype(path, data[:HEAD_BYTES])
     try:
-        with open_maybe_gzip(path) as stream:
-            data = stream.read()
         root = etree.fromstring(data, _xml_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or 0

@@ -175,6 +175,25 @@ class Matcher:
         self._summaries: dict[str, _GroupSummary] = {}
         # one query up front saves two per component for the many packages no advisory names
         self._known = store.known_packages()
+        self._product_map = store.product_map()
+        self._package_records: dict[tuple[str, str], list[tuple[str, Advisory]]] = {}
+
+    def prefetch(self, targets: Iterable[Target]) -> None:
+        """Load the records of every package the targets name in a few queries, rather than
+        one query per component."""
+        wanted = {identity[:2] for t in targets
+                  if (identity := t.identity) and identity[:2] in self._known}
+        wanted.difference_update(self._package_records)
+        if wanted:
+            found = self.store.records_for_packages(wanted)
+            for package in wanted:
+                self._package_records[package] = found.get(package, [])
+
+    def _records_for(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
+        records = self._package_records.get((ecosystem, name))
+        if records is None:
+            records = self.store.records_for_package(ecosystem, name)
+        return records
 
     def _future(self, record: Advisory) -> bool:
         return bool(self.cutoff and record.published and record.published[:10] > self.cutoff)
@@ -192,7 +211,7 @@ class Matcher:
         identity = target.identity
         if identity and identity[:2] in self._known:
             ecosystem, name, _ = identity
-            for key, _support in self.store.product_keys_for(ecosystem, name):
+            for key, _support in self._product_map.get((ecosystem, name), ()):
                 keys.setdefault(key, "learned")
         if identity:
             ecosystem, name, _ = identity
@@ -216,7 +235,7 @@ class Matcher:
         excluded: set[str] = set()
         basis: dict[str, str] = {}
         if identity and identity[:2] in self._known:
-            for group_id, record in self.store.records_for_package(identity[0], identity[1]):
+            for group_id, record in self._records_for(identity[0], identity[1]):
                 if record.withdrawn or self._future(record):
                     continue
                 verdict, record_fixed = _package_verdict(record, identity[0], identity[1],

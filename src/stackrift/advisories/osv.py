@@ -83,7 +83,9 @@ def parse_osv_bytes(data: bytes, where: str, *, yaml_text: bool) -> Advisory | R
         return rejection(where, None, f"not UTF-8 (byte {exc.start}); OSV records are UTF-8 JSON "
                          "or YAML")
     try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 (C)SafeLoader if yaml_text else orjson.loads(data)
+        # JSON goes to orjson: a YAML loader would accept it too, ~20x more slowly
+        raw = (yaml.load(text, Loader=_Loader)  # noqa: S506 (C)SafeLoader
+               if yaml_text else orjson.loads(data))
     except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
         return rejection(where, None, f"not valid {'YAML' if yaml_text else 'JSON'} "
                          f"({str(exc).splitlines()[0]})")

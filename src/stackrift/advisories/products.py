@@ -43,9 +43,12 @@ class ProductText:
         return bool(self.clauses)
 
 
+_PUNCTUATION = re.compile(r"[^\w.+-]+")
+
+
 def product_key(name: str) -> str:
     """Lower-case words, punctuation dropped: the join key between text and package names."""
-    return " ".join(re.sub(r"[^\w.+-]+", " ", name.lower()).split())
+    return " ".join(_PUNCTUATION.sub(" ", name.lower()).split())
 
 
 _SPLIT = re.compile(r"\s+(?=[<>=]|[vV]?\d)")
@@ -54,7 +57,8 @@ _SPLIT = re.compile(r"\s+(?=[<>=]|[vV]?\d)")
 def _split(text: str) -> tuple[str, str]:
     """(name, version expression): the expression starts at the first later word that begins
     with a comparison or a digit."""
-    clean = text.translate(_FULLWIDTH).strip()
+    # every character _FULLWIDTH maps is non-ASCII, and translate() is slow: skip it for ASCII
+    clean = (text if text.isascii() else text.translate(_FULLWIDTH)).strip()
     match = _SPLIT.search(clean)
     return (clean[:match.start()], clean[match.end():]) if match else (clean, "")
 

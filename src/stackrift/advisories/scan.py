@@ -123,7 +123,9 @@ def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
     seen: dict[tuple[str, str], Match] = {}
     unversioned = []
     count = 0
-    for target in _unique(targets):
+    unique = _unique(targets)
+    matcher.prefetch(unique)
+    for target in unique:
         count += 1
         if not (target.version or _purl_version(target.purl)):
             unversioned.append(target.ref)

@@ -11,9 +11,10 @@ import os
 import sqlite3
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -73,6 +74,15 @@ class AdvisoryStore(Protocol):
 
     def groups(self, group_ids: Iterable[str]) -> dict[str, GroupView]:
         """Several groups by their group ids, in two queries."""
+        ...
+
+    def records_for_packages(self, packages: Iterable[tuple[str, str]]
+                             ) -> dict[tuple[str, str], list[tuple[str, Advisory]]]:
+        """:meth:`records_for_package` for many packages at once (same rows, same order)."""
+        ...
+
+    def product_map(self) -> dict[tuple[str, str], list[tuple[str, int]]]:
+        """Every learned mapping: (ecosystem, name) -> :meth:`product_keys_for` pairs."""
         ...
 
     def records_for_product_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
@@ -171,6 +181,13 @@ def _unpack(blob: bytes, origin: str = "") -> Advisory:
     except (zlib.error, ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"a stored advisory record is unreadable ({exc}); re-create the store "
                          "with 'stackrift db import'") from exc
+
+
+@lru_cache(maxsize=65536)
+def _package_key(ecosystem: str | None, name: str) -> tuple[str, str] | None:
+    """(canonical ecosystem, normalised name) as the packages table keeps them."""
+    eco = ecosystem_key(ecosystem)
+    return (eco, normalise_name(eco, name)) if eco else None
 
 
 def _newer(candidate: str | None, stored: str | None) -> bool:
@@ -281,12 +298,14 @@ class SqliteStore:
                 [(r.source, r.id, r.modified, r.published, r.withdrawn, d, now, now,
                   blobs[(r.source, r.id)])
                  for r, d in inserts])
+            fresh = not existing and db.execute("SELECT 1 FROM idents LIMIT 1").fetchone() is None
+            links = {(r.source, r.id): r.ids for r in changed}
             db.executemany("INSERT INTO idents VALUES (?, ?, ?)",
-                           [(ident, r.source, r.id) for r in changed for ident in r.ids])
+                           [(ident, source, record_id)
+                            for (source, record_id), ids in links.items() for ident in ids])
             db.executemany("INSERT INTO packages VALUES (?, ?, ?, ?)",
-                           {(eco, normalise_name(eco, a.name), r.source, r.id)
-                            for r in changed for a in r.affected
-                            if a.name and (eco := ecosystem_key(a.ecosystem))})
+                           {(*package, r.source, r.id) for r in changed for a in r.affected
+                            if a.name and (package := _package_key(a.ecosystem, a.name))})
             db.executemany("INSERT INTO products VALUES (?, ?, ?)",
                            {(key, r.source, r.id) for r in changed for a in r.affected
                             if a.product and not a.name
@@ -304,7 +323,10 @@ class SqliteStore:
                 if not bulk:
                     for name in group_indexes:
                         db.execute(f"DROP INDEX IF EXISTS {name}")
-                self._regroup()
+                if fresh:  # into an empty store: the joining ids are exactly those inserted
+                    self._write_groups(links)
+                else:
+                    self._regroup()
                 for name in group_indexes:
                     db.execute(BULK_INDEXES[name])
                 self._learn_products()
@@ -331,6 +353,10 @@ class SqliteStore:
         for ident, source, record_id in self.db.execute("SELECT ident, source, record_id "
                                                         "FROM idents"):
             links[(source, record_id)].append(ident)
+        self._write_groups(links)
+
+    def _write_groups(self, links: Mapping[tuple[str, str], Sequence[str]]) -> None:
+        """Replace the groups with those of ``links`` (every record's joining ids)."""
         ident_group, record_group = group_records(links)
         self.db.execute("DELETE FROM group_of_ident")
         self.db.execute("DELETE FROM group_of_record")
@@ -410,11 +436,35 @@ class SqliteStore:
         return found
 
     def records_for_package(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
-        return [(g, self._record(s, i, blob)) for g, s, i, blob in self.db.execute(
-            "SELECT DISTINCT g.group_id, r.source, r.id, r.data FROM packages p "
-            "JOIN records r ON r.source = p.source AND r.id = p.record_id "
-            "JOIN group_of_record g ON g.source = p.source AND g.record_id = p.record_id "
-            "WHERE p.ecosystem = ? AND p.name = ?", (ecosystem, name))]
+        return self.records_for_packages([(ecosystem, name)]).get((ecosystem, name), [])
+
+    def records_for_packages(self, packages: Iterable[tuple[str, str]]
+                             ) -> dict[tuple[str, str], list[tuple[str, Advisory]]]:
+        wanted = sorted(set(packages))
+        found: dict[tuple[str, str], list[tuple[str, Advisory]]] = defaultdict(list)
+        seen: set[tuple[str, str, str, str, str]] = set()
+        for start in range(0, len(wanted), 400):  # stay under SQLite's parameter limit
+            chunk = wanted[start:start + 400]
+            marks = ",".join(["(?, ?)"] * len(chunk))
+            params = [part for pair in chunk for part in pair]
+            for eco, name, g, s, i, blob in self.db.execute(
+                    "SELECT p.ecosystem, p.name, g.group_id, r.source, r.id, r.data "  # noqa: S608
+                    "FROM packages p "
+                    "JOIN records r ON r.source = p.source AND r.id = p.record_id "
+                    "JOIN group_of_record g ON g.source = p.source AND g.record_id = p.record_id "
+                    f"WHERE (p.ecosystem, p.name) IN (VALUES {marks}) "
+                    "ORDER BY p.ecosystem, p.name, p.rowid", params):
+                if (eco, name, g, s, i) not in seen:  # a record naming the package twice
+                    seen.add((eco, name, g, s, i))
+                    found[(eco, name)].append((g, self._record(s, i, blob)))
+        return dict(found)
+
+    def product_map(self) -> dict[tuple[str, str], list[tuple[str, int]]]:
+        mapping: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+        for eco, name, key, support in self.db.execute(
+                "SELECT ecosystem, name, key, support FROM product_map ORDER BY key"):
+            mapping[(eco, name)].append((key, support))
+        return dict(mapping)
 
     def records_for_product_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
         wanted = sorted(set(keys))
