@@ -157,6 +157,15 @@ def load_json(path: Path, data: bytes | None = None) -> Any:
                                        exc.lineno, exc.colno) from None
 
 
+def read_json(path: Path) -> tuple[bytes, Any]:
+    """The file's bytes (without a byte-order mark) and their parsed JSON.
+
+    Readers keep the bytes so that :func:`json_problem` can locate a JSON path in them.
+    """
+    raw = read_bytes(path).removeprefix(UTF8_BOM)
+    return raw, load_json(path, raw)
+
+
 def load_toml(path: Path) -> dict[str, Any]:
     """Parse TOML, turning syntax errors into ``FILE:LINE:COL`` problems."""
     raw = read_bytes(path)

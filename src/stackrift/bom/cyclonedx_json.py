@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from stackrift.bom import _cdx_schema
 from stackrift.bom._cdx_map import to_document
-from stackrift.bom._common import UTF8_BOM, load_json, read_bytes
+from stackrift.bom._common import read_json
 from stackrift.bom.base import BomDocument, register_reader
 
 
@@ -23,7 +23,6 @@ class CycloneDxJsonReader:
                                           b"cyclonedx.org/schema/bom" in head)
 
     def read(self, path: Path) -> BomDocument:
-        raw = read_bytes(path).removeprefix(UTF8_BOM)
-        data = load_json(path, raw)
+        raw, data = read_json(path)
         version = _cdx_schema.check(path, raw, data)
         return to_document(data, str(path), self.format, version)

@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from stackrift.bom._common import (
-    UTF8_BOM,
     IdAllocator,
     hf_id_from_url,
     json_error,
-    load_json,
     make_hash,
-    read_bytes,
+    read_json,
     unique_hashes,
 )
 from stackrift.bom.base import BomDocument, Dependency, register_reader
@@ -57,8 +55,7 @@ class Spdx2Reader:
                                                    b'"SPDXID"' in head)
 
     def read(self, path: Path) -> BomDocument:
-        raw = read_bytes(path).removeprefix(UTF8_BOM)
-        data = load_json(path, raw)
+        raw, data = read_json(path)
         fail = partial(json_error, path, raw)
         if not isinstance(data, dict):
             raise fail([], "an SPDX document must be a JSON object", "an SPDX 2.2/2.3 document")

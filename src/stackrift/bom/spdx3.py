@@ -14,14 +14,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from stackrift.bom._common import (
-    UTF8_BOM,
     IdAllocator,
     country_code,
     hf_id_from_url,
     json_error,
-    load_json,
     make_hash,
-    read_bytes,
+    read_json,
     unique_hashes,
 )
 from stackrift.bom.base import BomDocument, Dependency, register_reader
@@ -75,8 +73,7 @@ class Spdx3Reader:
         return head.lstrip().startswith(b"{") and b"spdx.org/rdf/3." in head
 
     def read(self, path: Path) -> BomDocument:
-        raw = read_bytes(path).removeprefix(UTF8_BOM)
-        data = load_json(path, raw)
+        raw, data = read_json(path)
         fail = partial(json_error, path, raw)
         if not isinstance(data, dict):
             raise fail([], "an SPDX 3 document must be a JSON object", "a JSON-LD object")
