@@ -102,17 +102,17 @@ def test_failed_import_leaves_store_unchanged(tmp_path: Path, store: SqliteStore
     import_paths(store, [write_json(tmp_path / "a.json", osv_doc("PYSEC-2021-1"))])
     before = store.fingerprint()
     calls = {"n": 0}
-    original = SqliteStore._regroup
+    original = SqliteStore._learn_products
 
     def interrupted(self: SqliteStore) -> None:
         calls["n"] += 1
         raise KeyboardInterrupt  # as if the user pressed Ctrl-C half way through writing
 
-    monkeypatch.setattr(SqliteStore, "_regroup", interrupted)
+    monkeypatch.setattr(SqliteStore, "_learn_products", interrupted)
     with pytest.raises(KeyboardInterrupt):
         import_paths(store, [write_json(tmp_path / "b.json", osv_doc("PYSEC-2021-2"))])
     assert calls["n"] == 1
-    monkeypatch.setattr(SqliteStore, "_regroup", original)
+    monkeypatch.setattr(SqliteStore, "_learn_products", original)
     assert store.fingerprint() == before
 
 

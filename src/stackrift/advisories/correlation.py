@@ -38,14 +38,27 @@ def group_records(links: Mapping[tuple[str, str], Iterable[str]]
                 ra, rb = rb, ra
             parent[rb] = ra
 
-    record_ids: dict[tuple[str, str], list[str]] = {}
+    first_id: dict[tuple[str, str], str] = {}
     for record, idents in links.items():
-        ids = list(dict.fromkeys(idents)) or [record[1]]
-        record_ids[record] = ids
-        for ident in ids:
-            parent.setdefault(ident, ident)
-        for ident in ids[1:]:
-            union(ids[0], ident)
+        first: str | None = None
+        for ident in idents:
+            if ident not in parent:
+                parent[ident] = ident
+                if first is None:
+                    first = ident
+                else:  # a new id joins the record's first id's group: no search needed
+                    parent[ident] = find(first)
+                    if _group_key(ident) < _group_key(parent[ident]):
+                        root = parent[ident]
+                        parent[root] = parent[ident] = ident
+            elif first is None:
+                first = ident
+            else:
+                union(first, ident)
+        if first is None:
+            first = record[1]
+            parent.setdefault(first, first)
+        first_id[record] = first
     ident_group = {ident: find(ident) for ident in parent}
-    record_group = {record: ident_group[ids[0]] for record, ids in record_ids.items()}
+    record_group = {record: ident_group[first] for record, first in first_id.items()}
     return ident_group, record_group

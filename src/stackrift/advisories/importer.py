@@ -9,13 +9,19 @@ and reason (``strict`` turns rejections into an error, again before anything is 
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from stackrift.advisories.feed import FeedFormat, detect
 from stackrift.advisories.model import Advisory, ImportReport, Rejection, Skipped
-from stackrift.advisories.store import AdvisoryStore
+from stackrift.advisories.store import AdvisoryStore, StoredRecord, prepare
 from stackrift.errors import InvalidInputError, Location, Problem
 
 Progress = Callable[[Path], None]
@@ -37,41 +43,167 @@ def parse_paths(paths: Sequence[Path], *, forced: str | None = None,
                 progress: Progress | None = None) -> tuple[list[Advisory], ImportReport]:
     """Parse every advisory under ``paths``: unique records (latest revision kept) and a report."""
     report = ImportReport()
-    kept: dict[tuple[str, str], Advisory] = {}
-    digests: dict[tuple[str, str], str] = {}
-    duplicate_ids: set[str] = set()
+    kept = _Deduplicator[Advisory](report)
     for file in advisory_files(paths):
         if progress:
             progress(file)
-        feed: FeedFormat | None = detect(file, forced)
-        if feed is None:
-            report.skipped.append(Skipped(str(file), "not an advisory file"))
-            continue
-        summary = report.summary(feed.source)
-        for item in feed.parse(file):
-            if isinstance(item, Rejection):
-                summary.rejected += 1
-                report.rejections.append(item)
-                continue
-            summary.read += 1
-            key = (item.source, item.id)
-            previous = kept.get(key)
-            if previous is None:
-                kept[key] = item
-                continue
-            summary.duplicates += 1
-            duplicate_ids.add(item.id)
-            digest = item.digest()
-            if digests.setdefault(key, previous.digest()) == digest:
-                summary.duplicate_identical += 1
-                continue
-            summary.duplicate_revised += 1
-            # the later revision wins; at equal dates the one read later (files in order)
-            if (item.modified or "") >= (previous.modified or ""):
-                kept[key] = item
-                digests[key] = digest
-    report.duplicate_ids = sorted(duplicate_ids)
-    return list(kept.values()), report
+        parsed = _parse_file(file, forced)
+        if _tally(parsed, report):
+            for advisory in parsed.records:
+                kept.add(advisory, advisory.digest())
+    return kept.records(), report
+
+
+def prepare_paths(paths: Sequence[Path], *, forced: str | None = None,
+                  progress: Progress | None = None,
+                  workers: int | None = None) -> tuple[list[StoredRecord], ImportReport]:
+    """:func:`parse_paths`, with every record in its stored form.
+
+    Large imports are parsed and prepared in worker processes (one per available core), which
+    takes most of an import's time; results are read back in file order, so what is kept does
+    not depend on the number of workers.
+    """
+    files = list(advisory_files(paths))
+    report = ImportReport()
+    kept = _Deduplicator[StoredRecord](report)
+    for file, parsed in zip(files, _prepared(files, forced, workers), strict=True):
+        if progress:
+            progress(file)
+        if _tally(parsed, report):
+            for record in parsed.records:
+                kept.add(record, record.digest)
+    return kept.records(), report
+
+
+R = TypeVar("R", Advisory, StoredRecord)
+
+
+@dataclass(frozen=True, slots=True)
+class _ParsedFile(Generic[R]):
+    """One file's outcome: its source and records, or why it was skipped or refused."""
+
+    source: str | None
+    records: tuple[R, ...] = ()
+    rejections: tuple[Rejection, ...] = ()
+    skipped: Skipped | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+def _parse_file(file: Path, forced: str | None) -> _ParsedFile[Advisory]:
+    feed: FeedFormat | None = detect(file, forced)
+    if feed is None:
+        return _ParsedFile(None, skipped=Skipped(str(file), "not an advisory file"))
+    records: list[Advisory] = []
+    rejections: list[Rejection] = []
+    for item in feed.parse(file):
+        if isinstance(item, Rejection):
+            rejections.append(item)
+        else:
+            records.append(item)
+    return _ParsedFile(feed.source, tuple(records), tuple(rejections))
+
+
+def _prepare_file(job: tuple[Path, str | None]) -> _ParsedFile[StoredRecord]:
+    """Parse and prepare one file (in a worker process: errors travel back as problems)."""
+    file, forced = job
+    try:
+        parsed = _parse_file(file, forced)
+    except InvalidInputError as exc:
+        return _ParsedFile(None, problems=tuple(exc.problems))
+    return _ParsedFile(parsed.source, tuple(prepare(r) for r in parsed.records),
+                       parsed.rejections, parsed.skipped)
+
+
+# Below this much input the pool's start-up costs more than it saves.
+PARALLEL_MIN_FILES = 32
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+
+
+def _worker_count(files: Sequence[Path], workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    if cores < 2 or len(files) < PARALLEL_MIN_FILES:
+        return 1
+    size = 0
+    for file in files:
+        size += file.stat().st_size
+        if size >= PARALLEL_MIN_BYTES:
+            return min(cores, 8)
+    return 1
+
+
+def _prepared(files: Sequence[Path], forced: str | None, workers: int | None
+              ) -> Iterator[_ParsedFile[StoredRecord]]:
+    jobs = [(file, forced) for file in files]
+    count = _worker_count(files, workers)
+    if count == 1:
+        yield from map(_prepare_file, jobs)
+        return
+    # fork is cheapest (workers inherit the loaded modules) but unsafe beside other threads
+    method = "fork" if threading.active_count() == 1 and "fork" in \
+        multiprocessing.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
+                               initializer=gc.disable)
+    try:
+        yield from pool.map(_prepare_file, jobs,
+                            chunksize=max(1, min(64, len(jobs) // (count * 8))))
+    finally:  # on an error, files not yet started are not parsed for nothing
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _tally(parsed: _ParsedFile[Any], report: ImportReport) -> bool:
+    """Count a file's outcome in the report; False when it has no records to keep."""
+    if parsed.problems:
+        raise InvalidInputError(list(parsed.problems))
+    if parsed.skipped is not None:
+        report.skipped.append(parsed.skipped)
+        return False
+    assert parsed.source is not None
+    summary = report.summary(parsed.source)
+    summary.rejected += len(parsed.rejections)
+    report.rejections.extend(parsed.rejections)
+    summary.read += len(parsed.records)
+    return True
+
+
+class _Deduplicator(Generic[R]):
+    """Keeps one record per (source, id): the latest revision, reporting duplicates."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.kept: dict[tuple[str, str], R] = {}
+        self.digests: dict[tuple[str, str], str] = {}
+        self.duplicate_ids: set[str] = set()
+
+    def add(self, item: R, digest: str) -> None:
+        key = (item.source, item.id)
+        previous = self.kept.get(key)
+        if previous is None:
+            self.kept[key] = item
+            return
+        summary = self.report.summary(item.source)
+        summary.duplicates += 1
+        self.duplicate_ids.add(item.id)
+        if self.digests.setdefault(key, _digest(previous)) == digest:
+            summary.duplicate_identical += 1
+            return
+        summary.duplicate_revised += 1
+        # the later revision wins; at equal dates the one read later (files in order)
+        if (item.modified or "") >= (previous.modified or ""):
+            self.kept[key] = item
+            self.digests[key] = digest
+
+    def records(self) -> list[R]:
+        self.report.duplicate_ids = sorted(self.duplicate_ids)
+        return list(self.kept.values())
+
+
+def _digest(record: Advisory | StoredRecord) -> str:
+    return record.digest if isinstance(record, StoredRecord) else record.digest()
 
 
 @contextmanager
@@ -89,18 +221,15 @@ def _no_gc() -> Iterator[None]:
 
 def import_paths(store: AdvisoryStore, paths: Sequence[Path], *, forced: str | None = None,
                  strict: bool = False, progress: Progress | None = None,
-                 label: str | None = None) -> ImportReport:
+                 label: str | None = None, workers: int | None = None) -> ImportReport:
     """Import advisories into ``store`` atomically and idempotently; return what happened."""
     with _no_gc():
-        return _import(store, paths, forced, strict, progress, label)
-
-
-def _import(store: AdvisoryStore, paths: Sequence[Path], forced: str | None, strict: bool,
-            progress: Progress | None, label: str | None) -> ImportReport:
-    records, report = parse_paths(paths, forced=forced, progress=progress)
-    if strict and report.rejections:
-        raise InvalidInputError([Problem(Location(r.file), f"record {r.record or '?'} rejected: "
-                                         f"{r.reason}", "a valid advisory record (--strict)")
-                                 for r in report.rejections])
-    store.apply_import(records, report, label)
-    return report
+        records, report = prepare_paths(paths, forced=forced, progress=progress,
+                                        workers=workers)
+        if strict and report.rejections:
+            raise InvalidInputError([Problem(Location(r.file), f"record {r.record or '?'} "
+                                             f"rejected: {r.reason}",
+                                             "a valid advisory record (--strict)")
+                                     for r in report.rejections])
+        store.apply_import(records, report, label)
+        return report

@@ -99,61 +99,50 @@ class Advisory:
         joined = [self.id, *(a for a in self.aliases if is_vulnerability_id(a))]
         return tuple(dict.fromkeys(joined))
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable form (stable key order) without the ``origin`` file path."""
-        return {
-            "source": self.source, "id": self.id, "aliases": list(self.aliases),
-            "published": self.published, "modified": self.modified, "withdrawn": self.withdrawn,
-            "title": self.title, "details": self.details,
-            "severities": [{"scheme": r.scheme, "vector": r.vector, "score": r.score,
-                            "rating": r.rating} for r in self.severities],
-            "affected": [_affected_dict(a) for a in self.affected],
-            "references": list(self.references),
-        }
-
-    def to_json(self) -> bytes:
-        return orjson.dumps(self.to_dict())
+    def encode(self) -> bytes:
+        """The stored form: nested JSON arrays in field order (see :data:`ENCODING`), without
+        the ``origin`` path. Arrays rather than objects: smaller, and quicker both ways."""
+        return orjson.dumps((
+            ENCODING, self.source, self.id, self.aliases, self.published, self.modified,
+            self.withdrawn, self.title, self.details,
+            [(r.scheme, r.vector, r.score, r.rating) for r in self.severities],
+            [(a.ecosystem, a.name, a.purl,
+              [(r.type, [(e.kind, e.version) for e in r.events]) for r in a.ranges],
+              a.versions, a.product, a.vendor, a.status) for a in self.affected],
+            self.references))
 
     def digest(self) -> str:
         """Content hash: equal records give equal digests whatever file they came from."""
-        return digest_of(self.to_json())
+        return digest_of(self.encode())
 
     @staticmethod
-    def from_dict(data: dict[str, Any], origin: str = "") -> Advisory:
+    def decode(blob: bytes | str, origin: str = "") -> Advisory:
+        """A record from :meth:`encode`'s form; ValueError/TypeError if it is not one."""
+        data = orjson.loads(blob)
+        if not isinstance(data, list) or not data or data[0] != ENCODING:
+            raise ValueError("not a StackRift advisory record (encoding "
+                             f"{data[0] if isinstance(data, list) and data else '?'})")
+        (_, source, ident, aliases, published, modified, withdrawn, title, details, severities,
+         affected, references) = data
         return Advisory(
-            source=data["source"], id=data["id"], aliases=tuple(data.get("aliases", ())),
-            published=data.get("published"), modified=data.get("modified"),
-            withdrawn=data.get("withdrawn"), title=data.get("title"), details=data.get("details"),
-            severities=tuple(Rating(r["scheme"], r.get("vector"), r.get("score"), r.get("rating"))
-                             for r in data.get("severities", ())),
-            affected=tuple(_affected_from(a) for a in data.get("affected", ())),
-            references=tuple(data.get("references", ())), origin=origin)
+            source, ident, tuple(aliases), published, modified, withdrawn, title, details,
+            tuple(Rating(scheme, vector, score, rating)
+                  for scheme, vector, score, rating in severities),
+            tuple(Affected(ecosystem, name, purl,
+                           tuple(Range(kind, tuple(Event(k, v) for k, v in events))
+                                 for kind, events in ranges) if ranges else (),
+                           tuple(versions), product, vendor, status)
+                  for ecosystem, name, purl, ranges, versions, product, vendor, status
+                  in affected),
+            tuple(references), origin)
 
-    @staticmethod
-    def from_json(blob: bytes | str, origin: str = "") -> Advisory:
-        return Advisory.from_dict(orjson.loads(blob), origin)
+
+ENCODING = 2  # version of the stored record form; 1 was a JSON object per record
 
 
 def digest_of(blob: bytes) -> str:
-    """The digest of a record's JSON form (see :meth:`Advisory.digest`)."""
+    """The digest of a record's stored form (see :meth:`Advisory.digest`)."""
     return hashlib.sha256(blob).hexdigest()[:32]
-
-
-def _affected_dict(a: Affected) -> dict[str, Any]:
-    return {"ecosystem": a.ecosystem, "name": a.name, "purl": a.purl,
-            "ranges": [{"type": r.type, "events": [{e.kind: e.version} for e in r.events]}
-                       for r in a.ranges],
-            "versions": list(a.versions), "product": a.product, "vendor": a.vendor,
-            "status": a.status}
-
-
-def _affected_from(data: dict[str, Any]) -> Affected:
-    ranges = tuple(Range(r["type"], tuple(Event(k, v) for e in r["events"] for k, v in e.items()))
-                   for r in data.get("ranges", ()))
-    return Affected(ecosystem=data.get("ecosystem"), name=data.get("name"), purl=data.get("purl"),
-                    ranges=ranges, versions=tuple(data.get("versions", ())),
-                    product=data.get("product"), vendor=data.get("vendor"),
-                    status=data.get("status", "affected"))
 
 
 @dataclass(frozen=True, slots=True)

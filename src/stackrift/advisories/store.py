@@ -11,16 +11,26 @@ import os
 import sqlite3
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
+
+import orjson
 
 from stackrift.advisories.correlation import group_records
 from stackrift.advisories.matching import ecosystem_key, normalise_name
-from stackrift.advisories.model import Advisory, ImportReport, digest_of
+from stackrift.advisories.model import (
+    Advisory,
+    Affected,
+    Event,
+    ImportReport,
+    Range,
+    Rating,
+    digest_of,
+)
 from stackrift.advisories.products import text_key
 from stackrift.errors import StoreError, UsageError
 
@@ -35,6 +45,39 @@ def default_store_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME)) / "advisories.sqlite"
+
+
+class StoredRecord(NamedTuple):
+    """A record prepared for storage: its encoded form and digest, and the keys the store
+    indexes it by. Preparing is the costly per-record step of an import, so it runs where the
+    record is parsed (in a worker process for large imports); a tuple crosses cheaply."""
+
+    source: str
+    id: str
+    modified: str | None
+    published: str | None
+    withdrawn: str | None
+    digest: str
+    data: bytes
+    ids: tuple[str, ...]
+    packages: tuple[tuple[str, str], ...]
+    products: tuple[str, ...]
+
+
+def prepare(record: Advisory) -> StoredRecord:
+    """The stored form of a record."""
+    data = record.encode()
+    packages: set[tuple[str, str]] = set()
+    products: set[str] = set()
+    for a in record.affected:
+        if a.name:
+            if package := _package_key(a.ecosystem, a.name):
+                packages.add(package)
+        elif a.product and (key := text_key(a.product)):
+            products.add(key)
+    return StoredRecord(record.source, record.id, record.modified, record.published,
+                        record.withdrawn, digest_of(data), data, record.ids,
+                        tuple(sorted(packages)), tuple(sorted(products)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +96,7 @@ class GroupView:
 class AdvisoryStore(Protocol):
     """What importers, matchers and analytics need from a store."""
 
-    def apply_import(self, records: Sequence[Advisory], report: ImportReport,
+    def apply_import(self, records: Sequence[StoredRecord], report: ImportReport,
                      label: str | None = None) -> None:
         """Insert new records, replace those with a newer ``modified``, keep the rest, and
         recompute groups; all or nothing. ``label`` names the content (e.g. ``starter``) until
@@ -117,7 +160,7 @@ class AdvisoryStore(Protocol):
 
 # -- SQLite ----------------------------------------------------------------------------------------
 
-MIGRATIONS: tuple[str, ...] = (
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     # 1: records, joining ids, package and product indexes, groups
     """
     CREATE TABLE records (
@@ -153,18 +196,40 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX group_of_ident_group ON group_of_ident (group_id);
     """,
+    # 4: each record carries its group, and the group tables go; records become a rowid table
+    # (rows of ~1 KB overflowed the pages of a WITHOUT ROWID table, tripling the file)
+    """
+    CREATE TABLE records_v4 (
+        source TEXT NOT NULL, id TEXT NOT NULL, group_id TEXT NOT NULL, modified TEXT,
+        published TEXT, withdrawn TEXT, digest TEXT NOT NULL, first_seen TEXT NOT NULL,
+        updated_at TEXT NOT NULL, data BLOB NOT NULL);
+    INSERT INTO records_v4
+        SELECT r.source, r.id, COALESCE(g.group_id, r.id), r.modified, r.published,
+               r.withdrawn, r.digest, r.first_seen, r.updated_at, r.data
+        FROM records r LEFT JOIN group_of_record g ON g.source = r.source AND g.record_id = r.id
+        ORDER BY r.source, r.id;
+    DROP TABLE records;
+    ALTER TABLE records_v4 RENAME TO records;
+    CREATE UNIQUE INDEX records_key ON records (source, id);
+    CREATE INDEX records_group ON records (group_id);
+    CREATE INDEX idents_ident ON idents (ident);
+    DROP TABLE group_of_ident;
+    DROP TABLE group_of_record;
+    """,
+    # 5: records in the compact encoding (model.ENCODING 2); their digests change with it
+    lambda db: _reencode_records(db),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Secondary indexes, dropped and rebuilt around a bulk load into an empty store (building an
 # index once over sorted data is much faster than updating it row by row).
 BULK_INDEXES = {
+    "records_group": "CREATE INDEX records_group ON records (group_id)",
+    "idents_ident": "CREATE INDEX idents_ident ON idents (ident)",
     "idents_record": "CREATE INDEX idents_record ON idents (source, record_id)",
     "packages_name": "CREATE INDEX packages_name ON packages (ecosystem, name)",
     "packages_record": "CREATE INDEX packages_record ON packages (source, record_id)",
     "products_key": "CREATE INDEX products_key ON products (key)",
     "products_record": "CREATE INDEX products_record ON products (source, record_id)",
-    "group_of_record_group": "CREATE INDEX group_of_record_group ON group_of_record (group_id)",
-    "group_of_ident_group": "CREATE INDEX group_of_ident_group ON group_of_ident (group_id)",
 }
 TEXT_SOURCES = ("cnvd", "cnnvd")
 MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
@@ -172,15 +237,47 @@ MIN_SHARE = 0.15  # …and at least this share of the key's links
 
 
 def _unpack(blob: bytes, origin: str = "") -> Advisory:
-    # Records are plain JSON (compressing cost more import time than the disk it saved); stores
-    # written by earlier builds hold zlib-compressed JSON, which starts with 0x78, never "{".
+    # Records are stored uncompressed: compressing cost more import time than the disk it saved
     try:
-        if blob[:1] == b"\x78":
-            blob = zlib.decompress(blob)
-        return Advisory.from_json(blob, origin)
-    except (zlib.error, ValueError, KeyError, TypeError) as exc:
+        return Advisory.decode(blob, origin)
+    except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"a stored advisory record is unreadable ({exc}); re-create the store "
                          "with 'stackrift db import'") from exc
+
+
+def _legacy_record(blob: bytes) -> Advisory:
+    """A record in encoding 1: a JSON object, zlib-compressed by the earliest builds."""
+    data = orjson.loads(zlib.decompress(blob) if blob[:1] == b"\x78" else blob)
+    return Advisory(
+        source=data["source"], id=data["id"], aliases=tuple(data.get("aliases", ())),
+        published=data.get("published"), modified=data.get("modified"),
+        withdrawn=data.get("withdrawn"), title=data.get("title"), details=data.get("details"),
+        severities=tuple(Rating(r["scheme"], r.get("vector"), r.get("score"), r.get("rating"))
+                         for r in data.get("severities", ())),
+        affected=tuple(
+            Affected(ecosystem=a.get("ecosystem"), name=a.get("name"), purl=a.get("purl"),
+                     ranges=tuple(Range(r["type"], tuple(Event(k, v) for e in r["events"]
+                                                         for k, v in e.items()))
+                                  for r in a.get("ranges", ())),
+                     versions=tuple(a.get("versions", ())), product=a.get("product"),
+                     vendor=a.get("vendor"), status=a.get("status", "affected"))
+            for a in data.get("affected", ())),
+        references=tuple(data.get("references", ())))
+
+
+def _reencode_records(db: sqlite3.Connection) -> None:
+    """Migration 4: rewrite every record (and its digest) in the current encoding."""
+    rows = db.execute("SELECT source, id, data FROM records").fetchall()
+    updates = []
+    for source, ident, blob in rows:
+        try:
+            data = _legacy_record(blob).encode()
+        except (zlib.error, ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"stored record {source} {ident} is unreadable ({exc}); re-create "
+                             "the store with 'stackrift db import'") from exc
+        updates.append((data, digest_of(data), source, ident))
+    db.executemany("UPDATE records SET data = ?, digest = ? WHERE source = ? AND id = ?",
+                   updates)
 
 
 @lru_cache(maxsize=65536)
@@ -233,9 +330,13 @@ class SqliteStore:
         for number in range(version, SCHEMA_VERSION):
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
+                migration = MIGRATIONS[number]
+                if callable(migration):
+                    migration(self.db)
+                else:
+                    for statement in migration.split(";"):
+                        if statement.strip():
+                            self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
                 self.db.execute("COMMIT")
             except BaseException:
@@ -248,7 +349,7 @@ class SqliteStore:
 
     # -- import ----------------------------------------------------------------------------------
 
-    def apply_import(self, records: Sequence[Advisory], report: ImportReport,
+    def apply_import(self, records: Sequence[StoredRecord], report: ImportReport,
                      label: str | None = None) -> None:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self._records.clear()
@@ -263,72 +364,53 @@ class SqliteStore:
             if bulk:
                 for name in BULK_INDEXES:
                     db.execute(f"DROP INDEX IF EXISTS {name}")
-            inserts, replaces = [], []
-            blobs: dict[tuple[str, str], bytes] = {}
+            inserts: list[StoredRecord] = []
+            replaces: list[StoredRecord] = []
             for record in records:
                 summary = report.summary(record.source)
                 stored = existing.get((record.source, record.id))
-                blob = record.to_json()
-                digest = digest_of(blob)
                 if stored is None:
-                    blobs[(record.source, record.id)] = blob
-                    inserts.append((record, digest))
+                    inserts.append(record)
                     summary.new += 1
-                elif stored[0] == digest or not _newer(record.modified, stored[1]):
+                elif stored[0] == record.digest or not _newer(record.modified, stored[1]):
                     summary.unchanged += 1
                 else:
-                    blobs[(record.source, record.id)] = blob
-                    replaces.append((record, digest))
+                    replaces.append(record)
                     summary.updated += 1
-            changed = [r for r, _ in inserts] + [r for r, _ in replaces]
-            if replaces:
-                keys = [(r.source, r.id) for r, _ in replaces]
-                for table in ("idents", "packages", "products"):
-                    db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
-                                   keys)
+            changed = inserts + replaces
+            if changed:
+                if replaces:
+                    keys = [(r.source, r.id) for r in replaces]
+                    for table in ("idents", "packages", "products"):
+                        db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
+                                       keys)
+                group_of = self._groups_after(changed, bool(existing))
                 db.executemany(
-                    "UPDATE records SET modified=?, published=?, withdrawn=?, digest=?, "
-                    "updated_at=?, data=? WHERE source=? AND id=?",
-                    [(r.modified, r.published, r.withdrawn, d, now, blobs[(r.source, r.id)],
-                      r.source, r.id)
-                     for r, d in replaces])
-            inserts.sort(key=lambda item: (item[0].source, item[0].id))
-            db.executemany(
-                "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(r.source, r.id, r.modified, r.published, r.withdrawn, d, now, now,
-                  blobs[(r.source, r.id)])
-                 for r, d in inserts])
-            fresh = not existing and db.execute("SELECT 1 FROM idents LIMIT 1").fetchone() is None
-            links = {(r.source, r.id): r.ids for r in changed}
-            db.executemany("INSERT INTO idents VALUES (?, ?, ?)",
-                           [(ident, source, record_id)
-                            for (source, record_id), ids in links.items() for ident in ids])
-            db.executemany("INSERT INTO packages VALUES (?, ?, ?, ?)",
-                           {(*package, r.source, r.id) for r in changed for a in r.affected
-                            if a.name and (package := _package_key(a.ecosystem, a.name))})
-            db.executemany("INSERT INTO products VALUES (?, ?, ?)",
-                           {(key, r.source, r.id) for r in changed for a in r.affected
-                            if a.product and not a.name
-                            and (key := text_key(a.product))})
+                    "UPDATE records SET group_id=?, modified=?, published=?, withdrawn=?, "
+                    "digest=?, updated_at=?, data=? WHERE source=? AND id=?",
+                    [(group_of[(r.source, r.id)], r.modified, r.published, r.withdrawn,
+                      r.digest, now, r.data, r.source, r.id) for r in replaces])
+                # sorted: inserting in key order keeps the B-trees append-only
+                inserts.sort(key=lambda r: (r.source, r.id))
+                db.executemany(
+                    "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(r.source, r.id, group_of[(r.source, r.id)], r.modified, r.published,
+                      r.withdrawn, r.digest, now, now, r.data) for r in inserts])
+                db.executemany("INSERT INTO idents VALUES (?, ?, ?)",
+                               [(ident, r.source, r.id) for r in changed for ident in r.ids])
+                db.executemany("INSERT INTO packages VALUES (?, ?, ?, ?)",
+                               [(*package, r.source, r.id)
+                                for r in changed for package in r.packages])
+                db.executemany("INSERT INTO products VALUES (?, ?, ?)",
+                               [(key, r.source, r.id) for r in changed for key in r.products])
             db.executemany("INSERT OR IGNORE INTO skipped_files VALUES (?, ?)",
                            [(s.file, s.reason) for s in report.skipped])
             db.executemany("INSERT OR REPLACE INTO rejections VALUES (?, ?, ?)",
                            [(r.file, r.record or "", r.reason) for r in report.rejections])
-            group_indexes = ("group_of_record_group", "group_of_ident_group")
             if bulk:
-                for name, statement in BULK_INDEXES.items():
-                    if name not in group_indexes:
-                        db.execute(statement)
-            if changed or self._groups_missing():
-                if not bulk:
-                    for name in group_indexes:
-                        db.execute(f"DROP INDEX IF EXISTS {name}")
-                if fresh:  # into an empty store: the joining ids are exactly those inserted
-                    self._write_groups(links)
-                else:
-                    self._regroup()
-                for name in group_indexes:
-                    db.execute(BULK_INDEXES[name])
+                for statement in BULK_INDEXES.values():
+                    db.execute(statement)
+            if changed:
                 self._learn_products()
                 db.execute("DELETE FROM meta WHERE key = 'content'")
                 if label:
@@ -340,40 +422,43 @@ class SqliteStore:
         finally:
             db.execute("PRAGMA synchronous = FULL")
         report.groups_total = self.db.execute(
-            "SELECT COUNT(DISTINCT group_id) FROM group_of_record").fetchone()[0]
+            "SELECT COUNT(DISTINCT group_id) FROM records").fetchone()[0]
 
-    def _groups_missing(self) -> bool:
-        records = self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
-        grouped = self.db.execute("SELECT COUNT(*) FROM group_of_record").fetchone()[0]
-        return bool(records != grouped)
-
-    def _regroup(self) -> None:
-        """Recompute every group from the joining ids (cheap: one pass of union-find)."""
-        links: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for ident, source, record_id in self.db.execute("SELECT ident, source, record_id "
-                                                        "FROM idents"):
-            links[(source, record_id)].append(ident)
-        self._write_groups(links)
-
-    def _write_groups(self, links: Mapping[tuple[str, str], Sequence[str]]) -> None:
-        """Replace the groups with those of ``links`` (every record's joining ids)."""
-        ident_group, record_group = group_records(links)
-        self.db.execute("DELETE FROM group_of_ident")
-        self.db.execute("DELETE FROM group_of_record")
-        # sorted: inserting in key order keeps the B-trees append-only (several times faster)
-        self.db.executemany("INSERT INTO group_of_ident VALUES (?, ?)",
-                            sorted(ident_group.items()))
-        self.db.executemany("INSERT INTO group_of_record VALUES (?, ?, ?)",
-                            sorted((s, i, g) for (s, i), g in record_group.items()))
+    def _groups_after(self, changed: Sequence[StoredRecord], regroup: bool
+                      ) -> dict[tuple[str, str], str]:
+        """Every record's group once ``changed`` is applied (their old joining ids already
+        deleted). Into an empty store the joining ids are exactly the changed records'; otherwise
+        all groups are recomputed (one pass of union-find) and stored records whose group
+        changed are updated here."""
+        links: dict[tuple[str, str], Sequence[str]] = {}
+        if regroup:
+            stored: dict[tuple[str, str], list[str]] = defaultdict(list)
+            for ident, source, record_id in self.db.execute(
+                    "SELECT ident, source, record_id FROM idents"):
+                stored[(source, record_id)].append(ident)
+            links.update(stored)
+        links.update({(r.source, r.id): r.ids for r in changed})
+        _ident_group, record_group = group_records(links)
+        if regroup:
+            fresh = {(r.source, r.id) for r in changed}
+            moved = [(record_group[(source, ident)], source, ident)
+                     for source, ident, group_id in self.db.execute(
+                         "SELECT source, id, group_id FROM records")
+                     if (source, ident) not in fresh
+                     and record_group.get((source, ident), ident) != group_id]
+            self.db.executemany("UPDATE records SET group_id = ? WHERE source = ? AND id = ?",
+                                moved)
+        return record_group
 
     def _learn_products(self) -> None:
         """Learn product key -> package from groups joining a text record and a package record."""
+        # from the few package rows outwards: packages -> their groups -> text records' products
         rows = self.db.execute(
-            "SELECT p.key, k.ecosystem, k.name, COUNT(DISTINCT gp.group_id) "
-            "FROM products p "
-            "JOIN group_of_record gp ON gp.source = p.source AND gp.record_id = p.record_id "
-            "JOIN group_of_record gk ON gk.group_id = gp.group_id "
-            "JOIN packages k ON k.source = gk.source AND k.record_id = gk.record_id "
+            "SELECT p.key, k.ecosystem, k.name, COUNT(DISTINCT gk.group_id) "
+            "FROM packages k "
+            "CROSS JOIN records gk ON gk.source = k.source AND gk.id = k.record_id "
+            "CROSS JOIN records gp ON gp.group_id = gk.group_id "
+            "CROSS JOIN products p ON p.source = gp.source AND p.record_id = gp.id "
             "GROUP BY p.key, k.ecosystem, k.name").fetchall()
         per_key: Counter[str] = Counter()
         for key, _eco, _name, support in rows:
@@ -387,21 +472,14 @@ class SqliteStore:
     # -- queries ---------------------------------------------------------------------------------
 
     def group(self, ident: str) -> GroupView | None:
-        row = self.db.execute("SELECT group_id FROM group_of_ident WHERE ident = ?",
-                              (ident.strip(),)).fetchone()
+        query = ("SELECT r.group_id FROM idents i JOIN records r ON r.source = i.source AND "
+                 "r.id = i.record_id WHERE i.ident = ?")
+        row = self.db.execute(query, (ident.strip(),)).fetchone()
         if row is None:  # ids are case-insensitive for people typing them (ghsa-…, cve-…)
-            row = self.db.execute("SELECT group_id FROM group_of_ident WHERE ident = ? "
-                                  "COLLATE NOCASE", (ident.strip(),)).fetchone()
+            row = self.db.execute(query + " COLLATE NOCASE", (ident.strip(),)).fetchone()
         if row is None:
             return None
-        group_id = row[0]
-        ids = tuple(sorted(i for (i,) in self.db.execute(
-            "SELECT ident FROM group_of_ident WHERE group_id = ?", (group_id,))))
-        records = tuple(self._record(s, i, blob) for s, i, blob in self.db.execute(
-            "SELECT r.source, r.id, r.data FROM group_of_record g JOIN records r ON "
-            "r.source = g.source AND r.id = g.record_id WHERE g.group_id = ? "
-            "ORDER BY r.source, r.id", (group_id,)))
-        return GroupView(group_id, ids, records)
+        return self.groups([row[0]]).get(row[0])
 
     def _record(self, source: str, ident: str, blob: bytes) -> Advisory:
         key = (source, ident)
@@ -420,14 +498,14 @@ class SqliteStore:
             marks = ",".join("?" * len(chunk))
             ids: dict[str, list[str]] = defaultdict(list)
             for ident, group_id in self.db.execute(
-                    f"SELECT ident, group_id FROM group_of_ident WHERE group_id IN ({marks}) "  # noqa: S608
-                    "ORDER BY ident", chunk):
+                    "SELECT DISTINCT i.ident, r.group_id FROM records r JOIN idents i "  # noqa: S608
+                    "ON i.source = r.source AND i.record_id = r.id "
+                    f"WHERE r.group_id IN ({marks}) ORDER BY i.ident", chunk):
                 ids[group_id].append(ident)
             records: dict[str, list[Advisory]] = defaultdict(list)
             for group_id, source, ident, blob in self.db.execute(
-                    "SELECT g.group_id, r.source, r.id, r.data FROM group_of_record g JOIN "  # noqa: S608
-                    "records r ON r.source = g.source AND r.id = g.record_id "
-                    f"WHERE g.group_id IN ({marks}) ORDER BY r.source, r.id", chunk):
+                    "SELECT group_id, source, id, data FROM records "  # noqa: S608
+                    f"WHERE group_id IN ({marks}) ORDER BY source, id", chunk):
                 records[group_id].append(self._record(source, ident, blob))
             for group_id in chunk:
                 if group_id in ids:
@@ -448,10 +526,9 @@ class SqliteStore:
             marks = ",".join(["(?, ?)"] * len(chunk))
             params = [part for pair in chunk for part in pair]
             for eco, name, g, s, i, blob in self.db.execute(
-                    "SELECT p.ecosystem, p.name, g.group_id, r.source, r.id, r.data "  # noqa: S608
+                    "SELECT p.ecosystem, p.name, r.group_id, r.source, r.id, r.data "  # noqa: S608
                     "FROM packages p "
                     "JOIN records r ON r.source = p.source AND r.id = p.record_id "
-                    "JOIN group_of_record g ON g.source = p.source AND g.record_id = p.record_id "
                     f"WHERE (p.ecosystem, p.name) IN (VALUES {marks}) "
                     "ORDER BY p.ecosystem, p.name, p.rowid", params):
                 if (eco, name, g, s, i) not in seen:  # a record naming the package twice
@@ -472,9 +549,8 @@ class SqliteStore:
             return []
         marks = ",".join("?" * len(wanted))
         return [(g, self._record(s, i, blob)) for g, s, i, blob in self.db.execute(
-            "SELECT DISTINCT g.group_id, r.source, r.id, r.data FROM products p "  # noqa: S608
+            "SELECT DISTINCT r.group_id, r.source, r.id, r.data FROM products p "  # noqa: S608
             "JOIN records r ON r.source = p.source AND r.id = p.record_id "
-            "JOIN group_of_record g ON g.source = p.source AND g.record_id = p.record_id "
             f"WHERE p.key IN ({marks})", wanted)]
 
     def product_keys_for(self, ecosystem: str, name: str) -> list[tuple[str, int]]:
@@ -490,7 +566,7 @@ class SqliteStore:
         current: str | None = None
         sources: set[str] = set()
         for group_id, source in self.db.execute(
-                "SELECT group_id, source FROM group_of_record ORDER BY group_id"):
+                "SELECT group_id, source FROM records ORDER BY group_id"):
             if group_id != current:
                 if current is not None:
                     yield current, tuple(sorted(sources))
@@ -501,8 +577,7 @@ class SqliteStore:
 
     def published_dates(self) -> Iterator[tuple[str, str, str | None]]:
         yield from self.db.execute(
-            "SELECT g.group_id, r.source, r.published FROM records r JOIN group_of_record g "
-            "ON g.source = r.source AND g.record_id = r.id ORDER BY g.group_id, r.source")
+            "SELECT group_id, source, published FROM records ORDER BY group_id, source")
 
     def all_records(self) -> Iterator[Advisory]:
         for (blob,) in self.db.execute("SELECT data FROM records ORDER BY source, id"):
@@ -543,7 +618,9 @@ class SqliteStore:
         """A summary of the whole content, to prove an operation changed nothing."""
         return (tuple(self.db.execute("SELECT source, id, digest, first_seen, updated_at "
                                       "FROM records ORDER BY source, id")),
-                tuple(self.db.execute("SELECT * FROM group_of_ident ORDER BY ident")),
+                tuple(self.db.execute("SELECT source, id, group_id FROM records "
+                                      "ORDER BY source, id")),
+                tuple(self.db.execute("SELECT * FROM idents ORDER BY source, record_id, ident")),
                 tuple(self.db.execute("SELECT * FROM skipped_files ORDER BY file")),
                 tuple(self.db.execute("SELECT * FROM rejections ORDER BY file, record")))
 
