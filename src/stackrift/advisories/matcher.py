@@ -11,9 +11,10 @@ package record's ranges are more precise than free text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from stackrift.advisories.matching import (
@@ -54,7 +55,7 @@ class Target:
         return purl_identity(self.purl) if self.purl else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRecord:
     """What one record of a matched group says, and how it took part in the match."""
 
@@ -65,7 +66,7 @@ class SourceRecord:
     method: str  # range, product-text or alias
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """A vulnerability group matched to one component."""
 
@@ -124,6 +125,7 @@ def _package_verdict(record: Advisory, ecosystem: str, name: str, version: str
     return verdict, tuple(dict.fromkeys(fixed))
 
 
+@lru_cache(maxsize=65536)
 def _after(candidate: str, version: str, ecosystem: str) -> bool:
     key = key_function(ecosystem)
     try:
@@ -148,7 +150,7 @@ def _text_verdict(affected: Affected, keys: set[str], version: str, ecosystem: s
     return result, fixed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _GroupSummary:
     ids: tuple[str, ...]
     records: tuple[tuple[Advisory, tuple[dict[str, Any], ...]], ...]
@@ -177,10 +179,12 @@ class Matcher:
         self._known = store.known_packages()
         self._product_map = store.product_map()
         self._package_records: dict[tuple[str, str], list[tuple[str, Advisory]]] = {}
+        self._key_records: dict[str, list[tuple[str, Advisory]]] = {}
 
     def prefetch(self, targets: Iterable[Target]) -> None:
-        """Load the records of every package the targets name in a few queries, rather than
-        one query per component."""
+        """Load the records of every package and product key the targets name in a few
+        queries, rather than a few per component."""
+        targets = list(targets)
         wanted = {identity[:2] for t in targets
                   if (identity := t.identity) and identity[:2] in self._known}
         wanted.difference_update(self._package_records)
@@ -188,12 +192,33 @@ class Matcher:
             found = self.store.records_for_packages(wanted)
             for package in wanted:
                 self._package_records[package] = found.get(package, [])
+        keys = {key for t in targets for key in self.product_keys(t)}
+        keys.difference_update(self._key_records)
+        if keys:
+            by_key = self.store.records_for_product_keys(keys)
+            for key in keys:
+                self._key_records[key] = by_key.get(key, [])
 
     def _records_for(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
         records = self._package_records.get((ecosystem, name))
         if records is None:
             records = self.store.records_for_package(ecosystem, name)
         return records
+
+    def _records_for_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
+        missing = [key for key in keys if key not in self._key_records]
+        if missing:
+            by_key = self.store.records_for_product_keys(missing)
+            for key in missing:
+                self._key_records[key] = by_key.get(key, [])
+        seen: set[tuple[str, str, str]] = set()
+        found = []
+        for key in sorted(keys):
+            for group_id, record in self._key_records[key]:
+                if (group_id, record.source, record.id) not in seen:
+                    seen.add((group_id, record.source, record.id))
+                    found.append((group_id, record))
+        return found
 
     def _future(self, record: Advisory) -> bool:
         return bool(self.cutoff and record.published and record.published[:10] > self.cutoff)
@@ -225,8 +250,26 @@ class Matcher:
 
     def match(self, target: Target) -> list[Match]:
         """Every group affecting the target, most severe first."""
+        return self.match_all([target])[0]
+
+    def match_all(self, targets: Sequence[Target]) -> list[list[Match]]:
+        """:meth:`match` for each target; the matched groups are loaded in a few queries."""
+        self.prefetch(targets)
+        hits = [self._hits(target) for target in targets]
+        missing = {g for found in hits if found for g in found[0] if g not in self._groups}
+        if missing:
+            self._groups.update(self.store.groups(missing))
+        return [sorted((self._build(target, g, by_record, found[1].get(g, []), found[2][g])
+                        for g, by_record in found[0].items()),
+                       key=lambda m: (-m.severity.rank, m.group_id)) if found else []
+                for target, found in zip(targets, hits, strict=True)]
+
+    def _hits(self, target: Target) -> tuple[dict[str, dict[tuple[str, str], str]],
+                                             dict[str, list[str]], dict[str, str]] | None:
+        """For each group affecting the target: which records matched and how, the fixed
+        versions they name, and the basis of the match."""
         if not target.version:
-            return []
+            return None
         identity = target.identity
         version = identity[2] if identity and identity[2] else target.version
         ecosystem = identity[0] if identity else None
@@ -248,7 +291,7 @@ class Matcher:
                     excluded.add(group_id)
         keys = self.product_keys(target)
         if keys:
-            for group_id, record in self.store.records_for_product_keys(keys):
+            for group_id, record in self._records_for_keys(keys):
                 if record.withdrawn or self._future(record):
                     continue
                 if group_id in excluded and group_id not in methods:
@@ -262,12 +305,7 @@ class Matcher:
                         how = keys[parse_product(a.product or "").key]
                         basis.setdefault(group_id, how)
                         break
-        missing = [g for g in methods if g not in self._groups]
-        if missing:
-            self._groups.update(self.store.groups(missing))
-        return sorted((self._build(target, g, hits, fixed.get(g, []), basis[g])
-                       for g, hits in methods.items()),
-                      key=lambda m: (-m.severity.rank, m.group_id))
+        return methods, fixed, basis
 
     def _summary(self, group_id: str) -> _GroupSummary:
         """What a group's records say, computed once per scan however many components hit it."""

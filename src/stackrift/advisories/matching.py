@@ -30,6 +30,7 @@ SEMVER_ECOSYSTEMS = frozenset({"Go", "npm", "crates.io", "NuGet", "Hex", "Pub", 
 _PEP503 = re.compile(r"[-_.]+")
 
 
+@lru_cache(maxsize=65536)
 def normalise_name(ecosystem: str | None, name: str) -> str:
     """Package names as the ecosystem compares them (PEP 503 for PyPI; npm/PyPI are case-blind)."""
     if ecosystem == "PyPI":
@@ -275,13 +276,28 @@ def _pep440_listed(version: str, versions: tuple[str, ...]) -> bool:
         target = pep440_key(version)
     except UnparseableVersionError:
         return False
+    numbers = _nonzero_numbers(version)
     for listed in versions:
+        # equal versions have the same non-zero numbers: a cheap test before a full parse
+        if _nonzero_numbers(listed) != numbers:
+            continue
         try:
             if pep440_key(listed) == target:
                 return True
         except UnparseableVersionError:
             continue
     return False
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=262144)
+def _nonzero_numbers(text: str) -> tuple[int, ...]:
+    """The non-zero numbers of a version string, in order. PEP 440 equal versions agree on
+    them: zero padding (1.0 / 1.0.0), implicit zeros (1.0a / 1.0a0), leading zeros, a ``v``
+    prefix and spelling variants (-1 / .post1, c / rc) change only zeros and letters."""
+    return tuple(number for digits in _DIGITS.findall(text) if (number := int(digits)))
 
 
 def fixed_versions(affected: Affected) -> tuple[str, ...]:

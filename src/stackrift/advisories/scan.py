@@ -122,16 +122,17 @@ def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
     matcher = Matcher(store, catalogue_keys(catalogue), as_of)
     seen: dict[tuple[str, str], Match] = {}
     unversioned = []
-    count = 0
     unique = _unique(targets)
-    matcher.prefetch(unique)
+    versioned = []
     for target in unique:
-        count += 1
-        if not (target.version or _purl_version(target.purl)):
+        if target.version or _purl_version(target.purl):
+            versioned.append(target)
+        else:
             unversioned.append(target.ref)
-            continue
-        for match in matcher.match(target):
+    for target, matches in zip(versioned, matcher.match_all(versioned), strict=True):
+        for match in matches:
             seen.setdefault((match.group_id, target.ref), match)
+    count = len(unique)
     ordered = sorted(seen.values(), key=lambda m: (-m.severity.rank, m.target.ref, m.group_id))
     kept, suppressed = apply(ordered, list(vex), list(waivers), as_of or date.today())
     return ScanResult(kept, suppressed, count, info, sorted(set(unversioned)))

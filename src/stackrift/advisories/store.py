@@ -128,8 +128,9 @@ class AdvisoryStore(Protocol):
         """Every learned mapping: (ecosystem, name) -> :meth:`product_keys_for` pairs."""
         ...
 
-    def records_for_product_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
-        """(group id, record) for text records whose product key is one of ``keys``."""
+    def records_for_product_keys(self, keys: Iterable[str]
+                                 ) -> dict[str, list[tuple[str, Advisory]]]:
+        """(group id, record) for the text records naming each product key."""
         ...
 
     def product_keys_for(self, ecosystem: str, name: str) -> list[tuple[str, int]]:
@@ -543,15 +544,19 @@ class SqliteStore:
             mapping[(eco, name)].append((key, support))
         return dict(mapping)
 
-    def records_for_product_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
+    def records_for_product_keys(self, keys: Iterable[str]
+                                 ) -> dict[str, list[tuple[str, Advisory]]]:
         wanted = sorted(set(keys))
-        if not wanted:
-            return []
-        marks = ",".join("?" * len(wanted))
-        return [(g, self._record(s, i, blob)) for g, s, i, blob in self.db.execute(
-            "SELECT DISTINCT r.group_id, r.source, r.id, r.data FROM products p "  # noqa: S608
-            "JOIN records r ON r.source = p.source AND r.id = p.record_id "
-            f"WHERE p.key IN ({marks})", wanted)]
+        found: dict[str, list[tuple[str, Advisory]]] = defaultdict(list)
+        for start in range(0, len(wanted), 500):  # stay under SQLite's parameter limit
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, g, s, i, blob in self.db.execute(
+                    "SELECT DISTINCT p.key, r.group_id, r.source, r.id, r.data "  # noqa: S608
+                    "FROM products p JOIN records r ON r.source = p.source AND r.id = p.record_id "
+                    f"WHERE p.key IN ({marks}) ORDER BY p.key, r.source, r.id", chunk):
+                found[key].append((g, self._record(s, i, blob)))
+        return dict(found)
 
     def product_keys_for(self, ecosystem: str, name: str) -> list[tuple[str, int]]:
         return [(k, s) for k, s in self.db.execute(

@@ -66,17 +66,35 @@ def register_reader(cls: T) -> T:
     return cls
 
 
-def _discover() -> None:
+def _reader_modules() -> list[str]:
+    """Every format module of this package, in name order."""
     import stackrift.bom as package
 
-    for module in pkgutil.iter_modules(package.__path__):
-        if not module.name.startswith("_") and module.name != "base":
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    return sorted(f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
+                  if not m.name.startswith("_") and m.name != "base")
+
+
+def _discover() -> None:
+    for name in _reader_modules():
+        importlib.import_module(name)
 
 
 def readers() -> dict[str, BomReader]:
     _discover()
     return {name: cls() for name, cls in sorted(_READERS.items())}
+
+
+def _detected(path: Path, head: bytes) -> BomReader | None:
+    """The first reader, in module order, that accepts the file. Modules are imported one at a
+    time, so reading a common format does not import every other format's reader."""
+    for module in _reader_modules():
+        importlib.import_module(module)
+        for _name, cls in sorted(_READERS.items()):
+            if cls.__module__ == module:
+                reader: BomReader = cls()
+                if reader.accepts(path, head):
+                    return reader
+    return None
 
 
 HEAD_BYTES = 4096
@@ -97,11 +115,11 @@ def _guarded(reader: BomReader, path: Path) -> BomDocument:
 def read_bom(path: Path, format: str | None = None) -> BomDocument:
     """Read any supported file or folder, detecting its format unless ``format`` forces one.
 
-    Folders (a Hugging Face model folder, a ``site-packages``) are offered to every reader with
-    empty first bytes.
+    Readers are tried in the order of their modules' names. Folders (a Hugging Face model
+    folder, a ``site-packages``) are offered to every reader with empty first bytes.
     """
-    available = readers()
     if format is not None:
+        available = readers()
         if format not in available:
             raise InvalidInputError.single(
                 path, f"unknown input format '{format}'", f"one of {', '.join(available)}"
@@ -117,11 +135,11 @@ def read_bom(path: Path, format: str | None = None) -> BomDocument:
         raise InvalidInputError.single(
             path, f"cannot read file ({exc.strerror})", "an existing, readable file"
         ) from exc
-    for reader in available.values():
-        if reader.accepts(path, head):
-            return _guarded(reader, path)
+    reader = _detected(path, head)
+    if reader is not None:
+        return _guarded(reader, path)
     raise InvalidInputError.single(
         path,
         "not a recognised SBOM, AI-BOM or dependency file",
-        f"one of {', '.join(available) or '(no readers installed)'}",
+        f"one of {', '.join(readers()) or '(no readers installed)'}",
     )
