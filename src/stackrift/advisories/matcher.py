@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from stackrift.advisories.matching import (
     UnparseableVersionError,
@@ -55,8 +55,7 @@ class Target:
         return purl_identity(self.purl) if self.purl else None
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRecord:
+class SourceRecord(NamedTuple):
     """What one record of a matched group says, and how it took part in the match."""
 
     source: str

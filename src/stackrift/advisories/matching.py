@@ -40,6 +40,7 @@ def normalise_name(ecosystem: str | None, name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1024)
 def ecosystem_key(ecosystem: str | None) -> str | None:
     """The canonical OSV ecosystem name (``PyPI``, ``Go``…) for a name in any case.
 
@@ -206,6 +207,8 @@ def in_range(version: str, rng: Range, ecosystem: str | None) -> bool | None:
 
     Follows the OSV schema's evaluation: events sorted by version, ``introduced: 0`` is the
     lowest version, ``fixed`` and ``limit`` exclude their version, ``last_affected`` includes it.
+    Walking the sorted events, the last one at or below the version decides, so only the
+    greatest such event (ties ordered introduced < last_affected < fixed) is looked for.
     """
     if rng.type == "GIT":
         return None
@@ -214,35 +217,28 @@ def in_range(version: str, rng: Range, ecosystem: str | None) -> bool | None:
         target = key(version)
     except UnparseableVersionError:
         return None
-    events: list[tuple[int, Any, str]] = []
+    affected = False  # before any event: not affected
+    deciding: tuple[Any, int] | None = None
     limits: list[Any] = []
-    for event in rng.events:
-        if event.kind == "limit":
-            if event.version != "*":
-                try:
-                    limits.append(key(event.version))
-                except UnparseableVersionError:
-                    return None
-            continue
-        if event.kind == "introduced" and event.version == "0":
-            events.append((0, None, event.kind))
-            continue
-        try:
-            events.append((1, key(event.version), event.kind))
-        except UnparseableVersionError:
-            return None
-    events.sort(key=lambda e: (e[0], e[1], _ORDER[e[2]]) if e[1] is not None
-                else (0, 0, _ORDER[e[2]]))
-    affected = False
-    for _rank, at, kind in events:
-        if kind == "introduced":
-            if at is None or target >= at:
-                affected = True
-        elif kind == "fixed":
-            if target >= at:
-                affected = False
-        elif kind == "last_affected" and target > at:
-            affected = False
+    try:
+        for kind, at in rng.events:
+            if kind == "limit":
+                if at != "*":
+                    limits.append(key(at))
+                continue
+            if kind == "introduced" and at == "0":
+                affected = True  # the lowest version: sorts before every other event
+                continue
+            point = key(at)
+            # events above the version change nothing; last_affected only excludes above it
+            if point < target or (point == target and kind != "last_affected"):
+                rank = _ORDER[kind]
+                if deciding is None or (point, rank) > deciding:
+                    deciding = (point, rank)
+    except UnparseableVersionError:
+        return None
+    if deciding is not None:
+        affected = deciding[1] == _ORDER["introduced"]
     if affected and limits and not any(target < limit for limit in limits):
         return False
     return affected
@@ -254,10 +250,9 @@ def affects(affected: Affected, version: str, ecosystem: str | None = None) -> b
     True when listed or in any range; False when ranges were evaluated and none matched;
     None when nothing could be decided (no ranges, or versions the rules cannot order).
     """
-    eco = ecosystem or affected.ecosystem
-    if version in affected.versions or (eco == "PyPI" and _pep440_listed(version,
-                                                                          affected.versions)):
+    if version in affected.versions:
         return True
+    eco = ecosystem or affected.ecosystem
     decided = False
     for rng in affected.ranges:
         result = in_range(version, rng, eco)
@@ -265,6 +260,8 @@ def affects(affected: Affected, version: str, ecosystem: str | None = None) -> b
             return True
         if result is False:
             decided = True
+    if eco == "PyPI" and affected.versions and _pep440_listed(version, affected.versions):
+        return True
     if decided or affected.versions:
         return False
     return None
