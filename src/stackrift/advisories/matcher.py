@@ -49,10 +49,11 @@ class Target:
     vendor: str | None = None
     product: str | None = None
     systems: tuple[str, ...] = ()
+    # (ecosystem, normalised name, version) from the purl, worked out once: matching asks often
+    identity: tuple[str, str, str | None] | None = field(init=False, compare=False, repr=False)
 
-    @property
-    def identity(self) -> tuple[str, str, str | None] | None:
-        return purl_identity(self.purl) if self.purl else None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identity", purl_identity(self.purl) if self.purl else None)
 
 
 class SourceRecord(NamedTuple):

@@ -273,11 +273,11 @@ def _pep440_listed(version: str, versions: tuple[str, ...]) -> bool:
         target = pep440_key(version)
     except UnparseableVersionError:
         return False
-    numbers = _nonzero_numbers(version)
-    for listed in versions:
-        # equal versions have the same non-zero numbers: a cheap test before a full parse
-        if _nonzero_numbers(listed) != numbers:
-            continue
+    # Equal versions have the same non-zero numbers in the same order: zero padding (1.0 /
+    # 1.0.0), implicit zeros (1.0a / 1.0a0), leading zeros, a "v" and spelling variants (-1 /
+    # .post1, c / rc) change only zeros and letters. One regular-expression pass over the list
+    # finds those candidates; only they are parsed.
+    for listed in _same_numbers(version).findall("\n".join(versions)):
         try:
             if pep440_key(listed) == target:
                 return True
@@ -286,15 +286,16 @@ def _pep440_listed(version: str, versions: tuple[str, ...]) -> bool:
     return False
 
 
-_DIGITS = re.compile(r"\d+")
+_NOT_DIGIT = r"(?:[^\d\n]|(?<!\d)0+(?!\d))*"  # letters, separators and all-zero numbers
 
 
-@lru_cache(maxsize=262144)
-def _nonzero_numbers(text: str) -> tuple[int, ...]:
-    """The non-zero numbers of a version string, in order. PEP 440 equal versions agree on
-    them: zero padding (1.0 / 1.0.0), implicit zeros (1.0a / 1.0a0), leading zeros, a ``v``
-    prefix and spelling variants (-1 / .post1, c / rc) change only zeros and letters."""
-    return tuple(number for digits in _DIGITS.findall(text) if (number := int(digits)))
+@lru_cache(maxsize=4096)
+def _same_numbers(version: str) -> re.Pattern[str]:
+    """Lines whose non-zero numbers are exactly those of ``version``, in order."""
+    numbers = [str(int(digits)) for digits in re.findall(r"\d+", version) if int(digits)]
+    body = _NOT_DIGIT.join(rf"(?<!\d)0*{n}(?!\d)" for n in numbers)
+    return re.compile(rf"^{_NOT_DIGIT}{body}{_NOT_DIGIT}$" if numbers else rf"^{_NOT_DIGIT}$",
+                      re.MULTILINE)
 
 
 def fixed_versions(affected: Affected) -> tuple[str, ...]:

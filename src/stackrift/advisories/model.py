@@ -99,15 +99,11 @@ class Advisory:
 
     def encode(self) -> bytes:
         """The stored form: nested JSON arrays in field order (see :data:`ENCODING`), without
-        the ``origin`` path. Arrays rather than objects: smaller, and quicker both ways."""
-        return orjson.dumps((
-            ENCODING, self.source, self.id, self.aliases, self.published, self.modified,
-            self.withdrawn, self.title, self.details,
-            [(r.scheme, r.vector, r.score, r.rating) for r in self.severities],
-            [(a.ecosystem, a.name, a.purl,
-              [(r.type, [(e.kind, e.version) for e in r.events]) for r in a.ranges],
-              a.versions, a.product, a.vendor, a.status) for a in self.affected],
-            self.references))
+        the ``origin`` path. Arrays rather than objects: smaller, and quicker both ways; orjson
+        writes the nested named tuples as arrays through ``default=tuple``."""
+        return orjson.dumps((ENCODING, self.source, self.id, self.aliases, self.published,
+                             self.modified, self.withdrawn, self.title, self.details,
+                             self.severities, self.affected, self.references), default=tuple)
 
     def digest(self) -> str:
         """Content hash: equal records give equal digests whatever file they came from."""

@@ -63,7 +63,7 @@ def _split(text: str) -> tuple[str, str]:
     return (clean[:match.start()], clean[match.end():]) if match else (clean, "")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262144)  # an import meets ~10^5 distinct product strings
 def text_key(text: str) -> str:
     """Only the key of a product string (the store indexes every product by it)."""
     return product_key(_split(text)[0])
