@@ -14,7 +14,6 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -23,6 +22,7 @@ from stackrift.advisories.feed import FeedFormat, detect
 from stackrift.advisories.model import Advisory, ImportReport, Rejection, Skipped
 from stackrift.advisories.store import AdvisoryStore, StoredRecord, prepare
 from stackrift.errors import InvalidInputError, Location, Problem
+from stackrift.gcpause import paused_gc
 
 Progress = Callable[[Path], None]
 
@@ -206,24 +206,11 @@ def _digest(record: Advisory | StoredRecord) -> str:
     return record.digest if isinstance(record, StoredRecord) else record.digest()
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a bulk import allocates ~10^6 acyclic objects, and
-    the collector's repeated passes over them cost more than the import itself."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def import_paths(store: AdvisoryStore, paths: Sequence[Path], *, forced: str | None = None,
                  strict: bool = False, progress: Progress | None = None,
                  label: str | None = None, workers: int | None = None) -> ImportReport:
     """Import advisories into ``store`` atomically and idempotently; return what happened."""
-    with _no_gc():
+    with paused_gc():
         records, report = prepare_paths(paths, forced=forced, progress=progress,
                                         workers=workers)
         if strict and report.rejections:

@@ -261,7 +261,7 @@ class Matcher:
             self._groups.update(self.store.groups(missing))
         return [sorted((self._build(target, g, by_record, found[1].get(g, []), found[2][g])
                         for g, by_record in found[0].items()),
-                       key=lambda m: (-m.severity.rank, m.group_id)) if found else []
+                       key=lambda m: (-m.severity.rank, m.group_id)) if found and found[0] else []
                 for target, found in zip(targets, hits, strict=True)]
 
     def _hits(self, target: Target) -> tuple[dict[str, dict[tuple[str, str], str]],

@@ -61,8 +61,11 @@ def purl_identity(purl: str) -> tuple[str, str, str | None] | None:
     version = None
     if "@" in body.rsplit("/", 1)[-1]:
         body, version = body.rsplit("@", 1)
-        version = unquote(version)
-    parts = [unquote(p) for p in body.split("/") if p]
+        if "%" in version:
+            version = unquote(version)
+    parts = [p for p in body.split("/") if p]
+    if "%" in body:
+        parts = [unquote(p) for p in parts]
     if len(parts) < 2:
         return None
     kind = parts[0].lower()

@@ -22,6 +22,7 @@ from stackrift.advisories.store import SqliteStore, default_store_path
 from stackrift.advisories.vex import VexStatement, Waiver, apply
 from stackrift.errors import StoreError
 from stackrift.findings import Severity
+from stackrift.gcpause import paused_gc
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -119,6 +120,13 @@ def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
          catalogue: Catalogue | None = None, vex: Sequence[VexStatement] = (),
          waivers: Sequence[Waiver] = (), as_of: date | None = None) -> ScanResult:
     """Match every target (one match per group and component), then apply VEX and waivers."""
+    with paused_gc():
+        return _scan(targets, store, info, catalogue, vex, waivers, as_of)
+
+
+def _scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo,
+          catalogue: Catalogue | None, vex: Sequence[VexStatement], waivers: Sequence[Waiver],
+          as_of: date | None) -> ScanResult:
     matcher = Matcher(store, catalogue_keys(catalogue), as_of)
     seen: dict[tuple[str, str], Match] = {}
     unversioned = []

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from stackrift.errors import InvalidInputError
 from stackrift.estate.model import Component
+from stackrift.gcpause import paused_gc
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ HEAD_BYTES = 4096
 def _guarded(reader: BomReader, path: Path) -> BomDocument:
     """Run a reader; a value no component can hold is the input's fault, not an internal error."""
     try:
-        return reader.read(path)
+        with paused_gc():
+            return reader.read(path)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
