@@ -9,11 +9,9 @@ and reason (``strict`` turns rejections into an error, again before anything is 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -143,6 +141,9 @@ def _prepared(files: Sequence[Path], forced: str | None, workers: int | None
     if count == 1:
         yield from map(_prepare_file, jobs)
         return
+    import multiprocessing  # only large imports pay for loading these
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork is cheapest (workers inherit the loaded modules) but unsafe beside other threads
     method = "fork" if threading.active_count() == 1 and "fork" in \
         multiprocessing.get_all_start_methods() else "spawn"

@@ -52,8 +52,6 @@ def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
     When the location cannot be written, an in-memory store with the starter pack is used and
     the reason is reported.
     """
-    from stackrift.advisories.importer import import_paths
-
     target = path or default_store_path()
     note = None
     try:
@@ -61,6 +59,8 @@ def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
     except StoreError as exc:
         store, note = SqliteStore(":memory:"), f"{exc}; using the starter pack in memory"
     if store.is_empty():
+        from stackrift.advisories.importer import import_paths
+
         import_paths(store, [starter_pack_path()], label="starter")
     starter = store.content_label() == "starter"
     records = store.record_count()

@@ -18,7 +18,6 @@ import orjson
 from stackrift.advisories.matcher import Match
 from stackrift.advisories.matching import purl_identity
 from stackrift.errors import InvalidInputError, Problem
-from stackrift.estate.yamlsource import load_located
 
 SUPPRESSING = frozenset({"not_affected", "fixed"})
 _CDX_STATES = {"not_affected": "not_affected", "false_positive": "not_affected",
@@ -153,6 +152,8 @@ def _csaf(data: dict[str, Any], where: str) -> list[VexStatement]:
 
 def load_waivers(path: Path) -> list[Waiver]:
     """A YAML file: ``waivers: [{id, reason, purl?, expires?}]``; each needs a reason."""
+    from stackrift.estate.yamlsource import load_located  # YAML only for waiver files
+
     document = load_located(path)  # safe YAML, with a location for every value
     data = document.data
     items = data.get("waivers") if isinstance(data, dict) else None
