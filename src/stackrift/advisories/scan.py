@@ -121,7 +121,12 @@ def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
          waivers: Sequence[Waiver] = (), as_of: date | None = None) -> ScanResult:
     """Match every target (one match per group and component), then apply VEX and waivers."""
     with paused_gc():
-        return _scan(targets, store, info, catalogue, vex, waivers, as_of)
+        try:
+            return _scan(targets, store, info, catalogue, vex, waivers, as_of)
+        finally:
+            # freed now, by reference counting, rather than walked by the collector when it
+            # resumes
+            store.forget_records()
 
 
 def _scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo,

@@ -482,6 +482,10 @@ class SqliteStore:
             return None
         return self.groups([row[0]]).get(row[0])
 
+    def forget_records(self) -> None:
+        """Drop the records decoded so far (they are cached for the life of the connection)."""
+        self._records.clear()
+
     def _record(self, source: str, ident: str, blob: bytes) -> Advisory:
         key = (source, ident)
         record = self._records.get(key)
@@ -497,20 +501,23 @@ class SqliteStore:
         for start in range(0, len(wanted), 500):  # stay under SQLite's parameter limit
             chunk = wanted[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            ids: dict[str, list[str]] = defaultdict(list)
+            # sorting and de-duplicating here rather than in SQL keeps the blobs out of
+            # SQLite's temporary sort trees
+            ids: dict[str, set[str]] = defaultdict(set)
             for ident, group_id in self.db.execute(
-                    "SELECT DISTINCT i.ident, r.group_id FROM records r JOIN idents i "  # noqa: S608
+                    "SELECT i.ident, r.group_id FROM records r JOIN idents i "  # noqa: S608
                     "ON i.source = r.source AND i.record_id = r.id "
-                    f"WHERE r.group_id IN ({marks}) ORDER BY i.ident", chunk):
-                ids[group_id].append(ident)
+                    f"WHERE r.group_id IN ({marks})", chunk):
+                ids[group_id].add(ident)
+            rows = sorted(self.db.execute(
+                "SELECT source, id, group_id, data FROM records "  # noqa: S608
+                f"WHERE group_id IN ({marks})", chunk))
             records: dict[str, list[Advisory]] = defaultdict(list)
-            for group_id, source, ident, blob in self.db.execute(
-                    "SELECT group_id, source, id, data FROM records "  # noqa: S608
-                    f"WHERE group_id IN ({marks}) ORDER BY source, id", chunk):
+            for source, ident, group_id, blob in rows:
                 records[group_id].append(self._record(source, ident, blob))
             for group_id in chunk:
                 if group_id in ids:
-                    found[group_id] = GroupView(group_id, tuple(ids[group_id]),
+                    found[group_id] = GroupView(group_id, tuple(sorted(ids[group_id])),
                                                 tuple(records[group_id]))
         return found
 
@@ -526,12 +533,12 @@ class SqliteStore:
             chunk = wanted[start:start + 400]
             marks = ",".join(["(?, ?)"] * len(chunk))
             params = [part for pair in chunk for part in pair]
-            for eco, name, g, s, i, blob in self.db.execute(
-                    "SELECT p.ecosystem, p.name, r.group_id, r.source, r.id, r.data "  # noqa: S608
-                    "FROM packages p "
-                    "JOIN records r ON r.source = p.source AND r.id = p.record_id "
-                    f"WHERE (p.ecosystem, p.name) IN (VALUES {marks}) "
-                    "ORDER BY p.ecosystem, p.name, p.rowid", params):
+            rows = sorted(self.db.execute(
+                "SELECT p.ecosystem, p.name, p.rowid, r.group_id, r.source, r.id, r.data "  # noqa: S608
+                "FROM packages p "
+                "JOIN records r ON r.source = p.source AND r.id = p.record_id "
+                f"WHERE (p.ecosystem, p.name) IN (VALUES {marks})", params))
+            for eco, name, _row, g, s, i, blob in rows:
                 if (eco, name, g, s, i) not in seen:  # a record naming the package twice
                     seen.add((eco, name, g, s, i))
                     found[(eco, name)].append((g, self._record(s, i, blob)))

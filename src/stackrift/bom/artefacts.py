@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import pickletools
 import struct
 import zipfile
 from collections.abc import Iterator
@@ -108,6 +107,8 @@ def pickle_imports(stream: IO[bytes]) -> Iterator[tuple[str, str] | None]:
     Several pickles in a row (legacy ``torch.save`` files) are read until one fails to decode,
     which is where the raw tensor bytes begin.
     """
+    import pickletools  # only artefact scans need it
+
     count = 0
     for index in range(MAX_PICKLES_PER_FILE):
         strings: list[str] = []
