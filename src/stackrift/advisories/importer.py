@@ -55,22 +55,41 @@ def parse_paths(paths: Sequence[Path], *, forced: str | None = None,
 def prepare_paths(paths: Sequence[Path], *, forced: str | None = None,
                   progress: Progress | None = None,
                   workers: int | None = None) -> tuple[list[StoredRecord], ImportReport]:
-    """:func:`parse_paths`, with every record in its stored form.
+    """:func:`parse_paths`, with every record in its stored form."""
+    report = ImportReport()
+    latest = {(r.source, r.id): r
+              for r in stored_records(paths, report, forced=forced, progress=progress,
+                                      workers=workers)}
+    return list(latest.values()), report
+
+
+def stored_records(paths: Sequence[Path], report: ImportReport, *, forced: str | None = None,
+                   strict: bool = False, progress: Progress | None = None,
+                   workers: int | None = None) -> Iterator[StoredRecord]:
+    """Every record under ``paths`` in its stored form, as files are parsed, counting what
+    happens in ``report``. An id seen again is yielded again only when the later copy wins
+    (a newer revision), so a consumer keeps the last copy of each id.
 
     Large imports are parsed and prepared in worker processes (one per available core), which
-    takes most of an import's time; results are read back in file order, so what is kept does
-    not depend on the number of workers.
+    takes most of an import's time; results are read back in file order, so what is yielded
+    does not depend on the number of workers. Errors (a file that is not what it claims, a
+    rejection under ``strict``) are raised from the iteration.
     """
     files = list(advisory_files(paths))
-    report = ImportReport()
     kept = _Deduplicator[StoredRecord](report)
     for file, parsed in zip(files, _prepared(files, forced, workers), strict=True):
         if progress:
             progress(file)
         if _tally(parsed, report):
             for record in parsed.records:
-                kept.add(record, record.digest)
-    return kept.records(), report
+                if kept.add(record, record.digest):
+                    yield record
+    kept.records()
+    if strict and report.rejections:
+        raise InvalidInputError([Problem(Location(r.file), f"record {r.record or '?'} "
+                                         f"rejected: {r.reason}",
+                                         "a valid advisory record (--strict)")
+                                 for r in report.rejections])
 
 
 R = TypeVar("R", Advisory, StoredRecord)
@@ -101,9 +120,14 @@ def _parse_file(file: Path, forced: str | None) -> _ParsedFile[Advisory]:
     return _ParsedFile(feed.source, tuple(records), tuple(rejections))
 
 
-def _prepare_file(job: tuple[Path, str | None]) -> _ParsedFile[StoredRecord]:
+def _prepare_files(batch: tuple[tuple[Path, ...], str | None]) -> list[_ParsedFile[StoredRecord]]:
+    """:func:`_prepare_file` for a batch of files (one task of a worker process)."""
+    files, forced = batch
+    return [_prepare_file(file, forced) for file in files]
+
+
+def _prepare_file(file: Path, forced: str | None) -> _ParsedFile[StoredRecord]:
     """Parse and prepare one file (in a worker process: errors travel back as problems)."""
-    file, forced = job
     try:
         parsed = _parse_file(file, forced)
     except InvalidInputError as exc:
@@ -134,12 +158,33 @@ def _worker_count(files: Sequence[Path], workers: int | None) -> int:
     return 1
 
 
+BATCH_BYTES = 512 * 1024  # work per worker task: small enough to balance, large to amortise
+
+
+def _batches(files: Sequence[Path]) -> list[tuple[Path, ...]]:
+    """Consecutive files grouped into tasks of about ``BATCH_BYTES`` of content (gzip files
+    counted at their usual expansion), so the first results come back early and the workers
+    finish together."""
+    batches: list[tuple[Path, ...]] = []
+    current: list[Path] = []
+    size = 0
+    for file in files:
+        current.append(file)
+        size += file.stat().st_size * (8 if file.name.endswith(".gz") else 1)
+        if size >= BATCH_BYTES:
+            batches.append(tuple(current))
+            current, size = [], 0
+    if current:
+        batches.append(tuple(current))
+    return batches
+
+
 def _prepared(files: Sequence[Path], forced: str | None, workers: int | None
               ) -> Iterator[_ParsedFile[StoredRecord]]:
-    jobs = [(file, forced) for file in files]
     count = _worker_count(files, workers)
     if count == 1:
-        yield from map(_prepare_file, jobs)
+        for file in files:
+            yield _prepare_file(file, forced)
         return
     import multiprocessing  # only large imports pay for loading these
     from concurrent.futures import ProcessPoolExecutor
@@ -150,8 +195,8 @@ def _prepared(files: Sequence[Path], forced: str | None, workers: int | None
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
                                initializer=gc.disable)
     try:
-        yield from pool.map(_prepare_file, jobs,
-                            chunksize=max(1, min(64, len(jobs) // (count * 8))))
+        for results in pool.map(_prepare_files, [(batch, forced) for batch in _batches(files)]):
+            yield from results
     finally:  # on an error, files not yet started are not parsed for nothing
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -180,23 +225,26 @@ class _Deduplicator(Generic[R]):
         self.digests: dict[tuple[str, str], str] = {}
         self.duplicate_ids: set[str] = set()
 
-    def add(self, item: R, digest: str) -> None:
+    def add(self, item: R, digest: str) -> bool:
+        """Count the item; whether it is now the kept copy of its id."""
         key = (item.source, item.id)
         previous = self.kept.get(key)
         if previous is None:
             self.kept[key] = item
-            return
+            return True
         summary = self.report.summary(item.source)
         summary.duplicates += 1
         self.duplicate_ids.add(item.id)
         if self.digests.setdefault(key, _digest(previous)) == digest:
             summary.duplicate_identical += 1
-            return
+            return False
         summary.duplicate_revised += 1
         # the later revision wins; at equal dates the one read later (files in order)
         if (item.modified or "") >= (previous.modified or ""):
             self.kept[key] = item
             self.digests[key] = digest
+            return True
+        return False
 
     def records(self) -> list[R]:
         self.report.duplicate_ids = sorted(self.duplicate_ids)
@@ -210,14 +258,13 @@ def _digest(record: Advisory | StoredRecord) -> str:
 def import_paths(store: AdvisoryStore, paths: Sequence[Path], *, forced: str | None = None,
                  strict: bool = False, progress: Progress | None = None,
                  label: str | None = None, workers: int | None = None) -> ImportReport:
-    """Import advisories into ``store`` atomically and idempotently; return what happened."""
+    """Import advisories into ``store`` atomically and idempotently; return what happened.
+
+    The store consumes the records as files are parsed, inside its transaction: an error
+    anywhere (a broken file, a rejection under ``strict``, Ctrl-C) rolls everything back.
+    """
     with paused_gc():
-        records, report = prepare_paths(paths, forced=forced, progress=progress,
-                                        workers=workers)
-        if strict and report.rejections:
-            raise InvalidInputError([Problem(Location(r.file), f"record {r.record or '?'} "
-                                             f"rejected: {r.reason}",
-                                             "a valid advisory record (--strict)")
-                                     for r in report.rejections])
-        store.apply_import(records, report, label)
+        report = ImportReport()
+        store.apply_import(stored_records(paths, report, forced=forced, strict=strict,
+                                          progress=progress, workers=workers), report, label)
         return report

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -96,11 +96,12 @@ class GroupView:
 class AdvisoryStore(Protocol):
     """What importers, matchers and analytics need from a store."""
 
-    def apply_import(self, records: Sequence[StoredRecord], report: ImportReport,
+    def apply_import(self, records: Iterable[StoredRecord], report: ImportReport,
                      label: str | None = None) -> None:
         """Insert new records, replace those with a newer ``modified``, keep the rest, and
-        recompute groups; all or nothing. ``label`` names the content (e.g. ``starter``) until
-        another import changes it."""
+        recompute groups; all or nothing. ``records`` may be consumed as they are parsed (an
+        error raised by the iteration rolls the import back); a later copy of an id wins.
+        ``label`` names the content (e.g. ``starter``) until another import changes it."""
         ...
 
     def content_label(self) -> str | None:
@@ -350,7 +351,7 @@ class SqliteStore:
 
     # -- import ----------------------------------------------------------------------------------
 
-    def apply_import(self, records: Sequence[StoredRecord], report: ImportReport,
+    def apply_import(self, records: Iterable[StoredRecord], report: ImportReport,
                      label: str | None = None) -> None:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self._records.clear()
@@ -361,56 +362,14 @@ class SqliteStore:
         try:
             existing = {(s, i): (d, m) for s, i, d, m in
                         db.execute("SELECT source, id, digest, modified FROM records")}
-            bulk = not existing and len(records) > 10_000
-            if bulk:
-                for name in BULK_INDEXES:
-                    db.execute(f"DROP INDEX IF EXISTS {name}")
-            inserts: list[StoredRecord] = []
-            replaces: list[StoredRecord] = []
-            for record in records:
-                summary = report.summary(record.source)
-                stored = existing.get((record.source, record.id))
-                if stored is None:
-                    inserts.append(record)
-                    summary.new += 1
-                elif stored[0] == record.digest or not _newer(record.modified, stored[1]):
-                    summary.unchanged += 1
-                else:
-                    replaces.append(record)
-                    summary.updated += 1
-            changed = inserts + replaces
-            if changed:
-                if replaces:
-                    keys = [(r.source, r.id) for r in replaces]
-                    for table in ("idents", "packages", "products"):
-                        db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
-                                       keys)
-                group_of = self._groups_after(changed, bool(existing))
-                db.executemany(
-                    "UPDATE records SET group_id=?, modified=?, published=?, withdrawn=?, "
-                    "digest=?, updated_at=?, data=? WHERE source=? AND id=?",
-                    [(group_of[(r.source, r.id)], r.modified, r.published, r.withdrawn,
-                      r.digest, now, r.data, r.source, r.id) for r in replaces])
-                # sorted: inserting in key order keeps the B-trees append-only
-                inserts.sort(key=lambda r: (r.source, r.id))
-                db.executemany(
-                    "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(r.source, r.id, group_of[(r.source, r.id)], r.modified, r.published,
-                      r.withdrawn, r.digest, now, now, r.data) for r in inserts])
-                db.executemany("INSERT INTO idents VALUES (?, ?, ?)",
-                               [(ident, r.source, r.id) for r in changed for ident in r.ids])
-                db.executemany("INSERT INTO packages VALUES (?, ?, ?, ?)",
-                               [(*package, r.source, r.id)
-                                for r in changed for package in r.packages])
-                db.executemany("INSERT INTO products VALUES (?, ?, ?)",
-                               [(key, r.source, r.id) for r in changed for key in r.products])
+            if existing:
+                changed = self._apply_changes(records, existing, report, now)
+            else:
+                changed = self._bulk_load(records, report, now)
             db.executemany("INSERT OR IGNORE INTO skipped_files VALUES (?, ?)",
                            [(s.file, s.reason) for s in report.skipped])
             db.executemany("INSERT OR REPLACE INTO rejections VALUES (?, ?, ?)",
                            [(r.file, r.record or "", r.reason) for r in report.rejections])
-            if bulk:
-                for statement in BULK_INDEXES.values():
-                    db.execute(statement)
             if changed:
                 self._learn_products()
                 db.execute("DELETE FROM meta WHERE key = 'content'")
@@ -424,6 +383,100 @@ class SqliteStore:
             db.execute("PRAGMA synchronous = FULL")
         report.groups_total = self.db.execute(
             "SELECT COUNT(DISTINCT group_id) FROM records").fetchone()[0]
+
+    def _apply_changes(self, records: Iterable[StoredRecord],
+                       existing: Mapping[tuple[str, str], tuple[str, str | None]],
+                       report: ImportReport, now: str) -> bool:
+        """Into a store that has records: insert new ones, replace those with a newer
+        ``modified``, keep the rest; then regroup everything."""
+        db = self.db
+        latest = {(r.source, r.id): r for r in records}  # a later copy of an id wins
+        inserts: list[StoredRecord] = []
+        replaces: list[StoredRecord] = []
+        for record in latest.values():
+            summary = report.summary(record.source)
+            stored = existing.get((record.source, record.id))
+            if stored is None:
+                inserts.append(record)
+                summary.new += 1
+            elif stored[0] == record.digest or not _newer(record.modified, stored[1]):
+                summary.unchanged += 1
+            else:
+                replaces.append(record)
+                summary.updated += 1
+        changed = inserts + replaces
+        if not changed:
+            return False
+        if replaces:
+            keys = [(r.source, r.id) for r in replaces]
+            for table in ("idents", "packages", "products"):
+                db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
+                               keys)
+        group_of = self._groups_after(changed, regroup=True)
+        db.executemany(
+            "UPDATE records SET group_id=?, modified=?, published=?, withdrawn=?, "
+            "digest=?, updated_at=?, data=? WHERE source=? AND id=?",
+            [(group_of[(r.source, r.id)], r.modified, r.published, r.withdrawn,
+              r.digest, now, r.data, r.source, r.id) for r in replaces])
+        self._insert_records(inserts, group_of, now)
+        self._insert_keys(changed)
+        return True
+
+    def _bulk_load(self, records: Iterable[StoredRecord], report: ImportReport,
+                   now: str) -> bool:
+        """Into an empty store: secondary indexes are dropped and built once at the end, and
+        the ids, packages and products of each record are written as records arrive, while
+        the rest of the input is still being parsed."""
+        db = self.db
+        for name in BULK_INDEXES:
+            db.execute(f"DROP INDEX IF EXISTS {name}")
+        kept: dict[tuple[str, str], StoredRecord] = {}
+        superseded: set[tuple[str, str]] = set()
+        batch: list[StoredRecord] = []
+        for record in records:
+            key = (record.source, record.id)
+            if key in kept:
+                superseded.add(key)  # its earlier copy's rows are rewritten below
+            kept[key] = record
+            batch.append(record)
+            if len(batch) >= 2000:
+                self._insert_keys(batch)
+                batch.clear()
+        self._insert_keys(batch)
+        if not kept:
+            return False
+        for record in kept.values():
+            report.summary(record.source).new += 1
+        group_of = self._groups_after(list(kept.values()), regroup=False)
+        self._insert_records(list(kept.values()), group_of, now)
+        for statement in BULK_INDEXES.values():
+            db.execute(statement)
+        if superseded:
+            keys = sorted(superseded)
+            for table in ("idents", "packages", "products"):
+                db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
+                               keys)
+            self._insert_keys([kept[key] for key in keys])
+        return True
+
+    def _insert_records(self, records: list[StoredRecord],
+                        group_of: Mapping[tuple[str, str], str], now: str) -> None:
+        # sorted: inserting in key order keeps the B-trees append-only
+        records.sort(key=lambda r: (r.source, r.id))
+        self.db.executemany(
+            "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r.source, r.id, group_of[(r.source, r.id)], r.modified, r.published,
+              r.withdrawn, r.digest, now, now, r.data) for r in records])
+
+    def _insert_keys(self, records: Sequence[StoredRecord]) -> None:
+        """The joining ids, packages and product keys of ``records``."""
+        db = self.db
+        db.executemany("INSERT INTO idents VALUES (?, ?, ?)",
+                       [(ident, r.source, r.id) for r in records for ident in r.ids])
+        db.executemany("INSERT INTO packages VALUES (?, ?, ?, ?)",
+                       [(*package, r.source, r.id) for r in records for package in r.packages])
+        db.executemany("INSERT INTO products VALUES (?, ?, ?)",
+                       [(key, r.source, r.id) for r in records for key in r.products])
 
     def _groups_after(self, changed: Sequence[StoredRecord], regroup: bool
                       ) -> dict[tuple[str, str], str]:
