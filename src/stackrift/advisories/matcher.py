@@ -180,6 +180,8 @@ class Matcher:
         self._product_map = store.product_map()
         self._package_records: dict[tuple[str, str], list[tuple[str, Advisory]]] = {}
         self._key_records: dict[str, list[tuple[str, Advisory]]] = {}
+        self._keys_cache: dict[tuple[tuple[str, str] | None, str | None, str | None],
+                               dict[str, str]] = {}
 
     def prefetch(self, targets: Iterable[Target]) -> None:
         """Load the records of every package and product key the targets name in a few
@@ -231,19 +233,27 @@ class Matcher:
         return self._groups[group_id]
 
     def product_keys(self, target: Target) -> dict[str, str]:
-        """Product keys naming this target, with how the mapping is known."""
-        keys: dict[str, str] = {}
+        """Product keys naming this target, with how the mapping is known (shared: do not
+        modify)."""
         identity = target.identity
-        if identity and identity[:2] in self._known:
-            ecosystem, name, _ = identity
-            for key, _support in self._product_map.get((ecosystem, name), ()):
-                keys.setdefault(key, "learned")
-        if identity:
-            ecosystem, name, _ = identity
-            for key in self.catalogue_keys.get((ecosystem, name), ()):
+        package = (identity[0], identity[1]) if identity else None
+        cache_key = (package, target.vendor, target.product)
+        keys = self._keys_cache.get(cache_key)
+        if keys is None:
+            keys = self._keys_cache[cache_key] = self._product_keys(package, target.vendor,
+                                                                    target.product)
+        return keys
+
+    def _product_keys(self, package: tuple[str, str] | None, vendor: str | None,
+                      product: str | None) -> dict[str, str]:
+        keys: dict[str, str] = {}
+        if package:
+            if package in self._known:
+                for key, _support in self._product_map.get(package, ()):
+                    keys.setdefault(key, "learned")
+            for key in self.catalogue_keys.get(package, ()):
                 keys.setdefault(key, "catalogue")
-        for text in ((f"{target.vendor} {target.product}" if target.vendor and target.product
-                      else None), target.product):
+        for text in ((f"{vendor} {product}" if vendor and product else None), product):
             if text:
                 keys.setdefault(product_key(text), "named")
         return keys

@@ -34,7 +34,10 @@ _PEP503 = re.compile(r"[-_.]+")
 def normalise_name(ecosystem: str | None, name: str) -> str:
     """Package names as the ecosystem compares them (PEP 503 for PyPI; npm/PyPI are case-blind)."""
     if ecosystem == "PyPI":
-        return _PEP503.sub("-", name).lower()
+        lowered = name.lower()
+        if "_" in lowered or "." in lowered or "--" in lowered:
+            return _PEP503.sub("-", lowered)
+        return lowered
     if ecosystem in ("npm", "NuGet", "Packagist"):
         return name.lower()
     return name
@@ -57,10 +60,15 @@ def purl_identity(purl: str) -> tuple[str, str, str | None] | None:
     """(ecosystem, normalised name, version) from a purl; None if it is not a package purl."""
     if not purl.startswith("pkg:"):
         return None
-    body = purl[4:].split("#", 1)[0].split("?", 1)[0]
+    body = purl[4:]
+    for mark in ("#", "?"):  # subpath and qualifiers
+        cut = body.find(mark)
+        if cut >= 0:
+            body = body[:cut]
     version = None
-    if "@" in body.rsplit("/", 1)[-1]:
-        body, version = body.rsplit("@", 1)
+    at = body.rfind("@")
+    if at > body.rfind("/"):
+        body, version = body[:at], body[at + 1:]
         if "%" in version:
             version = unquote(version)
     parts = [p for p in body.split("/") if p]

@@ -139,13 +139,15 @@ def run_scan(document: BomDocument, *, db: Path | None, catalogue: Catalogue | N
     """``stackrift scan``: match a BOM document's components against the store."""
     from stackrift.advisories.scan import open_scan_store, scan, targets_from_document
     from stackrift.advisories.vex import load_vex, load_waivers
+    from stackrift.gcpause import paused_gc
 
     statements = [s for p in vex for s in load_vex(p)]
     waiver_list = load_waivers(waivers) if waivers else []
     store, info = open_scan_store(db)
     try:
-        return scan(targets_from_document(document), store, info, catalogue=catalogue,
-                    vex=statements, waivers=waiver_list, as_of=as_of)
+        with paused_gc():
+            return scan(targets_from_document(document), store, info, catalogue=catalogue,
+                        vex=statements, waivers=waiver_list, as_of=as_of)
     finally:
         store.close()
 
