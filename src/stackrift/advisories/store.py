@@ -611,10 +611,11 @@ class SqliteStore:
         for start in range(0, len(wanted), 500):  # stay under SQLite's parameter limit
             chunk = wanted[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            for key, g, s, i, blob in self.db.execute(
-                    "SELECT DISTINCT p.key, r.group_id, r.source, r.id, r.data "  # noqa: S608
-                    "FROM products p JOIN records r ON r.source = p.source AND r.id = p.record_id "
-                    f"WHERE p.key IN ({marks}) ORDER BY p.key, r.source, r.id", chunk):
+            rows = sorted(set(self.db.execute(
+                "SELECT p.key, r.source, r.id, r.group_id, r.data "  # noqa: S608
+                "FROM products p JOIN records r ON r.source = p.source AND r.id = p.record_id "
+                f"WHERE p.key IN ({marks})", chunk)))
+            for key, s, i, g, blob in rows:
                 found[key].append((g, self._record(s, i, blob)))
         return dict(found)
 
