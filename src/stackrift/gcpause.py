@@ -2,8 +2,12 @@
 
 Imports, scans and SBOM reads allocate 10^4–10^6 small acyclic objects (records, tuples,
 components). Each allocation burst triggers collector passes that walk every live object, which
-costs more than the work itself; reference counting still frees everything, and the collector
-runs again as soon as the pause ends.
+costs more than the work itself; reference counting still frees everything.
+
+When the pause ends, what survived it would all sit in the youngest generation and be walked by
+the very next collection. Instead it is moved to the oldest generation (``gc.freeze`` then
+``gc.unfreeze``, which only splice lists), as if it had survived the young collections: it is
+examined by the next full collection, like any long-lived data.
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Disable the cyclic collector for the block (nesting-safe: restores the previous state)."""
-    enabled = gc.isenabled()
+    """Disable the cyclic collector for the block (nesting-safe: the outermost pause resumes)."""
+    if not gc.isenabled():
+        yield
+        return
     gc.disable()
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        if gc.get_freeze_count() == 0:  # never thaw objects someone else froze on purpose
+            gc.freeze()
+            gc.unfreeze()
+        gc.enable()
