@@ -26,7 +26,7 @@ DATA = Path(os.environ.get("STACKRIFT_SHARED_DATA",
                            Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 FEEDS = [DATA / "cnvd", DATA / "osv-pypa", DATA / "osv-go"]
 IMPORT_RUNS = 3
-SCAN_RUNS = 3
+SCAN_RUNS = 5
 
 
 def bare_parse() -> int:
