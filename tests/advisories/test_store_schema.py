@@ -143,3 +143,23 @@ def test_bad_file_in_a_worker_is_reported_and_nothing_is_written(tmp_path: Path)
         assert "broken.xml" in str(caught.value.diagnostics()[0])
         assert "not well-formed XML" in caught.value.diagnostics()[0]
         assert store.fingerprint() == before
+
+
+def test_a_revision_that_changes_ids_regroups_in_a_bulk_load(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    write_cnvd(feeds / "a.xml.gz", [cnvd_entry("CNVD-2021-1", ("CVE-2021-1000",)),
+                                    cnvd_entry("CNVD-2021-2", ("CVE-2021-1000",))])
+    # the later file revises CNVD-2021-1: it now names another CVE
+    write_cnvd(feeds / "b.xml.gz", [cnvd_entry("CNVD-2021-1", ("CVE-2021-2000",),
+                                               title="revised")])
+    with SqliteStore(tmp_path / "store.sqlite") as store:
+        import_paths(store, [feeds])
+        first, second = store.group("CNVD-2021-1"), store.group("CNVD-2021-2")
+        assert first is not None and second is not None
+        assert first.group_id == "CVE-2021-2000" and first.ids == ("CNVD-2021-1",
+                                                                     "CVE-2021-2000")
+        assert second.group_id == "CVE-2021-1000" and second.ids == ("CNVD-2021-2",
+                                                                       "CVE-2021-1000")
+        assert store.group("CVE-2021-1000") == second
+        assert store.db.execute("SELECT COUNT(*) FROM idents").fetchone()[0] == 4

@@ -20,9 +20,22 @@ def group_records(links: Mapping[tuple[str, str], Iterable[str]]
     ``links`` maps (source, record id) to the record's joining ids. Returns (id -> group id,
     (source, record id) -> group id).
     """
-    parent: dict[str, str] = {}
+    correlator = Correlator()
+    for record, idents in links.items():
+        correlator.add(record, idents)
+    return correlator.groups()
 
-    def find(item: str) -> str:
+
+class Correlator:
+    """Union-find over joining ids, fed one record at a time (an import feeds it while the
+    rest of its files are still being parsed). Each record must be added once."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.first_id: dict[tuple[str, str], str] = {}
+
+    def _find(self, item: str) -> str:
+        parent = self.parent
         root = item
         while parent[root] != root:
             root = parent[root]
@@ -30,16 +43,16 @@ def group_records(links: Mapping[tuple[str, str], Iterable[str]]
             parent[item], item = root, parent[item]
         return root
 
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
+    def _union(self, a: str, b: str) -> None:
+        ra, rb = self._find(a), self._find(b)
         if ra != rb:
             # the smaller group key becomes the root, so the root is the group id
             if _group_key(rb) < _group_key(ra):
                 ra, rb = rb, ra
-            parent[rb] = ra
+            self.parent[rb] = ra
 
-    first_id: dict[tuple[str, str], str] = {}
-    for record, idents in links.items():
+    def add(self, record: tuple[str, str], idents: Iterable[str]) -> None:
+        parent = self.parent
         first: str | None = None
         for ident in idents:
             if ident not in parent:
@@ -47,18 +60,20 @@ def group_records(links: Mapping[tuple[str, str], Iterable[str]]
                 if first is None:
                     first = ident
                 else:  # a new id joins the record's first id's group: no search needed
-                    parent[ident] = find(first)
-                    if _group_key(ident) < _group_key(parent[ident]):
-                        root = parent[ident]
+                    parent[ident] = root = self._find(first)
+                    if _group_key(ident) < _group_key(root):
                         parent[root] = parent[ident] = ident
             elif first is None:
                 first = ident
             else:
-                union(first, ident)
+                self._union(first, ident)
         if first is None:
             first = record[1]
             parent.setdefault(first, first)
-        first_id[record] = first
-    ident_group = {ident: find(ident) for ident in parent}
-    record_group = {record: ident_group[first] for record, first in first_id.items()}
-    return ident_group, record_group
+        self.first_id[record] = first
+
+    def groups(self) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+        """(id -> group id, (source, record id) -> group id)."""
+        ident_group = {ident: self._find(ident) for ident in self.parent}
+        record_group = {record: ident_group[first] for record, first in self.first_id.items()}
+        return ident_group, record_group

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
-from stackrift.advisories.correlation import group_records
+from stackrift.advisories.correlation import Correlator, group_records
 from stackrift.advisories.matching import ecosystem_key, normalise_name
 from stackrift.advisories.model import (
     Advisory,
@@ -358,6 +358,7 @@ class SqliteStore:
         db = self.db
         db.execute("PRAGMA synchronous = OFF")  # the rollback journal still makes this atomic
         db.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache for bulk index updates
+        db.execute("PRAGMA threads = 4")  # index builds may sort on helper threads
         db.execute("BEGIN IMMEDIATE")
         try:
             existing = {(s, i): (d, m) for s, i, d, m in
@@ -412,7 +413,7 @@ class SqliteStore:
             for table in ("idents", "packages", "products"):
                 db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
                                keys)
-        group_of = self._groups_after(changed, regroup=True)
+        group_of = self._regroup(changed)
         db.executemany(
             "UPDATE records SET group_id=?, modified=?, published=?, withdrawn=?, "
             "digest=?, updated_at=?, data=? WHERE source=? AND id=?",
@@ -432,11 +433,17 @@ class SqliteStore:
             db.execute(f"DROP INDEX IF EXISTS {name}")
         kept: dict[tuple[str, str], StoredRecord] = {}
         superseded: set[tuple[str, str]] = set()
+        correlator = Correlator()  # groups built as records arrive
+        regroup = False  # …unless a later copy of a record changes its ids
         batch: list[StoredRecord] = []
         for record in records:
             key = (record.source, record.id)
-            if key in kept:
+            previous = kept.get(key)
+            if previous is None:
+                correlator.add(key, record.ids)
+            else:
                 superseded.add(key)  # its earlier copy's rows are rewritten below
+                regroup = regroup or previous.ids != record.ids
             kept[key] = record
             batch.append(record)
             if len(batch) >= 2000:
@@ -447,7 +454,8 @@ class SqliteStore:
             return False
         for record in kept.values():
             report.summary(record.source).new += 1
-        group_of = self._groups_after(list(kept.values()), regroup=False)
+        group_of = (group_records({key: r.ids for key, r in kept.items()})[1] if regroup
+                    else correlator.groups()[1])
         self._insert_records(list(kept.values()), group_of, now)
         for statement in BULK_INDEXES.values():
             db.execute(statement)
@@ -478,30 +486,22 @@ class SqliteStore:
         db.executemany("INSERT INTO products VALUES (?, ?, ?)",
                        [(key, r.source, r.id) for r in records for key in r.products])
 
-    def _groups_after(self, changed: Sequence[StoredRecord], regroup: bool
-                      ) -> dict[tuple[str, str], str]:
+    def _regroup(self, changed: Sequence[StoredRecord]) -> dict[tuple[str, str], str]:
         """Every record's group once ``changed`` is applied (their old joining ids already
-        deleted). Into an empty store the joining ids are exactly the changed records'; otherwise
-        all groups are recomputed (one pass of union-find) and stored records whose group
-        changed are updated here."""
-        links: dict[tuple[str, str], Sequence[str]] = {}
-        if regroup:
-            stored: dict[tuple[str, str], list[str]] = defaultdict(list)
-            for ident, source, record_id in self.db.execute(
-                    "SELECT ident, source, record_id FROM idents"):
-                stored[(source, record_id)].append(ident)
-            links.update(stored)
-        links.update({(r.source, r.id): r.ids for r in changed})
-        _ident_group, record_group = group_records(links)
-        if regroup:
-            fresh = {(r.source, r.id) for r in changed}
-            moved = [(record_group[(source, ident)], source, ident)
-                     for source, ident, group_id in self.db.execute(
-                         "SELECT source, id, group_id FROM records")
-                     if (source, ident) not in fresh
-                     and record_group.get((source, ident), ident) != group_id]
-            self.db.executemany("UPDATE records SET group_id = ? WHERE source = ? AND id = ?",
-                                moved)
+        deleted): all groups are recomputed (one pass of union-find) and stored records whose
+        group changed are updated here."""
+        links: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for ident, source, record_id in self.db.execute(
+                "SELECT ident, source, record_id FROM idents"):
+            links[(source, record_id)].append(ident)
+        fresh = {(r.source, r.id): r.ids for r in changed}
+        _ident_group, record_group = group_records({**links, **fresh})
+        moved = [(record_group[(source, ident)], source, ident)
+                 for source, ident, group_id in self.db.execute(
+                     "SELECT source, id, group_id FROM records")
+                 if (source, ident) not in fresh
+                 and record_group.get((source, ident), ident) != group_id]
+        self.db.executemany("UPDATE records SET group_id = ? WHERE source = ? AND id = ?", moved)
         return record_group
 
     def _learn_products(self) -> None:
