@@ -21,8 +21,6 @@ from stackrift.advisories.model import Advisory, Affected, Rating, Rejection
 _CNVD_ID = re.compile(r"^CNVD-(C-)?\d{4}-\d+$")
 _CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_TEXT_FIELDS = frozenset(("number", "openTime", "referenceLink", "serverity", "title",
-                          "description"))
 
 
 @register_feed
@@ -42,23 +40,30 @@ class CnvdFeed:
 
 def cnvd_record(element: Any, where: str) -> Advisory | Rejection:
     """One ``<vulnerability>`` element as a record, or why it cannot be one."""
-    fields: dict[str, str] = {}
+    number = opened = link = rating = title = description = None
     cves: list[str] = []
     products: list[str] = []
     references: list[str] = []
-    # one pass over the children, each tag and text read once (lxml builds a new string per
-    # access); only the fields used are decoded: the long remedy/patch texts are skipped
+    # One pass over the children, each tag and text read once (lxml builds a new string per
+    # access). Only the fields used are decoded: the long remedy and patch texts
+    # (formalWay, patchDescription) and the rest are passed over.
     for child in element:
         tag = child.tag
-        if tag in _TEXT_FIELDS:
-            text = child.text
-            if text is not None:
-                fields[tag] = text.strip()
+        if tag == "number":
+            number = child.text
+        elif tag == "title":
+            title = child.text
+        elif tag == "serverity":
+            rating = child.text
         elif tag == "products":
             for product in child:
                 text = product.text
                 if text and not text.isspace():
                     products.append(" ".join(text.split()))
+        elif tag == "openTime":
+            opened = child.text
+        elif tag == "description":
+            description = child.text
         elif tag == "cves":
             for cve in child:
                 for part in cve:
@@ -72,26 +77,27 @@ def cnvd_record(element: Any, where: str) -> Advisory | Rejection:
                             cves.append(text)
                     elif kind == "cveUrl" and text:
                         references.append(text)
-    number = fields.get("number")
+        elif tag == "referenceLink":
+            link = child.text
+    number = number.strip() if number else None
     if not number or not _CNVD_ID.match(number):
         return rejection(where, number, "missing or malformed <number>; expected CNVD-YYYY-NNNNN")
-    opened = fields.get("openTime")
+    opened = opened.strip() if opened else None
     if opened:
         if not _DATE.match(opened):
             return rejection(where, number, f"<openTime> '{opened}' is not a date; expected "
                              "YYYY-MM-DD")
         opened = opened[:10]
-    else:
-        opened = None
-    link = fields.get("referenceLink")
+    link = link.strip() if link else None
     if link:
         references.insert(0, link)
-    rating = fields.get("serverity")
+    rating = rating.strip() if rating else None
     return Advisory(
-        "cnvd", number, tuple(cves), opened, opened, None, fields.get("title") or None,
-        fields.get("description") or None, _severities(rating) if rating else (),
-        _affected(tuple(products)), tuple(dict.fromkeys(references)) if len(references) > 1
-        else tuple(references), where)
+        "cnvd", number, tuple(cves), opened, opened, None,
+        (title.strip() or None) if title else None,
+        (description.strip() or None) if description else None,
+        _severities(rating) if rating else (), _affected(tuple(products)),
+        tuple(dict.fromkeys(references)) if len(references) > 1 else tuple(references), where)
 
 
 # Records are immutable, so equal values are shared: two in three product strings and every rating

@@ -72,6 +72,15 @@ class Correlator:
             parent.setdefault(first, first)
         self.first_id[record] = first
 
+    def group_of(self, record: tuple[str, str]) -> str:
+        """The group of an added record, from the records added so far."""
+        return self._find(self.first_id[record])
+
+    def record_groups(self) -> dict[tuple[str, str], str]:
+        """(source, record id) -> group id."""
+        find = self._find
+        return {record: find(first) for record, first in self.first_id.items()}
+
     def groups(self) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
         """(id -> group id, (source, record id) -> group id)."""
         ident_group = {ident: self._find(ident) for ident in self.parent}

@@ -225,6 +225,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # Secondary indexes, dropped and rebuilt around a bulk load into an empty store (building an
 # index once over sorted data is much faster than updating it row by row).
 BULK_INDEXES = {
+    "records_key": "CREATE UNIQUE INDEX records_key ON records (source, id)",
     "records_group": "CREATE INDEX records_group ON records (group_id)",
     "idents_ident": "CREATE INDEX idents_ident ON idents (ident)",
     "idents_record": "CREATE INDEX idents_record ON idents (source, record_id)",
@@ -425,38 +426,56 @@ class SqliteStore:
 
     def _bulk_load(self, records: Iterable[StoredRecord], report: ImportReport,
                    now: str) -> bool:
-        """Into an empty store: secondary indexes are dropped and built once at the end, and
-        the ids, packages and products of each record are written as records arrive, while
-        the rest of the input is still being parsed."""
+        """Into an empty store: everything is written as records arrive, while the rest of the
+        input is still being parsed, and the indexes are built once at the end.
+
+        A record is written with the group its ids have so far; the few whose group changes
+        later (a record read afterwards joins their group to a lower CVE id) are updated at the
+        end. A later copy of a record (a revision read from a later file) is written as a new
+        row; the earlier copy's row is deleted at the end, and its ids, packages and products
+        rewritten."""
         db = self.db
         for name in BULK_INDEXES:
             db.execute(f"DROP INDEX IF EXISTS {name}")
-        kept: dict[tuple[str, str], StoredRecord] = {}
+        # rows are numbered here, so a row can be found again before any index exists
+        rowid = int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0])
+        kept: dict[tuple[str, str], tuple[StoredRecord, int, str]] = {}
+        stale: list[tuple[int]] = []  # rows of earlier copies
         superseded: set[tuple[str, str]] = set()
-        correlator = Correlator()  # groups built as records arrive
-        regroup = False  # …unless a later copy of a record changes its ids
+        correlator = Correlator()
+        regroup = False  # a revision that changes a record's ids needs groups built afresh
         batch: list[StoredRecord] = []
+        rows: list[tuple[Any, ...]] = []
         for record in records:
             key = (record.source, record.id)
             previous = kept.get(key)
             if previous is None:
                 correlator.add(key, record.ids)
+                group_id = correlator.group_of(key)
             else:
-                superseded.add(key)  # its earlier copy's rows are rewritten below
-                regroup = regroup or previous.ids != record.ids
-            kept[key] = record
+                stale.append((previous[1],))
+                superseded.add(key)
+                regroup = regroup or previous[0].ids != record.ids
+                group_id = previous[2]
+            rowid += 1
+            kept[key] = (record, rowid, group_id)
             batch.append(record)
+            rows.append((rowid, record.source, record.id, group_id, record.modified,
+                         record.published, record.withdrawn, record.digest, now, now,
+                         record.data))
             if len(batch) >= 2000:
-                self._insert_keys(batch)
-                batch.clear()
-        self._insert_keys(batch)
+                self._write_batch(batch, rows)
+        self._write_batch(batch, rows)
         if not kept:
             return False
-        for record in kept.values():
+        for record, _row, _group in kept.values():
             report.summary(record.source).new += 1
-        group_of = (group_records({key: r.ids for key, r in kept.items()})[1] if regroup
-                    else correlator.groups()[1])
-        self._insert_records(list(kept.values()), group_of, now)
+        final = (group_records({key: r.ids for key, (r, _row, _g) in kept.items()})[1]
+                 if regroup else correlator.record_groups())
+        db.executemany("DELETE FROM records WHERE rowid = ?", stale)
+        db.executemany("UPDATE records SET group_id = ? WHERE rowid = ?",
+                       [(final[key], row) for key, (_r, row, group_id) in kept.items()
+                        if final[key] != group_id])
         for statement in BULK_INDEXES.values():
             db.execute(statement)
         if superseded:
@@ -464,8 +483,18 @@ class SqliteStore:
             for table in ("idents", "packages", "products"):
                 db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
                                keys)
-            self._insert_keys([kept[key] for key in keys])
+            self._insert_keys([kept[key][0] for key in keys])
         return True
+
+    def _write_batch(self, batch: list[StoredRecord], rows: list[tuple[Any, ...]]) -> None:
+        """Records (with their row numbers) and their keys; empties both lists."""
+        self.db.executemany(
+            "INSERT INTO records (rowid, source, id, group_id, modified, published, withdrawn, "
+            "digest, first_seen, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows)
+        self._insert_keys(batch)
+        batch.clear()
+        rows.clear()
 
     def _insert_records(self, records: list[StoredRecord],
                         group_of: Mapping[tuple[str, str], str], now: str) -> None:
