@@ -163,3 +163,20 @@ def test_a_revision_that_changes_ids_regroups_in_a_bulk_load(tmp_path: Path) -> 
                                                                        "CVE-2021-1000")
         assert store.group("CVE-2021-1000") == second
         assert store.db.execute("SELECT COUNT(*) FROM idents").fetchone()[0] == 4
+
+
+def test_records_whose_group_changes_later_in_a_bulk_load_are_regrouped(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    # read first: a GHSA record with no CVE (its group is, so far, itself) …
+    write_json(feeds / "a.json", osv_doc("GHSA-2222-3333-4444"))
+    # … then a record naming both the GHSA and a CVE: the group becomes the CVE's
+    write_json(feeds / "b.json", osv_doc("PYSEC-2021-9", aliases=("GHSA-2222-3333-4444",
+                                                                  "CVE-2021-9999")))
+    with SqliteStore(tmp_path / "store.sqlite") as store:
+        import_paths(store, [feeds])
+        rows = dict(store.db.execute("SELECT id, group_id FROM records"))
+        assert rows == {"GHSA-2222-3333-4444": "CVE-2021-9999", "PYSEC-2021-9": "CVE-2021-9999"}
+        group = store.group("GHSA-2222-3333-4444")
+        assert group is not None and group.group_id == "CVE-2021-9999"
+        assert [r.id for r in group.records] == ["GHSA-2222-3333-4444", "PYSEC-2021-9"]
