@@ -13,6 +13,7 @@ import importlib
 import zipfile
 import zlib
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -54,8 +55,9 @@ def register_feed(cls: F) -> F:
     return cls
 
 
+@cache
 def feeds() -> dict[str, FeedFormat]:
-    """Every feed format, in detection order."""
+    """Every feed format, in detection order (built once: detection asks for every file)."""
     for name in FEED_MODULES:
         importlib.import_module(f"stackrift.advisories.{name}")
     return {name: _FEEDS[name]() for name in FEED_MODULES if name in _FEEDS}
