@@ -1,9 +1,10 @@
 """``db import``: walk paths, detect each file's feed format, parse, deduplicate, store atomically.
 
-Everything is parsed before the store is touched; the store then applies the batch in one
-transaction. A file that is not what it claims (broken XML, a zip bomb) raises
-:class:`InvalidInputError` and nothing is written; a malformed record is a rejection with its file
-and reason (``strict`` turns rejections into an error, again before anything is written).
+Files are parsed, and their records prepared for storage, in worker processes for large imports;
+the store consumes the records in file order inside one transaction. A file that is not what it
+claims (broken XML, a zip bomb) raises :class:`InvalidInputError` and the transaction is rolled
+back, so nothing is written; a malformed record is a rejection with its file and reason
+(``strict`` turns rejections into an error, again rolling everything back).
 """
 
 from __future__ import annotations
@@ -50,17 +51,6 @@ def parse_paths(paths: Sequence[Path], *, forced: str | None = None,
             for advisory in parsed.records:
                 kept.add(advisory, advisory.digest())
     return kept.records(), report
-
-
-def prepare_paths(paths: Sequence[Path], *, forced: str | None = None,
-                  progress: Progress | None = None,
-                  workers: int | None = None) -> tuple[list[StoredRecord], ImportReport]:
-    """:func:`parse_paths`, with every record in its stored form."""
-    report = ImportReport()
-    latest = {(r.source, r.id): r
-              for r in stored_records(paths, report, forced=forced, progress=progress,
-                                      workers=workers)}
-    return list(latest.values()), report
 
 
 def stored_records(paths: Sequence[Path], report: ImportReport, *, forced: str | None = None,
