@@ -180,3 +180,23 @@ def test_records_whose_group_changes_later_in_a_bulk_load_are_regrouped(tmp_path
         group = store.group("GHSA-2222-3333-4444")
         assert group is not None and group.group_id == "CVE-2021-9999"
         assert [r.id for r in group.records] == ["GHSA-2222-3333-4444", "PYSEC-2021-9"]
+
+
+def test_workers_are_spawned_beside_other_threads(tmp_path: Path) -> None:
+    """With another thread running (a progress bar), workers start by spawn, not fork."""
+    import threading
+
+    corpus = _corpus(tmp_path / "feeds", files=8)
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait)
+    helper.start()
+    try:
+        with SqliteStore(tmp_path / "spawned.sqlite") as spawned:
+            import_paths(spawned, [corpus], workers=2)
+            in_workers = spawned.fingerprint()[1:]
+    finally:
+        stop.set()
+        helper.join()
+    with SqliteStore(tmp_path / "serial.sqlite") as serial:
+        import_paths(serial, [corpus], workers=1)
+        assert serial.fingerprint()[1:] == in_workers
