@@ -74,7 +74,7 @@ def stored_records(paths: Sequence[Path], report: ImportReport, *, forced: str |
             for record in parsed.records:
                 if kept.add(record, record.digest):
                     yield record
-    kept.records()
+    kept.finish()
     if strict and report.rejections:
         raise InvalidInputError([Problem(Location(r.file), f"record {r.record or '?'} "
                                          f"rejected: {r.reason}",
@@ -236,8 +236,12 @@ class _Deduplicator(Generic[R]):
             return True
         return False
 
-    def records(self) -> list[R]:
+    def finish(self) -> None:
+        """Report the ids seen more than once."""
         self.report.duplicate_ids = sorted(self.duplicate_ids)
+
+    def records(self) -> list[R]:
+        self.finish()
         return list(self.kept.values())
 
 
