@@ -222,7 +222,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     lambda db: _reencode_records(db),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-# Secondary indexes, dropped and rebuilt around a bulk load into an empty store (building an
+# Indexes dropped and rebuilt around a bulk load into an empty store (building an
 # index once over sorted data is much faster than updating it row by row).
 BULK_INDEXES = {
     "records_key": "CREATE UNIQUE INDEX records_key ON records (source, id)",
