@@ -234,7 +234,6 @@ BULK_INDEXES = {
     "products_key": "CREATE INDEX products_key ON products (key)",
     "products_record": "CREATE INDEX products_record ON products (source, record_id)",
 }
-TEXT_SOURCES = ("cnvd", "cnnvd")
 MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
 MIN_SHARE = 0.15  # …and at least this share of the key's links
 
