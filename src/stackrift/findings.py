@@ -46,6 +46,10 @@ class Citation(Frozen):
     in_force_from: date | None = None
     in_force_until: date | None = None
     confidence: Literal["verified", "unverified"] = "verified"
+    checked_on: date | None = Field(
+        default=None, description="When the fact was last checked against the source.")
+    unverified_reason: str | None = Field(
+        default=None, description="Why the fact could not be verified (unverified facts only).")
 
     def __str__(self) -> str:
         text = f"{self.source} {self.section}" if self.section else self.source
