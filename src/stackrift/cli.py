@@ -155,6 +155,28 @@ def validate(estate: EstateFile) -> None:
     err.print(f"{estate}: valid estate ({counts})")
 
 
+@app.command()
+def init(
+    target: Annotated[Path, typer.Argument(help="Where to write the new estate file.")] = Path(
+        "estate.yaml"),
+    example: Annotated[
+        str, typer.Option("--example", "-e", help="Starter: minimal or multinational.")
+    ] = "minimal",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter estate that validates; edit it, then run `assess`."""
+    from stackrift.estate.starter import StarterExample, write_starter
+
+    try:
+        chosen = StarterExample(example.lower())
+    except ValueError:
+        choices = ", ".join(e.value for e in StarterExample)
+        raise UsageError(f"--example: '{example}' is not a starter; expected one of {choices}"
+                         ) from None
+    write_starter(chosen, target, overwrite=force)
+    err.print(f"wrote {target} ({chosen.value} starter); next: stackrift validate {target}")
+
+
 @schema_app.command("estate")
 def schema_estate(output: OutputPath = None) -> None:
     """The JSON Schema of the estate file."""
