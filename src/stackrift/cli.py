@@ -316,6 +316,23 @@ def demo(
                   markup=False, highlight=False)
 
 
+def _register_input_schema(name: str, what: str) -> None:
+    """`schema NAME` for one of the inputs in :mod:`stackrift.input_schemas`."""
+
+    def command(output: OutputPath = None) -> None:
+        from stackrift.input_schemas import InputSchema, input_json_schema
+
+        write_output(input_json_schema(InputSchema(name)), output)
+
+    command.__doc__ = f"The JSON Schema of a {what} file."
+    schema_app.command(name)(command)
+
+
+for _name, _what in (("scenario", "stress-test scenario"), ("rule-pack", "rule-pack"),
+                     ("waivers", "waivers")):
+    _register_input_schema(_name, _what)
+
+
 @schema_app.command("report")
 def schema_report(output: OutputPath = None) -> None:
     """The JSON Schema of the report written by `assess --format json`."""
