@@ -35,7 +35,7 @@ def test_every_packaged_scenario_validates(path: Path) -> None:
     jsonschema.validate(_as_json(path), _schema(InputSchema.SCENARIO))
 
 
-@pytest.mark.parametrize("path", [p for p in _packaged("rules/packs")], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _packaged("rules/packs"), ids=lambda p: p.name)
 def test_every_packaged_rule_pack_validates(path: Path) -> None:
     jsonschema.validate(_as_json(path), _schema(InputSchema.RULE_PACK))
 
