@@ -6,6 +6,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad in
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import sys
@@ -266,6 +267,10 @@ def assess(
         Path | None,
         typer.Option("--waivers", help="Waivers file: each needs a reason and may expire."),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="A previous JSON report: the summary says what changed."),
+    ] = None,
 ) -> None:
     """Run every analysis on an estate and render one report."""
     from stackrift.estate.loader import load_estate
@@ -287,6 +292,11 @@ def assess(
         only=frozenset(analysis) if analysis else None,
         fail_on=fail_on,
     )
+    if baseline is not None:
+        from stackrift.report.executive import compare_with_baseline, load_baseline
+
+        report = dataclasses.replace(report, baseline=compare_with_baseline(
+            report.findings, load_baseline(baseline), str(baseline)))
     chosen: Renderer = renderer(output_format.value)
     if output_format is OutputFormat.TERMINAL and output is None:
         # Colour and full width only for a person at a terminal; files and pipes get plain text.

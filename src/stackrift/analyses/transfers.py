@@ -88,6 +88,19 @@ def _subject_findings(verdict: SubjectVerdict, rules: RuleSet) -> list[Finding]:
         recommendation="; ".join(verdict.obligations[:6]) or None)]
 
 
+def _worst_verdicts(flows: tuple[FlowVerdict, ...]) -> list[list[str | None]]:
+    """Per heatmap cell (origin × destination, as :func:`matrix` orders them), the worst verdict."""
+    origins = sorted({f.origin or "?" for f in flows})
+    destinations = sorted({f.destination or "?" for f in flows})
+    worst: dict[tuple[str, str], Verdict] = {}
+    for flow in flows:
+        key = (flow.origin or "?", flow.destination or "?")
+        if key not in worst or flow.verdict.rank > worst[key].rank:
+            worst[key] = flow.verdict
+    return [[worst[(o, d)].value if (o, d) in worst else None for d in destinations]
+            for o in origins]
+
+
 @register
 class TransfersAnalysis:
     """Applies the rule packs to every data flow, system and site."""
@@ -118,7 +131,7 @@ class TransfersAnalysis:
             "charts": [{"kind": "heatmap", "title": "Data-flow verdicts, origin × destination "
                         "(0 not applicable, 1 allowed, 2 allowed with, 3 prohibited)",
                         "x_labels": destinations, "y_labels": origins, "values": values,
-                        "cells": cells}],
+                        "cells": cells, "classes": _worst_verdicts(result.flows)}],
             "tables": [
                 {"title": "Data flows", "columns": ["flow", "origin", "destination", "verdict",
                                                     "regimes", "missing mechanisms",

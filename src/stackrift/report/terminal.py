@@ -20,7 +20,6 @@ from rich.text import Text
 from stackrift.findings import Finding
 from stackrift.report._view import (
     SEVERITIES_DESC,
-    SEVERITY_COLOURS,
     BarChartView,
     ChartView,
     HeatmapView,
@@ -32,6 +31,7 @@ from stackrift.report._view import (
     subject_text,
 )
 from stackrift.report.base import register
+from stackrift.report.executive import top_risks
 from stackrift.report.model import AnalysisSection, Report
 
 BAR_WIDTH = 24
@@ -46,8 +46,14 @@ def _more(hidden: int, what: str) -> Text:
                 style="dim")
 
 
+# Terminal colour names rather than the reports' hex colours: a 16-colour terminal keeps their
+# meaning, and each severity is also written out in words.
+SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow",
+                   "low": "cyan", "info": "dim"}
+
+
 def _severity(value: str) -> Text:
-    return Text(value.upper(), style=f"bold {SEVERITY_COLOURS[value]}")
+    return Text(value.upper(), style=SEVERITY_STYLES[value])
 
 
 def _counts_line(counts: dict[str, int]) -> Text:
@@ -55,7 +61,7 @@ def _counts_line(counts: dict[str, int]) -> Text:
     for i, severity in enumerate(s.value for s in SEVERITIES_DESC):
         if i:
             line.append("  ")
-        style = f"bold {SEVERITY_COLOURS[severity]}" if counts[severity] else "dim"
+        style = SEVERITY_STYLES[severity] if counts[severity] else "dim"
         line.append(f"{counts[severity]} {severity}", style=style)
     return line
 
@@ -166,6 +172,29 @@ def _section(section: AnalysisSection, report: Report) -> list[RenderableType]:
     return parts
 
 
+def _first_actions(report: Report) -> RenderableType:
+    """The executive summary's top risks, printed last so they stay on screen."""
+    risks = top_risks(report)
+    if not risks:
+        return Text("No finding above info.", style="dim")
+    table = Table(title=Text("What to do first", style="bold"), title_justify="left",
+                  show_header=False, box=None, padding=(0, 1))
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1)
+    for number, risk in enumerate(risks, 1):
+        table.add_row(f"{number}.", _severity(risk.severity.value), Text(risk.sentence))
+    return table
+
+
+def _baseline(report: Report) -> RenderableType | None:
+    changes = report.baseline
+    if changes is None:
+        return None
+    return Text(f"Since the baseline {changes.source}: {len(changes.added)} new, "
+                f"{len(changes.resolved)} resolved, {len(changes.changed)} changed severity.")
+
+
 def _verdict(report: Report) -> Text:
     failing = len(report.failing())
     threshold = report.fail_on.value
@@ -198,6 +227,10 @@ class TerminalRenderer:
             parts.extend(_section(section, report))
         if not report.sections:
             parts.append(Text("No analysis ran.", style="dim"))
+        parts.append(Padding(_first_actions(report), (1, 0, 0, 0)))
+        changes = _baseline(report)
+        if changes is not None:
+            parts.append(changes)
         parts.append(Padding(_verdict(report), (1, 0, 0, 0)))
         console.print(Group(*parts))
         return buffer.getvalue()
