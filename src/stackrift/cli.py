@@ -301,7 +301,7 @@ def assess(
     if output_format is OutputFormat.TERMINAL and output is None:
         # Colour and full width only for a person at a terminal; files and pipes get plain text.
         chosen = TerminalRenderer(color=out.is_terminal and not out.no_color,
-                                  width=out.width if out.is_terminal else 120)
+                                  width=out.width if out.is_terminal else None)
     write_output(chosen.render(report), output)
     if report.failing():
         raise typer.Exit(EXIT_FINDINGS)
