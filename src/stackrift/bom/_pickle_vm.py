@@ -422,7 +422,7 @@ def replay(stream: Stream, trace: Trace, array_hook: ArrayHook | None = None) ->
         message = str(exc)[:200] or type(exc).__name__
         if machine.decoded == 0 and "exhausted" in message:
             return False
-        if "exhausted" in message or "remain" in message or "no newline" in message:
+        if any(t in message for t in ("exhausted", "remain", "no newline", "not enough data")):
             raise TruncatedError(f"{message} (after byte {machine.offset})") from None
         raise CorruptError(f"{message} (after byte {machine.offset})") from None
     except (CorruptError, LimitError) as exc:

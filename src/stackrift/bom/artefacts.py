@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import bz2
+import io
 import json
 import lzma
 import re
@@ -193,6 +194,9 @@ def _scan_pickles(stream: _Capped, where: str) -> list[ArtefactFinding]:
                                          "the rest was not scanned"))
             break
         start = stream.tell()
+        if stream.read(4) == b"PK\x03\x04":
+            break  # an appended zip: reported and scanned as a polyglot by the caller
+        stream.seek(start)
         try:
             if not vm.replay(stream, trace, _joblib_array):
                 break
@@ -229,24 +233,19 @@ def _compression(head: bytes) -> str | None:
 
 
 def looks_like_pickle(head: bytes) -> bool:
-    """Whether bytes start like a pickle: a PROTO opcode, or opcodes that decode cleanly to a
-    STOP (or to the end of a full sniffing window)."""
+    """Whether bytes start like a pickle: a PROTO opcode, or opcodes that replay cleanly (stack
+    and memo consistent) to a STOP or to the end of a full sniffing window. Text rarely does."""
     if len(head) >= 2 and head[0] == 0x80 and head[1] <= 5:
         return True
     if not head or head[0] not in vm.OPCODE_BYTES:
         return False
-    import io
-    import pickletools
-
-    decoded = 0
+    window = _Capped(io.BytesIO(head), len(head))
     try:
-        for opcode, _, _ in pickletools.genops(io.BytesIO(head)):
-            decoded += 1
-            if opcode.name == "STOP":
-                return decoded > 1
-    except (ValueError, struct.error, UnicodeDecodeError, OverflowError):
-        return len(head) >= SNIFF_BYTES and decoded >= 8
-    return False
+        return vm.replay(window, vm.Trace())
+    except vm.TruncatedError:
+        return len(head) >= SNIFF_BYTES
+    except (vm.CorruptError, vm.LimitError, vm.NotPickleError):
+        return False
 
 
 def looks_like_model_file(path: Path, head: bytes) -> bool:
