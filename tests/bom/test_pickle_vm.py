@@ -1,0 +1,111 @@
+"""The symbolic pickle machine: unpickler semantics, hostile lengths, and no crash on any input."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stackrift.bom import artefacts
+from stackrift.findings import Severity
+from tests.bom.pickle_corpus import P2, P4, call, g, u
+
+
+def _scan(data: bytes) -> list[tuple[str, Severity, str]]:
+    return [(f.rule, f.severity, f.detail)
+            for f in artefacts.scan_pickle_bytes(io.BytesIO(data), "x.pkl")]
+
+
+def test_stack_global_operands_are_what_the_stack_holds_not_the_last_strings() -> None:
+    # "os", "system" stay on the stack; a decoy pair is pushed and popped before STACK_GLOBAL.
+    data = P4 + u("os") + u("system") + u("collections") + u("OrderedDict") + b"00\x93."
+    assert _scan(data) == [("dangerous-import", Severity.CRITICAL, "os.system")]
+
+
+def test_a_name_built_by_a_call_is_unresolved_and_critical() -> None:
+    data = P4 + call(g("_codecs", "encode"), u("bf"), u("rot13")) + u("system") + b"\x93."
+    ((rule, severity, detail),) = _scan(data)
+    assert (rule, severity) == ("unresolved-import", Severity.CRITICAL)
+    assert "the result of calling _codecs.encode" in detail
+
+
+def test_non_string_stack_global_operands_are_unresolved() -> None:
+    data = P4 + b"C\x02os" + u("system") + b"\x93."  # bytes, not str
+    assert [r for r, _, _ in _scan(data)] == ["unresolved-import"]
+
+
+def test_python2_names_are_mapped_as_the_unpickler_maps_them() -> None:
+    assert artefacts.classify_import("__builtin__", "set") is None
+    assert artefacts.classify_import("copy_reg", "_reconstructor") is None
+    assert artefacts.classify_import("commands", "getoutput") is Severity.CRITICAL
+
+
+def test_allow_list_is_exact_pairs_not_packages() -> None:
+    assert artefacts.classify_import("torch._utils", "_rebuild_tensor_v2") is None
+    assert artefacts.classify_import("numpy", "dtype") is None
+    assert artefacts.classify_import("torch", "Tensor") is Severity.HIGH  # not on the list
+    assert artefacts.classify_import("numpy", "load") is Severity.CRITICAL
+    assert artefacts.classify_import("torch.storage", "_load_from_bytes") is Severity.HIGH
+    assert artefacts.classify_import("collections", "OrderedDict.__globals__") is \
+        Severity.CRITICAL
+
+
+def test_pop_on_empty_frame_discards_the_mark_like_the_unpickler() -> None:
+    # MARK then POP with nothing above the mark: the unpickler pops the mark; no corruption.
+    data = P2 + b"(0" + call(g("os", "system"), u("id")) + b"."
+    assert _scan(data) == [("dangerous-import", Severity.CRITICAL, "os.system")]
+
+
+@pytest.mark.parametrize("opcode", [b"\x8e", b"\x96", b"B", b"X", b"\x8d"])
+def test_huge_length_fields_are_not_allocated(opcode: bytes) -> None:
+    # 8-byte (or 4-byte) lengths near 2**62: the read is capped to what the data holds.
+    width = 8 if opcode in (b"\x8e", b"\x96", b"\x8d") else 4
+    length = struct.pack("<Q", 2**62) if width == 8 else struct.pack("<I", 2**31 - 1)
+    ((rule, severity, _),) = _scan(P4 + opcode + length + b"abc")
+    assert (rule, severity) == ("truncated-pickle", Severity.HIGH)
+
+
+def test_text_is_not_mistaken_for_a_pickle() -> None:
+    for text in (b"torch==2.3.1\ntransformers==4.44.0\n", b"(not a pickle)\n", b"little"):
+        assert not artefacts.looks_like_pickle(text)
+    assert artefacts.looks_like_pickle(b"cos\nsystem\n(S'id'\ntR.")
+    assert artefacts.looks_like_pickle(pickle.dumps({}, protocol=0))
+
+
+def test_txt_file_holding_a_pickle_is_read_as_a_model_file(tmp_path: Path) -> None:
+    from stackrift.bom.base import read_bom
+
+    path = tmp_path / "requirements.txt"
+    path.write_bytes(P2 + call(g("os", "system"), u("id")) + b".")
+    document = read_bom(path)
+    assert document.format == "huggingface"
+    assert [f.severity for f in document.metadata["artefact_findings"]] == [Severity.CRITICAL]
+
+
+SEEDS = [pickle.dumps(OrderedDict(a=[1.0, 2.0], b=("x", b"y"), c={1, 2}), protocol=p)
+         for p in range(6)] + [P4 + u("os") + u("system") + b"\x93" + u("id") + b"\x85R."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.sampled_from(SEEDS),
+       edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255),
+                                st.sampled_from(["set", "delete", "insert"])), max_size=4))
+def test_mutated_pickles_never_crash_the_scan(seed: bytes,
+                                              edits: list[tuple[int, int, str]]) -> None:
+    data = bytearray(seed)
+    for position, value, action in edits:
+        index = position % max(len(data), 1)
+        if action == "set" and data:
+            data[index] = value
+        elif action == "delete" and data:
+            del data[index]
+        else:
+            data.insert(index, value)
+    findings = artefacts.scan_pickle_bytes(io.BytesIO(bytes(data)), "fuzz.pkl")
+    assert all(isinstance(f, artefacts.ArtefactFinding) for f in findings)
