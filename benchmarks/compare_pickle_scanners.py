@@ -21,9 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stackrift.bom import artefacts  # noqa: E402
-from stackrift.findings import Severity  # noqa: E402
-from tests.bom import pickle_corpus  # noqa: E402
+from tests.bom import pickle_corpus
+
+from stackrift.bom import artefacts
+from stackrift.findings import Severity
 
 
 def stackrift(path: Path) -> str:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.bom.pickle_corpus import P2, P4, call, g, u
 
 from stackrift.bom import artefacts
 from stackrift.findings import Severity
-from tests.bom.pickle_corpus import P2, P4, call, g, u
 
 
 def _scan(data: bytes) -> list[tuple[str, Severity, str]]:
