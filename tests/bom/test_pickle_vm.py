@@ -109,3 +109,31 @@ def test_mutated_pickles_never_crash_the_scan(seed: bytes,
             data.insert(index, value)
     findings = artefacts.scan_pickle_bytes(io.BytesIO(bytes(data)), "fuzz.pkl")
     assert all(isinstance(f, artefacts.ArtefactFinding) for f in findings)
+
+
+def test_compressed_archive_that_holds_no_pickle_is_not_expanded(tmp_path: Path) -> None:
+    import gzip
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("data/train.txt")
+        info.size = 5
+        archive.addfile(info, io.BytesIO(b"hello"))
+    path = tmp_path / "dataset.tar.gz"
+    path.write_bytes(gzip.compress(buffer.getvalue()))
+    assert [(f.rule, f.severity) for f in artefacts.scan_file(path)] == [
+        ("not-a-pickle", Severity.INFO)]
+
+
+def test_bz2_pickle_whose_first_block_is_large_is_still_scanned(tmp_path: Path) -> None:
+    import bz2
+    import random
+
+    filler = bytes(random.Random(1).randrange(256) for _ in range(400_000))
+    data = P2 + call(g("os", "system"), u("id")) + b"B" + struct.pack(
+        "<I", len(filler)) + filler + b"0."
+    path = tmp_path / "model.pkl.bz2"
+    path.write_bytes(bz2.compress(data))
+    assert [(f.rule, f.severity) for f in artefacts.scan_file(path)] == [
+        ("dangerous-import", Severity.CRITICAL)]

@@ -33,12 +33,21 @@ _TORCH = {
     "torch._tensor": ("_rebuild_from_type_v2",),
     "torch.serialization": ("_get_layout",),
 }
-_NUMPY = {
+_NUMPY: dict[str, tuple[str, ...]] = {
     module: names for core in ("numpy.core", "numpy._core") for module, names in (
         (f"{core}.multiarray", ("_reconstruct", "scalar")),
         (f"{core}.numeric", ("_frombuffer",)))
 }
 _NUMPY["numpy"] = ("dtype", "ndarray")
+# Random generators (in rng_state checkpoints): constructors that look a bit generator up by
+# name, or instantiate a BitGenerator class imported (and checked) separately.
+_NUMPY["numpy.random._pickle"] = ("__randomstate_ctor", "__bit_generator_ctor",
+                                  "__generator_ctor")
+_NUMPY["numpy.random.bit_generator"] = ("SeedSequence", "__pyx_unpickle_SeedSequence")
+_NUMPY["numpy.random._mt19937"] = ("MT19937",)
+_NUMPY["numpy.random._pcg64"] = ("PCG64", "PCG64DXSM")
+_NUMPY["numpy.random._philox"] = ("Philox",)
+_NUMPY["numpy.random._sfc64"] = ("SFC64",)
 # scikit-learn estimators whose state is plain attributes and arrays (no user callables held).
 _SKLEARN = {
     "sklearn.linear_model._logistic": ("LogisticRegression",),

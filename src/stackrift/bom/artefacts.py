@@ -31,8 +31,7 @@ from stackrift.errors import InvalidInputError
 from stackrift.findings import Severity
 
 PICKLE_SUFFIXES = frozenset({".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib",
-                             ".npy", ".npz", ".dat", ".data", ".gz", ".bz2", ".xz", ".lzma",
-                             ".z", ".zlib", ".mar", ".model"})
+                             ".npy", ".npz", ".dat", ".gz", ".bz2", ".xz", ".z", ".zlib"})
 MAX_OPCODES = vm.MAX_OPCODES
 MAX_PICKLES_PER_FILE = 64
 MAX_ZIP_MEMBERS = 100_000
@@ -278,10 +277,19 @@ def _decompressor(kind: str) -> Any:
 
 
 def _inflate_head(stream: IO[bytes], kind: str) -> bytes:
+    """The first SNIFF_BYTES of compressed data (bz2 needs a whole block: up to 4 MiB read)."""
+    decompressor, out = _decompressor(kind), b""
     try:
-        return bytes(_decompressor(kind).decompress(stream.read(64 * 1024), SNIFF_BYTES))
+        for _ in range(64):
+            data = stream.read(64 * 1024)
+            if not data:
+                break
+            out += decompressor.decompress(data, SNIFF_BYTES - len(out))
+            if len(out) >= SNIFF_BYTES or decompressor.eof:
+                break
     except (zlib.error, OSError, EOFError, lzma.LZMAError):
-        return b""
+        pass
+    return bytes(out)
 
 
 def _inflate(stream: _Capped, kind: str, out: IO[bytes]) -> str | None:
@@ -314,6 +322,20 @@ def _inflate(stream: _Capped, kind: str, out: IO[bytes]) -> str | None:
                 return f"{len(pending)} bytes after the compressed stream"
             decompressor = _decompressor(kind)
     return "the compressed stream is truncated"
+
+
+def _worth_inflating(stream: _Capped, kind: str, expected: bool) -> bool:
+    """Whether compressed data starts with something a loader would unpickle — so a dataset
+    ``.tar.gz`` beside the weights is not expanded (up to the limit) to find nothing."""
+    start = stream.tell()
+    inner = _inflate_head(stream.stream, kind)
+    stream.seek(start)
+    if inner.startswith((b"\x93NUMPY", b"PK\x03\x04")) or looks_like_pickle(inner):
+        return True
+    # A name that promises a pickle: anything starting with an opcode (a corrupt pickle is a
+    # finding), unless it is plainly a tar archive.
+    return (expected and bool(inner) and inner[0] in vm.OPCODE_BYTES and
+            inner[257:262] != b"ustar")
 
 
 def _scan_compressed(stream: _Capped, where: str, kind: str,
@@ -434,8 +456,11 @@ def _scan_stream(stream: _Capped, where: str, depth: int, *,
     if head.startswith(b"PK\x03\x04"):
         return _scan_zip(stream.stream, where, depth)
     kind = _compression(head)
-    if kind and (kind != "zlib" or expected):
+    if kind and (kind != "zlib" or expected) and _worth_inflating(stream, kind, expected):
         return _scan_compressed(stream, where, kind, depth)
+    if kind and expected:
+        return [_finding(where, "not-a-pickle", Severity.INFO, f"{kind} data that does not "
+                         "start like a pickle, NumPy file or zip, so not scanned", kind=kind)]
     if not expected and not looks_like_pickle(head):
         return []
     try:
