@@ -104,3 +104,17 @@ def test_assess_reports_every_malicious_file_in_an_estate(corpus: tuple[Path, Pa
     assert flagged.get("malicious", set()) == set(names)
     assert "benign" not in flagged
     assert not sentinel.exists()
+
+
+def test_scan_of_a_model_file_reports_its_unsafe_pickle(corpus: tuple[Path, Path],
+                                                        tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``stackrift scan`` on a model file matched no advisories and exited 0, hiding the
+    pickle's os.system import."""
+    root, sentinel = corpus
+    with pytest.raises(SystemExit) as exited:
+        main(["scan", str(root / "malicious" / "family-os-system.pkl"), "--db",
+              str(tmp_path / "absent.db"), "--as-of", "2026-12-03"])
+    assert exited.value.code == 1
+    assert "CRITICAL: " in capsys.readouterr().err
+    assert not sentinel.exists()
