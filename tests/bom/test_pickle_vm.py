@@ -137,3 +137,24 @@ def test_bz2_pickle_whose_first_block_is_large_is_still_scanned(tmp_path: Path) 
     path.write_bytes(bz2.compress(data))
     assert [(f.rule, f.severity) for f in artefacts.scan_file(path)] == [
         ("dangerous-import", Severity.CRITICAL)]
+
+
+def test_encrypted_or_corrupt_zip_member_is_a_high_finding_not_a_crash(tmp_path: Path) -> None:
+    import zipfile
+
+    evil = P2 + call(g("os", "system"), u("id")) + b"."
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", evil)
+    data = bytearray(buffer.getvalue())
+    encrypted = bytearray(data)
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # "encrypted" bit
+        index = encrypted.find(signature)
+        encrypted[index + flag_at] |= 1
+    corrupt = bytearray(data)
+    corrupt[30 + len("archive/data.pkl") + 2] ^= 0xFF  # inside the deflate stream
+    for name, content in (("encrypted.pt", encrypted), ("corrupt.pt", corrupt)):
+        path = tmp_path / name
+        path.write_bytes(bytes(content))
+        findings = artefacts.scan_file(path)
+        assert findings and max(f.severity.rank for f in findings) >= Severity.HIGH.rank, name

@@ -409,9 +409,12 @@ def _scan_zip(stream: IO[bytes], where: str, depth: int) -> list[ArtefactFinding
                     continue  # tensor storages are raw bytes that torch never unpickles
                 findings.extend(_scan_member(archive, member, f"{where}!{member.filename}",
                                              depth))
-    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError) as exc:
-        findings.append(_finding(where, "malformed-archive", Severity.MEDIUM,
-                                 f"cannot read the zip archive: {exc}", kind="zip"))
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError,
+            RuntimeError, zlib.error, lzma.LZMAError) as exc:
+        # An encrypted or corrupt member cannot be checked: as unsafe as an unknown import.
+        findings.append(_finding(where, "malformed-archive", Severity.HIGH,
+                                 f"cannot read the zip archive, so it was not fully scanned: "
+                                 f"{exc}", kind="zip"))
     return findings
 
 
