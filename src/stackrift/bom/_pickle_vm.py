@@ -200,7 +200,8 @@ class Machine:
             self.offset = pos or 0
             name = opcode.name
             if name in _CONSTANT_OPS:
-                self._push(self._constant(arg))
+                self.stack.append(Const(arg) if arg is None or isinstance(arg, int | float)
+                                  else self._constant(arg))
             elif name == "STOP":
                 result = self._pop(None)
                 if trace.pickles == 0:

@@ -79,20 +79,27 @@ class _Capped:
 
     def __init__(self, stream: IO[bytes], end: int) -> None:
         self.stream, self.end = stream, end
+        self.position = stream.tell()  # tracked here: one call less per opcode read
 
     def read(self, size: int = -1, /) -> bytes:
-        left = max(self.end - self.stream.tell(), 0)
-        return self.stream.read(left if size < 0 else min(size, left))
+        left = self.end - self.position
+        if size < 0 or size > left:
+            size = left if left > 0 else 0
+        data = self.stream.read(size)
+        self.position += len(data)
+        return data
 
     def readline(self, size: int = -1, /) -> bytes:
-        left = max(self.end - self.stream.tell(), 0)
-        return self.stream.readline(min(left, MAX_LINE))
+        data = self.stream.readline(max(min(self.end - self.position, MAX_LINE), 0))
+        self.position += len(data)
+        return data
 
     def tell(self) -> int:
-        return self.stream.tell()
+        return self.position
 
     def seek(self, offset: int, whence: int = 0, /) -> int:
-        return self.stream.seek(offset, whence)
+        self.position = self.stream.seek(offset, whence)
+        return self.position
 
 
 def _finding(where: str, rule: str, severity: Severity, message: str, detail: str = "",
