@@ -14,7 +14,7 @@ import traceback
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import orjson
 import typer
@@ -26,6 +26,11 @@ from stackrift.analyses.base import AnalysisContext
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import InputError, StackRiftError, UsageError
 from stackrift.findings import Severity
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from stackrift.bom.artefacts import ArtefactFinding
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -566,12 +571,18 @@ def bom(
     result = export(document, BomFormat(output_format.value), load_catalogue(catalog),
                     spec_version=spec_version, as_of=parse_as_of(as_of))
     write_output(result.text, output)
-    for finding in result.artefacts:
+    unsafe = _print_artefacts(result.artefacts, fail_on)
+    err.print(summary(result), markup=False, highlight=False)
+    if unsafe:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _print_artefacts(findings: Sequence[ArtefactFinding], fail_on: Severity) -> bool:
+    """Print model-artefact findings to stderr; whether any reaches ``fail_on``."""
+    for finding in findings:
         err.print(f"{finding.severity.value.upper()}: {finding.path}: {finding.message}",
                   markup=False, highlight=False)
-    err.print(summary(result), markup=False, highlight=False)
-    if any(f.severity.at_least(fail_on) for f in result.artefacts):
-        raise typer.Exit(EXIT_FINDINGS)
+    return any(f.severity.at_least(fail_on) for f in findings)
 
 
 # -- advisories and vulnerability scanning ---------------------------------------------------------
@@ -816,7 +827,9 @@ def scan(
             with output.open("w", encoding="utf-8") as handle:
                 render_table(result, Console(file=handle, width=160))
             err.print(f"wrote {output}")
-    if any(m.severity.at_least(fail_on) for m in result.matches):
+    # A model file or folder scanned for advisories must not hide an unsafe pickle in it.
+    unsafe = _print_artefacts(document.metadata.get("artefact_findings") or (), fail_on)
+    if unsafe or any(m.severity.at_least(fail_on) for m in result.matches):
         raise typer.Exit(EXIT_FINDINGS)
 
 
