@@ -79,8 +79,7 @@ def test_listed_vendors_carry_date_and_citation(catalogue: Catalogue) -> None:
     # The sheet marks the Zhipu citation as unverified; the data must say so.
     zhipu = catalogue.vendors["zhipu"].entity_list.citation
     assert zhipu is not None and zhipu.source == "90 FR 4617" and zhipu.confidence == "verified"
-    assert "10 affiliates" not in (catalogue.vendors["zhipu"].entity_list.note or "").replace(
-        "'Zhipu and 10 affiliates' overstates", "")
+    assert "Keyi Hongyuan" in (catalogue.vendors["zhipu"].entity_list.note or "")
 
 
 def test_unlisted_means_not_listed_as_of_a_date(catalogue: Catalogue) -> None:
