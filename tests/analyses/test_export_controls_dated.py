@@ -226,6 +226,19 @@ def test_1260h_through_a_cloud_providers_parent_is_marked_unverified(
     assert before == {}
 
 
+def test_1260h_reaches_a_fine_tune_through_its_base_model(tmp_path: Path,
+                                                          catalogue: Catalogue) -> None:
+    parts = [
+        {"id": "base", "type": "model", "name": "Hunyuan base", "hf_id": "tencent/Hunyuan-7B"},
+        {"id": "tuned", "type": "model", "name": "in-house tune", "vendor": "Test Org",
+         "base_models": ["base"], "supplier_country": "US"},
+    ]
+    found = rules_for(provenance(tmp_path, catalogue, parts, date(2025, 6, 1)),
+                      "military-company-1260h")
+    assert "tuned" in found
+    assert "weights descend from Tencent" in found["tuned"].title
+
+
 def test_unreliable_entity_list_flag(tmp_path: Path) -> None:
     directory = tmp_path / "catalogue"
     shutil.copytree(Path(stackrift.catalog.__file__).parent / "data", directory)

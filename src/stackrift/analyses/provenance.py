@@ -324,19 +324,27 @@ def _flagged_lists(
     cp: ComponentProvenance, systems: list[System], context: AnalysisContext,
     catalogue: Catalogue,
 ) -> list[Finding]:
-    """Findings for a component whose vendor is on the s.1260H list or the Unreliable Entity
-    List on the as-of date."""
-    vendor = cp.resolution.vendor
-    if vendor is None:
-        return []
+    """Findings for a component whose vendor, or the developer its model weights descend from,
+    is on the s.1260H list or the Unreliable Entity List on the as-of date."""
+    sources: dict[str, tuple[Vendor, str]] = {}
+    if cp.resolution.vendor is not None:
+        vendor = cp.resolution.vendor
+        sources[vendor.id] = (vendor, f"{cp.component.name} comes from {vendor.name}")
+    for origin in cp.origins if cp.layer is StackLayer.MODEL else ():
+        if origin.vendor is not None and origin.vendor.id not in sources:
+            sources[origin.vendor.id] = (
+                origin.vendor, f"{cp.component.name}'s weights descend from {origin.vendor.name}")
     findings = []
-    for spec in VENDOR_LISTS:
-        listed = _listed_status(vendor, spec.attribute, context.as_of, catalogue)
-        if listed is not None:
+    reported: set[tuple[str, str]] = set()
+    for vendor, what in sources.values():
+        for spec in VENDOR_LISTS:
+            listed = _listed_status(vendor, spec.attribute, context.as_of, catalogue)
+            if listed is None or (spec.rule, listed[0].id) in reported:
+                continue
+            reported.add((spec.rule, listed[0].id))
             findings.append(_list_finding(
                 spec, _component_subject(cp.component), (cp.component.id, listed[0].id),
-                f"{cp.component.name} comes from {vendor.name}", vendor, listed, systems,
-                context.as_of))
+                what, vendor, listed, systems, context.as_of))
     return findings
 
 
