@@ -43,6 +43,7 @@ from stackrift.plan.stack import (
     cloud_holder,
     control_hits,
     entity_listed,
+    headquarters_of,
     system_entity,
     system_stack,
     us_nexus,
@@ -130,7 +131,8 @@ def export_terms(estate: Estate, system: System, product: Product, country: str,
     """Export-control terms for running ``product`` for ``system`` in ``country``."""
     terms: list[BurdenTerm] = []
     nexus = us_nexus(estate, system_entity(estate, system))
-    for hit in control_hits(product, country, as_of):
+    headquarters = headquarters_of(estate, system_entity(estate, system))
+    for hit in control_hits(product, country, as_of, headquarters):
         if hit.gp10:
             terms.append(BurdenTerm(
                 "export_exposure", GP10_SCORES[nexus],
@@ -145,7 +147,7 @@ def export_terms(estate: Estate, system: System, product: Product, country: str,
     recorded = any(not is_gp10(c) for c in product.controls)
     if (product.layer == Layer.ACCELERATOR and not recorded and vendor is not None
             and vendor.country == "US" and product.tpp is None
-            and match_destination(("D:1", "D:4", "D:5"), country) is not None):
+            and match_destination(("D:1", "D:4", "D:5"), country, as_of) is not None):
         terms.append(BurdenTerm(
             "export_exposure", 2,
             f"{product.name}: no export classification recorded and no TPP to derive one; a US "

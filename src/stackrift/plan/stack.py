@@ -6,7 +6,7 @@ system the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
@@ -182,16 +182,47 @@ class ControlHit:
         return is_gp10(self.control)
 
 
-def control_hits(product: Product, country: str, as_of: date) -> list[ControlHit]:
-    """In-force controls on ``product`` whose destinations cover ``country``."""
+def control_hits(product: Product, country: str, as_of: date,
+                 headquarters: tuple[str, ...] = ()) -> list[ControlHit]:
+    """In-force controls on ``product`` whose destinations cover ``country`` on ``as_of``, or
+    whose headquarters rule covers one of the user's ``headquarters`` countries (see
+    :func:`headquarters_of`)."""
     hits = []
     for control in product.controls:
         if not control_in_force(control, as_of):
             continue
-        match = match_destination(control.destinations, country)
+        match = match_destination(control.destinations, country, as_of)
+        if match is None and control.headquarters_destinations:
+            match = _headquarters_match(control, headquarters, as_of)
         if match is not None:
             hits.append(ControlHit(product, control, match))
     return hits
+
+
+def _headquarters_match(control: ExportControl, headquarters: tuple[str, ...],
+                        as_of: date) -> DestinationMatch | None:
+    for hq in headquarters:
+        found = match_destination(control.headquarters_destinations, hq, as_of)
+        if found is not None:
+            return replace(found, headquarters=hq)
+    return None
+
+
+def headquarters_of(estate: Estate, entity_id: str | None) -> tuple[str, ...]:
+    """The countries of an entity and of its ultimate parent in the estate: the EAR's test for
+    end users "headquartered in, or with an ultimate parent headquartered in" a destination.
+    Empty when the entity is unknown."""
+    entity = estate.entity(entity_id) if entity_id else None
+    if entity is None:
+        return ()
+    current, seen = entity, {entity.id}
+    while current.parent and current.parent not in seen:
+        parent = estate.entity(current.parent)
+        if parent is None:
+            break
+        seen.add(parent.id)
+        current = parent
+    return tuple(dict.fromkeys((entity.country, current.country)))
 
 
 def entity_listed(vendor: Vendor | None, as_of: date) -> bool:
