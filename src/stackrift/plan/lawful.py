@@ -9,15 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import orjson
 
-from stackrift.catalog.catalogue import load_catalogue
 from stackrift.estate.model import DataFlow, Estate, Mechanism
 from stackrift.findings import Citation
-from stackrift.rules.engine import FlowVerdict, RuleSet, Verdict, evaluate_estate, load_rule_set
+from stackrift.rules.engine import (
+    FlowVerdict,
+    RuleSet,
+    Verdict,
+    _packaged_provider_countries,
+    evaluate_estate,
+    load_rule_set,
+)
+from stackrift.rules.facts import EstateIndex, flow_facts
 
 SELF_SERVICE_MECHANISMS = frozenset({
     Mechanism.SCC, Mechanism.TIA, Mechanism.PIPIA, Mechanism.SEPARATE_CONSENT, Mechanism.CONSENT,
@@ -64,7 +70,9 @@ class FlowJudge:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self._cache: dict[str, FlowJudgement] = {}
+        self._index: tuple[Estate, EstateIndex] | None = None
         self.evaluations = 0
+        self.lookups = 0
 
     @classmethod
     def load(cls, extra_dirs: Sequence[Path] = ()) -> FlowJudge:
@@ -77,11 +85,14 @@ class FlowJudge:
     def judge_alone(self, estate: Estate, flow: DataFlow, as_of: date) -> FlowJudgement:
         """The judgement of one flow evaluated on its own in ``estate``'s context.
 
-        Used to price many candidate layouts quickly: identical flows between identical sites
-        are evaluated once (cached). Volumes do not aggregate with the estate's other flows
-        here, so callers re-check their final estate with :meth:`judge`.
+        Used to price many candidate layouts quickly. Judgements are cached by the facts the
+        engine reads (:func:`_fact_signature`): the same flow facts between endpoints of the same
+        jurisdiction, entity and provider country give the same verdict, whichever site or
+        system they belong to. Volumes do not aggregate with the estate's other flows here, so
+        callers re-check their final estate with :meth:`judge`.
         """
-        key = _signature(estate, flow, as_of)
+        self.lookups += 1
+        key = self._fact_signature(estate, flow, as_of)
         cached = self._cache.get(key)
         if cached is None:
             ends = {flow.source, flow.destination}
@@ -98,36 +109,35 @@ class FlowJudge:
         return FlowJudgement(flow.id, cached.verdict, cached.lawful, cached.prohibited,
                              cached.missing, cached.rules_fired, cached.citations)
 
+    def _fact_signature(self, estate: Estate, flow: DataFlow, as_of: date) -> str:
+        """What a lone flow's verdict depends on: every flow fact the rules test, the entities
+        whose ownership chains ownership conditions follow, and the flow's dates (volume
+        windows). Names, ids and sites drop out, so a flow re-pointed to another site of the same
+        country, entity and provider country hits the cache.
 
-def _signature(estate: Estate, flow: DataFlow, as_of: date) -> str:
-    """What a lone flow's verdict depends on: the flow without its names, and its endpoints as
-    the engine sees them (country, entity, free-trade zone, the provider's home country).
-
-    The purpose stays in the key: exemptions such as China's emergency carve-out and the DOJ
-    routine-administration exemption (28 CFR 202.506) turn on it."""
-    parts: list[object] = [as_of.isoformat(), flow.model_dump(
-        mode="json", exclude={"id", "name", "system"})]
-    for ref in (flow.source, flow.destination, flow.recipient):
-        site = estate.site(ref) if ref else None
-        if site is not None:
-            parts.append((site.kind.value, site.country, site.entity, site.free_trade_zone,
-                          site.operator, _provider_country(site.provider)))
-        else:
-            parts.append(ref)
-    system = estate.system(flow.system) if flow.system else None
-    if system is not None:
-        parts.append(system.model_dump(mode="json", exclude={
-            "id", "name", "components", "annual_cost", "site", "allowed_sites",
-            "allowed_accelerators", "export_licences"}))
-    return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS).decode()
+        The purpose stays in the key (it is a fact): exemptions such as China's emergency
+        carve-out and the DOJ routine-administration exemption (28 CFR 202.506) turn on it."""
+        if self._index is None or self._index[0] is not estate:
+            self._index = (estate, EstateIndex(estate, _packaged_provider_countries()))
+        index = self._index[1]
+        facts = dict(flow_facts(index, flow))
+        if flow.system is not None and facts.get("destination_system_origin_countries"):
+            # Evaluated alone, the flow is its system's only inbound flow.
+            origin = facts["origin_country"]
+            facts["destination_system_origin_countries"] = (
+                frozenset({origin}) if isinstance(origin, str) else frozenset())
+        exporter = index.exporter(flow)
+        recipient = index.recipient(flow)
+        parts: list[object] = [
+            as_of.isoformat(), sorted((k, _plain(v)) for k, v in facts.items()),
+            exporter.id if exporter else None, recipient.id if recipient else None,
+            flow.start.isoformat() if flow.start else None,
+            flow.end.isoformat() if flow.end else None]
+        return orjson.dumps(parts).decode()
 
 
-@cache
-def _provider_country(provider: str | None) -> str | None:
-    if provider is None:
-        return None
-    vendor = load_catalogue().vendor_by_name(provider)
-    return vendor.country if vendor is not None else f"?{provider}"
+def _plain(value: object) -> object:
+    return sorted(value) if isinstance(value, frozenset) else value
 
 
 def _reduce(verdict: FlowVerdict) -> FlowJudgement:
