@@ -406,14 +406,20 @@ def transfers(
     output: OutputPath = None,
     rules: RulesDirs = None,
 ) -> None:
-    """Verdict of every data flow under every regime, the origin x destination matrix, conflicts."""
+    """Verdict of every data flow under every regime, the origin x destination matrix, conflicts.
+
+    Flows whose id starts with "implied:" are not declared: they are the data of a system's
+    users (users_countries) reaching its site and its outputs going back.
+    """
+    from stackrift.estate.implied import with_implied_flows
     from stackrift.estate.loader import load_estate
     from stackrift.rules.engine import load_rule_set
     from stackrift.rules.terminal import transfers_renderables
     from stackrift.rules.views import evaluate_all, transfers_json
 
     loaded = load_estate(estate)
-    result = evaluate_all(loaded.estate, parse_as_of(as_of), load_rule_set(tuple(rules or ())))
+    result = evaluate_all(with_implied_flows(loaded.estate), parse_as_of(as_of),
+                          load_rule_set(tuple(rules or ())))
     if output_format is TerminalOrJson.JSON:
         write_json(transfers_json(result, str(estate)), output)
         return

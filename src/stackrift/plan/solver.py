@@ -47,6 +47,7 @@ from ortools.sat.python import cp_model
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Layer, Product, bloc_of
 from stackrift.errors import Problem, UsageError, combine
+from stackrift.estate.implied import system_user_flows, with_implied_flows
 from stackrift.estate.loader import LoadedEstate
 from stackrift.estate.model import (
     Bloc,
@@ -54,6 +55,7 @@ from stackrift.estate.model import (
     ComponentType,
     Criticality,
     DataFlow,
+    Entity,
     Estate,
     Mechanism,
     System,
@@ -267,6 +269,7 @@ class Planner:
         self.stacks: dict[str, SystemStack] = {
             s.id: system_stack(self.estate, s, catalogue) for s in self.estate.systems}
         self.known_vendors = estate_vendor_ids(self.estate, catalogue)
+        self.flow_estate, self.implied = _with_user_flows(self.estate)
         self._literals: list[cp_model.IntVar] = []
         self._check_inputs()
 
@@ -458,7 +461,11 @@ class Planner:
         there and keeps leaving from there wherever the system runs.
         """
         moves: dict[str, tuple[str, str]] = {}
-        for flow in self.estate.data_flows:
+        for flow in self.flow_estate.data_flows:
+            if flow.id in self.implied:  # users' data reaches the site; outputs leave it
+                moves[flow.id] = (self.implied[flow.id],
+                                  "destination" if flow.id.endswith(":in") else "source")
+                continue
             system = self.estate.system(flow.system) if flow.system else None
             if system is None or system.site is None:
                 continue
@@ -472,13 +479,13 @@ class Planner:
 
     def _judge(self, flow: DataFlow) -> tuple[FlowJudgement, FlowJudgement]:
         """A flow's judgement as is, and with the self-service mechanisms it lacks."""
-        plain = self.judge.judge_alone(self.estate, flow, self.as_of)
+        plain = self.judge.judge_alone(self.flow_estate, flow, self.as_of)
         extra = _missing_fixable(plain)
         if plain.lawful or not extra:
             return plain, plain
         mechanisms = tuple(dict.fromkeys((*flow.mechanisms, *(Mechanism(m) for m in extra))))
         upgraded = flow.model_copy(update={"mechanisms": mechanisms})
-        return plain, self.judge.judge_alone(self.estate, upgraded, self.as_of)
+        return plain, self.judge.judge_alone(self.flow_estate, upgraded, self.as_of)
 
     # -- solve -------------------------------------------------------------------------------
 
@@ -700,7 +707,7 @@ class Planner:
         fixed: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
         base: dict[str, FlowJudgement] = {}
         base_fixed: dict[str, FlowJudgement] = {}
-        for flow in self.estate.data_flows:
+        for flow in self.flow_estate.data_flows:
             base[flow.id], base_fixed[flow.id] = self._judge(flow)
             if flow.id in movable:
                 system_id, ends = movable[flow.id]
@@ -710,21 +717,24 @@ class Planner:
         evaluations = self.judge.evaluations
         dropped: dict[str, FlowJudgement] = {}
         optional: dict[str, cp_model.IntVar] = {}
-        for flow in self.estate.data_flows:
+        for flow in self.flow_estate.data_flows:
             if flow.id in movable:
                 system_id, _ = movable[flow.id]
                 v = svars[system_id]
                 ok = {j for j in v.sites if plain[flow.id][j].lawful}
                 fixable = {j for j in v.sites if j not in ok and fixed[flow.id][j].lawful}
                 bad = [j for j in v.sites if j not in ok and j not in fixable]
+                for j in fixable:
+                    count = len(_missing_fixable(plain[flow.id][j]))
+                    cost_terms.append((round(count * v.unit), v.sites[j]))
+                if flow.id in self.implied:
+                    self._implied_requirement(model, literal, flow, v, bad, plain[flow.id])
+                    continue
                 if not ok and not fixable:
                     owner = self.estate.system(system_id)
                     here = owner.site if owner is not None and owner.site else site_ids[0]
                     dropped[flow.id] = plain[flow.id][here]
                     continue
-                for j in fixable:
-                    count = len(_missing_fixable(plain[flow.id][j]))
-                    cost_terms.append((round(count * v.unit), v.sites[j]))
                 owner = self.estate.system(system_id)
                 works_today = owner is not None and owner.site in ok | fixable
                 if bad and not works_today:
@@ -753,6 +763,29 @@ class Planner:
                 if not base[flow.id].lawful and not base_fixed[flow.id].lawful:
                     dropped[flow.id] = base[flow.id]
         return _FlowInfo(movable, plain, fixed, base, dropped, evaluations, optional)
+
+    def _implied_requirement(self, model: cp_model.CpModel, literal: Any, flow: DataFlow,
+                             v: _SystemVars, bad: list[str],
+                             judged: dict[str, FlowJudgement]) -> None:
+        """A system may not move where its users' data would flow unlawfully (beyond what the
+        organisation can fix itself). Where it runs today nothing changes, so staying is always
+        allowed; an unlawful flow there is reported, not stopped: users' data cannot be."""
+        system = self.estate.system(v.system_id)
+        current = system.site if system is not None else None
+        away = [j for j in bad if j != current]
+        if not away:
+            return
+        rules = sorted({r for j in away for r in judged[j].rules_fired})
+        cites = tuple(dict.fromkeys(c for j in away for c in judged[j].citations))
+        lit = literal(Requirement(
+            f"flow:{flow.id}", "flow",
+            f"users' data of system {v.system_id} ({flow.subjects_countries[0]} users, "
+            f"{', '.join(c.value for c in flow.data_categories)}; implied flow {flow.id}) must "
+            f"stay lawful if the system moves; it is prohibited or needs an approval the "
+            f"organisation cannot grant itself at {', '.join(away)}",
+            rules=tuple(rules), citations=cites, systems=(v.system_id,)))
+        for j in away:
+            model.add(v.sites[j] == 0).only_enforce_if(lit)
 
     def _cap_requirements(self, model: cp_model.CpModel, literal: Any,
                           svars: dict[str, _SystemVars], options: _Options) -> None:
@@ -851,6 +884,38 @@ class Planner:
 
     # -- extraction --------------------------------------------------------------------------
 
+    def _implied_actions(self, estate: Estate, flows: _FlowInfo, placed: dict[str, str]
+                         ) -> tuple[Estate, list[FlowAction]]:
+        """Actions on the users' data of each system where the plan puts it: mechanisms the
+        organisation adds (recorded in ``user_data_mechanisms``) or approvals still needed."""
+        actions: list[FlowAction] = []
+        adopted: dict[str, list[Mechanism]] = defaultdict(list)
+        for flow in self.flow_estate.data_flows:
+            system_id = self.implied.get(flow.id)
+            if system_id is None or not placed.get(system_id):
+                continue
+            judgement = flows.plain[flow.id][placed[system_id]]
+            if judgement.lawful:
+                continue
+            extra = _missing_fixable(judgement)
+            if extra:
+                adopted[system_id] += [Mechanism(m) for m in extra]
+                actions.append(FlowAction(
+                    flow.id, "mechanisms_added", f"put in place for {system_id}'s users' data "
+                    f"at {placed[system_id]}: {', '.join(extra)}", judgement.rules_fired))
+            else:
+                approvals = ", ".join(judgement.missing) or "none named"
+                actions.append(FlowAction(
+                    flow.id, "approval_needed", f"{judgement.verdict} at {placed[system_id]}, "
+                    f"where {system_id} runs today; needs {approvals}, which the organisation "
+                    "cannot grant itself: obtain it or stop serving these users from there",
+                    judgement.rules_fired))
+        systems = tuple(
+            s.model_copy(update={"user_data_mechanisms": tuple(dict.fromkeys(
+                (*s.user_data_mechanisms, *adopted[s.id])))}) if adopted.get(s.id) else s
+            for s in estate.systems)
+        return estate.model_copy(update={"systems": systems}), actions
+
     def _extract(self, solver: cp_model.CpSolver, svars: dict[str, _SystemVars],
                  flows: _FlowInfo, burdens: dict[tuple[str, str, str], Burden]
                  ) -> _Extracted:
@@ -943,10 +1008,28 @@ class Planner:
                                               judgement.rules_fired))
             new_flows.append(updated)
         estate = estate.model_copy(update={"data_flows": tuple(new_flows)})
-        after = self.judge.judge(estate, self.as_of)
+        estate, implied_actions = self._implied_actions(estate, flows, placed)
+        actions += implied_actions
+        after = self.judge.judge(with_implied_flows(estate), self.as_of)
         verification = tuple(v.to_json() for v in after.values() if v.prohibited)
         return _Extracted(tuple(changes), tuple(actions), _shares(self, estate), verification,
                           estate)
+
+
+def _with_user_flows(estate: Estate) -> tuple[Estate, dict[str, str]]:
+    """``estate`` with the implied flows of every system's users at its current site (domestic
+    ones too: a move can make them cross a border), and implied flow id -> system id."""
+    flows: list[DataFlow] = []
+    entities: dict[str, Entity] = {}
+    for system in estate.systems:
+        if system.site is None or estate.site(system.site) is None:
+            continue
+        found, added = system_user_flows(estate, system, system.site)
+        flows += found
+        entities |= {e.id: e for e in added}
+    implied = {f.id: f.system or "" for f in flows}
+    return estate.model_copy(update={"entities": estate.entities + tuple(entities.values()),
+                                     "data_flows": estate.data_flows + tuple(flows)}), implied
 
 
 @dataclass(frozen=True)
