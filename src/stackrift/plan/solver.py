@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -88,9 +88,10 @@ from stackrift.plan.stack import (
     StackLayer,
     SystemStack,
     UsNexus,
+    availability_at,
     cloud_holder,
-    cloud_only_provider,
     control_hits,
+    listed_exposure,
     system_entity,
     system_stack,
     us_nexus,
@@ -102,12 +103,17 @@ from stackrift.plan.stress import (
     lost_sites,
     swap_accelerator,
 )
+from stackrift.plan.substitution import StackSwap, plan_swap, stack_terms
 
 BURDEN_SHARE = 0.02
 MIN_BURDEN_UNIT = 1000.0
 CANDIDATES_PER_BLOC = 2
 CANDIDATES_OVERALL = 6
 DROP_POINTS = 10
+
+
+Progress = Callable[[str], None]
+"""Receives one line per planning stage (for long plans: the CLI prints them on stderr)."""
 
 
 class Objective(StrEnum):
@@ -147,6 +153,8 @@ class SystemChange:
     cost_after: float
     model_from: str | None = None
     model_to: str | None = None
+    stack: tuple[str, ...] = ()  # dependent components replaced or dropped
+    exposure: tuple[str, ...] = ()  # listings of the chosen substitutes
 
     @property
     def changed(self) -> bool:
@@ -163,6 +171,10 @@ class SystemChange:
                 data["runtime"] = {"from": self.runtime_from, "to": self.runtime_to}
         if self.model_from != self.model_to:
             data["model"] = {"from": self.model_from, "to": self.model_to}
+        if self.stack:
+            data["stack"] = list(self.stack)
+        if self.exposure:
+            data["exposure"] = list(self.exposure)
         data["burden"] = self.burden.to_json()
         data["annual_cost"] = {"before": self.cost_before, "after": self.cost_after}
         return data
@@ -271,6 +283,8 @@ class Planner:
         self.known_vendors = estate_vendor_ids(self.estate, catalogue)
         self.flow_estate, self.implied = _with_user_flows(self.estate)
         self._literals: list[cp_model.IntVar] = []
+        self._swaps: dict[tuple[str, str], StackSwap] = {}
+        self.exclude_listed = False
         self._check_inputs()
 
     # -- inputs ------------------------------------------------------------------------------
@@ -306,14 +320,19 @@ class Planner:
         system = self.stacks[system_id].system
         allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
         pool = [current, *(p for p in self.catalogue.equivalents(current)
-                           if p.layer == Layer.ACCELERATOR)]
+                           if p.layer == Layer.ACCELERATOR and p.id != current.id
+                           and not (self.exclude_listed and listed_exposure(
+                               p, self.catalogue, self.as_of)))]
         stack = self.stacks[system_id]
+        # Substitutes whose dependent stack cannot be rebuilt are not proposed; one the estate
+        # names in allowed_accelerators stays, forbidden by a fact, to explain a conflict.
+        consistent = {p.id for p in pool if self.swap(system_id, current, p).consistent}
 
         def burden(p: Product) -> int:
             return accelerator_switch(self.estate, system, current, p, None, self.as_of,
                                       self.catalogue, self.known_vendors, stack).total
 
-        ranked = sorted(pool, key=lambda p: (burden(p), p.id))
+        ranked = sorted((p for p in pool if p.id in consistent), key=lambda p: (burden(p), p.id))
         chosen: dict[str, Product] = {current.id: current}
         for p in ranked[:CANDIDATES_OVERALL]:
             chosen.setdefault(p.id, p)
@@ -329,6 +348,13 @@ class Planner:
             if p.id in allowed:
                 chosen.setdefault(p.id, p)
         return sorted(chosen.values(), key=lambda p: p.id)
+
+    def swap(self, system_id: str, current: Product | None, candidate: Product) -> StackSwap:
+        key = (system_id, candidate.id)
+        if key not in self._swaps:
+            self._swaps[key] = plan_swap(self.estate, self.stacks[system_id].system, current,
+                                         candidate, self.catalogue)
+        return self._swaps[key]
 
     def _model_candidates(self, system_id: str, current: Product, country: str | None,
                           fine_tuned: bool) -> list[tuple[Product, Burden]]:
@@ -492,7 +518,8 @@ class Planner:
     def solve(self, objective: Objective = Objective.COST, max_bloc_share: float | None = None,
               max_vendor_share: float | None = None, time_limit: float = 30.0,
               workers: int = 2, cross_border: bool = False,
-              scenarios: Sequence[Scenario] = ()) -> PlanResult:
+              scenarios: Sequence[Scenario] = (), exclude_listed: bool = False,
+              relax: Collection[str] = (), progress: Progress | None = None) -> PlanResult:
         """Solve; ``cross_border`` lets systems move to sites in other countries. By default each
         stays in its country: its users' data is rarely declared as flows, so a move abroad
         would look lawful while it is not."""
@@ -502,12 +529,22 @@ class Planner:
                 raise UsageError(f"{name}: {value} is not a share; expected a number in (0, 1]")
         options = _Options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
                            cross_border)
+        self.exclude_listed = exclude_listed
+        self._swaps.clear()
+        report = progress or (lambda message: None)
         started = time.perf_counter()
         model = cp_model.CpModel()
         requirements: dict[int, Requirement] = {}  # literal index -> requirement
         literals: dict[str, cp_model.IntVar] = {}
 
+        relaxed: dict[str, cp_model.IntVar] = {}
+
         def literal(req: Requirement) -> cp_model.IntVar:
+            if req.id in relax:  # asked to drop: its constraints are never enforced
+                if req.id not in relaxed:
+                    relaxed[req.id] = model.new_bool_var(f"relaxed:{req.id}")
+                    model.add(relaxed[req.id] == 0)
+                return relaxed[req.id]
             if req.id not in literals:
                 lit = model.new_bool_var(req.id)
                 literals[req.id] = lit
@@ -518,7 +555,10 @@ class Planner:
         svars: dict[str, _SystemVars] = {}
         cost_terms: list[tuple[int, cp_model.IntVar]] = []
         burden_cache: dict[tuple[str, str, str], Burden] = {}
-        for system in self.estate.systems:
+        report(f"building the model: {len(self.estate.systems)} systems, {len(site_ids)} sites")
+        for number, system in enumerate(self.estate.systems, 1):
+            if number % 250 == 0:
+                report(f"  stacks and candidates: {number}/{len(self.estate.systems)} systems")
             stack = self.stacks[system.id]
             current_site = self.sites.get(system.site) if system.site else None
             unit = max((system.annual_cost or 0.0) * BURDEN_SHARE, MIN_BURDEN_UNIT)
@@ -573,10 +613,14 @@ class Planner:
                 product = self.catalogue.products[k]
                 switch = accelerator_switch(self.estate, system, current_accel, product, None,
                                             self.as_of, self.catalogue, self.known_vendors, stack)
+                switch = Burden(switch.terms + stack_terms(
+                    self.swap(system.id, current_accel, product)))
                 burden_cache[(system.id, "accel", k)] = switch
                 cost_terms.append((round(switch.total * unit), var))
             self._placement_requirements(model, literal, system.id, svars[system.id])
         notes = self._scenario_requirements(model, literal, svars, scenarios)
+        report(f"judging {len(self.flow_estate.data_flows)} data flows (declared and implied) at "
+               "candidate sites")
         flow_info = self._flow_requirements(model, literal, svars, site_ids, cost_terms)
         self._cap_requirements(model, literal, svars, options)
         self._objective(model, svars, cost_terms, options)
@@ -591,6 +635,7 @@ class Planner:
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = 7
         built = time.perf_counter()
+        report(f"searching (time limit {time_limit:g} s, {workers} workers)")
         status = solver.solve(hard)
         if status == cp_model.INFEASIBLE:
             model.add_assumptions(self._literals)
@@ -607,6 +652,7 @@ class Planner:
             "requirements": len(literals), "flows_discontinued": len(flow_info.dropped),
             "engine_evaluations": flow_info.evaluations}
         if status == cp_model.INFEASIBLE:
+            report("infeasible: shrinking the conflicting requirements")
             core = self._minimal_core(model, solver, requirements, options)
             return PlanResult("infeasible", objective.value, self.as_of,
                               time.perf_counter() - started, conflicts=tuple(core), stats=stats,
@@ -617,13 +663,15 @@ class Planner:
                               time.perf_counter() - started, stats=stats,
                               scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
         extracting = time.perf_counter()
+        report("extracting the plan and re-checking every flow of the planned estate")
         result = self._extract(solver, svars, flow_info, burden_cache)
         stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
         return PlanResult(
             "optimal" if status == cp_model.OPTIMAL else "feasible", objective.value, self.as_of,
             time.perf_counter() - started, solver.objective_value, solver.best_objective_bound,
             result.changes, result.actions, (), result.shares, result.verification,
-            result.estate, stats, cross_border, tuple(sc.id for sc in scenarios), tuple(notes))
+            result.estate, stats, cross_border, tuple(sc.id for sc in scenarios),
+            tuple(notes) + self._availability_notes(result.changes))
 
     # -- requirements ------------------------------------------------------------------------
 
@@ -656,13 +704,7 @@ class Planner:
         hits_by_control: dict[str, list[Any]] = defaultdict(list)
         for k, avar in v.accels.items():
             product = self.catalogue.products[k]
-            provider = cloud_only_provider(product, self.catalogue)
-            if provider is not None:
-                # Rented only in its vendor's own regions: a hard fact, not a requirement.
-                at_provider = [var for j, var in v.sites.items() if (h := cloud_holder(
-                    self.sites[j], self.catalogue, self.estate)).vendor is not None
-                    and h.vendor.id == provider]
-                model.add(sum(at_provider) >= avar)
+            self._fact_requirements(model, literal, v, product, avar)
             for country in sorted(by_country):
                 for hit in control_hits(product, country, self.as_of):
                     if hit.gp10 or hit.control.id in system.export_licences:
@@ -698,6 +740,34 @@ class Planner:
                     rules=(gp10[0].control.id,), citations=(gp10[0].control.citation,),
                     systems=(system_id,)))
                 model.add(avar == 0).only_enforce_if(lit)
+
+    def _fact_requirements(self, model: cp_model.CpModel, literal: Any, v: _SystemVars,
+                           product: Product, avar: cp_model.IntVar) -> None:
+        """Catalogue facts the plan treats as fixed, each a named requirement so that a
+        conflict names it with its source: where the product can be obtained, and whether the
+        system's stack can be rebuilt on it."""
+        system_id = v.system_id
+        swap = self.swap(system_id, v.current_accel, product)
+        if not swap.consistent:
+            lit = literal(Requirement(
+                f"fact:stack:{system_id}:{product.id}", "fact",
+                f"catalogue: system {system_id}'s stack cannot be rebuilt on {product.name}: "
+                + "; ".join(swap.gaps), rules=(f"stack:{product.id}",),
+                citations=product.sources, systems=(system_id,)))
+            model.add(avar == 0).only_enforce_if(lit)
+        unavailable = [(j, var, check) for j, var in v.sites.items()
+                       if (check := availability_at(product, self.sites[j], self.catalogue,
+                                                    self.estate)).available is False]
+        if unavailable:
+            cite = unavailable[0][2].citation
+            lit = literal(Requirement(
+                f"fact:availability:{system_id}:{product.id}", "fact",
+                f"catalogue: {product.name} cannot be had for system {system_id} at "
+                f"{', '.join(j for j, _, _ in unavailable)} ({unavailable[0][2].reason})",
+                rules=(f"availability:{product.id}",),
+                citations=(cite,) if cite is not None else (), systems=(system_id,)))
+            for _, var, _ in unavailable:
+                model.add_bool_or([var.negated(), avar.negated()]).only_enforce_if(lit)
 
     def _flow_requirements(self, model: cp_model.CpModel, literal: Any,
                            svars: dict[str, _SystemVars], site_ids: list[str],
@@ -884,6 +954,20 @@ class Planner:
 
     # -- extraction --------------------------------------------------------------------------
 
+    def _availability_notes(self, changes: Sequence[SystemChange]) -> tuple[str, ...]:
+        """What the plan assumed obtainable without the catalogue recording it: check it."""
+        notes = []
+        for change in changes:
+            if not change.changed or change.accelerator_to is None or change.site_to is None:
+                continue
+            product = self.catalogue.products[change.accelerator_to]
+            check = availability_at(product, self.sites[change.site_to], self.catalogue,
+                                    self.estate)
+            if check.available is None:
+                notes.append(f"{change.system}: {check.reason} - availability at "
+                             f"{change.site_to} is assumed, not recorded; check before buying")
+        return tuple(notes)
+
     def _implied_actions(self, estate: Estate, flows: _FlowInfo, placed: dict[str, str]
                          ) -> tuple[Estate, list[FlowAction]]:
         """Actions on the users' data of each system where the plan puts it: mechanisms the
@@ -932,8 +1016,12 @@ class Planner:
                 terms += burdens[(system.id, "site", site)].terms
             old = v.current_accel
             new = self.catalogue.products[accel] if accel else None
+            stack: tuple[str, ...] = ()
+            exposure: list[str] = []
             if old is not None and new is not None and new.id != old.id:
                 terms += burdens[(system.id, "accel", new.id)].terms
+                stack = tuple(r.describe() for r in self.swap(system.id, old, new).replacements)
+                exposure += [e.text for e in listed_exposure(new, self.catalogue, self.as_of)]
                 assert v.accel_component is not None
                 current = estate.system(system.id)
                 assert current is not None
@@ -949,6 +1037,8 @@ class Planner:
                 assert current is not None
                 estate = _swap_model(estate, current, v.model_component, model_new,
                                      self.catalogue)
+                exposure += [e.text for e in listed_exposure(model_new, self.catalogue,
+                                                             self.as_of)]
             factor_after = self.sites[site].cost_factor or 1.0 if site else 1.0
             factor_before = (self.sites[system.site].cost_factor or 1.0) if system.site else 1.0
             old_rt = runtime_of(old, self.catalogue) if old else None
@@ -958,7 +1048,8 @@ class Planner:
                 old_rt.id if old_rt else None, new_rt.id if new_rt else None, Burden(tuple(terms)),
                 (system.annual_cost or 0.0) * factor_before,
                 (system.annual_cost or 0.0) * factor_after,
-                model_old.id if model_old else None, model_new.id if model_new else None))
+                model_old.id if model_old else None, model_new.id if model_new else None,
+                stack, tuple(exposure)))
         estate = estate.model_copy(update={"systems": tuple(
             s.model_copy(update={"site": placed[s.id] or s.site}) for s in estate.systems)})
         actions: list[FlowAction] = []

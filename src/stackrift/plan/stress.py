@@ -34,7 +34,6 @@ from stackrift.plan.burden import (
     accelerator_switch,
     estate_vendor_ids,
     model_switch,
-    runtime_of,
     site_move,
 )
 from stackrift.plan.graph import EstateGraph, vendor_node
@@ -50,11 +49,12 @@ from stackrift.plan.scenario import (
 )
 from stackrift.plan.stack import (
     StackLayer,
-    available_at,
+    availability_at,
     cloud_holder,
     control_hits,
     entity_listed,
 )
+from stackrift.plan.substitution import plan_swap
 
 MAX_SUBSTITUTES = 8
 
@@ -208,8 +208,9 @@ def ban_selects(ctx: StressContext, shock: CountryBan, product: Product | None,
 def _blocked(ctx: StressContext, product: Product, country: str, system: System) -> str | None:
     """Why ``product`` cannot be used by ``system`` in ``country`` under the scenario or today."""
     site = ctx.estate.site(system.site) if system.site else None
-    if not available_at(product, site, ctx.catalogue, ctx.estate):
-        return "offered only as a service in its vendor's own cloud regions"
+    check = availability_at(product, site, ctx.catalogue, ctx.estate)
+    if check.available is False:
+        return check.reason
     for shock in ctx.scenario.shocks:
         if isinstance(shock, ExportLicence) and export_selects(ctx, shock, product) \
                 and match_destination(shock.destinations, country) \
@@ -235,6 +236,8 @@ def _accelerator_substitutes(ctx: StressContext, system: System, current: Produc
     for candidate in candidates:
         if candidate.layer != Layer.ACCELERATOR or _blocked(ctx, candidate, country, system):
             continue
+        if not plan_swap(ctx.estate, system, current, candidate, ctx.catalogue).consistent:
+            continue  # the dependent stack could not be rebuilt from catalogue data
         burden = accelerator_switch(ctx.estate, system, current, candidate, country, ctx.as_of,
                                     ctx.catalogue, ctx.known_vendors)
         vendor = ctx.catalogue.vendors.get(candidate.vendor)
@@ -459,31 +462,42 @@ def _entity_list_shock(ctx: StressContext, index: int, shock: EntityListAdd
 
 
 def swap_accelerator(estate: Estate, system: System, old: Component, new: Product,
-                      catalogue: Catalogue) -> Estate:
-    """The estate with ``old`` replaced by ``new`` (and its runtime) in ``system``."""
-    vendor = catalogue.vendors.get(new.vendor)
-    added = [Component(id=f"sub-{new.id}", type=ComponentType.ACCELERATOR,
-                       name=f"{vendor.name if vendor else new.vendor} {new.name}",
-                       vendor=vendor.name if vendor else None, product=new.name)]
-    refs = [added[0].id if r == old.id else r for r in system.components]
+                     catalogue: Catalogue) -> Estate:
+    """The estate with ``old`` replaced by ``new`` in ``system``, with the dependent stack
+    (runtime, runtime libraries, framework adapters) rebuilt as :func:`plan_swap` says.
+    Callers only swap to consistent substitutes; gaps are never silently kept."""
     old_product = catalogue.resolve(old).product
-    old_rt = runtime_of(old_product, catalogue) if old_product else None
-    new_rt = runtime_of(new, catalogue)
-    if old_rt is not None and (new_rt is None or new_rt.id != old_rt.id):
-        refs = [r for r in refs if not ((c := estate.component(r)) is not None
-                                        and catalogue.resolve(c).product == old_rt)]
-    if new_rt is not None and (old_rt is None or new_rt.id != old_rt.id):
-        rt_vendor = catalogue.vendors.get(new_rt.vendor)
-        added.append(Component(id=f"sub-{new_rt.id}", type=ComponentType.RUNTIME,
-                               name=new_rt.name, vendor=rt_vendor.name if rt_vendor else None,
-                               product=new_rt.name))
-        refs.append(added[-1].id)
+    swap = plan_swap(estate, system, old_product, new, catalogue)
+    added = [_sub_component(new, ComponentType.ACCELERATOR, catalogue)]
+    refs = [added[0].id if r == old.id else r for r in system.components]
+    if swap.runtime_changes:
+        if swap.old_runtime is not None:
+            refs = [r for r in refs if not ((c := estate.component(r)) is not None
+                                            and catalogue.resolve(c).product == swap.old_runtime)]
+        if swap.new_runtime is not None:
+            added.append(_sub_component(swap.new_runtime, ComponentType.RUNTIME, catalogue))
+            refs.append(added[-1].id)
+    for replacement in swap.replacements:
+        refs = [r for r in refs if r != replacement.component.id]
+        if replacement.new is not None:
+            kind = (ComponentType.FRAMEWORK if replacement.new.layer == Layer.FRAMEWORK
+                    else ComponentType.RUNTIME)
+            added.append(_sub_component(replacement.new, kind, catalogue))
+            refs.append(added[-1].id)
     known = {c.id for c in estate.components}
     components = estate.components + tuple(c for c in added if c.id not in known)
     systems = tuple(s.model_copy(update={"components": tuple(dict.fromkeys(refs))})
                     if s.id == system.id
                     else s for s in estate.systems)
     return estate.model_copy(update={"components": components, "systems": systems})
+
+
+def _sub_component(product: Product, kind: ComponentType, catalogue: Catalogue) -> Component:
+    vendor = catalogue.vendors.get(product.vendor)
+    name = (f"{vendor.name} {product.name}" if vendor and kind == ComponentType.ACCELERATOR
+            else product.name)
+    return Component(id=f"sub-{product.id}", type=kind, name=name,
+                     vendor=vendor.name if vendor else None, product=product.name)
 
 
 def _move(estate: Estate, moves: dict[str, str], lost: dict[str, str]) -> tuple[Estate, dict[str,
