@@ -317,33 +317,39 @@ class Planner:
     # -- candidates --------------------------------------------------------------------------
 
     def _accelerator_candidates(self, system_id: str, current: Product) -> list[Product]:
+        """The current accelerator, the cheapest consistent substitutes (six overall, two per
+        bloc), any the estate allows, and - so that a conflict can name the facts and choices
+        that removed them - the two cheapest substitutes that are inconsistent or, under
+        --exclude-listed, listed (both forbidden by named requirements)."""
         system = self.stacks[system_id].system
         allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
         pool = [current, *(p for p in self.catalogue.equivalents(current)
-                           if p.layer == Layer.ACCELERATOR and p.id != current.id
-                           and not (self.exclude_listed and listed_exposure(
-                               p, self.catalogue, self.as_of)))]
+                           if p.layer == Layer.ACCELERATOR and p.id != current.id)]
         stack = self.stacks[system_id]
-        # Substitutes whose dependent stack cannot be rebuilt are not proposed; one the estate
-        # names in allowed_accelerators stays, forbidden by a fact, to explain a conflict.
-        consistent = {p.id for p in pool if self.swap(system_id, current, p).consistent}
 
         def burden(p: Product) -> int:
             return accelerator_switch(self.estate, system, current, p, None, self.as_of,
                                       self.catalogue, self.known_vendors, stack).total
 
-        ranked = sorted((p for p in pool if p.id in consistent), key=lambda p: (burden(p), p.id))
+        def usable(p: Product) -> bool:
+            return p.id == current.id or (self.swap(system_id, current, p).consistent and not (
+                self.exclude_listed and listed_exposure(p, self.catalogue, self.as_of)))
+
+        ranked = sorted(pool, key=lambda p: (burden(p), p.id))
+        good = [p for p in ranked if usable(p)]
         chosen: dict[str, Product] = {current.id: current}
-        for p in ranked[:CANDIDATES_OVERALL]:
+        for p in good[:CANDIDATES_OVERALL]:
             chosen.setdefault(p.id, p)
         per_bloc: dict[Bloc, int] = defaultdict(int)
-        for p in ranked:
+        for p in good:
             vendor = self.catalogue.vendors.get(p.vendor)
             bloc = vendor.bloc if vendor else Bloc.UNKNOWN
             if per_bloc[bloc] < CANDIDATES_PER_BLOC and not any(
                     c.gp10 for c in control_hits(p, "US", self.as_of)):
                 per_bloc[bloc] += 1
                 chosen.setdefault(p.id, p)
+        for p in [p for p in ranked if not usable(p)][:CANDIDATES_PER_BLOC]:
+            chosen.setdefault(p.id, p)
         for p in pool:
             if p.id in allowed:
                 chosen.setdefault(p.id, p)
@@ -597,6 +603,8 @@ class Planner:
                     models[product.id] = var
                     burden_cache[(system.id, "model", product.id)] = burden
                     cost_terms.append((round(burden.total * unit), var))
+                    if self.exclude_listed and product.id != current_model.id:
+                        self._exclusion(model, literal, system.id, product, var)
                 model.add_exactly_one(models.values())
                 svars[system.id].models = models
                 svars[system.id].current_model = current_model
@@ -705,6 +713,8 @@ class Planner:
         for k, avar in v.accels.items():
             product = self.catalogue.products[k]
             self._fact_requirements(model, literal, v, product, avar)
+            if self.exclude_listed and k != (v.current_accel.id if v.current_accel else None):
+                self._exclusion(model, literal, system_id, product, avar)
             for country in sorted(by_country):
                 for hit in control_hits(product, country, self.as_of):
                     if hit.gp10 or hit.control.id in system.export_licences:
@@ -740,6 +750,20 @@ class Planner:
                     rules=(gp10[0].control.id,), citations=(gp10[0].control.citation,),
                     systems=(system_id,)))
                 model.add(avar == 0).only_enforce_if(lit)
+
+    def _exclusion(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                   product: Product, var: cp_model.IntVar) -> None:
+        """--exclude-listed: a listed substitute may not be chosen (a named requirement)."""
+        exposure = listed_exposure(product, self.catalogue, self.as_of)
+        if not exposure:
+            return
+        lit = literal(Requirement(
+            f"exclude-listed:{system_id}", "exclude_listed",
+            f"--exclude-listed: system {system_id} may not switch to a product of an "
+            "Entity-Listed vendor or one under General Prohibition 10 guidance",
+            citations=tuple(e.citation for e in exposure if e.citation is not None),
+            systems=(system_id,)))
+        model.add(var == 0).only_enforce_if(lit)
 
     def _fact_requirements(self, model: cp_model.CpModel, literal: Any, v: _SystemVars,
                            product: Product, avar: cp_model.IntVar) -> None:
