@@ -269,8 +269,8 @@ def model_switch(estate: Estate, system: System, current: Product, candidate: Pr
     if candidate.id == current.id:
         return Burden(())
     vendor = catalogue.vendors.get(candidate.vendor)
-    terms = [BurdenTerm("model_replacement", 3, f"re-prompt, re-evaluate and re-approve "
-                        f"{system.id} on {candidate.name}")]
+    terms = [BurdenTerm("model_replacement", 3, "re-prompt, re-evaluate and re-approve the "
+                        f"system on {candidate.name}")]
     if fine_tuned:
         terms.append(BurdenTerm("retrain_finetune", 3, "the in-house fine-tune must be "
                                 f"retrained on a {candidate.name} base"))

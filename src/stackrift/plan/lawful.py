@@ -6,7 +6,7 @@ ask :func:`judge_flows` for each flow's verdict under every regime.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,6 +24,7 @@ from stackrift.rules.engine import (
     load_rule_set,
 )
 from stackrift.rules.facts import EstateIndex, flow_facts
+from stackrift.rules.model import Condition, Scope
 
 SELF_SERVICE_MECHANISMS = frozenset({
     Mechanism.SCC, Mechanism.TIA, Mechanism.PIPIA, Mechanism.SEPARATE_CONSENT, Mechanism.CONSENT,
@@ -71,6 +72,8 @@ class FlowJudge:
         self.rules = rules
         self._cache: dict[str, FlowJudgement] = {}
         self._index: tuple[Estate, EstateIndex] | None = None
+        self._facts_read = flow_facts_read(rules)
+        self._signatures: dict[tuple[object, ...], str] = {}
         self.evaluations = 0
         self.lookups = 0
 
@@ -119,8 +122,16 @@ class FlowJudge:
         carve-out and the DOJ routine-administration exemption (28 CFR 202.506) turn on it."""
         if self._index is None or self._index[0] is not estate:
             self._index = (estate, EstateIndex(estate, _packaged_provider_countries()))
+            self._signatures.clear()
+        # Within one estate a flow is fixed by its id, ends and mechanisms (planners re-point
+        # and upgrade flows, nothing else), so its signature is computed once.
+        memo = (flow.id, flow.source, flow.destination, flow.recipient, flow.mechanisms,
+                as_of)
+        known = self._signatures.get(memo)
+        if known is not None:
+            return known
         index = self._index[1]
-        facts = dict(flow_facts(index, flow))
+        facts = {k: v for k, v in flow_facts(index, flow).items() if k in self._facts_read}
         if flow.system is not None and facts.get("destination_system_origin_countries"):
             # Evaluated alone, the flow is its system's only inbound flow.
             origin = facts["origin_country"]
@@ -133,7 +144,41 @@ class FlowJudge:
             exporter.id if exporter else None, recipient.id if recipient else None,
             flow.start.isoformat() if flow.start else None,
             flow.end.isoformat() if flow.end else None]
-        return orjson.dumps(parts).decode()
+        signature = orjson.dumps(parts).decode()
+        self._signatures[memo] = signature
+        return signature
+
+
+VOLUME_FACTS = frozenset({"categories", "subjects", "devices", "subjects_countries",
+                          "mechanisms", "origin_country", "destination_country"})
+"""Facts a verdict always depends on: what volume tests count and which mechanisms are held."""
+
+
+def flow_facts_read(rules: RuleSet) -> frozenset[str]:
+    """The flow facts any flow-scope rule of ``rules`` tests (following named conditions and
+    volume exclusions), plus :data:`VOLUME_FACTS`: a fact no rule reads cannot change a
+    verdict, so it stays out of the cache key."""
+    found: set[str] = set(VOLUME_FACTS)
+    for rule in rules.rules:
+        if rule.scope is Scope.FLOW:
+            _collect(rule.when, rules.conditions_for(rule.id), found, set())
+    return frozenset(found)
+
+
+def _collect(cond: Condition, named: Mapping[str, Condition], found: set[str],
+             seen: set[str]) -> None:
+    if cond.fact is not None:
+        found.add(cond.fact)
+    if cond.ref is not None and cond.ref not in seen and cond.ref in named:
+        seen.add(cond.ref)
+        _collect(named[cond.ref], named, found, seen)
+    children = [*(cond.all or ()), *(cond.any or ())]
+    if cond.not_ is not None:
+        children.append(cond.not_)
+    if cond.volume is not None and cond.volume.exclude is not None:
+        children.append(cond.volume.exclude)
+    for child in children:
+        _collect(child, named, found, seen)
 
 
 def _plain(value: object) -> object:

@@ -283,7 +283,8 @@ class Planner:
         self.known_vendors = estate_vendor_ids(self.estate, catalogue)
         self.flow_estate, self.implied = _with_user_flows(self.estate)
         self._literals: list[cp_model.IntVar] = []
-        self._swaps: dict[tuple[str, str], StackSwap] = {}
+        self._swaps: dict[tuple[tuple[str, ...], str, str], StackSwap] = {}
+        self._burdens: dict[tuple[object, ...], Burden] = {}
         self.exclude_listed = False
         self._check_inputs()
 
@@ -325,11 +326,9 @@ class Planner:
         allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
         pool = [current, *(p for p in self.catalogue.equivalents(current)
                            if p.layer == Layer.ACCELERATOR and p.id != current.id)]
-        stack = self.stacks[system_id]
 
         def burden(p: Product) -> int:
-            return accelerator_switch(self.estate, system, current, p, None, self.as_of,
-                                      self.catalogue, self.known_vendors, stack).total
+            return self._switch(system, current, p).total
 
         def usable(p: Product) -> bool:
             return p.id == current.id or (self.swap(system_id, current, p).consistent and not (
@@ -356,18 +355,40 @@ class Planner:
         return sorted(chosen.values(), key=lambda p: p.id)
 
     def swap(self, system_id: str, current: Product | None, candidate: Product) -> StackSwap:
-        key = (system_id, candidate.id)
+        """The stack swap, shared by systems with the same components (it reads no more)."""
+        system = self.stacks[system_id].system
+        key = (system.components, current.id if current else "", candidate.id)
         if key not in self._swaps:
-            self._swaps[key] = plan_swap(self.estate, self.stacks[system_id].system, current,
-                                         candidate, self.catalogue)
+            self._swaps[key] = plan_swap(self.estate, system, current, candidate,
+                                         self.catalogue)
         return self._swaps[key]
+
+    def _switch(self, system: System, current: Product, candidate: Product) -> Burden:
+        """Accelerator switch burden without site country, shared by systems with the same
+        using entity and components (all it reads)."""
+        key = ("accel", system_entity(self.estate, system), system.components, current.id,
+               candidate.id)
+        if key not in self._burdens:
+            self._burdens[key] = accelerator_switch(
+                self.estate, system, current, candidate, None, self.as_of, self.catalogue,
+                self.known_vendors, self.stacks[system.id])
+        return self._burdens[key]
+
+    def _model_switch(self, system: System, current: Product, candidate: Product,
+                      country: str | None, fine_tuned: bool) -> Burden:
+        key = ("model", system_entity(self.estate, system), country, fine_tuned, current.id,
+               candidate.id)
+        if key not in self._burdens:
+            self._burdens[key] = model_switch(self.estate, system, current, candidate, country,
+                                              self.as_of, self.catalogue, self.known_vendors,
+                                              fine_tuned)
+        return self._burdens[key]
 
     def _model_candidates(self, system_id: str, current: Product, country: str | None,
                           fine_tuned: bool) -> list[tuple[Product, Burden]]:
         """The current model family, the four cheapest substitutes and the best one per bloc."""
         system = self.stacks[system_id].system
-        scored = [(p, model_switch(self.estate, system, current, p, country, self.as_of,
-                                   self.catalogue, self.known_vendors, fine_tuned))
+        scored = [(p, self._model_switch(system, current, p, country, fine_tuned))
                   for p in [current, *self.catalogue.equivalents(current)]
                   if p.layer == Layer.MODEL]
         scored.sort(key=lambda pb: (pb[1].total, pb[0].id))
@@ -619,9 +640,8 @@ class Planner:
                 cost_terms.append((round(cost), var))
             for k, var in accels.items():
                 product = self.catalogue.products[k]
-                switch = accelerator_switch(self.estate, system, current_accel, product, None,
-                                            self.as_of, self.catalogue, self.known_vendors, stack)
-                switch = Burden(switch.terms + stack_terms(
+                assert current_accel is not None  # accels exist only with a current one
+                switch = Burden(self._switch(system, current_accel, product).terms + stack_terms(
                     self.swap(system.id, current_accel, product)))
                 burden_cache[(system.id, "accel", k)] = switch
                 cost_terms.append((round(switch.total * unit), var))

@@ -67,10 +67,16 @@ class Substitute:
     id: str
     name: str
     burden: Burden
+    licence: str | None = None  # model substitutes: the family's licence, when catalogued
+    lineage: tuple[str, ...] = ()  # model substitutes: where the weights come from
 
     def to_json(self) -> dict[str, Any]:
-        return {"product": self.id, "kind": self.kind, "name": self.name,
-                "burden": self.burden.to_json()}
+        data: dict[str, Any] = {"product": self.id, "kind": self.kind, "name": self.name,
+                                "burden": self.burden.to_json()}
+        if self.kind == "model":
+            data["licence"] = self.licence or "not recorded"
+            data["lineage"] = list(self.lineage)
+        return data
 
 
 @dataclass(frozen=True)
@@ -299,19 +305,65 @@ def _jurisdictions(ctx: StressContext, system: System) -> set[str]:
 
 
 def _model_substitutes(ctx: StressContext, system: System, current: Product, excluded_ids: set[str],
-                       fine_tuned: bool) -> tuple[Substitute, ...]:
+                       fine_tuned: bool, avoid_vendors: frozenset[str] = frozenset()
+                       ) -> tuple[Substitute, ...]:
+    """Model families of the same capability class (equivalence class), not excluded and not
+    from an avoided vendor, cheapest first; a family with a recorded licence ranks before one
+    without at equal burden."""
     country = ctx.site_country(system)
     found = []
     for candidate in ctx.catalogue.equivalents(current):
-        if candidate.id in excluded_ids or candidate.layer != Layer.MODEL:
+        if candidate.id in excluded_ids or candidate.layer != Layer.MODEL \
+                or candidate.vendor in avoid_vendors:
             continue
         vendor = ctx.catalogue.vendors.get(candidate.vendor)
         burden = model_switch(ctx.estate, system, current, candidate, country, ctx.as_of,
                               ctx.catalogue, ctx.known_vendors, fine_tuned)
+        home = (vendor.country or "country unknown") if vendor else ""
+        origin = (f"{candidate.name} weights by {vendor.name} ({home})" if vendor
+                  else f"{candidate.name} (developer not catalogued)")
+        kind = {True: "open weights", False: "hosted API only", None: "weights access unknown"}
         found.append(Substitute("model", candidate.id,
-                                f"{candidate.name} ({vendor.name if vendor else '?'})", burden))
-    found.sort(key=lambda s: (s.burden.total, s.id))
+                                f"{candidate.name} ({vendor.name if vendor else '?'})", burden,
+                                candidate.licence,
+                                (origin, kind[candidate.open_weights],
+                                 f"capability class {candidate.equivalence_class}")))
+    found.sort(key=lambda s: (s.burden.total, s.licence is None, s.id))
     return tuple(found[:MAX_SUBSTITUTES])
+
+
+def _model_family(ctx: StressContext, component: Component) -> tuple[Product | None, bool]:
+    """The catalogued model family a model component's weights come from, and whether they
+    came through a lineage (a fine-tune)."""
+    chain = ctx.catalogue.lineage(component, ctx.estate.components)
+    family = next((s.resolution.product for s in reversed(chain) if s.resolution.product
+                   and s.resolution.product.layer == Layer.MODEL), None)
+    return family, len(chain) > 1
+
+
+def _listed_model_impacts(ctx: StressContext, index: int, shock: EntityListAdd,
+                          listed: dict[str, str], avoid: frozenset[str]) -> list[Impact]:
+    """Systems whose model weights come from a newly listed developer: degraded, with model
+    substitutes from developers that are not listed."""
+    impacts = []
+    for system in ctx.estate.systems:
+        for ref in system.components:
+            component = ctx.estate.component(ref)
+            if component is None or component.type not in (ComponentType.MODEL,
+                                                            ComponentType.CLOUD_SERVICE):
+                continue
+            family, fine_tuned = _model_family(ctx, component)
+            if family is None or family.vendor not in listed:
+                continue
+            vendor = ctx.catalogue.vendors[family.vendor]
+            cause = (f"{component.id} derives from {family.name} by {vendor.name}, newly on the "
+                     f"Entity List ({listed[family.vendor]}): updates, hosted access and support "
+                     "that need US items are at risk, and US-linked users need due diligence")
+            impacts.append(Impact("system", system.id, cause, _shock_name(index, shock),
+                                  component.id, _model_substitutes(
+                                      ctx, system, family, {family.id}, fine_tuned, avoid),
+                                  shock.citations or ctx.scenario.citations))
+    return impacts
 
 
 def _model_shock(ctx: StressContext, index: int, shock: ModelLicenceExclusion) -> list[Impact]:
@@ -334,9 +386,12 @@ def _model_shock(ctx: StressContext, index: int, shock: ModelLicenceExclusion) -
                 continue
             cause = (f"{component.id} derives from {family.name}, whose licence excludes "
                      f"{', '.join(sorted(places))} from {ctx.scenario.effective}")
+            listed_now = frozenset(v.id for v in ctx.catalogue.vendors.values()
+                                   if entity_listed(v, ctx.as_of))
             impacts.append(Impact("system", system.id, cause, _shock_name(index, shock),
                                   component.id, _model_substitutes(
-                                      ctx, system, family, selected, len(chain) > 1),
+                                      ctx, system, family, selected, len(chain) > 1,
+                                      listed_now),
                                   shock.citations or ctx.scenario.citations))
     return impacts
 
@@ -435,6 +490,11 @@ def _entity_list_shock(ctx: StressContext, index: int, shock: EntityListAdd
                               substitutes, shock.citations or ctx.scenario.citations))
     listed_all = {v.id for v in ctx.catalogue.vendors.values()
                   if entity_listed(v, ctx.as_of)} | set(listed)
+    already = {i.subject for i in impacts}
+    impacts += [i for i in _listed_model_impacts(ctx, index, shock, listed,
+                                                 frozenset(listed_all))
+                if i.subject not in already or i.component not in {
+                    j.component for j in impacts if j.subject == i.subject}]
     restricted_entities: dict[str, str] = {}
     for entity in ctx.estate.entities:
         named = ctx.catalogue.vendor_by_name(entity.name)
