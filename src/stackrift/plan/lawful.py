@@ -73,6 +73,7 @@ class FlowJudge:
         self._cache: dict[str, FlowJudgement] = {}
         self._index: tuple[Estate, EstateIndex] | None = None
         self._facts_read = flow_facts_read(rules)
+        self._thresholds = count_thresholds(rules)
         self._signatures: dict[tuple[object, ...], str] = {}
         self.evaluations = 0
         self.lookups = 0
@@ -132,6 +133,11 @@ class FlowJudge:
             return known
         index = self._index[1]
         facts = {k: v for k, v in flow_facts(index, flow).items() if k in self._facts_read}
+        for name in ("subjects", "devices"):  # only the side of each threshold matters
+            value = facts.get(name)
+            if isinstance(value, float):
+                facts[name] = "band:" + "".join(
+                    ("2" if value > t else "1" if value == t else "0") for t in self._thresholds)
         if flow.system is not None and facts.get("destination_system_origin_countries"):
             # Evaluated alone, the flow is its system's only inbound flow.
             origin = facts["origin_country"]
@@ -163,6 +169,30 @@ def flow_facts_read(rules: RuleSet) -> frozenset[str]:
         if rule.scope is Scope.FLOW:
             _collect(rule.when, rules.conditions_for(rule.id), found, set())
     return frozenset(found)
+
+
+def count_thresholds(rules: RuleSet) -> tuple[float, ...]:
+    """Every number a flow rule compares a subject or device count (or a volume) with. A lone
+    flow's verdict depends on its counts only through their side of these thresholds (alone, a
+    flow's volume is its own count)."""
+    found: set[float] = set()
+
+    def walk(cond: Condition, named: Mapping[str, Condition], seen: set[str]) -> None:
+        if cond.volume is not None or cond.fact in ("subjects", "devices"):
+            found.update(v for v in (cond.gt, cond.gte, cond.lt, cond.lte) if v is not None)
+            found.update(float(v) for v in (cond.gt_lowest_of or {}).values())
+        if cond.ref is not None and cond.ref not in seen and cond.ref in named:
+            seen.add(cond.ref)
+            walk(named[cond.ref], named, seen)
+        for child in (*(cond.all or ()), *(cond.any or ()),
+                      *((cond.not_,) if cond.not_ is not None else ()),
+                      *((cond.volume.exclude,) if cond.volume and cond.volume.exclude else ())):
+            walk(child, named, seen)
+
+    for rule in rules.rules:
+        if rule.scope is Scope.FLOW:
+            walk(rule.when, rules.conditions_for(rule.id), set())
+    return tuple(sorted(found))
 
 
 def _collect(cond: Condition, named: Mapping[str, Condition], found: set[str],

@@ -58,6 +58,7 @@ from stackrift.estate.model import (
     Entity,
     Estate,
     Mechanism,
+    Site,
     System,
 )
 from stackrift.findings import Citation
@@ -85,6 +86,7 @@ from stackrift.plan.scenario import (
     Scenario,
 )
 from stackrift.plan.stack import (
+    AvailabilityCheck,
     StackLayer,
     SystemStack,
     UsNexus,
@@ -282,9 +284,13 @@ class Planner:
             s.id: system_stack(self.estate, s, catalogue) for s in self.estate.systems}
         self.known_vendors = estate_vendor_ids(self.estate, catalogue)
         self.flow_estate, self.implied = _with_user_flows(self.estate)
+        self._site_facts = {s.id: _site_descriptor(s, catalogue) for s in self.estate.sites}
         self._literals: list[cp_model.IntVar] = []
         self._swaps: dict[tuple[tuple[str, ...], str, str], StackSwap] = {}
         self._burdens: dict[tuple[object, ...], Burden] = {}
+        self._equivalent_cache: dict[str, list[Product]] = {}
+        self._available: dict[tuple[str, str], AvailabilityCheck] = {}
+        self._holders = {s.id: cloud_holder(s, catalogue, self.estate) for s in self.estate.sites}
         self.exclude_listed = False
         self._check_inputs()
 
@@ -324,7 +330,7 @@ class Planner:
         --exclude-listed, listed (both forbidden by named requirements)."""
         system = self.stacks[system_id].system
         allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
-        pool = [current, *(p for p in self.catalogue.equivalents(current)
+        pool = [current, *(p for p in self._equivalents(current)
                            if p.layer == Layer.ACCELERATOR and p.id != current.id)]
 
         def burden(p: Product) -> int:
@@ -374,6 +380,18 @@ class Planner:
                 self.known_vendors, self.stacks[system.id])
         return self._burdens[key]
 
+    def _equivalents(self, product: Product) -> list[Product]:
+        if product.id not in self._equivalent_cache:
+            self._equivalent_cache[product.id] = self.catalogue.equivalents(product)
+        return self._equivalent_cache[product.id]
+
+    def _availability(self, product: Product, site_id: str) -> AvailabilityCheck:
+        key = (product.id, site_id)
+        if key not in self._available:
+            self._available[key] = availability_at(product, self.sites[site_id],
+                                                   self.catalogue, self.estate)
+        return self._available[key]
+
     def _model_switch(self, system: System, current: Product, candidate: Product,
                       country: str | None, fine_tuned: bool) -> Burden:
         key = ("model", system_entity(self.estate, system), country, fine_tuned, current.id,
@@ -389,7 +407,7 @@ class Planner:
         """The current model family, the four cheapest substitutes and the best one per bloc."""
         system = self.stacks[system_id].system
         scored = [(p, self._model_switch(system, current, p, country, fine_tuned))
-                  for p in [current, *self.catalogue.equivalents(current)]
+                  for p in [current, *self._equivalents(current)]
                   if p.layer == Layer.MODEL]
         scored.sort(key=lambda pb: (pb[1].total, pb[0].id))
         chosen: dict[str, tuple[Product, Burden]] = {current.id: scored[0]
@@ -519,7 +537,7 @@ class Planner:
                 moves[flow.id] = (self.implied[flow.id],
                                   "destination" if flow.id.endswith(":in") else "source")
                 continue
-            system = self.estate.system(flow.system) if flow.system else None
+            system = self.stacks[flow.system].system if flow.system in self.stacks else None
             if system is None or system.site is None:
                 continue
             site = self.sites.get(system.site)
@@ -800,8 +818,7 @@ class Planner:
                 citations=product.sources, systems=(system_id,)))
             model.add(avar == 0).only_enforce_if(lit)
         unavailable = [(j, var, check) for j, var in v.sites.items()
-                       if (check := availability_at(product, self.sites[j], self.catalogue,
-                                                    self.estate)).available is False]
+                       if (check := self._availability(product, j)).available is False]
         if unavailable:
             cite = unavailable[0][2].citation
             lit = literal(Requirement(
@@ -825,9 +842,14 @@ class Planner:
             base[flow.id], base_fixed[flow.id] = self._judge(flow)
             if flow.id in movable:
                 system_id, ends = movable[flow.id]
+                # Sites of one jurisdiction, entity and provider country give a flow the same
+                # facts, hence the same verdict: judge one of them.
+                judged: dict[tuple[object, ...], tuple[FlowJudgement, FlowJudgement]] = {}
                 for site_id in svars[system_id].sites:
-                    plain[flow.id][site_id], fixed[flow.id][site_id] = self._judge(
-                        _repoint_flow(flow, ends, site_id))
+                    key = self._site_facts[site_id]
+                    if key not in judged:
+                        judged[key] = self._judge(_repoint_flow(flow, ends, site_id))
+                    plain[flow.id][site_id], fixed[flow.id][site_id] = judged[key]
         evaluations = self.judge.evaluations
         dropped: dict[str, FlowJudgement] = {}
         optional: dict[str, cp_model.IntVar] = {}
@@ -845,11 +867,11 @@ class Planner:
                     self._implied_requirement(model, literal, flow, v, bad, plain[flow.id])
                     continue
                 if not ok and not fixable:
-                    owner = self.estate.system(system_id)
+                    owner = self.stacks[system_id].system
                     here = owner.site if owner is not None and owner.site else site_ids[0]
                     dropped[flow.id] = plain[flow.id][here]
                     continue
-                owner = self.estate.system(system_id)
+                owner = self.stacks[system_id].system
                 works_today = owner is not None and owner.site in ok | fixable
                 if bad and not works_today:
                     # Unlawful where it runs today: fix it by moving if worth it, else stop it.
@@ -884,7 +906,7 @@ class Planner:
         """A system may not move where its users' data would flow unlawfully (beyond what the
         organisation can fix itself). Where it runs today nothing changes, so staying is always
         allowed; an unlawful flow there is reported, not stopped: users' data cannot be."""
-        system = self.estate.system(v.system_id)
+        system = self.stacks[v.system_id].system
         current = system.site if system is not None else None
         away = [j for j in bad if j != current]
         if not away:
@@ -927,7 +949,7 @@ class Planner:
                 totals["country"] += w
                 for j, var in v.sites.items():
                     site = self.sites[j]
-                    holder = cloud_holder(site, self.catalogue, self.estate)
+                    holder = self._holders[site.id]
                     groups[("cloud", "bloc", holder.bloc.value)].append((w, var))
                     groups[("cloud", "vendor", holder.key)].append((w, var))
                     groups[("country", "bloc", bloc_of(site.country).value)].append((w, var))
@@ -958,7 +980,7 @@ class Planner:
             for k, var in v.accels.items():
                 acc[self.catalogue.products[k].vendor].append(weights[system_id] * var)
             for j, var in v.sites.items():
-                key = cloud_holder(self.sites[j], self.catalogue, self.estate).key
+                key = self._holders[j].key
                 cloud[key].append(weights[system_id] * var)
         peak_acc = model.new_int_var(0, total, "peak-accelerator")
         peak_cloud = model.new_int_var(0, total, "peak-cloud")
@@ -1126,7 +1148,7 @@ class Planner:
             if flow.id in flows.movable:
                 system_id, ends = flows.movable[flow.id]
                 target = placed[system_id]
-                original = self.estate.system(system_id)
+                original = self.stacks[system_id].system
                 if original is not None and target and target != original.site:
                     updated = _repoint_flow(flow, ends, target)
                     actions.append(FlowAction(flow.id, "rerouted",
@@ -1149,6 +1171,14 @@ class Planner:
         verification = tuple(v.to_json() for v in after.values() if v.prohibited)
         return _Extracted(tuple(changes), tuple(actions), _shares(self, estate), verification,
                           estate)
+
+
+def _site_descriptor(site: Site, catalogue: Catalogue) -> tuple[object, ...]:
+    """What a flow's facts read of a site it starts or ends at: country, kind, operating
+    entity, free-trade zone, operator and the provider's home country."""
+    provider = catalogue.vendor_by_name(site.provider) if site.provider else None
+    return (site.country, site.kind.value, site.entity, site.free_trade_zone, site.operator,
+            provider.country if provider else site.provider)
 
 
 def _with_user_flows(estate: Estate) -> tuple[Estate, dict[str, str]]:
