@@ -87,6 +87,7 @@ from stackrift.plan.scenario import (
 )
 from stackrift.plan.stack import (
     AvailabilityCheck,
+    Exposure,
     StackLayer,
     SystemStack,
     UsNexus,
@@ -289,6 +290,7 @@ class Planner:
         self._swaps: dict[tuple[tuple[str, ...], str, str], StackSwap] = {}
         self._burdens: dict[tuple[object, ...], Burden] = {}
         self._equivalent_cache: dict[str, list[Product]] = {}
+        self._listings: dict[str, tuple[Exposure, ...]] = {}
         self._available: dict[tuple[str, str], AvailabilityCheck] = {}
         self._holders = {s.id: cloud_holder(s, catalogue, self.estate) for s in self.estate.sites}
         self.exclude_listed = False
@@ -338,7 +340,7 @@ class Planner:
 
         def usable(p: Product) -> bool:
             return p.id == current.id or (self.swap(system_id, current, p).consistent and not (
-                self.exclude_listed and listed_exposure(p, self.catalogue, self.as_of)))
+                self.exclude_listed and self._listed(p)))
 
         ranked = sorted(pool, key=lambda p: (burden(p), p.id))
         good = [p for p in ranked if usable(p)]
@@ -379,6 +381,11 @@ class Planner:
                 self.estate, system, current, candidate, None, self.as_of, self.catalogue,
                 self.known_vendors, self.stacks[system.id])
         return self._burdens[key]
+
+    def _listed(self, product: Product) -> tuple[Exposure, ...]:
+        if product.id not in self._listings:
+            self._listings[product.id] = listed_exposure(product, self.catalogue, self.as_of)
+        return self._listings[product.id]
 
     def _equivalents(self, product: Product) -> list[Product]:
         if product.id not in self._equivalent_cache:
@@ -792,7 +799,7 @@ class Planner:
     def _exclusion(self, model: cp_model.CpModel, literal: Any, system_id: str,
                    product: Product, var: cp_model.IntVar) -> None:
         """--exclude-listed: a listed substitute may not be chosen (a named requirement)."""
-        exposure = listed_exposure(product, self.catalogue, self.as_of)
+        exposure = self._listed(product)
         if not exposure:
             return
         lit = literal(Requirement(
@@ -1072,6 +1079,7 @@ class Planner:
         estate = self.estate
         changes = []
         placed: dict[str, str] = {}
+        position = {s.id: i for i, s in enumerate(estate.systems)}
         for system in self.estate.systems:
             v = svars[system.id]
             site = next((j for j, var in v.sites.items() if solver.value(var)), system.site)
@@ -1089,8 +1097,7 @@ class Planner:
                 stack = tuple(r.describe() for r in self.swap(system.id, old, new).replacements)
                 exposure += [e.text for e in listed_exposure(new, self.catalogue, self.as_of)]
                 assert v.accel_component is not None
-                current = estate.system(system.id)
-                assert current is not None
+                current = estate.systems[position[system.id]]  # swaps keep the order
                 estate = swap_accelerator(estate, current, v.accel_component, new,
                                           self.catalogue)
             model_old = v.current_model
@@ -1099,8 +1106,7 @@ class Planner:
             if model_old is not None and model_new is not None and model_new.id != model_old.id:
                 terms += burdens[(system.id, "model", model_new.id)].terms
                 assert v.model_component is not None
-                current = estate.system(system.id)
-                assert current is not None
+                current = estate.systems[position[system.id]]  # swaps keep the order
                 estate = _swap_model(estate, current, v.model_component, model_new,
                                      self.catalogue)
                 exposure += [e.text for e in listed_exposure(model_new, self.catalogue,
