@@ -31,7 +31,9 @@ def stress_json(results: list[StressResult]) -> str:
 
 def _substitute_line(sub: Substitute) -> str:
     terms = ", ".join(f"{t.name} {t.score}" for t in sub.burden.terms if t.score)
-    return f"{sub.name} [{sub.id}]: {sub.burden.total} ({terms})"
+    licence = (f"; licence {sub.licence or 'not recorded'}; {', '.join(sub.lineage)}"
+               if sub.kind == "model" else "")
+    return f"{sub.name} [{sub.id}]: {sub.burden.total} ({terms}){licence}"
 
 
 def stress_terminal(results: list[StressResult]) -> str:

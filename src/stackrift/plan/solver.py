@@ -15,13 +15,18 @@ smallest set of requirements that conflict:
   candidate site the system's flows are re-pointed there and evaluated, once as they are and
   once with the mechanisms the organisation can provide itself (``SELF_SERVICE_MECHANISMS``).
   A flow's destination follows its system; its source too, unless the data is about people of
-  the source's country.
+  the source's country. The flows implied by a system's users (``estate/implied.py``) are
+  judged the same way: a system may not move where its users' data would become unlawful
+  beyond what the organisation can fix itself.
   Flows that are unlawful in every layout cannot be fixed by placement; they are reported as
   "stop or obtain an approval" and left out of the new estate.
 - **export controls**: an accelerator may not be placed in a country where an in-force control
   catches it and the system holds no licence (one literal per system and control); General
   Prohibition 10 products are excluded for US persons and US-controlled entities.
 - **placement restrictions** from the estate (``allowed_sites``, ``allowed_accelerators``).
+- **catalogue facts** (kind ``fact``): where a product can be obtained (its availability
+  record) and whether a system's dependent stack can be rebuilt on it; and, with
+  ``exclude_listed``, no Entity-Listed or GP10-guidance substitute.
 - **concentration caps**: per layer (accelerator, model weights origin, cloud provider, hosting
   country) the
   criticality-weighted share of any bloc (``--max-bloc-share``) or vendor (``--max-vendor-share``).
