@@ -827,7 +827,7 @@ class Planner:
                 f"fact:stack:{system_id}:{product.id}", "fact",
                 f"catalogue: system {system_id}'s stack cannot be rebuilt on {product.name}: "
                 + "; ".join(swap.gaps), rules=(f"stack:{product.id}",),
-                citations=product.sources, systems=(system_id,)))
+                citations=swap.sources, systems=(system_id,)))
             model.add(avar == 0).only_enforce_if(lit)
         unavailable = [(j, var, check) for j, var in v.sites.items()
                        if (check := self._availability(product, j)).available is False]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Layer, Product
 from stackrift.estate.model import Component, Estate, System
+from stackrift.findings import Citation
 from stackrift.plan.burden import BurdenTerm, runtime_of, runtime_support
 
 
@@ -44,6 +45,7 @@ class StackSwap:
     new_runtime: Product | None
     replacements: tuple[Replacement, ...] = ()
     gaps: tuple[str, ...] = ()  # why the stack cannot be rebuilt; empty when consistent
+    sources: tuple[Citation, ...] = ()  # where the facts behind the gaps come from
 
     @property
     def consistent(self) -> bool:
@@ -116,11 +118,13 @@ def plan_swap(estate: Estate, system: System, old: Product | None, new: Product,
     if new_rt is None:
         return StackSwap(old, new, old_rt, None,
                          gaps=(f"no runtime is catalogued for {new.name}: its software stack "
-                               "is unknown",))
+                               "is unknown",),
+                         sources=(*new.sources, _catalogue_record(new)))
     if old_rt is None or old_rt.id == new_rt.id:
         return StackSwap(old, new, old_rt, new_rt)
     replacements: list[Replacement] = []
     gaps: list[str] = []
+    sources: list[Citation] = []
     table = runtime_support().get(new_rt.id, {})
     for ref in system.components:
         component = estate.component(ref)
@@ -139,12 +143,35 @@ def plan_swap(estate: Estate, system: System, old: Product | None, new: Product,
                 replacements.append(Replacement(component, product, target, why))
             else:
                 gaps.append(why)
+                sources.append(_support_source(new_rt, product, catalogue))
         elif product.layer == Layer.FRAMEWORK:
             support = table.get(product.id)
             if support is not None and support.level == "unsupported":
-                gaps.append(f"{product.name} does not run on {new_rt.name} ({support.via}; "
-                            f"{support.source})")
-    return StackSwap(old, new, old_rt, new_rt, tuple(replacements), tuple(gaps))
+                gaps.append(f"{product.name} does not run on {new_rt.name} ({support.via})")
+                sources.append(Citation(source="StackRift runtime-support table",
+                                        section=f"{new_rt.id} / {product.id}", url=support.source))
+    return StackSwap(old, new, old_rt, new_rt, tuple(replacements), tuple(gaps),
+                     tuple(dict.fromkeys(sources)))
+
+
+def _catalogue_record(product: Product) -> Citation:
+    return Citation(source="StackRift provenance catalogue",
+                    section=f"product {product.id}: requires "
+                    f"[{', '.join(product.requires) or 'none recorded'}]")
+
+
+def _support_source(new_rt: Product, product: Product, catalogue: Catalogue) -> Citation:
+    """The support-table entry (or the catalogue's records) a stack gap rests on."""
+    bases = [r for r in product.requires if r in catalogue.products
+             and catalogue.products[r].layer == Layer.FRAMEWORK]
+    support = runtime_support().get(new_rt.id, {}).get(bases[0]) if bases else None
+    if support is not None:
+        return Citation(source="StackRift runtime-support table",
+                        section=f"{new_rt.id} / {bases[0]}: {support.level} via {support.via}",
+                        url=support.source)
+    return Citation(source="StackRift provenance catalogue",
+                    section=f"no product requires both {', '.join(bases) or product.id} and "
+                    f"{new_rt.id}")
 
 
 def stack_terms(swap: StackSwap) -> tuple[BurdenTerm, ...]:
