@@ -11,6 +11,7 @@ import difflib
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -391,6 +392,9 @@ class PlanObjective(StrEnum):
     BALANCED = "balanced"
 
 
+PROGRESS_MIN_SYSTEMS = 100  # smaller plans finish in a few seconds: no progress lines
+
+
 @app.command()
 def plan(
     estate: EstateFile,
@@ -404,10 +408,19 @@ def plan(
         "--max-vendor-share", help="Largest share any vendor may hold per layer.")] = None,
     cross_border: Annotated[bool, typer.Option(
         "--cross-border", help="Let systems move to sites in other countries.")] = False,
-    new_estate: Annotated[Path | None, typer.Option("-o", "--output-estate",
-                                                    help="Write the planned estate here.")] = None,
+    exclude_listed: Annotated[bool, typer.Option(
+        "--exclude-listed", help="Never propose substitutes from Entity-Listed vendors or "
+        "products under General Prohibition 10 guidance.")] = False,
+    estate_out: Annotated[Path | None, typer.Option(
+        "--estate-out", "--output-estate",
+        help="Write the planned estate (YAML) here. (--output-estate is the old name.)")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write the plan here in the --format (a .json name defaults "
+        "to JSON). A .yaml/.yml name still writes the planned estate, as -o did before; "
+        "use --estate-out for that.")] = None,
     as_of: AsOf = None,
-    output_format: TerminalOrJsonOption = TerminalOrJson.TERMINAL,
+    output_format: Annotated[TerminalOrJson | None, typer.Option(
+        "--format", "-f", case_sensitive=False)] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver time limit, seconds.")]
     = 30.0,
     rules: ExtraRules = None,
@@ -425,21 +438,45 @@ def plan(
     from stackrift.plan.scenario import load_scenario, resolve_scenario
     from stackrift.plan.solver import Objective, Planner
 
+    if output is not None and output.suffix.lower() in (".yaml", ".yml"):
+        err.print(f"note: -o {output} writes the planned estate for one more release; use "
+                  "--estate-out for the estate and -o for the plan", markup=False)
+        estate_out, output = estate_out or output, None
+    if output_format is None:
+        json_name = output is not None and output.suffix.lower() == ".json"
+        output_format = TerminalOrJson.JSON if json_name else TerminalOrJson.TERMINAL
     loaded = load_estate(estate)
     shocks = [load_scenario(resolve_scenario(s)) for s in scenario or ()]
     day = parse_as_of(as_of)
     planner = Planner(loaded, load_catalogue(), FlowJudge.load(tuple(rules or ())), day)
     result = planner.solve(Objective(objective.value), max_bloc_share=max_bloc_share,
                            max_vendor_share=max_vendor_share, time_limit=time_limit,
-                           cross_border=cross_border, scenarios=shocks)
+                           cross_border=cross_border, scenarios=shocks,
+                           exclude_listed=exclude_listed,
+                           progress=_progress(len(loaded.estate.systems)))
     text = plan_json(result) if output_format == TerminalOrJson.JSON else plan_terminal(result)
-    write_output(text, None)
-    if new_estate is not None and result.new_estate is not None:
+    write_output(text, output)
+    if estate_out is not None and result.new_estate is not None:
         header = (f"Planned by stackrift plan from {estate} as of {day} "
                   f"(objective {objective.value}).\nReview before use: not legal advice.")
-        write_output(estate_yaml(result.new_estate, header), new_estate)
+        write_output(estate_yaml(result.new_estate, header), estate_out)
     if not result.feasible:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _progress(systems: int) -> Callable[[str], None] | None:
+    """Progress lines on standard error for long plans (or with STACKRIFT_PROGRESS=1)."""
+    if systems < PROGRESS_MIN_SYSTEMS and os.environ.get("STACKRIFT_PROGRESS") != "1":
+        return None
+    import time
+
+    started = time.perf_counter()
+
+    def show(message: str) -> None:
+        err.print(f"[{time.perf_counter() - started:6.1f} s] {message}", markup=False,
+                  highlight=False)
+
+    return show
 
 
 # -- data transfers and rules ----------------------------------------------------------------------
@@ -460,14 +497,20 @@ def transfers(
     output: OutputPath = None,
     rules: RulesDirs = None,
 ) -> None:
-    """Verdict of every data flow under every regime, the origin x destination matrix, conflicts."""
+    """Verdict of every data flow under every regime, the origin x destination matrix, conflicts.
+
+    Flows whose id starts with "implied:" are not declared: they are the data of a system's
+    users (users_countries) reaching its site and its outputs going back.
+    """
+    from stackrift.estate.implied import with_implied_flows
     from stackrift.estate.loader import load_estate
     from stackrift.rules.engine import load_rule_set
     from stackrift.rules.terminal import transfers_renderables
     from stackrift.rules.views import evaluate_all, transfers_json
 
     loaded = load_estate(estate)
-    result = evaluate_all(loaded.estate, parse_as_of(as_of), load_rule_set(tuple(rules or ())))
+    result = evaluate_all(with_implied_flows(loaded.estate), parse_as_of(as_of),
+                          load_rule_set(tuple(rules or ())))
     if output_format is TerminalOrJson.JSON:
         write_json(transfers_json(result, str(estate)), output)
         return

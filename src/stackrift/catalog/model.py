@@ -167,6 +167,31 @@ class ExportControl(CatalogRecord):
         return max(found, key=lambda p: p.in_force_from) if found else None
 
 
+class CloudOffer(CatalogRecord):
+    """A cloud provider renting a product out, in the listed regions (empty: not recorded)."""
+
+    provider: str = Field(description="Vendor id of the cloud provider.")
+    regions: tuple[str, ...] = Field(default=(), description="Region codes; empty: unrecorded.")
+
+
+class Availability(CatalogRecord):
+    """How a product can be obtained: bought as hardware, rented from which clouds.
+
+    ``hardware`` null means not recorded. ``clouds_exhaustive`` says the listed clouds are the
+    only ones offering it (e.g. a provider's own chips); otherwise other clouds are unknown.
+    """
+
+    hardware: bool | None = Field(default=None, description="Sold as hardware (cards, servers) "
+                                  "for on-premises or colocation sites.")
+    clouds: tuple[CloudOffer, ...] = ()
+    clouds_exhaustive: bool = False
+    citation: Citation
+
+    @property
+    def cloud_only(self) -> bool:
+        return self.hardware is False
+
+
 class Vendor(CatalogRecord):
     id: str
     name: str
@@ -221,6 +246,8 @@ class Product(CatalogRecord):
     tpp: float | None = Field(default=None, description="Total processing performance (EAR 3A090).")
     open_weights: bool | None = None
     licence: str | None = None
+    availability: Availability | None = Field(
+        default=None, description="How the product is obtained; null when not recorded.")
     notes: str | None = None
     confidence: Literal["verified", "unverified"] = "verified"
     sources: tuple[Citation, ...] = ()
