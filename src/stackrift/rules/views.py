@@ -49,7 +49,9 @@ def citation_json(citation: Citation) -> dict[str, Any]:
             "in_force_from": citation.in_force_from.isoformat() if citation.in_force_from else None,
             "in_force_until": (citation.in_force_until.isoformat() if citation.in_force_until
                                else None),
-            "confidence": citation.confidence}
+            "confidence": citation.confidence,
+            "checked_on": citation.checked_on.isoformat() if citation.checked_on else None,
+            "unverified_reason": citation.unverified_reason}
 
 
 def flow_json(verdict: FlowVerdict) -> dict[str, Any]:
@@ -61,6 +63,8 @@ def flow_json(verdict: FlowVerdict) -> dict[str, Any]:
             "mechanisms_missing": list(verdict.mechanisms_missing),
             "obligations": list(verdict.obligations), "rules_fired": list(verdict.rules_fired),
             "rules_undetermined": list(verdict.rules_undetermined),
+            "missing_facts": list(verdict.missing_facts),
+            "rules_holding": list(verdict.rules_holding),
             "citations": [citation_json(c) for c in verdict.citations],
             "trace": list(verdict.trace)}
 
