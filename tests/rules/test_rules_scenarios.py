@@ -57,8 +57,9 @@ SCENARIOS = [
              **CN), W, "cn.cac.8.sensitive-under-10k", False),
     Scenario("cn-de sensitive 20k", f("cn-dc", "de-dc", ["health"], subjects=20_000, **CN), W,
              "cn.cac.7.sensitive-10k", False),
-    Scenario("cn-us important data", f("cn-dc", "us-dc", ["important_data"]), W,
-             "cn.cac.7.important-data", False),
+    # DSL Art 31: important data leaves only after a security assessment, so not at all without.
+    Scenario("cn-us important data", f("cn-dc", "us-dc", ["important_data"]), P,
+             "cn.dsl.31.important-data", False),
     Scenario("cn-us important data assessed", f("cn-dc", "us-dc", ["important_data"],
              mechanisms=["cac_security_assessment"]), W, "cn.dsl.31.important-data", True),
     Scenario("cn-us engineering data", f("cn-dc", "us-dc", ["non_personal"]), A,
