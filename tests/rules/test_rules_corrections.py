@@ -74,7 +74,7 @@ def test_statutory_exception_is_the_way_out(rules: RuleSet) -> None:
     assert "ru.152fz.18-5.statutory-exception" in v.rules_fired
 
 
-# -- Undetermined is not lawful, and fails the gate -------------------------------------------------
+# -- Undetermined is not lawful, and fails the gate -----------------------------------------------
 
 GEO_NO_SUBJECTS = flow("f", "us-dc", "cn-vendor", ["precise_geolocation"], subjects=5000,
                        devices=5000, transfer_kind="vendor_agreement")
@@ -234,7 +234,7 @@ def test_no_cac_citation_names_a_third_item_of_article_7(rules: RuleSet) -> None
     assert by_id["cn.cac.7.nonsensitive-1m"] == by_id["cn.cac.7.sensitive-10k"] == "Art 7(2)"
 
 
-# -- EU: Art 46 history, Brazil, UK -----------------------------------------------------------------
+# -- EU: Art 46 history, Brazil, UK ---------------------------------------------------------------
 
 EU_US = flow("f", "de-dc", "us-plain", ["personal"], subjects=10)
 
@@ -264,7 +264,7 @@ def test_brazil_adequacy_from_its_decision_date(rules: RuleSet) -> None:
     assert fired(rules, spec, "2026-01-26", entities=br) == ("eu.gdpr.45.brazil",)
 
 
-# -- Saudi Arabia ------------------------------------------------------------------------------------
+# -- Saudi Arabia ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("day", "expected"), [
     ("2023-09-13", ()),
@@ -278,7 +278,7 @@ def test_saudi_pdpl_grace_period_and_transfer_regulation(rules: RuleSet, day: st
     assert fired(rules, spec, day) == expected
 
 
-# -- Vietnam -----------------------------------------------------------------------------------------
+# -- Vietnam --------------------------------------------------------------------------------------
 
 def test_vietnam_law_on_data_from_2025_07_01(rules: RuleSet) -> None:
     spec = flow("f", "vn-dc", "sg-dc", ["important_data"])
@@ -287,7 +287,7 @@ def test_vietnam_law_on_data_from_2025_07_01(rules: RuleSet) -> None:
     assert "vn.data-law.important-data" in v.rules_fired and v.verdict is Verdict.PROHIBITED
 
 
-# -- US: Hong Kong in the D:5 check -----------------------------------------------------------------
+# -- US: Hong Kong in the D:5 check ---------------------------------------------------------------
 
 def test_h100_at_a_hong_kong_site_triggers_the_3a090_rule(rules: RuleSet) -> None:
     hk = estate(sites=[{"id": "hk-dc", "name": "Hong Kong DC", "kind": "on_prem",

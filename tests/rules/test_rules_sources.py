@@ -78,8 +78,8 @@ def test_pack_descriptions_agree_with_their_rules(rules: RuleSet) -> None:
 
 def test_the_text_check_catches_a_rule_that_cannot_prohibit() -> None:
     rule = Rule.model_validate({
-        "id": "x.y", "title": "Storing the data abroad is prohibited", "when": {"fact": "cross_border",
-                                                                               "eq": True},
+        "id": "x.y", "title": "Storing the data abroad is prohibited",
+        "when": {"fact": "cross_border", "eq": True},
         "outcome": "allowed_with", "citation": {"source": "Test"},
         "in_force_from": "2020-01-01", "confidence": "verified"})
     assert PROHIBITING.search(rule.title) and "prohibited" not in _possible_outcomes(rule)
