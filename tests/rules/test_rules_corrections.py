@@ -289,12 +289,43 @@ def test_vietnam_law_on_data_from_2025_07_01(rules: RuleSet) -> None:
 
 # -- US: Hong Kong in the D:5 check ---------------------------------------------------------------
 
+CHIPS = [{"id": "h100", "type": "accelerator", "name": "NVIDIA H100", "vendor": "NVIDIA",
+          "product": "H100"},
+         {"id": "a100", "type": "accelerator", "name": "NVIDIA A100", "vendor": "NVIDIA",
+          "product": "A100"},
+         {"id": "h800", "type": "accelerator", "name": "NVIDIA H800", "vendor": "NVIDIA",
+          "product": "H800"}]
+
+
+def chip_rules(rules: RuleSet, country: str, chip: str, day: str) -> tuple[str, ...]:
+    site = {"id": "site", "name": "DC", "kind": "on_prem", "country": country}
+    system = {"id": "sys", "name": "Trainer", "purpose": "Training", "site": "site",
+              "components": [chip]}
+    found = estate(sites=[site], components=CHIPS, systems=[system])
+    return tuple(r for r in evaluate_systems(found, date.fromisoformat(day), rules)[0].rules_fired
+                 if r.startswith("us.ear.3a090"))
+
+
 def test_h100_at_a_hong_kong_site_triggers_the_3a090_rule(rules: RuleSet) -> None:
-    hk = estate(sites=[{"id": "hk-dc", "name": "Hong Kong DC", "kind": "on_prem",
-                        "country": "HK"}],
-                components=[{"id": "h100", "type": "accelerator", "name": "NVIDIA H100",
-                             "vendor": "NVIDIA", "product": "H100"}],
-                systems=[{"id": "hk-train", "name": "Trainer", "purpose": "Training",
-                          "site": "hk-dc", "components": ["h100"]}])
-    v = evaluate_systems(hk, date(2026, 11, 29), rules)[0]
-    assert "us.ear.3a090.d5" in v.rules_fired
+    assert chip_rules(rules, "HK", "h100", "2026-11-29") == ("us.ear.3a090.d5",)
+    assert chip_rules(rules, "HK", "h100", "2022-10-07") == ("us.ear.3a090.china-2022",)
+
+
+def test_a100_in_china_needs_a_licence_from_2022_10_07(rules: RuleSet) -> None:
+    assert chip_rules(rules, "CN", "a100", "2022-10-06") == ()
+    assert chip_rules(rules, "CN", "a100", "2022-10-07") == ("us.ear.3a090.china-2022",)
+
+
+def test_h800_class_is_caught_from_2023_11_17(rules: RuleSet) -> None:
+    assert chip_rules(rules, "CN", "h800", "2023-11-16") == ()
+    assert chip_rules(rules, "CN", "h800", "2023-11-17") == ("us.ear.3a090.d5",)
+
+
+def test_macau_added_2023_01_17(rules: RuleSet) -> None:
+    assert chip_rules(rules, "MO", "h100", "2023-01-16") == ()
+    assert chip_rules(rules, "MO", "h100", "2023-01-17") == ("us.ear.3a090.macau-2023",)
+
+
+def test_cambodia_leaves_d5_with_its_itar_removal(rules: RuleSet) -> None:
+    assert chip_rules(rules, "KH", "h100", "2025-11-06") == ("us.ear.3a090.cambodia",)
+    assert chip_rules(rules, "KH", "h100", "2025-11-07") == ()
