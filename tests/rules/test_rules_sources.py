@@ -96,3 +96,5 @@ def test_every_provider_country_is_sourced_and_dated() -> None:
         assert entry["confidence"] in {"verified", "unverified"}, name
         if entry["confidence"] == "unverified":
             assert entry["unverified_reason"], name
+        else:
+            assert entry["url"] and "unverified_reason" not in entry, name
