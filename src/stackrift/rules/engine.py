@@ -195,6 +195,37 @@ def _hold_undetermined(out: _Outcome, rules: RuleSet, superseded_by: Mapping[str
                          f"flow or demand a missing mechanism; record {', '.join(facts)}")
 
 
+def _apply_fired(out: _Outcome, rules: RuleSet, rule: Rule, lines: list[str],
+                 mechanisms: frozenset[str]) -> None:
+    """Add one fired, not superseded rule's verdict, mechanisms, duties and trace to ``out``."""
+    regime = rules.regime_of(rule)
+    verdict = rule.outcome
+    note = ""
+    if rule.mechanisms:
+        options = sorted(rule.mechanisms, key=lambda s: len(set(s.all_of) - mechanisms))
+        chosen = options[0]
+        gap = [m for m in chosen.all_of if m not in mechanisms]
+        out.required += [m for m in chosen.all_of if m not in out.required]
+        out.missing += [m for m in gap if m not in out.missing]
+        alternatives = " | ".join("+".join(s.all_of) for s in rule.mechanisms)
+        note = (f"; needs {alternatives}; in place: {', '.join(sorted(mechanisms)) or 'none'}"
+                f"; missing: {', '.join(gap) or 'none'}")
+        if gap and rule.if_missing == "prohibited":
+            verdict = Verdict.PROHIBITED
+            note += " -> prohibited without it"
+    out.verdict = max(out.verdict, verdict, key=lambda v: v.rank)
+    if verdict is not Verdict.NOT_APPLICABLE:
+        out.regimes.add(regime)
+    out.fired.append(rule.id)
+    out.obligations += [o for o in rule.obligations if o not in out.obligations]
+    out.obligations += [f"deadline: {d}" for d in rule.deadlines
+                        if f"deadline: {d}" not in out.obligations]
+    out.citations.append(rule.cited())
+    conf = " (unverified)" if rule.confidence.value == "unverified" else ""
+    out.trace.append(f"{rule.id} [{regime}] fired -> {verdict.value}{note}{conf}: "
+                     + "; ".join(lines))
+
+
 def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow | System | Site,
             facts: Mapping[str, FactValue], as_of: date, mechanisms: frozenset[str],
             hold_undetermined: bool = False) -> _Outcome:
@@ -225,32 +256,7 @@ def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow 
         if rid in superseded:
             trace.insert(0, f"{rid} fired but is superseded by {superseded[rid]}")
             continue
-        regime = rules.regime_of(rule)
-        verdict = rule.outcome
-        note = ""
-        if rule.mechanisms:
-            options = sorted(rule.mechanisms, key=lambda s: len(set(s.all_of) - mechanisms))
-            chosen = options[0]
-            gap = [m for m in chosen.all_of if m not in mechanisms]
-            out.required += [m for m in chosen.all_of if m not in out.required]
-            out.missing += [m for m in gap if m not in out.missing]
-            alternatives = " | ".join("+".join(s.all_of) for s in rule.mechanisms)
-            note = (f"; needs {alternatives}; in place: {', '.join(sorted(mechanisms)) or 'none'}"
-                    f"; missing: {', '.join(gap) or 'none'}")
-            if gap and rule.if_missing == "prohibited":
-                verdict = Verdict.PROHIBITED
-                note += " -> prohibited without it"
-        out.verdict = max(out.verdict, verdict, key=lambda v: v.rank)
-        if verdict is not Verdict.NOT_APPLICABLE:
-            out.regimes.add(regime)
-        out.fired.append(rid)
-        out.obligations += [o for o in rule.obligations if o not in out.obligations]
-        out.obligations += [f"deadline: {d}" for d in rule.deadlines
-                            if f"deadline: {d}" not in out.obligations]
-        out.citations.append(rule.cited())
-        conf = " (unverified)" if rule.confidence.value == "unverified" else ""
-        out.trace.append(f"{rid} [{regime}] fired -> {verdict.value}{note}{conf}: "
-                         + "; ".join(lines))
+        _apply_fired(out, rules, rule, lines, mechanisms)
     out.trace = out.trace + trace
     if hold_undetermined:
         _hold_undetermined(out, rules, displaced, missing_facts, mechanisms)
