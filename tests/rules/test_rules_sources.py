@@ -3,11 +3,13 @@ rule's text agrees with the outcomes it can give."""
 
 from __future__ import annotations
 
+import json
 import re
 from importlib import resources
 
 import pytest
 import yaml
+from tests.cli_helpers import run_cli
 
 from stackrift.findings import Citation
 from stackrift.rules.engine import RuleSet, load_rule_set
@@ -98,3 +100,11 @@ def test_every_provider_country_is_sourced_and_dated() -> None:
             assert entry["unverified_reason"], name
         else:
             assert entry["url"] and "unverified_reason" not in entry, name
+
+
+def test_rules_show_prints_where_and_when_a_rule_was_checked() -> None:
+    shown = run_cli("rules", "show", "sa.pdpl.29.safeguards")
+    assert shown.returncode == 0, shown.stderr
+    source = json.loads(shown.stdout)["source"]
+    assert source["checked_on"] == "2026-12-03" and source["url"].startswith("https://")
+    assert source["in_force_from"] == "2024-09-14" and source["confidence"] == "verified"
