@@ -55,13 +55,16 @@ def test_flow_rule_starts_on_its_day(rules: RuleSet, spec: dict[str, Any], rule:
     assert rule in fired(rules, spec, from_day)
 
 
-def test_before_the_cac_provisions_pipl_38_is_not_superseded(rules: RuleSet) -> None:
+def test_before_the_cac_provisions_the_2023_contract_tier_applies(rules: RuleSet) -> None:
     ids = fired(rules, CN_90K, "2024-03-21")
-    assert "cn.pipl.38.mechanism" in ids and not any(i.startswith("cn.cac.") for i in ids)
+    assert "cn.scc-measures-2023.4.contract-tier" in ids
+    assert not any(i.startswith("cn.cac.") for i in ids)
+    # Before the standard-contract measures only PIPL Art 38 itself applied.
+    assert "cn.pipl.38.mechanism" in fired(rules, CN_90K, "2023-05-31")
 
 
 @pytest.mark.parametrize(("country", "rule", "before", "from_day"), [
-    ("BR", "eu.gdpr.45.brazil", "2026-01-26", "2026-01-27"),
+    ("BR", "eu.gdpr.45.brazil", "2026-01-25", "2026-01-26"),
     ("KR", "eu.gdpr.45.korea", "2021-12-16", "2021-12-17"),
     ("JP", "eu.gdpr.45.japan", "2019-01-22", "2019-01-23"),
     ("GB", "eu.gdpr.45.uk-2025", "2025-12-18", "2025-12-19"),
@@ -77,7 +80,7 @@ def test_adequacy_decisions_start_on_their_dates(rules: RuleSet, country: str, r
 
 def test_brazil_needs_sccs_the_day_before_adequacy(rules: RuleSet) -> None:
     spec, entities = eu_to("BR")
-    assert fired(rules, spec, "2026-01-26", entities=entities) == ("eu.gdpr.46.safeguards",)
+    assert fired(rules, spec, "2026-01-25", entities=entities) == ("eu.gdpr.46.safeguards",)
 
 
 def test_uk_decisions_hand_over_and_expire(rules: RuleSet) -> None:
@@ -103,10 +106,11 @@ def test_dpf_starts_2023_07_10(rules: RuleSet) -> None:
 
 
 def test_russian_localisation_tightens_2025_07_01(rules: RuleSet) -> None:
-    spec = flow("f", "de-dc", "us-dc", ["personal"], subjects=10, subjects_countries=["RU"])
+    spec = flow("f", "de-dc", "us-dc", ["personal"], subjects=10, subjects_countries=["RU"],
+                initial_collection=False)
     assert "ru.152fz.18-5.localisation" in fired(rules, spec, "2025-06-30")
     later = fired(rules, spec, "2025-07-01")
-    assert "ru.152fz.18-5.localisation-2025" in later
+    assert "ru.152fz.18-5.foreign-copy-2025" in later
     assert "ru.152fz.18-5.localisation" not in later
 
 

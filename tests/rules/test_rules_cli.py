@@ -74,7 +74,7 @@ def test_transfers_terminal_prints_matrix_and_disclaimer(demo_estate: Path) -> N
     assert "Origin × destination" in result.stdout
     assert "us-ids-to-annotation" in result.stdout and "prohibited" in result.stdout
     assert "Not legal advice" in result.stdout
-    assert "source: 28 CFR 202 202.401" in result.stdout
+    assert "202.401; 202.248" in result.stdout
 
 
 def test_rules_list_json_has_45_cited_rules() -> None:

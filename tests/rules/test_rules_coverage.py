@@ -54,6 +54,10 @@ SYSTEMS: list[dict[str, Any]] = [
      "ai_act_risk": "high", "criticality": "high", "users_countries": ["DE"]},
     {"id": "eu-banned", "name": "Scoring", "purpose": "Social scoring",
      "ai_act_risk": "prohibited", "users_countries": ["FR"]},
+    {"id": "mo-h100", "name": "Macau trainer", "purpose": "Training", "site": "mo-dc",
+     "components": ["h100"]},
+    {"id": "kh-h100", "name": "Phnom Penh trainer", "purpose": "Training", "site": "kh-dc",
+     "components": ["h100"]},
 ]
 SITES = [{"id": "aws-fra", "name": "AWS Frankfurt", "kind": "cloud_region", "country": "DE",
           "provider": "Amazon Web Services"},
@@ -62,7 +66,9 @@ SITES = [{"id": "aws-fra", "name": "AWS Frankfurt", "kind": "cloud_region", "cou
          {"id": "vn-us", "name": "HCMC office", "kind": "on_prem", "country": "VN",
           "entity": "us-hq"},
          {"id": "in-sdf-dc", "name": "Bengaluru DC", "kind": "on_prem", "country": "IN",
-          "entity": "in-sdf"}]
+          "entity": "in-sdf"},
+         {"id": "mo-dc", "name": "Macau DC", "kind": "on_prem", "country": "MO"},
+         {"id": "kh-dc", "name": "Phnom Penh DC", "kind": "on_prem", "country": "KH"}]
 ENTITIES = [{"id": "in-sdf", "name": "Big Platform Pvt", "country": "IN",
              "relationship": "partner", "significant_data_fiduciary": True},
             {"id": "kr-vendor", "name": "Seoul Co.", "country": "KR", "relationship": "vendor"},

@@ -30,6 +30,7 @@ def f(source: str, destination: str, categories: list[str], **extra: Any) -> dic
 CN = {"subjects_countries": ["CN"], "start": "2026-02-01"}
 US = {"subjects_countries": ["US"], "start": "2026-06-01"}
 A, W, P, N = Verdict.ALLOWED, Verdict.ALLOWED_WITH, Verdict.PROHIBITED, Verdict.NOT_APPLICABLE
+U = Verdict.UNDETERMINED
 
 SCENARIOS = [
     # China: CAC 2024 Provisions tiers and exemptions, PIPL, DSL
@@ -46,14 +47,19 @@ SCENARIOS = [
              **CN), W, "cn.pipl.55.pipia", False),
     Scenario("cn-us 90k non-CIIO", f("cn-dc", "us-dc", ["personal"], subjects=90_000,
              mechanisms=CN_ALL, **CN), W, "cn.cac.5.under-100k", True),
+    # A CIIO exports only after a security assessment (PIPL Art 40, CSL Art 39): prohibited without.
     Scenario("cn-us 90k from a CIIO", f("jv-dc", "us-dc", ["personal"], subjects=90_000,
-             mechanisms=CN_ALL, **CN), W, "cn.cac.7.ciio-pi", False),
+             mechanisms=CN_ALL, **CN), P, "cn.pipl.40.ciio-localisation", False),
+    Scenario("cn-us 150k under certification", f("cn-dc", "us-dc", ["personal"], subjects=150_000,
+             mechanisms=["cac_certification", *CN_ALL], **CN), W,
+             "cn.cert-measures.outbound-certification", True),
     Scenario("cn-de sensitive 5k", f("cn-dc", "de-dc", ["sensitive_personal"], subjects=5_000,
              **CN), W, "cn.cac.8.sensitive-under-10k", False),
     Scenario("cn-de sensitive 20k", f("cn-dc", "de-dc", ["health"], subjects=20_000, **CN), W,
              "cn.cac.7.sensitive-10k", False),
-    Scenario("cn-us important data", f("cn-dc", "us-dc", ["important_data"]), W,
-             "cn.cac.7.important-data", False),
+    # DSL Art 31: important data leaves only after a security assessment, so not at all without.
+    Scenario("cn-us important data", f("cn-dc", "us-dc", ["important_data"]), P,
+             "cn.dsl.31.important-data", False),
     Scenario("cn-us important data assessed", f("cn-dc", "us-dc", ["important_data"],
              mechanisms=["cac_security_assessment"]), W, "cn.dsl.31.important-data", True),
     Scenario("cn-us engineering data", f("cn-dc", "us-dc", ["non_personal"]), A,
@@ -147,13 +153,29 @@ SCENARIOS = [
     Scenario("de-cn drawings", f("de-dc", "cn-dc", ["non_personal"]), N,
              "eu.gdpr.4.non-personal", True),
     # Russia, India, Vietnam, Saudi Arabia, Singapore
-    Scenario("ru-de customer data", f("ru-dc", "de-dc", ["personal"], subjects=10,
-             subjects_countries=["RU"]), W, "ru.152fz.12.cross-border-notice", True),
-    Scenario("de-us with Russian citizens collected abroad", f(
-             "de-dc", "us-dpf", ["personal"], subjects=10, subjects_countries=["RU"]), W,
-             "ru.152fz.18-5.localisation-2025", True),
-    Scenario("in-us card payments", f("in-dc", "us-dc", ["payment"], subjects=10), W,
-             "in.rbi.payment-localisation", True),
+    Scenario("ru-de transfer from the Russian database", f(
+             "ru-dc", "de-dc", ["personal"], subjects=10, subjects_countries=["RU"],
+             initial_collection=False), W, "ru.152fz.12.cross-border-notice", True),
+    Scenario("ru-de collected straight into a German database", f(
+             "ru-dc", "de-dc", ["personal"], subjects=10, subjects_countries=["RU"],
+             initial_collection=True), P, "ru.152fz.18-5.localisation-2025", False),
+    Scenario("ru-de collected abroad for a newspaper", f(
+             "ru-dc", "de-dc", ["personal"], subjects=10, subjects_countries=["RU"],
+             initial_collection=True, purpose="journalism"), W,
+             "ru.152fz.18-5.statutory-exception", True),
+    Scenario("ru-de without saying whether it is the collection", f(
+             "ru-dc", "de-dc", ["personal"], subjects=10, subjects_countries=["RU"]), U,
+             "ru.152fz.12.cross-border-notice", False),
+    Scenario("de-us copy of Russian citizens' data", f(
+             "de-dc", "us-dpf", ["personal"], subjects=10, subjects_countries=["RU"],
+             initial_collection=False), W, "ru.152fz.18-5.foreign-copy-2025", True),
+    Scenario("in-us card payments stored abroad", f("in-dc", "us-dc", ["payment"], subjects=10),
+             P, "in.rbi.payment-localisation", False),
+    Scenario("in-us card payments processed abroad and returned", f(
+             "in-dc", "us-dc", ["payment"], subjects=10, mechanisms=["return_within_24h"]), W,
+             "in.rbi.processing-abroad", True),
+    Scenario("vn-sg important data without approval", f("vn-dc", "sg-dc", ["important_data"]), P,
+             "vn.data-law.important-data", False),
     Scenario("in-us customer data once DPDP s.16 applies", f("in-dc", "us-dc", ["personal"],
              subjects=10), A, "in.dpdp.16.transfer", True, date(2027, 6, 1)),
     Scenario("vn-sg domestic firm's users", f("vn-dc", "sg-dc", ["personal"], subjects=10,

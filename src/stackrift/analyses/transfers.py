@@ -23,7 +23,10 @@ def _flow_findings(verdict: FlowVerdict, rules: RuleSet, name: str | None) -> li
         "verdict": verdict.verdict.value, "regimes": list(verdict.regimes),
         "mechanisms_required": list(verdict.mechanisms_required),
         "mechanisms_missing": list(verdict.mechanisms_missing),
-        "rules_fired": list(verdict.rules_fired), "trace": list(verdict.trace)}
+        "rules_fired": list(verdict.rules_fired), "trace": list(verdict.trace),
+        "rules_undetermined": list(verdict.rules_undetermined),
+        "missing_facts": list(verdict.missing_facts),
+        "rules_holding": list(verdict.rules_holding)}
     if is_implied(verdict.flow_id):
         evidence["implied"] = "not declared: the data of the system's users reaching its site"
     findings: list[Finding] = []
@@ -59,16 +62,37 @@ def _flow_findings(verdict: FlowVerdict, rules: RuleSet, name: str | None) -> li
             subject=subject, evidence=evidence, citations=verdict.citations,
             recommendation=f"put in place: {', '.join(verdict.mechanisms_missing)}; then: "
                            + "; ".join(verdict.obligations[:4])))
-    if verdict.rules_undetermined:
+    if verdict.verdict is Verdict.UNDETERMINED:
+        findings.append(_undetermined_finding(verdict, rules, subject, evidence, route))
+    elif verdict.rules_undetermined:
         findings.append(Finding(
             id=finding_id(NAME, "undetermined-rule", verdict.flow_id), analysis=NAME,
             rule="undetermined-rule", severity=Severity.LOW,
             title=(f"Data flow {verdict.flow_id}: the estate does not say enough to decide "
                    f"{', '.join(verdict.rules_undetermined)}"),
             subject=subject, evidence=evidence,
+            citations=tuple(r.cited() for r in (rules.rule(i) for i in verdict.rules_undetermined)
+                            if r is not None),
             recommendation="record the missing facts (subject counts, subjects' countries, "
                            "purpose, owning entity) on the flow"))
     return findings
+
+
+def _undetermined_finding(verdict: FlowVerdict, rules: RuleSet, subject: Subject,
+                          evidence: dict[str, Any], route: str) -> Finding:
+    """A flow that a prohibiting or restricting rule may catch, had the estate said more: not
+    lawful until the missing facts are recorded (high when a verified rule is at stake)."""
+    deciding = [r for r in (rules.rule(i) for i in verdict.rules_holding) if r is not None]
+    verified = any(r.confidence.value == "verified" for r in deciding)
+    facts = ", ".join(verdict.missing_facts) or "the missing facts"
+    return Finding(
+        id=finding_id(NAME, "undetermined-flow", verdict.flow_id), analysis=NAME,
+        rule="undetermined-flow", severity=Severity.HIGH if verified else Severity.MEDIUM,
+        title=(f"Data flow {verdict.flow_id} ({route}) is undetermined: the estate does not "
+               f"record {facts}, on which {', '.join(r.id for r in deciding)} depends"),
+        subject=subject, evidence=evidence, citations=verdict.citations,
+        recommendation=(f"record {facts} on the flow; until then treat it as not lawful "
+                        "(a rule that may prohibit it or demand a mechanism is undecided)"))
 
 
 def _subject_findings(verdict: SubjectVerdict, rules: RuleSet) -> list[Finding]:

@@ -276,6 +276,7 @@ class Mechanism(StrEnum):
     SAUDI_SCC = "saudi_scc"
     MLAT = "mlat"
     PRC_APPROVAL = "prc_approval"
+    RETURN_WITHIN_24H = "return_within_24h"
 
 
 class DataFlow(Record):
@@ -303,6 +304,17 @@ class DataFlow(Record):
         description="Access serves a foreign authority's demand (court order, law enforcement).",
     )
     anonymised: bool = False
+    initial_collection: bool | None = Field(
+        default=None,
+        description="The flow carries data at its collection straight into the destination's "
+        "database (the primary database), rather than moving data already recorded elsewhere. "
+        "Decides localisation laws such as 152-FZ Art 18(5); unknown when absent.",
+    )
+    on_ftz_negative_list: bool | None = Field(
+        default=None,
+        description="For data leaving a Chinese pilot free-trade zone: whether the data is on "
+        "the zone's negative list (CAC 2024 Provisions Art 6). Unknown when absent.",
+    )
 
 
 class Organisation(Record):

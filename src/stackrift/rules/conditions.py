@@ -45,6 +45,9 @@ def _fmt(value: object) -> str:
 def _window_start(volume: Volume, as_of: date) -> date | None:
     if volume.window == "calendar_year":
         return date(as_of.year, 1, 1)
+    if volume.window == "since_previous_year":
+        # "自上年1月1日起": from 1 January of the year before the as-of year.
+        return date(as_of.year - 1, 1, 1)
     if volume.window == "rolling_12_months":
         try:
             return as_of.replace(year=as_of.year - 1) + timedelta(days=1)

@@ -62,11 +62,16 @@ class FlowVerdict:
     origin: str | None = None
     destination: str | None = None
     rules_undetermined: tuple[str, ...] = ()
+    missing_facts: tuple[str, ...] = ()
+    """Facts the estate must record to decide the rules that leave the verdict undetermined."""
+    rules_holding: tuple[str, ...] = ()
+    """The undetermined rules that could prohibit the flow or demand a missing mechanism."""
 
     @property
     def lawful(self) -> bool:
-        """Not prohibited, and no required mechanism is missing."""
-        return self.verdict is not Verdict.PROHIBITED and not self.mechanisms_missing
+        """Not prohibited, not undetermined, and no required mechanism is missing."""
+        return (self.verdict not in (Verdict.PROHIBITED, Verdict.UNDETERMINED)
+                and not self.mechanisms_missing)
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,8 @@ def _packaged_provider_countries() -> ProviderCountry:
 
     catalogue = load_catalogue()
     text = (resources.files("stackrift.rules") / "data" / "providers.yaml").read_text("utf-8")
-    table = {name.casefold(): country
-             for name, country in (yaml.safe_load(text).get("providers") or {}).items()}
+    table = {name.casefold(): (entry["country"] if isinstance(entry, dict) else entry)
+             for name, entry in (yaml.safe_load(text).get("providers") or {}).items()}
 
     def lookup(name: str) -> str | None:
         vendor = catalogue.vendor_by_name(name)
@@ -140,6 +145,8 @@ class _Outcome:
     undetermined: list[str]
     citations: list[Citation]
     trace: list[str]
+    missing_facts: list[str]
+    holding: list[str]
 
     def verdict_fields(self) -> dict[str, Any]:
         """The fields every verdict record shares, frozen into tuples."""
@@ -150,9 +157,78 @@ class _Outcome:
                 "citations": tuple(self.citations), "trace": tuple(self.trace),
                 "rules_undetermined": tuple(self.undetermined)}
 
+    def flow_fields(self) -> dict[str, Any]:
+        """The verdict fields of a flow verdict (subject verdicts have no missing_facts)."""
+        return {**self.verdict_fields(), "missing_facts": tuple(self.missing_facts),
+                "rules_holding": tuple(self.holding)}
+
+
+def _restricts(rule: Rule, mechanisms: frozenset[str]) -> bool:
+    """Whether ``rule``, were it to fire, could make the verdict unlawful: it prohibits, or it
+    demands a mechanism set of which none is fully in place."""
+    if rule.outcome is Verdict.PROHIBITED:
+        return True
+    return bool(rule.mechanisms) and not any(set(s.all_of) <= mechanisms
+                                             for s in rule.mechanisms)
+
+
+def _hold_undetermined(out: _Outcome, rules: RuleSet, superseded_by: Mapping[str, str],
+                       missing_facts: Mapping[str, list[str]],
+                       mechanisms: frozenset[str]) -> None:
+    """Fail closed: an undetermined rule that could prohibit the flow or demand a missing
+    mechanism (and that no fired rule displaces) makes the verdict ``undetermined``."""
+    deciding = [rid for rid in out.undetermined if rid not in superseded_by
+                and (rule := rules.rule(rid)) is not None and _restricts(rule, mechanisms)]
+    if not deciding:
+        return
+    facts = sorted({f for rid in deciding for f in missing_facts[rid]})
+    out.missing_facts = facts
+    out.holding = deciding
+    for rid in deciding:
+        rule = rules.rule(rid)
+        assert rule is not None
+        out.regimes.add(rules.regime_of(rule))
+        out.citations.append(rule.cited())
+    if out.verdict.rank < Verdict.UNDETERMINED.rank:
+        out.verdict = Verdict.UNDETERMINED
+        out.trace.insert(0, f"verdict undetermined: {', '.join(deciding)} could prohibit this "
+                         f"flow or demand a missing mechanism; record {', '.join(facts)}")
+
+
+def _apply_fired(out: _Outcome, rules: RuleSet, rule: Rule, lines: list[str],
+                 mechanisms: frozenset[str]) -> None:
+    """Add one fired, not superseded rule's verdict, mechanisms, duties and trace to ``out``."""
+    regime = rules.regime_of(rule)
+    verdict = rule.outcome
+    note = ""
+    if rule.mechanisms:
+        options = sorted(rule.mechanisms, key=lambda s: len(set(s.all_of) - mechanisms))
+        chosen = options[0]
+        gap = [m for m in chosen.all_of if m not in mechanisms]
+        out.required += [m for m in chosen.all_of if m not in out.required]
+        out.missing += [m for m in gap if m not in out.missing]
+        alternatives = " | ".join("+".join(s.all_of) for s in rule.mechanisms)
+        note = (f"; needs {alternatives}; in place: {', '.join(sorted(mechanisms)) or 'none'}"
+                f"; missing: {', '.join(gap) or 'none'}")
+        if gap and rule.if_missing == "prohibited":
+            verdict = Verdict.PROHIBITED
+            note += " -> prohibited without it"
+    out.verdict = max(out.verdict, verdict, key=lambda v: v.rank)
+    if verdict is not Verdict.NOT_APPLICABLE:
+        out.regimes.add(regime)
+    out.fired.append(rule.id)
+    out.obligations += [o for o in rule.obligations if o not in out.obligations]
+    out.obligations += [f"deadline: {d}" for d in rule.deadlines
+                        if f"deadline: {d}" not in out.obligations]
+    out.citations.append(rule.cited())
+    conf = " (unverified)" if rule.confidence.value == "unverified" else ""
+    out.trace.append(f"{rule.id} [{regime}] fired -> {verdict.value}{note}{conf}: "
+                     + "; ".join(lines))
+
 
 def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow | System | Site,
-            facts: Mapping[str, FactValue], as_of: date, mechanisms: frozenset[str]) -> _Outcome:
+            facts: Mapping[str, FactValue], as_of: date, mechanisms: frozenset[str],
+            hold_undetermined: bool = False) -> _Outcome:
     fired: dict[str, tuple[Rule, list[str]]] = {}
     undetermined: list[str] = []
     missing_facts: dict[str, list[str]] = {}
@@ -172,38 +248,18 @@ def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow 
             trace.append(f"{rule.id} undetermined: unknown {', '.join(sorted(ctx.unknown))}")
     superseded = {target: rid for rid, (rule, _) in fired.items() for target in rule.supersedes
                   if target in fired}
-    out = _Outcome(Verdict.NOT_APPLICABLE, set(), [], [], [], [], undetermined, [], [])
+    # Undetermined rules that a fired (and itself not superseded) rule would displace anyway.
+    displaced = {target: rid for rid, (rule, _) in fired.items() if rid not in superseded
+                 for target in rule.supersedes if target in undetermined}
+    out = _Outcome(Verdict.NOT_APPLICABLE, set(), [], [], [], [], undetermined, [], [], [], [])
     for rid, (rule, lines) in sorted(fired.items()):
         if rid in superseded:
             trace.insert(0, f"{rid} fired but is superseded by {superseded[rid]}")
             continue
-        regime = rules.regime_of(rule)
-        verdict = rule.outcome
-        note = ""
-        if rule.mechanisms:
-            options = sorted(rule.mechanisms, key=lambda s: len(set(s.all_of) - mechanisms))
-            chosen = options[0]
-            gap = [m for m in chosen.all_of if m not in mechanisms]
-            out.required += [m for m in chosen.all_of if m not in out.required]
-            out.missing += [m for m in gap if m not in out.missing]
-            alternatives = " | ".join("+".join(s.all_of) for s in rule.mechanisms)
-            note = (f"; needs {alternatives}; in place: {', '.join(sorted(mechanisms)) or 'none'}"
-                    f"; missing: {', '.join(gap) or 'none'}")
-            if gap and rule.if_missing == "prohibited":
-                verdict = Verdict.PROHIBITED
-                note += " -> prohibited without it"
-        out.verdict = max(out.verdict, verdict, key=lambda v: v.rank)
-        if verdict is not Verdict.NOT_APPLICABLE:
-            out.regimes.add(regime)
-        out.fired.append(rid)
-        out.obligations += [o for o in rule.obligations if o not in out.obligations]
-        out.obligations += [f"deadline: {d}" for d in rule.deadlines
-                            if f"deadline: {d}" not in out.obligations]
-        out.citations.append(rule.cited())
-        conf = " (unverified)" if rule.confidence.value == "unverified" else ""
-        out.trace.append(f"{rid} [{regime}] fired -> {verdict.value}{note}{conf}: "
-                         + "; ".join(lines))
+        _apply_fired(out, rules, rule, lines, mechanisms)
     out.trace = out.trace + trace
+    if hold_undetermined:
+        _hold_undetermined(out, rules, displaced, missing_facts, mechanisms)
     for rid in undetermined:
         out.obligations.append(f"establish {', '.join(missing_facts[rid]) or 'the missing facts'}"
                                f" to decide {rid}")
@@ -227,7 +283,7 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
     for flow in estate.data_flows:
         facts = index.flow_facts(flow)
         out = _decide(rules, Scope.FLOW, index, flow, facts, as_of,
-                      frozenset(m.value for m in flow.mechanisms))
+                      frozenset(m.value for m in flow.mechanisms), hold_undetermined=True)
         origin, destination = facts["origin_country"], facts["destination_country"]
         if not out.fired:
             out.trace.insert(0, f"no rule in force on {as_of} applies to this flow "
@@ -235,7 +291,7 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
         verdicts.append(FlowVerdict(
             flow_id=flow.id, origin=origin if isinstance(origin, str) else None,
             destination=destination if isinstance(destination, str) else None,
-            **out.verdict_fields()))
+            **out.flow_fields()))
     return tuple(verdicts)
 
 

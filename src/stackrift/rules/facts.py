@@ -184,6 +184,8 @@ def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
         "destination_provider_country": index.provider_country(destination.site),
         "destination_system_origin_countries": system_origins if system else None,
         "destination_system_users_countries": (_set(system.users_countries) if system else None),
+        "initial_collection": flow.initial_collection,
+        "on_ftz_negative_list": flow.on_ftz_negative_list,
         # Ownership facts take the countries from the condition; see ownership_fact().
         "recipient_ownership": None,
         "exporter_ownership": None,

@@ -20,11 +20,16 @@ from stackrift.findings import Citation
 
 
 class Verdict(StrEnum):
-    """What a rule (or the combination of rules) says about a flow. Later members are worse."""
+    """What a rule (or the combination of rules) says about a flow. Later members are worse.
+
+    ``undetermined`` is never a rule's outcome: the engine gives it to a flow when a rule that
+    could prohibit it or demand a missing mechanism depends on a fact the estate does not record.
+    """
 
     NOT_APPLICABLE = "not_applicable"
     ALLOWED = "allowed"
     ALLOWED_WITH = "allowed_with"
+    UNDETERMINED = "undetermined"
     PROHIBITED = "prohibited"
 
     @property
@@ -67,7 +72,7 @@ class Volume(PackRecord):
 
     unit: Literal["subjects", "devices"] = "subjects"
     categories: tuple[DataCategory, ...] = Field(min_length=1)
-    window: Literal["flow", "calendar_year", "rolling_12_months"] = "flow"
+    window: Literal["flow", "calendar_year", "since_previous_year", "rolling_12_months"] = "flow"
     per: Literal["flow", "exporter", "counterparty"] = "flow"
     exclude: Condition | None = Field(
         default=None, description="Flows (other than the one evaluated) for which this flow "
@@ -91,6 +96,7 @@ FLOW_FACTS: dict[str, str] = {
     "origin_provider_country": "str", "destination_provider_country": "str",
     "destination_system_origin_countries": "set", "destination_system_users_countries": "set",
     "recipient_ownership": "number", "exporter_ownership": "number",
+    "initial_collection": "bool", "on_ftz_negative_list": "bool",
 }
 SYSTEM_FACTS: dict[str, str] = {
     "site_country": "str", "site_provider_country": "str", "owner_country": "str",
@@ -295,7 +301,17 @@ class Rule(PackRecord, InForce):
             raise ValueError("in_force_until is before in_force_from")
         if self.mechanisms and self.outcome is not Verdict.ALLOWED_WITH:
             raise ValueError("only an allowed_with rule may require mechanisms")
+        if self.outcome is Verdict.UNDETERMINED:
+            raise ValueError("'undetermined' is not a rule outcome (the engine reports it when "
+                             "a fact is missing); use allowed, allowed_with, prohibited or "
+                             "not_applicable")
         return self
+
+    @property
+    def can_prohibit(self) -> bool:
+        """Whether this rule can give the verdict prohibited (outright or without a mechanism)."""
+        return self.outcome is Verdict.PROHIBITED or (
+            bool(self.mechanisms) and self.if_missing == "prohibited")
 
 
 class ConflictSide(PackRecord, InForce):

@@ -14,7 +14,8 @@ from stackrift.rules.loader import RuleSet
 from stackrift.rules.model import Verdict
 from stackrift.rules.views import TransfersResult, matrix
 
-STYLE = {Verdict.PROHIBITED: "bold red", Verdict.ALLOWED_WITH: "yellow",
+STYLE = {Verdict.PROHIBITED: "bold red", Verdict.UNDETERMINED: "bold magenta",
+         Verdict.ALLOWED_WITH: "yellow",
          Verdict.ALLOWED: "green", Verdict.NOT_APPLICABLE: "dim"}
 
 
@@ -68,6 +69,9 @@ def _flow_lines(v: FlowVerdict) -> list[str]:
     lines = [f"[bold]{escape(v.flow_id)}[/bold]: {v.verdict.value}"
              + ("" if v.lawful else " — not lawful as declared")
              + f"  (rules: {', '.join(v.rules_fired) or 'none'})"]
+    if v.missing_facts:
+        lines.append(f"  undetermined (not shown lawful): record {', '.join(v.missing_facts)} "
+                     f"to decide {', '.join(v.rules_undetermined)}")
     if v.mechanisms_required:
         lines.append(f"  needs: {', '.join(v.mechanisms_required)}; missing: "
                      f"{', '.join(v.mechanisms_missing) or 'none'}")

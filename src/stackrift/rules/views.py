@@ -44,12 +44,15 @@ def evaluate_all(estate: Estate, as_of: date, rules: RuleSet) -> TransfersResult
 
 
 def citation_json(citation: Citation) -> dict[str, Any]:
-    """A citation as JSON, with its in-force dates and confidence."""
+    """A citation as JSON, with its in-force dates, confidence and when it was checked."""
     return {"text": str(citation), "source": citation.source, "section": citation.section,
+            "url": citation.url,
             "in_force_from": citation.in_force_from.isoformat() if citation.in_force_from else None,
             "in_force_until": (citation.in_force_until.isoformat() if citation.in_force_until
                                else None),
-            "confidence": citation.confidence}
+            "confidence": citation.confidence,
+            "checked_on": citation.checked_on.isoformat() if citation.checked_on else None,
+            "unverified_reason": citation.unverified_reason}
 
 
 def flow_json(verdict: FlowVerdict) -> dict[str, Any]:
@@ -61,6 +64,8 @@ def flow_json(verdict: FlowVerdict) -> dict[str, Any]:
             "mechanisms_missing": list(verdict.mechanisms_missing),
             "obligations": list(verdict.obligations), "rules_fired": list(verdict.rules_fired),
             "rules_undetermined": list(verdict.rules_undetermined),
+            "missing_facts": list(verdict.missing_facts),
+            "rules_holding": list(verdict.rules_holding),
             "citations": [citation_json(c) for c in verdict.citations],
             "trace": list(verdict.trace)}
 
@@ -139,6 +144,7 @@ def rule_json(rules: RuleSet, rule: Rule) -> dict[str, Any]:
             "citation": str(rule.citation), "in_force_from": rule.in_force_from.isoformat(),
             "in_force_until": rule.in_force_until.isoformat() if rule.in_force_until else None,
             "confidence": rule.confidence.value, "explanation": rule.explanation,
+            "source": citation_json(rule.cited()),
             "when": rule.when.model_dump(mode="json", by_alias=True, exclude_none=True,
                                          exclude_defaults=True)}
 
@@ -152,6 +158,7 @@ def conflict_rule_json(rules: RuleSet, conflict: Conflict) -> dict[str, Any]:
                        "in_force_from": s.in_force_from.isoformat(),
                        "in_force_until": s.in_force_until.isoformat() if s.in_force_until
                        else None, "confidence": s.confidence.value,
+                       "source": citation_json(s.cited()),
                        "when": s.when.model_dump(mode="json", by_alias=True, exclude_none=True,
                                                  exclude_defaults=True)}
                       for s in conflict.sides],
