@@ -197,3 +197,34 @@ def test_scenario_not_touching_estate_is_a_note(small_estate: LoadedEstate,
     assert not result.broken and not result.unlawful_flows
     assert result.notes == ("no site of the estate is in AWS eu-central-1",
                             "no system or flow of this estate is affected")
+
+
+CAMBODIA_ESTATE = """\
+schema_version: 1
+organisation: {name: Mekong Logistics, hq_country: SG}
+entities:
+  - {id: ml-sg, name: Mekong Logistics Pte. Ltd., country: SG}
+sites:
+  - {id: pp-dc, name: Phnom Penh data centre, kind: on_prem, country: KH, entity: ml-sg}
+components:
+  - {id: gpu, type: accelerator, name: AMD Instinct MI300X, vendor: AMD, product: Instinct MI300X}
+systems:
+  - {id: kh-ocr, name: Waybill OCR, purpose: Reads waybills., owner: ml-sg, site: pp-dc,
+     components: [gpu]}
+"""
+
+
+@pytest.mark.parametrize("as_of, hit", [(date(2025, 11, 6), True), (date(2025, 11, 7), False)])
+def test_d5_shocks_use_country_groups_on_the_as_of_date(
+    tmp_path: Path, judge: FlowJudge, as_of: date, hit: bool
+) -> None:
+    """Cambodia left D:5 on 2025-11-07: a D:5 licence shock reaches a Phnom Penh site only before."""
+    estate_path = tmp_path / "estate.yaml"
+    estate_path.write_text(CAMBODIA_ESTATE)
+    path = write(tmp_path, "id: d5-all\ntitle: t\ndescription: d\neffective: 2025-01-01\n"
+                 "status: hypothetical\nshocks:\n  - {kind: export_licence, description: d, "
+                 "control_id: d5-all, vendor_countries: [US], destinations: ['D:5']}\n")
+    result = stress(load_estate(estate_path).estate, load_scenario(path), load_catalogue(), judge,
+                    as_of)
+    affected = {i.subject for i in (*result.broken, *result.degraded)}
+    assert ("kh-ocr" in affected) is hit

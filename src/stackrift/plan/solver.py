@@ -483,7 +483,8 @@ class Planner:
                     country = self.sites[j].country
                     if isinstance(shock, ExportLicence):
                         hit = (export_selects(ctx, shock, product)
-                               and match_destination(shock.destinations, country) is not None
+                               and match_destination(shock.destinations, country,
+                                                     self.as_of) is not None
                                and shock.control_id not in system.export_licences)
                     else:
                         hit = shock.country == country and ban_selects(
@@ -509,7 +510,7 @@ class Planner:
                        shock: ModelLicenceExclusion, tag: str,
                        cites: tuple[Citation, ...]) -> None:
         selected = {ctx.product(m).id for m in shock.models}
-        excluded = expand_destinations(shock.excluded)
+        excluded = expand_destinations(shock.excluded, self.as_of)
         for system_id, v in svars.items():
             families = [k for k in v.models if k in selected]
             if not families:

@@ -219,7 +219,7 @@ def _blocked(ctx: StressContext, product: Product, country: str, system: System)
         return check.reason
     for shock in ctx.scenario.shocks:
         if isinstance(shock, ExportLicence) and export_selects(ctx, shock, product) \
-                and match_destination(shock.destinations, country) \
+                and match_destination(shock.destinations, country, ctx.as_of) \
                 and shock.control_id not in system.export_licences:
             return f"scenario requires a licence ({shock.control_id})"
         if isinstance(shock, CountryBan) and shock.country == country and ban_selects(
@@ -267,7 +267,7 @@ def _product_shock(ctx: StressContext, index: int, shock: ExportLicence | Countr
                 continue
             product = holder.product
             if isinstance(shock, ExportLicence):
-                match = match_destination(shock.destinations, country)
+                match = match_destination(shock.destinations, country, ctx.as_of)
                 if match is None or not export_selects(ctx, shock, product):
                     continue
                 if shock.control_id in system.export_licences:
@@ -368,7 +368,7 @@ def _listed_model_impacts(ctx: StressContext, index: int, shock: EntityListAdd,
 
 def _model_shock(ctx: StressContext, index: int, shock: ModelLicenceExclusion) -> list[Impact]:
     selected = {ctx.product(m).id for m in shock.models}
-    excluded = expand_destinations(shock.excluded)
+    excluded = expand_destinations(shock.excluded, ctx.as_of)
     impacts = []
     for system in ctx.estate.systems:
         places = _jurisdictions(ctx, system) & excluded
