@@ -53,7 +53,11 @@ class Target:
     identity: tuple[str, str, str | None] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "identity", purl_identity(self.purl) if self.purl else None)
+        identity = purl_identity(self.purl) if self.purl else None
+        object.__setattr__(self, "identity", identity)
+        if not self.version and identity and identity[2]:
+            # the version inside a purl is the component's version
+            object.__setattr__(self, "version", identity[2])
 
 
 class SourceRecord(NamedTuple):

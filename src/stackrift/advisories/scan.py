@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target
-from stackrift.advisories.matching import purl_identity
+from stackrift.advisories.matching import cpe_parts, purl_identity, version_of
 from stackrift.advisories.products import product_key
 from stackrift.advisories.store import SqliteStore, default_store_path
 from stackrift.advisories.vex import VexStatement, Waiver, apply
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from stackrift.bom.base import BomDocument
     from stackrift.catalog.catalogue import Catalogue
+    from stackrift.estate.model import Component
 
 
 def starter_pack_path() -> Path:
@@ -86,20 +87,21 @@ def catalogue_keys(catalogue: Catalogue | None) -> dict[tuple[str, str], set[str
     return keys
 
 
+def component_target(component: Component, ref: str, systems: Sequence[str] = ()) -> Target:
+    """The target for one estate or SBOM component: its version is the declared one, else the
+    one inside its purl or CPE; a CPE also names the vendor and product when they are absent."""
+    cpe = cpe_parts(component.cpe) if component.cpe else None
+    return Target(ref=ref, name=component.name,
+                  version=version_of(component.version, component.purl, component.cpe),
+                  purl=component.purl,
+                  vendor=component.vendor or (cpe[0] if cpe else None),
+                  product=component.product or (cpe[1] if cpe else None),
+                  systems=tuple(systems))
+
+
 def targets_from_document(document: BomDocument, systems: Sequence[str] = ()) -> list[Target]:
-    """Targets for every component of a BOM document that has a version."""
-    targets = []
-    for component in document.components:
-        targets.append(Target(ref=component.purl or component.id, name=component.name,
-                              version=component.version or _purl_version(component.purl),
-                              purl=component.purl, vendor=component.vendor,
-                              product=component.product, systems=tuple(systems)))
-    return targets
-
-
-def _purl_version(purl: str | None) -> str | None:
-    identity = purl_identity(purl) if purl else None
-    return identity[2] if identity else None
+    """Targets for every component of a BOM document."""
+    return [component_target(c, c.purl or c.id, systems) for c in document.components]
 
 
 @dataclass
@@ -138,7 +140,7 @@ def _scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo,
     unique = _unique(targets)
     versioned = []
     for target in unique:
-        if target.version or _purl_version(target.purl):
+        if target.version:
             versioned.append(target)
         else:
             unversioned.append(target.ref)
@@ -151,17 +153,30 @@ def _scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo,
     return ScanResult(kept, suppressed, count, info, sorted(set(unversioned)))
 
 
+def identity_of(target: Target) -> tuple[str, ...]:
+    """What makes two targets the same component: the package and version of its purl, else
+    its vendor, product or name and version (an SBOM that repeats a declared component names
+    the same package under another id)."""
+    if target.identity is not None:
+        return ("purl", target.identity[0], target.identity[1], target.version or "")
+    names = (target.vendor or "", target.product or target.name)
+    return ("text", *(product_key(n) for n in names), target.version or "")
+
+
 def _unique(targets: Iterable[Target]) -> list[Target]:
-    """One target per component ref; systems that share a component are merged."""
-    merged: dict[str, Target] = {}
+    """One target per component identity (the first one seen keeps its ref: declared estate
+    components come before SBOM ones); systems that share a component are merged."""
+    merged: dict[tuple[str, ...], Target] = {}
     for target in targets:
-        if target.ref in merged:
-            old = merged[target.ref]
+        key = identity_of(target)
+        if key in merged:
+            old = merged[key]
             systems = tuple(sorted(set(old.systems) | set(target.systems)))
-            merged[target.ref] = Target(old.ref, old.name, old.version or target.version,
-                                        old.purl or target.purl, old.vendor, old.product, systems)
+            merged[key] = Target(old.ref, old.name, old.version or target.version,
+                                 old.purl or target.purl, old.vendor or target.vendor,
+                                 old.product or target.product, systems)
         else:
-            merged[target.ref] = target
+            merged[key] = target
     return list(merged.values())
 
 

@@ -35,8 +35,7 @@ def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[str]]:
 
     Returns the targets and any SBOM problems (unreadable files are reported, not fatal).
     """
-    from stackrift.advisories.matcher import Target
-    from stackrift.advisories.scan import targets_from_document
+    from stackrift.advisories.scan import component_target, targets_from_document
     from stackrift.bom.base import read_bom
     from stackrift.errors import InputError
 
@@ -45,8 +44,7 @@ def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[str]]:
     for system in estate.systems:
         for component_id in system.components:
             systems_of.setdefault(component_id, []).append(system.id)
-    targets = [Target(ref=c.id, name=c.name, version=c.version, purl=c.purl, vendor=c.vendor,
-                      product=c.product, systems=tuple(sorted(systems_of.get(c.id, ()))))
+    targets = [component_target(c, c.id, sorted(systems_of.get(c.id, ())))
                for c in estate.components]
     problems = []
     for system in estate.systems:

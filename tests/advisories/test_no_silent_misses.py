@@ -1,0 +1,131 @@
+"""No silent misses: a scan or assessment either finds the problem or says it could not look.
+
+Each test is a regression test for one defect (numbered as in the issue that reported them).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+from tests.cli_helpers import run_cli
+
+from stackrift.advisories.matcher import Target
+from stackrift.advisories.matching import cpe_parts, version_of
+from stackrift.advisories.scan import _unique, component_target
+from stackrift.estate.model import Component
+
+AS_OF = "2026-11-15"
+
+ESTATE_HEAD = """\
+schema_version: 1
+organisation: {name: Test Org, hq_country: US}
+entities:
+  - {id: org, name: Test Org Inc., country: US}
+sites:
+  - {id: dc, name: DC, kind: on_prem, country: US, entity: org}
+"""
+
+
+def write_estate(folder: Path, components: str, systems: str = "") -> Path:
+    path = folder / "estate.yaml"
+    path.write_text(ESTATE_HEAD + "components:\n" + components + (
+        "systems:\n" + systems if systems else ""), encoding="utf-8")
+    return path
+
+
+def assess_json(estate: Path, db: Path, *extra: str) -> tuple[int, dict[str, object]]:
+    done = run_cli("assess", str(estate), "--db", str(db), "--as-of", AS_OF, "-f", "json",
+                   "-a", "vulnerabilities", *extra)
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def vulnerability_findings(report: dict[str, object]) -> list[dict[str, object]]:
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return [f for f in findings if f["rule"] == "known-vulnerability"]
+
+
+# -- 1: the version inside a purl or CPE is the version ------------------------------------------
+
+def test_purl_only_component_gets_findings_through_assess(tmp_path: Path) -> None:
+    estate = write_estate(tmp_path, '  - {id: torch, type: framework, name: PyTorch, '
+                                    'purl: "pkg:pypi/torch@2.3.0"}\n')
+    code, report = assess_json(estate, tmp_path / "store.sqlite")
+    ids = {f["id"] for f in vulnerability_findings(report)}
+    assert "vulnerabilities:known-vulnerability:CVE-2025-32434:torch" in ids
+    assert code == 1  # critical
+    summary = report["analyses"]["vulnerabilities"]["summary"]  # type: ignore[index]
+    assert summary["components_without_version"] == []
+
+
+def test_purl_only_component_has_no_version_gap(tmp_path: Path) -> None:
+    estate = write_estate(tmp_path, '  - {id: torch, type: framework, name: PyTorch, '
+                                    'purl: "pkg:pypi/torch@2.3.0"}\n')
+    done = run_cli("assess", str(estate), "--db", str(tmp_path / "s.sqlite"), "--as-of", AS_OF,
+                   "-f", "json", "-a", "hygiene")
+    report = json.loads(done.stdout)
+    assert not [f for f in report["findings"] if f["rule"] == "component-without-version"]
+
+
+def test_cpe_version_and_names() -> None:
+    assert cpe_parts("cpe:2.3:a:redhat:keycloak:10.0.2:*:*:*:*:*:*:*") == \
+        ("redhat", "keycloak", "10.0.2")
+    assert cpe_parts("cpe:/a:apache:tomcat:9.0.1") == ("apache", "tomcat", "9.0.1")
+    assert cpe_parts("cpe:2.3:a:apache:tomcat:*:*:*:*:*:*:*:*") == ("apache", "tomcat", None)
+    assert cpe_parts("not a cpe") is None
+    assert version_of(None, "pkg:pypi/torch@2.3.0") == "2.3.0"
+    assert version_of(None, None, "cpe:/a:apache:tomcat:9.0.1") == "9.0.1"
+    assert version_of("1.0", "pkg:pypi/torch@2.3.0") == "1.0"
+    component = Component(id="tc", type="application", name="Tomcat",
+                          cpe="cpe:2.3:a:apache:tomcat:9.0.1:*:*:*:*:*:*:*")
+    target = component_target(component, "tc")
+    assert (target.vendor, target.product, target.version) == ("apache", "tomcat", "9.0.1")
+    assert Target("t", "torch", None, "pkg:pypi/torch@2.3.0").version == "2.3.0"
+
+
+def test_scan_of_sbom_component_with_purl_version_only(tmp_path: Path) -> None:
+    sbom = tmp_path / "bom.cdx.json"
+    sbom.write_bytes(orjson.dumps({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "torch", "purl": "pkg:pypi/torch@2.3.0"}]}))
+    done = run_cli("scan", str(sbom), "--db", str(tmp_path / "s.sqlite"), "-f", "json",
+                   "--as-of", AS_OF)
+    data = json.loads(done.stdout)
+    assert "CVE-2025-32434" in {f["group"] for f in data["findings"]}
+    assert done.returncode == 1
+
+
+# -- 6: one finding per (system, component identity, vulnerability group) -------------------------
+
+def test_sbom_repeating_declared_components_gives_one_finding(tmp_path: Path) -> None:
+    sbom = tmp_path / "app.cdx.json"
+    sbom.write_bytes(orjson.dumps({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "bom-ref": "t", "name": "torch", "version": "2.3.0",
+                        "purl": "pkg:pypi/torch@2.3.0"}]}))
+    estate = write_estate(
+        tmp_path,
+        '  - {id: torch, type: framework, name: PyTorch, purl: "pkg:pypi/torch@2.3.0"}\n',
+        "  - {id: app, name: App, purpose: testing, site: dc, components: [torch], "
+        "sboms: [app.cdx.json]}\n")
+    _code, report = assess_json(estate, tmp_path / "store.sqlite")
+    findings = vulnerability_findings(report)
+    keys = [(f["evidence"]["group"], tuple(f["evidence"]["systems"])) for f in findings]
+    assert len(keys) == len(set(keys)), keys
+    torch = [f for f in findings if f["evidence"]["group"] == "CVE-2025-32434"]
+    assert len(torch) == 1
+    assert torch[0]["subject"]["id"] == "torch"  # the declared component, not the SBOM copy
+    assert torch[0]["evidence"]["systems"] == ["app"]
+
+
+def test_unique_merges_by_identity_not_ref() -> None:
+    a = Target("torch", "PyTorch", "2.3.0", "pkg:pypi/torch@2.3.0", systems=("x",))
+    b = Target("sbom:torch", "torch", None, "pkg:pypi/Torch@2.3.0?arch=x86", systems=("y",))
+    c = Target("torch-old", "torch", "2.2.0", "pkg:pypi/torch@2.2.0")
+    merged = _unique([a, b, c])
+    assert [t.ref for t in merged] == ["torch", "torch-old"]
+    assert merged[0].systems == ("x", "y")
+
