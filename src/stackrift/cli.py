@@ -24,7 +24,7 @@ from stackrift import __version__
 from stackrift.analyses.base import AnalysisContext
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import InputError, StackRiftError, UsageError
-from stackrift.findings import Severity
+from stackrift.findings import Severity, fails_gate
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -80,6 +80,27 @@ FailOn = Annotated[
         case_sensitive=False,
     ),
 ]
+UnknownAs = Annotated[
+    Severity,
+    typer.Option(
+        "--unknown-severity-as",
+        help="What a finding of unknown severity (no rating in any source) counts as for "
+        "--fail-on.",
+        case_sensitive=False,
+    ),
+]
+
+
+def check_gate(fail_on: Severity, unknown_as: Severity) -> None:
+    """Refuse thresholds that cannot be compared: 'unknown' is a finding's state, not a level."""
+    if fail_on is Severity.UNKNOWN:
+        raise UsageError("--fail-on unknown: expected info, low, medium, high or critical; "
+                         "unknown severities are gated by --unknown-severity-as")
+    if unknown_as is Severity.UNKNOWN:
+        raise UsageError("--unknown-severity-as unknown: expected info, low, medium, high or "
+                         "critical")
+
+
 OutputPath = Annotated[
     Path | None, typer.Option("-o", "--output", help="Write here instead of standard output.")
 ]
@@ -225,6 +246,7 @@ def assess(
     ] = OutputFormat.TERMINAL,
     output: OutputPath = None,
     fail_on: FailOn = Severity.HIGH,
+    unknown_as: UnknownAs = Severity.HIGH,
     analysis: Annotated[
         list[str] | None,
         typer.Option("--analysis", "-a", help="Run only these analyses (repeatable)."),
@@ -251,6 +273,7 @@ def assess(
     from stackrift.report.base import Renderer, renderer
     from stackrift.report.terminal import TerminalRenderer
 
+    check_gate(fail_on, unknown_as)
     context = AnalysisContext(
         as_of=parse_as_of(as_of),
         catalogue=load_catalogue(),
@@ -264,6 +287,7 @@ def assess(
         context,
         only=frozenset(analysis) if analysis else None,
         fail_on=fail_on,
+        unknown_as=unknown_as,
     )
     chosen: Renderer = renderer(output_format.value)
     if output_format is OutputFormat.TERMINAL and output is None:
@@ -728,6 +752,7 @@ def scan(
     = ScanFormat.TABLE,
     output: OutputPath = None,
     fail_on: FailOn = Severity.HIGH,
+    unknown_as: UnknownAs = Severity.HIGH,
     vex: Annotated[list[Path] | None, typer.Option("--vex", help="VEX document (CycloneDX, "
                                                    "OpenVEX or CSAF; repeatable).")] = None,
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers YAML: id, reason, "
@@ -740,6 +765,7 @@ def scan(
     from stackrift.analyses.vulnerabilities import run_scan, scan_report
     from stackrift.bom.export import load_target
 
+    check_gate(fail_on, unknown_as)
     day = parse_as_of(as_of)
     document = load_target(target, env=env, input_format=input_format)
     catalogue = load_catalogue()
@@ -756,18 +782,18 @@ def scan(
     elif output_format is ScanFormat.SARIF:
         from stackrift.report.base import renderer
 
-        report = scan_report(result, document, day, catalogue.version, fail_on)
+        report = scan_report(result, document, day, catalogue.version, fail_on, unknown_as)
         write_output(renderer("sarif").render(report), output)
     else:
         from stackrift.advisories.scan import render_table
 
         if output is None:
-            render_table(result, out)
+            render_table(result, out, unknown_as)
         else:
             with output.open("w", encoding="utf-8") as handle:
-                render_table(result, Console(file=handle, width=160))
+                render_table(result, Console(file=handle, width=160), unknown_as)
             err.print(f"wrote {output}")
-    if any(m.severity.at_least(fail_on) for m in result.matches):
+    if any(fails_gate(m.severity, fail_on, unknown_as) for m in result.matches):
         raise typer.Exit(EXIT_FINDINGS)
 
 

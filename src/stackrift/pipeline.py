@@ -35,6 +35,7 @@ def assess(
     *,
     only: frozenset[str] | None = None,
     fail_on: Severity = Severity.HIGH,
+    unknown_as: Severity = Severity.HIGH,
 ) -> Report:
     """Run every registered analysis (or those named in ``only``) and assemble the report.
 
@@ -75,6 +76,7 @@ def assess(
         tuple(sections),
         fail_on,
         locations,
+        unknown_as,
     )
 
 

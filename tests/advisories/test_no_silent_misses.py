@@ -129,3 +129,62 @@ def test_unique_merges_by_identity_not_ref() -> None:
     assert [t.ref for t in merged] == ["torch", "torch-old"]
     assert merged[0].systems == ("x", "y")
 
+
+
+# -- 5: unknown severity is "unknown", with the reason, and gated as configured -------------------
+
+def mlflow_sbom(folder: Path) -> Path:
+    path = folder / "mlflow.cdx.json"
+    path.write_bytes(orjson.dumps({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "mlflow", "version": "2.8.0",
+                        "purl": "pkg:pypi/mlflow@2.8.0"}]}))
+    return path
+
+
+def test_unknown_severity_is_shown_and_gated_as_high_by_default(tmp_path: Path) -> None:
+    sbom, db = mlflow_sbom(tmp_path), tmp_path / "s.sqlite"
+    done = run_cli("scan", str(sbom), "--db", str(db), "-f", "json", "--as-of", AS_OF)
+    findings = json.loads(done.stdout)["findings"]
+    unrated = [f for f in findings if not f["severity_known"]]
+    assert unrated and all(f["severity"] == "unknown" for f in unrated)
+    assert all("no CVSS vector or severity rating in any source" in f["severity_reason"]
+               for f in unrated)
+    assert not any(f["severity"] == "medium" and not f["severity_known"] for f in findings)
+    assert done.returncode == 1  # unknown counts as high, the default threshold
+    relaxed = run_cli("scan", str(sbom), "--db", str(db), "--as-of", AS_OF,
+                      "--unknown-severity-as", "medium")
+    assert relaxed.returncode == 0, relaxed.stdout
+    assert "unknown" in relaxed.stdout and "counted as 'medium'" in relaxed.stdout
+    refused = run_cli("scan", str(sbom), "--db", str(db), "--fail-on", "unknown")
+    assert refused.returncode == 2 and "--unknown-severity-as" in refused.stderr
+
+
+def test_unknown_severity_in_sarif_and_assess(tmp_path: Path) -> None:
+    sbom, db = mlflow_sbom(tmp_path), tmp_path / "s.sqlite"
+    done = run_cli("scan", str(sbom), "--db", str(db), "-f", "sarif", "--as-of", AS_OF)
+    results = json.loads(done.stdout)["runs"][0]["results"]
+    unknown = [r for r in results if r["properties"]["severity"] == "unknown"]
+    assert unknown and all(r["level"] == "error" for r in unknown)  # counted as high
+    estate = write_estate(tmp_path, '  - {id: mlflow, type: library, name: MLflow, '
+                                    'purl: "pkg:pypi/mlflow@2.8.0"}\n')
+    code, report = assess_json(estate, db, "--fail-on", "high")
+    assert code == 1 and report["summary"]["by_severity"]["unknown"] >= 1
+    assert report["summary"]["unknown_severity_as"] == "high"
+    code, report = assess_json(estate, db, "--unknown-severity-as", "low")
+    assert code == 0 and report["summary"]["failing"] == 0
+    md = run_cli("assess", str(estate), "--db", str(db), "--as-of", AS_OF, "-f", "md",
+                 "-a", "vulnerabilities")
+    assert "Unknown severity counts as `high`." in md.stdout
+    assert "| UNKNOWN |" in md.stdout or "| unknown |" in md.stdout
+
+
+def test_severity_order_and_gate() -> None:
+    from stackrift.findings import Severity, fails_gate
+
+    ordered = sorted(Severity, key=lambda s: s.rank)
+    assert [s.value for s in ordered] == ["info", "low", "medium", "unknown", "high", "critical"]
+    assert fails_gate(Severity.UNKNOWN, Severity.HIGH)
+    assert not fails_gate(Severity.UNKNOWN, Severity.HIGH, Severity.MEDIUM)
+    assert fails_gate(Severity.UNKNOWN, Severity.CRITICAL, Severity.CRITICAL)
+    assert fails_gate(Severity.CRITICAL, Severity.HIGH, Severity.INFO)

@@ -89,6 +89,14 @@ class Match:
     vex: dict[str, Any] | None = field(default=None)
 
     @property
+    def severity_reason(self) -> str | None:
+        """Why the severity is unknown (None when some source rates it)."""
+        if self.severity_known:
+            return None
+        named = ", ".join(f"{r.source} {r.id}" for r in self.records)
+        return f"no CVSS vector or severity rating in any source ({named})"
+
+    @property
     def method_by_source(self) -> dict[str, str]:
         best: dict[str, str] = {}
         for record in self.records:
@@ -347,7 +355,7 @@ class Matcher:
             or next((r.title for r in group.records if r.title), None)
         summary = _GroupSummary(
             ids=group.ids, records=tuple(records), title=title,
-            severity=max(severities, key=lambda s: s.rank) if severities else Severity.MEDIUM,
+            severity=max(severities, key=lambda s: s.rank) if severities else Severity.UNKNOWN,
             severity_known=bool(severities))
         self._summaries[group_id] = summary
         return summary

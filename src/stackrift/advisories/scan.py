@@ -285,6 +285,7 @@ def match_json(match: Match) -> dict[str, Any]:
         "group": match.group_id, "ids": list(match.ids), "sources": list(match.sources),
         "title": match.title,
         "severity": match.severity.value, "severity_known": match.severity_known,
+        "severity_reason": match.severity_reason,
         "severities": {r.source + ":" + r.id: list(r.ratings) for r in match.records
                        if r.ratings},
         "published": match.first_published, "fixed": list(match.fixed),
@@ -301,7 +302,8 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
     return {"findings": [match_json(m) for m in result.matches], "summary": summary}
 
 
-def render_table(result: ScanResult, console: Console) -> None:
+def render_table(result: ScanResult, console: Console,
+                 unknown_as: Severity = Severity.HIGH) -> None:
     """The terminal view of a scan: one row per finding, then the coverage line."""
     from rich.table import Table
 
@@ -324,3 +326,8 @@ def render_table(result: ScanResult, console: Console) -> None:
                   f"Western only: {coverage['western-only']}; Chinese only: "
                   f"{coverage['chinese-only']}; suppressed by VEX/waivers: "
                   f"{summary['suppressed']}")
+    unknown = summary["by_severity"].get(Severity.UNKNOWN.value, 0)
+    if unknown:
+        console.print(f"{unknown} finding{'s' if unknown != 1 else ''} of unknown severity: no "
+                      "CVSS vector or severity rating in any source; counted as "
+                      f"'{unknown_as.value}' for --fail-on (--unknown-severity-as)")

@@ -151,7 +151,7 @@ def run_scan(document: BomDocument, *, db: Path | None, catalogue: Catalogue | N
 
 
 def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogue_version: str,
-                fail_on: Severity) -> Report:
+                fail_on: Severity, unknown_as: Severity | None = None) -> Report:
     """A report with one ``vulnerabilities`` section, for the SARIF and other renderers; each
     finding is located at the first line of the scanned file that names its component."""
     from stackrift import __version__
@@ -172,4 +172,7 @@ def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogu
         locations[finding.id] = Location(document.path, line, 1)
     section = AnalysisSection(NAME, VulnerabilitiesAnalysis.title, findings, result.summary())
     estate = EstateSummary(document.path, document.path, {"components": result.targets})
-    return Report(__version__, as_of, catalogue_version, estate, (section,), fail_on, locations)
+    from stackrift.findings import Severity
+
+    return Report(__version__, as_of, catalogue_version, estate, (section,), fail_on, locations,
+                  unknown_as or Severity.HIGH)

@@ -26,6 +26,7 @@ SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.
 SEVERITY_COLOURS: dict[str, str] = {
     "critical": "#8b1a1a",
     "high": "#d2452f",
+    "unknown": "#7a5195",
     "medium": "#e6a023",
     "low": "#4a8fc4",
     "info": "#8c959f",

@@ -135,12 +135,14 @@ _REPORT_BODY = _object({
     }, "What was assessed."),
     "findings": {"type": "array", "items": _FINDING},
     "summary": _object({
-        "by_severity": {**_COUNTS, "description": "Findings per severity (all five keys)."},
+        "by_severity": {**_COUNTS, "description": "Findings per severity (all six keys)."},
         "by_analysis": {**_COUNTS, "description": "Findings per analysis that ran."},
         "total": {"type": "integer", "minimum": 0},
         "failing": {"type": "integer", "minimum": 0,
                     "description": "Findings at or above fail_on; non-zero means exit 1."},
         "fail_on": {"enum": _SEVERITIES},
+        "unknown_severity_as": {"enum": _SEVERITIES, "description": "What a finding of unknown "
+                                "severity counts as for fail_on (--unknown-severity-as)."},
     }, "Counts over all findings."),
     "analyses": {
         "type": "object",

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from stackrift.errors import Location
-from stackrift.findings import Finding, Severity
+from stackrift.findings import Finding, Severity, fails_gate
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ class Report:
     fail_on: Severity = Severity.HIGH
     locations: dict[str, Location] = field(default_factory=dict)
     """Where each finding's subject is defined in the estate file, keyed by finding id."""
+    unknown_as: Severity = Severity.HIGH
+    """What an unknown severity counts as for the fail-on gate."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -56,7 +58,8 @@ class Report:
 
     def failing(self) -> tuple[Finding, ...]:
         """Findings at or above the fail-on threshold (they make ``assess`` exit 1)."""
-        return tuple(f for f in self.findings if f.severity.at_least(self.fail_on))
+        return tuple(f for f in self.findings
+                     if fails_gate(f.severity, self.fail_on, self.unknown_as))
 
     def section(self, name: str) -> AnalysisSection | None:
         return next((s for s in self.sections if s.name == name), None)

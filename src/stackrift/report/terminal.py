@@ -17,7 +17,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from stackrift.findings import Finding
+from stackrift.findings import Finding, Severity
 from stackrift.report._view import (
     SEVERITIES_DESC,
     SEVERITY_COLOURS,
@@ -169,6 +169,8 @@ def _section(section: AnalysisSection, report: Report) -> list[RenderableType]:
 def _verdict(report: Report) -> Text:
     failing = len(report.failing())
     threshold = report.fail_on.value
+    if any(f.severity is Severity.UNKNOWN for f in report.findings):
+        threshold += f"', unknown severity counted as '{report.unknown_as.value}"
     if failing:
         return Text(f"{failing} finding{'s' if failing != 1 else ''} at or above '{threshold}' "
                     f"(--fail-on): exit code 1.", style="bold red")
