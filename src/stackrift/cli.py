@@ -13,7 +13,7 @@ import traceback
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import orjson
 import typer
@@ -25,6 +25,10 @@ from stackrift.analyses.base import AnalysisContext
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import InputError, StackRiftError, UsageError
 from stackrift.findings import Severity, fails_gate
+
+if TYPE_CHECKING:
+    from stackrift.advisories.model import ImportReport
+    from stackrift.advisories.scan import StoreInfo
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -589,17 +593,22 @@ def db_import(
     from rich.progress import Progress
 
     from stackrift.advisories.importer import advisory_files, import_paths
+    from stackrift.advisories.starter_pack import ensure_starter
     from stackrift.advisories.store import open_store
     from stackrift.advisories.views import import_json
 
     files = sum(1 for _ in advisory_files(paths))
-    with open_store(db) as store, Progress(console=err, transient=True,
-                                           disable=files < 50 or json) as progress:
+    # the starter pack is added after the import: into a new store, the feeds load in bulk
+    with open_store(db, starter=False) as store, Progress(console=err, transient=True,
+                                                          disable=files < 50 or json) as progress:
         task = progress.add_task("reading advisories", total=files)
         report = import_paths(store, paths, forced=feed_format.value if feed_format else None,
                               strict=strict, progress=lambda _p: progress.advance(task))
+        starter = ensure_starter(store)
+        if starter is not None:
+            report.groups_total = starter.groups_total
     if json:
-        _print_json(import_json(report))
+        _print_json({**import_json(report), "starter_pack": _starter_json(starter)})
         return
     table = Table(title=f"imported into {db or 'the default store'}")
     for column in ("source", "read", "new", "updated", "unchanged", "rejected", "duplicates"):
@@ -612,6 +621,9 @@ def db_import(
     err.print(table)
     err.print(f"{len(report.skipped)} non-advisory files skipped; {report.groups_total} "
               "vulnerability groups in the store")
+    if starter is not None:
+        err.print(f"packaged starter advisory pack added: {_starter_json(starter)['new']} new "
+                  "records (it is part of every store)")
     if report.duplicate_ids:
         shown = ", ".join(report.duplicate_ids[:10])
         extra = len(report.duplicate_ids) - 10
@@ -624,13 +636,30 @@ def db_import(
         err.print(f"… and {len(report.rejections) - 50} more rejections (see --json)")
 
 
+def _starter_line(status: dict[str, object]) -> str:
+    state = "current" if status["current"] else (
+        "an older version" if status["imported_version"] else "not imported")
+    return (f"source: packaged starter advisory pack {status['packaged_version']} ({state}; "
+            "part of every store)")
+
+
+def _starter_json(report: ImportReport | None) -> dict[str, int]:
+    """What importing the starter pack changed (nothing when it was already there)."""
+    if report is None:
+        return {"new": 0, "updated": 0}
+    return {"new": sum(s.new for s in report.sources.values()),
+            "updated": sum(s.updated for s in report.sources.values())}
+
+
 @db_app.command("stats")
 def db_stats(db: DbOption = None, json: JsonFlag = False) -> None:
     """Records per source and ecosystem, and groups by the sources that know them."""
+    from stackrift.advisories.starter_pack import starter_status
     from stackrift.advisories.store import open_store
 
     with open_store(db, create=False) as store:
         stats = store.stats()
+        stats["starter_pack"] = starter_status(store).as_json()
     if json:
         _print_json(stats)
         return
@@ -643,6 +672,7 @@ def db_stats(db: DbOption = None, json: JsonFlag = False) -> None:
         out.print(table)
     out.print(f"groups: {stats['groups_total']}; skipped files: {stats['skipped']}; "
               f"rejected records: {stats['rejected']}")
+    out.print(_starter_line(stats["starter_pack"]), markup=False, highlight=False)
 
 
 @db_app.command("show")
@@ -680,10 +710,12 @@ def db_show(ident: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC,
 def db_coverage(db: DbOption = None, json: JsonFlag = False) -> None:
     """Coverage gaps and disclosure lag between Western and Chinese databases."""
     from stackrift.advisories.coverage import coverage
+    from stackrift.advisories.starter_pack import starter_status
     from stackrift.advisories.store import open_store
 
     with open_store(db, create=False) as store:
         data = coverage(store)
+        data["starter_pack"] = starter_status(store).as_json()
     if json:
         _print_json(data)
         return
@@ -703,6 +735,7 @@ def db_coverage(db: DbOption = None, json: JsonFlag = False) -> None:
         out.print(f"{label}: {part['n']} groups, median {part['median']} days, p75 "
                   f"{part['p75']}, p90 {part['p90']}")
     out.print(f"published the same day: {lag['same_day']}")
+    out.print(_starter_line(data["starter_pack"]), markup=False, highlight=False)
 
 
 @db_app.command("update")
@@ -717,13 +750,15 @@ def db_update(
     json: JsonFlag = False,
 ) -> None:
     """Fetch current OSV feeds and import them (CNVD/CNNVD: use 'db import' on their releases)."""
+    from stackrift.advisories.starter_pack import ensure_starter
     from stackrift.advisories.store import open_store
     from stackrift.advisories.update import DEFAULT_ECOSYSTEMS, update
     from stackrift.advisories.views import import_json
 
-    with open_store(db) as store:
+    with open_store(db, starter=False) as store:
         report = update(store, ecosystems=tuple(ecosystem or DEFAULT_ECOSYSTEMS),
                         base_url=base_url, progress=lambda url: err.print(f"fetching {url}"))
+        ensure_starter(store)
     if json:
         _print_json(import_json(report))
         return
@@ -731,6 +766,17 @@ def db_update(
         err.print(f"{name}: {counts.read} read, {counts.new} new, {counts.updated} updated, "
                   f"{counts.unchanged} unchanged, {counts.rejected} rejected")
     err.print(f"{report.groups_total} vulnerability groups in the store")
+
+
+def _store_notices(info: StoreInfo, *, caveats: bool) -> None:
+    """Say on standard error when no store existed and which one the starter pack filled."""
+    if info.created:
+        err.print(f"no advisory store existed: created {info.path} with the packaged starter "
+                  "pack only", style="bold yellow", markup=False, highlight=False)
+    if info.note:
+        err.print(info.note, style="bold yellow", markup=False, highlight=False)
+    for caveat in info.caveats if caveats else ():
+        err.print(f"caveat: {caveat}", style="yellow", markup=False, highlight=False)
 
 
 class ScanFormat(StrEnum):
@@ -771,6 +817,9 @@ def scan(
     catalogue = load_catalogue()
     result = run_scan(document, db=db, catalogue=catalogue, vex=vex or (), waivers=waivers,
                       as_of=day)
+    # the table prints the caveats itself; other formats carry them in the document
+    _store_notices(result.store, caveats=output_format is not ScanFormat.TABLE or
+                   output is not None)
     if output_format is ScanFormat.JSON:
         from stackrift.advisories.scan import scan_json
 

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import orjson
+import pytest
 from tests.cli_helpers import run_cli
 
 from stackrift.advisories.matcher import Target
@@ -188,3 +189,132 @@ def test_severity_order_and_gate() -> None:
     assert not fails_gate(Severity.UNKNOWN, Severity.HIGH, Severity.MEDIUM)
     assert fails_gate(Severity.UNKNOWN, Severity.CRITICAL, Severity.CRITICAL)
     assert fails_gate(Severity.CRITICAL, Severity.HIGH, Severity.INFO)
+
+
+# -- 2: the starter pack is part of every store ---------------------------------------------------
+
+def tensorflow_osv(folder: Path) -> Path:
+    feed = folder / "feed"
+    feed.mkdir()
+    (feed / "GHSA-test-0001.json").write_bytes(orjson.dumps({
+        "id": "GHSA-test-0001", "modified": "2024-01-01T00:00:00Z",
+        "published": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"name": "left-pad", "ecosystem": "npm"},
+                      "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"},
+                                                               {"fixed": "1.3.0"}]}]}]}))
+    return feed
+
+
+def test_db_import_into_fresh_store_keeps_the_starter_pack(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.sqlite"
+    done = run_cli("db", "import", str(tensorflow_osv(tmp_path)), "--db", str(db), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["starter_pack"]["new"] >= 30
+    # whatever the order of commands, the demo's critical findings are there
+    estate = write_estate(tmp_path, '  - {id: torch, type: framework, name: PyTorch, '
+                                    'purl: "pkg:pypi/torch@2.1.0"}\n')
+    code, report = assess_json(estate, db)
+    assert code == 1
+    assert "CVE-2025-32434" in {f["evidence"]["group"] for f in vulnerability_findings(report)}
+    stats = json.loads(run_cli("db", "stats", "--db", str(db), "--json").stdout)
+    assert stats["starter_pack"]["current"] is True
+    assert stats["records_by_source"]["osv"] > 1
+    coverage = json.loads(run_cli("db", "coverage", "--db", str(db), "--json").stdout)
+    assert coverage["starter_pack"]["current"] is True
+    text = run_cli("db", "stats", "--db", str(db)).stdout
+    assert "starter advisory pack" in text
+
+
+def test_starter_import_is_idempotent_and_never_downgrades(tmp_path: Path) -> None:
+    from stackrift.advisories.importer import import_paths
+    from stackrift.advisories.starter_pack import META_KEY, ensure_starter, starter_pack_path
+    from stackrift.advisories.store import SqliteStore
+
+    with SqliteStore(tmp_path / "s.sqlite") as store:
+        # a feed's newer copy of a starter record
+        record = json.loads((starter_pack_path() / "osv" / "PYSEC-2021-300.json").read_text())
+        record["modified"] = "2099-01-01T00:00:00Z"
+        record["summary"] = "the feed's revision"
+        feed = tmp_path / "feed"
+        feed.mkdir()
+        (feed / "PYSEC-2021-300.json").write_text(json.dumps(record))
+        import_paths(store, [feed])
+        assert ensure_starter(store) is not None
+        kept = store.group("PYSEC-2021-300")
+        assert kept is not None
+        assert [r.title for r in kept.records if r.id == "PYSEC-2021-300"] == \
+            ["the feed's revision"]
+        before = store.fingerprint()
+        assert ensure_starter(store) is None  # this version is there: nothing to do
+        assert store.fingerprint() == before
+        # a new StackRift with a changed pack imports it again, still without downgrading
+        store.set_meta(META_KEY, "older")
+        ensure_starter(store)
+        assert store.fingerprint()[0] == before[0]
+        assert store.content_label() is None  # the store holds a feed, not only the pack
+
+
+# -- 3: a store that cannot be opened is refused, never replaced -----------------------------------
+
+def torch_sbom(folder: Path) -> Path:
+    path = folder / "torch.cdx.json"
+    path.write_bytes(orjson.dumps({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "torch", "version": "2.1.0",
+                        "purl": "pkg:pypi/torch@2.1.0"}]}))
+    return path
+
+
+def newer_schema_store(folder: Path) -> Path:
+    import sqlite3
+
+    path = folder / "newer.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 999")
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["newer", "not-sqlite", "corrupt"])
+def test_unusable_store_fails_closed(tmp_path: Path, kind: str) -> None:
+    if kind == "newer":
+        db = newer_schema_store(tmp_path)
+        reason = "newer than this StackRift understands"
+    elif kind == "not-sqlite":
+        db = tmp_path / "notes.sqlite"
+        db.write_text("these are not advisories\n" * 100)
+        reason = "not an advisory store"
+    else:
+        db = tmp_path / "corrupt.sqlite"
+        run_cli("db", "import", str(tensorflow_osv(tmp_path)), "--db", str(db))
+        data = bytearray(db.read_bytes())
+        data[100:4096 * 3] = b"\xff" * (4096 * 3 - 100)  # the header survives, the pages do not
+        db.write_bytes(bytes(data))
+        reason = "advisory store"
+    before = db.read_bytes()
+    for args in (["scan", str(torch_sbom(tmp_path)), "--db", str(db)],
+                 ["assess", str(write_estate(tmp_path, '  - {id: torch, type: framework, '
+                                             'name: PyTorch, purl: "pkg:pypi/torch@2.1.0"}\n')),
+                  "--db", str(db), "-a", "vulnerabilities"]):
+        done = run_cli(*args, "--as-of", AS_OF)
+        assert done.returncode == 2, (args, done.returncode, done.stdout, done.stderr)
+        assert reason in done.stderr and "Traceback" not in done.stderr
+    assert db.read_bytes() == before
+
+
+def test_absent_store_falls_back_loudly(tmp_path: Path) -> None:
+    db = tmp_path / "absent" / "store.sqlite"
+    done = run_cli("scan", str(torch_sbom(tmp_path)), "--db", str(db), "-f", "json",
+                   "--as-of", AS_OF)
+    assert done.returncode == 1
+    summary = json.loads(done.stdout)["summary"]
+    assert summary["store"]["starter_pack"] is True
+    assert any("Only the packaged starter advisory pack" in c for c in summary["caveats"])
+    assert "no advisory store existed" in done.stderr
+    table = run_cli("scan", str(torch_sbom(tmp_path)), "--db", str(db), "--as-of", AS_OF)
+    assert "caveat: Only the packaged starter advisory pack" in table.stdout
+    estate = write_estate(tmp_path, '  - {id: torch, type: framework, name: PyTorch, '
+                                    'purl: "pkg:pypi/torch@2.1.0"}\n')
+    md = run_cli("assess", str(estate), "--db", str(db), "-f", "md", "-a", "vulnerabilities",
+                 "--as-of", AS_OF)
+    assert "Caveats: what this scan did not look at" in md.stdout

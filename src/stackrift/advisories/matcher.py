@@ -26,7 +26,7 @@ from stackrift.advisories.matching import (
     purl_identity,
 )
 from stackrift.advisories.model import Advisory, Affected
-from stackrift.advisories.products import parse_product, product_key, satisfies
+from stackrift.advisories.products import coordinate_keys, parse_product, product_key, satisfies
 from stackrift.advisories.severity import severity_of
 from stackrift.advisories.store import AdvisoryStore, GroupView
 from stackrift.findings import Severity
@@ -35,7 +35,8 @@ WESTERN = frozenset({"osv", "cve5", "csaf"})
 CHINESE = frozenset({"cnvd", "cnnvd"})
 AFFECTED_STATUSES = frozenset({"affected", "known_affected", "first_affected", "last_affected"})
 METHOD_RANK = {"range": 3, "product-text": 2, "alias": 1}
-CONFIDENCE = {"range": 1.0, "alias": 0.9, "catalogue": 0.7, "learned": 0.6, "named": 0.5}
+CONFIDENCE = {"range": 1.0, "alias": 0.9, "catalogue": 0.7, "learned": 0.6, "named": 0.5,
+              "coordinates": 0.5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +266,10 @@ class Matcher:
                     keys.setdefault(key, "learned")
             for key in self.catalogue_keys.get(package, ()):
                 keys.setdefault(key, "catalogue")
+            # Maven/npm coordinates written as vendor and product (measured in
+            # tests/advisories/test_resolver_sample.py)
+            for key in sorted(coordinate_keys(*package)):
+                keys.setdefault(key, "coordinates")
         for text in ((f"{vendor} {product}" if vendor and product else None), product):
             if text:
                 keys.setdefault(product_key(text), "named")

@@ -6,21 +6,23 @@ Used by ``stackrift scan`` and by the ``vulnerabilities`` analysis of ``assess``
 from __future__ import annotations
 
 import math
+import sqlite3
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target
 from stackrift.advisories.matching import cpe_parts, purl_identity, version_of
 from stackrift.advisories.products import product_key
+from stackrift.advisories.starter_pack import ensure_starter
+from stackrift.advisories.starter_pack import starter_pack_path as starter_pack_path
 from stackrift.advisories.store import SqliteStore, default_store_path
 from stackrift.advisories.vex import VexStatement, Waiver, apply
-from stackrift.errors import StoreError
+from stackrift.errors import StoreError, UnusableStoreError
 from stackrift.findings import Severity
 from stackrift.gcpause import paused_gc
 
@@ -32,40 +34,73 @@ if TYPE_CHECKING:
     from stackrift.estate.model import Component
 
 
-def starter_pack_path() -> Path:
-    """The packaged starter advisory pack (OSV, CVE 5 and CNVD files)."""
-    return Path(str(resources.files("stackrift.advisories") / "starter"))
-
-
 @dataclass(frozen=True)
 class StoreInfo:
-    """Which store a scan used and whether the starter pack had to fill it."""
+    """Which store a scan used, whether it holds only the starter pack, and what the reader
+    must be told about it (``caveats``)."""
 
     path: str
     starter_pack: bool
     records: int
     note: str | None = None
+    caveats: tuple[str, ...] = ()
+    created: bool = False  # no store existed: this one was made with the starter pack
 
 
 def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
-    """The store at ``path`` (or the default); an absent or empty store gets the starter pack.
+    """The store at ``path`` (or the default), with the starter pack imported if it lacks it.
 
-    When the location cannot be written, an in-memory store with the starter pack is used and
-    the reason is reported.
+    A store that exists but cannot be used (a newer schema, corrupt, not SQLite) is refused
+    with :class:`UnusableStoreError` (exit 2): scanning against anything else would report a
+    false "clean". Only when no store exists is one created with the starter pack alone (in
+    memory when the location cannot be written), and the report says so.
     """
-    target = path or default_store_path()
+    target = Path(path or default_store_path())
+    absent = str(target) != ":memory:" and not target.exists()
     note = None
     try:
         store = SqliteStore(target)
     except StoreError as exc:
+        if not absent:
+            raise
         store, note = SqliteStore(":memory:"), f"{exc}; using the starter pack in memory"
-    if store.is_empty():
-        from stackrift.advisories.importer import import_paths
+    try:
+        caveats = _prepare(store, absent)
+        starter = store.content_label() == "starter"
+        if starter:
+            caveats.insert(0, _starter_only_caveat(store))
+        info = StoreInfo(store.path, starter, store.record_count(), note, tuple(caveats),
+                         created=absent)
+    except sqlite3.DatabaseError as exc:
+        store.close()
+        raise UnusableStoreError(f"{store.path}: the advisory store is unreadable ({exc}); "
+                                 "re-create it with 'stackrift db import'") from exc
+    except BaseException:
+        store.close()
+        raise
+    return store, info
 
-        import_paths(store, [starter_pack_path()], label="starter")
-    starter = store.content_label() == "starter"
-    records = store.record_count()
-    return store, StoreInfo(store.path, starter, records, note)
+
+def _prepare(store: SqliteStore, absent: bool) -> list[str]:
+    """Import the starter pack if the store lacks this version of it; a store that cannot be
+    written is scanned as it is, with a caveat."""
+    try:
+        ensure_starter(store)
+    except (sqlite3.OperationalError, StoreError) as exc:
+        # e.g. a read-only store: scanned as it is; a damaged one is refused by the caller
+        if absent:
+            raise
+        return [f"the packaged starter advisory pack could not be added to the store ({exc}); "
+                "its advisories were not looked at"]
+    return []
+
+
+def _starter_only_caveat(store: SqliteStore) -> str:
+    newest = store.newest_record_date() or "unknown"
+    return (f"Only the packaged starter advisory pack was looked at ({store.record_count()} "
+            f"advisories about the AI stack, newest {newest}): no feed has been imported into "
+            "the advisory store. Vulnerabilities it does not list are not reported; import "
+            "current feeds with 'stackrift db update' or 'stackrift db import'.")
 
 
 def catalogue_keys(catalogue: Catalogue | None) -> dict[tuple[str, str], set[str]]:
@@ -125,6 +160,10 @@ def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
     with paused_gc():
         try:
             return _scan(targets, store, info, catalogue, vex, waivers, as_of)
+        except sqlite3.DatabaseError as exc:
+            # a damaged store found mid-scan is refused like one found on opening
+            raise UnusableStoreError(f"{store.path}: the advisory store is unreadable ({exc}); "
+                                     "re-create it with 'stackrift db import'") from exc
         finally:
             # freed now, by reference counting, rather than walked by the collector when it
             # resumes
@@ -249,6 +288,10 @@ def summarise(result: ScanResult) -> dict[str, Any]:
                    lag["chinese_first_days"]["p90"]],
                   ["same day", lag["same_day"], None, None, None]]},
     ]
+    if result.store.caveats:
+        tables.insert(0, {"title": "Caveats: what this scan did not look at",
+                          "columns": ["caveat"],
+                          "rows": [[caveat] for caveat in result.store.caveats]})
     if result.suppressed:
         tables.append({"title": "Suppressed by VEX or waiver",
                        "columns": ["component", "vulnerability", "why"],
@@ -272,6 +315,7 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         # no path here: reports must not depend on where the store lives
         "store": {"starter_pack": result.store.starter_pack, "records": result.store.records,
                   "note": result.store.note},
+        "caveats": list(result.store.caveats),
         "tables": tables,
         "charts": charts,
     }
@@ -308,6 +352,8 @@ def render_table(result: ScanResult, console: Console,
     from rich.table import Table
 
     summary = result.summary()
+    for caveat in summary["caveats"]:
+        console.print(f"caveat: {caveat}", style="bold yellow", markup=False, highlight=False)
     table = Table(title=f"{summary['findings']} known vulnerabilities in "
                   f"{summary['components_scanned']} components"
                   + (" (starter advisory pack)" if summary["store"]["starter_pack"] else ""))
