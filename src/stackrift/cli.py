@@ -842,7 +842,10 @@ def scan(
             with output.open("w", encoding="utf-8") as handle:
                 render_table(result, Console(file=handle, width=160), unknown_as)
             err.print(f"wrote {output}")
-    if any(fails_gate(m.severity, fail_on, unknown_as) for m in result.matches):
+    # a component that could not be assessed counts as an unknown severity, never as clean
+    severities = [m.severity for m in result.matches] + [Severity.UNKNOWN] * len(
+        result.not_assessed)
+    if any(fails_gate(s, fail_on, unknown_as) for s in severities):
         raise typer.Exit(EXIT_FINDINGS)
 
 

@@ -318,3 +318,109 @@ def test_absent_store_falls_back_loudly(tmp_path: Path) -> None:
     md = run_cli("assess", str(estate), "--db", str(db), "-f", "md", "-a", "vulnerabilities",
                  "--as-of", AS_OF)
     assert "Caveats: what this scan did not look at" in md.stdout
+
+
+# -- 4: coverage per ecosystem; uncovered components are "not assessed", never clean --------------
+
+def mixed_sbom(folder: Path) -> Path:
+    path = folder / "mixed.cdx.json"
+    path.write_bytes(orjson.dumps({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [
+            {"type": "library", "name": "left-pad", "version": "1.1.0",
+             "purl": "pkg:npm/left-pad@1.1.0"},
+            {"type": "library", "group": "org.example", "name": "widget", "version": "1.0",
+             "purl": "pkg:maven/org.example/widget@1.0"},
+            {"type": "library", "name": "mlflow", "version": "2.9.0",
+             "purl": "pkg:pypi/mlflow@2.9.0"}]}))
+    return path
+
+
+def test_uncovered_ecosystems_are_not_assessed_in_scan(tmp_path: Path) -> None:
+    sbom, db = mixed_sbom(tmp_path), tmp_path / "s.sqlite"
+    done = run_cli("scan", str(sbom), "--db", str(db), "-f", "json", "--as-of", AS_OF)
+    data = json.loads(done.stdout)
+    summary = data["summary"]
+    coverage = {row["ecosystem"]: row for row in summary["coverage_by_ecosystem"]}
+    assert coverage["PyPI"]["advisories"] > 0 and coverage["PyPI"]["not_assessed"] == 0
+    assert coverage["PyPI"]["sources"] == ["osv"] and coverage["PyPI"]["newest_record"]
+    assert coverage["npm"] == {"ecosystem": "npm", "components": 1, "not_assessed": 1,
+                               "advisories": 0, "sources": [], "newest_record": None}
+    assert coverage["Maven"]["not_assessed"] == 1
+    reasons = {n["purl"]: n["reason"] for n in summary["not_assessed"]}
+    assert "holds no npm advisories" in reasons["pkg:npm/left-pad@1.1.0"]
+    assert "pkg:pypi/mlflow@2.9.0" not in reasons
+    assert done.returncode == 1  # not assessed is never clean: an unknown, gated as high
+    table = run_cli("scan", str(sbom), "--db", str(db), "--as-of", AS_OF)
+    assert "(2 not assessed)" in table.stdout
+    assert "not assessed: left-pad 1.1.0" in table.stdout
+    assert "coverage: npm: 1 components, 1 not assessed; 0 advisories held" in table.stdout
+    sarif = json.loads(run_cli("scan", str(sbom), "--db", str(db), "-f", "sarif",
+                               "--as-of", AS_OF).stdout)
+    rules = {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    assert any("not-assessed" in r for r in rules)
+    relaxed = run_cli("scan", str(sbom), "--db", str(db), "--unknown-severity-as", "low",
+                      "--as-of", AS_OF)
+    assert relaxed.returncode == 0
+
+
+def test_uncovered_ecosystems_are_not_assessed_in_assess(tmp_path: Path) -> None:
+    estate = write_estate(tmp_path, '  - {id: pad, type: library, name: left-pad, '
+                                    'purl: "pkg:npm/left-pad@1.1.0"}\n')
+    db = tmp_path / "s.sqlite"
+    code, report = assess_json(estate, db)
+    found = [f for f in report["findings"] if f["rule"] == "not-assessed"]
+    assert [f["subject"]["id"] for f in found] == ["pad"]
+    assert found[0]["severity"] == "unknown" and code == 1
+    summary = report["analyses"]["vulnerabilities"]["summary"]
+    titles = [t["title"] for t in summary["tables"]]
+    assert "Advisory coverage of the components scanned" in titles
+    for fmt, needle in (("md", "not assessed"), ("html", "not assessed")):
+        done = run_cli("assess", str(estate), "--db", str(db), "--as-of", AS_OF, "-f", fmt,
+                       "-a", "vulnerabilities")
+        assert needle in done.stdout and "Advisory coverage of the components scanned" in \
+            done.stdout
+    terminal = run_cli("assess", str(estate), "--db", str(db), "--as-of", AS_OF,
+                       "-a", "vulnerabilities")
+    assert "not assessed" in terminal.stdout
+
+
+def test_keycloak_sbom_gets_cnvd_keycloak_findings_and_maven_coverage(
+        real_store: tuple[object, object], shared_data: Path) -> None:
+    from stackrift.advisories.store import SqliteStore
+    from stackrift.analyses.vulnerabilities import run_scan
+    from stackrift.bom.base import read_bom
+
+    store = real_store[0]
+    assert isinstance(store, SqliteStore)
+    sbom = shared_data / "cyclonedx" / "bom-examples" / "SBOM" / "keycloak-10.0.2" / "bom.json"
+    result = run_scan(read_bom(sbom), db=Path(store.path), catalogue=None)
+    keycloak = [m for m in result.matches
+                if m.target.purl and "/org.keycloak/keycloak-services@" in m.target.purl]
+    assert keycloak, "CNVD's Keycloak entries must match keycloak-services 10.0.2"
+    assert all(m.method == "product-text" and "cnvd" in m.sources for m in keycloak)
+    assert all(m.basis == "coordinates" for m in keycloak)
+    coverage = {row["ecosystem"]: row for row in result.coverage}
+    assert coverage["Maven"]["advisories"] == 0
+    assert coverage["Maven"]["not_assessed"] == coverage["Maven"]["components"]
+    assert all("only product text (cnvd" in why for _t, why in result.not_assessed
+               if _t.version)
+
+
+def test_demo_has_critical_findings_after_db_import_first(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "STACKRIFT_DB": str(tmp_path / "default.sqlite")}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "stackrift", *args], capture_output=True,
+                              text=True, check=False, timeout=300, env=env)
+
+    assert cli("db", "import", str(tensorflow_osv(tmp_path))).returncode == 0
+    assert cli("demo", "-o", str(tmp_path / "out"), "--as-of", AS_OF).returncode == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    critical = [f for f in report["findings"]
+                if f["analysis"] == "vulnerabilities" and f["severity"] == "critical"]
+    assert len(critical) >= 3

@@ -148,6 +148,9 @@ class ScanResult:
     targets: int
     store: StoreInfo
     unversioned: list[str] = field(default_factory=list)
+    # package components that could not be assessed, with the reason: never "clean"
+    not_assessed: list[tuple[Target, str]] = field(default_factory=list)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return summarise(self)
@@ -189,7 +192,57 @@ def _scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo,
     count = len(unique)
     ordered = sorted(seen.values(), key=lambda m: (-m.severity.rank, m.target.ref, m.group_id))
     kept, suppressed = apply(ordered, list(vex), list(waivers), as_of or date.today())
-    return ScanResult(kept, suppressed, count, info, sorted(set(unversioned)))
+    coverage, not_assessed = assess_coverage(unique, store)
+    return ScanResult(kept, suppressed, count, info, sorted(set(unversioned)), not_assessed,
+                      coverage)
+
+
+TEXT_ECOSYSTEM = "vendor/product text"
+
+
+def _ecosystem(target: Target) -> str | None:
+    """Where a target's advisories are looked up: its purl's ecosystem, else product text."""
+    if target.identity is not None:
+        return target.identity[0]
+    return TEXT_ECOSYSTEM if target.vendor or target.product else None
+
+
+def assess_coverage(targets: Sequence[Target], store: SqliteStore
+                    ) -> tuple[list[dict[str, Any]], list[tuple[Target, str]]]:
+    """Per ecosystem of the targets: the advisories the store holds for it (count, sources,
+    newest record), and the package targets that could not be assessed (no version, or an
+    ecosystem the store holds no package advisories for)."""
+    by_ecosystem: dict[str, list[Target]] = {}
+    for target in targets:
+        ecosystem = _ecosystem(target)
+        if ecosystem is not None:
+            by_ecosystem.setdefault(ecosystem, []).append(target)
+    packages = store.package_coverage(e for e in by_ecosystem if e != TEXT_ECOSYSTEM)
+    need_text = TEXT_ECOSYSTEM in by_ecosystem or not all(packages.values())
+    text = store.text_coverage() if need_text else {}
+    text_note = (f"; only product text ({', '.join(sorted(text))}) could be matched"
+                 if text else "")
+    rows: list[dict[str, Any]] = []
+    not_assessed: list[tuple[Target, str]] = []
+    for ecosystem, members in sorted(by_ecosystem.items()):
+        held = text if ecosystem == TEXT_ECOSYSTEM else packages.get(ecosystem, {})
+        uncovered = f"the advisory store holds no {ecosystem} advisories{text_note}"
+        missing = 0
+        for target in members:
+            reason = (None if target.version and held else
+                      "no version (declared, in its purl or in its CPE)" if not target.version
+                      else uncovered)
+            if reason is None:
+                continue
+            missing += 1
+            if target.identity is not None:
+                not_assessed.append((target, reason))
+        rows.append({"ecosystem": ecosystem, "components": len(members),
+                     "not_assessed": missing,
+                     "advisories": sum(n for n, _day in held.values()),
+                     "sources": sorted(held),
+                     "newest_record": max((d for _n, d in held.values() if d), default=None)})
+    return rows, not_assessed
 
 
 def identity_of(target: Target) -> tuple[str, ...]:
@@ -303,9 +356,20 @@ def summarise(result: ScanResult) -> dict[str, Any]:
                                                         and _side(m.sources) == side)
                                                     for s in severities]} for side in sides],
                "stacked": True}]
+    tables.insert(1 if result.store.caveats else 0, {
+        "title": "Advisory coverage of the components scanned",
+        "columns": ["ecosystem", "components", "not assessed", "advisories held", "sources",
+                    "newest record"],
+        "rows": [[row["ecosystem"], row["components"], row["not_assessed"], row["advisories"],
+                  ", ".join(row["sources"]) or "none", row["newest_record"] or "—"]
+                 for row in result.coverage]})
     return {
         "components_scanned": result.targets,
         "components_without_version": result.unversioned,
+        "components_not_assessed": len(result.not_assessed),
+        "not_assessed": [{"component": t.ref, "purl": t.purl, "reason": why}
+                         for t, why in result.not_assessed],
+        "coverage_by_ecosystem": result.coverage,
         "findings": len(matches),
         "suppressed": len(result.suppressed),
         "by_severity": {s.value: sum(1 for m in matches if m.severity is s) for s in severities},
@@ -354,8 +418,10 @@ def render_table(result: ScanResult, console: Console,
     summary = result.summary()
     for caveat in summary["caveats"]:
         console.print(f"caveat: {caveat}", style="bold yellow", markup=False, highlight=False)
+    not_assessed = summary["components_not_assessed"]
     table = Table(title=f"{summary['findings']} known vulnerabilities in "
                   f"{summary['components_scanned']} components"
+                  + (f" ({not_assessed} not assessed)" if not_assessed else "")
                   + (" (starter advisory pack)" if summary["store"]["starter_pack"] else ""))
     for column in ("severity", "component", "vulnerability", "also known as", "sources",
                    "fixed in", "match"):
@@ -372,6 +438,14 @@ def render_table(result: ScanResult, console: Console,
                   f"Western only: {coverage['western-only']}; Chinese only: "
                   f"{coverage['chinese-only']}; suppressed by VEX/waivers: "
                   f"{summary['suppressed']}")
+    for row in result.coverage:
+        console.print(f"coverage: {row['ecosystem']}: {row['components']} components, "
+                      f"{row['not_assessed']} not assessed; {row['advisories']} advisories held "
+                      f"({', '.join(row['sources']) or 'no source'}), newest record "
+                      f"{row['newest_record'] or '—'}", markup=False, highlight=False)
+    for target, why in result.not_assessed:
+        console.print(f"not assessed: {target.name} {target.version or ''} ({target.purl}): "
+                      f"{why}", style="yellow", markup=False, highlight=False)
     unknown = summary["by_severity"].get(Severity.UNKNOWN.value, 0)
     if unknown:
         console.print(f"{unknown} finding{'s' if unknown != 1 else ''} of unknown severity: no "

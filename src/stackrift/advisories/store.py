@@ -701,6 +701,33 @@ class SqliteStore:
                 found[(source, ident)] = row[0]
         return found
 
+    def package_coverage(self, ecosystems: Iterable[str]
+                         ) -> dict[str, dict[str, tuple[int, str | None]]]:
+        """For each ecosystem: per source, the records naming one of its packages and the
+        newest record's day (modified, else published)."""
+        found: dict[str, dict[str, tuple[int, str | None]]] = {}
+        for ecosystem in sorted(set(ecosystems)):
+            rows = self.db.execute(
+                "SELECT r.source, COUNT(DISTINCT r.id), "
+                "MAX(SUBSTR(COALESCE(r.modified, r.published), 1, 10)) FROM packages p "
+                "JOIN records r ON r.source = p.source AND r.id = p.record_id "
+                "WHERE p.ecosystem = ? GROUP BY r.source", (ecosystem,)).fetchall()
+            found[ecosystem] = {source: (count, newest) for source, count, newest in rows}
+        return found
+
+    def text_coverage(self) -> dict[str, tuple[int, str | None]]:
+        """Per source, the records naming products by free text (CNVD, CNNVD, CVE vendor
+        products) and the newest one's day."""
+        found = {}
+        for (source,) in self.db.execute("SELECT DISTINCT source FROM products").fetchall():
+            count = self.db.execute("SELECT COUNT(DISTINCT record_id) FROM products "
+                                    "WHERE source = ?", (source,)).fetchone()[0]
+            newest = self.db.execute(
+                "SELECT MAX(SUBSTR(COALESCE(modified, published), 1, 10)) FROM records "
+                "WHERE source = ?", (source,)).fetchone()[0]
+            found[source] = (int(count), newest)
+        return found
+
     def newest_record_date(self) -> str | None:
         """The latest modification (else publication) day of any record."""
         row = self.db.execute("SELECT MAX(SUBSTR(COALESCE(modified, published), 1, 10)) "
