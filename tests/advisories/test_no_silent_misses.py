@@ -424,3 +424,12 @@ def test_demo_has_critical_findings_after_db_import_first(tmp_path: Path) -> Non
     critical = [f for f in report["findings"]
                 if f["analysis"] == "vulnerabilities" and f["severity"] == "critical"]
     assert len(critical) >= 3
+
+
+def test_cpe_only_component_is_matched_through_assess(tmp_path: Path) -> None:
+    estate = write_estate(tmp_path, '  - {id: tf, type: framework, name: TensorFlow, '
+                                    'cpe: "cpe:2.3:a:google:tensorflow:2.4.0:*:*:*:*:*:*:*"}\n')
+    _code, report = assess_json(estate, tmp_path / "s.sqlite")
+    findings = vulnerability_findings(report)
+    assert findings and all(f["evidence"]["version"] == "2.4.0" for f in findings)
+    assert "cnvd" in {s for f in findings for s in f["evidence"]["sources"]}
