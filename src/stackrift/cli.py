@@ -26,7 +26,11 @@ from stackrift import __version__
 from stackrift.analyses.base import AnalysisContext
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import InputError, StackRiftError, UsageError
-from stackrift.findings import Severity
+from stackrift.findings import Severity, fails_gate
+
+if TYPE_CHECKING:
+    from stackrift.advisories.model import ImportReport
+    from stackrift.advisories.scan import StoreInfo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -87,6 +91,27 @@ FailOn = Annotated[
         case_sensitive=False,
     ),
 ]
+UnknownAs = Annotated[
+    Severity,
+    typer.Option(
+        "--unknown-severity-as",
+        help="What a finding of unknown severity (no rating in any source) counts as for "
+        "--fail-on.",
+        case_sensitive=False,
+    ),
+]
+
+
+def check_gate(fail_on: Severity, unknown_as: Severity) -> None:
+    """Refuse thresholds that cannot be compared: 'unknown' is a finding's state, not a level."""
+    if fail_on is Severity.UNKNOWN:
+        raise UsageError("--fail-on unknown: expected info, low, medium, high or critical; "
+                         "unknown severities are gated by --unknown-severity-as")
+    if unknown_as is Severity.UNKNOWN:
+        raise UsageError("--unknown-severity-as unknown: expected info, low, medium, high or "
+                         "critical")
+
+
 OutputPath = Annotated[
     Path | None, typer.Option("-o", "--output", help="Write here instead of standard output.")
 ]
@@ -254,6 +279,7 @@ def assess(
     ] = OutputFormat.TERMINAL,
     output: OutputPath = None,
     fail_on: FailOn = Severity.HIGH,
+    unknown_as: UnknownAs = Severity.HIGH,
     analysis: Annotated[
         list[str] | None,
         typer.Option("--analysis", "-a", help="Run only these analyses (repeatable)."),
@@ -284,6 +310,7 @@ def assess(
     from stackrift.report.base import Renderer, renderer
     from stackrift.report.terminal import TerminalRenderer
 
+    check_gate(fail_on, unknown_as)
     context = AnalysisContext(
         as_of=parse_as_of(as_of),
         catalogue=load_catalogue(),
@@ -297,6 +324,7 @@ def assess(
         context,
         only=frozenset(analysis) if analysis else None,
         fail_on=fail_on,
+        unknown_as=unknown_as,
     )
     if baseline is not None:
         from stackrift.report.executive import compare_with_baseline, load_baseline
@@ -668,17 +696,22 @@ def db_import(
     from rich.progress import Progress
 
     from stackrift.advisories.importer import advisory_files, import_paths
+    from stackrift.advisories.starter_pack import ensure_starter
     from stackrift.advisories.store import open_store
     from stackrift.advisories.views import import_json
 
     files = sum(1 for _ in advisory_files(paths))
-    with open_store(db) as store, Progress(console=err, transient=True,
-                                           disable=files < 50 or json) as progress:
+    # the starter pack is added after the import: into a new store, the feeds load in bulk
+    with open_store(db, starter=False) as store, Progress(console=err, transient=True,
+                                                          disable=files < 50 or json) as progress:
         task = progress.add_task("reading advisories", total=files)
         report = import_paths(store, paths, forced=feed_format.value if feed_format else None,
                               strict=strict, progress=lambda _p: progress.advance(task))
+        starter = ensure_starter(store)
+        if starter is not None:
+            report.groups_total = starter.groups_total
     if json:
-        _print_json(import_json(report))
+        _print_json({**import_json(report), "starter_pack": _starter_json(starter)})
         return
     table = Table(title=f"imported into {db or 'the default store'}")
     for column in ("source", "read", "new", "updated", "unchanged", "rejected", "duplicates"):
@@ -691,6 +724,9 @@ def db_import(
     err.print(table)
     err.print(f"{len(report.skipped)} non-advisory files skipped; {report.groups_total} "
               "vulnerability groups in the store")
+    if starter is not None:
+        err.print(f"packaged starter advisory pack added: {_starter_json(starter)['new']} new "
+                  "records (it is part of every store)")
     if report.duplicate_ids:
         shown = ", ".join(report.duplicate_ids[:10])
         extra = len(report.duplicate_ids) - 10
@@ -703,13 +739,30 @@ def db_import(
         err.print(f"… and {len(report.rejections) - 50} more rejections (see --json)")
 
 
+def _starter_line(status: dict[str, object]) -> str:
+    state = "current" if status["current"] else (
+        "an older version" if status["imported_version"] else "not imported")
+    return (f"source: packaged starter advisory pack {status['packaged_version']} ({state}; "
+            "part of every store)")
+
+
+def _starter_json(report: ImportReport | None) -> dict[str, int]:
+    """What importing the starter pack changed (nothing when it was already there)."""
+    if report is None:
+        return {"new": 0, "updated": 0}
+    return {"new": sum(s.new for s in report.sources.values()),
+            "updated": sum(s.updated for s in report.sources.values())}
+
+
 @db_app.command("stats")
 def db_stats(db: DbOption = None, json: JsonFlag = False) -> None:
     """Records per source and ecosystem, and groups by the sources that know them."""
+    from stackrift.advisories.starter_pack import starter_status
     from stackrift.advisories.store import open_store
 
     with open_store(db, create=False) as store:
         stats = store.stats()
+        stats["starter_pack"] = starter_status(store).as_json()
     if json:
         _print_json(stats)
         return
@@ -722,6 +775,7 @@ def db_stats(db: DbOption = None, json: JsonFlag = False) -> None:
         out.print(table)
     out.print(f"groups: {stats['groups_total']}; skipped files: {stats['skipped']}; "
               f"rejected records: {stats['rejected']}")
+    out.print(_starter_line(stats["starter_pack"]), markup=False, highlight=False)
 
 
 @db_app.command("show")
@@ -759,10 +813,12 @@ def db_show(ident: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC,
 def db_coverage(db: DbOption = None, json: JsonFlag = False) -> None:
     """Coverage gaps and disclosure lag between Western and Chinese databases."""
     from stackrift.advisories.coverage import coverage
+    from stackrift.advisories.starter_pack import starter_status
     from stackrift.advisories.store import open_store
 
     with open_store(db, create=False) as store:
         data = coverage(store)
+        data["starter_pack"] = starter_status(store).as_json()
     if json:
         _print_json(data)
         return
@@ -782,6 +838,7 @@ def db_coverage(db: DbOption = None, json: JsonFlag = False) -> None:
         out.print(f"{label}: {part['n']} groups, median {part['median']} days, p75 "
                   f"{part['p75']}, p90 {part['p90']}")
     out.print(f"published the same day: {lag['same_day']}")
+    out.print(_starter_line(data["starter_pack"]), markup=False, highlight=False)
 
 
 @db_app.command("update")
@@ -796,13 +853,15 @@ def db_update(
     json: JsonFlag = False,
 ) -> None:
     """Fetch current OSV feeds and import them (CNVD/CNNVD: use 'db import' on their releases)."""
+    from stackrift.advisories.starter_pack import ensure_starter
     from stackrift.advisories.store import open_store
     from stackrift.advisories.update import DEFAULT_ECOSYSTEMS, update
     from stackrift.advisories.views import import_json
 
-    with open_store(db) as store:
+    with open_store(db, starter=False) as store:
         report = update(store, ecosystems=tuple(ecosystem or DEFAULT_ECOSYSTEMS),
                         base_url=base_url, progress=lambda url: err.print(f"fetching {url}"))
+        ensure_starter(store)
     if json:
         _print_json(import_json(report))
         return
@@ -810,6 +869,17 @@ def db_update(
         err.print(f"{name}: {counts.read} read, {counts.new} new, {counts.updated} updated, "
                   f"{counts.unchanged} unchanged, {counts.rejected} rejected")
     err.print(f"{report.groups_total} vulnerability groups in the store")
+
+
+def _store_notices(info: StoreInfo, *, caveats: bool) -> None:
+    """Say on standard error when no store existed and which one the starter pack filled."""
+    if info.created:
+        err.print(f"no advisory store existed: created {info.path} with the packaged starter "
+                  "pack only", style="bold yellow", markup=False, highlight=False)
+    if info.note:
+        err.print(info.note, style="bold yellow", markup=False, highlight=False)
+    for caveat in info.caveats if caveats else ():
+        err.print(f"caveat: {caveat}", style="yellow", markup=False, highlight=False)
 
 
 class ScanFormat(StrEnum):
@@ -831,6 +901,7 @@ def scan(
     = ScanFormat.TABLE,
     output: OutputPath = None,
     fail_on: FailOn = Severity.HIGH,
+    unknown_as: UnknownAs = Severity.HIGH,
     vex: Annotated[list[Path] | None, typer.Option("--vex", help="VEX document (CycloneDX, "
                                                    "OpenVEX or CSAF; repeatable).")] = None,
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers YAML: id, reason, "
@@ -843,11 +914,15 @@ def scan(
     from stackrift.analyses.vulnerabilities import run_scan, scan_report
     from stackrift.bom.export import load_target
 
+    check_gate(fail_on, unknown_as)
     day = parse_as_of(as_of)
     document = load_target(target, env=env, input_format=input_format)
     catalogue = load_catalogue()
     result = run_scan(document, db=db, catalogue=catalogue, vex=vex or (), waivers=waivers,
                       as_of=day)
+    # the table prints the caveats itself; other formats carry them in the document
+    _store_notices(result.store, caveats=output_format is not ScanFormat.TABLE or
+                   output is not None)
     if output_format is ScanFormat.JSON:
         from stackrift.advisories.scan import scan_json
 
@@ -859,20 +934,23 @@ def scan(
     elif output_format is ScanFormat.SARIF:
         from stackrift.report.base import renderer
 
-        report = scan_report(result, document, day, catalogue.version, fail_on)
+        report = scan_report(result, document, day, catalogue.version, fail_on, unknown_as)
         write_output(renderer("sarif").render(report), output)
     else:
         from stackrift.advisories.scan import render_table
 
         if output is None:
-            render_table(result, out)
+            render_table(result, out, unknown_as)
         else:
             with output.open("w", encoding="utf-8") as handle:
-                render_table(result, Console(file=handle, width=160))
+                render_table(result, Console(file=handle, width=160), unknown_as)
             err.print(f"wrote {output}")
     # A model file or folder scanned for advisories must not hide an unsafe pickle in it.
     unsafe = _print_artefacts(document.metadata.get("artefact_findings") or (), fail_on)
-    if unsafe or any(m.severity.at_least(fail_on) for m in result.matches):
+    # a component that could not be assessed counts as an unknown severity, never as clean
+    severities = [m.severity for m in result.matches] + [Severity.UNKNOWN] * len(
+        result.not_assessed)
+    if unsafe or any(fails_gate(s, fail_on, unknown_as) for s in severities):
         raise typer.Exit(EXIT_FINDINGS)
 
 

@@ -75,6 +75,13 @@ class StoreError(StackRiftError):
     """The advisory store could not be opened, migrated or written."""
 
 
+class UnusableStoreError(InputError):
+    """An advisory store exists but cannot be used (a newer schema, corrupt, not SQLite).
+
+    Exit code 2, and never replaced by another store: scanning something else instead would
+    report a false "clean"."""
+
+
 def combine(problems: Iterable[Problem]) -> InvalidInputError | None:
     """An :class:`InvalidInputError` for the problems, or ``None`` when there are none."""
     collected = sorted(

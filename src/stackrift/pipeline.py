@@ -52,6 +52,7 @@ def assess(
     *,
     only: frozenset[str] | None = None,
     fail_on: Severity = Severity.HIGH,
+    unknown_as: Severity = Severity.HIGH,
 ) -> Report:
     """Run every registered analysis (or those named in ``only``) and assemble the report.
 
@@ -92,7 +93,8 @@ def assess(
         tuple(sections),
         fail_on,
         locations,
-        index_estate(loaded),
+        index=index_estate(loaded),
+        unknown_as=unknown_as,
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from stackrift.advisories.importer import import_paths
 from stackrift.advisories.model import ImportReport
+from stackrift.advisories.starter_pack import ensure_starter
 from stackrift.advisories.store import SqliteStore
 
 
@@ -69,4 +70,6 @@ def real_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory
     with SqliteStore(path) as opened:
         report = import_paths(opened, [shared_data / "cnvd", shared_data / "osv-pypa",
                                        shared_data / "osv-go"])
+        # as every store opened by the CLI or a scan has it (and scans would add it anyway)
+        ensure_starter(opened)
         yield opened, report

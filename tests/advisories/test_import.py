@@ -133,9 +133,9 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
     with SqliteStore(path) as store:
         assert store.schema_version == SCHEMA_VERSION
         store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    from stackrift.errors import StoreError
+    from stackrift.errors import UnusableStoreError
 
-    with pytest.raises(StoreError, match="newer than this StackRift understands"):
+    with pytest.raises(UnusableStoreError, match="newer than this StackRift understands"):
         SqliteStore(path)
 
 

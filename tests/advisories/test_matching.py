@@ -95,3 +95,33 @@ def test_unconstrained_product_never_matches_by_version() -> None:
     parsed = parse_product("Google TensorFlow")
     assert parsed.key == "google tensorflow" and not parsed.constrained
     assert satisfies("2.4.0", parsed.clauses, str) is None
+
+
+def test_coordinate_keys_for_maven_and_npm() -> None:
+    from stackrift.advisories.products import coordinate_keys
+
+    keycloak = coordinate_keys("Maven", "org.keycloak:keycloak-services")
+    assert {"red hat keycloak", "redhat keycloak", "red hat red hat keycloak"} <= keycloak
+    tomcat = coordinate_keys("Maven", "org.apache.tomcat.embed:tomcat-embed-core")
+    assert "apache tomcat" in tomcat
+    # an integration named after another project is not that project
+    assert "red hat undertow" not in coordinate_keys(
+        "Maven", "org.wildfly.security.elytron-web:undertow-server")
+    assert "red hat wildfly elytron" not in coordinate_keys(
+        "Maven", "org.wildfly.security.elytron-web:undertow-server")
+    # a driver is not the server it connects to
+    assert "mariadb mariadb" not in coordinate_keys("Maven", "org.mariadb.jdbc:mariadb-java-client")
+    assert {"minimist minimist", "lodash lodash"} <= (coordinate_keys("npm", "minimist")
+                                                     | coordinate_keys("npm", "lodash"))
+    assert coordinate_keys("PyPI", "torch") == frozenset()
+
+
+def test_chinese_to_range_in_product_text() -> None:
+    from stackrift.advisories.matching import maven_key
+
+    parsed = parse_product("Red Hat keycloak >=2.5版本至3.0")
+    assert [(c.op, c.version) for c in parsed.clauses] == [(">=", "2.5"), ("<=", "3.0")]
+    assert satisfies("10.0.2", parsed.clauses, maven_key) is False
+    assert satisfies("2.5.1", parsed.clauses, maven_key) is True
+    bare = parse_product("Foo Bar 2.0至2.4.1版本")
+    assert [(c.op, c.version) for c in bare.clauses] == [(">=", "2.0"), ("<=", "2.4.1")]

@@ -52,7 +52,8 @@ def test_update_fetches_and_imports(osv_server: str, tmp_path: Path,
     report = json.loads(capsys.readouterr().out)
     assert report["sources"]["osv"]["new"] == 6
     with SqliteStore(db) as store:
-        assert store.stats()["osv_by_ecosystem"] == {"Go": 3, "PyPI": 3}
+        # the fetched 3 + 3, and the starter pack's 25 PyPI records: part of every store
+        assert store.stats()["osv_by_ecosystem"] == {"Go": 3, "PyPI": 3 + 25}
     with pytest.raises(SystemExit):
         main(args)  # again: nothing changes
     assert json.loads(capsys.readouterr().out)["sources"]["osv"]["unchanged"] == 6

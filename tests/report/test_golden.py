@@ -70,7 +70,7 @@ def test_demo_html_has_bloc_composition_and_severity_charts(
     loaded = load_estate(demo_estate)
     report = assess(loaded, AnalysisContext(as_of=AS_OF, catalogue=load_catalogue()))
     page = lxml.html.document_fromstring(renderer("html").render(report))
-    assert len(page.xpath("//figure[@class='severity-chart']//rect[@class='bar']")) == 5
+    assert len(page.xpath("//figure[@class='severity-chart']//rect[@class='bar']")) == 6
     charts = page.xpath("//section[@id='analysis-provenance']"
                         "//svg[@aria-label='Bloc composition per system']")
     if report.section("provenance") is None:

@@ -40,11 +40,12 @@ def test_one_section_per_analysis_with_anchors(page: HtmlElement) -> None:
 def test_severity_chart_has_a_bar_per_severity(page: HtmlElement) -> None:
     bars = page.xpath("//figure[@class='severity-chart']//svg/rect[@class='bar']")
     assert [(b.get("data-label"), b.get("data-value")) for b in bars] == [
-        ("critical", "1"), ("high", "0"), ("medium", "1"), ("low", "1"), ("info", "1")]
+        ("critical", "1"), ("high", "0"), ("unknown", "0"), ("medium", "1"), ("low", "1"),
+        ("info", "1")]
     svg = page.xpath("//figure[@class='severity-chart']//svg")[0]
     assert svg.get("width") == "440"
     # coloured by severity, not by series
-    assert bars[0].get("fill") == "#7a1010" and bars[2].get("fill") == "#e6a023"
+    assert bars[0].get("fill") == "#7a1010" and bars[3].get("fill") == "#e6a023"
 
 
 def test_stacked_bloc_chart_has_segments_and_legend(page: HtmlElement) -> None:

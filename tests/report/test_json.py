@@ -49,7 +49,8 @@ def test_schema_rejects_what_it_should(report: Report) -> None:
     broken["analyses"]["provenance"]["summary"]["charts"][0]["labels"] = "x"
     messages = sorted(e.message for e in validator.iter_errors(broken))
     assert "'citations' is a required property" in messages
-    assert "'severe' is not one of ['critical', 'high', 'medium', 'low', 'info']" in messages
+    assert ("'severe' is not one of ['critical', 'high', 'unknown', 'medium', 'low', 'info']"
+            in messages)
     assert "'x' is not of type 'array'" in messages
 
 
@@ -77,9 +78,10 @@ def test_top_level_and_finding_keys(report: Report) -> None:
     # most severe first
     assert [f["severity"] for f in document["findings"]] == ["critical", "medium", "low", "info"]
     assert document["summary"] == {
-        "by_severity": {"critical": 1, "high": 0, "medium": 1, "low": 1, "info": 1},
+        "by_severity": {"critical": 1, "high": 0, "unknown": 0, "medium": 1, "low": 1,
+                        "info": 1},
         "by_analysis": {"provenance": 3, "hygiene": 1}, "total": 4, "failing": 1,
-        "fail_on": "high"}
+        "fail_on": "high", "unknown_severity_as": "high"}
     assert document["analyses"]["hygiene"]["order"] == 1
     assert document["analyses"]["provenance"]["summary"]["resolved"] == 12
 

@@ -16,10 +16,11 @@ def test_structure(report: Report) -> None:
     assert "- As of: 2026-11-15" in lines
     assert "- Catalogue: 2026.11" in lines
     assert "**1 finding at or above `high`: the assessment fails.**" in lines
-    assert "| analysis | critical | high | medium | low | info | total |" in lines
-    assert "| Provenance | 1 | 0 | 1 | 1 | 0 | 3 |" in lines
-    assert "| \\*\\*all\\*\\* | 1 | 0 | 1 | 1 | 1 | 4 |" not in lines  # label is bold, not escaped
-    assert "| **all** | 1 | 0 | 1 | 1 | 1 | 4 |" in lines
+    assert "| analysis | critical | high | unknown | medium | low | info | total |" in lines
+    assert "| Provenance | 1 | 0 | 0 | 1 | 1 | 0 | 3 |" in lines
+    # the label is bold, not escaped
+    assert "| \\*\\*all\\*\\* | 1 | 0 | 0 | 1 | 1 | 1 | 4 |" not in lines
+    assert "| **all** | 1 | 0 | 0 | 1 | 1 | 1 | 4 |" in lines
     assert [line for line in lines if line.startswith("## ")] == [
         "## Executive summary", "## Summary", "## Provenance", "## Estate hygiene"]
     assert "### Bloc per layer" in lines

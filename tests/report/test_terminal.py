@@ -18,7 +18,7 @@ def test_plain_text_by_default(report: Report) -> None:
     assert "StackRift 0.1.0 assessment" in lines[0]
     assert any("As of" in line and "2026-11-15" in line for line in lines)
     assert any("Catalogue" in line and "2026.11" in line for line in lines)
-    assert any("1 critical  0 high  1 medium  1 low  1 info" in line for line in lines)
+    assert any("1 critical  0 high  0 unknown  1 medium  1 low  1 info" in line for line in lines)
     assert any(line.startswith("Provenance ─") for line in lines)
     assert any(line.startswith("Estate hygiene ─") for line in lines)
     assert any("CRITICAL" in line and "Ascend 910B is made by an Entity-Listed" in line

@@ -75,8 +75,8 @@ def test_each_shape_error_is_named() -> None:
 
 def test_severity_chart_counts_every_severity(report: Report) -> None:
     chart = severity_chart(report)
-    assert chart.labels == ("critical", "high", "medium", "low", "info")
-    assert chart.series[0].values == (1.0, 0.0, 1.0, 1.0, 1.0)
+    assert chart.labels == ("critical", "high", "unknown", "medium", "low", "info")
+    assert chart.series[0].values == (1.0, 0.0, 0.0, 1.0, 1.0, 1.0)
 
 
 def test_cell_and_evidence_text() -> None:

@@ -218,7 +218,7 @@ systems:
 def test_d5_shocks_use_country_groups_on_the_as_of_date(
     tmp_path: Path, judge: FlowJudge, as_of: date, hit: bool
 ) -> None:
-    """Cambodia left D:5 on 2025-11-07: a D:5 licence shock reaches a Phnom Penh site only before."""
+    """Cambodia left D:5 on 2025-11-07: a D:5 licence shock reaches Phnom Penh only before it."""
     estate_path = tmp_path / "estate.yaml"
     estate_path.write_text(CAMBODIA_ESTATE)
     path = write(tmp_path, "id: d5-all\ntitle: t\ndescription: d\neffective: 2025-01-01\n"

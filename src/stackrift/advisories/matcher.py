@@ -26,7 +26,7 @@ from stackrift.advisories.matching import (
     purl_identity,
 )
 from stackrift.advisories.model import Advisory, Affected
-from stackrift.advisories.products import parse_product, product_key, satisfies
+from stackrift.advisories.products import coordinate_keys, parse_product, product_key, satisfies
 from stackrift.advisories.severity import severity_of
 from stackrift.advisories.store import AdvisoryStore, GroupView
 from stackrift.findings import Severity
@@ -35,7 +35,8 @@ WESTERN = frozenset({"osv", "cve5", "csaf"})
 CHINESE = frozenset({"cnvd", "cnnvd"})
 AFFECTED_STATUSES = frozenset({"affected", "known_affected", "first_affected", "last_affected"})
 METHOD_RANK = {"range": 3, "product-text": 2, "alias": 1}
-CONFIDENCE = {"range": 1.0, "alias": 0.9, "catalogue": 0.7, "learned": 0.6, "named": 0.5}
+CONFIDENCE = {"range": 1.0, "alias": 0.9, "catalogue": 0.7, "learned": 0.6, "named": 0.5,
+              "coordinates": 0.5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,11 @@ class Target:
     identity: tuple[str, str, str | None] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "identity", purl_identity(self.purl) if self.purl else None)
+        identity = purl_identity(self.purl) if self.purl else None
+        object.__setattr__(self, "identity", identity)
+        if not self.version and identity and identity[2]:
+            # the version inside a purl is the component's version
+            object.__setattr__(self, "version", identity[2])
 
 
 class SourceRecord(NamedTuple):
@@ -83,6 +88,14 @@ class Match:
     records: tuple[SourceRecord, ...]
     basis: str = ""
     vex: dict[str, Any] | None = field(default=None)
+
+    @property
+    def severity_reason(self) -> str | None:
+        """Why the severity is unknown (None when some source rates it)."""
+        if self.severity_known:
+            return None
+        named = ", ".join(f"{r.source} {r.id}" for r in self.records)
+        return f"no CVSS vector or severity rating in any source ({named})"
 
     @property
     def method_by_source(self) -> dict[str, str]:
@@ -253,6 +266,10 @@ class Matcher:
                     keys.setdefault(key, "learned")
             for key in self.catalogue_keys.get(package, ()):
                 keys.setdefault(key, "catalogue")
+            # Maven/npm coordinates written as vendor and product (measured in
+            # tests/advisories/test_resolver_sample.py)
+            for key in sorted(coordinate_keys(*package)):
+                keys.setdefault(key, "coordinates")
         for text in ((f"{vendor} {product}" if vendor and product else None), product):
             if text:
                 keys.setdefault(product_key(text), "named")
@@ -343,7 +360,7 @@ class Matcher:
             or next((r.title for r in group.records if r.title), None)
         summary = _GroupSummary(
             ids=group.ids, records=tuple(records), title=title,
-            severity=max(severities, key=lambda s: s.rank) if severities else Severity.MEDIUM,
+            severity=max(severities, key=lambda s: s.rank) if severities else Severity.UNKNOWN,
             severity_known=bool(severities))
         self._summaries[group_id] = summary
         return summary

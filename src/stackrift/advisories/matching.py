@@ -89,6 +89,36 @@ def purl_identity(purl: str) -> tuple[str, str, str | None] | None:
     return ecosystem, normalise_name(ecosystem, name), version
 
 
+def cpe_parts(cpe: str) -> tuple[str, str, str | None] | None:
+    """(vendor, product, version) from a CPE 2.3 name or a CPE 2.2 URI; None if it is neither.
+
+    ``*`` (any) and ``-`` (not applicable) are no version."""
+    text = cpe.strip()
+    if text.startswith("cpe:2.3:"):
+        parts = re.split(r"(?<!\\):", text)[2:]
+    elif text.startswith("cpe:/"):
+        parts = text[5:].split(":")
+    else:
+        return None
+    if len(parts) < 3 or not parts[1] or not parts[2]:
+        return None
+    version = parts[3] if len(parts) > 3 and parts[3] not in ("", "*", "-") else None
+    return (unquote(parts[1]).replace("\\", ""), unquote(parts[2]).replace("\\", ""),
+            unquote(version).replace("\\", "") if version else None)
+
+
+def version_of(version: str | None, purl: str | None = None, cpe: str | None = None
+               ) -> str | None:
+    """A component's version: as declared, else the one inside its purl, else its CPE's."""
+    if version:
+        return version
+    identity = purl_identity(purl) if purl else None
+    if identity and identity[2]:
+        return identity[2]
+    parts = cpe_parts(cpe) if cpe else None
+    return parts[2] if parts else None
+
+
 # -- version keys ----------------------------------------------------------------------------------
 
 class UnparseableVersionError(ValueError):

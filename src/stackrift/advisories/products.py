@@ -20,6 +20,7 @@ _FULLWIDTH = str.maketrans({"，": ",", "＜": "<", "＞": ">", "＝": "=", "≤
 _PART = re.compile(r"^(<=|>=|<|>|==|=)?\s*v?([0-9][0-9A-Za-z.\-_+*]*)$", re.IGNORECASE)
 _BEFORE_INCL = ("及之前", "及以前", "及以下", "及更早", "以及之前", "或更早")
 _BEFORE = ("之前", "以前", "以下", "早期")
+_TO = re.compile(r"\s*(?:版本)?\s*[至到]\s*(?=v?\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,8 @@ def parse_product(text: str) -> ProductText:
     name, rest = _split(text)
     clauses: list[Clause] = []
     if rest:
+        # ">=2.5版本至3.0": 至/到 ("to") closes a range
+        rest, ranged = _TO.subn(",<=", rest)
         inclusive = any(s in rest for s in _BEFORE_INCL)
         before = inclusive or any(s in rest for s in _BEFORE)
         for chunk in re.split(r"[,;]|\s+and\s+", re.sub(r"[\u4e00-\u9fff]+", " ", rest)):
@@ -94,7 +97,9 @@ def parse_product(text: str) -> ProductText:
             if version.endswith("*"):
                 clauses.append(Clause("prefix", version.rstrip("*").rstrip(".")))
                 continue
-            if not op:
+            if not op and ranged and not clauses:
+                op = ">="  # the start of "A至B"
+            elif not op:
                 op = ("<=" if inclusive else "<") if before else "=="
             clauses.append(Clause("==" if op == "=" else op, version))
     return ProductText(product_key(name), tuple(clauses), text)
@@ -126,3 +131,113 @@ def satisfies(version: str, clauses: tuple[Clause, ...], key: Callable[[str], An
         return True
     except UnparseableVersionError:
         return None
+
+
+# -- package coordinates to product keys (Maven, npm) ---------------------------------------------
+
+# Vendors as CNVD and CPE name them, for group-id prefixes whose owner the coordinates do not
+# spell out. Longest prefix wins; each entry is how the texts name that vendor.
+MAVEN_VENDORS: dict[str, tuple[str, ...]] = {
+    "org.keycloak": ("red hat", "redhat"),
+    "org.jboss": ("red hat", "redhat"),
+    "io.undertow": ("red hat", "redhat"),
+    "org.wildfly": ("red hat", "redhat"),
+    "org.infinispan": ("red hat", "redhat"),
+    "org.hibernate": ("red hat", "redhat"),
+    "io.quarkus": ("red hat", "redhat"),
+    "org.apache": ("apache", "apache software foundation", "the apache software foundation"),
+    "org.springframework": ("pivotal software", "vmware", "pivotal", "spring"),
+    "org.bouncycastle": ("bouncy castle", "legion of the bouncy castle"),
+    "io.netty": ("netty", "the netty project"),
+    "com.fasterxml": ("fasterxml",),
+    "org.eclipse": ("eclipse", "eclipse foundation"),
+    "com.google": ("google",),
+    "org.yaml": ("snakeyaml", "snakeyaml project"),
+    "ch.qos.logback": ("qos.ch", "logback"),
+    "org.slf4j": ("qos.ch", "slf4j"),
+}
+# Product names for group ids (exactly these groups) whose artifacts do not carry the product's
+# name; org.wildfly.security.elytron-web is a separate project from org.wildfly.security's Elytron.
+MAVEN_PRODUCTS: dict[str, tuple[str, ...]] = {
+    "org.springframework": ("spring framework",),
+    "org.springframework.security": ("spring security",),
+    "org.springframework.boot": ("spring boot",),
+    "org.wildfly.security": ("wildfly elytron",),
+    "org.apache.tomcat": ("tomcat",),
+    "org.apache.tomcat.embed": ("tomcat",),
+    "org.eclipse.jetty": ("jetty",),
+    "org.eclipse.jetty.websocket": ("jetty",),
+    "org.eclipse.jetty.http2": ("jetty",),
+    "org.bouncycastle": ("bouncy castle", "bouncy castle jce provider"),
+}
+# group-id segments that name a part, not a product ("org.wildfly.core", "org.apache.tomcat.embed")
+_GENERIC_SEGMENTS = frozenset({
+    "core", "api", "apis", "server", "client", "clients", "common", "commons", "embed", "spi",
+    "impl", "security", "web", "util", "utils", "tools", "plugins", "plugin", "extension",
+    "extensions", "spec", "specs", "testsuite", "example", "demo", "parent", "module", "modules",
+    "javax", "jakarta", "maven", "com", "org", "net", "io", "de", "ch"})
+# artifact names that start with a brand rather than the product they version ("wildfly-elytron"
+# is not WildFly 1.11; "spring-data-commons" is not the Spring Framework)
+_UMBRELLAS = frozenset({"wildfly", "jboss", "spring", "apache", "eclipse", "google", "jakarta",
+                        "javax", "maven", "commons", "integration", "example", "quarkus"})
+# a driver of a server product is not the server ("org.mariadb.jdbc:mariadb-java-client")
+_DRIVER_PARTS = frozenset({"jdbc", "driver", "connector", "odbc"})
+
+
+def _longest_prefix(table: dict[str, tuple[str, ...]], group: str) -> tuple[str, ...]:
+    best = ""
+    for prefix in table:
+        if (group == prefix or group.startswith(prefix + ".")) and len(prefix) > len(best):
+            best = prefix
+    return table.get(best, ()) if best else ()
+
+
+def _maven_names(group: str, artifact: str) -> tuple[set[str], set[str]]:
+    """(vendor names, product names) a Maven coordinate may be written as in product text."""
+    segments = [s for s in group.lower().split(".") if s]
+    vendors = set(_longest_prefix(MAVEN_VENDORS, group.lower()))
+    if len(segments) >= 2 and segments[1] not in _GENERIC_SEGMENTS:
+        vendors.add(segments[1])  # org.apache.* -> apache, io.netty -> netty
+    products = {artifact.lower(), *MAVEN_PRODUCTS.get(group.lower(), ())}
+    parts = artifact.lower().split("-")
+    head = parts[0]
+    # keycloak-services -> keycloak, tomcat-embed-core -> tomcat: a project's own modules (the
+    # group names the project) are versioned as the product; "undertow-server" of
+    # org.wildfly.security.elytron-web is not Undertow
+    if (len(head) >= 3 and head in segments and head not in _GENERIC_SEGMENTS
+            and head not in _UMBRELLAS and not _DRIVER_PARTS & {*parts, *segments}):
+        products.add(head)
+    return vendors, products
+
+
+def _npm_names(name: str) -> tuple[set[str], set[str]]:
+    scope, _, bare = name.lower().rpartition("/")
+    scope = scope.lstrip("@")
+    products = {bare, bare.removesuffix(".js"), bare.removesuffix("js")} - {""}
+    vendors = {bare, f"{bare}_project", f"{bare}js", "node.js", "nodejs"}
+    if scope:
+        vendors.add(scope)
+        products.add(f"{scope} {bare}")
+    return vendors, products
+
+
+@lru_cache(maxsize=65536)
+def coordinate_keys(ecosystem: str, name: str) -> frozenset[str]:
+    """Product keys a Maven (``group:artifact``) or npm package may appear under in free product
+    text (CNVD, CNNVD) or CPE-style vendor/product names: vendor + product, the vendor written
+    twice (``Red Hat Red Hat Undertow``), and the product named as its own vendor
+    (``infinispan infinispan``). Empty for other ecosystems."""
+    if ecosystem == "Maven" and ":" in name:
+        group, artifact = name.split(":", 1)
+        vendors, products = _maven_names(group, artifact)
+    elif ecosystem == "npm":
+        vendors, products = _npm_names(name)
+    else:
+        return frozenset()
+    keys = set()
+    for product in products:
+        keys.add(product_key(f"{product} {product}"))
+        for vendor in vendors:
+            keys.add(product_key(f"{vendor} {product}"))
+            keys.add(product_key(f"{vendor} {vendor} {product}"))
+    return frozenset(k for k in keys if k)

@@ -6,21 +6,23 @@ Used by ``stackrift scan`` and by the ``vulnerabilities`` analysis of ``assess``
 from __future__ import annotations
 
 import math
+import sqlite3
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target
-from stackrift.advisories.matching import purl_identity
+from stackrift.advisories.matching import cpe_parts, purl_identity, version_of
 from stackrift.advisories.products import product_key
+from stackrift.advisories.starter_pack import ensure_starter
+from stackrift.advisories.starter_pack import starter_pack_path as starter_pack_path
 from stackrift.advisories.store import SqliteStore, default_store_path
 from stackrift.advisories.vex import VexStatement, Waiver, apply
-from stackrift.errors import StoreError
+from stackrift.errors import StoreError, UnusableStoreError
 from stackrift.findings import Severity
 from stackrift.gcpause import paused_gc
 
@@ -29,42 +31,76 @@ if TYPE_CHECKING:
 
     from stackrift.bom.base import BomDocument
     from stackrift.catalog.catalogue import Catalogue
-
-
-def starter_pack_path() -> Path:
-    """The packaged starter advisory pack (OSV, CVE 5 and CNVD files)."""
-    return Path(str(resources.files("stackrift.advisories") / "starter"))
+    from stackrift.estate.model import Component
 
 
 @dataclass(frozen=True)
 class StoreInfo:
-    """Which store a scan used and whether the starter pack had to fill it."""
+    """Which store a scan used, whether it holds only the starter pack, and what the reader
+    must be told about it (``caveats``)."""
 
     path: str
     starter_pack: bool
     records: int
     note: str | None = None
+    caveats: tuple[str, ...] = ()
+    created: bool = False  # no store existed: this one was made with the starter pack
 
 
 def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
-    """The store at ``path`` (or the default); an absent or empty store gets the starter pack.
+    """The store at ``path`` (or the default), with the starter pack imported if it lacks it.
 
-    When the location cannot be written, an in-memory store with the starter pack is used and
-    the reason is reported.
+    A store that exists but cannot be used (a newer schema, corrupt, not SQLite) is refused
+    with :class:`UnusableStoreError` (exit 2): scanning against anything else would report a
+    false "clean". Only when no store exists is one created with the starter pack alone (in
+    memory when the location cannot be written), and the report says so.
     """
-    target = path or default_store_path()
+    target = Path(path or default_store_path())
+    absent = str(target) != ":memory:" and not target.exists()
     note = None
     try:
         store = SqliteStore(target)
     except StoreError as exc:
+        if not absent:
+            raise
         store, note = SqliteStore(":memory:"), f"{exc}; using the starter pack in memory"
-    if store.is_empty():
-        from stackrift.advisories.importer import import_paths
+    try:
+        caveats = _prepare(store, absent)
+        starter = store.content_label() == "starter"
+        if starter:
+            caveats.insert(0, _starter_only_caveat(store))
+        info = StoreInfo(store.path, starter, store.record_count(), note, tuple(caveats),
+                         created=absent)
+    except sqlite3.DatabaseError as exc:
+        store.close()
+        raise UnusableStoreError(f"{store.path}: the advisory store is unreadable ({exc}); "
+                                 "re-create it with 'stackrift db import'") from exc
+    except BaseException:
+        store.close()
+        raise
+    return store, info
 
-        import_paths(store, [starter_pack_path()], label="starter")
-    starter = store.content_label() == "starter"
-    records = store.record_count()
-    return store, StoreInfo(store.path, starter, records, note)
+
+def _prepare(store: SqliteStore, absent: bool) -> list[str]:
+    """Import the starter pack if the store lacks this version of it; a store that cannot be
+    written is scanned as it is, with a caveat."""
+    try:
+        ensure_starter(store)
+    except (sqlite3.OperationalError, StoreError) as exc:
+        # e.g. a read-only store: scanned as it is; a damaged one is refused by the caller
+        if absent:
+            raise
+        return [f"the packaged starter advisory pack could not be added to the store ({exc}); "
+                "its advisories were not looked at"]
+    return []
+
+
+def _starter_only_caveat(store: SqliteStore) -> str:
+    newest = store.newest_record_date() or "unknown"
+    return (f"Only the packaged starter advisory pack was looked at ({store.record_count()} "
+            f"advisories about the AI stack, newest {newest}): no feed has been imported into "
+            "the advisory store. Vulnerabilities it does not list are not reported; import "
+            "current feeds with 'stackrift db update' or 'stackrift db import'.")
 
 
 def catalogue_keys(catalogue: Catalogue | None) -> dict[tuple[str, str], set[str]]:
@@ -86,20 +122,21 @@ def catalogue_keys(catalogue: Catalogue | None) -> dict[tuple[str, str], set[str
     return keys
 
 
+def component_target(component: Component, ref: str, systems: Sequence[str] = ()) -> Target:
+    """The target for one estate or SBOM component: its version is the declared one, else the
+    one inside its purl or CPE; a CPE also names the vendor and product when they are absent."""
+    cpe = cpe_parts(component.cpe) if component.cpe else None
+    return Target(ref=ref, name=component.name,
+                  version=version_of(component.version, component.purl, component.cpe),
+                  purl=component.purl,
+                  vendor=component.vendor or (cpe[0] if cpe else None),
+                  product=component.product or (cpe[1] if cpe else None),
+                  systems=tuple(systems))
+
+
 def targets_from_document(document: BomDocument, systems: Sequence[str] = ()) -> list[Target]:
-    """Targets for every component of a BOM document that has a version."""
-    targets = []
-    for component in document.components:
-        targets.append(Target(ref=component.purl or component.id, name=component.name,
-                              version=component.version or _purl_version(component.purl),
-                              purl=component.purl, vendor=component.vendor,
-                              product=component.product, systems=tuple(systems)))
-    return targets
-
-
-def _purl_version(purl: str | None) -> str | None:
-    identity = purl_identity(purl) if purl else None
-    return identity[2] if identity else None
+    """Targets for every component of a BOM document."""
+    return [component_target(c, c.purl or c.id, systems) for c in document.components]
 
 
 @dataclass
@@ -111,6 +148,9 @@ class ScanResult:
     targets: int
     store: StoreInfo
     unversioned: list[str] = field(default_factory=list)
+    # package components that could not be assessed, with the reason: never "clean"
+    not_assessed: list[tuple[Target, str]] = field(default_factory=list)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return summarise(self)
@@ -123,6 +163,10 @@ def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
     with paused_gc():
         try:
             return _scan(targets, store, info, catalogue, vex, waivers, as_of)
+        except sqlite3.DatabaseError as exc:
+            # a damaged store found mid-scan is refused like one found on opening
+            raise UnusableStoreError(f"{store.path}: the advisory store is unreadable ({exc}); "
+                                     "re-create it with 'stackrift db import'") from exc
         finally:
             # freed now, by reference counting, rather than walked by the collector when it
             # resumes
@@ -138,7 +182,7 @@ def _scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo,
     unique = _unique(targets)
     versioned = []
     for target in unique:
-        if target.version or _purl_version(target.purl):
+        if target.version:
             versioned.append(target)
         else:
             unversioned.append(target.ref)
@@ -148,20 +192,83 @@ def _scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo,
     count = len(unique)
     ordered = sorted(seen.values(), key=lambda m: (-m.severity.rank, m.target.ref, m.group_id))
     kept, suppressed = apply(ordered, list(vex), list(waivers), as_of or date.today())
-    return ScanResult(kept, suppressed, count, info, sorted(set(unversioned)))
+    coverage, not_assessed = assess_coverage(unique, store)
+    return ScanResult(kept, suppressed, count, info, sorted(set(unversioned)), not_assessed,
+                      coverage)
+
+
+TEXT_ECOSYSTEM = "vendor/product text"
+
+
+def _ecosystem(target: Target) -> str | None:
+    """Where a target's advisories are looked up: its purl's ecosystem, else product text."""
+    if target.identity is not None:
+        return target.identity[0]
+    return TEXT_ECOSYSTEM if target.vendor or target.product else None
+
+
+def assess_coverage(targets: Sequence[Target], store: SqliteStore
+                    ) -> tuple[list[dict[str, Any]], list[tuple[Target, str]]]:
+    """Per ecosystem of the targets: the advisories the store holds for it (count, sources,
+    newest record), and the package targets that could not be assessed (no version, or an
+    ecosystem the store holds no package advisories for)."""
+    by_ecosystem: dict[str, list[Target]] = {}
+    for target in targets:
+        ecosystem = _ecosystem(target)
+        if ecosystem is not None:
+            by_ecosystem.setdefault(ecosystem, []).append(target)
+    packages = store.package_coverage(e for e in by_ecosystem if e != TEXT_ECOSYSTEM)
+    need_text = TEXT_ECOSYSTEM in by_ecosystem or not all(packages.values())
+    text = store.text_coverage() if need_text else {}
+    text_note = (f"; only product text ({', '.join(sorted(text))}) could be matched"
+                 if text else "")
+    rows: list[dict[str, Any]] = []
+    not_assessed: list[tuple[Target, str]] = []
+    for ecosystem, members in sorted(by_ecosystem.items()):
+        held = text if ecosystem == TEXT_ECOSYSTEM else packages.get(ecosystem, {})
+        uncovered = f"the advisory store holds no {ecosystem} advisories{text_note}"
+        missing = 0
+        for target in members:
+            reason = (None if target.version and held else
+                      "no version (declared, in its purl or in its CPE)" if not target.version
+                      else uncovered)
+            if reason is None:
+                continue
+            missing += 1
+            if target.identity is not None:
+                not_assessed.append((target, reason))
+        rows.append({"ecosystem": ecosystem, "components": len(members),
+                     "not_assessed": missing,
+                     "advisories": sum(n for n, _day in held.values()),
+                     "sources": sorted(held),
+                     "newest_record": max((d for _n, d in held.values() if d), default=None)})
+    return rows, not_assessed
+
+
+def identity_of(target: Target) -> tuple[str, ...]:
+    """What makes two targets the same component: the package and version of its purl, else
+    its vendor, product or name and version (an SBOM that repeats a declared component names
+    the same package under another id)."""
+    if target.identity is not None:
+        return ("purl", target.identity[0], target.identity[1], target.version or "")
+    names = (target.vendor or "", target.product or target.name)
+    return ("text", *(product_key(n) for n in names), target.version or "")
 
 
 def _unique(targets: Iterable[Target]) -> list[Target]:
-    """One target per component ref; systems that share a component are merged."""
-    merged: dict[str, Target] = {}
+    """One target per component identity (the first one seen keeps its ref: declared estate
+    components come before SBOM ones); systems that share a component are merged."""
+    merged: dict[tuple[str, ...], Target] = {}
     for target in targets:
-        if target.ref in merged:
-            old = merged[target.ref]
+        key = identity_of(target)
+        if key in merged:
+            old = merged[key]
             systems = tuple(sorted(set(old.systems) | set(target.systems)))
-            merged[target.ref] = Target(old.ref, old.name, old.version or target.version,
-                                        old.purl or target.purl, old.vendor, old.product, systems)
+            merged[key] = Target(old.ref, old.name, old.version or target.version,
+                                 old.purl or target.purl, old.vendor or target.vendor,
+                                 old.product or target.product, systems)
         else:
-            merged[target.ref] = target
+            merged[key] = target
     return list(merged.values())
 
 
@@ -234,6 +341,10 @@ def summarise(result: ScanResult) -> dict[str, Any]:
                    lag["chinese_first_days"]["p90"]],
                   ["same day", lag["same_day"], None, None, None]]},
     ]
+    if result.store.caveats:
+        tables.insert(0, {"title": "Caveats: what this scan did not look at",
+                          "columns": ["caveat"],
+                          "rows": [[caveat] for caveat in result.store.caveats]})
     if result.suppressed:
         tables.append({"title": "Suppressed by VEX or waiver",
                        "columns": ["component", "vulnerability", "why"],
@@ -245,9 +356,20 @@ def summarise(result: ScanResult) -> dict[str, Any]:
                                                         and _side(m.sources) == side)
                                                     for s in severities]} for side in sides],
                "stacked": True}]
+    tables.insert(1 if result.store.caveats else 0, {
+        "title": "Advisory coverage of the components scanned",
+        "columns": ["ecosystem", "components", "not assessed", "advisories held", "sources",
+                    "newest record"],
+        "rows": [[row["ecosystem"], row["components"], row["not_assessed"], row["advisories"],
+                  ", ".join(row["sources"]) or "none", row["newest_record"] or "—"]
+                 for row in result.coverage]})
     return {
         "components_scanned": result.targets,
         "components_without_version": result.unversioned,
+        "components_not_assessed": len(result.not_assessed),
+        "not_assessed": [{"component": t.ref, "purl": t.purl, "reason": why}
+                         for t, why in result.not_assessed],
+        "coverage_by_ecosystem": result.coverage,
         "findings": len(matches),
         "suppressed": len(result.suppressed),
         "by_severity": {s.value: sum(1 for m in matches if m.severity is s) for s in severities},
@@ -257,6 +379,7 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         # no path here: reports must not depend on where the store lives
         "store": {"starter_pack": result.store.starter_pack, "records": result.store.records,
                   "note": result.store.note},
+        "caveats": list(result.store.caveats),
         "tables": tables,
         "charts": charts,
     }
@@ -270,6 +393,7 @@ def match_json(match: Match) -> dict[str, Any]:
         "group": match.group_id, "ids": list(match.ids), "sources": list(match.sources),
         "title": match.title,
         "severity": match.severity.value, "severity_known": match.severity_known,
+        "severity_reason": match.severity_reason,
         "severities": {r.source + ":" + r.id: list(r.ratings) for r in match.records
                        if r.ratings},
         "published": match.first_published, "fixed": list(match.fixed),
@@ -286,13 +410,18 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
     return {"findings": [match_json(m) for m in result.matches], "summary": summary}
 
 
-def render_table(result: ScanResult, console: Console) -> None:
+def render_table(result: ScanResult, console: Console,
+                 unknown_as: Severity = Severity.HIGH) -> None:
     """The terminal view of a scan: one row per finding, then the coverage line."""
     from rich.table import Table
 
     summary = result.summary()
+    for caveat in summary["caveats"]:
+        console.print(f"caveat: {caveat}", style="bold yellow", markup=False, highlight=False)
+    not_assessed = summary["components_not_assessed"]
     table = Table(title=f"{summary['findings']} known vulnerabilities in "
                   f"{summary['components_scanned']} components"
+                  + (f" ({not_assessed} not assessed)" if not_assessed else "")
                   + (" (starter advisory pack)" if summary["store"]["starter_pack"] else ""))
     for column in ("severity", "component", "vulnerability", "also known as", "sources",
                    "fixed in", "match"):
@@ -309,3 +438,16 @@ def render_table(result: ScanResult, console: Console) -> None:
                   f"Western only: {coverage['western-only']}; Chinese only: "
                   f"{coverage['chinese-only']}; suppressed by VEX/waivers: "
                   f"{summary['suppressed']}")
+    for row in result.coverage:
+        console.print(f"coverage: {row['ecosystem']}: {row['components']} components, "
+                      f"{row['not_assessed']} not assessed; {row['advisories']} advisories held "
+                      f"({', '.join(row['sources']) or 'no source'}), newest record "
+                      f"{row['newest_record'] or '—'}", markup=False, highlight=False)
+    for target, why in result.not_assessed:
+        console.print(f"not assessed: {target.name} {target.version or ''} ({target.purl}): "
+                      f"{why}", style="yellow", markup=False, highlight=False)
+    unknown = summary["by_severity"].get(Severity.UNKNOWN.value, 0)
+    if unknown:
+        console.print(f"{unknown} finding{'s' if unknown != 1 else ''} of unknown severity: no "
+                      "CVSS vector or severity rating in any source; counted as "
+                      f"'{unknown_as.value}' for --fail-on (--unknown-severity-as)")

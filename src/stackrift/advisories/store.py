@@ -32,7 +32,7 @@ from stackrift.advisories.model import (
     digest_of,
 )
 from stackrift.advisories.products import text_key
-from stackrift.errors import StoreError, UsageError
+from stackrift.errors import StoreError, UnusableStoreError, UsageError
 
 APP_NAME = "stackrift"
 
@@ -243,8 +243,8 @@ def _unpack(blob: bytes, origin: str = "") -> Advisory:
     try:
         return Advisory.decode(blob, origin)
     except (ValueError, KeyError, TypeError) as exc:
-        raise StoreError(f"a stored advisory record is unreadable ({exc}); re-create the store "
-                         "with 'stackrift db import'") from exc
+        raise UnusableStoreError(f"a stored advisory record is unreadable ({exc}); re-create "
+                                 "the store with 'stackrift db import'") from exc
 
 
 def _legacy_record(blob: bytes) -> Advisory:
@@ -318,17 +318,20 @@ class SqliteStore:
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            # a --db path that is some other file is the user's mistake (exit 2), not ours
-            raise UsageError(f"{self.path}: not an advisory store ({exc}); expected a StackRift "
-                             "SQLite store or a new file name") from exc
+            # a --db path that is some other file (or a damaged store) is refused (exit 2),
+            # never replaced
+            raise UnusableStoreError(f"{self.path}: not an advisory store, or a damaged one "
+                                     f"({exc}); expected a StackRift SQLite store or a new file "
+                                     "name") from exc
 
     # -- schema ----------------------------------------------------------------------------------
 
     def _migrate(self) -> None:
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: store schema {version} is newer than this StackRift "
-                             f"understands ({SCHEMA_VERSION}); upgrade StackRift")
+            raise UnusableStoreError(f"{self.path}: store schema {version} is newer than this "
+                                     f"StackRift understands ({SCHEMA_VERSION}); upgrade "
+                                     "StackRift or pass --db with another store")
         for number in range(version, SCHEMA_VERSION):
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -678,8 +681,58 @@ class SqliteStore:
             yield _unpack(blob)
 
     def content_label(self) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'content'").fetchone()
+        return self.meta("content")
+
+    def meta(self, key: str) -> str | None:
+        """A bookkeeping value (the content label, the starter pack's version)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def modified_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+        """The stored ``modified`` of each (source, id) that is in the store."""
+        found: dict[tuple[str, str], str | None] = {}
+        for source, ident in keys:
+            row = self.db.execute("SELECT modified FROM records WHERE source = ? AND id = ?",
+                                  (source, ident)).fetchone()
+            if row is not None:
+                found[(source, ident)] = row[0]
+        return found
+
+    def package_coverage(self, ecosystems: Iterable[str]
+                         ) -> dict[str, dict[str, tuple[int, str | None]]]:
+        """For each ecosystem: per source, the records naming one of its packages and the
+        newest record's day (modified, else published)."""
+        found: dict[str, dict[str, tuple[int, str | None]]] = {}
+        for ecosystem in sorted(set(ecosystems)):
+            rows = self.db.execute(
+                "SELECT r.source, COUNT(DISTINCT r.id), "
+                "MAX(SUBSTR(COALESCE(r.modified, r.published), 1, 10)) FROM packages p "
+                "JOIN records r ON r.source = p.source AND r.id = p.record_id "
+                "WHERE p.ecosystem = ? GROUP BY r.source", (ecosystem,)).fetchall()
+            found[ecosystem] = {source: (count, newest) for source, count, newest in rows}
+        return found
+
+    def text_coverage(self) -> dict[str, tuple[int, str | None]]:
+        """Per source, the records naming products by free text (CNVD, CNNVD, CVE vendor
+        products) and the newest one's day."""
+        found = {}
+        for (source,) in self.db.execute("SELECT DISTINCT source FROM products").fetchall():
+            count = self.db.execute("SELECT COUNT(DISTINCT record_id) FROM products "
+                                    "WHERE source = ?", (source,)).fetchone()[0]
+            newest = self.db.execute(
+                "SELECT MAX(SUBSTR(COALESCE(modified, published), 1, 10)) FROM records "
+                "WHERE source = ?", (source,)).fetchone()[0]
+            found[source] = (int(count), newest)
+        return found
+
+    def newest_record_date(self) -> str | None:
+        """The latest modification (else publication) day of any record."""
+        row = self.db.execute("SELECT MAX(SUBSTR(COALESCE(modified, published), 1, 10)) "
+                              "FROM records").fetchone()
+        return str(row[0]) if row and row[0] else None
 
     def record_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
@@ -728,6 +781,19 @@ class SqliteStore:
         self.close()
 
 
-def open_store(path: Path | None = None, *, create: bool = True) -> SqliteStore:
-    """Open (and migrate) the store at ``path`` or the default location."""
-    return SqliteStore(path or default_store_path(), create=create)
+def open_store(path: Path | None = None, *, create: bool = True,
+               starter: bool = True) -> SqliteStore:
+    """Open (and migrate) the store at ``path`` or the default location; with ``starter``, the
+    packaged starter pack is imported if the store lacks this version of it."""
+    store = SqliteStore(path or default_store_path(), create=create)
+    if starter:
+        from stackrift.advisories.starter_pack import ensure_starter
+
+        try:
+            ensure_starter(store)
+        except sqlite3.OperationalError:
+            pass  # a store that cannot be written now: db stats reports the pack as not current
+        except BaseException:
+            store.close()
+            raise
+    return store

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from stackrift.advisories.matching import version_of
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.estate.loader import LoadedEstate
@@ -226,7 +227,8 @@ def _component_gaps(
 ) -> Iterator[Finding]:
     subject = Subject(kind=SubjectKind.COMPONENT, id=component.id, name=component.name)
     software = component.type in SOFTWARE_TYPES
-    if software and component.version is None:
+    # the version inside a purl or CPE is the component's version
+    if software and version_of(component.version, component.purl, component.cpe) is None:
         yield _gap(
             "component-without-version",
             Severity.LOW,

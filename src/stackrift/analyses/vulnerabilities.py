@@ -35,8 +35,7 @@ def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[str]]:
 
     Returns the targets and any SBOM problems (unreadable files are reported, not fatal).
     """
-    from stackrift.advisories.matcher import Target
-    from stackrift.advisories.scan import targets_from_document
+    from stackrift.advisories.scan import component_target, targets_from_document
     from stackrift.bom.base import read_bom
     from stackrift.errors import InputError
 
@@ -45,8 +44,7 @@ def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[str]]:
     for system in estate.systems:
         for component_id in system.components:
             systems_of.setdefault(component_id, []).append(system.id)
-    targets = [Target(ref=c.id, name=c.name, version=c.version, purl=c.purl, vendor=c.vendor,
-                      product=c.product, systems=tuple(sorted(systems_of.get(c.id, ()))))
+    targets = [component_target(c, c.id, sorted(systems_of.get(c.id, ())))
                for c in estate.components]
     problems = []
     for system in estate.systems:
@@ -93,6 +91,35 @@ def to_finding(match: Match, estate_ids: frozenset[str]) -> Finding:
         citations=citations, related=related)
 
 
+def not_assessed_finding(target: Target, reason: str, estate_ids: frozenset[str]) -> Finding:
+    """A finding for a package component the scan could not assess: never reported as clean.
+
+    Its severity is unknown (gated by ``--unknown-severity-as``)."""
+    from stackrift.findings import Severity
+
+    if target.ref in estate_ids or not target.systems:
+        subject = Subject(kind=SubjectKind.COMPONENT, id=target.ref, name=target.name,
+                          field="purl")
+        related: tuple[Subject, ...] = tuple(Subject(kind=SubjectKind.SYSTEM, id=s)
+                                             for s in target.systems)
+    else:
+        subject = Subject(kind=SubjectKind.SYSTEM, id=target.systems[0],
+                          name=target.purl or target.name, field="sboms")
+        related = tuple(Subject(kind=SubjectKind.SYSTEM, id=s) for s in target.systems[1:])
+    return Finding(
+        id=finding_id(NAME, "not-assessed", target.ref), analysis=NAME, rule="not-assessed",
+        severity=Severity.UNKNOWN,
+        title=f"{target.name} {target.version or ''}: not assessed — {reason}",
+        subject=subject,
+        evidence={"status": "not assessed", "reason": reason, "purl": target.purl,
+                  "component": target.ref, "version": target.version,
+                  "systems": list(target.systems)},
+        recommendation="Import advisories for this ecosystem (stackrift db update -e ECOSYSTEM "
+                       "or db import) or give the component a version; until then its "
+                       "vulnerabilities are unknown.",
+        related=related)
+
+
 def _record_url(source: str, ident: str) -> str | None:
     if source == "osv":
         return f"https://osv.dev/vulnerability/{ident}"
@@ -126,7 +153,8 @@ class VulnerabilitiesAnalysis:
         finally:
             store.close()
         estate_ids = frozenset(c.id for c in estate.estate.components)
-        findings = tuple(to_finding(m, estate_ids) for m in result.matches)
+        findings = tuple(to_finding(m, estate_ids) for m in result.matches) + tuple(
+            not_assessed_finding(t, why, estate_ids) for t, why in result.not_assessed)
         summary = result.summary()
         if problems:
             summary["sbom_problems"] = problems
@@ -153,25 +181,29 @@ def run_scan(document: BomDocument, *, db: Path | None, catalogue: Catalogue | N
 
 
 def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogue_version: str,
-                fail_on: Severity) -> Report:
+                fail_on: Severity, unknown_as: Severity | None = None) -> Report:
     """A report with one ``vulnerabilities`` section, for the SARIF and other renderers; each
     finding is located at the first line of the scanned file that names its component."""
     from stackrift import __version__
     from stackrift.errors import Location
     from stackrift.report.model import AnalysisSection, EstateSummary, Report
 
-    findings = tuple(sorted((to_finding(m, frozenset()) for m in result.matches),
-                            key=lambda f: f.sort_key()))
+    pairs = [(to_finding(m, frozenset()), m.target) for m in result.matches] + [
+        (not_assessed_finding(t, why, frozenset()), t) for t, why in result.not_assessed]
+    pairs.sort(key=lambda pair: pair[0].sort_key())
+    findings = tuple(finding for finding, _target in pairs)
     try:
         lines = Path(document.path).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         lines = []
     locations = {}
-    for finding, match in zip(findings, sorted(result.matches, key=lambda m: to_finding(
-            m, frozenset()).sort_key()), strict=True):
-        needle = match.target.purl or match.target.name
+    for finding, target in pairs:
+        needle = target.purl or target.name
         line = next((i for i, text in enumerate(lines, 1) if needle in text), 1)
         locations[finding.id] = Location(document.path, line, 1)
     section = AnalysisSection(NAME, VulnerabilitiesAnalysis.title, findings, result.summary())
     estate = EstateSummary(document.path, document.path, {"components": result.targets})
-    return Report(__version__, as_of, catalogue_version, estate, (section,), fail_on, locations)
+    from stackrift.findings import Severity
+
+    return Report(__version__, as_of, catalogue_version, estate, (section,), fail_on, locations,
+                  unknown_as=unknown_as or Severity.HIGH)

@@ -28,6 +28,7 @@ SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.
 SEVERITY_COLOURS: dict[str, str] = {
     "critical": "#7a1010",
     "high": "#b42318",
+    "unknown": "#7a5195",
     "medium": "#e6a023",
     "low": "#2f6ea5",
     "info": "#57606a",

@@ -91,6 +91,7 @@ def report_document(report: Report) -> dict[str, Any]:
             "total": len(findings),
             "failing": len(report.failing()),
             "fail_on": report.fail_on.value,
+            "unknown_severity_as": report.unknown_as.value,
         },
         "analyses": {
             s.name: {"title": s.title, "order": index, "finding_count": len(s.findings),

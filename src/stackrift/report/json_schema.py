@@ -161,12 +161,14 @@ _REPORT_BODY = _object({
     }, "What to do first: the top risks across all analyses, ranked by severity, the "
        "criticality of the systems hit and how many, and what changed since a baseline."),
     "summary": _object({
-        "by_severity": {**_COUNTS, "description": "Findings per severity (all five keys)."},
+        "by_severity": {**_COUNTS, "description": "Findings per severity (all six keys)."},
         "by_analysis": {**_COUNTS, "description": "Findings per analysis that ran."},
         "total": {"type": "integer", "minimum": 0},
         "failing": {"type": "integer", "minimum": 0,
                     "description": "Findings at or above fail_on; non-zero means exit 1."},
         "fail_on": {"enum": _SEVERITIES},
+        "unknown_severity_as": {"enum": _SEVERITIES, "description": "What a finding of unknown "
+                                "severity counts as for fail_on (--unknown-severity-as)."},
     }, "Counts over all findings."),
     "analyses": {
         "type": "object",

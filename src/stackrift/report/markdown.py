@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from stackrift.findings import Citation, Finding
+from stackrift.findings import Citation, Finding, Severity
 from stackrift.report._view import (
     SEVERITIES_DESC,
     BarChartView,
@@ -157,6 +157,8 @@ class MarkdownRenderer:
         verdict = (f"**{failing} finding{'s' if failing != 1 else ''} at or above "
                    f"`{report.fail_on.value}`: the assessment fails.**" if failing else
                    f"No finding at or above `{report.fail_on.value}`: the assessment passes.")
+        if any(f.severity is Severity.UNKNOWN for f in report.findings):
+            verdict += f" Unknown severity counts as `{report.unknown_as.value}`."
         lines = [
             f"# StackRift assessment: {md(estate.organisation)}", "",
             f"- As of: {report.as_of.isoformat()}",

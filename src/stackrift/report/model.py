@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from stackrift.errors import Location
-from stackrift.findings import Finding, Severity
+from stackrift.findings import Finding, Severity, fails_gate
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,8 @@ class Report:
     index: EstateIndex = field(default_factory=EstateIndex)
     baseline: BaselineChanges | None = None
     """Set when the report is compared with a previous one (``assess --baseline``)."""
+    unknown_as: Severity = Severity.HIGH
+    """What an unknown severity counts as for the fail-on gate."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -82,7 +84,8 @@ class Report:
 
     def failing(self) -> tuple[Finding, ...]:
         """Findings at or above the fail-on threshold (they make ``assess`` exit 1)."""
-        return tuple(f for f in self.findings if f.severity.at_least(self.fail_on))
+        return tuple(f for f in self.findings
+                     if fails_gate(f.severity, self.fail_on, self.unknown_as))
 
     def section(self, name: str) -> AnalysisSection | None:
         return next((s for s in self.sections if s.name == name), None)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from stackrift.errors import Location
-from stackrift.findings import Citation, Finding, Severity
+from stackrift.findings import Citation, Finding, Severity, gated_severity
 from stackrift.report._view import citation_text, safe_url
 from stackrift.report.base import register
 from stackrift.report.json_format import dumps, finding_document
@@ -26,6 +26,7 @@ INFORMATION_URI = "https://stackrift.dev"
 LEVELS: dict[Severity, str] = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
+    Severity.UNKNOWN: "warning",
     Severity.MEDIUM: "warning",
     Severity.LOW: "note",
     Severity.INFO: "note",
@@ -34,6 +35,7 @@ LEVELS: dict[Severity, str] = {
 SECURITY_SEVERITY: dict[Severity, str] = {
     Severity.CRITICAL: "9.5",
     Severity.HIGH: "8.0",
+    Severity.UNKNOWN: "5.5",
     Severity.MEDIUM: "5.5",
     Severity.LOW: "3.0",
     Severity.INFO: "0.0",
@@ -68,9 +70,10 @@ def _citation_text(citation: Citation, *, markdown: bool = False) -> str:
     return text
 
 
-def _rule(rid: str, findings: list[Finding]) -> dict[str, Any]:
+def _rule(rid: str, findings: list[Finding], unknown_as: Severity) -> dict[str, Any]:
     first = findings[0]
-    worst = max((f.severity for f in findings), key=lambda s: s.rank)
+    # levels follow the gate: an unknown severity is reported as what it counts as
+    worst = max((gated_severity(f.severity, unknown_as) for f in findings), key=lambda s: s.rank)
     cited = {c for f in findings for c in f.citations}
     readable = first.rule.replace("-", " ").replace("_", " ")
     short = f"{readable[:1].upper()}{readable[1:]} ({first.analysis} analysis)"
@@ -118,7 +121,7 @@ def _result(finding: Finding, index: int, report: Report, uri: str,
     return {
         "ruleId": rule_id(finding),
         "ruleIndex": index,
-        "level": LEVELS[finding.severity],
+        "level": LEVELS[gated_severity(finding.severity, report.unknown_as)],
         "message": {"text": text},
         "locations": [_location(finding, report.locations.get(finding.id), uri, cwd)],
         "partialFingerprints": {"stackriftFindingId/v1": finding.id},
@@ -154,7 +157,7 @@ def sarif_document(report: Report, cwd: Path | None = None) -> dict[str, Any]:
                 "version": report.tool_version,
                 "semanticVersion": report.tool_version,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(rid, fs) for rid, fs in groups.items()],
+                "rules": [_rule(rid, fs, report.unknown_as) for rid, fs in groups.items()],
             }},
             "artifacts": [{"location": {"uri": u}, "roles": ["analysisTarget"]}
                           for u in sorted({uri, *(r["locations"][0]["physicalLocation"]

@@ -17,7 +17,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from stackrift.findings import Finding
+from stackrift.findings import Finding, Severity
 from stackrift.report._view import (
     SEVERITIES_DESC,
     BarChartView,
@@ -49,7 +49,8 @@ def _more(hidden: int, what: str) -> Text:
 
 # Terminal colour names rather than the reports' hex colours: a 16-colour terminal keeps their
 # meaning, and each severity is also written out in words.
-SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow",
+SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "unknown": "bold magenta",
+                   "medium": "yellow",
                    "low": "cyan", "info": "dim"}
 
 
@@ -239,6 +240,8 @@ def _baseline(report: Report) -> RenderableType | None:
 def _verdict(report: Report) -> Text:
     failing = len(report.failing())
     threshold = report.fail_on.value
+    if any(f.severity is Severity.UNKNOWN for f in report.findings):
+        threshold += f"', unknown severity counted as '{report.unknown_as.value}"
     if failing:
         return Text(f"{failing} finding{'s' if failing != 1 else ''} at or above '{threshold}' "
                     f"(--fail-on): exit code 1.", style="bold red")
