@@ -17,7 +17,10 @@ import orjson
 
 from stackrift.advisories.matcher import Match
 from stackrift.advisories.matching import purl_identity
+from stackrift.boundedio import read_bounded
 from stackrift.errors import InvalidInputError, Problem
+
+MAX_VEX_BYTES = 64 * 1024 * 1024
 
 SUPPRESSING = frozenset({"not_affected", "fixed"})
 _CDX_STATES = {"not_affected": "not_affected", "false_positive": "not_affected",
@@ -74,11 +77,9 @@ def _same_product(product: str, purl: str | None, ref: str) -> bool:
 
 def load_vex(path: Path) -> list[VexStatement]:
     """Read a CycloneDX VEX, OpenVEX or CSAF VEX JSON document."""
+    raw = read_bounded(path, MAX_VEX_BYTES)
     try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as exc:
-        raise InvalidInputError.single(path, f"cannot read VEX file ({exc.strerror})",
-                                       "an existing VEX JSON file") from exc
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidInputError.single(path, f"not valid JSON ({exc})",
                                        "a CycloneDX VEX, OpenVEX or CSAF VEX JSON document"

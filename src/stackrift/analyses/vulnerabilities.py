@@ -157,14 +157,18 @@ def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogu
     """A report with one ``vulnerabilities`` section, for the SARIF and other renderers; each
     finding is located at the first line of the scanned file that names its component."""
     from stackrift import __version__
-    from stackrift.errors import Location
+    from stackrift.bom._common import MAX_DOCUMENT_BYTES
+    from stackrift.boundedio import read_bounded
+    from stackrift.errors import InvalidInputError, Location
     from stackrift.report.model import AnalysisSection, EstateSummary, Report
 
     findings = tuple(sorted((to_finding(m, frozenset()) for m in result.matches),
                             key=lambda f: f.sort_key()))
-    try:
-        lines = Path(document.path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+    try:  # only a regular file can be read again (a pipe was consumed by the reader)
+        source = Path(document.path)
+        lines = (read_bounded(source, MAX_DOCUMENT_BYTES).decode("utf-8", "replace").splitlines()
+                 if source.is_file() else [])
+    except InvalidInputError:
         lines = []
     locations = {}
     for finding, match in zip(findings, sorted(result.matches, key=lambda m: to_finding(
