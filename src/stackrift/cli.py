@@ -690,16 +690,21 @@ def db_update(
     base_url: Annotated[str, typer.Option("--osv-url", envvar="STACKRIFT_OSV_URL",
                                           help="Where the OSV per-ecosystem zips are served.")]
     = "https://osv-vulnerabilities.storage.googleapis.com",
+    deadline: Annotated[float, typer.Option("--deadline", min=1.0, help="Seconds one download "
+                                            "may take in all before it is abandoned.")]
+    = 1800.0,
     json: JsonFlag = False,
 ) -> None:
-    """Fetch current OSV feeds and import them (CNVD/CNNVD: use 'db import' on their releases)."""
+    """Fetch current OSV feeds and import them (CNVD/CNNVD: use 'db import' on their releases).
+    Only https is fetched (plain http only from 127.0.0.1/localhost)."""
     from stackrift.advisories.store import open_store
     from stackrift.advisories.update import DEFAULT_ECOSYSTEMS, update
     from stackrift.advisories.views import import_json
 
     with open_store(db) as store:
         report = update(store, ecosystems=tuple(ecosystem or DEFAULT_ECOSYSTEMS),
-                        base_url=base_url, progress=lambda url: err.print(f"fetching {url}"))
+                        base_url=base_url, progress=lambda url: err.print(f"fetching {url}"),
+                        deadline=deadline)
     if json:
         _print_json(import_json(report))
         return
