@@ -12,7 +12,7 @@ import gzip
 import importlib
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, cast
@@ -214,3 +214,40 @@ def read_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path)
 
 def rejection(path: Path | str, record: str | None, reason: str) -> Rejection:
     return Rejection(str(path), record, reason)
+
+
+def _badly_typed(record: Advisory) -> str | None:
+    """The first field of a built record that is not of its declared type, if any (a feed
+    value of the wrong JSON type copied through unchecked)."""
+    texts: list[tuple[str, object, bool]] = [
+        ("id", record.id, False), ("published", record.published, True),
+        ("modified", record.modified, True), ("withdrawn", record.withdrawn, True),
+        ("title", record.title, True), ("details", record.details, True)]
+    texts += [("aliases[]", a, False) for a in record.aliases]
+    texts += [("references[]", r, False) for r in record.references]
+    for item in record.affected:
+        texts += [("affected.ecosystem", item.ecosystem, True), ("affected.name", item.name, True),
+                  ("affected.purl", item.purl, True), ("affected.product", item.product, True),
+                  ("affected.vendor", item.vendor, True), ("affected.status", item.status, False)]
+        texts += [("affected.versions[]", v, False) for v in item.versions]
+        texts += [("affected.ranges.events[]", e.version, False) for r in item.ranges
+                  for e in r.events]
+    for rating in record.severities:
+        texts += [("severity", rating.vector, True), ("severity", rating.rating, True)]
+    return next((name for name, value, optional in texts
+                 if not (isinstance(value, str) or (optional and value is None))), None)
+
+
+def guarded_record(where: str, build: Callable[[], Advisory | Rejection]) -> Advisory | Rejection:
+    """A record built from a parsed document, or a rejection when a value in it has a type
+    or shape the format does not allow (an object where text belongs, a number where a list
+    belongs): the file's other records are still read, and the rejection says what was wrong."""
+    try:
+        record = build()
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+        return rejection(where, None, f"a value has a type or shape the format does not allow "
+                         f"({type(exc).__name__}: {exc})")
+    if isinstance(record, Advisory) and (field := _badly_typed(record)) is not None:
+        return rejection(where, record.id if isinstance(record.id, str) else None,
+                         f"'{field}' is not text")
+    return record

@@ -11,6 +11,7 @@ import orjson
 
 from stackrift.advisories.feed import (
     checked_zip,
+    guarded_record,
     read_limited,
     read_zip_member,
     register_feed,
@@ -91,10 +92,14 @@ def parse_osv_bytes(data: bytes, where: str, *, yaml_text: bool) -> Advisory | R
         return rejection(where, None, f"not valid YAML ({exc.problems[0].message}; "
                          f"{exc.problems[0].expected})")
     record_id = raw.get("id") if isinstance(raw, dict) else None
-    try:
-        return osv_record(raw, where)
-    except _BadRecordError as exc:
-        return rejection(where, record_id if isinstance(record_id, str) else None, str(exc))
+
+    def build() -> Advisory | Rejection:
+        try:
+            return osv_record(raw, where)
+        except _BadRecordError as exc:
+            return rejection(where, record_id if isinstance(record_id, str) else None, str(exc))
+
+    return guarded_record(where, build)
 
 
 def _str(value: Any, field: str, required: bool = False) -> str | None:

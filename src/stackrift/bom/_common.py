@@ -197,6 +197,25 @@ def json_problem(path: Path, raw: bytes, parts: list[str | int], message: str,
     return Problem(Location(str(path), line, column), f"{json_path(parts)}: {message}", expected)
 
 
+def json_array(path: Path, raw: bytes, owner: dict[str, Any], key: str,
+               parents: list[str | int]) -> list[Any]:
+    """``owner[key]`` when it is an array, ``[]`` when absent or null; anything else (an object,
+    a number) is a located error rather than something to iterate."""
+    value = owner.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise json_error(path, raw, [*parents, key], f"is {_json_kind(value)}, not an array",
+                         "an array")
+    return value
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {dict: "an object", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
+
+
 def json_error(path: Path, raw: bytes, parts: list[str | int], message: str,
                expected: str) -> InvalidInputError:
     """An error carrying the one located :func:`json_problem`."""

@@ -47,12 +47,16 @@ def version_of(record: dict[str, Any]) -> str | None:
 
 def dependency_names(record: dict[str, Any]) -> list[str]:
     """The names in ``dependencies = [{name = "..."}, ...]`` (pylock, uv); other entries skipped."""
-    return [d["name"] for d in record.get("dependencies") or ()
+    listed = record.get("dependencies")
+    return [d["name"] for d in (listed if isinstance(listed, list) else ())
             if isinstance(d, dict) and isinstance(d.get("name"), str)]
 
 
 def hashes_from_prefixed(path: Path, where: str, values: Iterable[Any]) -> list[Hash]:
     found: list[Hash] = []
+    if not isinstance(values, list | tuple):
+        raise bad_record(path, where, f"is {type(values).__name__}, not an array",
+                         "[\"ALGORITHM:HEXDIGEST\", ...]")
     for value in values:
         parsed = prefixed_hash(value) if isinstance(value, str) else None
         if parsed is None:

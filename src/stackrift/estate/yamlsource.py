@@ -8,6 +8,7 @@ nodes (which alias expansion would otherwise multiply) are bounded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,12 +119,18 @@ class _Builder:
             return node.value
 
 
-class _RecursiveAliasError(Exception):
-    """An alias that refers to a collection containing itself (infinite expansion)."""
+class _NodeError(Exception):
+    """A node that cannot become a value: an alias to one of its own ancestors (infinite
+    expansion), or text that is not Unicode (a lone surrogate such as ``"\\uD800"``)."""
 
-    def __init__(self, node: yaml.Node) -> None:
-        super().__init__("recursive alias")
+    def __init__(self, node: yaml.Node, message: str, expected: str) -> None:
+        super().__init__(message)
         self.node = node
+        self.message = message
+        self.expected = expected
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int], open_nodes: set[int]) -> int:
@@ -137,10 +144,17 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], open_nodes: set[int]) 
     if known is not None:
         return known
     if id(node) in open_nodes:
-        raise _RecursiveAliasError(node)
+        raise _NodeError(node, "an alias refers to a collection that contains it (recursive "
+                         "alias)", "aliases to finished values only")
     open_nodes.add(id(node))
     total = 1
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.ScalarNode):
+        if _SURROGATE.search(node.value):  # JSON writers and terminals cannot encode these
+            raise _NodeError(node, "text holds a lone UTF-16 surrogate escape (such as "
+                             "\\uD800), which is not a Unicode character",
+                             "text of Unicode characters only")
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_expanded_size(k, memo, open_nodes) - 1 for k, _ in node.value)
         total += sum(_expanded_size(v, memo, open_nodes) for _, v in node.value)
     elif isinstance(node, yaml.SequenceNode):
         total += sum(_expanded_size(v, memo, open_nodes) for v in node.value)
@@ -150,17 +164,17 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], open_nodes: set[int]) 
 
 
 def check_expansion(node: yaml.Node, name: str) -> None:
-    """Refuse a composed document whose alias expansion is recursive or too large.
+    """Refuse a composed document whose alias expansion is recursive or too large, or whose
+    text is not Unicode.
 
     Every YAML input goes through this before any value is constructed.
     """
     try:
         size = _expanded_size(node, {}, set())
-    except _RecursiveAliasError as exc:
+    except _NodeError as exc:
         mark = exc.node.start_mark
-        raise InvalidInputError.single(name, "an alias refers to a collection that contains it "
-                                       "(recursive alias)", "aliases to finished values only",
-                                       mark.line + 1, mark.column + 1) from None
+        raise InvalidInputError.single(name, exc.message, exc.expected, mark.line + 1,
+                                       mark.column + 1) from None
     if size > MAX_NODES:
         raise InvalidInputError.single(
             name,
