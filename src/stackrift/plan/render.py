@@ -15,10 +15,11 @@ from stackrift.estate.model import Estate
 from stackrift.plan.lawful import DISCLAIMER
 from stackrift.plan.solver import PlanResult
 from stackrift.plan.stress import StressResult, Substitute
+from stackrift.textsafe import SafeConsole
 
 
 def _console(buffer: io.StringIO) -> Console:
-    return Console(file=buffer, width=140, soft_wrap=False, color_system=None,
+    return SafeConsole(file=buffer, width=140, soft_wrap=False, color_system=None,
                    force_terminal=False)
 
 
@@ -50,14 +51,15 @@ def stress_terminal(results: list[StressResult]) -> str:
             for impact in result.broken:
                 subs = "\n".join(escape(_substitute_line(sub)) for sub in impact.substitutes)
                 subs = subs or "none found"
-                table.add_row(impact.subject, escape(impact.cause), subs)
+                table.add_row(escape(impact.subject), escape(impact.cause), subs)
             console.print(table)
         if result.degraded:
             table = Table(title="Degraded systems and flows")
             table.add_column("subject")
             table.add_column("cause", overflow="fold")
             for impact in result.degraded:
-                table.add_row(f"{impact.subject_kind} {impact.subject}", escape(impact.cause))
+                table.add_row(escape(f"{impact.subject_kind} {impact.subject}"),
+                              escape(impact.cause))
             console.print(table)
         if result.unlawful_flows:
             table = Table(title="Data flows that become unlawful")
@@ -142,7 +144,7 @@ def plan_terminal(result: PlanResult) -> str:
         for column in ("flow", "action", "detail"):
             flows.add_column(column, overflow="fold")
         for action in result.flow_actions:
-            flows.add_row(action.flow, action.action, escape(action.detail))
+            flows.add_row(escape(action.flow), escape(action.action), escape(action.detail))
         console.print(flows)
     if result.verification:
         console.print("Flows still prohibited once volumes aggregate across the new estate:")

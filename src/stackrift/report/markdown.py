@@ -28,6 +28,7 @@ from stackrift.report._view import (
 from stackrift.report.base import register
 from stackrift.report.html import DISCLAIMER
 from stackrift.report.model import AnalysisSection, Report
+from stackrift.textsafe import plain
 
 # Parentheses need no escape: with brackets escaped no link or image can form.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -35,7 +36,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 def md(text: str) -> str:
     """Text safe to place anywhere in Markdown, on one line (also inside a table cell)."""
-    text = " ".join(text.split())
+    text = plain(" ".join(text.split()), single_line=True)  # no terminal controls either
     return _SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
 
 
@@ -153,4 +154,4 @@ class MarkdownRenderer:
         for section in report.sections:
             lines += _section(section, report)
         lines += ["---", "", f"*Not legal advice.* {DISCLAIMER}", ""]
-        return "\n".join(lines)
+        return plain("\n".join(lines))  # also text placed in code spans, unescaped

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import ClassVar
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
@@ -33,6 +33,7 @@ from stackrift.report._view import (
 )
 from stackrift.report.base import register
 from stackrift.report.model import AnalysisSection, Report
+from stackrift.textsafe import SafeConsole
 
 BAR_WIDTH = 24
 # A console is for a summary: long lists are cut (most severe findings first) with a line saying
@@ -189,7 +190,7 @@ class TerminalRenderer:
 
     def render(self, report: Report) -> str:
         buffer = io.StringIO()
-        console = Console(file=buffer, width=self.width, force_terminal=self.color,
+        console = SafeConsole(file=buffer, width=self.width, force_terminal=self.color,
                           color_system="standard" if self.color else None,
                           no_color=not self.color, highlight=False, emoji=False, markup=False,
                           soft_wrap=False)
