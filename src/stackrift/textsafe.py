@@ -39,6 +39,15 @@ def plain(text: str, *, single_line: bool = False) -> str:
     return pattern.sub(_visible, text)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot hold shown as ``\\uXXXX`` escapes (an SBOM
+    name holding an ESC byte would otherwise stop a CycloneDX XML export)."""
+    return _NOT_XML.sub(_visible, text)
+
+
 def markup(text: object) -> str:
     """``text`` made safe to embed in a rich markup string: controls escaped as by
     :func:`plain`, and square brackets escaped so that no tag (style, link) can form."""

@@ -95,3 +95,25 @@ def test_vex_statement_of_the_wrong_shape_is_an_input_error(tmp_path: Path) -> N
     path.write_text(json.dumps({"bomFormat": "CycloneDX", "vulnerabilities": [None]}))
     with pytest.raises(InvalidInputError, match="unexpected type"):
         load_vex(path)
+
+
+def test_control_characters_in_names_do_not_stop_the_xml_export(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from lxml import etree
+
+    sbom = tmp_path / "bom.cdx.json"
+    sbom.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+                                "components": [{"type": "library", "bom-ref": "t\x01",
+                                                "name": "evil\x1b[2J\x00name",
+                                                "version": "1"}]}))
+    target = tmp_path / "out.xml"
+    code, err = _exit(["bom", str(sbom), "-f", "cyclonedx-xml", "-o", str(target)], capsys)
+    assert code == 0, err
+    names = etree.parse(str(target)).getroot().findall(".//{*}component/{*}name")
+    assert "evil\\u001b[2J\\u0000name" in [n.text for n in names]
+
+
+def test_import_of_a_device_says_what_it_is(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _exit(["db", "import", "--db", str(tmp_path / "s.sqlite"), "/dev/zero"], capsys)
+    assert code == 2 and "not a regular file" in err

@@ -36,6 +36,9 @@ def advisory_files(paths: Sequence[Path]) -> Iterator[Path]:
             yield from sorted(p for p in path.rglob("*") if p.is_file())
         elif path.is_file():
             yield path
+        elif path.exists():  # a device or pipe: feeds are files, and archives need seeking
+            raise InvalidInputError.single(path, "not a regular file (a device or pipe)",
+                                           "an advisory file, directory or archive")
         else:
             raise InvalidInputError.single(path, "no such file or directory",
                                            "an advisory file, directory or archive")

@@ -52,6 +52,15 @@ def dependency_names(record: dict[str, Any]) -> list[str]:
             if isinstance(d, dict) and isinstance(d.get("name"), str)]
 
 
+def array_of(path: Path, where: str, value: Any) -> list[Any]:
+    """``value`` when it is an array, ``[]`` when absent; anything else is a located error."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise bad_record(path, where, f"is {type(value).__name__}, not an array", "an array")
+    return value
+
+
 def hashes_from_prefixed(path: Path, where: str, values: Iterable[Any]) -> list[Hash]:
     found: list[Hash] = []
     if not isinstance(values, list | tuple):
