@@ -370,7 +370,7 @@ YAML_INPUTS: dict[str, tuple[Callable[[], Any], Callable[[Path], Any]]] = {
 @pytest.mark.parametrize("name", sorted(YAML_INPUTS))
 def test_yaml_inputs(work: Path, name: str) -> None:
     seed, reader = YAML_INPUTS[name]
-    examples = 60 if name in ("estate", "rule pack") else 100  # the larger documents
+    examples = 40 if name in ("estate", "rule pack") else 100  # the larger documents
 
     @settings(FUZZ, max_examples=scaled(examples))
     @given(mutated(seed()))
