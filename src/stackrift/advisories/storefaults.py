@@ -142,7 +142,11 @@ def translate(exc: sqlite3.Error, store: str) -> Exception:
 
 
 class GuardedCursor(sqlite3.Cursor):
-    """A cursor whose steps report faults through :func:`translate`."""
+    """A cursor whose statements report faults through :func:`translate`.
+
+    Locks are taken, and writes made, when a statement is executed (its first step); rows
+    iterated afterwards are read under the lock already held, so iteration is left to the C
+    implementation (a Python ``__next__`` would triple the cost of reading large tables)."""
 
     def _fault(self, exc: sqlite3.Error) -> Exception:
         return translate(exc, getattr(self.connection, "store_path", "advisory store"))
@@ -160,12 +164,6 @@ class GuardedCursor(sqlite3.Cursor):
         except sqlite3.Error as exc:
             raise self._fault(exc) from exc
         return self
-
-    def __next__(self) -> Any:
-        try:
-            return super().__next__()
-        except sqlite3.Error as exc:
-            raise self._fault(exc) from exc
 
     def fetchone(self) -> Any:
         try:
