@@ -31,6 +31,7 @@ from stackrift.advisories.scan import starter_pack_path
 from stackrift.advisories.store import prepare
 from stackrift.advisories.vex import load_vex, load_waivers
 from stackrift.bom.base import read_bom
+from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import InputError
 from stackrift.estate.loader import load_estate
 from stackrift.plan.scenario import load_scenario
@@ -363,6 +364,13 @@ YAML_INPUTS: dict[str, tuple[Callable[[], Any], Callable[[Path], Any]]] = {
                  load_scenario),
     "osv yaml": (_osv_seed, lambda p: list(feeds()["osv"].parse(p))),
     "waivers": (lambda: WAIVERS, load_waivers),
+    "catalogue": (lambda: _yaml_data(Path(__file__).parents[1] / "bom" / "catalogue"
+                                     / "catalogue.yaml"),
+                  lambda p: load_catalogue(_alone(p, "catalogue"))),
+    "model config": (lambda: {"model_type": "qwen2", "architectures": ["Q"],
+                              "_name_or_path": "Qwen/Qwen2.5-7B", "torch_dtype": "bfloat16"},
+                     lambda p: read_bom(_model_folder(p.parent, CARD, p.read_bytes()),
+                                        "huggingface")),
     "vex": (lambda: CDX_VEX, load_vex),
 }
 
@@ -370,7 +378,7 @@ YAML_INPUTS: dict[str, tuple[Callable[[], Any], Callable[[Path], Any]]] = {
 @pytest.mark.parametrize("name", sorted(YAML_INPUTS))
 def test_yaml_inputs(work: Path, name: str) -> None:
     seed, reader = YAML_INPUTS[name]
-    examples = 40 if name in ("estate", "rule pack") else 100  # the larger documents
+    examples = 40 if name in ("estate", "rule pack", "catalogue") else 100  # the larger ones
 
     @settings(FUZZ, max_examples=scaled(examples))
     @given(mutated(seed()))
@@ -385,9 +393,15 @@ def test_yaml_inputs(work: Path, name: str) -> None:
 # -- byte-level fuzzing of text formats --------------------------------------------------------
 
 
-def _model_folder(folder: Path, card: bytes) -> Path:
+def _alone(path: Path, folder: str) -> Path:
+    """A folder holding only a copy of ``path`` (for readers that take a whole folder)."""
+    return _write(path.parent / folder, path.name, path.read_bytes()).parent
+
+
+def _model_folder(folder: Path, card: bytes,
+                  config: bytes = b'{"model_type": "qwen2", "architectures": ["Q"]}') -> Path:
     _write(folder / "model", "README.md", card)
-    _write(folder / "model", "config.json", b'{"model_type": "qwen2", "architectures": ["Q"]}')
+    _write(folder / "model", "config.json", config)
     return folder / "model"
 
 
