@@ -36,7 +36,8 @@ class CnvdFeed:
     def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
         for index, element in enumerate(iter_xml(path, "vulnerability"), start=1):
             yield guarded_record(f"{path}#{index}", partial(cnvd_record, element,
-                                                             f"{path}#{index}"))
+                                                             f"{path}#{index}"),
+                                 check_types=False)  # XML text is text
 
 
 def cnvd_record(element: Any, where: str) -> Advisory | Rejection:

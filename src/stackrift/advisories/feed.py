@@ -238,16 +238,19 @@ def _badly_typed(record: Advisory) -> str | None:
                  if not (isinstance(value, str) or (optional and value is None))), None)
 
 
-def guarded_record(where: str, build: Callable[[], Advisory | Rejection]) -> Advisory | Rejection:
+def guarded_record(where: str, build: Callable[[], Advisory | Rejection], *,
+                   check_types: bool = True) -> Advisory | Rejection:
     """A record built from a parsed document, or a rejection when a value in it has a type
     or shape the format does not allow (an object where text belongs, a number where a list
-    belongs): the file's other records are still read, and the rejection says what was wrong."""
+    belongs): the file's other records are still read, and the rejection says what was wrong.
+    ``check_types=False`` for parsers that convert every value themselves (OSV, XML feeds),
+    sparing large imports a walk over every record."""
     try:
         record = build()
     except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
         return rejection(where, None, f"a value has a type or shape the format does not allow "
                          f"({type(exc).__name__}: {exc})")
-    if isinstance(record, Advisory) and (field := _badly_typed(record)) is not None:
+    if check_types and isinstance(record, Advisory) and (field := _badly_typed(record)):
         return rejection(where, record.id if isinstance(record.id, str) else None,
                          f"'{field}' is not text")
     return record

@@ -163,12 +163,16 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], open_nodes: set[int]) 
     return memo[id(node)]
 
 
-def check_expansion(node: yaml.Node, name: str) -> None:
+def check_expansion(node: yaml.Node, name: str, text: str | None = None) -> None:
     """Refuse a composed document whose alias expansion is recursive or too large, or whose
     text is not Unicode.
 
-    Every YAML input goes through this before any value is constructed.
+    Every YAML input goes through this before any value is constructed. Given the ``text``,
+    the walk is skipped when it cannot find anything: no ``&`` means no anchor (so no alias),
+    and no ``\\u``/``\\U`` escape means no surrogate (decoded UTF-8 holds none).
     """
+    if text is not None and "&" not in text and "\\u" not in text and "\\U" not in text:
+        return
     try:
         size = _expanded_size(node, {}, set())
     except _NodeError as exc:
@@ -208,7 +212,7 @@ def load_yaml_data(text: str, name: str, *, line_offset: int = 0) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        check_expansion(node, name)
+        check_expansion(node, name, text)
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise _yaml_problem(name, exc, line_offset) from None
@@ -260,7 +264,7 @@ def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
         raise InvalidInputError.single(name, "file is empty", "a YAML or JSON document", 1, 1)
     builder = _Builder(name)
     try:
-        check_expansion(node, name)
+        check_expansion(node, name, text)
         data = builder.build(node, ())
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
