@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,14 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy src
 
-unit: $(VENV)/.installed-dev
+# Browser tests drive Debian's Chromium; PDF text is read with poppler's pdftotext.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  && command -v pdftotext >/dev/null || { apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	     poppler-utils >/dev/null; }
+
+unit: $(VENV)/.installed-dev browser
 	$(BIN)/pytest
 
 test: lint typecheck unit

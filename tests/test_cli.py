@@ -32,7 +32,8 @@ def test_validate_malformed_estate_exits_2_with_locations(tmp_path: Path) -> Non
         f"{path}:7:5: unknown key 'critcality' in systems[0]; did you mean 'criticality'? allowed "
         "keys: id, name, purpose, owner, site, criticality, users_countries, ai_act_risk, "
         "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
-        "allowed_accelerators, export_licences, training_compute_ops",
+        "allowed_accelerators, export_licences, training_compute_ops, user_data, "
+            "user_data_mechanisms",
     ]
 
 

@@ -6,15 +6,17 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad in
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import io
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import orjson
 import typer
@@ -26,6 +28,11 @@ from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import InputError, StackRiftError, UsageError
 from stackrift.findings import Severity
 from stackrift.textsafe import SafeConsole, markup, plain
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from stackrift.bom.artefacts import ArtefactFinding
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -159,6 +166,28 @@ def validate(estate: EstateFile) -> None:
     err.print(f"{estate}: valid estate ({counts})", markup=False, highlight=False)
 
 
+@app.command()
+def init(
+    target: Annotated[Path, typer.Argument(help="Where to write the new estate file.")] = Path(
+        "estate.yaml"),
+    example: Annotated[
+        str, typer.Option("--example", "-e", help="Starter: minimal or multinational.")
+    ] = "minimal",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter estate that validates; edit it, then run `assess`."""
+    from stackrift.estate.starter import StarterExample, write_starter
+
+    try:
+        chosen = StarterExample(example.lower())
+    except ValueError:
+        choices = ", ".join(e.value for e in StarterExample)
+        raise UsageError(f"--example: '{example}' is not a starter; expected one of {choices}"
+                         ) from None
+    write_starter(chosen, target, overwrite=force)
+    err.print(f"wrote {target} ({chosen.value} starter); next: stackrift validate {target}")
+
+
 @schema_app.command("estate")
 def schema_estate(output: OutputPath = None) -> None:
     """The JSON Schema of the estate file."""
@@ -248,6 +277,10 @@ def assess(
         Path | None,
         typer.Option("--waivers", help="Waivers file: each needs a reason and may expire."),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="A previous JSON report: the summary says what changed."),
+    ] = None,
 ) -> None:
     """Run every analysis on an estate and render one report."""
     from stackrift.estate.loader import load_estate
@@ -269,11 +302,16 @@ def assess(
         only=frozenset(analysis) if analysis else None,
         fail_on=fail_on,
     )
+    if baseline is not None:
+        from stackrift.report.executive import compare_with_baseline, load_baseline
+
+        report = dataclasses.replace(report, baseline=compare_with_baseline(
+            report.findings, load_baseline(baseline), str(baseline)))
     chosen: Renderer = renderer(output_format.value)
     if output_format is OutputFormat.TERMINAL and output is None:
         # Colour and full width only for a person at a terminal; files and pipes get plain text.
         chosen = TerminalRenderer(color=out.is_terminal and not out.no_color,
-                                  width=out.width if out.is_terminal else 120)
+                                  width=out.width if out.is_terminal else None)
     write_output(chosen.render(report), output)
     if report.failing():
         raise typer.Exit(EXIT_FINDINGS)
@@ -296,6 +334,23 @@ def demo(
     if html is not None:
         out.print(f"open {html.resolve().as_uri()} in a browser to read the report",
                   markup=False, highlight=False)
+
+
+def _register_input_schema(name: str, what: str) -> None:
+    """`schema NAME` for one of the inputs in :mod:`stackrift.input_schemas`."""
+
+    def command(output: OutputPath = None) -> None:
+        from stackrift.input_schemas import InputSchema, input_json_schema
+
+        write_output(input_json_schema(InputSchema(name)), output)
+
+    command.__doc__ = f"The JSON Schema of a {what} file."
+    schema_app.command(name)(command)
+
+
+for _name, _what in (("scenario", "stress-test scenario"), ("rule-pack", "rule-pack"),
+                     ("waivers", "waivers")):
+    _register_input_schema(_name, _what)
 
 
 @schema_app.command("report")
@@ -341,6 +396,9 @@ class PlanObjective(StrEnum):
     BALANCED = "balanced"
 
 
+PROGRESS_MIN_SYSTEMS = 100  # smaller plans finish in a few seconds: no progress lines
+
+
 @app.command()
 def plan(
     estate: EstateFile,
@@ -354,10 +412,19 @@ def plan(
         "--max-vendor-share", help="Largest share any vendor may hold per layer.")] = None,
     cross_border: Annotated[bool, typer.Option(
         "--cross-border", help="Let systems move to sites in other countries.")] = False,
-    new_estate: Annotated[Path | None, typer.Option("-o", "--output-estate",
-                                                    help="Write the planned estate here.")] = None,
+    exclude_listed: Annotated[bool, typer.Option(
+        "--exclude-listed", help="Never propose substitutes from Entity-Listed vendors or "
+        "products under General Prohibition 10 guidance.")] = False,
+    estate_out: Annotated[Path | None, typer.Option(
+        "--estate-out", "--output-estate",
+        help="Write the planned estate (YAML) here. (--output-estate is the old name.)")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write the plan here in the --format (a .json name defaults "
+        "to JSON). A .yaml/.yml name still writes the planned estate, as -o did before; "
+        "use --estate-out for that.")] = None,
     as_of: AsOf = None,
-    output_format: TerminalOrJsonOption = TerminalOrJson.TERMINAL,
+    output_format: Annotated[TerminalOrJson | None, typer.Option(
+        "--format", "-f", case_sensitive=False)] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver time limit, seconds.")]
     = 30.0,
     rules: ExtraRules = None,
@@ -375,21 +442,45 @@ def plan(
     from stackrift.plan.scenario import load_scenario, resolve_scenario
     from stackrift.plan.solver import Objective, Planner
 
+    if output is not None and output.suffix.lower() in (".yaml", ".yml"):
+        err.print(f"note: -o {output} writes the planned estate for one more release; use "
+                  "--estate-out for the estate and -o for the plan", markup=False)
+        estate_out, output = estate_out or output, None
+    if output_format is None:
+        json_name = output is not None and output.suffix.lower() == ".json"
+        output_format = TerminalOrJson.JSON if json_name else TerminalOrJson.TERMINAL
     loaded = load_estate(estate)
     shocks = [load_scenario(resolve_scenario(s)) for s in scenario or ()]
     day = parse_as_of(as_of)
     planner = Planner(loaded, load_catalogue(), FlowJudge.load(tuple(rules or ())), day)
     result = planner.solve(Objective(objective.value), max_bloc_share=max_bloc_share,
                            max_vendor_share=max_vendor_share, time_limit=time_limit,
-                           cross_border=cross_border, scenarios=shocks)
+                           cross_border=cross_border, scenarios=shocks,
+                           exclude_listed=exclude_listed,
+                           progress=_progress(len(loaded.estate.systems)))
     text = plan_json(result) if output_format == TerminalOrJson.JSON else plan_terminal(result)
-    write_output(text, None)
-    if new_estate is not None and result.new_estate is not None:
+    write_output(text, output)
+    if estate_out is not None and result.new_estate is not None:
         header = (f"Planned by stackrift plan from {estate} as of {day} "
                   f"(objective {objective.value}).\nReview before use: not legal advice.")
-        write_output(estate_yaml(result.new_estate, header), new_estate)
+        write_output(estate_yaml(result.new_estate, header), estate_out)
     if not result.feasible:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _progress(systems: int) -> Callable[[str], None] | None:
+    """Progress lines on standard error for long plans (or with STACKRIFT_PROGRESS=1)."""
+    if systems < PROGRESS_MIN_SYSTEMS and os.environ.get("STACKRIFT_PROGRESS") != "1":
+        return None
+    import time
+
+    started = time.perf_counter()
+
+    def show(message: str) -> None:
+        err.print(f"[{time.perf_counter() - started:6.1f} s] {message}", markup=False,
+                  highlight=False)
+
+    return show
 
 
 # -- data transfers and rules ----------------------------------------------------------------------
@@ -410,14 +501,20 @@ def transfers(
     output: OutputPath = None,
     rules: RulesDirs = None,
 ) -> None:
-    """Verdict of every data flow under every regime, the origin x destination matrix, conflicts."""
+    """Verdict of every data flow under every regime, the origin x destination matrix, conflicts.
+
+    Flows whose id starts with "implied:" are not declared: they are the data of a system's
+    users (users_countries) reaching its site and its outputs going back.
+    """
+    from stackrift.estate.implied import with_implied_flows
     from stackrift.estate.loader import load_estate
     from stackrift.rules.engine import load_rule_set
     from stackrift.rules.terminal import transfers_renderables
     from stackrift.rules.views import evaluate_all, transfers_json
 
     loaded = load_estate(estate)
-    result = evaluate_all(loaded.estate, parse_as_of(as_of), load_rule_set(tuple(rules or ())))
+    result = evaluate_all(with_implied_flows(loaded.estate), parse_as_of(as_of),
+                          load_rule_set(tuple(rules or ())))
     if output_format is TerminalOrJson.JSON:
         write_json(transfers_json(result, str(estate)), output)
         return
@@ -521,12 +618,18 @@ def bom(
     result = export(document, BomFormat(output_format.value), load_catalogue(catalog),
                     spec_version=spec_version, as_of=parse_as_of(as_of))
     write_output(result.text, output)
-    for finding in result.artefacts:
+    unsafe = _print_artefacts(result.artefacts, fail_on)
+    err.print(summary(result), markup=False, highlight=False)
+    if unsafe:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _print_artefacts(findings: Sequence[ArtefactFinding], fail_on: Severity) -> bool:
+    """Print model-artefact findings to stderr; whether any reaches ``fail_on``."""
+    for finding in findings:
         err.print(f"{finding.severity.value.upper()}: {finding.path}: {finding.message}",
                   markup=False, highlight=False)
-    err.print(summary(result), markup=False, highlight=False)
-    if any(f.severity.at_least(fail_on) for f in result.artefacts):
-        raise typer.Exit(EXIT_FINDINGS)
+    return any(f.severity.at_least(fail_on) for f in findings)
 
 
 # -- advisories and vulnerability scanning ---------------------------------------------------------
@@ -779,7 +882,9 @@ def scan(
                 render_table(result, SafeConsole(file=handle, width=160, markup=False,
                                                  highlight=False))
             err.print(f"wrote {output}")
-    if any(m.severity.at_least(fail_on) for m in result.matches):
+    # A model file or folder scanned for advisories must not hide an unsafe pickle in it.
+    unsafe = _print_artefacts(document.metadata.get("artefact_findings") or (), fail_on)
+    if unsafe or any(m.severity.at_least(fail_on) for m in result.matches):
         raise typer.Exit(EXIT_FINDINGS)
 
 

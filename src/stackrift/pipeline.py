@@ -12,7 +12,7 @@ from stackrift.catalog.catalogue import Catalogue, load_catalogue
 from stackrift.errors import Location, UsageError
 from stackrift.estate.loader import LoadedEstate, load_estate
 from stackrift.findings import Severity
-from stackrift.report.model import AnalysisSection, EstateSummary, Report
+from stackrift.report.model import AnalysisSection, EstateIndex, EstateSummary, Report
 
 
 def summarise_estate(loaded: LoadedEstate) -> EstateSummary:
@@ -27,6 +27,23 @@ def summarise_estate(loaded: LoadedEstate) -> EstateSummary:
         }
     )
     return EstateSummary(loaded.path, estate.organisation.name, dict(counts))
+
+
+def index_estate(loaded: LoadedEstate) -> EstateIndex:
+    """Systems per component, flow, site and owning entity, and each system's criticality."""
+    estate = loaded.estate
+    systems_of: dict[str, set[str]] = {}
+    for system in estate.systems:
+        keys = [f"component:{c}" for c in system.components]
+        keys += [f"site:{system.site}"] if system.site else []
+        keys += [f"entity:{system.owner}"] if system.owner else []
+        for key in keys:
+            systems_of.setdefault(key, set()).add(system.id)
+    for flow in estate.data_flows:
+        if flow.system:
+            systems_of.setdefault(f"data_flow:{flow.id}", set()).add(flow.system)
+    return EstateIndex({s.id: s.criticality.value for s in estate.systems},
+                       {key: tuple(sorted(ids)) for key, ids in sorted(systems_of.items())})
 
 
 def assess(
@@ -75,6 +92,7 @@ def assess(
         tuple(sections),
         fail_on,
         locations,
+        index_estate(loaded),
     )
 
 

@@ -67,6 +67,7 @@ def test_listed_vendors_carry_date_and_citation(catalogue: Catalogue) -> None:
         "biren": date(2023, 10, 17),
         "moore-threads": date(2023, 10, 17),
         "zhipu": date(2025, 1, 16),
+        "smic": date(2020, 12, 18),
         "sophgo": date(2025, 1, 16),
         "baai": date(2025, 3, 25),
         "nettrix": date(2025, 3, 25),
@@ -76,7 +77,9 @@ def test_listed_vendors_carry_date_and_citation(catalogue: Catalogue) -> None:
     assert catalogue.vendors["biren"].entity_list.citation.source == "88 FR 71991"  # type: ignore[union-attr]
     assert catalogue.vendors["baai"].entity_list.citation.source == "90 FR 14046"  # type: ignore[union-attr]
     # The sheet marks the Zhipu citation as unverified; the data must say so.
-    assert catalogue.vendors["zhipu"].entity_list.citation.confidence == "unverified"  # type: ignore[union-attr]
+    zhipu = catalogue.vendors["zhipu"].entity_list.citation
+    assert zhipu is not None and zhipu.source == "90 FR 4617" and zhipu.confidence == "verified"
+    assert "Keyi Hongyuan" in (catalogue.vendors["zhipu"].entity_list.note or "")
 
 
 def test_unlisted_means_not_listed_as_of_a_date(catalogue: Catalogue) -> None:
@@ -370,3 +373,14 @@ def test_unknown_country_stays_null(tmp_path: Path) -> None:
     (vendor,) = data["vendors"]
     assert vendor["country"] is None and vendor["bloc"] == "unknown"
     assert vendor["entity_list"]["status"] == "not listed as of 2026-01-01"
+
+
+def test_product_named_after_its_vendor_resolves_with_a_vendor_given(catalogue: Catalogue) -> None:
+    # A vendor prefix in the name ("AMD Instinct MI308") used to leave the product unresolved,
+    # and with it the MI308's export control.
+    from stackrift.estate.model import Component
+
+    for name in ("AMD Instinct MI308", "Instinct MI308", "MI308"):
+        resolution = catalogue.resolve(
+            Component(id="x", type="accelerator", name=name, vendor="AMD"))
+        assert resolution.product is not None and resolution.product.id == "amd-mi308", name

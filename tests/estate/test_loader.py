@@ -102,7 +102,8 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "29:5: unknown key 'critcality' in systems[0]; did you mean 'criticality'? allowed "
             "keys: id, name, purpose, owner, site, criticality, users_countries, ai_act_risk, "
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
-            "allowed_accelerators, export_licences, training_compute_ops"
+            "allowed_accelerators, export_licences, training_compute_ops, user_data, "
+            "user_data_mechanisms"
         ],
     ),
     (
@@ -252,7 +253,8 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "31:5: unknown key 'colour' in systems[0]; allowed keys: "
             "id, name, purpose, owner, site, criticality, users_countries, ai_act_risk, "
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
-            "allowed_accelerators, export_licences, training_compute_ops",
+            "allowed_accelerators, export_licences, training_compute_ops, user_data, "
+            "user_data_mechanisms",
         ],
     ),
 ]

@@ -21,7 +21,7 @@ def test_structure(report: Report) -> None:
     assert "| \\*\\*all\\*\\* | 1 | 0 | 1 | 1 | 1 | 4 |" not in lines  # label is bold, not escaped
     assert "| **all** | 1 | 0 | 1 | 1 | 1 | 4 |" in lines
     assert [line for line in lines if line.startswith("## ")] == [
-        "## Summary", "## Provenance", "## Estate hygiene"]
+        "## Executive summary", "## Summary", "## Provenance", "## Estate hygiene"]
     assert "### Bloc per layer" in lines
     # stacked chart as a table with totals; heatmap with its cell text
     assert "|  | us | cn | unknown | total |" in lines

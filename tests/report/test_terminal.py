@@ -66,9 +66,32 @@ def test_long_lists_are_cut_with_a_note(report: Report) -> None:
     rows = [[f"r{i}", i] for i in range(45)]
     big = replace(section, findings=many,
                   summary={"tables": [{"title": "Long", "columns": ["a", "b"], "rows": rows}]})
-    text = renderer("terminal").render(replace(report, sections=(big,)))
+    text = TerminalRenderer(width=120).render(replace(report, sections=(big,)))
     assert "Gap 099" in text and "Gap 100" not in text
     assert ("… and 30 more findings of lower or equal severity (all of them are in --format "
             "json, md or html)") in text
     assert "r39" in text and "r40" not in text
     assert "… and 5 more rows" in text
+
+
+def test_files_and_pipes_get_everything_uncut(report: Report) -> None:
+    section = report.sections[1]
+    finding = section.findings[0]
+    many = tuple(finding.model_copy(update={"id": f"hygiene:x:{i:03}", "title": f"Gap {i:03}"})
+                 for i in range(130))
+    rows = [[f"a-rather-long-identifier-{i:02}", "text " * 40] for i in range(45)]
+    big = replace(section, findings=many,
+                  summary={"tables": [{"title": "Long", "columns": ["id", "b"], "rows": rows}]})
+    lines = TerminalRenderer(width=None).render(replace(report, sections=(big,))).splitlines()
+    text = "\n".join(lines)
+    assert "Gap 129" in text and "more findings" not in text
+    assert all(f"a-rather-long-identifier-{i:02}" in text for i in range(45))
+    assert max(len(line) for line in lines) <= 200
+
+
+def test_narrow_terminal_lists_findings_with_whole_ids(report: Report) -> None:
+    lines = TerminalRenderer(width=80).render(report).splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for finding in report.findings:
+        subject = f"{finding.subject.kind.value} {finding.subject.id}"
+        assert any(subject in line for line in lines), subject

@@ -79,8 +79,10 @@ def test_h20_breaks_china_systems_with_substitutes(small_estate: LoadedEstate,
     ascend = subs["huawei-ascend-910b"].burden
     terms = {t.name: t for t in ascend.terms}
     assert terms["runtime_change"].explanation == "runtime CUDA -> CANN"
-    # cn-sub is 100 % owned by a US entity: GP10 risk scores 3, Entity List due diligence 1.
-    assert sum(t.score for t in ascend.terms if t.name == "export_exposure") == 4
+    # cn-sub is 100 % owned by a US entity: GP10 risk scores 3; the Entity-Listed vendor
+    # carries its listing (2) plus due diligence for a US-linked user (1).
+    assert sum(t.score for t in ascend.terms if t.name == "export_exposure") == 3
+    assert sum(t.score for t in ascend.terms if t.name == "listed_exposure") == 3
     assert ascend.total == sum(t.score for t in ascend.terms)
     assert subs["kunlunxin-p800"].burden.total < ascend.total
 

@@ -16,16 +16,19 @@ from typing import Any, ClassVar
 
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.catalog.catalogue import Catalogue
+from stackrift.catalog.model import ExportControl
 from stackrift.estate.loader import LoadedEstate
 from stackrift.estate.model import Bloc, Criticality, Estate
 from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind, finding_id
 from stackrift.plan.graph import Disabled, EstateGraph, Node, single_points_of_failure
+from stackrift.plan.groups import DestinationMatch, covers
 from stackrift.plan.stack import (
     StackLayer,
     SystemStack,
     UsNexus,
     control_hits,
     entity_listed,
+    headquarters_of,
     system_entity,
     us_nexus,
 )
@@ -224,7 +227,8 @@ def _export_exposure(estate: Estate, stacks: list[SystemStack], as_of: date
         for holder in stack.layer(StackLayer.ACCELERATOR):
             if holder.product is None or holder.component is None:
                 continue
-            for hit in control_hits(holder.product, country, as_of):
+            headquarters = headquarters_of(estate, system_entity(estate, stack.system))
+            for hit in control_hits(holder.product, country, as_of, headquarters):
                 if hit.gp10:
                     continue
                 control = hit.control
@@ -248,13 +252,30 @@ def _export_exposure(estate: Estate, stacks: list[SystemStack], as_of: date
                               "control": control.id, "eccn": control.eccn,
                               "destination": country, "matched": list(hit.match.entries),
                               "licence_required_from": str(control.licence_required_from),
-                              "licence_held": licensed, "as_of": as_of.isoformat()},
+                              "licence_held": licensed, "as_of": as_of.isoformat(),
+                              **_review_evidence(control, country, as_of, hit.match)},
                     recommendation="Confirm the licence or licence exception covering this "
                                    "installation, or plan a substitute that is not controlled "
                                    "there (stackrift plan).",
                     citations=(control.citation, *hit.match.citations),
                     related=(Subject(kind=SubjectKind.COMPONENT, id=holder.component.id),)))
     return rows, findings
+
+
+def _review_evidence(control: ExportControl, country: str, as_of: date,
+                     match: DestinationMatch) -> dict[str, Any]:
+    """The licence review policy in force, and the headquarters country when that matched."""
+    out: dict[str, Any] = {}
+    if match.headquarters is not None:
+        out["matched_by_headquarters"] = match.headquarters
+    policy = control.review_policy_on(match.headquarters or country, as_of, covers)
+    if policy is not None:
+        out["review_policy"] = policy.policy
+        out["review_policy_from"] = policy.in_force_from.isoformat()
+        if policy.conditions:
+            out["review_policy_conditions"] = policy.conditions
+        out["review_policy_source"] = str(policy.citation)
+    return out
 
 
 def _gp10_exposure(estate: Estate, stacks: list[SystemStack], as_of: date

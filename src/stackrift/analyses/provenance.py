@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.catalog.catalogue import Catalogue, LineageStep, Resolution, SiteResolution
-from stackrift.catalog.model import Layer, Vendor, bloc_of
+from stackrift.catalog.model import Layer, ListStatus, Vendor, bloc_of
 from stackrift.estate.loader import LoadedEstate
 from stackrift.estate.model import Bloc, Component, ComponentType, Criticality, Estate, System
 from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind, finding_id
@@ -221,6 +221,166 @@ def _criticality_severity(systems: list[System]) -> Severity:
     return Severity.HIGH
 
 
+@dataclass(frozen=True)
+class VendorList:
+    """A government list other than the Entity List that a vendor can be on."""
+
+    rule: str
+    attribute: str
+    label: str
+    severity: Severity
+    recommendation: str
+    citation: Citation
+
+
+VENDOR_LISTS = (
+    VendorList(
+        rule="military-company-1260h",
+        attribute="military_company_1260h",
+        label="the US Department of Defense list of Chinese military companies (s.1260H)",
+        severity=Severity.MEDIUM,
+        recommendation=(
+            "Not an export ban: the US Department of Defense may not contract with listed "
+            "companies directly from 2026-06-30 and indirectly from 2027-06-30 (FY2024 NDAA "
+            "s.805). Check whether the system serves US defence contracts, and expect investor "
+            "and customer scrutiny; plan a substitute where that matters."
+        ),
+        citation=Citation(
+            source="William M. (Mac) Thornberry NDAA for FY2021, s.1260H; FY2024 NDAA s.805",
+            section="list of Chinese military companies operating in the United States",
+            checked_on=date(2026, 12, 3),
+        ),
+    ),
+    VendorList(
+        rule="unreliable-entity-list",
+        attribute="unreliable_entity_list",
+        label="China's Unreliable Entity List",
+        severity=Severity.MEDIUM,
+        recommendation=(
+            "China may bar a listed company from China-related import and export and from new "
+            "investment in China: check whether systems in China or serving Chinese users depend "
+            "on it, and plan a substitute there."
+        ),
+        citation=Citation(
+            source="Provisions on the Unreliable Entity List (MOFCOM Order No. 4 of 2020)",
+            section="Art 10 (measures against listed entities)",
+            checked_on=date(2026, 12, 3),
+            confidence="unverified",
+            unverified_reason="Art 10 as cited by the ministry's spokesperson on 2025-02-13; the "
+            "order number and text were not retrieved",
+        ),
+    ),
+)
+
+
+def _listed_status(
+    vendor: Vendor, attribute: str, as_of: date, catalogue: Catalogue
+) -> tuple[Vendor, ListStatus] | None:
+    """The vendor (or the nearest catalogued parent) whose listing is in force on ``as_of``."""
+    current: Vendor | None = vendor
+    seen: set[str] = set()
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        status: ListStatus | None = getattr(current, attribute)
+        if status is not None and status.listed_on(as_of):
+            return current, status
+        current = catalogue.vendors.get(current.parent) if current.parent else None
+    return None
+
+
+def _list_finding(
+    spec: VendorList, subject: Subject, ids: tuple[str, ...], what: str, vendor: Vendor,
+    listed: tuple[Vendor, ListStatus], systems: list[System], as_of: date,
+) -> Finding:
+    holder, status = listed
+    who = (f", whose parent {holder.name} is" if holder.id != vendor.id else ", which is")
+    since = f" since {status.since}" if status.since else ""
+    unverified = status.citation is not None and status.citation.confidence == "unverified"
+    evidence: dict[str, Any] = {
+        "vendor": vendor.name,
+        "listed_party": holder.name,
+        "listed_since": status.since.isoformat() if status.since else None,
+        "listing_note": status.note,
+        "systems": [s.id for s in systems],
+        "as_of": as_of.isoformat(),
+    }
+    if unverified:
+        evidence["citation_confidence"] = "unverified"
+    return _finding(
+        spec.rule,
+        *ids,
+        severity=Severity.LOW if unverified or not systems else spec.severity,
+        title=f"{what}{who} on {spec.label}{since}"
+        + (" (listing unverified)" if unverified else ""),
+        subject=subject,
+        evidence=evidence,
+        recommendation=spec.recommendation,
+        citations=tuple(c for c in (status.citation, spec.citation) if c is not None),
+        related=_system_subjects(systems),
+    )
+
+
+def _flagged_lists(
+    cp: ComponentProvenance, systems: list[System], context: AnalysisContext,
+    catalogue: Catalogue,
+) -> list[Finding]:
+    """Findings for a component whose vendor, or the developer its model weights descend from,
+    is on the s.1260H list or the Unreliable Entity List on the as-of date."""
+    sources: dict[str, tuple[Vendor, str]] = {}
+    if cp.resolution.vendor is not None:
+        vendor = cp.resolution.vendor
+        sources[vendor.id] = (vendor, f"{cp.component.name} comes from {vendor.name}")
+    for origin in cp.origins if cp.layer is StackLayer.MODEL else ():
+        if origin.vendor is not None and origin.vendor.id not in sources:
+            sources[origin.vendor.id] = (
+                origin.vendor, f"{cp.component.name}'s weights descend from {origin.vendor.name}")
+    findings = []
+    reported: set[tuple[str, str]] = set()
+    for vendor, what in sources.values():
+        for spec in VENDOR_LISTS:
+            listed = _listed_status(vendor, spec.attribute, context.as_of, catalogue)
+            if listed is None or (spec.rule, listed[0].id) in reported:
+                continue
+            reported.add((spec.rule, listed[0].id))
+            findings.append(_list_finding(
+                spec, _component_subject(cp.component), (cp.component.id, listed[0].id),
+                what, vendor, listed, systems, context.as_of))
+    return findings
+
+
+def _flagged_hosts(
+    site: SiteResolution, systems: list[System], context: AnalysisContext,
+    catalogue: Catalogue,
+) -> list[Finding]:
+    """Findings for a site whose provider or operator is on one of the vendor lists."""
+    findings = []
+    hosts = {v.id: v for v in (site.provider, site.operator) if v is not None}
+    subject = Subject(kind=SubjectKind.SITE, id=site.site_id)
+    for vendor in hosts.values():
+        for spec in VENDOR_LISTS:
+            listed = _listed_status(vendor, spec.attribute, context.as_of, catalogue)
+            if listed is not None:
+                findings.append(_list_finding(
+                    spec, subject, (site.site_id, listed[0].id),
+                    f"Site {site.site_id} is hosted by {vendor.name}", vendor, listed, systems,
+                    context.as_of))
+    return findings
+
+
+def _measures_table(context: AnalysisContext) -> dict[str, Any]:
+    """Every catalogued trade measure with its status on the as-of date."""
+    rows = [
+        [m.id, m.authority, m.title, m.in_force_from.isoformat(),
+         m.status_on(context.as_of).value, str(m.citation), m.confidence]
+        for m in context.catalogue.data.measures
+    ]
+    return {
+        "title": f"Export-control measures on the AI supply chain, status on {context.as_of}",
+        "columns": ["measure", "authority", "title", "from", "status", "source", "confidence"],
+        "rows": rows,
+    }
+
+
 @register
 class ProvenanceAnalysis:
     """Resolve every component and site; report blocs per layer, Entity List hits and lineage."""
@@ -248,10 +408,13 @@ class ProvenanceAnalysis:
         findings: list[Finding] = []
         for cp in components.values():
             findings.extend(self._entity_listed(cp, users[cp.component.id], context))
+            findings.extend(_flagged_lists(cp, users[cp.component.id], context, catalogue))
             findings.extend(self._lineage(cp, users[cp.component.id]))
             findings.extend(self._unresolved(cp, users[cp.component.id]))
         for site in data.sites:
             findings.extend(self._site(sites[site.id], site_users[site.id], context))
+            findings.extend(_flagged_hosts(sites[site.id], site_users[site.id], context,
+                                           catalogue))
         for sp in systems:
             findings.extend(self._mixed(sp, context.as_of))
         return AnalysisResult(
@@ -752,6 +915,7 @@ class ProvenanceAnalysis:
                     "columns": ["site", "provider", "region", "country", "operator", "evidence"],
                     "rows": site_rows,
                 },
+                _measures_table(context),
             ],
             "charts": [
                 {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
+from stackrift.estate.implied import is_implied, with_implied_flows
 from stackrift.estate.loader import LoadedEstate
 from stackrift.findings import Finding, Severity, Subject, SubjectKind, finding_id
 from stackrift.rules.engine import DISCLAIMER, FlowVerdict, SubjectVerdict, load_rule_set
@@ -23,6 +24,8 @@ def _flow_findings(verdict: FlowVerdict, rules: RuleSet, name: str | None) -> li
         "mechanisms_required": list(verdict.mechanisms_required),
         "mechanisms_missing": list(verdict.mechanisms_missing),
         "rules_fired": list(verdict.rules_fired), "trace": list(verdict.trace)}
+    if is_implied(verdict.flow_id):
+        evidence["implied"] = "not declared: the data of the system's users reaching its site"
     findings: list[Finding] = []
     route = f"{verdict.origin or '?'} → {verdict.destination or '?'}"
     fired = [r for r in (rules.rule(i) for i in verdict.rules_fired) if r is not None]
@@ -88,6 +91,19 @@ def _subject_findings(verdict: SubjectVerdict, rules: RuleSet) -> list[Finding]:
         recommendation="; ".join(verdict.obligations[:6]) or None)]
 
 
+def _worst_verdicts(flows: tuple[FlowVerdict, ...]) -> list[list[str | None]]:
+    """Per heatmap cell (origin × destination, as :func:`matrix` orders them), the worst verdict."""
+    origins = sorted({f.origin or "?" for f in flows})
+    destinations = sorted({f.destination or "?" for f in flows})
+    worst: dict[tuple[str, str], Verdict] = {}
+    for flow in flows:
+        key = (flow.origin or "?", flow.destination or "?")
+        if key not in worst or flow.verdict.rank > worst[key].rank:
+            worst[key] = flow.verdict
+    return [[worst[(o, d)].value if (o, d) in worst else None for d in destinations]
+            for o in origins]
+
+
 @register
 class TransfersAnalysis:
     """Applies the rule packs to every data flow, system and site."""
@@ -98,13 +114,16 @@ class TransfersAnalysis:
 
     def run(self, estate: LoadedEstate, context: AnalysisContext) -> AnalysisResult:
         rules = load_rule_set(context.rules_dirs)
-        result = evaluate_all(estate.estate, context.as_of, rules)
-        names = {f.id: f.name for f in estate.estate.data_flows}
+        # Users' data reaching each system's site is judged like a declared flow, marked implied.
+        judged = with_implied_flows(estate.estate)
+        result = evaluate_all(judged, context.as_of, rules)
+        names = {f.id: f.name for f in judged.data_flows}
         findings = [f for v in result.flows for f in _flow_findings(v, rules, names.get(v.flow_id))]
         findings += [f for v in (*result.systems, *result.sites)
                      for f in _subject_findings(v, rules)]
         origins, destinations, cells, values = matrix(result.flows)
-        flow_rows = [[v.flow_id, v.origin, v.destination, v.verdict.value,
+        flow_rows = [[f"{v.flow_id} (implied)" if is_implied(v.flow_id) else v.flow_id,
+                      v.origin, v.destination, v.verdict.value,
                       ", ".join(v.regimes), ", ".join(v.mechanisms_missing) or "none",
                       ", ".join(v.rules_fired), "; ".join(str(c) for c in v.citations)]
                      for v in result.flows]
@@ -118,7 +137,7 @@ class TransfersAnalysis:
             "charts": [{"kind": "heatmap", "title": "Data-flow verdicts, origin × destination "
                         "(0 not applicable, 1 allowed, 2 allowed with, 3 prohibited)",
                         "x_labels": destinations, "y_labels": origins, "values": values,
-                        "cells": cells}],
+                        "cells": cells, "classes": _worst_verdicts(result.flows)}],
             "tables": [
                 {"title": "Data flows", "columns": ["flow", "origin", "destination", "verdict",
                                                     "regimes", "missing mechanisms",

@@ -66,6 +66,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _sniffed(path: Path) -> bool:
+    """Whether a file whose name says nothing holds a pickle, npy, zip or compressed pickle."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(artefacts.SNIFF_BYTES)
+    except OSError:
+        return False
+    return artefacts.looks_like_model_file(path, head)
+
+
 def _relation(value: Any) -> LineageRelation | None:
     text = str(value).strip().lower() if isinstance(value, str) else ""
     aliases = {"finetune": "finetune", "fine-tune": "finetune", "quantized": "quantized",
@@ -81,15 +91,17 @@ class HuggingFaceFolderReader:
 
     def accepts(self, path: Path, head: bytes) -> bool:
         if path.is_file():
-            # A single weight file: scanned and hashed like a one-file model folder.
-            return path.suffix.lower() in WEIGHT_SUFFIXES
+            # A single weight file (known by its name or by its content, since a pickle can be
+            # renamed to anything): scanned and hashed like a one-file model folder.
+            return (path.suffix.lower() in WEIGHT_SUFFIXES or
+                    artefacts.looks_like_model_file(path, head))
         if not path.is_dir():
             return False
         return (path / "config.json").is_file() or (path / "README.md").is_file() or any(
             p.suffix.lower() in WEIGHT_SUFFIXES for p in path.iterdir() if p.is_file())
 
     def read(self, path: Path) -> BomDocument:
-        if path.is_file() and path.suffix.lower() in WEIGHT_SUFFIXES:
+        if path.is_file():
             return self._read(path.parent, [path], path.stem)
         if not path.is_dir():
             raise InvalidInputError.single(path, "not a folder or model file",
@@ -118,7 +130,7 @@ class HuggingFaceFolderReader:
         gguf_meta: dict[str, Any] = {}
         for file in files:
             suffix = file.suffix.lower()
-            if suffix not in WEIGHT_SUFFIXES:
+            if suffix not in WEIGHT_SUFFIXES and single is None and not _sniffed(file):
                 continue
             if suffix == ".safetensors":
                 header = artefacts.read_safetensors_header(file)

@@ -310,7 +310,8 @@ class Catalogue:
         vendor = self.vendor_by_name(component.vendor) if component.vendor else None
         product = None
         for name in filter(None, (component.product, component.name)):
-            product = self.product_by_name(name, vendor)
+            product = self.product_by_name(name, vendor) or self._without_vendor_prefix(
+                name, vendor)
             if product is not None:
                 break
         if vendor is not None:
@@ -355,6 +356,15 @@ class Catalogue:
             "no purl, Hugging Face id, CPE or vendor name matched the catalogue",
             None,
         )
+
+    def _without_vendor_prefix(self, name: str, vendor: Vendor | None) -> Product | None:
+        """The vendor's product named after a leading vendor name ("AMD Instinct MI308")."""
+        if vendor is None:
+            return None
+        named = self._vendor_in_name(name)
+        if named is None or named[0].id != vendor.id or not named[1]:
+            return None
+        return self.product_by_name(named[1], vendor)
 
     def _vendor_in_name(self, name: str) -> tuple[Vendor, str] | None:
         """A catalogued vendor named by the leading words of ``name``, and the words after it.
@@ -554,10 +564,10 @@ def _purl_base(purl: str) -> str | None:
 
 
 def _merge_documents(documents: Iterable[LocatedDocument]) -> dict[str, Any]:
-    merged: dict[str, Any] = {"vendors": [], "products": [], "regions": []}
+    merged: dict[str, Any] = {"vendors": [], "products": [], "regions": [], "measures": []}
     for doc in documents:
         for key, value in doc.data.items():
-            if key in ("vendors", "products", "regions"):
+            if key in ("vendors", "products", "regions", "measures"):
                 merged[key].extend(value)
             else:
                 merged[key] = value
@@ -603,6 +613,7 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
         vendors=tuple(v for d in data for v in d.vendors),
         products=tuple(p for d in data for p in d.products),
         regions=tuple(r for d in data for r in d.regions),
+        measures=tuple(m for d in data for m in d.measures),
     )
     _check_integrity(merged, directory)
     return Catalogue(merged)
@@ -618,6 +629,11 @@ def _check_integrity(data: CatalogueData, where: Path) -> None:
         f"duplicate product id '{i}'" for i in sorted(set(product_ids)) if product_ids.count(i) > 1
     ]
     known = set(vendor_ids)
+    measure_ids = [m.id for m in data.measures]
+    problems += [
+        f"duplicate measure id '{i}'" for i in sorted(set(measure_ids))
+        if measure_ids.count(i) > 1
+    ]
     problems += [
         f"product '{p.id}' names unknown vendor '{p.vendor}'"
         for p in data.products

@@ -218,6 +218,16 @@ class System(Record):
         description="Operations used to train the model this system develops, if it trains one "
         "(AI Act Art 51, 31 CFR 850 and EAR 4E091 thresholds are stated in these).",
     )
+    user_data: tuple[DataCategory, ...] | None = Field(
+        default=None,
+        description="Categories of its users' data the system receives and returns (implied "
+        "flows between users_countries and its site); default personal. An empty list says its "
+        "users send it no data.",
+    )
+    user_data_mechanisms: tuple[Mechanism, ...] = Field(
+        default=(),
+        description="Transfer mechanisms in place for its users' data (the implied flows).",
+    )
 
 
 class DataCategory(StrEnum):

@@ -14,8 +14,10 @@ Accelerator switch terms:
 - ``vendor_onboarding`` (2): the substitute's vendor supplies nothing else in the estate yet.
 - ``export_exposure``: an in-force US export licence requirement at the site's country that the
   system holds no licence for (4 each); General Prohibition 10 risk by the using entity's US nexus
-  (US person 4, US-controlled 3, other 1); an Entity-Listed vendor for a US-linked user (1); a
-  US accelerator with neither a recorded classification nor a TPP, in a D:1/D:4/D:5 country (2).
+  (US person 4, US-controlled 3, other 1); a US accelerator with neither a recorded
+  classification nor a TPP, in a D:1/D:4/D:5 country (2).
+- ``listed_exposure``: the substitute's vendor (or parent) is Entity-Listed (2; 3 for a
+  US-linked user); without a site country, General Prohibition 10 guidance as above.
 
 Site move terms: ``migration`` (2), ``provider_onboarding`` (2, a provider not used in the estate),
 ``country_change`` (3: data-localisation and transfer rules must be re-checked), and
@@ -41,7 +43,8 @@ from stackrift.plan.stack import (
     UsNexus,
     cloud_holder,
     control_hits,
-    entity_listed,
+    headquarters_of,
+    listed_exposure,
     system_entity,
     system_stack,
     us_nexus,
@@ -129,7 +132,8 @@ def export_terms(estate: Estate, system: System, product: Product, country: str,
     """Export-control terms for running ``product`` for ``system`` in ``country``."""
     terms: list[BurdenTerm] = []
     nexus = us_nexus(estate, system_entity(estate, system))
-    for hit in control_hits(product, country, as_of):
+    headquarters = headquarters_of(estate, system_entity(estate, system))
+    for hit in control_hits(product, country, as_of, headquarters):
         if hit.gp10:
             terms.append(BurdenTerm(
                 "export_exposure", GP10_SCORES[nexus],
@@ -144,15 +148,34 @@ def export_terms(estate: Estate, system: System, product: Product, country: str,
     recorded = any(not is_gp10(c) for c in product.controls)
     if (product.layer == Layer.ACCELERATOR and not recorded and vendor is not None
             and vendor.country == "US" and product.tpp is None
-            and match_destination(("D:1", "D:4", "D:5"), country) is not None):
+            and match_destination(("D:1", "D:4", "D:5"), country, as_of) is not None):
         terms.append(BurdenTerm(
             "export_exposure", 2,
             f"{product.name}: no export classification recorded and no TPP to derive one; a US "
             f"accelerator may need a 3A090 licence for {country} (15 CFR 744.23) - check"))
-    if nexus != UsNexus.NONE and entity_listed(vendor, as_of) and vendor is not None:
-        terms.append(BurdenTerm("export_exposure", 1,
-                                f"{vendor.name} is on the Entity List since "
-                                f"{vendor.entity_list.since}: US-linked buyer needs due diligence"))
+    return terms
+
+
+def exposure_terms(estate: Estate, system: System, product: Product, as_of: date,
+                   catalogue: Catalogue, include_gp10: bool) -> list[BurdenTerm]:
+    """``listed_exposure`` terms for choosing ``product``: an Entity-Listed vendor 2 (3 for a
+    US-linked user: due diligence on top of the supply risk - US-origin items, updates and
+    support for its products need a licence); General Prohibition 10 guidance by US nexus
+    (``include_gp10``: when no site country is given and ``export_terms`` does not add it)."""
+    nexus = us_nexus(estate, system_entity(estate, system))
+    terms: list[BurdenTerm] = []
+    for exposure in listed_exposure(product, catalogue, as_of):
+        source = f" ({exposure.citation})" if exposure.citation else ""
+        if exposure.kind == "entity_list":
+            terms.append(BurdenTerm("listed_exposure", 3 if nexus != UsNexus.NONE else 2,
+                                    f"{exposure.text}{source}: supply, updates and support that "
+                                    "need US items are at risk"
+                                    + ("; US-linked user: due diligence" if nexus != UsNexus.NONE
+                                       else "")))
+        elif include_gp10:
+            terms.append(BurdenTerm("listed_exposure", GP10_SCORES[nexus],
+                                    f"{exposure.text}{source}; using entity's US nexus: "
+                                    f"{nexus.value.replace('_', ' ')}"))
     return terms
 
 
@@ -199,6 +222,9 @@ def accelerator_switch(estate: Estate, system: System, current: Product | None,
                                 f"{vendor.name if vendor else candidate.vendor} supplies nothing "
                                 "else in the estate: procurement, security review, support "
                                 "contract"))
+    if current is None or current.id != candidate.id:
+        terms += exposure_terms(estate, system, candidate, as_of, catalogue,
+                                include_gp10=country is None)
     if country is not None:
         terms += export_terms(estate, system, candidate, country, as_of, catalogue)
     return Burden(tuple(terms))
@@ -244,8 +270,8 @@ def model_switch(estate: Estate, system: System, current: Product, candidate: Pr
     if candidate.id == current.id:
         return Burden(())
     vendor = catalogue.vendors.get(candidate.vendor)
-    terms = [BurdenTerm("model_replacement", 3, f"re-prompt, re-evaluate and re-approve "
-                        f"{system.id} on {candidate.name}")]
+    terms = [BurdenTerm("model_replacement", 3, "re-prompt, re-evaluate and re-approve the "
+                        f"system on {candidate.name}")]
     if fine_tuned:
         terms.append(BurdenTerm("retrain_finetune", 3, "the in-house fine-tune must be "
                                 f"retrained on a {candidate.name} base"))
@@ -255,11 +281,7 @@ def model_switch(estate: Estate, system: System, current: Product, candidate: Pr
     if candidate.vendor not in known_vendors:
         terms.append(BurdenTerm("vendor_onboarding", 2, f"{vendor.name if vendor else '?'} "
                                 "supplies nothing else in the estate"))
-    if vendor is not None and entity_listed(vendor, as_of) and us_nexus(
-            estate, system_entity(estate, system)) != UsNexus.NONE:
-        terms.append(BurdenTerm("export_exposure", 1, f"{vendor.name} is on the Entity List "
-                                f"since {vendor.entity_list.since}: due diligence for a "
-                                "US-linked user"))
+    terms += exposure_terms(estate, system, candidate, as_of, catalogue, include_gp10=True)
     if vendor is not None and country and vendor.bloc != bloc_of(country):
         terms.append(BurdenTerm("jurisdiction_fit", 1, f"weights from the "
                                 f"{vendor.bloc.value} bloc, hosted in {country}"))

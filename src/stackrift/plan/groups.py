@@ -3,6 +3,12 @@
 Catalogue export controls name their destinations as Country Groups (``"D:1"``, ``"D:4"``,
 ``"D:5"``), ISO codes (``"MO"``), or ``"*"`` (anywhere: the General Prohibition 10 convention for
 Ascend 910B/C/D). This module expands them against a country, with the group's citation.
+
+Membership changes by rule (Cambodia joined D:5 on 2021-12-09 and left it on 2025-11-07). A
+group's ``changes`` give dated windows for the countries whose membership changed; given an as-of
+date, membership is evaluated on that date. Countries listed in ``members`` without a change
+record count as members on every date (their earlier history is not recorded). Without an as-of
+date, the current ``members`` list is used.
 """
 
 from __future__ import annotations
@@ -19,17 +25,44 @@ from stackrift.findings import Citation
 
 
 @dataclass(frozen=True)
+class MembershipWindow:
+    """A dated period during which a country belonged to a group (``until`` exclusive)."""
+
+    country: str
+    start: date
+    until: date | None
+    citation: Citation
+
+    def covers(self, as_of: date) -> bool:
+        return self.start <= as_of and (self.until is None or as_of < self.until)
+
+
+@dataclass(frozen=True)
 class CountryGroup:
-    """One EAR Country Group with its members (ISO alpha-2) and source."""
+    """One EAR Country Group with its members (ISO alpha-2), dated changes and source."""
 
     id: str
     title: str
     members: frozenset[str]
     unverified_members: frozenset[str]
     citation: Citation
+    changes: tuple[MembershipWindow, ...] = ()
 
-    def contains(self, country: str) -> bool:
+    def contains(self, country: str, as_of: date | None = None) -> bool:
+        """Membership on ``as_of`` (dated changes applied); the current list without a date."""
+        windows = [w for w in self.changes if w.country == country]
+        if as_of is not None and windows:
+            return any(w.covers(as_of) for w in windows)
         return country in self.members or country in self.unverified_members
+
+    def window(self, country: str, as_of: date) -> MembershipWindow | None:
+        """The dated window that makes ``country`` a member on ``as_of``, if one does."""
+        return next((w for w in self.changes if w.country == country and w.covers(as_of)), None)
+
+    def members_on(self, as_of: date | None = None) -> frozenset[str]:
+        """Every member on ``as_of`` (current members without a date)."""
+        everyone = self.members | self.unverified_members | {w.country for w in self.changes}
+        return frozenset(c for c in everyone if self.contains(c, as_of))
 
 
 @cache
@@ -39,10 +72,14 @@ def country_groups() -> dict[str, CountryGroup]:
     raw: dict[str, Any] = load_yaml_data(text, "stackrift/plan/data/country_groups.yaml")
     groups = {}
     for item in raw["groups"]:
+        changes = tuple(
+            MembershipWindow(country=c["country"], start=c["from"], until=c.get("until"),
+                             citation=Citation.model_validate(c["citation"]))
+            for c in item.get("changes") or ())
         groups[item["id"]] = CountryGroup(
             id=item["id"], title=item["title"], members=frozenset(item["members"]),
             unverified_members=frozenset(item.get("unverified_members") or ()),
-            citation=Citation.model_validate(item["citation"]))
+            citation=Citation.model_validate(item["citation"]), changes=changes)
     # Not an EAR group: lets scenarios (e.g. a model licence) name the EU's member states at once.
     groups["EU"] = CountryGroup("EU", "European Union member states", EU_MEMBERS, frozenset(),
                                 Citation(source="Treaty on European Union", section="Art 52(1)"))
@@ -56,18 +93,35 @@ class DestinationMatch:
     entries: tuple[str, ...]
     citations: tuple[Citation, ...]
     anywhere: bool
+    headquarters: str | None = None
+    """Set when the match is by the end user's headquarters country, not the site's country."""
 
     def describe(self, country: str) -> str:
         if self.anywhere:
             return "applies wherever the item is used"
+        where = self.headquarters or country
         groups = [e for e in self.entries if ":" in e or e == "EU"]
-        if groups:
-            return f"{country} is in Country Group {', '.join(groups)}"
-        return f"{country} is named"
+        text = (f"{where} is in Country Group {', '.join(groups)}" if groups
+                else f"{where} is named")
+        if self.headquarters is not None:
+            return f"the user is headquartered (or has its ultimate parent) in {where}: {text}"
+        return text
 
 
-def match_destination(destinations: tuple[str, ...], country: str) -> DestinationMatch | None:
-    """The destination entries that cover ``country``; ``None`` when none does."""
+def covers(entry: str, country: str, as_of: date | None = None) -> bool:
+    """Whether one destination entry (a group, an ISO code or ``"*"``) covers ``country``."""
+    groups = country_groups()
+    if entry == "*":
+        return True
+    if entry in groups:
+        return groups[entry].contains(country, as_of)
+    return entry.upper() == country
+
+
+def match_destination(destinations: tuple[str, ...], country: str,
+                      as_of: date | None = None) -> DestinationMatch | None:
+    """The destination entries that cover ``country`` (on ``as_of`` when given); ``None`` when
+    none does."""
     groups = country_groups()
     entries: list[str] = []
     citations: list[Citation] = []
@@ -77,9 +131,13 @@ def match_destination(destinations: tuple[str, ...], country: str) -> Destinatio
             anywhere = True
             entries.append(entry)
         elif entry in groups:
-            if groups[entry].contains(country):
+            group = groups[entry]
+            if group.contains(country, as_of):
                 entries.append(entry)
-                citations.append(groups[entry].citation)
+                citations.append(group.citation)
+                window = group.window(country, as_of) if as_of is not None else None
+                if window is not None:
+                    citations.append(window.citation)
         elif entry.upper() == country:
             entries.append(entry)
     if not entries:
@@ -99,13 +157,15 @@ def is_gp10(control: ExportControl) -> bool:
     return "GP10" in control.regime.upper().replace(" ", "")
 
 
-def expand_destinations(destinations: tuple[str, ...]) -> frozenset[str]:
-    """Every ISO code a destination list names (``"*"`` is left out: it means anywhere)."""
+def expand_destinations(destinations: tuple[str, ...],
+                        as_of: date | None = None) -> frozenset[str]:
+    """Every ISO code a destination list names (``"*"`` is left out: it means anywhere), on
+    ``as_of`` when given."""
     groups = country_groups()
     codes: set[str] = set()
     for entry in destinations:
         if entry in groups:
-            codes |= groups[entry].members | groups[entry].unverified_members
+            codes |= groups[entry].members_on(as_of)
         elif entry != "*":
             codes.add(entry.upper())
     return frozenset(codes)

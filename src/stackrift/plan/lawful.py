@@ -6,18 +6,25 @@ ask :func:`judge_flows` for each flow's verdict under every regime.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import orjson
 
-from stackrift.catalog.catalogue import load_catalogue
 from stackrift.estate.model import DataFlow, Estate, Mechanism
 from stackrift.findings import Citation
-from stackrift.rules.engine import FlowVerdict, RuleSet, Verdict, evaluate_estate, load_rule_set
+from stackrift.rules.engine import (
+    FlowVerdict,
+    RuleSet,
+    Verdict,
+    _packaged_provider_countries,
+    evaluate_estate,
+    load_rule_set,
+)
+from stackrift.rules.facts import EstateIndex, flow_facts
+from stackrift.rules.model import Condition, Scope
 
 SELF_SERVICE_MECHANISMS = frozenset({
     Mechanism.SCC, Mechanism.TIA, Mechanism.PIPIA, Mechanism.SEPARATE_CONSENT, Mechanism.CONSENT,
@@ -64,7 +71,12 @@ class FlowJudge:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self._cache: dict[str, FlowJudgement] = {}
+        self._index: tuple[Estate, EstateIndex] | None = None
+        self._facts_read = flow_facts_read(rules)
+        self._thresholds = count_thresholds(rules)
+        self._signatures: dict[tuple[object, ...], str] = {}
         self.evaluations = 0
+        self.lookups = 0
 
     @classmethod
     def load(cls, extra_dirs: Sequence[Path] = ()) -> FlowJudge:
@@ -77,11 +89,14 @@ class FlowJudge:
     def judge_alone(self, estate: Estate, flow: DataFlow, as_of: date) -> FlowJudgement:
         """The judgement of one flow evaluated on its own in ``estate``'s context.
 
-        Used to price many candidate layouts quickly: identical flows between identical sites
-        are evaluated once (cached). Volumes do not aggregate with the estate's other flows
-        here, so callers re-check their final estate with :meth:`judge`.
+        Used to price many candidate layouts quickly. Judgements are cached by the facts the
+        engine reads (:func:`_fact_signature`): the same flow facts between endpoints of the same
+        jurisdiction, entity and provider country give the same verdict, whichever site or
+        system they belong to. Volumes do not aggregate with the estate's other flows here, so
+        callers re-check their final estate with :meth:`judge`.
         """
-        key = _signature(estate, flow, as_of)
+        self.lookups += 1
+        key = self._fact_signature(estate, flow, as_of)
         cached = self._cache.get(key)
         if cached is None:
             ends = {flow.source, flow.destination}
@@ -98,36 +113,106 @@ class FlowJudge:
         return FlowJudgement(flow.id, cached.verdict, cached.lawful, cached.prohibited,
                              cached.missing, cached.rules_fired, cached.citations)
 
+    def _fact_signature(self, estate: Estate, flow: DataFlow, as_of: date) -> str:
+        """What a lone flow's verdict depends on: every flow fact the rules test, the entities
+        whose ownership chains ownership conditions follow, and the flow's dates (volume
+        windows). Names, ids and sites drop out, so a flow re-pointed to another site of the same
+        country, entity and provider country hits the cache.
 
-def _signature(estate: Estate, flow: DataFlow, as_of: date) -> str:
-    """What a lone flow's verdict depends on: the flow without its names, and its endpoints as
-    the engine sees them (country, entity, free-trade zone, the provider's home country).
+        The purpose stays in the key (it is a fact): exemptions such as China's emergency
+        carve-out and the DOJ routine-administration exemption (28 CFR 202.506) turn on it."""
+        if self._index is None or self._index[0] is not estate:
+            self._index = (estate, EstateIndex(estate, _packaged_provider_countries()))
+            self._signatures.clear()
+        # Within one estate a flow is fixed by its id, ends and mechanisms (planners re-point
+        # and upgrade flows, nothing else), so its signature is computed once.
+        memo = (flow.id, flow.source, flow.destination, flow.recipient, flow.mechanisms,
+                as_of)
+        known = self._signatures.get(memo)
+        if known is not None:
+            return known
+        index = self._index[1]
+        facts = {k: v for k, v in flow_facts(index, flow).items() if k in self._facts_read}
+        for name in ("subjects", "devices"):  # only the side of each threshold matters
+            value = facts.get(name)
+            if isinstance(value, float):
+                facts[name] = "band:" + "".join(
+                    ("2" if value > t else "1" if value == t else "0") for t in self._thresholds)
+        if flow.system is not None and facts.get("destination_system_origin_countries"):
+            # Evaluated alone, the flow is its system's only inbound flow.
+            origin = facts["origin_country"]
+            facts["destination_system_origin_countries"] = (
+                frozenset({origin}) if isinstance(origin, str) else frozenset())
+        exporter = index.exporter(flow)
+        recipient = index.recipient(flow)
+        parts: list[object] = [
+            as_of.isoformat(), sorted((k, _plain(v)) for k, v in facts.items()),
+            exporter.id if exporter else None, recipient.id if recipient else None,
+            flow.start.isoformat() if flow.start else None,
+            flow.end.isoformat() if flow.end else None]
+        signature = orjson.dumps(parts).decode()
+        self._signatures[memo] = signature
+        return signature
 
-    The purpose stays in the key: exemptions such as China's emergency carve-out and the DOJ
-    routine-administration exemption (28 CFR 202.506) turn on it."""
-    parts: list[object] = [as_of.isoformat(), flow.model_dump(
-        mode="json", exclude={"id", "name", "system"})]
-    for ref in (flow.source, flow.destination, flow.recipient):
-        site = estate.site(ref) if ref else None
-        if site is not None:
-            parts.append((site.kind.value, site.country, site.entity, site.free_trade_zone,
-                          site.operator, _provider_country(site.provider)))
-        else:
-            parts.append(ref)
-    system = estate.system(flow.system) if flow.system else None
-    if system is not None:
-        parts.append(system.model_dump(mode="json", exclude={
-            "id", "name", "components", "annual_cost", "site", "allowed_sites",
-            "allowed_accelerators", "export_licences"}))
-    return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS).decode()
+
+VOLUME_FACTS = frozenset({"categories", "subjects", "devices", "subjects_countries",
+                          "mechanisms", "origin_country", "destination_country"})
+"""Facts a verdict always depends on: what volume tests count and which mechanisms are held."""
 
 
-@cache
-def _provider_country(provider: str | None) -> str | None:
-    if provider is None:
-        return None
-    vendor = load_catalogue().vendor_by_name(provider)
-    return vendor.country if vendor is not None else f"?{provider}"
+def flow_facts_read(rules: RuleSet) -> frozenset[str]:
+    """The flow facts any flow-scope rule of ``rules`` tests (following named conditions and
+    volume exclusions), plus :data:`VOLUME_FACTS`: a fact no rule reads cannot change a
+    verdict, so it stays out of the cache key."""
+    found: set[str] = set(VOLUME_FACTS)
+    for rule in rules.rules:
+        if rule.scope is Scope.FLOW:
+            _collect(rule.when, rules.conditions_for(rule.id), found, set())
+    return frozenset(found)
+
+
+def count_thresholds(rules: RuleSet) -> tuple[float, ...]:
+    """Every number a flow rule compares a subject or device count (or a volume) with. A lone
+    flow's verdict depends on its counts only through their side of these thresholds (alone, a
+    flow's volume is its own count)."""
+    found: set[float] = set()
+
+    def walk(cond: Condition, named: Mapping[str, Condition], seen: set[str]) -> None:
+        if cond.volume is not None or cond.fact in ("subjects", "devices"):
+            found.update(v for v in (cond.gt, cond.gte, cond.lt, cond.lte) if v is not None)
+            found.update(float(v) for v in (cond.gt_lowest_of or {}).values())
+        if cond.ref is not None and cond.ref not in seen and cond.ref in named:
+            seen.add(cond.ref)
+            walk(named[cond.ref], named, seen)
+        for child in (*(cond.all or ()), *(cond.any or ()),
+                      *((cond.not_,) if cond.not_ is not None else ()),
+                      *((cond.volume.exclude,) if cond.volume and cond.volume.exclude else ())):
+            walk(child, named, seen)
+
+    for rule in rules.rules:
+        if rule.scope is Scope.FLOW:
+            walk(rule.when, rules.conditions_for(rule.id), set())
+    return tuple(sorted(found))
+
+
+def _collect(cond: Condition, named: Mapping[str, Condition], found: set[str],
+             seen: set[str]) -> None:
+    if cond.fact is not None:
+        found.add(cond.fact)
+    if cond.ref is not None and cond.ref not in seen and cond.ref in named:
+        seen.add(cond.ref)
+        _collect(named[cond.ref], named, found, seen)
+    children = [*(cond.all or ()), *(cond.any or ())]
+    if cond.not_ is not None:
+        children.append(cond.not_)
+    if cond.volume is not None and cond.volume.exclude is not None:
+        children.append(cond.volume.exclude)
+    for child in children:
+        _collect(child, named, found, seen)
+
+
+def _plain(value: object) -> object:
+    return sorted(value) if isinstance(value, frozenset) else value
 
 
 def _reduce(verdict: FlowVerdict) -> FlowJudgement:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from typing import Any
 
 import orjson
@@ -13,9 +14,9 @@ from rich.table import Table
 
 from stackrift.estate.model import Estate
 from stackrift.plan.lawful import DISCLAIMER
-from stackrift.plan.solver import PlanResult
+from stackrift.plan.solver import PlanResult, SystemChange
 from stackrift.plan.stress import StressResult, Substitute
-from stackrift.textsafe import SafeConsole
+from stackrift.textsafe import SafeConsole, plain
 
 
 def _console(buffer: io.StringIO) -> Console:
@@ -31,7 +32,9 @@ def stress_json(results: list[StressResult]) -> str:
 
 def _substitute_line(sub: Substitute) -> str:
     terms = ", ".join(f"{t.name} {t.score}" for t in sub.burden.terms if t.score)
-    return f"{sub.name} [{sub.id}]: {sub.burden.total} ({terms})"
+    licence = (f"; licence {sub.licence or 'not recorded'}; {', '.join(sub.lineage)}"
+               if sub.kind == "model" else "")
+    return f"{sub.name} [{sub.id}]: {sub.burden.total} ({terms}){licence}"
 
 
 def stress_terminal(results: list[StressResult]) -> str:
@@ -89,66 +92,83 @@ def plan_json(result: PlanResult) -> str:
     return orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
+WIDTH = 80
+
+
+def _wrap(text: str, indent: str = "", hang: str | None = None) -> list[str]:
+    """Wrap to 80 columns without ever splitting an id (ids contain hyphens and colons)."""
+    return textwrap.wrap(text, width=WIDTH, initial_indent=indent,
+                         subsequent_indent=hang if hang is not None else indent + "  ",
+                         break_long_words=False, break_on_hyphens=False) or [indent]
+
+
+def _arrow(before: str | None, after: str | None) -> str:
+    return f"{before or '-'} -> {after or '-'}"
+
+
+def _change_lines(change: SystemChange) -> list[str]:
+    lines = [change.system]
+    for label, before, after in (("site", change.site_from, change.site_to),
+                                 ("accelerator", change.accelerator_from,
+                                  change.accelerator_to),
+                                 ("runtime", change.runtime_from, change.runtime_to),
+                                 ("model", change.model_from, change.model_to)):
+        if before != after:
+            lines += _wrap(f"{label + ':':<13}{_arrow(before, after)}", "  ", " " * 15)
+    for item in change.stack:
+        lines += _wrap(f"{'stack:':<13}{item}", "  ", " " * 15)
+    for item in change.exposure:
+        lines += _wrap(f"{'exposure:':<13}{item}", "  ", " " * 15)
+    terms = ", ".join(f"{t.name} {t.score}" for t in change.burden.terms if t.score) or "none"
+    lines += _wrap(f"{'burden:':<13}{change.burden.total} ({terms})", "  ", " " * 15)
+    return lines
+
+
+def _conflict_lines(result: PlanResult) -> list[str]:
+    lines = ["No layout satisfies every requirement. The smallest conflicting set:"]
+    for req in result.conflicts:
+        lines += _wrap(f"- [{req.kind}] {req.text}", "  ", "    ")
+        if req.rules:
+            lines += _wrap(f"rules: {', '.join(req.rules)}", "    ", "      ")
+        if req.citations:
+            lines += _wrap(f"sources: {'; '.join(str(c) for c in req.citations)}", "    ",
+                           "      ")
+    lines += _wrap("Relax one of them (obtain a licence or approval, allow another accelerator "
+                   "or site, correct a catalogue fact, or stop the flow) and plan again.")
+    if not result.cross_border:
+        lines += _wrap("Systems were kept in their current countries; --cross-border lets the "
+                       "planner consider sites abroad.")
+    return lines
+
+
 def plan_terminal(result: PlanResult) -> str:
-    buffer = io.StringIO()
-    console = _console(buffer)
+    """The plan as text that fits 80 columns; ids are never cut or split."""
     gap = f", gap {result.gap:.2%}" if result.gap is not None else ""
-    console.print(escape(f"Plan ({result.objective}) as of {result.as_of}: {result.status} in "
-                         f"{result.solve_seconds:.1f} s{gap}"))
+    lines = _wrap(f"Plan ({result.objective}) as of {result.as_of}: {result.status} in "
+                  f"{result.solve_seconds:.1f} s{gap}")
     if result.scenarios:
-        console.print(escape(f"Planned as if in force: {', '.join(result.scenarios)}"))
+        lines += _wrap(f"Planned as if in force: {', '.join(result.scenarios)}")
     for note in result.notes:
-        console.print(escape(f"note: {note}"))
+        lines += _wrap(f"note: {note}", "", "  ")
     if not result.feasible:
-        if result.conflicts:
-            console.print("No layout satisfies every requirement. The smallest conflicting set:")
-            for req in result.conflicts:
-                console.print(escape(f"  - {req.text}"))
-                if req.rules:
-                    console.print(escape(f"      rules: {', '.join(req.rules)}"))
-                if req.citations:
-                    sources = "; ".join(str(c) for c in req.citations)
-                    console.print(escape(f"      sources: {sources}"))
-            console.print("Relax one of them (e.g. obtain a licence, allow another accelerator or "
-                          "site, or stop the flow) and plan again.")
-            if not result.cross_border:
-                console.print("Systems were kept in their current countries; --cross-border "
-                              "lets the planner consider sites abroad.")
-        else:
-            console.print("The solver found no answer within the time limit; raise --time-limit.")
-        console.print(DISCLAIMER)
-        return buffer.getvalue()
+        lines += (_conflict_lines(result) if result.conflicts else
+                  ["The solver found no answer within the time limit; raise --time-limit."])
+        lines += _wrap(DISCLAIMER)
+        return plain("\n".join(lines)) + "\n"
     changed = [c for c in result.changes if c.changed]
-    table = Table(title="Systems")
-    for column in ("system", "site", "accelerator", "runtime", "model", "burden"):
-        table.add_column(column, overflow="fold")
+    lines += ["", "Systems"] if changed else ["No system needs to move or change its stack."]
     for change in changed:
-        table.add_row(
-            change.system,
-            f"{change.site_from} -> {change.site_to}" if change.site_from != change.site_to
-            else "unchanged",
-            f"{change.accelerator_from} -> {change.accelerator_to}"
-            if change.accelerator_from != change.accelerator_to else "unchanged",
-            f"{change.runtime_from} -> {change.runtime_to}"
-            if change.runtime_from != change.runtime_to else "unchanged",
-            f"{change.model_from} -> {change.model_to}"
-            if change.model_from != change.model_to else "unchanged",
-            escape(", ".join(f"{t.name} {t.score}" for t in change.burden.terms if t.score)
-                   or "0"))
-    if changed:
-        console.print(table)
-    else:
-        console.print("No system needs to move or change its stack.")
+        lines += _change_lines(change)
     if result.flow_actions:
-        flows = Table(title="Data flows")
-        for column in ("flow", "action", "detail"):
-            flows.add_column(column, overflow="fold")
+        lines += ["", "Data flows"]
         for action in result.flow_actions:
-            flows.add_row(escape(action.flow), escape(action.action), escape(action.detail))
-        console.print(flows)
+            lines += [action.flow]
+            lines += _wrap(f"{action.action}: {action.detail}", "  ", "    ")
+            if action.rules:
+                lines += _wrap(f"rules: {', '.join(action.rules)}", "    ", "      ")
     if result.verification:
-        console.print("Flows still prohibited once volumes aggregate across the new estate:")
+        lines += ["", "Flows still prohibited once volumes aggregate across the new estate:"]
         for item in result.verification:
-            console.print(escape(f"  - {item['flow']}: {', '.join(item['rules_fired'])}"))
-    console.print(DISCLAIMER)
-    return buffer.getvalue()
+            lines += _wrap(f"- {item['flow']}: {', '.join(item['rules_fired'])}", "  ", "    ")
+    lines += ["", *_wrap(DISCLAIMER)]
+    return plain("\n".join(lines)) + "\n"

@@ -15,13 +15,18 @@ smallest set of requirements that conflict:
   candidate site the system's flows are re-pointed there and evaluated, once as they are and
   once with the mechanisms the organisation can provide itself (``SELF_SERVICE_MECHANISMS``).
   A flow's destination follows its system; its source too, unless the data is about people of
-  the source's country.
+  the source's country. The flows implied by a system's users (``estate/implied.py``) are
+  judged the same way: a system may not move where its users' data would become unlawful
+  beyond what the organisation can fix itself.
   Flows that are unlawful in every layout cannot be fixed by placement; they are reported as
   "stop or obtain an approval" and left out of the new estate.
 - **export controls**: an accelerator may not be placed in a country where an in-force control
   catches it and the system holds no licence (one literal per system and control); General
   Prohibition 10 products are excluded for US persons and US-controlled entities.
 - **placement restrictions** from the estate (``allowed_sites``, ``allowed_accelerators``).
+- **catalogue facts** (kind ``fact``): where a product can be obtained (its availability
+  record) and whether a system's dependent stack can be rebuilt on it; and, with
+  ``exclude_listed``, no Entity-Listed or GP10-guidance substitute.
 - **concentration caps**: per layer (accelerator, model weights origin, cloud provider, hosting
   country) the
   criticality-weighted share of any bloc (``--max-bloc-share``) or vendor (``--max-vendor-share``).
@@ -36,7 +41,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -47,6 +52,7 @@ from ortools.sat.python import cp_model
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Layer, Product, bloc_of
 from stackrift.errors import Problem, UsageError, combine
+from stackrift.estate.implied import system_user_flows, with_implied_flows
 from stackrift.estate.loader import LoadedEstate
 from stackrift.estate.model import (
     Bloc,
@@ -54,8 +60,10 @@ from stackrift.estate.model import (
     ComponentType,
     Criticality,
     DataFlow,
+    Entity,
     Estate,
     Mechanism,
+    Site,
     System,
 )
 from stackrift.findings import Citation
@@ -83,12 +91,15 @@ from stackrift.plan.scenario import (
     Scenario,
 )
 from stackrift.plan.stack import (
+    AvailabilityCheck,
+    Exposure,
     StackLayer,
     SystemStack,
     UsNexus,
+    availability_at,
     cloud_holder,
-    cloud_only_provider,
     control_hits,
+    listed_exposure,
     system_entity,
     system_stack,
     us_nexus,
@@ -100,12 +111,17 @@ from stackrift.plan.stress import (
     lost_sites,
     swap_accelerator,
 )
+from stackrift.plan.substitution import StackSwap, plan_swap, stack_terms
 
 BURDEN_SHARE = 0.02
 MIN_BURDEN_UNIT = 1000.0
 CANDIDATES_PER_BLOC = 2
 CANDIDATES_OVERALL = 6
 DROP_POINTS = 10
+
+
+Progress = Callable[[str], None]
+"""Receives one line per planning stage (for long plans: the CLI prints them on stderr)."""
 
 
 class Objective(StrEnum):
@@ -145,6 +161,8 @@ class SystemChange:
     cost_after: float
     model_from: str | None = None
     model_to: str | None = None
+    stack: tuple[str, ...] = ()  # dependent components replaced or dropped
+    exposure: tuple[str, ...] = ()  # listings of the chosen substitutes
 
     @property
     def changed(self) -> bool:
@@ -161,6 +179,10 @@ class SystemChange:
                 data["runtime"] = {"from": self.runtime_from, "to": self.runtime_to}
         if self.model_from != self.model_to:
             data["model"] = {"from": self.model_from, "to": self.model_to}
+        if self.stack:
+            data["stack"] = list(self.stack)
+        if self.exposure:
+            data["exposure"] = list(self.exposure)
         data["burden"] = self.burden.to_json()
         data["annual_cost"] = {"before": self.cost_before, "after": self.cost_after}
         return data
@@ -267,7 +289,16 @@ class Planner:
         self.stacks: dict[str, SystemStack] = {
             s.id: system_stack(self.estate, s, catalogue) for s in self.estate.systems}
         self.known_vendors = estate_vendor_ids(self.estate, catalogue)
+        self.flow_estate, self.implied = _with_user_flows(self.estate)
+        self._site_facts = {s.id: _site_descriptor(s, catalogue) for s in self.estate.sites}
         self._literals: list[cp_model.IntVar] = []
+        self._swaps: dict[tuple[tuple[str, ...], str, str], StackSwap] = {}
+        self._burdens: dict[tuple[object, ...], Burden] = {}
+        self._equivalent_cache: dict[str, list[Product]] = {}
+        self._listings: dict[str, tuple[Exposure, ...]] = {}
+        self._available: dict[tuple[str, str], AvailabilityCheck] = {}
+        self._holders = {s.id: cloud_holder(s, catalogue, self.estate) for s in self.estate.sites}
+        self.exclude_listed = False
         self._check_inputs()
 
     # -- inputs ------------------------------------------------------------------------------
@@ -300,40 +331,95 @@ class Planner:
     # -- candidates --------------------------------------------------------------------------
 
     def _accelerator_candidates(self, system_id: str, current: Product) -> list[Product]:
+        """The current accelerator, the cheapest consistent substitutes (six overall, two per
+        bloc), any the estate allows, and - so that a conflict can name the facts and choices
+        that removed them - the two cheapest substitutes that are inconsistent or, under
+        --exclude-listed, listed (both forbidden by named requirements)."""
         system = self.stacks[system_id].system
         allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
-        pool = [current, *(p for p in self.catalogue.equivalents(current)
-                           if p.layer == Layer.ACCELERATOR)]
-        stack = self.stacks[system_id]
+        pool = [current, *(p for p in self._equivalents(current)
+                           if p.layer == Layer.ACCELERATOR and p.id != current.id)]
 
         def burden(p: Product) -> int:
-            return accelerator_switch(self.estate, system, current, p, None, self.as_of,
-                                      self.catalogue, self.known_vendors, stack).total
+            return self._switch(system, current, p).total
+
+        def usable(p: Product) -> bool:
+            return p.id == current.id or (self.swap(system_id, current, p).consistent and not (
+                self.exclude_listed and self._listed(p)))
 
         ranked = sorted(pool, key=lambda p: (burden(p), p.id))
+        good = [p for p in ranked if usable(p)]
         chosen: dict[str, Product] = {current.id: current}
-        for p in ranked[:CANDIDATES_OVERALL]:
+        for p in good[:CANDIDATES_OVERALL]:
             chosen.setdefault(p.id, p)
         per_bloc: dict[Bloc, int] = defaultdict(int)
-        for p in ranked:
+        for p in good:
             vendor = self.catalogue.vendors.get(p.vendor)
             bloc = vendor.bloc if vendor else Bloc.UNKNOWN
             if per_bloc[bloc] < CANDIDATES_PER_BLOC and not any(
                     c.gp10 for c in control_hits(p, "US", self.as_of)):
                 per_bloc[bloc] += 1
                 chosen.setdefault(p.id, p)
+        for p in [p for p in ranked if not usable(p)][:CANDIDATES_PER_BLOC]:
+            chosen.setdefault(p.id, p)
         for p in pool:
             if p.id in allowed:
                 chosen.setdefault(p.id, p)
         return sorted(chosen.values(), key=lambda p: p.id)
 
+    def swap(self, system_id: str, current: Product | None, candidate: Product) -> StackSwap:
+        """The stack swap, shared by systems with the same components (it reads no more)."""
+        system = self.stacks[system_id].system
+        key = (system.components, current.id if current else "", candidate.id)
+        if key not in self._swaps:
+            self._swaps[key] = plan_swap(self.estate, system, current, candidate,
+                                         self.catalogue)
+        return self._swaps[key]
+
+    def _switch(self, system: System, current: Product, candidate: Product) -> Burden:
+        """Accelerator switch burden without site country, shared by systems with the same
+        using entity and components (all it reads)."""
+        key = ("accel", system_entity(self.estate, system), system.components, current.id,
+               candidate.id)
+        if key not in self._burdens:
+            self._burdens[key] = accelerator_switch(
+                self.estate, system, current, candidate, None, self.as_of, self.catalogue,
+                self.known_vendors, self.stacks[system.id])
+        return self._burdens[key]
+
+    def _listed(self, product: Product) -> tuple[Exposure, ...]:
+        if product.id not in self._listings:
+            self._listings[product.id] = listed_exposure(product, self.catalogue, self.as_of)
+        return self._listings[product.id]
+
+    def _equivalents(self, product: Product) -> list[Product]:
+        if product.id not in self._equivalent_cache:
+            self._equivalent_cache[product.id] = self.catalogue.equivalents(product)
+        return self._equivalent_cache[product.id]
+
+    def _availability(self, product: Product, site_id: str) -> AvailabilityCheck:
+        key = (product.id, site_id)
+        if key not in self._available:
+            self._available[key] = availability_at(product, self.sites[site_id],
+                                                   self.catalogue, self.estate)
+        return self._available[key]
+
+    def _model_switch(self, system: System, current: Product, candidate: Product,
+                      country: str | None, fine_tuned: bool) -> Burden:
+        key = ("model", system_entity(self.estate, system), country, fine_tuned, current.id,
+               candidate.id)
+        if key not in self._burdens:
+            self._burdens[key] = model_switch(self.estate, system, current, candidate, country,
+                                              self.as_of, self.catalogue, self.known_vendors,
+                                              fine_tuned)
+        return self._burdens[key]
+
     def _model_candidates(self, system_id: str, current: Product, country: str | None,
                           fine_tuned: bool) -> list[tuple[Product, Burden]]:
         """The current model family, the four cheapest substitutes and the best one per bloc."""
         system = self.stacks[system_id].system
-        scored = [(p, model_switch(self.estate, system, current, p, country, self.as_of,
-                                   self.catalogue, self.known_vendors, fine_tuned))
-                  for p in [current, *self.catalogue.equivalents(current)]
+        scored = [(p, self._model_switch(system, current, p, country, fine_tuned))
+                  for p in [current, *self._equivalents(current)]
                   if p.layer == Layer.MODEL]
         scored.sort(key=lambda pb: (pb[1].total, pb[0].id))
         chosen: dict[str, tuple[Product, Burden]] = {current.id: scored[0]
@@ -458,8 +544,12 @@ class Planner:
         there and keeps leaving from there wherever the system runs.
         """
         moves: dict[str, tuple[str, str]] = {}
-        for flow in self.estate.data_flows:
-            system = self.estate.system(flow.system) if flow.system else None
+        for flow in self.flow_estate.data_flows:
+            if flow.id in self.implied:  # users' data reaches the site; outputs leave it
+                moves[flow.id] = (self.implied[flow.id],
+                                  "destination" if flow.id.endswith(":in") else "source")
+                continue
+            system = self.stacks[flow.system].system if flow.system in self.stacks else None
             if system is None or system.site is None:
                 continue
             site = self.sites.get(system.site)
@@ -472,20 +562,21 @@ class Planner:
 
     def _judge(self, flow: DataFlow) -> tuple[FlowJudgement, FlowJudgement]:
         """A flow's judgement as is, and with the self-service mechanisms it lacks."""
-        plain = self.judge.judge_alone(self.estate, flow, self.as_of)
+        plain = self.judge.judge_alone(self.flow_estate, flow, self.as_of)
         extra = _missing_fixable(plain)
         if plain.lawful or not extra:
             return plain, plain
         mechanisms = tuple(dict.fromkeys((*flow.mechanisms, *(Mechanism(m) for m in extra))))
         upgraded = flow.model_copy(update={"mechanisms": mechanisms})
-        return plain, self.judge.judge_alone(self.estate, upgraded, self.as_of)
+        return plain, self.judge.judge_alone(self.flow_estate, upgraded, self.as_of)
 
     # -- solve -------------------------------------------------------------------------------
 
     def solve(self, objective: Objective = Objective.COST, max_bloc_share: float | None = None,
               max_vendor_share: float | None = None, time_limit: float = 30.0,
               workers: int = 2, cross_border: bool = False,
-              scenarios: Sequence[Scenario] = ()) -> PlanResult:
+              scenarios: Sequence[Scenario] = (), exclude_listed: bool = False,
+              relax: Collection[str] = (), progress: Progress | None = None) -> PlanResult:
         """Solve; ``cross_border`` lets systems move to sites in other countries. By default each
         stays in its country: its users' data is rarely declared as flows, so a move abroad
         would look lawful while it is not."""
@@ -495,12 +586,22 @@ class Planner:
                 raise UsageError(f"{name}: {value} is not a share; expected a number in (0, 1]")
         options = _Options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
                            cross_border)
+        self.exclude_listed = exclude_listed
+        self._swaps.clear()
+        report = progress or (lambda message: None)
         started = time.perf_counter()
         model = cp_model.CpModel()
         requirements: dict[int, Requirement] = {}  # literal index -> requirement
         literals: dict[str, cp_model.IntVar] = {}
 
+        relaxed: dict[str, cp_model.IntVar] = {}
+
         def literal(req: Requirement) -> cp_model.IntVar:
+            if req.id in relax:  # asked to drop: its constraints are never enforced
+                if req.id not in relaxed:
+                    relaxed[req.id] = model.new_bool_var(f"relaxed:{req.id}")
+                    model.add(relaxed[req.id] == 0)
+                return relaxed[req.id]
             if req.id not in literals:
                 lit = model.new_bool_var(req.id)
                 literals[req.id] = lit
@@ -511,7 +612,10 @@ class Planner:
         svars: dict[str, _SystemVars] = {}
         cost_terms: list[tuple[int, cp_model.IntVar]] = []
         burden_cache: dict[tuple[str, str, str], Burden] = {}
-        for system in self.estate.systems:
+        report(f"building the model: {len(self.estate.systems)} systems, {len(site_ids)} sites")
+        for number, system in enumerate(self.estate.systems, 1):
+            if number % 250 == 0:
+                report(f"  stacks and candidates: {number}/{len(self.estate.systems)} systems")
             stack = self.stacks[system.id]
             current_site = self.sites.get(system.site) if system.site else None
             unit = max((system.annual_cost or 0.0) * BURDEN_SHARE, MIN_BURDEN_UNIT)
@@ -550,6 +654,8 @@ class Planner:
                     models[product.id] = var
                     burden_cache[(system.id, "model", product.id)] = burden
                     cost_terms.append((round(burden.total * unit), var))
+                    if self.exclude_listed and product.id != current_model.id:
+                        self._exclusion(model, literal, system.id, product, var)
                 model.add_exactly_one(models.values())
                 svars[system.id].models = models
                 svars[system.id].current_model = current_model
@@ -564,12 +670,15 @@ class Planner:
                 cost_terms.append((round(cost), var))
             for k, var in accels.items():
                 product = self.catalogue.products[k]
-                switch = accelerator_switch(self.estate, system, current_accel, product, None,
-                                            self.as_of, self.catalogue, self.known_vendors, stack)
+                assert current_accel is not None  # accels exist only with a current one
+                switch = Burden(self._switch(system, current_accel, product).terms + stack_terms(
+                    self.swap(system.id, current_accel, product)))
                 burden_cache[(system.id, "accel", k)] = switch
                 cost_terms.append((round(switch.total * unit), var))
             self._placement_requirements(model, literal, system.id, svars[system.id])
         notes = self._scenario_requirements(model, literal, svars, scenarios)
+        report(f"judging {len(self.flow_estate.data_flows)} data flows (declared and implied) at "
+               "candidate sites")
         flow_info = self._flow_requirements(model, literal, svars, site_ids, cost_terms)
         self._cap_requirements(model, literal, svars, options)
         self._objective(model, svars, cost_terms, options)
@@ -584,6 +693,7 @@ class Planner:
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = 7
         built = time.perf_counter()
+        report(f"searching (time limit {time_limit:g} s, {workers} workers)")
         status = solver.solve(hard)
         if status == cp_model.INFEASIBLE:
             model.add_assumptions(self._literals)
@@ -600,6 +710,7 @@ class Planner:
             "requirements": len(literals), "flows_discontinued": len(flow_info.dropped),
             "engine_evaluations": flow_info.evaluations}
         if status == cp_model.INFEASIBLE:
+            report("infeasible: shrinking the conflicting requirements")
             core = self._minimal_core(model, solver, requirements, options)
             return PlanResult("infeasible", objective.value, self.as_of,
                               time.perf_counter() - started, conflicts=tuple(core), stats=stats,
@@ -610,13 +721,15 @@ class Planner:
                               time.perf_counter() - started, stats=stats,
                               scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
         extracting = time.perf_counter()
+        report("extracting the plan and re-checking every flow of the planned estate")
         result = self._extract(solver, svars, flow_info, burden_cache)
         stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
         return PlanResult(
             "optimal" if status == cp_model.OPTIMAL else "feasible", objective.value, self.as_of,
             time.perf_counter() - started, solver.objective_value, solver.best_objective_bound,
             result.changes, result.actions, (), result.shares, result.verification,
-            result.estate, stats, cross_border, tuple(sc.id for sc in scenarios), tuple(notes))
+            result.estate, stats, cross_border, tuple(sc.id for sc in scenarios),
+            tuple(notes) + self._availability_notes(result.changes))
 
     # -- requirements ------------------------------------------------------------------------
 
@@ -649,13 +762,9 @@ class Planner:
         hits_by_control: dict[str, list[Any]] = defaultdict(list)
         for k, avar in v.accels.items():
             product = self.catalogue.products[k]
-            provider = cloud_only_provider(product, self.catalogue)
-            if provider is not None:
-                # Rented only in its vendor's own regions: a hard fact, not a requirement.
-                at_provider = [var for j, var in v.sites.items() if (h := cloud_holder(
-                    self.sites[j], self.catalogue, self.estate)).vendor is not None
-                    and h.vendor.id == provider]
-                model.add(sum(at_provider) >= avar)
+            self._fact_requirements(model, literal, v, product, avar)
+            if self.exclude_listed and k != (v.current_accel.id if v.current_accel else None):
+                self._exclusion(model, literal, system_id, product, avar)
             for country in sorted(by_country):
                 for hit in control_hits(product, country, self.as_of):
                     if hit.gp10 or hit.control.id in system.export_licences:
@@ -692,6 +801,47 @@ class Planner:
                     systems=(system_id,)))
                 model.add(avar == 0).only_enforce_if(lit)
 
+    def _exclusion(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                   product: Product, var: cp_model.IntVar) -> None:
+        """--exclude-listed: a listed substitute may not be chosen (a named requirement)."""
+        exposure = self._listed(product)
+        if not exposure:
+            return
+        lit = literal(Requirement(
+            f"exclude-listed:{system_id}", "exclude_listed",
+            f"--exclude-listed: system {system_id} may not switch to a product of an "
+            "Entity-Listed vendor or one under General Prohibition 10 guidance",
+            citations=tuple(e.citation for e in exposure if e.citation is not None),
+            systems=(system_id,)))
+        model.add(var == 0).only_enforce_if(lit)
+
+    def _fact_requirements(self, model: cp_model.CpModel, literal: Any, v: _SystemVars,
+                           product: Product, avar: cp_model.IntVar) -> None:
+        """Catalogue facts the plan treats as fixed, each a named requirement so that a
+        conflict names it with its source: where the product can be obtained, and whether the
+        system's stack can be rebuilt on it."""
+        system_id = v.system_id
+        swap = self.swap(system_id, v.current_accel, product)
+        if not swap.consistent:
+            lit = literal(Requirement(
+                f"fact:stack:{system_id}:{product.id}", "fact",
+                f"catalogue: system {system_id}'s stack cannot be rebuilt on {product.name}: "
+                + "; ".join(swap.gaps), rules=(f"stack:{product.id}",),
+                citations=swap.sources, systems=(system_id,)))
+            model.add(avar == 0).only_enforce_if(lit)
+        unavailable = [(j, var, check) for j, var in v.sites.items()
+                       if (check := self._availability(product, j)).available is False]
+        if unavailable:
+            cite = unavailable[0][2].citation
+            lit = literal(Requirement(
+                f"fact:availability:{system_id}:{product.id}", "fact",
+                f"catalogue: {product.name} cannot be had for system {system_id} at "
+                f"{', '.join(j for j, _, _ in unavailable)} ({unavailable[0][2].reason})",
+                rules=(f"availability:{product.id}",),
+                citations=(cite,) if cite is not None else (), systems=(system_id,)))
+            for _, var, _ in unavailable:
+                model.add_bool_or([var.negated(), avar.negated()]).only_enforce_if(lit)
+
     def _flow_requirements(self, model: cp_model.CpModel, literal: Any,
                            svars: dict[str, _SystemVars], site_ids: list[str],
                            cost_terms: list[tuple[int, cp_model.IntVar]]) -> _FlowInfo:
@@ -700,32 +850,40 @@ class Planner:
         fixed: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
         base: dict[str, FlowJudgement] = {}
         base_fixed: dict[str, FlowJudgement] = {}
-        for flow in self.estate.data_flows:
+        for flow in self.flow_estate.data_flows:
             base[flow.id], base_fixed[flow.id] = self._judge(flow)
             if flow.id in movable:
                 system_id, ends = movable[flow.id]
+                # Sites of one jurisdiction, entity and provider country give a flow the same
+                # facts, hence the same verdict: judge one of them.
+                judged: dict[tuple[object, ...], tuple[FlowJudgement, FlowJudgement]] = {}
                 for site_id in svars[system_id].sites:
-                    plain[flow.id][site_id], fixed[flow.id][site_id] = self._judge(
-                        _repoint_flow(flow, ends, site_id))
+                    key = self._site_facts[site_id]
+                    if key not in judged:
+                        judged[key] = self._judge(_repoint_flow(flow, ends, site_id))
+                    plain[flow.id][site_id], fixed[flow.id][site_id] = judged[key]
         evaluations = self.judge.evaluations
         dropped: dict[str, FlowJudgement] = {}
         optional: dict[str, cp_model.IntVar] = {}
-        for flow in self.estate.data_flows:
+        for flow in self.flow_estate.data_flows:
             if flow.id in movable:
                 system_id, _ = movable[flow.id]
                 v = svars[system_id]
                 ok = {j for j in v.sites if plain[flow.id][j].lawful}
                 fixable = {j for j in v.sites if j not in ok and fixed[flow.id][j].lawful}
                 bad = [j for j in v.sites if j not in ok and j not in fixable]
-                if not ok and not fixable:
-                    owner = self.estate.system(system_id)
-                    here = owner.site if owner is not None and owner.site else site_ids[0]
-                    dropped[flow.id] = plain[flow.id][here]
-                    continue
                 for j in fixable:
                     count = len(_missing_fixable(plain[flow.id][j]))
                     cost_terms.append((round(count * v.unit), v.sites[j]))
-                owner = self.estate.system(system_id)
+                if flow.id in self.implied:
+                    self._implied_requirement(model, literal, flow, v, bad, plain[flow.id])
+                    continue
+                if not ok and not fixable:
+                    owner = self.stacks[system_id].system
+                    here = owner.site if owner is not None and owner.site else site_ids[0]
+                    dropped[flow.id] = plain[flow.id][here]
+                    continue
+                owner = self.stacks[system_id].system
                 works_today = owner is not None and owner.site in ok | fixable
                 if bad and not works_today:
                     # Unlawful where it runs today: fix it by moving if worth it, else stop it.
@@ -754,6 +912,29 @@ class Planner:
                     dropped[flow.id] = base[flow.id]
         return _FlowInfo(movable, plain, fixed, base, dropped, evaluations, optional)
 
+    def _implied_requirement(self, model: cp_model.CpModel, literal: Any, flow: DataFlow,
+                             v: _SystemVars, bad: list[str],
+                             judged: dict[str, FlowJudgement]) -> None:
+        """A system may not move where its users' data would flow unlawfully (beyond what the
+        organisation can fix itself). Where it runs today nothing changes, so staying is always
+        allowed; an unlawful flow there is reported, not stopped: users' data cannot be."""
+        system = self.stacks[v.system_id].system
+        current = system.site if system is not None else None
+        away = [j for j in bad if j != current]
+        if not away:
+            return
+        rules = sorted({r for j in away for r in judged[j].rules_fired})
+        cites = tuple(dict.fromkeys(c for j in away for c in judged[j].citations))
+        lit = literal(Requirement(
+            f"flow:{flow.id}", "flow",
+            f"users' data of system {v.system_id} ({flow.subjects_countries[0]} users, "
+            f"{', '.join(c.value for c in flow.data_categories)}; implied flow {flow.id}) must "
+            f"stay lawful if the system moves; it is prohibited or needs an approval the "
+            f"organisation cannot grant itself at {', '.join(away)}",
+            rules=tuple(rules), citations=cites, systems=(v.system_id,)))
+        for j in away:
+            model.add(v.sites[j] == 0).only_enforce_if(lit)
+
     def _cap_requirements(self, model: cp_model.CpModel, literal: Any,
                           svars: dict[str, _SystemVars], options: _Options) -> None:
         weights = {s.id: Criticality(s.criticality).weight for s in self.estate.systems}
@@ -780,7 +961,7 @@ class Planner:
                 totals["country"] += w
                 for j, var in v.sites.items():
                     site = self.sites[j]
-                    holder = cloud_holder(site, self.catalogue, self.estate)
+                    holder = self._holders[site.id]
                     groups[("cloud", "bloc", holder.bloc.value)].append((w, var))
                     groups[("cloud", "vendor", holder.key)].append((w, var))
                     groups[("country", "bloc", bloc_of(site.country).value)].append((w, var))
@@ -811,7 +992,7 @@ class Planner:
             for k, var in v.accels.items():
                 acc[self.catalogue.products[k].vendor].append(weights[system_id] * var)
             for j, var in v.sites.items():
-                key = cloud_holder(self.sites[j], self.catalogue, self.estate).key
+                key = self._holders[j].key
                 cloud[key].append(weights[system_id] * var)
         peak_acc = model.new_int_var(0, total, "peak-accelerator")
         peak_cloud = model.new_int_var(0, total, "peak-cloud")
@@ -851,12 +1032,59 @@ class Planner:
 
     # -- extraction --------------------------------------------------------------------------
 
+    def _availability_notes(self, changes: Sequence[SystemChange]) -> tuple[str, ...]:
+        """What the plan assumed obtainable without the catalogue recording it: check it."""
+        notes = []
+        for change in changes:
+            if not change.changed or change.accelerator_to is None or change.site_to is None:
+                continue
+            product = self.catalogue.products[change.accelerator_to]
+            check = availability_at(product, self.sites[change.site_to], self.catalogue,
+                                    self.estate)
+            if check.available is None:
+                notes.append(f"{change.system}: {check.reason} - availability at "
+                             f"{change.site_to} is assumed, not recorded; check before buying")
+        return tuple(notes)
+
+    def _implied_actions(self, estate: Estate, flows: _FlowInfo, placed: dict[str, str]
+                         ) -> tuple[Estate, list[FlowAction]]:
+        """Actions on the users' data of each system where the plan puts it: mechanisms the
+        organisation adds (recorded in ``user_data_mechanisms``) or approvals still needed."""
+        actions: list[FlowAction] = []
+        adopted: dict[str, list[Mechanism]] = defaultdict(list)
+        for flow in self.flow_estate.data_flows:
+            system_id = self.implied.get(flow.id)
+            if system_id is None or not placed.get(system_id):
+                continue
+            judgement = flows.plain[flow.id][placed[system_id]]
+            if judgement.lawful:
+                continue
+            extra = _missing_fixable(judgement)
+            if extra:
+                adopted[system_id] += [Mechanism(m) for m in extra]
+                actions.append(FlowAction(
+                    flow.id, "mechanisms_added", f"put in place for {system_id}'s users' data "
+                    f"at {placed[system_id]}: {', '.join(extra)}", judgement.rules_fired))
+            else:
+                approvals = ", ".join(judgement.missing) or "none named"
+                actions.append(FlowAction(
+                    flow.id, "approval_needed", f"{judgement.verdict} at {placed[system_id]}, "
+                    f"where {system_id} runs today; needs {approvals}, which the organisation "
+                    "cannot grant itself: obtain it or stop serving these users from there",
+                    judgement.rules_fired))
+        systems = tuple(
+            s.model_copy(update={"user_data_mechanisms": tuple(dict.fromkeys(
+                (*s.user_data_mechanisms, *adopted[s.id])))}) if adopted.get(s.id) else s
+            for s in estate.systems)
+        return estate.model_copy(update={"systems": systems}), actions
+
     def _extract(self, solver: cp_model.CpSolver, svars: dict[str, _SystemVars],
                  flows: _FlowInfo, burdens: dict[tuple[str, str, str], Burden]
                  ) -> _Extracted:
         estate = self.estate
         changes = []
         placed: dict[str, str] = {}
+        position = {s.id: i for i, s in enumerate(estate.systems)}
         for system in self.estate.systems:
             v = svars[system.id]
             site = next((j for j, var in v.sites.items() if solver.value(var)), system.site)
@@ -867,11 +1095,14 @@ class Planner:
                 terms += burdens[(system.id, "site", site)].terms
             old = v.current_accel
             new = self.catalogue.products[accel] if accel else None
+            stack: tuple[str, ...] = ()
+            exposure: list[str] = []
             if old is not None and new is not None and new.id != old.id:
                 terms += burdens[(system.id, "accel", new.id)].terms
+                stack = tuple(r.describe() for r in self.swap(system.id, old, new).replacements)
+                exposure += [e.text for e in listed_exposure(new, self.catalogue, self.as_of)]
                 assert v.accel_component is not None
-                current = estate.system(system.id)
-                assert current is not None
+                current = estate.systems[position[system.id]]  # swaps keep the order
                 estate = swap_accelerator(estate, current, v.accel_component, new,
                                           self.catalogue)
             model_old = v.current_model
@@ -880,10 +1111,11 @@ class Planner:
             if model_old is not None and model_new is not None and model_new.id != model_old.id:
                 terms += burdens[(system.id, "model", model_new.id)].terms
                 assert v.model_component is not None
-                current = estate.system(system.id)
-                assert current is not None
+                current = estate.systems[position[system.id]]  # swaps keep the order
                 estate = _swap_model(estate, current, v.model_component, model_new,
                                      self.catalogue)
+                exposure += [e.text for e in listed_exposure(model_new, self.catalogue,
+                                                             self.as_of)]
             factor_after = self.sites[site].cost_factor or 1.0 if site else 1.0
             factor_before = (self.sites[system.site].cost_factor or 1.0) if system.site else 1.0
             old_rt = runtime_of(old, self.catalogue) if old else None
@@ -893,7 +1125,8 @@ class Planner:
                 old_rt.id if old_rt else None, new_rt.id if new_rt else None, Burden(tuple(terms)),
                 (system.annual_cost or 0.0) * factor_before,
                 (system.annual_cost or 0.0) * factor_after,
-                model_old.id if model_old else None, model_new.id if model_new else None))
+                model_old.id if model_old else None, model_new.id if model_new else None,
+                stack, tuple(exposure)))
         estate = estate.model_copy(update={"systems": tuple(
             s.model_copy(update={"site": placed[s.id] or s.site}) for s in estate.systems)})
         actions: list[FlowAction] = []
@@ -926,7 +1159,7 @@ class Planner:
             if flow.id in flows.movable:
                 system_id, ends = flows.movable[flow.id]
                 target = placed[system_id]
-                original = self.estate.system(system_id)
+                original = self.stacks[system_id].system
                 if original is not None and target and target != original.site:
                     updated = _repoint_flow(flow, ends, target)
                     actions.append(FlowAction(flow.id, "rerouted",
@@ -943,10 +1176,36 @@ class Planner:
                                               judgement.rules_fired))
             new_flows.append(updated)
         estate = estate.model_copy(update={"data_flows": tuple(new_flows)})
-        after = self.judge.judge(estate, self.as_of)
+        estate, implied_actions = self._implied_actions(estate, flows, placed)
+        actions += implied_actions
+        after = self.judge.judge(with_implied_flows(estate), self.as_of)
         verification = tuple(v.to_json() for v in after.values() if v.prohibited)
         return _Extracted(tuple(changes), tuple(actions), _shares(self, estate), verification,
                           estate)
+
+
+def _site_descriptor(site: Site, catalogue: Catalogue) -> tuple[object, ...]:
+    """What a flow's facts read of a site it starts or ends at: country, kind, operating
+    entity, free-trade zone, operator and the provider's home country."""
+    provider = catalogue.vendor_by_name(site.provider) if site.provider else None
+    return (site.country, site.kind.value, site.entity, site.free_trade_zone, site.operator,
+            provider.country if provider else site.provider)
+
+
+def _with_user_flows(estate: Estate) -> tuple[Estate, dict[str, str]]:
+    """``estate`` with the implied flows of every system's users at its current site (domestic
+    ones too: a move can make them cross a border), and implied flow id -> system id."""
+    flows: list[DataFlow] = []
+    entities: dict[str, Entity] = {}
+    for system in estate.systems:
+        if system.site is None or estate.site(system.site) is None:
+            continue
+        found, added = system_user_flows(estate, system, system.site)
+        flows += found
+        entities |= {e.id: e for e in added}
+    implied = {f.id: f.system or "" for f in flows}
+    return estate.model_copy(update={"entities": estate.entities + tuple(entities.values()),
+                                     "data_flows": estate.data_flows + tuple(flows)}), implied
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ system the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
 from stackrift.catalog.catalogue import Catalogue, Resolution
 from stackrift.catalog.model import ExportControl, Layer, Product, Vendor, bloc_of
-from stackrift.estate.model import Bloc, Component, ComponentType, Estate, Site, System
+from stackrift.estate.model import Bloc, Component, ComponentType, Estate, Site, SiteKind, System
+from stackrift.findings import Citation
 from stackrift.plan.groups import DestinationMatch, control_in_force, is_gp10, match_destination
 
 
@@ -182,16 +183,47 @@ class ControlHit:
         return is_gp10(self.control)
 
 
-def control_hits(product: Product, country: str, as_of: date) -> list[ControlHit]:
-    """In-force controls on ``product`` whose destinations cover ``country``."""
+def control_hits(product: Product, country: str, as_of: date,
+                 headquarters: tuple[str, ...] = ()) -> list[ControlHit]:
+    """In-force controls on ``product`` whose destinations cover ``country`` on ``as_of``, or
+    whose headquarters rule covers one of the user's ``headquarters`` countries (see
+    :func:`headquarters_of`)."""
     hits = []
     for control in product.controls:
         if not control_in_force(control, as_of):
             continue
-        match = match_destination(control.destinations, country)
+        match = match_destination(control.destinations, country, as_of)
+        if match is None and control.headquarters_destinations:
+            match = _headquarters_match(control, headquarters, as_of)
         if match is not None:
             hits.append(ControlHit(product, control, match))
     return hits
+
+
+def _headquarters_match(control: ExportControl, headquarters: tuple[str, ...],
+                        as_of: date) -> DestinationMatch | None:
+    for hq in headquarters:
+        found = match_destination(control.headquarters_destinations, hq, as_of)
+        if found is not None:
+            return replace(found, headquarters=hq)
+    return None
+
+
+def headquarters_of(estate: Estate, entity_id: str | None) -> tuple[str, ...]:
+    """The countries of an entity and of its ultimate parent in the estate: the EAR's test for
+    end users "headquartered in, or with an ultimate parent headquartered in" a destination.
+    Empty when the entity is unknown."""
+    entity = estate.entity(entity_id) if entity_id else None
+    if entity is None:
+        return ()
+    current, seen = entity, {entity.id}
+    while current.parent and current.parent not in seen:
+        parent = estate.entity(current.parent)
+        if parent is None:
+            break
+        seen.add(parent.id)
+        current = parent
+    return tuple(dict.fromkeys((entity.country, current.country)))
 
 
 def entity_listed(vendor: Vendor | None, as_of: date) -> bool:
@@ -201,26 +233,91 @@ def entity_listed(vendor: Vendor | None, as_of: date) -> bool:
     return vendor.entity_list.since is None or vendor.entity_list.since <= as_of
 
 
-def cloud_only_provider(product: Product, catalogue: Catalogue) -> str | None:
-    """The provider an accelerator is rented from only, when its vendor is itself a cloud.
+@dataclass(frozen=True)
+class AvailabilityCheck:
+    """Whether a product can be obtained at a site, per the catalogue's availability record.
 
-    A vendor with catalogued regions (AWS Trainium, Google TPU) offers its chips only as a service
-    in its own regions, so they cannot substitute at another provider's site or on premises.
-    """
-    if product.layer != Layer.ACCELERATOR:
-        return None
-    if any(region.provider == product.vendor for region in catalogue.data.regions):
-        return product.vendor
-    return None
+    ``available`` is ``None`` when the catalogue does not record it: unknown, not assumed."""
+
+    available: bool | None
+    reason: str
+    citation: Citation | None = None
+
+
+def availability_at(product: Product, site: Site | None, catalogue: Catalogue,
+                    estate: Estate) -> AvailabilityCheck:
+    """Can ``product`` be deployed at ``site``? From the product's ``availability`` record:
+    rented in a cloud region only when the provider (and, if listed, the region) offers it;
+    installed on premises or in colocation only when it is sold as hardware."""
+    record = product.availability
+    if record is None:
+        return AvailabilityCheck(None, f"how {product.name} is obtained is not recorded")
+    cite = record.citation
+    if site is None:
+        return AvailabilityCheck(None, "the system has no site")
+    if site.kind != SiteKind.CLOUD_REGION:
+        if record.hardware is None:
+            return AvailabilityCheck(None, f"whether {product.name} is sold as hardware is not "
+                                     "recorded", cite)
+        if record.hardware:
+            return AvailabilityCheck(True, f"{product.name} is sold as hardware", cite)
+        providers = ", ".join(o.provider for o in record.clouds) or "no recorded provider"
+        return AvailabilityCheck(False, f"{product.name} is not sold as hardware; it is rented "
+                                 f"from {providers} only", cite)
+    vendor = cloud_holder(site, catalogue, estate).vendor
+    if vendor is None:
+        return AvailabilityCheck(None, f"the provider of {site.id} is not catalogued", cite)
+    offers = [o for o in record.clouds if o.provider == vendor.id]
+    region = (site.region or "").lower()
+    if any(region in {r.lower() for r in o.regions} for o in offers):
+        return AvailabilityCheck(True, f"{vendor.name} offers {product.name} in {site.region}",
+                                 cite)
+    if offers and all(not o.regions for o in offers):
+        return AvailabilityCheck(None, f"{vendor.name} offers {product.name}; in which regions "
+                                 "is not recorded", cite)
+    if offers:
+        return AvailabilityCheck(False, f"{vendor.name} does not offer {product.name} in "
+                                 f"{site.region}", cite)
+    if record.clouds_exhaustive:
+        providers = ", ".join(o.provider for o in record.clouds)
+        return AvailabilityCheck(False, f"{product.name} is rented from {providers} only", cite)
+    return AvailabilityCheck(None, f"whether {vendor.name} offers {product.name} is not "
+                             "recorded", cite)
 
 
 def available_at(product: Product, site: Site | None, catalogue: Catalogue,
                  estate: Estate) -> bool:
-    """Whether the product can be deployed at the site (see :func:`cloud_only_provider`)."""
-    provider = cloud_only_provider(product, catalogue)
-    if provider is None:
-        return True
-    if site is None:
-        return False
-    holder = cloud_holder(site, catalogue, estate)
-    return holder.vendor is not None and holder.vendor.id == provider
+    """False only when the catalogue records that the product cannot be had at the site."""
+    return availability_at(product, site, catalogue, estate).available is not False
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A listing that makes a product a liability: its vendor (or parent) on the Entity List,
+    or the product named in General Prohibition 10 guidance."""
+
+    kind: str  # entity_list | gp10
+    text: str
+    citation: Citation | None
+
+
+def listed_exposure(product: Product, catalogue: Catalogue, as_of: date) -> tuple[Exposure, ...]:
+    """The product's listings in force on ``as_of`` per the catalogue. (The DoD 1260H list is
+    not catalogued yet; when it is, it belongs here.)"""
+    found: list[Exposure] = []
+    vendor = catalogue.vendors.get(product.vendor)
+    seen: set[str] = set()
+    while vendor is not None and vendor.id not in seen:
+        seen.add(vendor.id)
+        if entity_listed(vendor, as_of):
+            whose = "" if vendor.id == product.vendor else f" (parent of {product.vendor})"
+            found.append(Exposure(
+                "entity_list", f"{vendor.name}{whose} is on the US Entity List since "
+                f"{vendor.entity_list.since or 'an unrecorded date'}", vendor.entity_list.citation))
+            break
+        vendor = catalogue.vendors.get(vendor.parent) if vendor.parent else None
+    for control in product.controls:
+        if is_gp10(control) and control_in_force(control, as_of):
+            found.append(Exposure("gp10", f"{product.name} is named in General Prohibition 10 "
+                                  f"guidance ({control.id})", control.citation))
+    return tuple(found)

@@ -34,7 +34,6 @@ from stackrift.plan.burden import (
     accelerator_switch,
     estate_vendor_ids,
     model_switch,
-    runtime_of,
     site_move,
 )
 from stackrift.plan.graph import EstateGraph, vendor_node
@@ -50,11 +49,12 @@ from stackrift.plan.scenario import (
 )
 from stackrift.plan.stack import (
     StackLayer,
-    available_at,
+    availability_at,
     cloud_holder,
     control_hits,
     entity_listed,
 )
+from stackrift.plan.substitution import plan_swap
 
 MAX_SUBSTITUTES = 8
 
@@ -67,10 +67,16 @@ class Substitute:
     id: str
     name: str
     burden: Burden
+    licence: str | None = None  # model substitutes: the family's licence, when catalogued
+    lineage: tuple[str, ...] = ()  # model substitutes: where the weights come from
 
     def to_json(self) -> dict[str, Any]:
-        return {"product": self.id, "kind": self.kind, "name": self.name,
-                "burden": self.burden.to_json()}
+        data: dict[str, Any] = {"product": self.id, "kind": self.kind, "name": self.name,
+                                "burden": self.burden.to_json()}
+        if self.kind == "model":
+            data["licence"] = self.licence or "not recorded"
+            data["lineage"] = list(self.lineage)
+        return data
 
 
 @dataclass(frozen=True)
@@ -208,8 +214,9 @@ def ban_selects(ctx: StressContext, shock: CountryBan, product: Product | None,
 def _blocked(ctx: StressContext, product: Product, country: str, system: System) -> str | None:
     """Why ``product`` cannot be used by ``system`` in ``country`` under the scenario or today."""
     site = ctx.estate.site(system.site) if system.site else None
-    if not available_at(product, site, ctx.catalogue, ctx.estate):
-        return "offered only as a service in its vendor's own cloud regions"
+    check = availability_at(product, site, ctx.catalogue, ctx.estate)
+    if check.available is False:
+        return check.reason
     for shock in ctx.scenario.shocks:
         if isinstance(shock, ExportLicence) and export_selects(ctx, shock, product) \
                 and match_destination(shock.destinations, country) \
@@ -235,6 +242,8 @@ def _accelerator_substitutes(ctx: StressContext, system: System, current: Produc
     for candidate in candidates:
         if candidate.layer != Layer.ACCELERATOR or _blocked(ctx, candidate, country, system):
             continue
+        if not plan_swap(ctx.estate, system, current, candidate, ctx.catalogue).consistent:
+            continue  # the dependent stack could not be rebuilt from catalogue data
         burden = accelerator_switch(ctx.estate, system, current, candidate, country, ctx.as_of,
                                     ctx.catalogue, ctx.known_vendors)
         vendor = ctx.catalogue.vendors.get(candidate.vendor)
@@ -296,19 +305,65 @@ def _jurisdictions(ctx: StressContext, system: System) -> set[str]:
 
 
 def _model_substitutes(ctx: StressContext, system: System, current: Product, excluded_ids: set[str],
-                       fine_tuned: bool) -> tuple[Substitute, ...]:
+                       fine_tuned: bool, avoid_vendors: frozenset[str] = frozenset()
+                       ) -> tuple[Substitute, ...]:
+    """Model families of the same capability class (equivalence class), not excluded and not
+    from an avoided vendor, cheapest first; a family with a recorded licence ranks before one
+    without at equal burden."""
     country = ctx.site_country(system)
     found = []
     for candidate in ctx.catalogue.equivalents(current):
-        if candidate.id in excluded_ids or candidate.layer != Layer.MODEL:
+        if candidate.id in excluded_ids or candidate.layer != Layer.MODEL \
+                or candidate.vendor in avoid_vendors:
             continue
         vendor = ctx.catalogue.vendors.get(candidate.vendor)
         burden = model_switch(ctx.estate, system, current, candidate, country, ctx.as_of,
                               ctx.catalogue, ctx.known_vendors, fine_tuned)
+        home = (vendor.country or "country unknown") if vendor else ""
+        origin = (f"{candidate.name} weights by {vendor.name} ({home})" if vendor
+                  else f"{candidate.name} (developer not catalogued)")
+        kind = {True: "open weights", False: "hosted API only", None: "weights access unknown"}
         found.append(Substitute("model", candidate.id,
-                                f"{candidate.name} ({vendor.name if vendor else '?'})", burden))
-    found.sort(key=lambda s: (s.burden.total, s.id))
+                                f"{candidate.name} ({vendor.name if vendor else '?'})", burden,
+                                candidate.licence,
+                                (origin, kind[candidate.open_weights],
+                                 f"capability class {candidate.equivalence_class}")))
+    found.sort(key=lambda s: (s.burden.total, s.licence is None, s.id))
     return tuple(found[:MAX_SUBSTITUTES])
+
+
+def _model_family(ctx: StressContext, component: Component) -> tuple[Product | None, bool]:
+    """The catalogued model family a model component's weights come from, and whether they
+    came through a lineage (a fine-tune)."""
+    chain = ctx.catalogue.lineage(component, ctx.estate.components)
+    family = next((s.resolution.product for s in reversed(chain) if s.resolution.product
+                   and s.resolution.product.layer == Layer.MODEL), None)
+    return family, len(chain) > 1
+
+
+def _listed_model_impacts(ctx: StressContext, index: int, shock: EntityListAdd,
+                          listed: dict[str, str], avoid: frozenset[str]) -> list[Impact]:
+    """Systems whose model weights come from a newly listed developer: degraded, with model
+    substitutes from developers that are not listed."""
+    impacts = []
+    for system in ctx.estate.systems:
+        for ref in system.components:
+            component = ctx.estate.component(ref)
+            if component is None or component.type not in (ComponentType.MODEL,
+                                                            ComponentType.CLOUD_SERVICE):
+                continue
+            family, fine_tuned = _model_family(ctx, component)
+            if family is None or family.vendor not in listed:
+                continue
+            vendor = ctx.catalogue.vendors[family.vendor]
+            cause = (f"{component.id} derives from {family.name} by {vendor.name}, newly on the "
+                     f"Entity List ({listed[family.vendor]}): updates, hosted access and support "
+                     "that need US items are at risk, and US-linked users need due diligence")
+            impacts.append(Impact("system", system.id, cause, _shock_name(index, shock),
+                                  component.id, _model_substitutes(
+                                      ctx, system, family, {family.id}, fine_tuned, avoid),
+                                  shock.citations or ctx.scenario.citations))
+    return impacts
 
 
 def _model_shock(ctx: StressContext, index: int, shock: ModelLicenceExclusion) -> list[Impact]:
@@ -331,9 +386,12 @@ def _model_shock(ctx: StressContext, index: int, shock: ModelLicenceExclusion) -
                 continue
             cause = (f"{component.id} derives from {family.name}, whose licence excludes "
                      f"{', '.join(sorted(places))} from {ctx.scenario.effective}")
+            listed_now = frozenset(v.id for v in ctx.catalogue.vendors.values()
+                                   if entity_listed(v, ctx.as_of))
             impacts.append(Impact("system", system.id, cause, _shock_name(index, shock),
                                   component.id, _model_substitutes(
-                                      ctx, system, family, selected, len(chain) > 1),
+                                      ctx, system, family, selected, len(chain) > 1,
+                                      listed_now),
                                   shock.citations or ctx.scenario.citations))
     return impacts
 
@@ -432,6 +490,11 @@ def _entity_list_shock(ctx: StressContext, index: int, shock: EntityListAdd
                               substitutes, shock.citations or ctx.scenario.citations))
     listed_all = {v.id for v in ctx.catalogue.vendors.values()
                   if entity_listed(v, ctx.as_of)} | set(listed)
+    already = {i.subject for i in impacts}
+    impacts += [i for i in _listed_model_impacts(ctx, index, shock, listed,
+                                                 frozenset(listed_all))
+                if i.subject not in already or i.component not in {
+                    j.component for j in impacts if j.subject == i.subject}]
     restricted_entities: dict[str, str] = {}
     for entity in ctx.estate.entities:
         named = ctx.catalogue.vendor_by_name(entity.name)
@@ -459,31 +522,42 @@ def _entity_list_shock(ctx: StressContext, index: int, shock: EntityListAdd
 
 
 def swap_accelerator(estate: Estate, system: System, old: Component, new: Product,
-                      catalogue: Catalogue) -> Estate:
-    """The estate with ``old`` replaced by ``new`` (and its runtime) in ``system``."""
-    vendor = catalogue.vendors.get(new.vendor)
-    added = [Component(id=f"sub-{new.id}", type=ComponentType.ACCELERATOR,
-                       name=f"{vendor.name if vendor else new.vendor} {new.name}",
-                       vendor=vendor.name if vendor else None, product=new.name)]
-    refs = [added[0].id if r == old.id else r for r in system.components]
+                     catalogue: Catalogue) -> Estate:
+    """The estate with ``old`` replaced by ``new`` in ``system``, with the dependent stack
+    (runtime, runtime libraries, framework adapters) rebuilt as :func:`plan_swap` says.
+    Callers only swap to consistent substitutes; gaps are never silently kept."""
     old_product = catalogue.resolve(old).product
-    old_rt = runtime_of(old_product, catalogue) if old_product else None
-    new_rt = runtime_of(new, catalogue)
-    if old_rt is not None and (new_rt is None or new_rt.id != old_rt.id):
-        refs = [r for r in refs if not ((c := estate.component(r)) is not None
-                                        and catalogue.resolve(c).product == old_rt)]
-    if new_rt is not None and (old_rt is None or new_rt.id != old_rt.id):
-        rt_vendor = catalogue.vendors.get(new_rt.vendor)
-        added.append(Component(id=f"sub-{new_rt.id}", type=ComponentType.RUNTIME,
-                               name=new_rt.name, vendor=rt_vendor.name if rt_vendor else None,
-                               product=new_rt.name))
-        refs.append(added[-1].id)
+    swap = plan_swap(estate, system, old_product, new, catalogue)
+    added = [_sub_component(new, ComponentType.ACCELERATOR, catalogue)]
+    refs = [added[0].id if r == old.id else r for r in system.components]
+    if swap.runtime_changes:
+        if swap.old_runtime is not None:
+            refs = [r for r in refs if not ((c := estate.component(r)) is not None
+                                            and catalogue.resolve(c).product == swap.old_runtime)]
+        if swap.new_runtime is not None:
+            added.append(_sub_component(swap.new_runtime, ComponentType.RUNTIME, catalogue))
+            refs.append(added[-1].id)
+    for replacement in swap.replacements:
+        refs = [r for r in refs if r != replacement.component.id]
+        if replacement.new is not None:
+            kind = (ComponentType.FRAMEWORK if replacement.new.layer == Layer.FRAMEWORK
+                    else ComponentType.RUNTIME)
+            added.append(_sub_component(replacement.new, kind, catalogue))
+            refs.append(added[-1].id)
     known = {c.id for c in estate.components}
     components = estate.components + tuple(c for c in added if c.id not in known)
     systems = tuple(s.model_copy(update={"components": tuple(dict.fromkeys(refs))})
                     if s.id == system.id
                     else s for s in estate.systems)
     return estate.model_copy(update={"components": components, "systems": systems})
+
+
+def _sub_component(product: Product, kind: ComponentType, catalogue: Catalogue) -> Component:
+    vendor = catalogue.vendors.get(product.vendor)
+    name = (f"{vendor.name} {product.name}" if vendor and kind == ComponentType.ACCELERATOR
+            else product.name)
+    return Component(id=f"sub-{product.id}", type=kind, name=name,
+                     vendor=vendor.name if vendor else None, product=product.name)
 
 
 def _move(estate: Estate, moves: dict[str, str], lost: dict[str, str]) -> tuple[Estate, dict[str,

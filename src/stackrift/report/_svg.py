@@ -7,10 +7,15 @@ can see exact values and tests can count what was drawn.
 
 from __future__ import annotations
 
+import hashlib
+
 from markupsafe import Markup, escape
 
 from stackrift.report._view import (
+    DARK_TEXT_ON,
     SEVERITY_COLOURS,
+    VERDICT_COLOURS,
+    VERDICT_PATTERNS,
     BarChartView,
     ChartView,
     HeatmapView,
@@ -176,6 +181,7 @@ def _heat_colour(value: float, low: float, high: float) -> str:
 def heatmap(chart: HeatmapView) -> Markup:
     """A heatmap: rows by columns, darker for higher values; cell text when given."""
     low, high = chart.value_range()
+    pattern_prefix = _pattern_prefix(chart)
     label_width = min(MAX_LABEL_CHARS, max([4, *(len(lbl) for lbl in chart.y_labels)])) * CHAR_WIDTH
     left = label_width + 12
     columns = max(1, len(chart.x_labels))
@@ -205,8 +211,13 @@ def heatmap(chart: HeatmapView) -> Markup:
         for c, x_label in enumerate(chart.x_labels):
             value = chart.values[r][c]
             x = left + c * cell_width
-            fill = "#f2f3f5" if value is None else _heat_colour(value, low, high)
-            dark = value is not None and high > low and (value - low) / (high - low) > 0.55
+            verdict = chart.classes[r][c] if chart.classes is not None else None
+            if verdict is not None:
+                fill = VERDICT_COLOURS[verdict]
+                dark = verdict not in DARK_TEXT_ON
+            else:
+                fill = "#f2f3f5" if value is None else _heat_colour(value, low, high)
+                dark = value is not None and high > low and (value - low) / (high - low) > 0.55
             text = chart.text(r, c)
             shown_value = "unknown" if value is None else format_number(value)
             tip = f"{y_label} × {x_label}: {text or shown_value}"
@@ -215,6 +226,11 @@ def heatmap(chart: HeatmapView) -> Markup:
                         f'x="{_num(x)}" y="{_num(y)}" width="{_num(cell_width - 2)}" '
                         f'height="{_num(cell_height - 2)}" rx="2" fill="{fill}">'
                         f'<title>{escape(tip)}</title></rect>')
+            if verdict is not None and VERDICT_PATTERNS[verdict] != "solid":
+                body.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cell_width - 2)}" '
+                            f'height="{_num(cell_height - 2)}" rx="2" '
+                            f'fill="url(#{pattern_prefix}-{VERDICT_PATTERNS[verdict]})" '
+                            f'pointer-events="none"/>')
             if text:
                 limit = max(2, int((cell_width - 6) / CHAR_WIDTH))
                 body.append(f'<text class="cell-text" x="{_num(x + cell_width / 2 - 1)}" '
@@ -222,8 +238,48 @@ def heatmap(chart: HeatmapView) -> Markup:
                             f'dominant-baseline="middle" fill="{"#ffffff" if dark else "#1f2328"}"'
                             f'>{escape(_short(text, limit))}</text>')
     legend_y = header + len(chart.y_labels) * cell_height + 8
-    body.append(_heat_legend(left, legend_y, low, high))
+    if chart.classes is not None:
+        body.append(_verdict_legend(left, legend_y, pattern_prefix))
+        body.insert(0, _verdict_patterns(pattern_prefix))
+    else:
+        body.append(_heat_legend(left, legend_y, low, high))
     return _svg(chart.title, "heatmap", legend_y + 20, "".join(body), width)
+
+
+def _verdict_patterns(prefix: str) -> str:
+    """Hatching, dots and cross-hatching drawn over a verdict's colour."""
+    line = 'stroke="#ffffff" stroke-opacity=".55" stroke-width="1.6"'
+    return (
+        f'<defs><pattern id="{prefix}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" {line}/></pattern>'
+        f'<pattern id="{prefix}-dots" width="6" height="6" patternUnits="userSpaceOnUse">'
+        f'<circle cx="3" cy="3" r="1.1" fill="#1f2328" fill-opacity=".45"/></pattern>'
+        f'<pattern id="{prefix}-cross" width="6" height="6" patternUnits="userSpaceOnUse">'
+        f'<path d="M0 0L6 6M6 0L0 6" {line}/></pattern></defs>')
+
+
+def _verdict_legend(x: float, y: float, prefix: str) -> str:
+    """Each verdict's colour and pattern with its name, in the order of severity."""
+    parts, left = [], x
+    for verdict in ("prohibited", "allowed_with", "undetermined", "allowed", "not_applicable"):
+        pattern = VERDICT_PATTERNS[verdict]
+        parts.append(f'<rect x="{_num(left)}" y="{_num(y)}" width="15" height="12" '
+                     f'fill="{VERDICT_COLOURS[verdict]}" stroke="#d0d7de"/>')
+        if pattern != "solid":
+            parts.append(f'<rect x="{_num(left)}" y="{_num(y)}" width="15" height="12" '
+                         f'fill="url(#{prefix}-{pattern})"/>')
+        label = verdict.replace("_", " ")
+        parts.append(f'<text x="{_num(left + 20)}" y="{_num(y + 9)}" fill="#1f2328">{label}'
+                     '</text>')
+        left += 20 + len(label) * CHAR_WIDTH + 14
+    return f'<g class="verdict-legend">{"".join(parts)}</g>'
+
+
+def _pattern_prefix(chart: HeatmapView) -> str:
+    """Pattern ids unique to a chart's content, so several charts on one page do not clash."""
+    digest = hashlib.sha256("\x1f".join((chart.title, *chart.x_labels, *chart.y_labels))
+                            .encode()).hexdigest()[:10]
+    return f"p{digest}"
 
 
 def _heat_legend(x: float, y: float, low: float, high: float) -> str:

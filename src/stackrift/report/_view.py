@@ -23,13 +23,35 @@ Cell = str | int | float | None
 SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
 """Severities from critical down to info, the order every renderer lists them in."""
 
+# White text on each of these has a contrast of at least 4.5:1 (WCAG AA), except medium, which
+# carries dark text; every badge also says its severity in words.
 SEVERITY_COLOURS: dict[str, str] = {
-    "critical": "#8b1a1a",
-    "high": "#d2452f",
+    "critical": "#7a1010",
+    "high": "#b42318",
     "medium": "#e6a023",
-    "low": "#4a8fc4",
-    "info": "#8c959f",
+    "low": "#2f6ea5",
+    "info": "#57606a",
 }
+
+# Verdicts of the transfer rules keep one meaning everywhere: red prohibited, amber allowed with a
+# mechanism, green allowed, grey undetermined. Each also has a pattern (for colour-blind readers and
+# black-and-white print) and is always labelled in words.
+VERDICT_COLOURS: dict[str, str] = {
+    "prohibited": "#b42318",
+    "allowed_with": "#e6a023",
+    "allowed": "#1a7f37",
+    "undetermined": "#6e7781",
+    "not_applicable": "#eaeef2",
+}
+VERDICT_PATTERNS: dict[str, str] = {
+    "prohibited": "hatch",
+    "allowed_with": "dots",
+    "allowed": "solid",
+    "undetermined": "cross",
+    "not_applicable": "solid",
+}
+DARK_TEXT_ON = frozenset({"medium", "allowed_with", "not_applicable"})
+"""Colours light enough that text on them must be dark."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +101,8 @@ class HeatmapView:
     y_labels: tuple[str, ...]
     values: tuple[tuple[float | None, ...], ...]
     cells: tuple[tuple[str, ...], ...] | None
+    classes: tuple[tuple[str | None, ...], ...] | None = None
+    """Per cell, a verdict name whose fixed colour replaces the value scale (``None``: no value)."""
 
     @property
     def kind(self) -> str:
@@ -210,7 +234,27 @@ def _heatmap(raw: Mapping[str, Any], where: str) -> HeatmapView:
                 raise _ShapeError(f"{where}.cells[{r}] needs {len(x_labels)} texts")
             cells.append(texts)
     return HeatmapView(_text(raw.get("title", ""), f"{where}.title"), x_labels, y_labels, values,
-                       tuple(cells) if cells is not None else None)
+                       tuple(cells) if cells is not None else None,
+                       _classes(raw.get("classes"), where, len(y_labels), len(x_labels)))
+
+
+def _classes(raw: Any, where: str, rows: int, columns: int
+             ) -> tuple[tuple[str | None, ...], ...] | None:
+    """Optional per-cell verdict classes; each must be a known verdict or null."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) != rows:
+        raise _ShapeError(f"{where}.classes needs one row per y label ({rows})")
+    result = []
+    for r, row in enumerate(raw):
+        if not isinstance(row, Sequence) or isinstance(row, str) or len(row) != columns:
+            raise _ShapeError(f"{where}.classes[{r}] needs {columns} entries")
+        for c, value in enumerate(row):
+            if value is not None and value not in VERDICT_COLOURS:
+                raise _ShapeError(f"{where}.classes[{r}][{c}] is {value!r}, expected one of "
+                                  f"{', '.join(VERDICT_COLOURS)} or null")
+        result.append(tuple(row))
+    return tuple(result)
 
 
 def _chart(raw: Any, where: str) -> ChartView:

@@ -56,10 +56,28 @@ def finding_document(finding: Finding, location: Location | None) -> dict[str, A
     }
 
 
+def executive_document(report: Report) -> dict[str, Any]:
+    """The executive summary: top risks, and the changes since a baseline when one was given."""
+    from stackrift.report.executive import top_risks
+
+    baseline = report.baseline
+    return {
+        "top_risks": [{"severity": r.severity.value, "sentence": r.sentence,
+                       "headline": r.headline, "action": r.action, "analysis": r.analysis,
+                       "rule": r.rule, "finding_ids": list(r.finding_ids),
+                       "systems": list(r.systems)} for r in top_risks(report)],
+        "baseline": None if baseline is None else {
+            "source": baseline.source, "added": list(baseline.added),
+            "resolved": list(baseline.resolved),
+            "changed": [{"id": i, "was": was, "now": now} for i, was, now in baseline.changed]},
+    }
+
+
 def report_document(report: Report) -> dict[str, Any]:
     """The whole report as a JSON-ready dictionary (dates still as :class:`datetime.date`)."""
     findings = report.findings
     return {
+        "executive_summary": executive_document(report),
         "schema_version": SCHEMA_VERSION,
         "tool_version": report.tool_version,
         "as_of": report.as_of,

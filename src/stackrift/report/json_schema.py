@@ -134,6 +134,32 @@ _REPORT_BODY = _object({
         "counts": {**_COUNTS, "description": "Number of records per estate collection."},
     }, "What was assessed."),
     "findings": {"type": "array", "items": _FINDING},
+    "executive_summary": _object({
+        "top_risks": {"type": "array", "maxItems": 10, "items": _object({
+            "severity": {"enum": _SEVERITIES},
+            "sentence": {"type": "string", "description": "The risk and its first action."},
+            "headline": {"type": "string", "description": "The most severe finding's title, "
+                         "how many more of its kind, and the systems hit."},
+            "action": {**_NULLABLE_STRING, "description": "The recommendation to act on."},
+            "analysis": {"type": "string"},
+            "rule": {"type": "string"},
+            "finding_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                            "description": "The findings this risk stands for (evidence)."},
+            "systems": {"type": "array", "items": {"type": "string"},
+                        "description": "Systems hit, most critical first."},
+        }, "One risk: findings of one analysis and rule, grouped.")},
+        "baseline": {"anyOf": [{"type": "null"}, _object({
+            "source": {"type": "string", "description": "The baseline report file."},
+            "added": {"type": "array", "items": {"type": "string"},
+                      "description": "Finding ids new since the baseline."},
+            "resolved": {"type": "array", "items": {"type": "string"},
+                         "description": "Finding ids in the baseline but not now."},
+            "changed": {"type": "array", "items": _object({
+                "id": {"type": "string"}, "was": {"type": "string"}, "now": {"type": "string"},
+            }, "A finding whose severity changed.")},
+        }, "Changes since the report given with --baseline.")]},
+    }, "What to do first: the top risks across all analyses, ranked by severity, the "
+       "criticality of the systems hit and how many, and what changed since a baseline."),
     "summary": _object({
         "by_severity": {**_COUNTS, "description": "Findings per severity (all five keys)."},
         "by_analysis": {**_COUNTS, "description": "Findings per analysis that ran."},

@@ -26,6 +26,7 @@ from stackrift.report._view import (
     subject_text,
 )
 from stackrift.report.base import register
+from stackrift.report.executive import top_risks
 from stackrift.report.html import DISCLAIMER
 from stackrift.report.model import AnalysisSection, Report
 from stackrift.textsafe import plain
@@ -121,6 +122,29 @@ def _section(section: AnalysisSection, report: Report) -> list[str]:
     return lines
 
 
+def _executive(report: Report, verdict: str) -> list[str]:
+    """What to do first, and what changed since the baseline, before any detail."""
+    lines = ["## Executive summary", "", verdict, ""]
+    risks = top_risks(report)
+    if risks:
+        lines += ["What to do first:", ""]
+        lines += [f"{i}. **{r.severity.value.upper()}** {md(r.sentence)} "
+                  f"(finding `{r.finding_ids[0].replace('`', '')}`)"
+                  for i, r in enumerate(risks, 1)]
+        lines.append("")
+    baseline = report.baseline
+    if baseline is not None:
+        lines += [f"Since the baseline `{baseline.source.replace('`', '')}`: "
+                  f"{len(baseline.added)} new, {len(baseline.resolved)} resolved, "
+                  f"{len(baseline.changed)} changed severity.", ""]
+        lines += [f"- new: `{i.replace('`', '')}`" for i in baseline.added]
+        lines += [f"- resolved: `{i.replace('`', '')}`" for i in baseline.resolved]
+        lines += [f"- {was} → {now}: `{i.replace('`', '')}`" for i, was, now in baseline.changed]
+        if lines[-1]:
+            lines.append("")
+    return lines
+
+
 @register
 class MarkdownRenderer:
     """``--format md``: a Markdown report."""
@@ -142,7 +166,8 @@ class MarkdownRenderer:
             "- Estate: " + ", ".join(f"{n} {md(k.replace('_', ' '))}"
                                      for k, n in estate.counts.items()),
             f"- Tool: StackRift {md(report.tool_version)}", "",
-            "## Summary", "", verdict, "",
+            *_executive(report, verdict),
+            "## Summary", "",
         ]
         severities = [s.value for s in SEVERITIES_DESC]
         rows = [[md(s.title), *(str(section_severity_counts(s)[v]) for v in severities),

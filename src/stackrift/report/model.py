@@ -21,6 +21,29 @@ class EstateSummary:
 
 
 @dataclass(frozen=True)
+class EstateIndex:
+    """Which systems each estate object touches, and how critical each system is.
+
+    Used to rank risks by the systems they hit; keys of ``systems_of`` are ``KIND:ID`` with the
+    subject kinds of findings (``component:torch``, ``data_flow:cn-hr-to-de``, ``site:…``).
+    """
+
+    criticality: dict[str, str] = field(default_factory=dict)
+    systems_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BaselineChanges:
+    """What changed since a previous report, by finding id."""
+
+    source: str
+    added: tuple[str, ...]
+    resolved: tuple[str, ...]
+    changed: tuple[tuple[str, str, str], ...]
+    """(finding id, severity then, severity now)."""
+
+
+@dataclass(frozen=True)
 class AnalysisSection:
     """One analysis's part of the report."""
 
@@ -42,6 +65,9 @@ class Report:
     fail_on: Severity = Severity.HIGH
     locations: dict[str, Location] = field(default_factory=dict)
     """Where each finding's subject is defined in the estate file, keyed by finding id."""
+    index: EstateIndex = field(default_factory=EstateIndex)
+    baseline: BaselineChanges | None = None
+    """Set when the report is compared with a previous one (``assess --baseline``)."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:

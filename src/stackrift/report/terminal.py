@@ -7,7 +7,7 @@ name such as ``[bold]`` is printed as written.
 
 from __future__ import annotations
 
-import io
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -20,7 +20,6 @@ from rich.text import Text
 from stackrift.findings import Finding
 from stackrift.report._view import (
     SEVERITIES_DESC,
-    SEVERITY_COLOURS,
     BarChartView,
     ChartView,
     HeatmapView,
@@ -29,17 +28,18 @@ from stackrift.report._view import (
     format_number,
     read_summary,
     section_severity_counts,
-    subject_text,
 )
 from stackrift.report.base import register
+from stackrift.report.executive import top_risks
 from stackrift.report.model import AnalysisSection, Report
-from stackrift.textsafe import SafeConsole
+from stackrift.textout import render_text
 
 BAR_WIDTH = 24
 # A console is for a summary: long lists are cut (most severe findings first) with a line saying
 # how much more there is; the json, md and html formats always carry everything.
 MAX_FINDINGS = 100
 MAX_ROWS = 40
+NARROW = 110  # below this many columns findings are listed as blocks instead of a table
 
 
 def _more(hidden: int, what: str) -> Text:
@@ -47,8 +47,14 @@ def _more(hidden: int, what: str) -> Text:
                 style="dim")
 
 
+# Terminal colour names rather than the reports' hex colours: a 16-colour terminal keeps their
+# meaning, and each severity is also written out in words.
+SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow",
+                   "low": "cyan", "info": "dim"}
+
+
 def _severity(value: str) -> Text:
-    return Text(value.upper(), style=f"bold {SEVERITY_COLOURS[value]}")
+    return Text(value.upper(), style=SEVERITY_STYLES[value])
 
 
 def _counts_line(counts: dict[str, int]) -> Text:
@@ -56,15 +62,15 @@ def _counts_line(counts: dict[str, int]) -> Text:
     for i, severity in enumerate(s.value for s in SEVERITIES_DESC):
         if i:
             line.append("  ")
-        style = f"bold {SEVERITY_COLOURS[severity]}" if counts[severity] else "dim"
+        style = SEVERITY_STYLES[severity] if counts[severity] else "dim"
         line.append(f"{counts[severity]} {severity}", style=style)
     return line
 
 
-def _with_note(table: Table, rows: int) -> RenderableType:
-    if rows <= MAX_ROWS:
+def _with_note(table: Table, rows: int, limit: int | None) -> RenderableType:
+    if limit is None or rows <= limit:
         return table
-    return Group(table, _more(rows - MAX_ROWS, "rows"))
+    return Group(table, _more(rows - limit, "rows"))
 
 
 def _header(report: Report) -> Panel:
@@ -91,80 +97,143 @@ def _sources(finding: Finding) -> list[str]:
     return names
 
 
+def _subject_id(finding: Finding) -> str:
+    return f"{finding.subject.kind.value} {finding.subject.id}"
+
+
 def _findings_table(findings: tuple[Finding, ...], report: Report) -> Table:
-    table = Table(show_lines=False, expand=True, title_justify="left")
+    """One row per finding; the subject's kind and id never wrap, descriptive columns do."""
+    table = Table(show_lines=False, expand=False, title_justify="left")
     table.add_column("Severity", no_wrap=True)
+    table.add_column("Subject", no_wrap=True)
     table.add_column("Finding", ratio=3)
-    table.add_column("Subject", ratio=2)
     table.add_column("Sources", ratio=2)
     table.add_column("Where", no_wrap=True)
     for finding in findings:
         location = report.locations.get(finding.id)
         where = f"line {location.line}" if location and location.line else ""
-        sources = "; ".join(_sources(finding))
-        table.add_row(_severity(finding.severity.value), Text(finding.title),
-                      Text(subject_text(finding)), Text(sources), Text(where))
+        table.add_row(_severity(finding.severity.value), Text(_subject_id(finding)),
+                      Text(finding.title), Text("; ".join(_sources(finding))), Text(where))
     return table
 
 
-def _summary_table(view: TableView) -> RenderableType:
+def _findings_list(findings: tuple[Finding, ...], report: Report) -> RenderableType:
+    """For narrow terminals: each finding as a short block, ids on a line of their own."""
+    blocks: list[RenderableType] = []
+    for finding in findings:
+        location = report.locations.get(finding.id)
+        head = Text.assemble(_severity(finding.severity.value), "  ", _subject_id(finding))
+        if location and location.line:
+            head.append(f"  (line {location.line})", style="dim")
+        body = Text(finding.title)
+        sources = "; ".join(_sources(finding))
+        if sources:
+            body.append(f"\nSources: {sources}", style="dim")
+        blocks.append(Group(head, Padding(body, (0, 0, 0, 2))))
+    return Group(*blocks)
+
+
+def _summary_table(view: TableView, limit: int | None) -> RenderableType:
+    """The first column holds the row's id or label, so it never wraps; the others may."""
     table = Table(title=Text(view.title), title_justify="left", title_style="bold")
-    for column in view.columns:
-        table.add_column(Text(column))
-    for row in view.rows[:MAX_ROWS]:
+    for index, column in enumerate(view.columns):
+        table.add_column(Text(column), no_wrap=index == 0)
+    for row in view.rows[:limit]:
         table.add_row(*(Text(format_cell(c)) for c in row))
-    return _with_note(table, len(view.rows))
+    return _with_note(table, len(view.rows), limit)
 
 
-def _bar_table(chart: BarChartView) -> RenderableType:
+def _bar_table(chart: BarChartView, limit: int | None) -> RenderableType:
     table = Table(title=Text(chart.title), title_justify="left", title_style="bold")
-    table.add_column("")
+    table.add_column("", no_wrap=True)
     for series in chart.series:
         table.add_column(Text(series.name or "value"), justify="right")
     table.add_column("", no_wrap=True)
     scale = chart.maximum() or 1.0
-    for i, label in enumerate(chart.labels[:MAX_ROWS]):
+    for i, label in enumerate(chart.labels[:limit]):
         values = [s.values[i] for s in chart.series]
         total = sum(v or 0.0 for v in values) if chart.stacked else max(
             [0.0, *(v for v in values if v is not None)])
         bar = "█" * round(BAR_WIDTH * total / scale)
         table.add_row(Text(label), *(Text("?" if v is None else format_number(v)) for v in values),
                       Text(bar, style="cyan"))
-    return _with_note(table, len(chart.labels))
+    return _with_note(table, len(chart.labels), limit)
 
 
-def _heatmap_table(chart: HeatmapView) -> RenderableType:
+def _heatmap_table(chart: HeatmapView, limit: int | None) -> RenderableType:
     table = Table(title=Text(chart.title), title_justify="left", title_style="bold")
-    table.add_column("")
+    table.add_column("", no_wrap=True)
     for label in chart.x_labels:
         table.add_column(Text(label), justify="right")
-    for r, label in enumerate(chart.y_labels[:MAX_ROWS]):
+    for r, label in enumerate(chart.y_labels[:limit]):
         table.add_row(Text(label), *(Text(chart.text(r, c) or "–")
                                      for c in range(len(chart.x_labels))))
-    return _with_note(table, len(chart.y_labels))
+    return _with_note(table, len(chart.y_labels), limit)
 
 
-def _chart(chart: ChartView) -> RenderableType:
-    return _bar_table(chart) if isinstance(chart, BarChartView) else _heatmap_table(chart)
+def _chart(chart: ChartView, limit: int | None) -> RenderableType:
+    if isinstance(chart, BarChartView):
+        return _bar_table(chart, limit)
+    return _heatmap_table(chart, limit)
 
 
-def _section(section: AnalysisSection, report: Report) -> list[RenderableType]:
+@dataclass(frozen=True)
+class _Layout:
+    """How much fits: a narrow terminal gets findings as blocks; a terminal gets cut lists."""
+
+    narrow: bool
+    max_findings: int | None
+    max_rows: int | None
+
+
+def _layout(width: int | None) -> _Layout:
+    if width is None:  # a file or pipe: everything, nothing cut
+        return _Layout(narrow=False, max_findings=None, max_rows=None)
+    return _Layout(narrow=width < NARROW, max_findings=MAX_FINDINGS, max_rows=MAX_ROWS)
+
+
+def _section(section: AnalysisSection, report: Report, layout: _Layout) -> list[RenderableType]:
     view = read_summary(section.summary)
     parts: list[RenderableType] = [
         Rule(Text(section.title, style="bold"), align="left"),
         _counts_line(section_severity_counts(section)),
     ]
-    if section.findings:
-        parts.append(_findings_table(section.findings[:MAX_FINDINGS], report))
-        if len(section.findings) > MAX_FINDINGS:
-            parts.append(_more(len(section.findings) - MAX_FINDINGS, "findings of lower or "
+    shown = section.findings[:layout.max_findings]
+    if shown:
+        parts.append(_findings_list(shown, report) if layout.narrow
+                     else _findings_table(shown, report))
+        if len(section.findings) > len(shown):
+            parts.append(_more(len(section.findings) - len(shown), "findings of lower or "
                                "equal severity"))
     else:
         parts.append(Text("No findings.", style="dim"))
-    parts.extend(_summary_table(t) for t in view.tables)
-    parts.extend(_chart(c) for c in view.charts)
+    parts.extend(_summary_table(t, layout.max_rows) for t in view.tables)
+    parts.extend(_chart(c, layout.max_rows) for c in view.charts)
     parts.extend(Text(f"! {p}", style="yellow") for p in view.problems)
     return parts
+
+
+def _first_actions(report: Report) -> RenderableType:
+    """The executive summary's top risks, printed last so they stay on screen."""
+    risks = top_risks(report)
+    if not risks:
+        return Text("No finding above info.", style="dim")
+    table = Table(title=Text("What to do first", style="bold"), title_justify="left",
+                  show_header=False, box=None, padding=(0, 1))
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1)
+    for number, risk in enumerate(risks, 1):
+        table.add_row(f"{number}.", _severity(risk.severity.value), Text(risk.sentence))
+    return table
+
+
+def _baseline(report: Report) -> RenderableType | None:
+    changes = report.baseline
+    if changes is None:
+        return None
+    return Text(f"Since the baseline {changes.source}: {len(changes.added)} new, "
+                f"{len(changes.resolved)} resolved, {len(changes.changed)} changed severity.")
 
 
 def _verdict(report: Report) -> Text:
@@ -184,21 +253,21 @@ class TerminalRenderer:
     format: ClassVar[str] = "terminal"
     extension: ClassVar[str] = "txt"
 
-    def __init__(self, *, color: bool = False, width: int = 120) -> None:
+    def __init__(self, *, color: bool = False, width: int | None = None) -> None:
+        """``width`` is the terminal's; ``None`` (a file or pipe) gives full-width lines."""
         self.color = color
         self.width = width
 
     def render(self, report: Report) -> str:
-        buffer = io.StringIO()
-        console = SafeConsole(file=buffer, width=self.width, force_terminal=self.color,
-                          color_system="standard" if self.color else None,
-                          no_color=not self.color, highlight=False, emoji=False, markup=False,
-                          soft_wrap=False)
         parts: list[RenderableType] = [_header(report)]
+        layout = _layout(self.width)
         for section in report.sections:
-            parts.extend(_section(section, report))
+            parts.extend(_section(section, report, layout))
         if not report.sections:
             parts.append(Text("No analysis ran.", style="dim"))
+        parts.append(Padding(_first_actions(report), (1, 0, 0, 0)))
+        changes = _baseline(report)
+        if changes is not None:
+            parts.append(changes)
         parts.append(Padding(_verdict(report), (1, 0, 0, 0)))
-        console.print(Group(*parts))
-        return buffer.getvalue()
+        return render_text(parts, width=self.width, color=self.color)
