@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import io
 import os
 import sys
 import traceback
@@ -19,7 +20,6 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from stackrift import __version__
@@ -27,6 +27,7 @@ from stackrift.analyses.base import AnalysisContext
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import InputError, StackRiftError, UsageError
 from stackrift.findings import Severity, fails_gate
+from stackrift.textsafe import SafeConsole, markup, plain
 
 if TYPE_CHECKING:
     from stackrift.advisories.model import ImportReport
@@ -51,8 +52,9 @@ catalog_app = typer.Typer(no_args_is_help=True, help="Browse the provenance cata
 app.add_typer(schema_app, name="schema")
 app.add_typer(catalog_app, name="catalog")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# every text written to the terminal passes through SafeConsole (control characters escaped)
+out = SafeConsole(soft_wrap=True)
+err = SafeConsole(stderr=True, soft_wrap=True)
 
 
 class _State:
@@ -132,6 +134,8 @@ def parse_as_of(value: str | None) -> date:
 
 def write_output(text: str, path: Path | None) -> None:
     if path is None:
+        if sys.stdout.isatty():  # JSON stays equivalent: plain() writes JSON's \uXXXX escapes
+            text = plain(text)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     try:
@@ -139,7 +143,7 @@ def write_output(text: str, path: Path | None) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot write output ({exc.strerror})") from exc
-    err.print(f"wrote {path}")
+    err.print(f"wrote {path}", markup=False, highlight=False)
 
 
 def write_json(data: object, path: Path | None) -> None:
@@ -184,7 +188,7 @@ def validate(estate: EstateFile) -> None:
         f"{len(getattr(loaded.estate, k))} {k.replace('_', ' ')}"
         for k in ("entities", "sites", "systems", "components", "data_flows")
     )
-    err.print(f"{estate}: valid estate ({counts})")
+    err.print(f"{estate}: valid estate ({counts})", markup=False, highlight=False)
 
 
 @app.command()
@@ -240,10 +244,10 @@ def catalog_list(
             f"listed since {status.since}" if status.listed else f"not listed as of {vendor.as_of}"
         )
         table.add_row(
-            vendor.name,
+            markup(vendor.name),
             vendor.country or "unknown",
             vendor.bloc.value,
-            listed,
+            markup(listed),
             str(len(catalogue.products_of(vendor.id))),
         )
     out.print(table)
@@ -263,7 +267,7 @@ def catalog_show(
         write_json(record, None)
         return
     for key, value in record.items():
-        out.print(f"[bold]{key}[/bold]: {value}")
+        out.print(f"[bold]{markup(key)}[/bold]: {markup(value)}")
 
 
 # -- assessment ------------------------------------------------------------------------------------
@@ -542,7 +546,7 @@ def transfers(
     if output_format is TerminalOrJson.JSON:
         write_json(transfers_json(result, str(estate)), output)
         return
-    console = Console(soft_wrap=True, record=output is not None)
+    console = SafeConsole(soft_wrap=True, record=output is not None)
     for renderable in transfers_renderables(result, str(estate)):
         console.print(renderable)
     if output is not None:
@@ -603,7 +607,7 @@ def rules_check(
 
     rule_set = load_rule_set((directory,))
     mine = [p for p in rule_set.packs if not p.packaged]
-    err.print(f"{directory}: {len(mine)} valid pack(s), "
+    err.print(f"{markup(directory)}: {len(mine)} valid pack(s), "
               f"{sum(len(p.pack.rules) for p in mine)} rules, "
               f"{sum(len(p.pack.conflicts) for p in mine)} conflicts")
 
@@ -732,7 +736,7 @@ def db_import(
         extra = len(report.duplicate_ids) - 10
         more = f" and {extra} more" if extra > 0 else ""
         err.print(f"{len(report.duplicate_ids)} ids appeared more than once (latest revision "
-                  f"kept): {shown}{more}")
+                  f"kept): {markup(shown)}{more}")
     for rejection in report.rejections[:50]:
         err.print(f"rejected: {rejection}", markup=False, highlight=False)
     if len(report.rejections) > 50:
@@ -771,7 +775,7 @@ def db_stats(db: DbOption = None, json: JsonFlag = False) -> None:
         table.add_column("name")
         table.add_column("count", justify="right")
         for name, count in stats[key].items():
-            table.add_row(name, str(count))
+            table.add_row(markup(name), str(count))
         out.print(table)
     out.print(f"groups: {stats['groups_total']}; skipped files: {stats['skipped']}; "
               f"rejected records: {stats['rejected']}")
@@ -794,8 +798,8 @@ def db_show(ident: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC,
     if json:
         _print_json(data)
         return
-    out.print(f"[bold]{data['group']}[/bold]  ids: {', '.join(data['ids'])}")
-    out.print(f"known to: {', '.join(data['sources'])}")
+    out.print(f"[bold]{markup(data['group'])}[/bold]  ids: {markup(', '.join(data['ids']))}")
+    out.print(f"known to: {markup(', '.join(data['sources']))}")
     table = Table()
     for column in ("source", "id", "published", "modified", "severity", "affected"):
         table.add_column(column)
@@ -804,8 +808,9 @@ def db_show(ident: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC,
                              for s in record["severity"]) or "unknown"
         affected = "; ".join(a.get("package") or a.get("product") or "" for a in
                              record["affected"][:4])
-        table.add_row(record["source"], record["id"], record["published"] or "",
-                      record["modified"] or "", severity, affected)
+        table.add_row(*(markup(cell) for cell in (
+            record["source"], record["id"], record["published"] or "", record["modified"] or "",
+            severity, affected)))
     out.print(table)
 
 
@@ -826,7 +831,7 @@ def db_coverage(db: DbOption = None, json: JsonFlag = False) -> None:
     for column in ("source", "groups known", "known only here"):
         table.add_column(column)
     for source, count in data["groups_by_source"].items():
-        table.add_row(source, str(count), str(data["only_in_source"].get(source, 0)))
+        table.add_row(markup(source), str(count), str(data["only_in_source"].get(source, 0)))
     out.print(table)
     sides = data["sides"]
     out.print(f"known to both sides: {sides['both']}; Western only: {sides['western_only']}; "
@@ -850,9 +855,13 @@ def db_update(
     base_url: Annotated[str, typer.Option("--osv-url", envvar="STACKRIFT_OSV_URL",
                                           help="Where the OSV per-ecosystem zips are served.")]
     = "https://osv-vulnerabilities.storage.googleapis.com",
+    deadline: Annotated[float, typer.Option("--deadline", min=1.0, help="Seconds one download "
+                                            "may take in all before it is abandoned.")]
+    = 1800.0,
     json: JsonFlag = False,
 ) -> None:
-    """Fetch current OSV feeds and import them (CNVD/CNNVD: use 'db import' on their releases)."""
+    """Fetch current OSV feeds and import them (CNVD/CNNVD: use 'db import' on their releases).
+    Only https is fetched (plain http only from 127.0.0.1/localhost)."""
     from stackrift.advisories.starter_pack import ensure_starter
     from stackrift.advisories.store import open_store
     from stackrift.advisories.update import DEFAULT_ECOSYSTEMS, update
@@ -860,7 +869,8 @@ def db_update(
 
     with open_store(db, starter=False) as store:
         report = update(store, ecosystems=tuple(ecosystem or DEFAULT_ECOSYSTEMS),
-                        base_url=base_url, progress=lambda url: err.print(f"fetching {url}"))
+                        base_url=base_url, deadline=deadline,
+                        progress=lambda url: err.print(f"fetching {url}", markup=False))
         ensure_starter(store)
     if json:
         _print_json(import_json(report))
@@ -940,10 +950,13 @@ def scan(
         from stackrift.advisories.scan import render_table
 
         if output is None:
-            render_table(result, out, unknown_as)
+            # advisory and SBOM text goes into the table: no markup is interpreted in it
+            render_table(result, SafeConsole(soft_wrap=True, markup=False, highlight=False),
+                         unknown_as)
         else:
             with output.open("w", encoding="utf-8") as handle:
-                render_table(result, Console(file=handle, width=160), unknown_as)
+                render_table(result, SafeConsole(file=handle, width=160, markup=False,
+                                                 highlight=False), unknown_as)
             err.print(f"wrote {output}")
     # A model file or folder scanned for advisories must not hide an unsafe pickle in it.
     unsafe = _print_artefacts(document.metadata.get("artefact_findings") or (), fail_on)
@@ -975,10 +988,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail(EXIT_INPUT, ["aborted"])
     except typer.TyperException as exc:  # usage errors: unknown option, bad value, missing argument
         show = getattr(exc, "show", None)
-        if callable(show):
-            show()
+        if callable(show):  # the message quotes the arguments given: shown escaped
+            shown = io.StringIO()
+            show(file=shown)
+            err.print(shown.getvalue().rstrip("\n"), markup=False, highlight=False)
         else:
-            err.print(str(exc))
+            err.print(str(exc), markup=False, highlight=False)
         raise SystemExit(EXIT_INPUT) from None
     except InputError as exc:
         if _State.verbose:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from rich.console import Console, Group, RenderableType
 from rich.measure import Measurement
 
+from stackrift.textsafe import SafeConsole
+
 MIN_WIDTH = 80
 PIPE_MIN_WIDTH = 100
 PIPE_MAX_WIDTH = 200  # wider, descriptive text wraps; id columns never wrap (no_wrap)
@@ -32,8 +34,8 @@ def render_text(renderables: list[RenderableType], *, width: int | None,
     """Render to text: ``width`` is a terminal's width, or ``None`` for a file or pipe."""
     chosen = max(MIN_WIDTH, width) if width is not None else natural_width(renderables)
     buffer = io.StringIO()
-    console = Console(file=buffer, width=chosen, force_terminal=color,
-                      color_system="standard" if color else None, no_color=not color,
-                      highlight=False, emoji=False, markup=False, soft_wrap=False)
+    console = SafeConsole(file=buffer, width=chosen, force_terminal=color,
+                          color_system="standard" if color else None, no_color=not color,
+                          highlight=False, emoji=False, markup=False, soft_wrap=False)
     console.print(Group(*renderables))
     return buffer.getvalue()

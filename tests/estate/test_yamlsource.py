@@ -26,7 +26,7 @@ def test_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yamlsource, "MAX_FILE_BYTES", 10)
     path = tmp_path / "big.yaml"
     path.write_text("a: 0123456789\n", encoding="utf-8")
-    with pytest.raises(InvalidInputError, match=r"file is 14 bytes; at most 10 bytes"):
+    with pytest.raises(InvalidInputError, match=r"file is 14 bytes, more than the limit of 10"):
         load_located(path)
 
 

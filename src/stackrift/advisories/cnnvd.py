@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
 
-from stackrift.advisories.feed import iter_xml, read_limited, register_feed, rejection
+from stackrift.advisories.feed import (
+    guarded_record,
+    iter_xml,
+    read_limited,
+    register_feed,
+    rejection,
+)
 from stackrift.advisories.model import Advisory, Affected, Rating, Rejection
 from stackrift.advisories.severity import cnnvd_hazard
 
@@ -39,7 +46,8 @@ class CnnvdFeed:
         head = path.name.lower()
         if head.endswith((".xml", ".xml.gz", ".gz")):
             for index, element in enumerate(iter_xml(path, "entry"), start=1):
-                yield _xml_record(element, f"{path}#{index}")
+                yield guarded_record(f"{path}#{index}", partial(_xml_record, element,
+                                                                 f"{path}#{index}"))
             return
         try:
             raw = orjson.loads(read_limited(path))
@@ -49,7 +57,7 @@ class CnnvdFeed:
         items = raw if isinstance(raw, list) else [raw]
         for index, item in enumerate(items):
             where = f"{path}#{index + 1}" if isinstance(raw, list) else str(path)
-            yield json_record(item, where)
+            yield guarded_record(where, partial(json_record, item, where))
 
 
 def _date(value: Any) -> str | None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from stackrift.advisories.feed import iter_xml, register_feed, rejection
+from stackrift.advisories.feed import guarded_record, iter_xml, register_feed, rejection
 from stackrift.advisories.model import Advisory, Affected, Rating, Rejection
 
 _CNVD_ID = re.compile(r"^CNVD-(C-)?\d{4}-\d+$")
@@ -35,7 +35,9 @@ class CnvdFeed:
 
     def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
         for index, element in enumerate(iter_xml(path, "vulnerability"), start=1):
-            yield cnvd_record(element, f"{path}#{index}")
+            yield guarded_record(f"{path}#{index}", partial(cnvd_record, element,
+                                                             f"{path}#{index}"),
+                                 check_types=False)  # XML text is text
 
 
 def cnvd_record(element: Any, where: str) -> Advisory | Rejection:

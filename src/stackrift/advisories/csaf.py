@@ -10,12 +10,13 @@ full name and, where the product tree gives one, its purl.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
 
-from stackrift.advisories.feed import read_limited, register_feed, rejection
+from stackrift.advisories.feed import guarded_record, read_limited, register_feed, rejection
 from stackrift.advisories.model import Advisory, Affected, Rating, Rejection
 from stackrift.advisories.severity import cvss_rating
 from stackrift.errors import InvalidInputError
@@ -52,8 +53,9 @@ class CsafFeed:
                                            "a list of vulnerability objects")
         assert isinstance(document, dict)  # tracking was found inside it
         for index, vuln in enumerate(vulnerabilities):
-            yield csaf_record(vuln, index, len(vulnerabilities), document, tracking, products,
-                              str(path))
+            yield guarded_record(f"{path}#{index + 1}", partial(
+                csaf_record, vuln, index, len(vulnerabilities), document, tracking, products,
+                str(path)))
 
 
 def product_index(tree: Any) -> dict[str, tuple[str, str | None]]:

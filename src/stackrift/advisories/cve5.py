@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import orjson
 
-from stackrift.advisories.feed import read_limited, register_feed, rejection
+from stackrift.advisories.feed import guarded_record, read_limited, register_feed, rejection
 from stackrift.advisories.model import Advisory, Affected, Event, Range, Rating, Rejection
 from stackrift.advisories.severity import cvss_rating
 
@@ -38,7 +38,7 @@ class Cve5Feed:
         except orjson.JSONDecodeError as exc:
             yield rejection(path, None, f"not valid JSON ({exc})")
             return
-        yield cve5_record(raw, str(path))
+        yield guarded_record(str(path), lambda: cve5_record(raw, str(path)))
 
 
 def _ecosystem(collection: Any) -> str | None:
@@ -52,7 +52,8 @@ def cve5_record(raw: Any, where: str) -> Advisory | Rejection:
     if not isinstance(meta, dict) or not isinstance(meta.get("cveId"), str):
         return rejection(where, None, "no cveMetadata.cveId; expected a CVE JSON 5 record")
     cve_id = meta["cveId"]
-    cna = ((raw.get("containers") or {}).get("cna")) or {}
+    containers = raw.get("containers") or {}
+    cna = (containers.get("cna") if isinstance(containers, dict) else None) or {}
     if not isinstance(cna, dict):
         return rejection(where, cve_id, "containers.cna is not an object")
     affected = []

@@ -12,14 +12,15 @@ import gzip
 import importlib
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from lxml import etree
 
 from stackrift.advisories.model import Advisory, Rejection
+from stackrift.boundedio import read_bounded, size_text
 from stackrift.errors import InvalidInputError
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # largest advisory file or archive member accepted
@@ -96,17 +97,10 @@ def detect(path: Path, forced: str | None = None) -> FeedFormat | None:
     return None
 
 
-def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A whole file, refusing files larger than ``limit``."""
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InvalidInputError.single(path, f"file is {size} bytes",
-                                           f"at most {limit} bytes")
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError.single(path, f"cannot read file ({exc.strerror})",
-                                       "an existing, readable file") from exc
+def read_limited(path: Path, limit: int | None = None) -> bytes:
+    """A whole file, refusing files (devices and pipes too) larger than ``limit``
+    (:data:`MAX_FILE_BYTES` unless given)."""
+    return read_bounded(path, MAX_FILE_BYTES if limit is None else limit)
 
 
 def read_maybe_gzip(path: Path) -> bytes:
@@ -125,7 +119,7 @@ def read_maybe_gzip(path: Path) -> bytes:
             if left < 0 or inflater.unconsumed_tail:
                 raise InvalidInputError.single(path, "decompressed content exceeds the size "
                                                "limit (possible decompression bomb)",
-                                               f"at most {MAX_FILE_BYTES} bytes")
+                                               f"at most {size_text(MAX_FILE_BYTES)}")
             if not inflater.eof:
                 raise EOFError("compressed file ended before the end-of-stream marker was "
                                "reached")
@@ -136,9 +130,10 @@ def read_maybe_gzip(path: Path) -> bytes:
     return b"".join(parts)
 
 
-def refuse_doctype(path: Path, head: bytes) -> None:
-    """Advisory feeds never need a DTD; one is refused outright (XXE, billion laughs)."""
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+def refuse_doctype(path: Path, data: bytes) -> None:
+    """Advisory feeds never need a DTD; one is refused outright (XXE, billion laughs), wherever
+    it stands in the document (comments may push it past any fixed-size head)."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise InvalidInputError.single(path, "XML declares a document type or entities, which "
                                        "are refused (external entities and entity expansion are "
                                        "not allowed)", "an XML feed without <!DOCTYPE>/<!ENTITY>")
@@ -159,7 +154,7 @@ def iter_xml(path: Path, tag: str) -> Iterator[Any]:
     faster than incremental parsing for them.
     """
     data = read_maybe_gzip(path)
-    refuse_doctype(path, data[:HEAD_BYTES])
+    refuse_doctype(path, data)
     try:
         root = etree.fromstring(data, _xml_parser())
     except etree.XMLSyntaxError as exc:
@@ -171,6 +166,8 @@ def iter_xml(path: Path, tag: str) -> Iterator[Any]:
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise InvalidInputError.single(path, f"cannot decompress or read ({exc})",
                                        "a complete gzip or plain XML file") from exc
+    if cast(Any, root.getroottree().docinfo).doctype:  # however it was spelt
+        refuse_doctype(path, b"<!DOCTYPE")
     if root.tag == tag:
         yield root
         return
@@ -217,3 +214,43 @@ def read_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path)
 
 def rejection(path: Path | str, record: str | None, reason: str) -> Rejection:
     return Rejection(str(path), record, reason)
+
+
+def _badly_typed(record: Advisory) -> str | None:
+    """The first field of a built record that is not of its declared type, if any (a feed
+    value of the wrong JSON type copied through unchecked)."""
+    texts: list[tuple[str, object, bool]] = [
+        ("id", record.id, False), ("published", record.published, True),
+        ("modified", record.modified, True), ("withdrawn", record.withdrawn, True),
+        ("title", record.title, True), ("details", record.details, True)]
+    texts += [("aliases[]", a, False) for a in record.aliases]
+    texts += [("references[]", r, False) for r in record.references]
+    for item in record.affected:
+        texts += [("affected.ecosystem", item.ecosystem, True), ("affected.name", item.name, True),
+                  ("affected.purl", item.purl, True), ("affected.product", item.product, True),
+                  ("affected.vendor", item.vendor, True), ("affected.status", item.status, False)]
+        texts += [("affected.versions[]", v, False) for v in item.versions]
+        texts += [("affected.ranges.events[]", e.version, False) for r in item.ranges
+                  for e in r.events]
+    for rating in record.severities:
+        texts += [("severity", rating.vector, True), ("severity", rating.rating, True)]
+    return next((name for name, value, optional in texts
+                 if not (isinstance(value, str) or (optional and value is None))), None)
+
+
+def guarded_record(where: str, build: Callable[[], Advisory | Rejection], *,
+                   check_types: bool = True) -> Advisory | Rejection:
+    """A record built from a parsed document, or a rejection when a value in it has a type
+    or shape the format does not allow (an object where text belongs, a number where a list
+    belongs): the file's other records are still read, and the rejection says what was wrong.
+    ``check_types=False`` for parsers that convert every value themselves (OSV, XML feeds),
+    sparing large imports a walk over every record."""
+    try:
+        record = build()
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+        return rejection(where, None, f"a value has a type or shape the format does not allow "
+                         f"({type(exc).__name__}: {exc})")
+    if check_types and isinstance(record, Advisory) and (field := _badly_typed(record)):
+        return rejection(where, record.id if isinstance(record.id, str) else None,
+                         f"'{field}' is not text")
+    return record

@@ -9,9 +9,12 @@ back, so nothing is written; a malformed record is a rejection with its file and
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +36,9 @@ def advisory_files(paths: Sequence[Path]) -> Iterator[Path]:
             yield from sorted(p for p in path.rglob("*") if p.is_file())
         elif path.is_file():
             yield path
+        elif path.exists():  # a device or pipe: feeds are files, and archives need seeking
+            raise InvalidInputError.single(path, "not a regular file (a device or pipe)",
+                                           "an advisory file, directory or archive")
         else:
             raise InvalidInputError.single(path, "no such file or directory",
                                            "an advisory file, directory or archive")
@@ -183,12 +189,41 @@ def _prepared(files: Sequence[Path], forced: str | None, workers: int | None
     method = "fork" if threading.active_count() == 1 and "fork" in \
         multiprocessing.get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
-                               initializer=gc.disable)
+                               initializer=_worker_start, initargs=(os.getpid(),))
     try:
         for results in pool.map(_prepare_files, [(batch, forced) for batch in _batches(files)]):
             yield from results
     finally:  # on an error, files not yet started are not parsed for nothing
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCH_SECONDS = 1.0
+
+
+def _worker_start(parent: int) -> None:
+    """Set up a worker: no cyclic GC (records are acyclic), and exit when the importing
+    process dies, even by ``kill -9`` (which runs no clean-up): the kernel signals the worker
+    on Linux, and a watchdog thread notices the parent is gone everywhere else."""
+    gc.disable()
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="stackrift-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _tally(parsed: _ParsedFile[Any], report: ImportReport) -> bool:

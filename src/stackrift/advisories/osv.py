@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
-import yaml
 
 from stackrift.advisories.feed import (
     checked_zip,
+    guarded_record,
     read_limited,
     read_zip_member,
     register_feed,
@@ -27,8 +27,9 @@ from stackrift.advisories.model import (
     Rejection,
 )
 from stackrift.advisories.severity import cvss_rating
+from stackrift.errors import InvalidInputError
+from stackrift.estate.yamlsource import load_yaml_data
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SUFFIXES = (".json", ".yaml", ".yml")
 
 
@@ -84,16 +85,21 @@ def parse_osv_bytes(data: bytes, where: str, *, yaml_text: bool) -> Advisory | R
                          "or YAML")
     try:
         # JSON goes to orjson: a YAML loader would accept it too, ~20x more slowly
-        raw = (yaml.load(text, Loader=_Loader)  # noqa: S506 (C)SafeLoader
-               if yaml_text else orjson.loads(data))
-    except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
-        return rejection(where, None, f"not valid {'YAML' if yaml_text else 'JSON'} "
-                         f"({str(exc).splitlines()[0]})")
+        raw = load_yaml_data(text, where) if yaml_text else orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return rejection(where, None, f"not valid JSON ({str(exc).splitlines()[0]})")
+    except InvalidInputError as exc:  # YAML syntax, or an alias bomb refused before expansion
+        return rejection(where, None, f"not valid YAML ({exc.problems[0].message}; "
+                         f"{exc.problems[0].expected})")
     record_id = raw.get("id") if isinstance(raw, dict) else None
-    try:
-        return osv_record(raw, where)
-    except _BadRecordError as exc:
-        return rejection(where, record_id if isinstance(record_id, str) else None, str(exc))
+
+    def build() -> Advisory | Rejection:
+        try:
+            return osv_record(raw, where)
+        except _BadRecordError as exc:
+            return rejection(where, record_id if isinstance(record_id, str) else None, str(exc))
+
+    return guarded_record(where, build, check_types=False)  # _str() checked every value
 
 
 def _str(value: Any, field: str, required: bool = False) -> str | None:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
+from stackrift.advisories import storefaults
 from stackrift.advisories.correlation import Correlator, group_records
 from stackrift.advisories.matching import ecosystem_key, normalise_name
 from stackrift.advisories.model import (
@@ -314,7 +315,7 @@ class SqliteStore:
                 raise StoreError(f"{target}: cannot create the store's folder ({exc})") from exc
         self._records: dict[tuple[str, str], Advisory] = {}  # parsed records, per connection
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db = storefaults.connect(self.path)  # waits for locks; says who holds one
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -345,7 +346,8 @@ class SqliteStore:
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                if self.db.in_transaction:  # SQLite already rolled back after a full disk
+                    self.db.execute("ROLLBACK")
                 raise
 
     @property
@@ -363,6 +365,7 @@ class SqliteStore:
         db.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache for bulk index updates
         db.execute("PRAGMA threads = 4")  # index builds may sort on helper threads
         db.execute("BEGIN IMMEDIATE")
+        writer = storefaults.WriterRecord.claim(self.path)  # others' errors name this process
         try:
             existing = {(s, i): (d, m) for s, i, d, m in
                         db.execute("SELECT source, id, digest, modified FROM records")}
@@ -381,9 +384,11 @@ class SqliteStore:
                     db.execute("INSERT INTO meta VALUES ('content', ?)", (label,))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite has already rolled back after a full disk
+                db.execute("ROLLBACK")
             raise
         finally:
+            writer.release()
             db.execute("PRAGMA synchronous = FULL")
         report.groups_total = self.db.execute(
             "SELECT COUNT(DISTINCT group_id) FROM records").fetchone()[0]

@@ -17,7 +17,10 @@ import orjson
 
 from stackrift.advisories.matcher import Match
 from stackrift.advisories.matching import purl_identity
+from stackrift.boundedio import read_bounded
 from stackrift.errors import InvalidInputError, Problem
+
+MAX_VEX_BYTES = 64 * 1024 * 1024
 
 SUPPRESSING = frozenset({"not_affected", "fixed"})
 _CDX_STATES = {"not_affected": "not_affected", "false_positive": "not_affected",
@@ -74,21 +77,35 @@ def _same_product(product: str, purl: str | None, ref: str) -> bool:
 
 def load_vex(path: Path) -> list[VexStatement]:
     """Read a CycloneDX VEX, OpenVEX or CSAF VEX JSON document."""
+    raw = read_bounded(path, MAX_VEX_BYTES)
     try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as exc:
-        raise InvalidInputError.single(path, f"cannot read VEX file ({exc.strerror})",
-                                       "an existing VEX JSON file") from exc
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidInputError.single(path, f"not valid JSON ({exc})",
                                        "a CycloneDX VEX, OpenVEX or CSAF VEX JSON document"
                                        ) from exc
+    convert = None
     if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
-        return _cyclonedx(data, str(path))
-    if isinstance(data, dict) and "statements" in data and "@context" in data:
-        return _openvex(data, str(path))
-    if isinstance(data, dict) and isinstance(data.get("document"), dict):
-        return _csaf(data, str(path))
+        convert = _cyclonedx
+    elif isinstance(data, dict) and "statements" in data and "@context" in data:
+        convert = _openvex
+    elif isinstance(data, dict) and isinstance(data.get("document"), dict):
+        convert = _csaf
+    if convert is not None:
+        try:
+            statements = convert(data, str(path))
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            # a value of the wrong JSON type somewhere: the document is refused, not guessed at
+            raise InvalidInputError.single(path, f"VEX document has a value of an unexpected "
+                                           f"type ({type(exc).__name__}: {exc})",
+                                           "a VEX document following its schema") from None
+        bad = next((s for s in statements if not isinstance(s.product, str | None)
+                    or not isinstance(s.justification, str | None)), None)
+        if bad is not None:
+            raise InvalidInputError.single(path, f"statement for {bad.vulnerability} names a "
+                                           "product or justification that is not text",
+                                           "product ids and justifications as strings")
+        return statements
     raise InvalidInputError.single(path, "not a VEX document", "a CycloneDX document with "
                                    "vulnerabilities, an OpenVEX document or a CSAF VEX document")
 
@@ -180,6 +197,10 @@ def load_waivers(path: Path) -> list[Waiver]:
                 problems.append(Problem(where, f"waivers[{index}].expires '{expires}' is not "
                                         "a date", "YYYY-MM-DD"))
                 continue
+        if not isinstance(item.get("purl"), str | None):
+            problems.append(Problem(where, f"waivers[{index}].purl is not text",
+                                    "a package URL such as pkg:pypi/torch"))
+            continue
         waivers.append(Waiver(item["id"], item.get("purl"), reason.strip(), expires, str(path)))
     if problems:
         raise InvalidInputError(problems)

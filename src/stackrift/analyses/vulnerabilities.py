@@ -185,16 +185,20 @@ def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogu
     """A report with one ``vulnerabilities`` section, for the SARIF and other renderers; each
     finding is located at the first line of the scanned file that names its component."""
     from stackrift import __version__
-    from stackrift.errors import Location
+    from stackrift.bom._common import MAX_DOCUMENT_BYTES
+    from stackrift.boundedio import read_bounded
+    from stackrift.errors import InvalidInputError, Location
     from stackrift.report.model import AnalysisSection, EstateSummary, Report
 
     pairs = [(to_finding(m, frozenset()), m.target) for m in result.matches] + [
         (not_assessed_finding(t, why, frozenset()), t) for t, why in result.not_assessed]
     pairs.sort(key=lambda pair: pair[0].sort_key())
     findings = tuple(finding for finding, _target in pairs)
-    try:
-        lines = Path(document.path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+    try:  # only a regular file can be read again (a pipe was consumed by the reader)
+        source = Path(document.path)
+        lines = (read_bounded(source, MAX_DOCUMENT_BYTES).decode("utf-8", "replace").splitlines()
+                 if source.is_file() else [])
+    except InvalidInputError:
         lines = []
     locations = {}
     for finding, target in pairs:

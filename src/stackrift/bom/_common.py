@@ -13,11 +13,13 @@ import pycountry
 from packageurl import PackageURL
 
 from stackrift.bom._jsonpos import locate
+from stackrift.boundedio import read_bounded
 from stackrift.errors import InvalidInputError, Location, Problem
 from stackrift.estate.model import Hash
 
-MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
-"""Largest SBOM/lock file read into memory; beyond this a file is refused rather than parsed."""
+MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
+"""Largest SBOM/lock file read into memory; beyond this a file is refused rather than parsed.
+Parsed SBOMs take about seven times their size in memory, so this bounds one input to ~1 GB."""
 
 _ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]*$")
 _ID_BAD_CHARS = re.compile(r"[^A-Za-z0-9_.:/@+-]+")
@@ -133,17 +135,10 @@ UTF8_BOM = b"\xef\xbb\xbf"
 """Some tools start JSON files with a byte-order mark; it is not part of the document."""
 
 
-def read_bytes(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
-    """The file's bytes, refusing unreadable or over-large files with a located error."""
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InvalidInputError.single(path, f"file is {size} bytes, larger than the "
-                                           f"{limit}-byte limit", "a smaller document")
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError.single(path, f"cannot read file ({exc.strerror})",
-                                       "an existing, readable file") from exc
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes, refusing unreadable or over-large files (devices and pipes too);
+    the limit is :data:`MAX_DOCUMENT_BYTES` unless given."""
+    return read_bounded(path, MAX_DOCUMENT_BYTES if limit is None else limit)
 
 
 def load_json(path: Path, data: bytes | None = None) -> Any:
@@ -200,6 +195,25 @@ def json_problem(path: Path, raw: bytes, parts: list[str | int], message: str,
     """A problem at the JSON path ``parts`` of ``raw``, located to its line and column."""
     line, column = locate(raw, parts)
     return Problem(Location(str(path), line, column), f"{json_path(parts)}: {message}", expected)
+
+
+def json_array(path: Path, raw: bytes, owner: dict[str, Any], key: str,
+               parents: list[str | int]) -> list[Any]:
+    """``owner[key]`` when it is an array, ``[]`` when absent or null; anything else (an object,
+    a number) is a located error rather than something to iterate."""
+    value = owner.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise json_error(path, raw, [*parents, key], f"is {_json_kind(value)}, not an array",
+                         "an array")
+    return value
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {dict: "an object", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def json_error(path: Path, raw: bytes, parts: list[str | int], message: str,

@@ -47,12 +47,25 @@ def version_of(record: dict[str, Any]) -> str | None:
 
 def dependency_names(record: dict[str, Any]) -> list[str]:
     """The names in ``dependencies = [{name = "..."}, ...]`` (pylock, uv); other entries skipped."""
-    return [d["name"] for d in record.get("dependencies") or ()
+    listed = record.get("dependencies")
+    return [d["name"] for d in (listed if isinstance(listed, list) else ())
             if isinstance(d, dict) and isinstance(d.get("name"), str)]
+
+
+def array_of(path: Path, where: str, value: Any) -> list[Any]:
+    """``value`` when it is an array, ``[]`` when absent; anything else is a located error."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise bad_record(path, where, f"is {type(value).__name__}, not an array", "an array")
+    return value
 
 
 def hashes_from_prefixed(path: Path, where: str, values: Iterable[Any]) -> list[Hash]:
     found: list[Hash] = []
+    if not isinstance(values, list | tuple):
+        raise bad_record(path, where, f"is {type(values).__name__}, not an array",
+                         "[\"ALGORITHM:HEXDIGEST\", ...]")
     for value in values:
         parsed = prefixed_hash(value) if isinstance(value, str) else None
         if parsed is None:

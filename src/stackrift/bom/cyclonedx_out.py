@@ -35,6 +35,7 @@ from stackrift.bom.base import BomDocument
 from stackrift.bom.provenance import ComponentProvenance
 from stackrift.errors import UsageError
 from stackrift.estate.model import Component, ComponentType
+from stackrift.textsafe import xml_text
 
 WRITE_VERSIONS = ("1.5", "1.6", "1.7")
 PROP_EVIDENCE = "stackrift:evidence"
@@ -252,9 +253,10 @@ def to_json(bom: Mapping[str, Any]) -> str:
 
 def _sub(parent: etree._Element, ns: str, tag: str, text: str | None = None,
          **attributes: str) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{ns}}}{tag}", attributes)
+    element = etree.SubElement(parent, f"{{{ns}}}{tag}",
+                               {k: xml_text(v) for k, v in attributes.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

@@ -54,6 +54,14 @@ def _requires(dist: metadata.Distribution) -> list[str]:
 
 def read_distributions(where: Iterable[str], origin: str) -> BomDocument:
     """Every distribution found on the given ``sys.path``-like list of folders."""
+    try:
+        return _read_distributions(where, origin)
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError.single(origin, f"a distribution's metadata is not UTF-8 text "
+                                       f"(byte {exc.start})", "UTF-8 METADATA files") from None
+
+
+def _read_distributions(where: Iterable[str], origin: str) -> BomDocument:
     builder = LockBuilder()
     seen: set[str] = set()
     dists = sorted(metadata.distributions(path=list(where)),

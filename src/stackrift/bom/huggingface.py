@@ -10,13 +10,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
-
 from stackrift.bom import artefacts
 from stackrift.bom._common import IdAllocator, load_json, make_hash, slug
 from stackrift.bom.base import BomDocument, Dependency, register_reader
+from stackrift.boundedio import read_prefix
 from stackrift.errors import InvalidInputError
 from stackrift.estate.model import Component, ComponentType, LineageRelation
+from stackrift.estate.yamlsource import load_yaml_data
 
 MAX_CARD_BYTES = 1024 * 1024
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -28,21 +28,12 @@ _CACHE_FOLDER = re.compile(r"^models--([^/]+?)--(.+)$")
 
 def _front_matter(path: Path) -> dict[str, Any]:
     """The card's YAML header, parsed with the safe loader and bounded in size."""
-    raw = path.read_bytes()[:MAX_CARD_BYTES]
+    raw = read_prefix(path, MAX_CARD_BYTES)
     text = raw.decode("utf-8", "replace")
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}
-    try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 0  # +1 for 1-based, +1 for the '---'
-        column = mark.column + 1 if mark is not None else 0
-        raise InvalidInputError.single(path, f"model card front matter is not valid YAML "
-                                       f"({getattr(exc, 'problem', exc)})",
-                                       "a YAML mapping between '---' lines", line,
-                                       column) from None
+    data = load_yaml_data(match.group(1), str(path), line_offset=1)  # after the '---' line
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -41,5 +41,7 @@ class PipfileLockReader:
                                                                 entry.get("hashes") or ()),
                             marker=entry.get("markers"), group=group)
         meta = data["_meta"]
+        lock_hash = meta.get("hash")
         return builder.document(path, self.format, str(meta.get("pipfile-spec", "")) or None,
-                                {"lock_hash": (meta.get("hash") or {}).get("sha256")})
+                                {"lock_hash": lock_hash.get("sha256")
+                                 if isinstance(lock_hash, dict) else None})

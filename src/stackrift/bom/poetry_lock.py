@@ -39,6 +39,9 @@ class PoetryLockReader:
             files = package.get("files")
             if files is None and isinstance(legacy_files, dict):
                 files = legacy_files.get(name, [])
+            if not isinstance(files, list | None):
+                raise bad_record(path, f"{where}.files", "is not an array",
+                                 "files = [{file = \"...\", hash = \"sha256:...\"}]")
             hashes = hashes_from_prefixed(path, f"{where}.files",
                                           [f.get("hash") for f in files or ()
                                            if isinstance(f, dict)])

@@ -8,6 +8,7 @@ from typing import ClassVar
 from stackrift.bom._common import load_toml
 from stackrift.bom._locks import (
     LockBuilder,
+    array_of,
     bad_record,
     dependency_names,
     hashes_from_table,
@@ -46,7 +47,8 @@ class PyLockReader:
             for key in ("sdist", "archive"):
                 if isinstance(package.get(key), dict):
                     hashes += hashes_from_table(path, f"{where}.{key}", package[key].get("hashes"))
-            for wheel_index, wheel in enumerate(package.get("wheels") or ()):
+            for wheel_index, wheel in enumerate(
+                    array_of(path, f"{where}.wheels", package.get("wheels"))):
                 if isinstance(wheel, dict):
                     hashes += hashes_from_table(path, f"{where}.wheels[{wheel_index}]",
                                                 wheel.get("hashes"))

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from stackrift.bom._common import (
     IdAllocator,
     hf_id_from_url,
+    json_array,
     json_error,
     make_hash,
     read_json,
@@ -63,9 +64,8 @@ class Spdx2Reader:
         if version not in VERSIONS:
             raise fail(["spdxVersion"], f"spdxVersion {version!r} is not supported",
                        f"one of {', '.join(VERSIONS)}")
-        packages = data.get("packages", [])
-        if not isinstance(packages, list):
-            raise fail(["packages"], "is not an array", "an array of package objects")
+        array = partial(json_array, path, raw)
+        packages = array(data, "packages", [])
         ids = IdAllocator()
         by_spdx: dict[str, str] = {}
         components: list[Component] = []
@@ -73,38 +73,47 @@ class Spdx2Reader:
             ("package", p, ["packages", i]) for i, p in enumerate(packages)]
         if not packages:
             # A file-only document (e.g. a binary's SBOM) still names what it describes.
-            files = data.get("files", [])
-            elements += [("file", f, ["files", i]) for i, f in enumerate(files or [])]
+            files = array(data, "files", [])
+            elements += [("file", f, ["files", i]) for i, f in enumerate(files)]
         for kind, element, where in elements:
             if not isinstance(element, dict):
                 raise fail(where, "is not an object", f"a {kind} object")
             spdx_id, name = element.get("SPDXID"), element.get("name") or element.get("fileName")
             if not isinstance(spdx_id, str) or not isinstance(name, str) or not name.strip():
                 raise fail(where, f"{kind} without SPDXID or name", "SPDXID and name")
+            for key in ("externalRefs", "checksums"):
+                array(element, key, where)
             component = self._component(element, ids.take(spdx_id.removeprefix("SPDXRef-"),
                                                            name), name.strip(), kind)
             by_spdx[spdx_id] = component.id
             components.append(component)
         edges: dict[str, set[str]] = {}
-        for index, relation in enumerate(data.get("relationships") or []):
+        for index, relation in enumerate(array(data, "relationships", [])):
             if not isinstance(relation, dict):
                 raise fail(["relationships", index], "is not an object", "a relationship")
             source: Any = relation.get("spdxElementId")
             target: Any = relation.get("relatedSpdxElement")
             relation_type = relation.get("relationshipType")
+            if not all(isinstance(v, str | None) for v in (source, target, relation_type)):
+                raise fail(["relationships", index], "spdxElementId, relatedSpdxElement and "
+                           "relationshipType must be strings", "SPDX element ids and a type")
             if relation_type in _REVERSED_DEPENDENCY:
                 source, target = target, source
             elif relation_type not in _DEPENDENCY:
                 continue
             if source in by_spdx and target in by_spdx:
                 edges.setdefault(by_spdx[source], set()).add(by_spdx[target])
+        describes = array(data, "documentDescribes", [])
+        for index, described in enumerate(describes):
+            if not isinstance(described, str):
+                raise fail(["documentDescribes", index], "is not a string",
+                           "the SPDXID of a described element")
         return BomDocument(
             path=str(path), format=self.format, spec_version=str(version).removeprefix("SPDX-"),
             components=tuple(components),
             dependencies=tuple(Dependency(k, tuple(sorted(v))) for k, v in edges.items()),
             metadata={"name": data.get("name"), "namespace": data.get("documentNamespace"),
-                      "describes": [by_spdx[d] for d in data.get("documentDescribes") or []
-                                    if d in by_spdx]})
+                      "describes": [by_spdx[d] for d in describes if d in by_spdx]})
 
     @staticmethod
     def _component(element: dict[str, Any], cid: str, name: str, kind: str) -> Component:

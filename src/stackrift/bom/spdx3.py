@@ -17,6 +17,7 @@ from stackrift.bom._common import (
     IdAllocator,
     country_code,
     hf_id_from_url,
+    json_array,
     json_error,
     make_hash,
     read_json,
@@ -93,6 +94,7 @@ class Spdx3Reader:
         for index, element in enumerate(graph):
             if not isinstance(element, dict) or not _type(element):
                 raise fail(["@graph", index], "element without a type", "an object with 'type'")
+            self._check_shapes(path, raw, element, ["@graph", index])
             element_id = _id(element)
             if element_id is not None:
                 elements[element_id] = element
@@ -146,6 +148,18 @@ class Spdx3Reader:
             dependencies=tuple(Dependency(ref, tuple(sorted(targets)), kind=kind)
                                for (ref, kind), targets in edges.items()),
             metadata={})
+
+    @staticmethod
+    def _check_shapes(path: Path, raw: bytes, element: dict[str, Any],
+                      where: list[str | int]) -> None:
+        """Refuse, located, the shapes the reader would otherwise trip over: arrays that are
+        not arrays and relationship ends or types that are not text."""
+        for key in ("externalIdentifier", "verifiedUsing"):
+            json_array(path, raw, element, key, where)
+        for key in ("relationshipType", "from", "software_packageUrl"):
+            value = element.get(key)
+            if value is not None and not isinstance(value, str):
+                raise json_error(path, raw, [*where, key], "is not a string", "a string")
 
     @staticmethod
     def _attach_files(elements: dict[str, dict[str, Any]], relations: list[dict[str, Any]],

@@ -8,6 +8,7 @@ from typing import ClassVar
 from stackrift.bom._common import load_toml
 from stackrift.bom._locks import (
     LockBuilder,
+    array_of,
     bad_record,
     dependency_names,
     hashes_from_prefixed,
@@ -40,7 +41,8 @@ class UvLockReader:
             archives = []
             if isinstance(package.get("sdist"), dict):
                 archives.append(package["sdist"])
-            archives += [w for w in package.get("wheels") or () if isinstance(w, dict)]
+            archives += [w for w in array_of(path, f"{where}.wheels", package.get("wheels"))
+                         if isinstance(w, dict)]
             hashes = hashes_from_prefixed(path, f"{where}.wheels",
                                           [a["hash"] for a in archives if "hash" in a])
             source = package.get("source")

@@ -8,6 +8,7 @@ nodes (which alias expansion would otherwise multiply) are bounded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from stackrift.boundedio import read_bounded
 from stackrift.errors import InvalidInputError, Location, Problem
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -117,40 +119,120 @@ class _Builder:
             return node.value
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+class _NodeError(Exception):
+    """A node that cannot become a value: an alias to one of its own ancestors (infinite
+    expansion), or text that is not Unicode (a lone surrogate such as ``"\\uD800"``)."""
+
+    def __init__(self, node: yaml.Node, message: str, expected: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+        self.expected = expected
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], open_nodes: set[int]) -> int:
     """How many values the document has once aliases are expanded, counted without expanding.
 
     Aliases share node objects, so memoising per node keeps this linear in the file's size
-    even for a "billion laughs" document.
+    even for a "billion laughs" document; a node met again while it is still being counted is
+    an alias to one of its own ancestors, whose expansion would never end.
     """
     known = memo.get(id(node))
     if known is not None:
         return known
+    if id(node) in open_nodes:
+        raise _NodeError(node, "an alias refers to a collection that contains it (recursive "
+                         "alias)", "aliases to finished values only")
+    open_nodes.add(id(node))
     total = 1
-    if isinstance(node, yaml.MappingNode):
-        total += sum(_expanded_size(v, memo) for _, v in node.value)
+    if isinstance(node, yaml.ScalarNode):
+        if _SURROGATE.search(node.value):  # JSON writers and terminals cannot encode these
+            raise _NodeError(node, "text holds a lone UTF-16 surrogate escape (such as "
+                             "\\uD800), which is not a Unicode character",
+                             "text of Unicode characters only")
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_expanded_size(k, memo, open_nodes) - 1 for k, _ in node.value)
+        total += sum(_expanded_size(v, memo, open_nodes) for _, v in node.value)
     elif isinstance(node, yaml.SequenceNode):
-        total += sum(_expanded_size(v, memo) for v in node.value)
+        total += sum(_expanded_size(v, memo, open_nodes) for v in node.value)
+    open_nodes.discard(id(node))
     memo[id(node)] = min(total, MAX_NODES + 1)
     return memo[id(node)]
+
+
+def check_expansion(node: yaml.Node, name: str, text: str | None = None) -> None:
+    """Refuse a composed document whose alias expansion is recursive or too large, or whose
+    text is not Unicode.
+
+    Every YAML input goes through this before any value is constructed. Given the ``text``,
+    the walk is skipped when it cannot find anything: no ``&`` means no anchor (so no alias),
+    and no ``\\u``/``\\U`` escape means no surrogate (decoded UTF-8 holds none).
+    """
+    if text is not None and "&" not in text and "\\u" not in text and "\\U" not in text:
+        return
+    try:
+        size = _expanded_size(node, {}, set())
+    except _NodeError as exc:
+        mark = exc.node.start_mark
+        raise InvalidInputError.single(name, exc.message, exc.expected, mark.line + 1,
+                                       mark.column + 1) from None
+    if size > MAX_NODES:
+        raise InvalidInputError.single(
+            name,
+            f"document expands to {size:,} values (alias expansion?)",
+            f"at most {MAX_NODES:,} values",
+            node.start_mark.line + 1,
+            node.start_mark.column + 1,
+        )
+
+
+_FastLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_problem(name: str, exc: yaml.YAMLError, line_offset: int) -> InvalidInputError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (0, 0)
+        what = exc.problem or exc.context or "malformed YAML"
+        return InvalidInputError.single(name, f"YAML syntax error: {what}",
+                                        "well-formed YAML or JSON", line, col)
+    return InvalidInputError.single(name, f"YAML error: {exc}", "well-formed YAML or JSON")
+
+
+def load_yaml_data(text: str, name: str, *, line_offset: int = 0) -> Any:
+    """Plain values from YAML text, with the guards of :func:`load_located` (safe constructors
+    only, alias expansion counted before construction, nesting bounded) but no locations; the
+    C parser is used when available. ``None`` for an empty document. Raises
+    :class:`InvalidInputError`; ``line_offset`` shifts reported lines (YAML inside a file)."""
+    loader = _FastLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_expansion(node, name, text)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(name, exc, line_offset) from None
+    except RecursionError:
+        raise InvalidInputError.single(name, "document is nested too deeply",
+                                       "a reasonably flat YAML or JSON document") from None
+    except ValueError as exc:  # a scalar the safe constructor cannot convert (a bad date)
+        raise InvalidInputError.single(name, f"invalid value ({exc})", "valid YAML values"
+                                       ) from None
+    finally:
+        loader.dispose()
 
 
 def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
     """Parse a YAML or JSON file safely, keeping locations. Raises :class:`InvalidInputError`."""
     name = str(path)
     if text is None:
+        raw = read_bounded(path, MAX_FILE_BYTES)
         try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise InvalidInputError.single(
-                name, f"cannot read file ({exc.strerror})", "an existing, readable file"
-            ) from exc
-        if size > MAX_FILE_BYTES:
-            raise InvalidInputError.single(
-                name, f"file is {size:,} bytes", f"at most {MAX_FILE_BYTES:,} bytes"
-            )
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidInputError.single(
                 name, f"not valid UTF-8 at byte {exc.start}", "a UTF-8 encoded YAML or JSON file"
@@ -180,17 +262,9 @@ def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
         ) from exc
     if node is None:
         raise InvalidInputError.single(name, "file is empty", "a YAML or JSON document", 1, 1)
-    size = _expanded_size(node, {})
-    if size > MAX_NODES:
-        raise InvalidInputError.single(
-            name,
-            f"document expands to {size:,} values (alias expansion?)",
-            f"at most {MAX_NODES:,} values",
-            node.start_mark.line + 1,
-            node.start_mark.column + 1,
-        )
     builder = _Builder(name)
     try:
+        check_expansion(node, name, text)
         data = builder.build(node, ())
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
@@ -203,6 +277,10 @@ def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
                     "plain YAML scalars, lists and mappings (no tags)",
                 )
             ]
+        ) from exc
+    except RecursionError as exc:
+        raise InvalidInputError.single(
+            name, "document is nested too deeply", "a reasonably flat YAML or JSON document"
         ) from exc
     if builder.problems:
         raise InvalidInputError(builder.problems)

@@ -32,11 +32,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Layer, Product, bloc_of
 from stackrift.estate.model import Estate, Site, System
+from stackrift.estate.yamlsource import load_yaml_data
 from stackrift.plan.groups import is_gp10, match_destination
 from stackrift.plan.stack import (
     StackLayer,
@@ -92,7 +91,7 @@ class Support:
 def runtime_support() -> dict[str, dict[str, Support]]:
     """The packaged framework-on-runtime support table, keyed runtime id -> framework id."""
     text = (resources.files("stackrift.plan") / "data" / "runtime_support.yaml").read_text("utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)
+    raw: dict[str, Any] = load_yaml_data(text, "stackrift/plan/data/runtime_support.yaml")
     return {runtime: {fw: Support(v["level"], v["via"], v["source"]) for fw, v in table.items()}
             for runtime, table in raw["runtimes"].items()}
 

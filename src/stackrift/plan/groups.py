@@ -19,9 +19,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from stackrift.catalog.model import EU_MEMBERS, ExportControl
+from stackrift.estate.yamlsource import load_yaml_data
 from stackrift.findings import Citation
 
 
@@ -70,7 +69,7 @@ class CountryGroup:
 def country_groups() -> dict[str, CountryGroup]:
     """The packaged Country Groups, keyed by id (``"D:1"``…)."""
     text = (resources.files("stackrift.plan") / "data" / "country_groups.yaml").read_text("utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)
+    raw: dict[str, Any] = load_yaml_data(text, "stackrift/plan/data/country_groups.yaml")
     groups = {}
     for item in raw["groups"]:
         changes = tuple(

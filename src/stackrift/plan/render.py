@@ -16,10 +16,11 @@ from stackrift.estate.model import Estate
 from stackrift.plan.lawful import DISCLAIMER
 from stackrift.plan.solver import PlanResult, SystemChange
 from stackrift.plan.stress import StressResult, Substitute
+from stackrift.textsafe import SafeConsole, plain
 
 
 def _console(buffer: io.StringIO) -> Console:
-    return Console(file=buffer, width=140, soft_wrap=False, color_system=None,
+    return SafeConsole(file=buffer, width=140, soft_wrap=False, color_system=None,
                    force_terminal=False)
 
 
@@ -53,14 +54,15 @@ def stress_terminal(results: list[StressResult]) -> str:
             for impact in result.broken:
                 subs = "\n".join(escape(_substitute_line(sub)) for sub in impact.substitutes)
                 subs = subs or "none found"
-                table.add_row(impact.subject, escape(impact.cause), subs)
+                table.add_row(escape(impact.subject), escape(impact.cause), subs)
             console.print(table)
         if result.degraded:
             table = Table(title="Degraded systems and flows")
             table.add_column("subject")
             table.add_column("cause", overflow="fold")
             for impact in result.degraded:
-                table.add_row(f"{impact.subject_kind} {impact.subject}", escape(impact.cause))
+                table.add_row(escape(f"{impact.subject_kind} {impact.subject}"),
+                              escape(impact.cause))
             console.print(table)
         if result.unlawful_flows:
             table = Table(title="Data flows that become unlawful")
@@ -152,7 +154,7 @@ def plan_terminal(result: PlanResult) -> str:
         lines += (_conflict_lines(result) if result.conflicts else
                   ["The solver found no answer within the time limit; raise --time-limit."])
         lines += _wrap(DISCLAIMER)
-        return "\n".join(lines) + "\n"
+        return plain("\n".join(lines)) + "\n"
     changed = [c for c in result.changes if c.changed]
     lines += ["", "Systems"] if changed else ["No system needs to move or change its stack."]
     for change in changed:
@@ -169,4 +171,4 @@ def plan_terminal(result: PlanResult) -> str:
         for item in result.verification:
             lines += _wrap(f"- {item['flow']}: {', '.join(item['rules_fired'])}", "  ", "    ")
     lines += ["", *_wrap(DISCLAIMER)]
-    return "\n".join(lines) + "\n"
+    return plain("\n".join(lines)) + "\n"

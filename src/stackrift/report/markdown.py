@@ -29,6 +29,7 @@ from stackrift.report.base import register
 from stackrift.report.executive import top_risks
 from stackrift.report.html import DISCLAIMER
 from stackrift.report.model import AnalysisSection, Report
+from stackrift.textsafe import plain
 
 # Parentheses need no escape: with brackets escaped no link or image can form.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -36,7 +37,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 def md(text: str) -> str:
     """Text safe to place anywhere in Markdown, on one line (also inside a table cell)."""
-    text = " ".join(text.split())
+    text = plain(" ".join(text.split()), single_line=True)  # no terminal controls either
     return _SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
 
 
@@ -180,4 +181,4 @@ class MarkdownRenderer:
         for section in report.sections:
             lines += _section(section, report)
         lines += ["---", "", f"*Not legal advice.* {DISCLAIMER}", ""]
-        return "\n".join(lines)
+        return plain("\n".join(lines))  # also text placed in code spans, unescaped

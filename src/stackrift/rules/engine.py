@@ -23,9 +23,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from stackrift.estate.model import DataFlow, Estate, Site, System
+from stackrift.estate.yamlsource import load_yaml_data
 from stackrift.findings import Citation
 from stackrift.rules.conditions import EvalContext, evaluate
 from stackrift.rules.facts import (
@@ -117,8 +116,9 @@ def _packaged_provider_countries() -> ProviderCountry:
 
     catalogue = load_catalogue()
     text = (resources.files("stackrift.rules") / "data" / "providers.yaml").read_text("utf-8")
+    providers = load_yaml_data(text, "stackrift/rules/data/providers.yaml").get("providers")
     table = {name.casefold(): (entry["country"] if isinstance(entry, dict) else entry)
-             for name, entry in (yaml.safe_load(text).get("providers") or {}).items()}
+             for name, entry in (providers or {}).items()}
 
     def lookup(name: str) -> str | None:
         vendor = catalogue.vendor_by_name(name)
