@@ -25,6 +25,7 @@ from stackrift.advisories.vex import VexStatement, Waiver, apply
 from stackrift.errors import StoreError, UnusableStoreError
 from stackrift.findings import Severity
 from stackrift.gcpause import paused_gc
+from stackrift.textout import natural_width
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -410,6 +411,9 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
     return {"findings": [match_json(m) for m in result.matches], "summary": summary}
 
 
+NARROW_TERMINAL = 110
+
+
 def render_table(result: ScanResult, console: Console,
                  unknown_as: Severity = Severity.HIGH) -> None:
     """The terminal view of a scan: one row per finding, then the coverage line."""
@@ -419,20 +423,36 @@ def render_table(result: ScanResult, console: Console,
     for caveat in summary["caveats"]:
         console.print(f"caveat: {caveat}", style="bold yellow", markup=False, highlight=False)
     not_assessed = summary["components_not_assessed"]
-    table = Table(title=f"{summary['findings']} known vulnerabilities in "
-                  f"{summary['components_scanned']} components"
-                  + (f" ({not_assessed} not assessed)" if not_assessed else "")
-                  + (" (starter advisory pack)" if summary["store"]["starter_pack"] else ""))
-    for column in ("severity", "component", "vulnerability", "also known as", "sources",
-                   "fixed in", "match"):
-        table.add_column(column)
-    for match in result.matches:
-        others = [i for i in match.ids if i != match.group_id]
-        table.add_row(match.severity.value, f"{match.target.name} {match.target.version or ''}",
-                      match.group_id, ", ".join(others[:4]) + (" …" if len(others) > 4 else ""),
-                      "+".join(match.sources), ", ".join(match.fixed) or "—",
-                      f"{match.method} ({match.confidence:.1f})")
-    console.print(table)
+    title = (f"{summary['findings']} known vulnerabilities in "
+             f"{summary['components_scanned']} components"
+             + (f" ({not_assessed} not assessed)" if not_assessed else "")
+             + (" (starter advisory pack)" if summary["store"]["starter_pack"] else ""))
+    cells = [(match.severity.value, f"{match.target.name} {match.target.version or ''}".strip(),
+             match.group_id, ", ".join(i for i in match.ids if i != match.group_id),
+             "+".join(match.sources), ", ".join(match.fixed) or "—",
+             f"{match.method} ({match.confidence:.1f})") for match in result.matches]
+    if console.is_terminal and console.width < NARROW_TERMINAL:
+        # a narrow terminal: one block per finding, so no id is ever cut to fit a column
+        console.print(title, markup=False, highlight=False)
+        for severity, component, group, others, sources, fixed, method in cells:
+            console.print(f"{severity.upper()}  {group}  {component}", markup=False,
+                          highlight=False)
+            console.print(f"  also known as: {others or '—'}; sources: {sources}; fixed in: "
+                          f"{fixed}; match: {method}", markup=False, highlight=False)
+    else:
+        table = Table(title=title)
+        # ids never wrap inside themselves; the list of other ids wraps between them
+        for column in ("severity", "component", "vulnerability"):
+            table.add_column(column, no_wrap=True)
+        longest = max((len(i) for match in result.matches for i in match.ids), default=10)
+        table.add_column("also known as", min_width=longest)
+        for column in ("sources", "fixed in", "match"):
+            table.add_column(column)
+        for cells_of_row in cells:
+            table.add_row(*cells_of_row)
+        if not console.is_terminal:  # a file or pipe: as wide as the table needs
+            console.width = natural_width([table])
+        console.print(table)
     coverage = summary["coverage"]
     console.print(f"known to both Western and Chinese databases: {coverage['both']}; "
                   f"Western only: {coverage['western-only']}; Chinese only: "
