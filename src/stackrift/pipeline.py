@@ -12,6 +12,7 @@ from stackrift.catalog.catalogue import Catalogue, load_catalogue
 from stackrift.errors import Location, UsageError
 from stackrift.estate.loader import LoadedEstate, load_estate
 from stackrift.findings import Severity
+from stackrift.knowledge.sets import active_knowledge
 from stackrift.report.model import AnalysisSection, EstateSummary, Report
 
 
@@ -75,6 +76,7 @@ def assess(
         tuple(sections),
         fail_on,
         locations,
+        active_knowledge().stamp(),
     )
 
 

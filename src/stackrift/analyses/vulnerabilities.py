@@ -174,4 +174,7 @@ def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogu
         locations[finding.id] = Location(document.path, line, 1)
     section = AnalysisSection(NAME, VulnerabilitiesAnalysis.title, findings, result.summary())
     estate = EstateSummary(document.path, document.path, {"components": result.targets})
-    return Report(__version__, as_of, catalogue_version, estate, (section,), fail_on, locations)
+    from stackrift.knowledge.sets import active_knowledge
+
+    return Report(__version__, as_of, catalogue_version, estate, (section,), fail_on, locations,
+                  active_knowledge().stamp())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -33,10 +33,17 @@ class CountryGroup:
         return country in self.members or country in self.unverified_members
 
 
-@cache
 def country_groups() -> dict[str, CountryGroup]:
-    """The packaged Country Groups, keyed by id (``"D:1"``…)."""
-    text = (resources.files("stackrift.plan") / "data" / "country_groups.yaml").read_text("utf-8")
+    """The Country Groups of the active knowledge set, keyed by id (``"D:1"``…)."""
+    from stackrift.knowledge.sets import knowledge_path
+
+    return load_country_groups(knowledge_path("plan/data") / "country_groups.yaml")
+
+
+@cache
+def load_country_groups(path: Path) -> dict[str, CountryGroup]:
+    """Country Groups from one file, keyed by id (read once per process and file)."""
+    text = path.read_text("utf-8")
     raw: dict[str, Any] = yaml.safe_load(text)
     groups = {}
     for item in raw["groups"]:

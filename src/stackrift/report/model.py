@@ -9,6 +9,7 @@ from typing import Any
 
 from stackrift.errors import Location
 from stackrift.findings import Finding, Severity
+from stackrift.knowledge.sets import KnowledgeStamp
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Report:
     fail_on: Severity = Severity.HIGH
     locations: dict[str, Location] = field(default_factory=dict)
     """Where each finding's subject is defined in the estate file, keyed by finding id."""
+    knowledge: KnowledgeStamp | None = None
+    """The knowledge set (catalogue, rule packs, scenarios, country groups) the report used."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
