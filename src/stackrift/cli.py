@@ -872,6 +872,19 @@ def knowledge_audit(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+@knowledge_app.command("export")
+def knowledge_export(
+    folder: Annotated[Path, typer.Argument(help="New folder to write the active set into.")],
+) -> None:
+    """Write the active knowledge set (data files and manifest) into FOLDER, to edit and publish."""
+    from stackrift.knowledge.install import export_set
+    from stackrift.knowledge.sets import active_knowledge
+
+    written = export_set(active_knowledge(), folder)
+    err.print(f"wrote {len(written)} files and manifest.json to {folder}", markup=False,
+              highlight=False)
+
+
 @knowledge_app.command("manifest")
 def knowledge_manifest(
     folder: Annotated[Path, typer.Argument(help="Knowledge-set folder to describe.")],

@@ -169,7 +169,9 @@ def _record(reader: _Reader, key: str, index: int, item: Mapping[str, Any]) -> I
                           in_force_from=_day(item.get("in_force_from")),
                           in_force_until=_day(item.get("in_force_until")))
     elif key == "conflicts":
-        yield reader.fact(FactKind.CONFLICT, ident, path, item, needs_source=False)
+        # The sides carry the sources; the conflict itself is diffed as a whole.
+        yield reader.fact(FactKind.CONFLICT, ident, path, item, needs_source=False,
+                          skip=frozenset({"sides"}))
         for j, side in enumerate(item.get("sides") or ()):
             if isinstance(side, Mapping):
                 yield reader.fact(FactKind.CONFLICT_SIDE, f"{ident}/{side.get('regime', j)}",
@@ -190,9 +192,12 @@ def _providers(reader: _Reader, table: Mapping[str, Any]) -> Iterator[Fact]:
 def _runtimes(reader: _Reader, table: Mapping[str, Any]) -> Iterator[Fact]:
     for runtime, frameworks in table.items():
         for framework, entry in (frameworks or {}).items():
-            # The table names its source as a bare URL; it counts as a citation without dates.
+            # The table names its source as a bare URL (and may say when it was checked); it
+            # counts as a citation without in-force dates.
             url = entry.get("source") if isinstance(entry, Mapping) else None
-            cited = (Citation(source=url, url=url),) if isinstance(url, str) and url else ()
+            checked = _day(entry.get("checked_on")) if isinstance(entry, Mapping) else None
+            cited = ((Citation(source=url, url=url, checked_on=checked),)
+                     if isinstance(url, str) and url else ())
             fact = reader.fact(FactKind.RUNTIME_SUPPORT, f"{runtime}/{framework}",
                                ("runtimes", runtime, framework), entry)
             yield Fact(fact.kind, fact.id, fact.file, fact.line, fact.record,

@@ -140,6 +140,20 @@ def _stage(source: str, staged: Path, scratch: Path, deadline: float) -> None:
                                 "folder, a .tar.gz of one, or an https URL")
 
 
+def export_set(knowledge: KnowledgeSet, target: Path) -> list[str]:
+    """Copy the set's data files and its manifest into the new folder ``target``, to edit and
+    publish; returns the files written."""
+    if target.exists() and any(target.iterdir()):
+        raise KnowledgeSetError(f"{target}: folder is not empty; expected a new or empty folder")
+    names = sorted(knowledge.manifest.files)
+    for name in names:
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(knowledge.root / name, destination)
+    (target / MANIFEST_NAME).write_text(knowledge.manifest.to_json(), encoding="utf-8")
+    return names
+
+
 def copy_set(source: Path, target: Path) -> None:
     """Copy the manifest's files (after verifying them in place) into ``target``."""
     manifest = verify_set(source)

@@ -176,7 +176,8 @@ def verify_files(root: Path, manifest: Manifest) -> list[Problem]:
             continue
         size = (root / name).stat().st_size
         if size != entry.size or size > MAX_FILE_BYTES:
-            problems.append(Problem(where, f"size {size:,} bytes",
+            problems.append(Problem(where, f"size {size:,} bytes differs from the manifest "
+                                    "(changed or tampered with)",
                                     f"{entry.size:,} bytes as the manifest says"))
         elif sha256_file(root / name) != entry.sha256:
             problems.append(Problem(where, "SHA-256 differs from the manifest (changed or "
