@@ -147,3 +147,27 @@ def test_audit_bad_input_exits_2(cli: CliRunner, tmp_path: Path) -> None:
     assert result.code == 2
     assert "rules/packs/t.yaml" in result.err
     assert "checked_on" in result.err
+
+
+def test_audit_finds_a_rule_reaching_fewer_countries_than_the_catalogue_control(
+        cli: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "reach"
+    _minimal_set(folder, "2026-12-01", "2020-01-01")
+    replace_in(folder / "rules" / "packs" / "t.yaml", "section: '744.23'",
+               "section: '744.23; ECCN 3A090'")
+    (folder / "catalog" / "data" / "chips.yaml").write_text(
+        "vendors:\n  - {id: acme, name: Acme, country: US, entity_list: {listed: false},"
+        " as_of: 2026-12-01}\nproducts:\n  - id: chip\n    vendor: acme\n    name: Chip\n"
+        "    layer: accelerator\n    controls:\n      - id: ear-3a090\n        eccn: 3A090.a\n"
+        "        description: licence\n        destinations: ['D:5']\n"
+        "        citation: {source: '88 FR 73458', checked_on: 2026-12-01}\n", "utf-8")
+    reseal(cli, folder)
+    result = cli("--knowledge", str(folder), "knowledge", "audit", "--as-of", "2026-12-03",
+                 "--format", "json")
+    assert result.code == 1
+    reach = [i for i in json.loads(result.out)["items"]
+             if i["detail"].get("kind") == "control-reach"]
+    assert len(reach) == 1
+    assert reach[0]["id"] == "t.one"
+    assert reach[0]["detail"] == {"kind": "control-reach", "control": "chip/ear-3a090",
+                                  "missing": ["HK"]}

@@ -11,11 +11,13 @@ Categories (see docs/knowledge.md):
   citation was checked and on or before the as-of date, so the law may have moved since.
 - ``contradiction``: two records disagree: the same instrument and section cited with different
   in-force dates; a rule pack's country list that nearly matches a Country Group but lacks some
-  of its members; the provider table naming another country than the catalogue.
+  of its members; a rule citing an ECCN whose sites miss destinations of the catalogue's control
+  for that ECCN; the provider table naming another country than the catalogue.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -107,6 +109,7 @@ def audit_set(root: Path, *, as_of: date, older_than_days: int) -> AuditReport:
         items += _checks(fact, oldest_ok, as_of)
     items += _instrument_dates(facts)
     items += _country_lists(facts)
+    items += _control_reach(facts)
     items += _provider_countries(facts, root)
     order = list(Category)
     items.sort(key=lambda i: (order.index(i.category), i.where.split(":")[0], i.kind, i.id))
@@ -192,8 +195,7 @@ def _norm(text: str) -> str:
 
 def _country_lists(facts: list[Fact]) -> Iterator[AuditItem]:
     """Country lists in rule packs that nearly match a Country Group but lack members of it."""
-    groups = {f.id: frozenset(m for m in f.record.get("members") or () if isinstance(m, str))
-              for f in facts if f.kind is FactKind.COUNTRY_GROUP and isinstance(f.record, Mapping)}
+    groups = _group_members(facts)
     for fact in facts:
         if fact.kind not in (FactKind.CONDITION, FactKind.RULE, FactKind.CONFLICT_SIDE):
             continue
@@ -209,6 +211,71 @@ def _country_lists(facts: list[Fact]) -> Iterator[AuditItem]:
                                 f"{', '.join(sorted(missing))}", kind="country-group",
                                 group=group, missing=sorted(missing),
                                 extra=sorted(countries - members))
+
+
+def _control_reach(facts: list[Fact]) -> Iterator[AuditItem]:
+    """A rule citing an ECCN whose site countries miss destinations the catalogue's export
+    control for that ECCN names (the same control, two readings of its country groups)."""
+    groups = _group_members(facts)
+    controls = [(f, str(f.record.get("eccn") or "").upper(),
+                 _expand(f.record.get("destinations") or (), groups))
+                for f in facts if f.kind is FactKind.EXPORT_CONTROL
+                and isinstance(f.record, Mapping) and f.record.get("eccn")]
+    conditions = {(f.file, f.id.partition(":")[2]): f.record for f in facts
+                  if f.kind is FactKind.CONDITION}
+    for rule in (f for f in facts if f.kind is FactKind.RULE and isinstance(f.record, Mapping)):
+        cited = set(_ECCN.findall(" ".join(f"{c.source} {c.section or ''}"
+                                           for c in rule.citations).upper()))
+        sites = frozenset().union(*(countries for name, countries in
+                                    _country_tests(_resolve(rule.record.get("when"), rule.file,
+                                                            conditions))
+                                    if name in ("site_country", "destination_country")))
+        if not cited or not sites:
+            continue
+        reported: set[str] = set()
+        for control, eccn, reach in controls:
+            missing = reach - sites
+            if eccn[:5] in cited and missing and control.id.split("/")[-1] not in reported:
+                reported.add(control.id.split("/")[-1])
+                yield _item(Category.CONTRADICTION, rule,
+                            f"cites ECCN {eccn[:5]} but its sites leave out {len(missing)} "
+                            f"destinations of the catalogue's control {control.id} "
+                            f"({control.where}): {', '.join(sorted(missing))}",
+                            kind="control-reach", control=control.id, missing=sorted(missing))
+
+
+_ECCN = re.compile(r"\b(\d[A-E]\d{3})\b")
+
+
+def _group_members(facts: list[Fact]) -> dict[str, frozenset[str]]:
+    return {f.id: frozenset(m for m in f.record.get("members") or () if isinstance(m, str))
+            for f in facts if f.kind is FactKind.COUNTRY_GROUP and isinstance(f.record, Mapping)}
+
+
+def _expand(destinations: Any, groups: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    codes: set[str] = set()
+    for entry in destinations if isinstance(destinations, list) else ():
+        if isinstance(entry, str) and entry != "*":
+            codes |= groups.get(entry, frozenset({entry.upper()}))
+    return frozenset(codes)
+
+
+def _resolve(node: Any, file: str, conditions: Mapping[tuple[str, str], Any]) -> Any:
+    """A condition tree with its ``ref``s to the pack's named conditions replaced (bounded)."""
+
+    def walk(value: Any, depth: int) -> Any:
+        if depth > 20:
+            return value
+        if isinstance(value, Mapping):
+            ref = value.get("ref")
+            if isinstance(ref, str) and (file, ref) in conditions:
+                return walk(conditions[(file, ref)], depth + 1)
+            return {k: walk(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, depth + 1) for v in value]
+        return value
+
+    return walk(node, 0)
 
 
 def _country_tests(node: Any) -> Iterator[tuple[str, frozenset[str]]]:
