@@ -227,3 +227,24 @@ def test_knowledge_option_points_at_a_folder_and_verifies_it(
     assert "rules/packs/sg.yaml: size " in tampered.stderr
     assert "differs from the manifest (changed or tampered with)" in tampered.stderr
     assert "Traceback" not in tampered.stderr
+
+
+def test_damaged_pointer_is_an_error_and_reset_recovers(cli: CliRunner, home: Path) -> None:
+    home.mkdir(parents=True)
+    (home / "active").write_text("../../etc\n", encoding="utf-8")
+    result = cli("knowledge", "show")
+    assert result.code == 2
+    assert "is not a knowledge set name" in result.err
+    assert cli("knowledge", "reset").code == 0
+    assert _show(cli)["source"] == "packaged"
+
+
+def test_installed_set_changed_afterwards_is_refused_at_use(cli: CliRunner, exported: Path,
+                                                            home: Path) -> None:
+    reseal(cli, exported, "2026.12.4")
+    assert cli("knowledge", "update", "--from", str(exported)).code == 0
+    installed = next((home / "sets").iterdir())
+    replace_in(installed / "plan" / "data" / "country_groups.yaml", "D:5", "D:6")
+    result = run_cli("catalog", "list", "--json")  # a new process verifies the set again
+    assert result.returncode == 2
+    assert "country_groups.yaml: SHA-256 differs from the manifest" in result.stderr

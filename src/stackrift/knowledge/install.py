@@ -69,19 +69,45 @@ def install(source: str, *, deadline: float = DOWNLOAD_DEADLINE_SECONDS) -> Know
         manifest = verify_set(staged)
         validate_set(staged)
         final = sets / f"{manifest.version}-{manifest.digest()[:12]}"
-        if not final.exists():
-            staged.rename(final)
-        previous = installed_folder()
+        previous = _previous()
+        _place(staged, final)
         _activate(final.name)
-        _prune(sets, keep={final.name, previous.name if previous else ""})
+        _prune(sets, keep={final.name, previous})
         return open_folder(final, KnowledgeSource.INSTALLED)
+    except OSError as exc:
+        raise KnowledgeSetError(f"{sets}: cannot install the knowledge set "
+                                f"({exc.strerror or exc}); the active set is unchanged") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _previous() -> str:
+    """The name of the installed set, kept to go back to ('' when none or unreadable)."""
+    try:
+        folder = installed_folder()
+    except InputError:
+        return ""
+    return folder.name if folder else ""
+
+
+def _place(staged: Path, final: Path) -> None:
+    """Rename the staged set into place; the same set installed meanwhile is as good."""
+    if final.exists():
+        return
+    try:
+        staged.rename(final)
+    except OSError:
+        if not final.is_dir():
+            raise
+
+
 def uninstall() -> Path | None:
-    """Go back to the packaged set; returns the folder that was active, if any."""
-    previous = installed_folder()
+    """Go back to the packaged set; returns the folder that was active, if any (a damaged
+    pointer is removed all the same)."""
+    try:
+        previous = installed_folder()
+    except InputError:
+        previous = None
     (knowledge_home() / ACTIVE_POINTER).unlink(missing_ok=True)
     return previous
 
