@@ -171,3 +171,23 @@ def test_audit_finds_a_rule_reaching_fewer_countries_than_the_catalogue_control(
     assert reach[0]["id"] == "t.one"
     assert reach[0]["detail"] == {"kind": "control-reach", "control": "chip/ear-3a090",
                                   "missing": ["HK"]}
+
+
+def test_table_entries_cite_their_source_inline(cli: CliRunner, tmp_path: Path) -> None:
+    """Provider and runtime-support entries state their value beside citation keys."""
+    folder = tmp_path / "tables"
+    _minimal_set(folder, "2026-12-01", "2020-01-01")
+    replace_in(folder / "rules" / "packs" / "t.yaml", "in: [CN, MO, RU]", "in: [CN, HK, MO, RU]")
+    (folder / "rules" / "data" / "providers.yaml").write_text(
+        "providers:\n  Acme Cloud: {country: US, source: 'Acme 10-K', checked_on: 2026-12-01}\n"
+        "  Bare Cloud: DE\n", "utf-8")
+    (folder / "plan" / "data" / "runtime_support.yaml").write_text(
+        "runtimes:\n  rt:\n    fw: {level: native, via: x, source: 'https://e.org/a',"
+        " checked_on: 2026-12-01}\n    fw2: {level: native, via: y, source: 'https://e.org/b'}\n",
+        "utf-8")
+    reseal(cli, folder)
+    result = cli("--knowledge", str(folder), "knowledge", "audit", "--as-of", "2026-12-03",
+                 "--format", "json")
+    found = {(i["category"], i["kind"], i["id"]) for i in json.loads(result.out)["items"]}
+    assert found == {("no-source", "provider-country", "Bare Cloud"),
+                     ("not-checked", "runtime-support", "rt/fw2")}

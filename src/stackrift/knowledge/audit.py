@@ -300,10 +300,13 @@ def _provider_countries(facts: list[Fact], root: Path) -> Iterator[AuditItem]:
 
     catalogue = load_catalogue(root / "catalog" / "data")
     for fact in facts:
-        if fact.kind is not FactKind.PROVIDER_COUNTRY or not isinstance(fact.record, str):
+        if fact.kind is not FactKind.PROVIDER_COUNTRY:
             continue
+        # An entry is a bare country code, or a mapping with the country beside its source.
+        country = (fact.record.get("country") if isinstance(fact.record, Mapping)
+                   else fact.record)
         vendor = catalogue.vendor_by_name(fact.id)
-        if vendor is not None and vendor.country and vendor.country != fact.record:
-            yield _item(Category.CONTRADICTION, fact, f"provider table says {fact.record}, the "
+        if vendor is not None and vendor.country and vendor.country != country:
+            yield _item(Category.CONTRADICTION, fact, f"provider table says {country}, the "
                         f"catalogue's vendor '{vendor.id}' says {vendor.country}",
-                        kind="provider-country", table=fact.record, catalogue=vendor.country)
+                        kind="provider-country", table=country, catalogue=vendor.country)

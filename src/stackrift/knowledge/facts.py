@@ -103,7 +103,7 @@ class _Reader:
     def fact(self, kind: FactKind, ident: str, path: PathKey, record: Any, *,
              skip: frozenset[str] = frozenset(), **fields: Any) -> Fact:
         try:
-            found = tuple(citations_in(record, skip))
+            found = tuple(citations_in(record, skip)) + _inline_citation(record)
         except ValidationError as exc:
             error = exc.errors()[0]
             raise InvalidInputError.single(
@@ -192,16 +192,17 @@ def _providers(reader: _Reader, table: Mapping[str, Any]) -> Iterator[Fact]:
 def _runtimes(reader: _Reader, table: Mapping[str, Any]) -> Iterator[Fact]:
     for runtime, frameworks in table.items():
         for framework, entry in (frameworks or {}).items():
-            # The table names its source as a bare URL (and may say when it was checked); it
-            # counts as a citation without in-force dates.
-            url = entry.get("source") if isinstance(entry, Mapping) else None
-            checked = _day(entry.get("checked_on")) if isinstance(entry, Mapping) else None
-            cited = ((Citation(source=url, url=url, checked_on=checked),)
-                     if isinstance(url, str) and url else ())
-            fact = reader.fact(FactKind.RUNTIME_SUPPORT, f"{runtime}/{framework}",
-                               ("runtimes", runtime, framework), entry)
-            yield Fact(fact.kind, fact.id, fact.file, fact.line, fact.record,
-                       fact.citations + cited, confidence=fact.confidence)
+            yield reader.fact(FactKind.RUNTIME_SUPPORT, f"{runtime}/{framework}",
+                              ("runtimes", runtime, framework), entry)
+
+
+def _inline_citation(record: Any) -> tuple[Citation, ...]:
+    """A table entry that states its value next to citation keys (``{country: US, source: …,
+    checked_on: …}``, or runtime support's ``source`` URL) cites that source."""
+    if not (isinstance(record, Mapping) and isinstance(record.get("source"), str)
+            and not set(record) <= _CITATION_KEYS):
+        return ()
+    return (Citation.model_validate({k: v for k, v in record.items() if k in _CITATION_KEYS}),)
 
 
 def citations_in(node: Any, skip: frozenset[str] = frozenset()) -> Iterator[Citation]:
