@@ -1,7 +1,7 @@
 """The fact-carrying records of a knowledge set, read straight from its files with locations.
 
 Records are found by the shape of each section (vendors, products and their export controls,
-Entity List statuses, cloud regions; rules, conflicts and their sides, named conditions;
+Entity List statuses, cloud regions, trade measures; rules, conflicts and their sides, named conditions;
 scenarios; country groups; the provider table; runtime support). Any other top-level list in a
 data file counts as a list of records too, so a new kind of record is audited and diffed before
 this module learns its name. Inside a record, every mapping shaped like a citation (a ``source``
@@ -33,6 +33,7 @@ class FactKind(StrEnum):
     PRODUCT = "product"
     EXPORT_CONTROL = "export-control"
     REGION = "region"
+    TRADE_MEASURE = "trade-measure"
     RULE = "rule"
     CONDITION = "condition"
     CONFLICT = "conflict"
@@ -181,7 +182,10 @@ def _record(reader: _Reader, key: str, index: int, item: Mapping[str, Any]) -> I
     elif key == "groups":
         yield reader.fact(FactKind.COUNTRY_GROUP, ident, path, item)
     else:
-        yield reader.fact(FactKind.OTHER, f"{key}/{ident}", path, item)
+        kind, name = ((FactKind.TRADE_MEASURE, ident) if key == "measures"
+                      else (FactKind.OTHER, f"{key}/{ident}"))
+        yield reader.fact(kind, name, path, item, in_force_from=_day(item.get("in_force_from")),
+                          in_force_until=_day(item.get("in_force_until")))
 
 
 def _providers(reader: _Reader, table: Mapping[str, Any]) -> Iterator[Fact]:
