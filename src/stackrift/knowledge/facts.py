@@ -1,11 +1,11 @@
 """The fact-carrying records of a knowledge set, read straight from its files with locations.
 
 Records are found by the shape of each section (vendors, products and their export controls,
-Entity List statuses, cloud regions, trade measures; rules, conflicts and their sides, named conditions;
-scenarios; country groups; the provider table; runtime support). Any other top-level list in a
-data file counts as a list of records too, so a new kind of record is audited and diffed before
-this module learns its name. Inside a record, every mapping shaped like a citation (a ``source``
-and only citation keys) is one of its citations, wherever it sits.
+Entity List statuses, cloud regions, trade measures; rules, conflicts and their sides, named
+conditions; scenarios; country groups; the provider table; runtime support). Any other top-level
+list in a data file counts as a list of records too, so a new kind of record is audited and
+diffed before this module learns its name. Inside a record, every mapping shaped like a citation
+(a ``source`` and only citation keys) is one of its citations, wherever it sits.
 """
 
 from __future__ import annotations
