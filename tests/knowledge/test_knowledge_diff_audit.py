@@ -170,7 +170,27 @@ def test_audit_finds_a_rule_reaching_fewer_countries_than_the_catalogue_control(
     assert len(reach) == 1
     assert reach[0]["id"] == "t.one"
     assert reach[0]["detail"] == {"kind": "control-reach", "control": "chip/ear-3a090",
-                                  "missing": ["HK"]}
+                                  "date": "2026-12-03", "rules": ["t.one"], "missing": ["HK"]}
+
+
+def test_country_lists_are_compared_with_the_group_on_the_as_of_date(cli: CliRunner,
+                                                                    tmp_path: Path) -> None:
+    folder = tmp_path / "dated"
+    _minimal_set(folder, "2026-12-01", "2020-01-01")
+    replace_in(folder / "rules" / "packs" / "t.yaml", "in: [CN, MO, RU]", "in: [CN, HK, MO, RU]")
+    replace_in(folder / "plan" / "data" / "country_groups.yaml", "    citation:",
+               "    changes:\n      - {country: KH, from: 2021-12-09, until: 2025-11-07}\n"
+               "    citation:")
+    reseal(cli, folder)
+
+    def contradictions(as_of: str) -> list[object]:
+        result = cli("--knowledge", str(folder), "knowledge", "audit", "--as-of", as_of,
+                     "--older-than", "9999d", "--format", "json")
+        return [i["detail"]["missing"] for i in json.loads(result.out)["items"]
+                if i["category"] == "contradiction"]
+
+    assert contradictions("2025-11-06") == [["KH"]]  # Cambodia still in the group that day
+    assert contradictions("2025-11-07") == []
 
 
 def test_table_entries_cite_their_source_inline(cli: CliRunner, tmp_path: Path) -> None:

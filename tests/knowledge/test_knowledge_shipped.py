@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from tests.knowledge.conftest import CliRunner
 
-from stackrift.knowledge.audit import Category, audit_set
+from stackrift.knowledge.audit import audit_set
 from stackrift.knowledge.facts import FactKind, read_facts
+from stackrift.knowledge.items import Category
 from stackrift.knowledge.manifest import build_manifest
 from stackrift.knowledge.sets import PACKAGED_MANIFEST, packaged_root, packaged_set
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackrift.knowledge.audit import AuditReport, Category
+from stackrift.knowledge.audit import AuditReport
 from stackrift.knowledge.diff import KnowledgeDiff
+from stackrift.knowledge.items import Category
 from stackrift.knowledge.sets import KnowledgeSet, KnowledgeStamp
 
 _AUDIT_HEADINGS = {
