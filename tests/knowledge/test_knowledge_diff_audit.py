@@ -179,7 +179,8 @@ def test_country_lists_are_compared_with_the_group_on_the_as_of_date(cli: CliRun
     _minimal_set(folder, "2026-12-01", "2020-01-01")
     replace_in(folder / "rules" / "packs" / "t.yaml", "in: [CN, MO, RU]", "in: [CN, HK, MO, RU]")
     replace_in(folder / "plan" / "data" / "country_groups.yaml", "    citation:",
-               "    changes:\n      - {country: KH, from: 2021-12-09, until: 2025-11-07}\n"
+               "    changes:\n      - {country: KH, from: 2021-12-09, until: 2025-11-07,\n"
+               "         citation: {source: '22 CFR 126.1', checked_on: 2026-12-01}}\n"
                "    citation:")
     reseal(cli, folder)
 
