@@ -48,7 +48,7 @@ _NOT_YET_SOURCED = {FactKind.VENDOR, FactKind.PRODUCT, FactKind.REGION, FactKind
 
 @pytest.mark.parametrize("kind", [
     pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=f"shipped {k.value} records "
-                                            "without a source (catalogue data being sourced)"))
+                                            "without a source yet (data being sourced)"))
     if k in _NOT_YET_SOURCED else k
     for k in FactKind])
 def test_no_shipped_fact_lacks_a_source(kind: FactKind) -> None:
