@@ -855,8 +855,10 @@ def knowledge_audit(
     output_format: TerminalOrJsonOption = TerminalOrJson.TERMINAL,
     output: OutputPath = None,
 ) -> None:
-    """Facts without a source, unverified, not checked lately, overtaken by an in-force date,
-    or contradicting another pack. Exit 0 when nothing is at issue, 1 otherwise, 2 bad input."""
+    """List facts without a source, unverified, stale, overtaken or contradicting another pack.
+
+    Exit 0 when nothing is at issue, 1 when something is listed, 2 on bad input.
+    """
     from stackrift.knowledge.audit import audit_set, parse_window
     from stackrift.knowledge.sets import active_knowledge
     from stackrift.knowledge.views import audit_text, stamp_json
@@ -896,8 +898,12 @@ def knowledge_manifest(
     from stackrift.knowledge.install import validate_set
     from stackrift.knowledge.manifest import MANIFEST_NAME, build_manifest
 
+    try:
+        dated = date.fromisoformat(day) if day else date.today()
+    except ValueError:
+        raise UsageError(f"--date: '{day}' is not a date; expected YYYY-MM-DD") from None
     validate_set(folder)
-    manifest = build_manifest(folder, version, parse_as_of(day))
+    manifest = build_manifest(folder, version, dated)
     write_output(manifest.to_json(), folder / MANIFEST_NAME)
 
 
