@@ -38,3 +38,10 @@ def _advisory_store_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep the default advisory store (filled with the starter pack on first use) out of the
     user's data directory during tests."""
     os.environ["STACKRIFT_DB"] = str(tmp_path_factory.mktemp("store") / "advisories.sqlite")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _packaged_knowledge(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests read the packaged knowledge set, never one installed in the user's data folder."""
+    os.environ["STACKRIFT_KNOWLEDGE_HOME"] = str(tmp_path_factory.mktemp("knowledge-home"))
+    os.environ.pop("STACKRIFT_KNOWLEDGE", None)

@@ -162,6 +162,12 @@ def _root(
     verbose: Annotated[
         bool, typer.Option("-v", "--verbose", help="Show tracebacks on errors.")
     ] = False,
+    knowledge: Annotated[
+        Path | None,
+        typer.Option("--knowledge", help="Use this knowledge-set folder (catalogue, rule packs, "
+                     "scenarios, country groups) instead of the installed or packaged one; "
+                     "$STACKRIFT_KNOWLEDGE does the same."),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -173,6 +179,9 @@ def _root(
     ] = False,
 ) -> None:
     _State.verbose = verbose
+    from stackrift.knowledge.sets import select_knowledge
+
+    select_knowledge(knowledge)
 
 
 # -- estate ----------------------------------------------------------------------------------------
@@ -965,6 +974,133 @@ def scan(
         result.not_assessed)
     if unsafe or any(fails_gate(s, fail_on, unknown_as) for s in severities):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+# -- knowledge sets --------------------------------------------------------------------------------
+
+knowledge_app = typer.Typer(no_args_is_help=True, help="The knowledge set: show, update, diff, "
+                            "audit. See docs/knowledge.md.")
+app.add_typer(knowledge_app, name="knowledge")
+
+
+@knowledge_app.command("show")
+def knowledge_show(json: JsonFlag = False) -> None:
+    """The active knowledge set: version, date, where it comes from, digest."""
+    from stackrift.knowledge.sets import active_knowledge
+    from stackrift.knowledge.views import set_json, set_text
+
+    knowledge = active_knowledge()
+    if json:
+        write_json(set_json(knowledge), None)
+    else:
+        out.print(set_text(knowledge), markup=False, highlight=False)
+
+
+@knowledge_app.command("update")
+def knowledge_update(
+    source: Annotated[str, typer.Option("--from", help="Knowledge-set folder, .tar.gz file or "
+                                        "https URL of a .tar.gz.")],
+    json: JsonFlag = False,
+) -> None:
+    """Verify a knowledge set against its manifest, validate it, and make it active."""
+    from stackrift.knowledge.install import install
+    from stackrift.knowledge.views import set_json, set_text
+
+    installed = install(source)
+    if json:
+        write_json(set_json(installed), None)
+    else:
+        err.print("installed " + set_text(installed), markup=False, highlight=False)
+
+
+@knowledge_app.command("reset")
+def knowledge_reset() -> None:
+    """Go back to the knowledge set shipped with StackRift."""
+    from stackrift.knowledge.install import uninstall
+
+    previous = uninstall()
+    err.print(f"using the packaged knowledge set{f' (was {previous})' if previous else ''}",
+              markup=False, highlight=False)
+
+
+@knowledge_app.command("diff")
+def knowledge_diff(
+    old: Annotated[str, typer.Argument(help="Folder, 'packaged' or 'active'.")],
+    new: Annotated[str, typer.Argument(help="Folder, 'packaged' or 'active'.")],
+    json: JsonFlag = False,
+) -> None:
+    """Files and facts added, removed or changed between two sets (exit 1 when they differ)."""
+    from stackrift.knowledge.diff import diff_sets, resolve_side
+    from stackrift.knowledge.views import diff_text
+
+    result = diff_sets(resolve_side(old), resolve_side(new))
+    if json:
+        write_json(result.to_json(), None)
+    else:
+        out.print(diff_text(result), markup=False, highlight=False)
+    if not result.empty:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@knowledge_app.command("audit")
+def knowledge_audit(
+    older_than: Annotated[str, typer.Option("--older-than", help="Checks older than this are "
+                                            "stale: days, e.g. 180d, or weeks, e.g. 26w.")]
+    = "180d",
+    as_of: AsOf = None,
+    output_format: TerminalOrJsonOption = TerminalOrJson.TERMINAL,
+    output: OutputPath = None,
+) -> None:
+    """List facts without a source, unverified, stale, overtaken or contradicting another pack.
+
+    Exit 0 when nothing is at issue, 1 when something is listed, 2 on bad input.
+    """
+    from stackrift.knowledge.audit import audit_set, parse_window
+    from stackrift.knowledge.sets import active_knowledge
+    from stackrift.knowledge.views import audit_text, stamp_json
+
+    knowledge = active_knowledge()
+    report = audit_set(knowledge.root, as_of=parse_as_of(as_of),
+                       older_than_days=parse_window(older_than))
+    if output_format is TerminalOrJson.JSON:
+        write_json({"knowledge": stamp_json(knowledge.stamp()), **report.to_json()}, output)
+    else:
+        write_output(f"knowledge {knowledge.stamp()}\n{audit_text(report)}", output)
+    if report.items:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@knowledge_app.command("export")
+def knowledge_export(
+    folder: Annotated[Path, typer.Argument(help="New folder to write the active set into.")],
+) -> None:
+    """Write the active knowledge set (data files and manifest) into FOLDER, to edit and publish."""
+    from stackrift.knowledge.install import export_set
+    from stackrift.knowledge.sets import active_knowledge
+
+    written = export_set(active_knowledge(), folder)
+    err.print(f"wrote {len(written)} files and manifest.json to {folder}", markup=False,
+              highlight=False)
+
+
+@knowledge_app.command("manifest")
+def knowledge_manifest(
+    folder: Annotated[Path, typer.Argument(help="Knowledge-set folder to describe.")],
+    version: Annotated[str, typer.Option("--version", help="Version of the set, e.g. 2026.12.1.")],
+    day: Annotated[str | None, typer.Option("--date", help="Date of the set (YYYY-MM-DD); "
+                                            "default today.")] = None,
+) -> None:
+    """Write FOLDER/manifest.json (every data file's size and SHA-256) for publishing a set."""
+    from stackrift.knowledge.install import validate_set
+    from stackrift.knowledge.manifest import MANIFEST_NAME, build_manifest
+
+    try:
+        dated = date.fromisoformat(day) if day else date.today()
+    except ValueError:
+        raise UsageError(f"--date: '{day}' is not a date; expected YYYY-MM-DD") from None
+    validate_set(folder)
+    manifest = build_manifest(folder, version, dated)
+    write_output(manifest.to_json(), folder / MANIFEST_NAME)
 
 
 # -- entry point -----------------------------------------------------------------------------------

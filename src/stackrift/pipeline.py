@@ -12,6 +12,7 @@ from stackrift.catalog.catalogue import Catalogue, load_catalogue
 from stackrift.errors import Location, UsageError
 from stackrift.estate.loader import LoadedEstate, load_estate
 from stackrift.findings import Severity
+from stackrift.knowledge.sets import active_knowledge
 from stackrift.report.model import AnalysisSection, EstateIndex, EstateSummary, Report
 
 
@@ -95,6 +96,7 @@ def assess(
         locations,
         index=index_estate(loaded),
         unknown_as=unknown_as,
+        knowledge=active_knowledge().stamp(),
     )
 
 

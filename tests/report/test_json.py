@@ -57,7 +57,9 @@ def test_schema_rejects_what_it_should(report: Report) -> None:
 def test_top_level_and_finding_keys(report: Report) -> None:
     document = json.loads(renderer("json").render(report))
     assert set(document) == {"schema_version", "tool_version", "as_of", "catalogue_version",
-                             "estate", "findings", "summary", "analyses", "executive_summary"}
+                             "knowledge", "estate", "findings", "summary", "analyses",
+                             "executive_summary"}
+    assert document["knowledge"] is None  # the fixture report records no knowledge set
     assert document["as_of"] == "2026-11-15"
     assert document["catalogue_version"] == "2026.11"
     assert document["estate"]["counts"] == {"data_flows": 1, "entities": 3, "systems": 2}

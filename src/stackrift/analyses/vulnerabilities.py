@@ -208,6 +208,7 @@ def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogu
     section = AnalysisSection(NAME, VulnerabilitiesAnalysis.title, findings, result.summary())
     estate = EstateSummary(document.path, document.path, {"components": result.targets})
     from stackrift.findings import Severity
+    from stackrift.knowledge.sets import active_knowledge
 
     return Report(__version__, as_of, catalogue_version, estate, (section,), fail_on, locations,
-                  unknown_as=unknown_as or Severity.HIGH)
+                  unknown_as=unknown_as or Severity.HIGH, knowledge=active_knowledge().stamp())

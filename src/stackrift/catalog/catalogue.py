@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -575,9 +574,12 @@ def _merge_documents(documents: Iterable[LocatedDocument]) -> dict[str, Any]:
 
 
 def load_catalogue(directory: Path | None = None) -> Catalogue:
-    """Load every ``*.yaml`` file of a catalogue directory (default: the packaged one)."""
+    """Load every ``*.yaml`` file of a catalogue directory (default: the active knowledge set's,
+    read once per process)."""
     if directory is None:
-        return _packaged()
+        from stackrift.knowledge.sets import knowledge_path
+
+        return _cached(knowledge_path("catalog/data"))
     files = sorted(directory.glob("*.yaml"))
     problems: list[Problem] = []
     data: list[CatalogueData] = []
@@ -671,6 +673,5 @@ def _check_integrity(data: CatalogueData, where: Path) -> None:
 
 
 @cache
-def _packaged() -> Catalogue:
-    with resources.as_file(resources.files("stackrift.catalog") / "data") as directory:
-        return load_catalogue(Path(directory))
+def _cached(directory: Path) -> Catalogue:
+    return load_catalogue(directory)

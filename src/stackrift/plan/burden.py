@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from stackrift.catalog.catalogue import Catalogue
@@ -87,11 +87,18 @@ class Support:
     source: str
 
 
-@cache
 def runtime_support() -> dict[str, dict[str, Support]]:
-    """The packaged framework-on-runtime support table, keyed runtime id -> framework id."""
-    text = (resources.files("stackrift.plan") / "data" / "runtime_support.yaml").read_text("utf-8")
-    raw: dict[str, Any] = load_yaml_data(text, "stackrift/plan/data/runtime_support.yaml")
+    """The active knowledge set's framework-on-runtime support table, keyed runtime id ->
+    framework id."""
+    from stackrift.knowledge.sets import knowledge_path
+
+    return _runtime_support(knowledge_path("plan/data") / "runtime_support.yaml")
+
+
+@cache
+def _runtime_support(path: Path) -> dict[str, dict[str, Support]]:
+    text = path.read_text("utf-8")
+    raw: dict[str, Any] = load_yaml_data(text, str(path))
     return {runtime: {fw: Support(v["level"], v["via"], v["source"]) for fw, v in table.items()}
             for runtime, table in raw["runtimes"].items()}
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from stackrift.catalog.model import EU_MEMBERS, ExportControl
@@ -65,11 +65,18 @@ class CountryGroup:
         return frozenset(c for c in everyone if self.contains(c, as_of))
 
 
-@cache
 def country_groups() -> dict[str, CountryGroup]:
-    """The packaged Country Groups, keyed by id (``"D:1"``…)."""
-    text = (resources.files("stackrift.plan") / "data" / "country_groups.yaml").read_text("utf-8")
-    raw: dict[str, Any] = load_yaml_data(text, "stackrift/plan/data/country_groups.yaml")
+    """The Country Groups of the active knowledge set, keyed by id (``"D:1"``…)."""
+    from stackrift.knowledge.sets import knowledge_path
+
+    return load_country_groups(knowledge_path("plan/data") / "country_groups.yaml")
+
+
+@cache
+def load_country_groups(path: Path) -> dict[str, CountryGroup]:
+    """Country Groups from one file, keyed by id (read once per process and file)."""
+    text = path.read_text("utf-8")
+    raw: dict[str, Any] = load_yaml_data(text, str(path))
     groups = {}
     for item in raw["groups"]:
         changes = tuple(

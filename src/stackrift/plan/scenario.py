@@ -18,7 +18,6 @@ Shock kinds:
 from __future__ import annotations
 
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, cast
 
@@ -164,7 +163,10 @@ class _Errors:
 
 
 def packaged_scenario_dir() -> Path:
-    return Path(str(resources.files("stackrift.plan") / "scenarios"))
+    """The scenario folder of the active knowledge set."""
+    from stackrift.knowledge.sets import knowledge_path
+
+    return knowledge_path("plan/scenarios")
 
 
 def packaged_scenarios() -> list[Path]:

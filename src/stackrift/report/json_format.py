@@ -82,6 +82,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "tool_version": report.tool_version,
         "as_of": report.as_of,
         "catalogue_version": report.catalogue_version,
+        "knowledge": report.knowledge.to_json() if report.knowledge else None,
         "estate": {"path": report.estate.path, "organisation": report.estate.organisation,
                    "counts": dict(report.estate.counts)},
         "findings": [finding_document(f, report.locations.get(f.id)) for f in findings],

@@ -128,6 +128,20 @@ _REPORT_BODY = _object({
                                       "time-dependent fact is evaluated on this day."},
     "catalogue_version": {"type": "string",
                           "description": "Version of the provenance catalogue used."},
+    "knowledge": {"description": "The knowledge set used (catalogue, rule packs, scenarios, "
+                                 "country groups), or null when not recorded.",
+                  "anyOf": [_object({
+                      "version": {"type": "string", "description": "The set's version."},
+                      "date": {**_DATE, "description": "The set's date."},
+                      "source": {"enum": ["packaged", "installed", "directory"],
+                                 "description": "Shipped with StackRift, installed by "
+                                                "'knowledge update', or a folder chosen with "
+                                                "--knowledge / $STACKRIFT_KNOWLEDGE."},
+                      "location": {**_NULLABLE_STRING,
+                                   "description": "The set's folder; null when packaged."},
+                      "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                                 "description": "SHA-256 over the manifest's file table."},
+                  }, "A knowledge-set stamp."), {"type": "null"}]},
     "estate": _object({
         "path": {"type": "string", "description": "The estate file as given."},
         "organisation": {"type": "string"},
@@ -181,7 +195,7 @@ _REPORT_BODY = _object({
             "summary": _SUMMARY,
         }, "One analysis's section."),
     },
-}, "A StackRift assessment report.")
+}, "A StackRift assessment report.", optional=("knowledge",))
 
 _REPORT = {
     **_REPORT_BODY,

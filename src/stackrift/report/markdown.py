@@ -164,6 +164,7 @@ class MarkdownRenderer:
             f"# StackRift assessment: {md(estate.organisation)}", "",
             f"- As of: {report.as_of.isoformat()}",
             f"- Catalogue: {md(report.catalogue_version)}",
+            f"- Knowledge: {md(str(report.knowledge)) if report.knowledge else 'not recorded'}",
             f"- Estate file: {md(estate.path)}",
             "- Estate: " + ", ".join(f"{n} {md(k.replace('_', ' '))}"
                                      for k, n in estate.counts.items()),

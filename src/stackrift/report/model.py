@@ -9,6 +9,7 @@ from typing import Any
 
 from stackrift.errors import Location
 from stackrift.findings import Finding, Severity, fails_gate
+from stackrift.knowledge.sets import KnowledgeStamp
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class Report:
     """Set when the report is compared with a previous one (``assess --baseline``)."""
     unknown_as: Severity = Severity.HIGH
     """What an unknown severity counts as for the fail-on gate."""
+    knowledge: KnowledgeStamp | None = None
+    """The knowledge set (catalogue, rule packs, scenarios, country groups) the report used."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:

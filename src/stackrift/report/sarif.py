@@ -165,6 +165,7 @@ def sarif_document(report: Report, cwd: Path | None = None) -> dict[str, Any]:
             "results": results,
             "columnKind": "unicodeCodePoints",
             "properties": {"as_of": report.as_of, "catalogue_version": report.catalogue_version,
+                           "knowledge": report.knowledge.to_json() if report.knowledge else None,
                            "fail_on": report.fail_on.value,
                            "organisation": report.estate.organisation},
         }],

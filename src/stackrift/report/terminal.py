@@ -84,6 +84,8 @@ def _header(report: Report) -> Panel:
                                             for k, n in estate.counts.items())))
     grid.add_row("As of", Text(report.as_of.isoformat()))
     grid.add_row("Catalogue", Text(report.catalogue_version))
+    if report.knowledge is not None:
+        grid.add_row("Knowledge", Text(str(report.knowledge)))
     grid.add_row("Findings", _counts_line(report.severity_counts()))
     return Panel(grid, title=f"StackRift {report.tool_version} assessment", title_align="left")
 

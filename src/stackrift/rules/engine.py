@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -109,14 +108,21 @@ class ConflictHit:
     trace: tuple[str, ...]
 
 
-@cache
 def _packaged_provider_countries() -> ProviderCountry:
-    """The catalogue's vendor country, else the rules package's small provider table."""
+    """The catalogue's vendor country, else the rules package's small provider table (both
+    from the active knowledge set)."""
+    from stackrift.knowledge.sets import knowledge_path
+
+    return _provider_countries(knowledge_path("rules/data") / "providers.yaml")
+
+
+@cache
+def _provider_countries(path: Path) -> ProviderCountry:
     from stackrift.catalog.catalogue import load_catalogue
 
     catalogue = load_catalogue()
-    text = (resources.files("stackrift.rules") / "data" / "providers.yaml").read_text("utf-8")
-    providers = load_yaml_data(text, "stackrift/rules/data/providers.yaml").get("providers")
+    text = path.read_text("utf-8")
+    providers = load_yaml_data(text, str(path)).get("providers")
     table = {name.casefold(): (entry["country"] if isinstance(entry, dict) else entry)
              for name, entry in (providers or {}).items()}
 

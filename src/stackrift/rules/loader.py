@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -163,15 +162,23 @@ def _files(directory: Path) -> list[Path]:
     return files
 
 
-@cache
 def _packaged_packs() -> tuple[LoadedPack, ...]:
-    """The packs shipped in the package (read once per process; they are immutable)."""
-    root = resources.files("stackrift.rules") / "packs"
+    """The packs of the active knowledge set (read once per process and set)."""
+    from stackrift.knowledge.sets import KnowledgeSource, active_knowledge
+
+    knowledge = active_knowledge()
+    # Packs shipped in the package are named by their package path, the same on every machine.
+    label = "stackrift/rules/packs" if knowledge.source is KnowledgeSource.PACKAGED else None
+    return _knowledge_packs(knowledge.section("rules/packs"), label)
+
+
+@cache
+def _knowledge_packs(root: Path, label: str | None) -> tuple[LoadedPack, ...]:
     loaded = []
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(PACK_SUFFIXES):
-            loaded.append(load_pack(Path(f"stackrift/rules/packs/{entry.name}"), packaged=True,
-                                    text=entry.read_text(encoding="utf-8")))
+        if entry.name.endswith(PACK_SUFFIXES) and entry.is_file():
+            name = Path(f"{label}/{entry.name}") if label else entry
+            loaded.append(load_pack(name, packaged=True, text=entry.read_text(encoding="utf-8")))
     return tuple(loaded)
 
 

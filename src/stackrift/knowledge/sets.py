@@ -1,0 +1,159 @@
+"""Which knowledge set is active, and the one resolver every data loader goes through.
+
+Order: a folder chosen for this process (``--knowledge DIR`` calls :func:`select_knowledge`),
+else ``$STACKRIFT_KNOWLEDGE`` (a folder, or ``packaged``), else the set installed by
+``stackrift knowledge update`` in the user's data folder, else the set shipped in the package.
+Installed and chosen folders are verified against their manifest before first use; a set that
+fails verification is an error, never silently replaced by another one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from stackrift.errors import InputError, InvalidInputError
+from stackrift.knowledge.manifest import MANIFEST_NAME, Manifest, read_manifest, verify_files
+
+APP_NAME = "stackrift"
+ENV_SET = "STACKRIFT_KNOWLEDGE"
+ENV_HOME = "STACKRIFT_KNOWLEDGE_HOME"
+ACTIVE_POINTER = "active"
+SETS_FOLDER = "sets"
+PACKAGED_MANIFEST = "knowledge/packaged.json"
+
+
+class KnowledgeSource(StrEnum):
+    """Where the active knowledge set comes from."""
+
+    PACKAGED = "packaged"
+    INSTALLED = "installed"
+    DIRECTORY = "directory"
+
+
+@dataclass(frozen=True)
+class KnowledgeStamp:
+    """What a report records about the knowledge it was produced with."""
+
+    version: str
+    date: date
+    source: KnowledgeSource
+    location: str | None
+    digest: str
+
+    def __str__(self) -> str:
+        where = f" at {self.location}" if self.location else ""
+        return f"{self.version} ({self.date.isoformat()}, {self.source.value}{where})"
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"version": self.version, "date": self.date.isoformat(),
+                "source": self.source.value, "location": self.location, "digest": self.digest}
+
+
+@dataclass(frozen=True)
+class KnowledgeSet:
+    """A knowledge set: its folder (holding the sections), manifest and origin."""
+
+    root: Path
+    manifest: Manifest
+    source: KnowledgeSource
+    location: str | None
+
+    def section(self, name: str) -> Path:
+        """The folder of one section, e.g. ``rules/packs``."""
+        return self.root / name
+
+    def stamp(self) -> KnowledgeStamp:
+        return KnowledgeStamp(self.manifest.version, self.manifest.date, self.source,
+                              self.location, self.manifest.digest())
+
+
+_selected: list[Path] = []
+
+
+def select_knowledge(folder: Path | None) -> None:
+    """Use ``folder`` as the knowledge set for the rest of this process (``None``: undo)."""
+    _selected.clear()
+    if folder is not None:
+        _selected.append(folder)
+
+
+def knowledge_home() -> Path:
+    """``$STACKRIFT_KNOWLEDGE_HOME`` or ``knowledge`` in the user's data folder."""
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME)) / "knowledge"
+
+
+def packaged_root() -> Path:
+    return Path(str(resources.files("stackrift")))
+
+
+@cache
+def packaged_set() -> KnowledgeSet:
+    """The set shipped in the package (trusted like the code; a test keeps its manifest true)."""
+    root = packaged_root()
+    return KnowledgeSet(root, read_manifest(root / PACKAGED_MANIFEST), KnowledgeSource.PACKAGED,
+                        None)
+
+
+@cache
+def _verified_folder(folder: str, source: KnowledgeSource) -> KnowledgeSet:
+    root = Path(folder)
+    if not root.is_dir():
+        raise InvalidInputError.single(root, "knowledge set folder not found",
+                                       "a folder holding manifest.json and the data sections")
+    manifest = read_manifest(root / MANIFEST_NAME)
+    problems = verify_files(root, manifest)
+    if problems:
+        raise InvalidInputError(problems)
+    return KnowledgeSet(root, manifest, source, str(root))
+
+
+def open_folder(folder: Path, source: KnowledgeSource = KnowledgeSource.DIRECTORY
+                ) -> KnowledgeSet:
+    """A knowledge set folder, verified against its manifest (once per process)."""
+    return _verified_folder(str(folder.resolve()), source)
+
+
+def installed_folder() -> Path | None:
+    """The folder of the installed set, or ``None`` when none is installed."""
+    pointer = knowledge_home() / ACTIVE_POINTER
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(f"{pointer}: cannot read the installed knowledge pointer "
+                         f"({exc.strerror})") from exc
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise InputError(f"{pointer}: '{name}' is not a knowledge set name; expected the name "
+                         "written by 'stackrift knowledge update'")
+    return knowledge_home() / SETS_FOLDER / name
+
+
+def active_knowledge() -> KnowledgeSet:
+    """The knowledge set every loader reads (see the module docstring for the order)."""
+    if _selected:
+        return open_folder(_selected[0])
+    env = os.environ.get(ENV_SET)
+    if env and env != KnowledgeSource.PACKAGED.value:
+        return open_folder(Path(env))
+    if env != KnowledgeSource.PACKAGED.value:
+        installed = installed_folder()
+        if installed is not None:
+            return open_folder(installed, KnowledgeSource.INSTALLED)
+    return packaged_set()
+
+
+def knowledge_path(section: str) -> Path:
+    """The folder of ``section`` (e.g. ``catalog/data``) in the active knowledge set."""
+    return active_knowledge().section(section)
