@@ -88,9 +88,33 @@ def knowledge_home() -> Path:
     env = os.environ.get(ENV_HOME)
     if env:
         return Path(env)
+    return _default_home()
+
+
+@cache
+def _default_home() -> Path:
+    # platformdirs works the folder out afresh on every call; loaders ask thousands of times
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME)) / "knowledge"
+
+
+_pointers: dict[Path, tuple[tuple[int, int, int], str]] = {}
+
+
+def _pointer_name(pointer: Path) -> str | None:
+    """The pointer's content, read again only when the file changed (an update replaces it)."""
+    try:
+        status = pointer.stat()
+    except FileNotFoundError:
+        return None
+    key = (status.st_ino, status.st_mtime_ns, status.st_size)
+    known = _pointers.get(pointer)
+    if known is not None and known[0] == key:
+        return known[1]
+    name = pointer.read_text(encoding="utf-8").strip()
+    _pointers[pointer] = (key, name)
+    return name
 
 
 def packaged_root() -> Path:
@@ -128,12 +152,14 @@ def installed_folder() -> Path | None:
     """The folder of the installed set, or ``None`` when none is installed."""
     pointer = knowledge_home() / ACTIVE_POINTER
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        name = _pointer_name(pointer)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise InputError(f"{pointer}: cannot read the installed knowledge pointer "
                          f"({exc.strerror})") from exc
+    if name is None:
+        return None
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise InputError(f"{pointer}: '{name}' is not a knowledge set name; expected the name "
                          "written by 'stackrift knowledge update'")
