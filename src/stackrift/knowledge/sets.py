@@ -167,10 +167,39 @@ def installed_folder() -> Path | None:
 
 
 def active_knowledge() -> KnowledgeSet:
-    """The knowledge set every loader reads (see the module docstring for the order)."""
+    """The knowledge set every loader reads (see the module docstring for the order).
+
+    Loaders ask for every look-up, so the answer is kept while nothing it depends on changed:
+    the selected folder, the two environment variables and the installed pointer file.
+    """
+    env_set, env_home = os.environ.get(ENV_SET), os.environ.get(ENV_HOME)
+    key = (tuple(_selected), env_set, env_home, _stat_key(_pointer_path(env_home)))
+    if _active and _active[0][0] == key:
+        return _active[0][1]
+    found = _resolve_active(env_set)
+    _active[:] = [(key, found)]
+    return found
+
+
+_active: list[tuple[object, KnowledgeSet]] = []
+
+
+@cache
+def _pointer_path(env_home: str | None) -> str:
+    return str((Path(env_home) if env_home else _default_home()) / ACTIVE_POINTER)
+
+
+def _stat_key(path: str) -> tuple[int, int, int] | None:
+    try:
+        status = os.stat(path)  # noqa: PTH116 - a str path: this runs thousands of times
+    except OSError:
+        return None
+    return (status.st_ino, status.st_mtime_ns, status.st_size)
+
+
+def _resolve_active(env: str | None) -> KnowledgeSet:
     if _selected:
         return open_folder(_selected[0])
-    env = os.environ.get(ENV_SET)
     if env and env != KnowledgeSource.PACKAGED.value:
         return open_folder(Path(env))
     if env != KnowledgeSource.PACKAGED.value:
