@@ -43,7 +43,7 @@ def _unsourced() -> Counter[str]:
 # Kinds whose shipped records do not all cite a source yet. The catalogue's vendors, products and
 # cloud regions and the rules' provider table predate per-record sources; the marker goes when
 # their data are sourced (strict: a kind that becomes fully sourced fails here until it is removed).
-_NOT_YET_SOURCED = {FactKind.VENDOR, FactKind.PRODUCT}
+_NOT_YET_SOURCED = {FactKind.PRODUCT}
 
 
 @pytest.mark.parametrize("kind", [
@@ -66,10 +66,6 @@ def test_audit_prints_the_unsourced_count(cli: CliRunner) -> None:
     assert sum(audit["looked_at"]["facts_by_kind"].values()) == len(read_facts(packaged_root()))
 
 
-@pytest.mark.xfail(strict=True, reason="checked_on is being filled on every shipped citation "
-                   "(catalogue, rule packs, scenarios, country groups) in parallel work; remove "
-                   "this marker once that data is merged (plan/data/runtime_support.yaml entries "
-                   "take a checked_on key beside their source URL too)")
 def test_every_shipped_citation_has_checked_on() -> None:
     unchecked = [f"{fact.where} {fact.kind.value} {fact.id}: {citation}"
                  for fact in read_facts(packaged_root()) for citation in fact.citations
