@@ -40,17 +40,7 @@ def _unsourced() -> Counter[str]:
     return Counter(i.kind for i in report.items if i.category is Category.NO_SOURCE)
 
 
-# Kinds whose shipped records do not all cite a source yet. The catalogue's vendors, products and
-# cloud regions and the rules' provider table predate per-record sources; the marker goes when
-# their data are sourced (strict: a kind that becomes fully sourced fails here until it is removed).
-_NOT_YET_SOURCED = {FactKind.PRODUCT}
-
-
-@pytest.mark.parametrize("kind", [
-    pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=f"shipped {k.value} records "
-                                            "without a source yet (data being sourced)"))
-    if k in _NOT_YET_SOURCED else k
-    for k in FactKind])
+@pytest.mark.parametrize("kind", list(FactKind))
 def test_no_shipped_fact_lacks_a_source(kind: FactKind) -> None:
     missing = _unsourced()[kind.value]
     assert missing == 0, f"{missing} shipped {kind.value} records cite no source"
