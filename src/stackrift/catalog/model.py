@@ -261,6 +261,8 @@ class CloudRegion(CatalogRecord):
     operator: str | None = Field(default=None, description="Local operator when not the provider.")
     operator_country: CountryCode | None = None
     confidence: Literal["verified", "unverified"] = "verified"
+    citation: Citation | None = Field(
+        default=None, description="The provider's published region list naming its location.")
 
 
 class Suspension(CatalogRecord):
