@@ -12,6 +12,7 @@ import lxml.html
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.print_page_options import PrintOptions
+from selenium.webdriver.remote.webdriver import WebDriver
 from tests.browser_support import chromium_factory, console_errors, save_artefact, start_chromium
 
 from stackrift.analyses.base import AnalysisContext
@@ -34,16 +35,22 @@ def demo_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _open(started: list[WebDriver], width: int, height: int, url: str) -> WebDriver:
+    """A window of this size showing ``url``, closed by the fixture after the test."""
+    chrome = start_chromium(width, height)
+    started.append(chrome)
+    chrome.get(url)
+    return chrome
+
+
 def _words(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def test_wide_screen_shows_the_executive_summary_first(
-    demo_html: Path, chromium_factory: list[object]
+    demo_html: Path, chromium_factory: list[WebDriver]
 ) -> None:
-    chrome = start_chromium(1400, 900)
-    chromium_factory.append(chrome)
-    chrome.get(demo_html.as_uri())
+    chrome = _open(chromium_factory, 1400, 900, demo_html.as_uri())
     save_artefact("report-1400.png", chrome.get_screenshot_as_png())
     summary = chrome.find_element(By.ID, "summary")
     gate = summary.find_element(By.CSS_SELECTOR, ".gate")
@@ -55,11 +62,9 @@ def test_wide_screen_shows_the_executive_summary_first(
 
 
 def test_findings_table_filters_with_the_script_allowed_by_hash(
-    demo_html: Path, chromium_factory: list[object]
+    demo_html: Path, chromium_factory: list[WebDriver]
 ) -> None:
-    chrome = start_chromium(1400, 900)
-    chromium_factory.append(chrome)
-    chrome.get(demo_html.as_uri() + "#all-findings")
+    chrome = _open(chromium_factory, 1400, 900, demo_html.as_uri() + "#all-findings")
     chrome.find_element(By.CSS_SELECTOR, "#all-findings details > summary").click()
     controls = chrome.find_element(By.ID, "findings-controls")
     assert controls.is_displayed(), "the script did not run (blocked by the CSP?)"
@@ -77,11 +82,9 @@ def test_findings_table_filters_with_the_script_allowed_by_hash(
 
 
 def test_phone_width_has_no_horizontal_overflow(
-    demo_html: Path, chromium_factory: list[object]
+    demo_html: Path, chromium_factory: list[WebDriver]
 ) -> None:
-    chrome = start_chromium(390, 844)
-    chromium_factory.append(chrome)
-    chrome.get(demo_html.as_uri())
+    chrome = _open(chromium_factory, 390, 844, demo_html.as_uri())
     # open everything so wide tables and charts are laid out too
     chrome.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
     save_artefact("report-390.png", chrome.get_screenshot_as_png())
@@ -109,11 +112,9 @@ def test_phone_width_has_no_horizontal_overflow(
 
 
 def test_print_keeps_every_table_column(
-    demo_html: Path, chromium_factory: list[object], tmp_path: Path
+    demo_html: Path, chromium_factory: list[WebDriver], tmp_path: Path
 ) -> None:
-    chrome = start_chromium(1400, 900)
-    chromium_factory.append(chrome)
-    chrome.get(demo_html.as_uri())
+    chrome = _open(chromium_factory, 1400, 900, demo_html.as_uri())
     options = PrintOptions()
     options.orientation = "landscape"
     options.background = True
