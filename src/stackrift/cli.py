@@ -555,7 +555,9 @@ def transfers(
     if output_format is TerminalOrJson.JSON:
         write_json(transfers_json(result, str(estate)), output)
         return
-    console = SafeConsole(soft_wrap=True, record=output is not None)
+    # at a terminal, lines wrap to its width; to a file or pipe they are written whole
+    console = SafeConsole(soft_wrap=not (out.is_terminal and output is None),
+                          record=output is not None)
     for renderable in transfers_renderables(result, str(estate)):
         console.print(renderable)
     if output is not None:

@@ -31,7 +31,10 @@ def transfers_renderables(result: TransfersResult, estate_path: str) -> Iterator
         grid.add_row(origin, *(cell or "·" for cell in row))
     yield grid
     flows = Table(title="Flows")
-    for column in ("flow", "route", "verdict", "regimes", "missing mechanisms"):
+    flows.add_column("flow", no_wrap=True)  # an id: never cut or folded
+    flows.add_column("route", overflow="fold")
+    flows.add_column("verdict", no_wrap=True)
+    for column in ("regimes", "missing mechanisms"):
         flows.add_column(column, overflow="fold")
     for v in result.flows:
         flows.add_row(v.flow_id, f"{v.origin or '?'} → {v.destination or '?'}",
