@@ -14,6 +14,7 @@ from stackrift.rules.model import Verdict
 from stackrift.rules.views import evaluate_all, matrix, sources_json
 
 NAME = "transfers"
+_BY_RANK = [v.value for v in Verdict]  # a cell's worst rank, as the verdict it stands for
 
 
 def _flow_findings(verdict: FlowVerdict, rules: RuleSet, name: str | None) -> list[Finding]:
@@ -115,19 +116,6 @@ def _subject_findings(verdict: SubjectVerdict, rules: RuleSet) -> list[Finding]:
         recommendation="; ".join(verdict.obligations[:6]) or None)]
 
 
-def _worst_verdicts(flows: tuple[FlowVerdict, ...]) -> list[list[str | None]]:
-    """Per heatmap cell (origin × destination, as :func:`matrix` orders them), the worst verdict."""
-    origins = sorted({f.origin or "?" for f in flows})
-    destinations = sorted({f.destination or "?" for f in flows})
-    worst: dict[tuple[str, str], Verdict] = {}
-    for flow in flows:
-        key = (flow.origin or "?", flow.destination or "?")
-        if key not in worst or flow.verdict.rank > worst[key].rank:
-            worst[key] = flow.verdict
-    return [[worst[(o, d)].value if (o, d) in worst else None for d in destinations]
-            for o in origins]
-
-
 @register
 class TransfersAnalysis:
     """Applies the rule packs to every data flow, system and site."""
@@ -161,7 +149,9 @@ class TransfersAnalysis:
             "charts": [{"kind": "heatmap", "title": "Data-flow verdicts, origin × destination "
                         "(0 not applicable, 1 allowed, 2 allowed with, 3 prohibited)",
                         "x_labels": destinations, "y_labels": origins, "values": values,
-                        "cells": cells, "classes": _worst_verdicts(result.flows)}],
+                        "cells": cells,
+                        "classes": [[None if rank is None else _BY_RANK[rank] for rank in row]
+                                    for row in values]}],
             "tables": [
                 {"title": "Data flows", "columns": ["flow", "origin", "destination", "verdict",
                                                     "regimes", "missing mechanisms",

@@ -99,24 +99,6 @@ def _default_home() -> Path:
     return Path(user_data_dir(APP_NAME)) / "knowledge"
 
 
-_pointers: dict[Path, tuple[tuple[int, int, int], str]] = {}
-
-
-def _pointer_name(pointer: Path) -> str | None:
-    """The pointer's content, read again only when the file changed (an update replaces it)."""
-    try:
-        status = pointer.stat()
-    except FileNotFoundError:
-        return None
-    key = (status.st_ino, status.st_mtime_ns, status.st_size)
-    known = _pointers.get(pointer)
-    if known is not None and known[0] == key:
-        return known[1]
-    name = pointer.read_text(encoding="utf-8").strip()
-    _pointers[pointer] = (key, name)
-    return name
-
-
 def packaged_root() -> Path:
     return Path(str(resources.files("stackrift")))
 
@@ -152,14 +134,12 @@ def installed_folder() -> Path | None:
     """The folder of the installed set, or ``None`` when none is installed."""
     pointer = knowledge_home() / ACTIVE_POINTER
     try:
-        name = _pointer_name(pointer)
+        name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise InputError(f"{pointer}: cannot read the installed knowledge pointer "
                          f"({exc.strerror})") from exc
-    if name is None:
-        return None
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise InputError(f"{pointer}: '{name}' is not a knowledge set name; expected the name "
                          "written by 'stackrift knowledge update'")

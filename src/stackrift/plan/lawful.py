@@ -19,9 +19,9 @@ from stackrift.rules.engine import (
     FlowVerdict,
     RuleSet,
     Verdict,
-    _packaged_provider_countries,
     evaluate_estate,
     load_rule_set,
+    packaged_provider_countries,
 )
 from stackrift.rules.facts import EstateIndex, flow_facts
 from stackrift.rules.model import Condition, Scope
@@ -122,7 +122,7 @@ class FlowJudge:
         The purpose stays in the key (it is a fact): exemptions such as China's emergency
         carve-out and the DOJ routine-administration exemption (28 CFR 202.506) turn on it."""
         if self._index is None or self._index[0] is not estate:
-            self._index = (estate, EstateIndex(estate, _packaged_provider_countries()))
+            self._index = (estate, EstateIndex(estate, packaged_provider_countries()))
             self._signatures.clear()
         # Within one estate a flow is fixed by its id, ends and mechanisms (planners re-point
         # and upgrade flows, nothing else), so its signature is computed once.

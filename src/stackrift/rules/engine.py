@@ -108,7 +108,7 @@ class ConflictHit:
     trace: tuple[str, ...]
 
 
-def _packaged_provider_countries() -> ProviderCountry:
+def packaged_provider_countries() -> ProviderCountry:
     """The catalogue's vendor country, else the rules package's small provider table (both
     from the active knowledge set)."""
     from stackrift.knowledge.sets import knowledge_path
@@ -274,7 +274,7 @@ def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow 
 
 def _index(estate: Estate, provider_country: ProviderCountry | None) -> EstateIndex:
     return EstateIndex(estate, provider_country if provider_country is not None
-                       else _packaged_provider_countries())
+                       else packaged_provider_countries())
 
 
 def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
