@@ -318,19 +318,19 @@ def assess(
     ] = None,
 ) -> None:
     """Run every analysis on an estate and render one report."""
+    from stackrift.analyses.vulnerabilities import VulnerabilityOptions
     from stackrift.estate.loader import load_estate
     from stackrift.pipeline import assess as run_assess
     from stackrift.report.base import Renderer, renderer
     from stackrift.report.terminal import TerminalRenderer
 
     check_gate(fail_on, unknown_as)
-    context = AnalysisContext(
-        as_of=parse_as_of(as_of),
+    context = AnalysisContext.default(
+        parse_as_of(as_of),
         catalogue=load_catalogue(),
-        advisory_db=db,
+        db=db,
         rules_dirs=tuple(rules or ()),
-        options={"vulnerabilities": {"vex": [str(p) for p in vex or ()],
-                                     "waivers": str(waivers) if waivers else None}},
+        options=[VulnerabilityOptions(vex=tuple(vex or ()), waivers=waivers)],
     )
     report = run_assess(
         load_estate(estate),
@@ -776,7 +776,7 @@ def db_stats(db: DbOption = None, json: JsonFlag = False) -> None:
     from stackrift.advisories.store import open_store
 
     with open_store(db, create=False) as store:
-        stats = store.stats()
+        stats = dict(store.describe(totals=True).totals or {})
         stats["starter_pack"] = starter_status(store).as_json()
     if json:
         _print_json(stats)
@@ -802,7 +802,7 @@ def db_show(ident: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC,
     from stackrift.advisories.views import group_json
 
     with open_store(db, create=False) as store:
-        group = store.group(ident)
+        group = store.groups([ident], by_member=True).get(ident)
     if group is None:
         raise UsageError(f"{ident}: not in the advisory store; expected a known advisory id")
     data = group_json(group)

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stackrift.advisories.interface import AdvisoryReader, AdvisoryStore, CachingReader
 from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target
 from stackrift.advisories.matching import cpe_parts, purl_identity, version_of
 from stackrift.advisories.products import product_key
@@ -48,7 +49,7 @@ class StoreInfo:
     created: bool = False  # no store existed: this one was made with the starter pack
 
 
-def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
+def open_scan_store(path: Path | None) -> tuple[AdvisoryStore, StoreInfo]:
     """The store at ``path`` (or the default), with the starter pack imported if it lacks it.
 
     A store that exists but cannot be used (a newer schema, corrupt, not SQLite) is refused
@@ -59,22 +60,26 @@ def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
     target = Path(path or default_store_path())
     absent = str(target) != ":memory:" and not target.exists()
     note = None
+    store: AdvisoryStore
     try:
         store = SqliteStore(target)
     except StoreError as exc:
         if not absent:
             raise
         store, note = SqliteStore(":memory:"), f"{exc}; using the starter pack in memory"
+        target = Path(":memory:")
     try:
         caveats = _prepare(store, absent)
-        starter = store.content_label() == "starter"
-        if starter:
-            caveats.insert(0, _starter_only_caveat(store))
-        info = StoreInfo(store.path, starter, store.record_count(), note, tuple(caveats),
+        held = store.describe()
+        starter = held.content_label == "starter"
+        if starter:  # the newest record's day reads every record: asked only of the small pack
+            caveats.insert(0, _starter_only_caveat(held.records,
+                                                   store.describe(newest=True).newest))
+        info = StoreInfo(str(target), starter, held.records, note, tuple(caveats),
                          created=absent)
     except sqlite3.DatabaseError as exc:
         store.close()
-        raise UnusableStoreError(f"{store.path}: the advisory store is unreadable ({exc}); "
+        raise UnusableStoreError(f"{target}: the advisory store is unreadable ({exc}); "
                                  "re-create it with 'stackrift db import'") from exc
     except BaseException:
         store.close()
@@ -82,7 +87,7 @@ def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
     return store, info
 
 
-def _prepare(store: SqliteStore, absent: bool) -> list[str]:
+def _prepare(store: AdvisoryStore, absent: bool) -> list[str]:
     """Import the starter pack if the store lacks this version of it; a store that cannot be
     written is scanned as it is, with a caveat."""
     try:
@@ -96,9 +101,9 @@ def _prepare(store: SqliteStore, absent: bool) -> list[str]:
     return []
 
 
-def _starter_only_caveat(store: SqliteStore) -> str:
-    newest = store.newest_record_date() or "unknown"
-    return (f"Only the packaged starter advisory pack was looked at ({store.record_count()} "
+def _starter_only_caveat(records: int, newest: str | None) -> str:
+    newest = newest or "unknown"
+    return (f"Only the packaged starter advisory pack was looked at ({records} "
             f"advisories about the AI stack, newest {newest}): no feed has been imported into "
             "the advisory store. Vulnerabilities it does not list are not reported; import "
             "current feeds with 'stackrift db update' or 'stackrift db import'.")
@@ -157,7 +162,7 @@ class ScanResult:
         return summarise(self)
 
 
-def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
+def scan(targets: Iterable[Target], store: AdvisoryReader, info: StoreInfo, *,
          catalogue: Catalogue | None = None, vex: Sequence[VexStatement] = (),
          waivers: Sequence[Waiver] = (), as_of: date | None = None) -> ScanResult:
     """Match every target (one match per group and component), then apply VEX and waivers."""
@@ -166,15 +171,16 @@ def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
             return _scan(targets, store, info, catalogue, vex, waivers, as_of)
         except sqlite3.DatabaseError as exc:
             # a damaged store found mid-scan is refused like one found on opening
-            raise UnusableStoreError(f"{store.path}: the advisory store is unreadable ({exc}); "
+            raise UnusableStoreError(f"{info.path}: the advisory store is unreadable ({exc}); "
                                      "re-create it with 'stackrift db import'") from exc
         finally:
             # freed now, by reference counting, rather than walked by the collector when it
             # resumes
-            store.forget_records()
+            if isinstance(store, CachingReader):
+                store.forget_records()
 
 
-def _scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo,
+def _scan(targets: Iterable[Target], store: AdvisoryReader, info: StoreInfo,
           catalogue: Catalogue | None, vex: Sequence[VexStatement], waivers: Sequence[Waiver],
           as_of: date | None) -> ScanResult:
     matcher = Matcher(store, catalogue_keys(catalogue), as_of)
@@ -208,7 +214,7 @@ def _ecosystem(target: Target) -> str | None:
     return TEXT_ECOSYSTEM if target.vendor or target.product else None
 
 
-def assess_coverage(targets: Sequence[Target], store: SqliteStore
+def assess_coverage(targets: Sequence[Target], store: AdvisoryReader
                     ) -> tuple[list[dict[str, Any]], list[tuple[Target, str]]]:
     """Per ecosystem of the targets: the advisories the store holds for it (count, sources,
     newest record), and the package targets that could not be assessed (no version, or an
@@ -218,9 +224,9 @@ def assess_coverage(targets: Sequence[Target], store: SqliteStore
         ecosystem = _ecosystem(target)
         if ecosystem is not None:
             by_ecosystem.setdefault(ecosystem, []).append(target)
-    packages = store.package_coverage(e for e in by_ecosystem if e != TEXT_ECOSYSTEM)
+    packages = store.describe(e for e in by_ecosystem if e != TEXT_ECOSYSTEM).package_coverage
     need_text = TEXT_ECOSYSTEM in by_ecosystem or not all(packages.values())
-    text = store.text_coverage() if need_text else {}
+    text = (store.describe(text=True).text_coverage or {}) if need_text else {}
     text_note = (f"; only product text ({', '.join(sorted(text))}) could be matched"
                  if text else "")
     rows: list[dict[str, Any]] = []

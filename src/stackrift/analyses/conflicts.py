@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.estate.loader import LoadedEstate
 from stackrift.findings import Finding, Severity, Subject, SubjectKind, finding_id
-from stackrift.rules.engine import DISCLAIMER, ConflictHit, detect_conflicts, load_rule_set
+from stackrift.rules.engine import DISCLAIMER, ConflictHit, detect_conflicts
 
 NAME = "conflicts"
 _KINDS = {"flow": SubjectKind.DATA_FLOW, "system": SubjectKind.SYSTEM, "site": SubjectKind.SITE,
@@ -39,7 +39,7 @@ class ConflictsAnalysis:
     order: ClassVar[int] = 40
 
     def run(self, estate: LoadedEstate, context: AnalysisContext) -> AnalysisResult:
-        rules = load_rule_set(context.rules_dirs)
+        rules = context.rule_set()
         hits = detect_conflicts(estate.estate, context.as_of, rules)
         rows: list[list[Any]] = [
             [h.title, f"{h.kind.value} {h.subject_id}", " vs ".join(h.regimes),

@@ -8,7 +8,7 @@ from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.estate.implied import is_implied, with_implied_flows
 from stackrift.estate.loader import LoadedEstate
 from stackrift.findings import Finding, Severity, Subject, SubjectKind, finding_id
-from stackrift.rules.engine import DISCLAIMER, FlowVerdict, SubjectVerdict, load_rule_set
+from stackrift.rules.engine import DISCLAIMER, FlowVerdict, SubjectVerdict
 from stackrift.rules.loader import RuleSet
 from stackrift.rules.model import Verdict
 from stackrift.rules.views import evaluate_all, matrix, sources_json
@@ -125,7 +125,7 @@ class TransfersAnalysis:
     order: ClassVar[int] = 30
 
     def run(self, estate: LoadedEstate, context: AnalysisContext) -> AnalysisResult:
-        rules = load_rule_set(context.rules_dirs)
+        rules = context.rule_set()
         # Users' data reaching each system's site is judged like a declared flow, marked implied.
         judged = with_implied_flows(estate.estate)
         result = evaluate_all(judged, context.as_of, rules)
