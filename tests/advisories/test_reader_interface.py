@@ -8,6 +8,8 @@ import inspect
 from datetime import date
 from pathlib import Path
 
+from tests.conftest import FakeAdvisoryReader
+
 from stackrift.advisories.interface import AdvisoryReader, AdvisoryWriter
 from stackrift.advisories.matcher import Target
 from stackrift.advisories.model import Advisory, Affected, Event, Range, Rating
@@ -17,7 +19,6 @@ from stackrift.analyses.base import AnalysisContext
 from stackrift.analyses.vulnerabilities import VulnerabilitiesAnalysis
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.estate.loader import load_estate
-from tests.conftest import FakeAdvisoryReader
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "stackrift"
 
