@@ -27,6 +27,8 @@ from stackrift.analyses.base import AnalysisContext
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import InputError, StackRiftError, UsageError
 from stackrift.findings import Severity, fails_gate
+from stackrift.plan.objective import Objective
+from stackrift.report.formats import ReportFormat
 from stackrift.textsafe import SafeConsole, markup, plain
 
 if TYPE_CHECKING:
@@ -61,12 +63,7 @@ class _State:
     verbose = False
 
 
-class OutputFormat(StrEnum):
-    TERMINAL = "terminal"
-    JSON = "json"
-    MD = "md"
-    HTML = "html"
-    SARIF = "sarif"
+OutputFormat = ReportFormat  # the library's enum of report formats
 
 
 class TerminalOrJson(StrEnum):
@@ -427,10 +424,7 @@ def stress(
     write_output(text, output)
 
 
-class PlanObjective(StrEnum):
-    COST = "cost"
-    RESILIENCE = "resilience"
-    BALANCED = "balanced"
+PlanObjective = Objective  # the library's enum of planning objectives
 
 
 PROGRESS_MIN_SYSTEMS = 100  # smaller plans finish in a few seconds: no progress lines
@@ -477,7 +471,7 @@ def plan(
     from stackrift.plan.lawful import FlowJudge
     from stackrift.plan.render import estate_yaml, plan_json, plan_terminal
     from stackrift.plan.scenario import load_scenario, resolve_scenario
-    from stackrift.plan.solver import Objective, Planner
+    from stackrift.plan.solver import Planner
 
     if output is not None and output.suffix.lower() in (".yaml", ".yml"):
         err.print(f"note: -o {output} writes the planned estate for one more release; use "
@@ -490,7 +484,7 @@ def plan(
     shocks = [load_scenario(resolve_scenario(s)) for s in scenario or ()]
     day = parse_as_of(as_of)
     planner = Planner(loaded, load_catalogue(), FlowJudge.load(tuple(rules or ())), day)
-    result = planner.solve(Objective(objective.value), max_bloc_share=max_bloc_share,
+    result = planner.solve(objective, max_bloc_share=max_bloc_share,
                            max_vendor_share=max_vendor_share, time_limit=time_limit,
                            cross_border=cross_border, scenarios=shocks,
                            exclude_listed=exclude_listed,

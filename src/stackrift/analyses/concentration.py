@@ -23,6 +23,7 @@ from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind
 from stackrift.plan.graph import Disabled, EstateGraph, Node, single_points_of_failure
 from stackrift.plan.groups import DestinationMatch, covers
 from stackrift.plan.stack import (
+    CONCENTRATION_LAYERS,
     StackLayer,
     SystemStack,
     UsNexus,
@@ -118,7 +119,7 @@ class ConcentrationAnalysis:
     def run(self, estate: LoadedEstate, context: AnalysisContext) -> AnalysisResult:
         graph = EstateGraph(estate.estate, context.catalogue)
         stacks = [graph.stacks[s.id] for s in estate.estate.systems]
-        layers = [layer_concentration(stacks, layer) for layer in StackLayer]
+        layers = [layer_concentration(stacks, layer) for layer in CONCENTRATION_LAYERS]
         findings: list[Finding] = []
         findings += _hhi_findings(layers)
         spof_rows, spof_findings = _spofs(estate.estate, graph, context.catalogue)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, assert_never
 
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.catalog.catalogue import Catalogue, LineageStep, Resolution, SiteResolution
-from stackrift.catalog.model import Layer, ListStatus, Vendor, bloc_of
+from stackrift.catalog.model import Layer, ListStatus, StackLayer, Vendor, bloc_of
 from stackrift.estate.loader import LoadedEstate
 from stackrift.estate.model import Bloc, Component, ComponentType, Criticality, Estate, System
 from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind, finding_id
@@ -25,19 +24,23 @@ from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind
 NAME = "provenance"
 
 
-class StackLayer(StrEnum):
-    """The layers whose bloc is reported per system."""
-
-    HARDWARE = "hardware"
-    RUNTIME = "runtime"
-    FRAMEWORK = "framework"
-    MODEL = "model weights"
-    CLOUD = "cloud"
-    OTHER = "other"
+def layer_label(layer: StackLayer) -> str:
+    """How provenance reports a layer (its reports predate the shared enum's values)."""
+    match layer:
+        case StackLayer.ACCELERATOR:
+            return "hardware"
+        case StackLayer.MODEL:
+            return "model weights"
+        case StackLayer.RUNTIME | StackLayer.FRAMEWORK | StackLayer.CLOUD | StackLayer.OTHER:
+            return layer.value
+        case StackLayer.COUNTRY:
+            return "hosting country"
+        case _:
+            assert_never(layer)
 
 
 REPORTED_LAYERS = (
-    StackLayer.HARDWARE,
+    StackLayer.ACCELERATOR,
     StackLayer.RUNTIME,
     StackLayer.FRAMEWORK,
     StackLayer.MODEL,
@@ -46,7 +49,7 @@ REPORTED_LAYERS = (
 BLOC_ORDER = (Bloc.US, Bloc.CN, Bloc.EU, Bloc.OTHER, Bloc.UNKNOWN)
 
 _BY_PRODUCT_LAYER = {
-    Layer.ACCELERATOR: StackLayer.HARDWARE,
+    Layer.ACCELERATOR: StackLayer.ACCELERATOR,
     Layer.RUNTIME: StackLayer.RUNTIME,
     Layer.FRAMEWORK: StackLayer.FRAMEWORK,
     Layer.LIBRARY: StackLayer.FRAMEWORK,
@@ -55,7 +58,7 @@ _BY_PRODUCT_LAYER = {
     Layer.DATASET: StackLayer.OTHER,
 }
 _BY_TYPE = {
-    ComponentType.ACCELERATOR: StackLayer.HARDWARE,
+    ComponentType.ACCELERATOR: StackLayer.ACCELERATOR,
     ComponentType.DRIVER: StackLayer.RUNTIME,
     ComponentType.RUNTIME: StackLayer.RUNTIME,
     ComponentType.FIRMWARE: StackLayer.RUNTIME,
@@ -775,7 +778,8 @@ class ProvenanceAnalysis:
                         sources.setdefault(str(control.citation), control.citation)
         system = sp.system
         both = {Bloc.US, Bloc.CN} <= blocs
-        layers = {layer.value: [b.value for b in sp.layers[layer]] for layer in REPORTED_LAYERS}
+        layers = {layer_label(layer): [b.value for b in sp.layers[layer]]
+                  for layer in REPORTED_LAYERS}
         by_bloc: dict[str, list[str]] = defaultdict(list)
         for cp in sp.components:
             by_bloc[cp.bloc.value].append(cp.component.id)
@@ -851,7 +855,7 @@ class ProvenanceAnalysis:
             resolution_rows.append(
                 [
                     cid,
-                    cp.layer.value,
+                    layer_label(cp.layer),
                     vendor.name if vendor else None,
                     res.product.name if res.product else None,
                     f"{cp.bloc.value} ({country or 'country unknown'})",
@@ -892,7 +896,8 @@ class ProvenanceAnalysis:
             "tables": [
                 {
                     "title": "Layer blocs per system",
-                    "columns": ["system", "hosting", *(x.value for x in REPORTED_LAYERS), "mixed"],
+                    "columns": ["system", "hosting", *(layer_label(x) for x in REPORTED_LAYERS),
+                                "mixed"],
                     "rows": layer_rows,
                 },
                 {
@@ -933,7 +938,8 @@ class ProvenanceAnalysis:
             },
             "systems": {
                 sp.system.id: {
-                    layer.value: [b.value for b in sp.layers[layer]] for layer in REPORTED_LAYERS
+                    layer_label(layer): [b.value for b in sp.layers[layer]]
+                    for layer in REPORTED_LAYERS
                 }
                 for sp in systems
             },

@@ -21,7 +21,7 @@ class Renderer(Protocol):
 
 RENDERERS: Registry[type[Renderer]] = Registry("renderer", "stackrift.report",
                                                lambda cls: cls.format,
-                                               skip=frozenset({"base", "model"}))
+                                               skip=frozenset({"base", "model", "formats"}))
 register = RENDERERS.register
 
 
