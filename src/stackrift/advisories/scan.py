@@ -26,6 +26,7 @@ from stackrift.advisories.vex import VexStatement, Waiver, apply
 from stackrift.errors import StoreError, UnusableStoreError
 from stackrift.findings import Severity
 from stackrift.gcpause import paused_gc
+from stackrift.summaries import BarChart, Table, summary_json
 from stackrift.textout import natural_width
 
 if TYPE_CHECKING:
@@ -330,46 +331,43 @@ def summarise(result: ScanResult) -> dict[str, Any]:
     missed_west = by_side["chinese-only"]
     missed_china = by_side["western-only"]
     tables = [
-        {"title": "Vulnerability findings by the sources that know them",
-         "columns": ["sources", "findings"],
-         "rows": [[combo, n] for combo, n in sorted(by_combo.items())]},
-        {"title": "What single-bloc feeds would miss",
-         "columns": ["feeds used", "findings seen", "findings missed"],
-         "rows": [["Western only (OSV, CVE, CSAF)", len(matches) - missed_west, missed_west],
+        Table.of("Vulnerability findings by the sources that know them", ["sources", "findings"],
+                 [[combo, n] for combo, n in sorted(by_combo.items())]),
+        Table.of("What single-bloc feeds would miss",
+                 ["feeds used", "findings seen", "findings missed"],
+                 [["Western only (OSV, CVE, CSAF)", len(matches) - missed_west, missed_west],
                   ["Chinese only (CNVD, CNNVD)", len(matches) - missed_china, missed_china],
-                  ["both", len(matches), 0]]},
-        {"title": "Disclosure lag between Western and Chinese databases (days)",
-         "columns": ["direction", "findings", "median", "p75", "p90"],
-         "rows": [["Chinese database later", lag["western_first_days"]["n"],
+                  ["both", len(matches), 0]]),
+        Table.of("Disclosure lag between Western and Chinese databases (days)",
+                 ["direction", "findings", "median", "p75", "p90"],
+                 [["Chinese database later", lag["western_first_days"]["n"],
                    lag["western_first_days"]["median"], lag["western_first_days"]["p75"],
                    lag["western_first_days"]["p90"]],
                   ["Western database later", lag["chinese_first_days"]["n"],
                    lag["chinese_first_days"]["median"], lag["chinese_first_days"]["p75"],
                    lag["chinese_first_days"]["p90"]],
-                  ["same day", lag["same_day"], None, None, None]]},
+                  ["same day", lag["same_day"], None, None, None]]),
     ]
     if result.store.caveats:
-        tables.insert(0, {"title": "Caveats: what this scan did not look at",
-                          "columns": ["caveat"],
-                          "rows": [[caveat] for caveat in result.store.caveats]})
+        tables.insert(0, Table.of("Caveats: what this scan did not look at", ["caveat"],
+                                  [[caveat] for caveat in result.store.caveats]))
     if result.suppressed:
-        tables.append({"title": "Suppressed by VEX or waiver",
-                       "columns": ["component", "vulnerability", "why"],
-                       "rows": [[m.target.ref, m.group_id, why]
-                                for m, why in result.suppressed]})
-    charts = [{"kind": "bar", "title": "Vulnerability findings by severity and feed coverage",
-               "labels": [s.value for s in severities],
-               "series": [{"name": side, "values": [sum(1 for m in matches if m.severity is s
-                                                        and _side(m.sources) == side)
-                                                    for s in severities]} for side in sides],
-               "stacked": True}]
-    tables.insert(1 if result.store.caveats else 0, {
-        "title": "Advisory coverage of the components scanned",
-        "columns": ["ecosystem", "components", "not assessed", "advisories held", "sources",
-                    "newest record"],
-        "rows": [[row["ecosystem"], row["components"], row["not_assessed"], row["advisories"],
-                  ", ".join(row["sources"]) or "none", row["newest_record"] or "—"]
-                 for row in result.coverage]})
+        tables.append(Table.of("Suppressed by VEX or waiver",
+                               ["component", "vulnerability", "why"],
+                               [[m.target.ref, m.group_id, why]
+                                for m, why in result.suppressed]))
+    charts = [BarChart.of("Vulnerability findings by severity and feed coverage",
+                          [s.value for s in severities],
+                          [(side, [sum(1 for m in matches if m.severity is s
+                                       and _side(m.sources) == side) for s in severities])
+                           for side in sides], stacked=True)]
+    tables.insert(1 if result.store.caveats else 0, Table.of(
+        "Advisory coverage of the components scanned",
+        ["ecosystem", "components", "not assessed", "advisories held", "sources",
+         "newest record"],
+        [[row["ecosystem"], row["components"], row["not_assessed"], row["advisories"],
+          ", ".join(row["sources"]) or "none", row["newest_record"] or "—"]
+         for row in result.coverage]))
     return {
         "components_scanned": result.targets,
         "components_without_version": result.unversioned,
@@ -387,8 +385,7 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         "store": {"starter_pack": result.store.starter_pack, "records": result.store.records,
                   "note": result.store.note},
         "caveats": list(result.store.caveats),
-        "tables": tables,
-        "charts": charts,
+        **summary_json(tables=tables, charts=charts),
     }
 
 

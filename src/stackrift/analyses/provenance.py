@@ -20,6 +20,7 @@ from stackrift.catalog.model import Layer, ListStatus, StackLayer, Vendor, bloc_
 from stackrift.estate.loader import LoadedEstate
 from stackrift.estate.model import Bloc, Component, ComponentType, Criticality, Estate, System
 from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind, finding_id
+from stackrift.summaries import BarChart, Table, summary_json
 
 NAME = "provenance"
 
@@ -370,18 +371,16 @@ def _flagged_hosts(
     return findings
 
 
-def _measures_table(context: AnalysisContext) -> dict[str, Any]:
+def _measures_table(context: AnalysisContext) -> Table:
     """Every catalogued trade measure with its status on the as-of date."""
     rows = [
         [m.id, m.authority, m.title, m.in_force_from.isoformat(),
          m.status_on(context.as_of).value, str(m.citation), m.confidence]
         for m in context.catalogue.data.measures
     ]
-    return {
-        "title": f"Export-control measures on the AI supply chain, status on {context.as_of}",
-        "columns": ["measure", "authority", "title", "from", "status", "source", "confidence"],
-        "rows": rows,
-    }
+    return Table.of(
+        f"Export-control measures on the AI supply chain, status on {context.as_of}",
+        ["measure", "authority", "title", "from", "status", "source", "confidence"], rows)
 
 
 @register
@@ -888,49 +887,24 @@ class ProvenanceAnalysis:
             tally = Counter(cp.bloc for cp in sp.components)
             for bloc in BLOC_ORDER:
                 counts[bloc].append(tally.get(bloc, 0))
-        series = [
-            {"name": bloc.value, "values": values} for bloc, values in counts.items() if any(values)
-        ]
+        series = [(bloc.value, values) for bloc, values in counts.items() if any(values)]
         evidence_counts = Counter(cp.resolution.evidence for cp in components.values())
         return {
-            "tables": [
-                {
-                    "title": "Layer blocs per system",
-                    "columns": ["system", "hosting", *(layer_label(x) for x in REPORTED_LAYERS),
-                                "mixed"],
-                    "rows": layer_rows,
-                },
-                {
-                    "title": "Component resolution",
-                    "columns": [
-                        "component",
-                        "layer",
-                        "vendor",
-                        "product",
-                        "origin",
-                        "evidence",
-                        "detail",
-                        "Entity List",
-                        "confidence",
-                    ],
-                    "rows": resolution_rows,
-                },
-                {
-                    "title": "Sites",
-                    "columns": ["site", "provider", "region", "country", "operator", "evidence"],
-                    "rows": site_rows,
-                },
-                _measures_table(context),
-            ],
-            "charts": [
-                {
-                    "kind": "bar",
-                    "title": "Bloc composition per system",
-                    "labels": [sp.system.id for sp in systems],
-                    "series": series,
-                    "stacked": True,
-                }
-            ],
+            **summary_json(
+                tables=[
+                    Table.of("Layer blocs per system",
+                             ["system", "hosting", *(layer_label(x) for x in REPORTED_LAYERS),
+                              "mixed"], layer_rows),
+                    Table.of("Component resolution",
+                             ["component", "layer", "vendor", "product", "origin", "evidence",
+                              "detail", "Entity List", "confidence"], resolution_rows),
+                    Table.of("Sites",
+                             ["site", "provider", "region", "country", "operator", "evidence"],
+                             site_rows),
+                    _measures_table(context),
+                ],
+                charts=[BarChart.of("Bloc composition per system",
+                                    [sp.system.id for sp in systems], series, stacked=True)]),
             "resolution": {
                 "components": len(components),
                 "resolved": sum(1 for cp in components.values() if cp.resolution.resolved),
