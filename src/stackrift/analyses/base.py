@@ -79,8 +79,8 @@ class AnalysisResult:
     """Findings plus a summary that renderers show without knowing the analysis.
 
     ``summary`` is JSON-serialisable. Two keys have a fixed shape that every renderer draws, built
-    from the typed models of :mod:`stackrift.report.charts` (``Table``, ``BarChart``,
-    ``Heatmap``) with :func:`~stackrift.report.charts.summary_json`:
+    from the typed models of :mod:`stackrift.summaries` (``Table``, ``BarChart``, ``Heatmap``)
+    with :func:`~stackrift.summaries.summary_json`:
 
     - ``"tables"``: ``[{"title": str, "columns": [str], "rows": [[str | int | float | None]]}]``
     - ``"charts"``: ``[{"kind": "bar", "title": str, "labels": [str],
