@@ -108,3 +108,25 @@ def test_no_module_outside_advisories_names_the_sqlite_store() -> None:
                 offenders.append(f"{path.relative_to(SRC)}:{node.lineno}"
                                  if hasattr(node, "lineno") else str(path))
     assert offenders == []
+
+
+def test_default_context_opens_the_store_fail_closed(tmp_path: Path, catalogue: Catalogue) -> None:
+    import pytest
+
+    from stackrift.analyses.provenance import ProvenanceAnalysis
+    from stackrift.errors import UnusableStoreError
+
+    path = tmp_path / "estate.yaml"
+    path.write_text(ESTATE, encoding="utf-8")
+    loaded = load_estate(path)
+    damaged = tmp_path / "not-a-store.sqlite"
+    damaged.write_bytes(b"this is not SQLite" * 100)
+    context = AnalysisContext.default(date(2026, 12, 1), catalogue=catalogue, db=damaged)
+    with pytest.raises(UnusableStoreError):
+        VulnerabilitiesAnalysis().run(loaded, context)
+    ProvenanceAnalysis().run(loaded, context)  # the store is opened only when asked for
+    absent = AnalysisContext.default(date(2026, 12, 1), catalogue=catalogue,
+                                     db=tmp_path / "new" / "store.sqlite")
+    summary = VulnerabilitiesAnalysis().run(loaded, absent).summary
+    assert summary["store"]["starter_pack"] is True
+    assert summary["caveats"] and "starter advisory pack" in summary["caveats"][0]
