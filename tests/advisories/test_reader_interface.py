@@ -130,3 +130,14 @@ def test_default_context_opens_the_store_fail_closed(tmp_path: Path, catalogue: 
     summary = VulnerabilitiesAnalysis().run(loaded, absent).summary
     assert summary["store"]["starter_pack"] is True
     assert summary["caveats"] and "starter advisory pack" in summary["caveats"][0]
+
+
+def test_run_scan_reads_a_lent_reader(tmp_path: Path) -> None:
+    from stackrift.analyses.vulnerabilities import run_scan
+    from stackrift.bom.base import read_bom
+
+    bom = tmp_path / "requirements.txt"
+    bom.write_text("tensorflow==2.5.0\n", encoding="utf-8")
+    reader = FakeAdvisoryReader([FAKE])
+    result = run_scan(read_bom(bom), db=None, catalogue=None, source=OpenReader(reader, INFO))
+    assert [m.group_id for m in result.matches] == ["CVE-2099-0001"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from stackrift.advisories.matcher import Match, Target
     from stackrift.advisories.scan import ScanResult
+    from stackrift.advisories.sources import AdvisorySource
     from stackrift.bom.base import BomDocument
     from stackrift.catalog.catalogue import Catalogue
     from stackrift.estate.loader import LoadedEstate
@@ -169,8 +170,9 @@ class VulnerabilitiesAnalysis:
 
 def run_scan(document: BomDocument, *, db: Path | None, catalogue: Catalogue | None,
              vex: Sequence[Path] = (), waivers: Path | None = None,
-             as_of: date | None = None) -> ScanResult:
-    """``stackrift scan``: match a BOM document's components against the store."""
+             as_of: date | None = None, source: AdvisorySource | None = None) -> ScanResult:
+    """``stackrift scan``: match a BOM document's components against the store at ``db`` (or
+    the reader ``source`` lends, e.g. a server's)."""
     from stackrift.advisories.scan import scan, targets_from_document
     from stackrift.advisories.sources import StoreAtPath
     from stackrift.advisories.vex import load_vex, load_waivers
@@ -178,7 +180,7 @@ def run_scan(document: BomDocument, *, db: Path | None, catalogue: Catalogue | N
 
     statements = [s for p in vex for s in load_vex(p)]
     waiver_list = load_waivers(waivers) if waivers else []
-    with StoreAtPath(db).open() as (reader, info), paused_gc():
+    with (source or StoreAtPath(db)).open() as (reader, info), paused_gc():
         return scan(targets_from_document(document), reader, info, catalogue=catalogue,
                     vex=statements, waivers=waiver_list, as_of=as_of)
 
