@@ -27,6 +27,8 @@ from stackrift.analyses.base import AnalysisContext
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import InputError, StackRiftError, UsageError
 from stackrift.findings import Severity, fails_gate
+from stackrift.plan.objective import Objective
+from stackrift.report.formats import ReportFormat
 from stackrift.textsafe import SafeConsole, markup, plain
 
 if TYPE_CHECKING:
@@ -61,12 +63,7 @@ class _State:
     verbose = False
 
 
-class OutputFormat(StrEnum):
-    TERMINAL = "terminal"
-    JSON = "json"
-    MD = "md"
-    HTML = "html"
-    SARIF = "sarif"
+OutputFormat = ReportFormat  # the library's enum of report formats
 
 
 class TerminalOrJson(StrEnum):
@@ -318,19 +315,19 @@ def assess(
     ] = None,
 ) -> None:
     """Run every analysis on an estate and render one report."""
+    from stackrift.analyses.vulnerabilities import VulnerabilityOptions
     from stackrift.estate.loader import load_estate
     from stackrift.pipeline import assess as run_assess
     from stackrift.report.base import Renderer, renderer
     from stackrift.report.terminal import TerminalRenderer
 
     check_gate(fail_on, unknown_as)
-    context = AnalysisContext(
-        as_of=parse_as_of(as_of),
+    context = AnalysisContext.default(
+        parse_as_of(as_of),
         catalogue=load_catalogue(),
-        advisory_db=db,
+        db=db,
         rules_dirs=tuple(rules or ()),
-        options={"vulnerabilities": {"vex": [str(p) for p in vex or ()],
-                                     "waivers": str(waivers) if waivers else None}},
+        options=[VulnerabilityOptions(vex=tuple(vex or ()), waivers=waivers)],
     )
     report = run_assess(
         load_estate(estate),
@@ -427,10 +424,7 @@ def stress(
     write_output(text, output)
 
 
-class PlanObjective(StrEnum):
-    COST = "cost"
-    RESILIENCE = "resilience"
-    BALANCED = "balanced"
+PlanObjective = Objective  # the library's enum of planning objectives
 
 
 PROGRESS_MIN_SYSTEMS = 100  # smaller plans finish in a few seconds: no progress lines
@@ -477,7 +471,7 @@ def plan(
     from stackrift.plan.lawful import FlowJudge
     from stackrift.plan.render import estate_yaml, plan_json, plan_terminal
     from stackrift.plan.scenario import load_scenario, resolve_scenario
-    from stackrift.plan.solver import Objective, Planner
+    from stackrift.plan.solver import Planner
 
     if output is not None and output.suffix.lower() in (".yaml", ".yml"):
         err.print(f"note: -o {output} writes the planned estate for one more release; use "
@@ -490,7 +484,7 @@ def plan(
     shocks = [load_scenario(resolve_scenario(s)) for s in scenario or ()]
     day = parse_as_of(as_of)
     planner = Planner(loaded, load_catalogue(), FlowJudge.load(tuple(rules or ())), day)
-    result = planner.solve(Objective(objective.value), max_bloc_share=max_bloc_share,
+    result = planner.solve(objective, max_bloc_share=max_bloc_share,
                            max_vendor_share=max_vendor_share, time_limit=time_limit,
                            cross_border=cross_border, scenarios=shocks,
                            exclude_listed=exclude_listed,
@@ -776,7 +770,7 @@ def db_stats(db: DbOption = None, json: JsonFlag = False) -> None:
     from stackrift.advisories.store import open_store
 
     with open_store(db, create=False) as store:
-        stats = store.stats()
+        stats = dict(store.describe(totals=True).totals or {})
         stats["starter_pack"] = starter_status(store).as_json()
     if json:
         _print_json(stats)
@@ -802,7 +796,7 @@ def db_show(ident: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC,
     from stackrift.advisories.views import group_json
 
     with open_store(db, create=False) as store:
-        group = store.group(ident)
+        group = store.groups([ident], by_member=True).get(ident)
     if group is None:
         raise UsageError(f"{ident}: not in the advisory store; expected a known advisory id")
     data = group_json(group)

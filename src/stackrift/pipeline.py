@@ -8,7 +8,7 @@ from pathlib import Path
 
 from stackrift import __version__
 from stackrift.analyses.base import AnalysisContext, registered_analyses
-from stackrift.catalog.catalogue import Catalogue, load_catalogue
+from stackrift.catalog.catalogue import Catalogue
 from stackrift.errors import Location, UsageError
 from stackrift.estate.loader import LoadedEstate, load_estate
 from stackrift.findings import Severity
@@ -108,5 +108,5 @@ def assess_file(
     fail_on: Severity = Severity.HIGH,
 ) -> Report:
     """Convenience: load an estate file and assess it with the packaged catalogue."""
-    context = AnalysisContext(as_of=as_of or date.today(), catalogue=catalogue or load_catalogue())
+    context = AnalysisContext.default(as_of or date.today(), catalogue=catalogue)
     return assess(load_estate(path), context, fail_on=fail_on)

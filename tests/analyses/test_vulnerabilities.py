@@ -15,8 +15,7 @@ from stackrift.report._view import summary_problems
 def test_demo_estate_has_findings_from_the_starter_pack(demo_estate: Path,
                                                          tmp_path: Path) -> None:
     db = tmp_path / "store.sqlite"
-    context = AnalysisContext(as_of=date(2026, 11, 15), catalogue=load_catalogue(),
-                              advisory_db=db)
+    context = AnalysisContext.default(date(2026, 11, 15), catalogue=load_catalogue(), db=db)
     result = VulnerabilitiesAnalysis().run(load_estate(demo_estate), context)
     by_id = {f.id: f for f in result.findings}
     assert len(by_id) == len(result.findings)  # no duplicates

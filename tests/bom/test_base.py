@@ -27,7 +27,7 @@ class _BrokenReader:
 def test_unrepresentable_value_is_input_error(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     base.readers()  # discover the real readers first
-    monkeypatch.setitem(base._READERS, "broken", _BrokenReader)
+    monkeypatch.setitem(base.READERS.registered, "broken", _BrokenReader)
     path = tmp_path / "x.bom"
     path.write_text("{}")
     with pytest.raises(InvalidInputError, match=r"x.bom: a broken record cannot be represented: "

@@ -64,9 +64,9 @@ def estate(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def probe(monkeypatch: pytest.MonkeyPatch) -> None:
     """Register the probe for one test only, so other tests see the real registry."""
-    analyses_base._discover()
-    monkeypatch.setitem(analyses_base._REGISTRY, "probe", Probe)
-    monkeypatch.setitem(analyses_base._REGISTRY, "broken", Broken)
+    analyses_base.ANALYSES.discover()
+    monkeypatch.setitem(analyses_base.ANALYSES.registered, "probe", Probe)
+    monkeypatch.setitem(analyses_base.ANALYSES.registered, "broken", Broken)
 
 
 def run(*args: str) -> int:
@@ -164,7 +164,7 @@ def test_schema_report_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_demo_writes_three_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(analyses_base._REGISTRY, "broken")
+    monkeypatch.delitem(analyses_base.ANALYSES.registered, "broken")
     target = tmp_path / "demo"
     assert run("demo", "-o", str(target), "--as-of", "2026-11-15") == 0
     out = capsys.readouterr().out
@@ -182,7 +182,7 @@ def test_demo_writes_three_reports(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_demo_into_unwritable_place_exits_2(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(analyses_base._REGISTRY, "broken")
+    monkeypatch.delitem(analyses_base.ANALYSES.registered, "broken")
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     assert run("demo", "-o", str(blocker / "demo")) == 2

@@ -13,9 +13,9 @@ from datetime import date
 from itertools import combinations
 from typing import Any
 
+from stackrift.advisories.interface import AdvisoryReader
 from stackrift.advisories.matcher import CHINESE, WESTERN
 from stackrift.advisories.scan import percentiles
-from stackrift.advisories.store import AdvisoryStore
 
 
 def _day(text: str | None) -> date | None:
@@ -29,7 +29,7 @@ def _day(text: str | None) -> date | None:
     return day if day.year >= 1970 else None
 
 
-def coverage(store: AdvisoryStore) -> dict[str, Any]:
+def coverage(store: AdvisoryReader) -> dict[str, Any]:
     """The ``db coverage --json`` document."""
     first: dict[str, dict[str, date | None]] = defaultdict(dict)
     for group_id, source, published in store.published_dates():

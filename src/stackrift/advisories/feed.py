@@ -9,19 +9,19 @@ network) and check zip archives against decompression bombs before reading them.
 from __future__ import annotations
 
 import gzip
-import importlib
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Protocol, cast
 
 from lxml import etree
 
 from stackrift.advisories.model import Advisory, Rejection
 from stackrift.boundedio import read_bounded, size_text
 from stackrift.errors import InvalidInputError
+from stackrift.registry import Registry
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # largest advisory file or archive member accepted
 MAX_ZIP_TOTAL = 2 * 1024 * 1024 * 1024  # sum of declared uncompressed sizes in one archive
@@ -46,22 +46,16 @@ class FeedFormat(Protocol):
         ...
 
 
-F = TypeVar("F", bound=type[Any])
-_FEEDS: dict[str, type[Any]] = {}
 FEED_MODULES = ("cve5", "csaf", "cnnvd", "cnvd", "osv")  # most specific first
-
-
-def register_feed(cls: F) -> F:
-    _FEEDS[cls.format] = cls
-    return cls
+FEEDS: Registry[type[FeedFormat]] = Registry("feed format", "stackrift.advisories",
+                                             lambda cls: cls.format, modules=FEED_MODULES)
+register_feed = FEEDS.register
 
 
 @cache
 def feeds() -> dict[str, FeedFormat]:
     """Every feed format, in detection order (built once: detection asks for every file)."""
-    for name in FEED_MODULES:
-        importlib.import_module(f"stackrift.advisories.{name}")
-    return {name: _FEEDS[name]() for name in FEED_MODULES if name in _FEEDS}
+    return {cls.format: cls() for cls in FEEDS.by_module()}
 
 
 def read_head(path: Path) -> bytes:

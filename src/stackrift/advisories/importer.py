@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from stackrift.advisories.feed import FeedFormat, detect
+from stackrift.advisories.interface import AdvisoryWriter
 from stackrift.advisories.model import Advisory, ImportReport, Rejection, Skipped
-from stackrift.advisories.store import AdvisoryStore, StoredRecord, prepare
+from stackrift.advisories.store import StoredRecord, prepare
 from stackrift.errors import InvalidInputError, Location, Problem
 from stackrift.gcpause import paused_gc
 
@@ -284,7 +285,7 @@ def _digest(record: Advisory | StoredRecord) -> str:
     return record.digest if isinstance(record, StoredRecord) else record.digest()
 
 
-def import_paths(store: AdvisoryStore, paths: Sequence[Path], *, forced: str | None = None,
+def import_paths(store: AdvisoryWriter, paths: Sequence[Path], *, forced: str | None = None,
                  strict: bool = False, progress: Progress | None = None,
                  label: str | None = None, workers: int | None = None) -> ImportReport:
     """Import advisories into ``store`` atomically and idempotently; return what happened.

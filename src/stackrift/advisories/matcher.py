@@ -17,6 +17,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from stackrift.advisories.interface import AdvisoryReader, GroupView
 from stackrift.advisories.matching import (
     UnparseableVersionError,
     affects,
@@ -28,7 +29,6 @@ from stackrift.advisories.matching import (
 from stackrift.advisories.model import Advisory, Affected
 from stackrift.advisories.products import coordinate_keys, parse_product, product_key, satisfies
 from stackrift.advisories.severity import severity_of
-from stackrift.advisories.store import AdvisoryStore, GroupView
 from stackrift.findings import Severity
 
 WESTERN = frozenset({"osv", "cve5", "csaf"})
@@ -178,9 +178,9 @@ def _first_sentence(text: str, limit: int = 160) -> str:
 
 
 class Matcher:
-    """Matches targets against an :class:`AdvisoryStore` (group views are cached)."""
+    """Matches targets against an :class:`AdvisoryReader` (group views are cached)."""
 
-    def __init__(self, store: AdvisoryStore, catalogue_keys: dict[tuple[str, str], set[str]]
+    def __init__(self, store: AdvisoryReader, catalogue_keys: dict[tuple[str, str], set[str]]
                  | None = None, as_of: date | None = None) -> None:
         self.store = store
         # an assessment "as of" a date only uses what had been published by then
@@ -189,8 +189,9 @@ class Matcher:
         self._groups: dict[str, GroupView] = {}
         self._summaries: dict[str, _GroupSummary] = {}
         # one query up front saves two per component for the many packages no advisory names
-        self._known = store.known_packages()
-        self._product_map = store.product_map()
+        index = store.index()
+        self._known = index.packages
+        self._product_map = index.product_map
         self._package_records: dict[tuple[str, str], list[tuple[str, Advisory]]] = {}
         self._key_records: dict[str, list[tuple[str, Advisory]]] = {}
         self._keys_cache: dict[tuple[tuple[str, str] | None, str | None, str | None],
@@ -204,26 +205,27 @@ class Matcher:
                   if (identity := t.identity) and identity[:2] in self._known}
         wanted.difference_update(self._package_records)
         if wanted:
-            found = self.store.records_for_packages(wanted)
+            found = self.store.lookup(packages=wanted).packages
             for package in wanted:
                 self._package_records[package] = found.get(package, [])
         keys = {key for t in targets for key in self.product_keys(t)}
         keys.difference_update(self._key_records)
         if keys:
-            by_key = self.store.records_for_product_keys(keys)
+            by_key = self.store.lookup(product_keys=keys).products
             for key in keys:
                 self._key_records[key] = by_key.get(key, [])
 
     def _records_for(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
         records = self._package_records.get((ecosystem, name))
         if records is None:
-            records = self.store.records_for_package(ecosystem, name)
+            records = list(self.store.lookup(packages=[(ecosystem, name)]).packages
+                           .get((ecosystem, name), ()))
         return records
 
     def _records_for_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
         missing = [key for key in keys if key not in self._key_records]
         if missing:
-            by_key = self.store.records_for_product_keys(missing)
+            by_key = self.store.lookup(product_keys=missing).products
             for key in missing:
                 self._key_records[key] = by_key.get(key, [])
         seen: set[tuple[str, str, str]] = set()
@@ -240,7 +242,7 @@ class Matcher:
 
     def _group(self, group_id: str) -> GroupView:
         if group_id not in self._groups:
-            view = self.store.group(group_id)
+            view = self.store.groups([group_id]).get(group_id)
             assert view is not None, group_id
             self._groups[group_id] = view
         return self._groups[group_id]

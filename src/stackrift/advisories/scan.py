@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stackrift.advisories.interface import AdvisoryReader, AdvisoryStore, CachingReader
 from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target
 from stackrift.advisories.matching import cpe_parts, purl_identity, version_of
 from stackrift.advisories.products import product_key
@@ -25,6 +26,7 @@ from stackrift.advisories.vex import VexStatement, Waiver, apply
 from stackrift.errors import StoreError, UnusableStoreError
 from stackrift.findings import Severity
 from stackrift.gcpause import paused_gc
+from stackrift.summaries import BarChart, Table, summary_json
 from stackrift.textout import natural_width
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ class StoreInfo:
     created: bool = False  # no store existed: this one was made with the starter pack
 
 
-def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
+def open_scan_store(path: Path | None) -> tuple[AdvisoryStore, StoreInfo]:
     """The store at ``path`` (or the default), with the starter pack imported if it lacks it.
 
     A store that exists but cannot be used (a newer schema, corrupt, not SQLite) is refused
@@ -59,22 +61,26 @@ def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
     target = Path(path or default_store_path())
     absent = str(target) != ":memory:" and not target.exists()
     note = None
+    store: AdvisoryStore
     try:
         store = SqliteStore(target)
     except StoreError as exc:
         if not absent:
             raise
         store, note = SqliteStore(":memory:"), f"{exc}; using the starter pack in memory"
+        target = Path(":memory:")
     try:
         caveats = _prepare(store, absent)
-        starter = store.content_label() == "starter"
-        if starter:
-            caveats.insert(0, _starter_only_caveat(store))
-        info = StoreInfo(store.path, starter, store.record_count(), note, tuple(caveats),
+        held = store.describe()
+        starter = held.content_label == "starter"
+        if starter:  # the newest record's day reads every record: asked only of the small pack
+            caveats.insert(0, _starter_only_caveat(held.records,
+                                                   store.describe(newest=True).newest))
+        info = StoreInfo(str(target), starter, held.records, note, tuple(caveats),
                          created=absent)
     except sqlite3.DatabaseError as exc:
         store.close()
-        raise UnusableStoreError(f"{store.path}: the advisory store is unreadable ({exc}); "
+        raise UnusableStoreError(f"{target}: the advisory store is unreadable ({exc}); "
                                  "re-create it with 'stackrift db import'") from exc
     except BaseException:
         store.close()
@@ -82,7 +88,7 @@ def open_scan_store(path: Path | None) -> tuple[SqliteStore, StoreInfo]:
     return store, info
 
 
-def _prepare(store: SqliteStore, absent: bool) -> list[str]:
+def _prepare(store: AdvisoryStore, absent: bool) -> list[str]:
     """Import the starter pack if the store lacks this version of it; a store that cannot be
     written is scanned as it is, with a caveat."""
     try:
@@ -96,9 +102,9 @@ def _prepare(store: SqliteStore, absent: bool) -> list[str]:
     return []
 
 
-def _starter_only_caveat(store: SqliteStore) -> str:
-    newest = store.newest_record_date() or "unknown"
-    return (f"Only the packaged starter advisory pack was looked at ({store.record_count()} "
+def _starter_only_caveat(records: int, newest: str | None) -> str:
+    newest = newest or "unknown"
+    return (f"Only the packaged starter advisory pack was looked at ({records} "
             f"advisories about the AI stack, newest {newest}): no feed has been imported into "
             "the advisory store. Vulnerabilities it does not list are not reported; import "
             "current feeds with 'stackrift db update' or 'stackrift db import'.")
@@ -157,7 +163,7 @@ class ScanResult:
         return summarise(self)
 
 
-def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
+def scan(targets: Iterable[Target], store: AdvisoryReader, info: StoreInfo, *,
          catalogue: Catalogue | None = None, vex: Sequence[VexStatement] = (),
          waivers: Sequence[Waiver] = (), as_of: date | None = None) -> ScanResult:
     """Match every target (one match per group and component), then apply VEX and waivers."""
@@ -166,15 +172,16 @@ def scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo, *,
             return _scan(targets, store, info, catalogue, vex, waivers, as_of)
         except sqlite3.DatabaseError as exc:
             # a damaged store found mid-scan is refused like one found on opening
-            raise UnusableStoreError(f"{store.path}: the advisory store is unreadable ({exc}); "
+            raise UnusableStoreError(f"{info.path}: the advisory store is unreadable ({exc}); "
                                      "re-create it with 'stackrift db import'") from exc
         finally:
             # freed now, by reference counting, rather than walked by the collector when it
             # resumes
-            store.forget_records()
+            if isinstance(store, CachingReader):
+                store.forget_records()
 
 
-def _scan(targets: Iterable[Target], store: SqliteStore, info: StoreInfo,
+def _scan(targets: Iterable[Target], store: AdvisoryReader, info: StoreInfo,
           catalogue: Catalogue | None, vex: Sequence[VexStatement], waivers: Sequence[Waiver],
           as_of: date | None) -> ScanResult:
     matcher = Matcher(store, catalogue_keys(catalogue), as_of)
@@ -208,7 +215,7 @@ def _ecosystem(target: Target) -> str | None:
     return TEXT_ECOSYSTEM if target.vendor or target.product else None
 
 
-def assess_coverage(targets: Sequence[Target], store: SqliteStore
+def assess_coverage(targets: Sequence[Target], store: AdvisoryReader
                     ) -> tuple[list[dict[str, Any]], list[tuple[Target, str]]]:
     """Per ecosystem of the targets: the advisories the store holds for it (count, sources,
     newest record), and the package targets that could not be assessed (no version, or an
@@ -218,9 +225,9 @@ def assess_coverage(targets: Sequence[Target], store: SqliteStore
         ecosystem = _ecosystem(target)
         if ecosystem is not None:
             by_ecosystem.setdefault(ecosystem, []).append(target)
-    packages = store.package_coverage(e for e in by_ecosystem if e != TEXT_ECOSYSTEM)
+    packages = store.describe(e for e in by_ecosystem if e != TEXT_ECOSYSTEM).package_coverage
     need_text = TEXT_ECOSYSTEM in by_ecosystem or not all(packages.values())
-    text = store.text_coverage() if need_text else {}
+    text = (store.describe(text=True).text_coverage or {}) if need_text else {}
     text_note = (f"; only product text ({', '.join(sorted(text))}) could be matched"
                  if text else "")
     rows: list[dict[str, Any]] = []
@@ -324,46 +331,43 @@ def summarise(result: ScanResult) -> dict[str, Any]:
     missed_west = by_side["chinese-only"]
     missed_china = by_side["western-only"]
     tables = [
-        {"title": "Vulnerability findings by the sources that know them",
-         "columns": ["sources", "findings"],
-         "rows": [[combo, n] for combo, n in sorted(by_combo.items())]},
-        {"title": "What single-bloc feeds would miss",
-         "columns": ["feeds used", "findings seen", "findings missed"],
-         "rows": [["Western only (OSV, CVE, CSAF)", len(matches) - missed_west, missed_west],
+        Table.of("Vulnerability findings by the sources that know them", ["sources", "findings"],
+                 [[combo, n] for combo, n in sorted(by_combo.items())]),
+        Table.of("What single-bloc feeds would miss",
+                 ["feeds used", "findings seen", "findings missed"],
+                 [["Western only (OSV, CVE, CSAF)", len(matches) - missed_west, missed_west],
                   ["Chinese only (CNVD, CNNVD)", len(matches) - missed_china, missed_china],
-                  ["both", len(matches), 0]]},
-        {"title": "Disclosure lag between Western and Chinese databases (days)",
-         "columns": ["direction", "findings", "median", "p75", "p90"],
-         "rows": [["Chinese database later", lag["western_first_days"]["n"],
+                  ["both", len(matches), 0]]),
+        Table.of("Disclosure lag between Western and Chinese databases (days)",
+                 ["direction", "findings", "median", "p75", "p90"],
+                 [["Chinese database later", lag["western_first_days"]["n"],
                    lag["western_first_days"]["median"], lag["western_first_days"]["p75"],
                    lag["western_first_days"]["p90"]],
                   ["Western database later", lag["chinese_first_days"]["n"],
                    lag["chinese_first_days"]["median"], lag["chinese_first_days"]["p75"],
                    lag["chinese_first_days"]["p90"]],
-                  ["same day", lag["same_day"], None, None, None]]},
+                  ["same day", lag["same_day"], None, None, None]]),
     ]
     if result.store.caveats:
-        tables.insert(0, {"title": "Caveats: what this scan did not look at",
-                          "columns": ["caveat"],
-                          "rows": [[caveat] for caveat in result.store.caveats]})
+        tables.insert(0, Table.of("Caveats: what this scan did not look at", ["caveat"],
+                                  [[caveat] for caveat in result.store.caveats]))
     if result.suppressed:
-        tables.append({"title": "Suppressed by VEX or waiver",
-                       "columns": ["component", "vulnerability", "why"],
-                       "rows": [[m.target.ref, m.group_id, why]
-                                for m, why in result.suppressed]})
-    charts = [{"kind": "bar", "title": "Vulnerability findings by severity and feed coverage",
-               "labels": [s.value for s in severities],
-               "series": [{"name": side, "values": [sum(1 for m in matches if m.severity is s
-                                                        and _side(m.sources) == side)
-                                                    for s in severities]} for side in sides],
-               "stacked": True}]
-    tables.insert(1 if result.store.caveats else 0, {
-        "title": "Advisory coverage of the components scanned",
-        "columns": ["ecosystem", "components", "not assessed", "advisories held", "sources",
-                    "newest record"],
-        "rows": [[row["ecosystem"], row["components"], row["not_assessed"], row["advisories"],
-                  ", ".join(row["sources"]) or "none", row["newest_record"] or "—"]
-                 for row in result.coverage]})
+        tables.append(Table.of("Suppressed by VEX or waiver",
+                               ["component", "vulnerability", "why"],
+                               [[m.target.ref, m.group_id, why]
+                                for m, why in result.suppressed]))
+    charts = [BarChart.of("Vulnerability findings by severity and feed coverage",
+                          [s.value for s in severities],
+                          [(side, [sum(1 for m in matches if m.severity is s
+                                       and _side(m.sources) == side) for s in severities])
+                           for side in sides], stacked=True)]
+    tables.insert(1 if result.store.caveats else 0, Table.of(
+        "Advisory coverage of the components scanned",
+        ["ecosystem", "components", "not assessed", "advisories held", "sources",
+         "newest record"],
+        [[row["ecosystem"], row["components"], row["not_assessed"], row["advisories"],
+          ", ".join(row["sources"]) or "none", row["newest_record"] or "—"]
+         for row in result.coverage]))
     return {
         "components_scanned": result.targets,
         "components_without_version": result.unversioned,
@@ -381,8 +385,7 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         "store": {"starter_pack": result.store.starter_pack, "records": result.store.records,
                   "note": result.store.note},
         "caveats": list(result.store.caveats),
-        "tables": tables,
-        "charts": charts,
+        **summary_json(tables=tables, charts=charts),
     }
 
 

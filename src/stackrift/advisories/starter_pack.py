@@ -16,8 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from stackrift.advisories.interface import AdvisoryReader, AdvisoryStore
 from stackrift.advisories.model import ImportReport
-from stackrift.advisories.store import SqliteStore, StoredRecord
+from stackrift.advisories.store import StoredRecord
 
 META_KEY = "starter_pack"
 LABEL = "starter"
@@ -55,8 +56,8 @@ class StarterStatus:
                 "current": self.current, "path": "advisories/starter (packaged)"}
 
 
-def starter_status(store: SqliteStore) -> StarterStatus:
-    version = store.meta(META_KEY)
+def starter_status(store: AdvisoryReader) -> StarterStatus:
+    version = store.describe().meta.get(META_KEY)
     return StarterStatus(version, version == starter_version())
 
 
@@ -64,13 +65,14 @@ def _newer(candidate: str | None, stored: str | None) -> bool:
     return candidate is not None and (stored is None or candidate > stored)
 
 
-def ensure_starter(store: SqliteStore) -> ImportReport | None:
+def ensure_starter(store: AdvisoryStore) -> ImportReport | None:
     """Import the starter pack unless this version of it is already in the store.
 
     Returns what the import did, or None when nothing had to be done."""
     from stackrift.advisories.importer import stored_records
 
-    if store.meta(META_KEY) == starter_version():
+    held = store.describe()
+    if held.meta.get(META_KEY) == starter_version():
         return None
     report = ImportReport()
     records = list(stored_records(_files(), report))
@@ -78,7 +80,7 @@ def ensure_starter(store: SqliteStore) -> ImportReport | None:
     kept: list[StoredRecord] = [r for r in records if (r.source, r.id) not in stored
                                 or _newer(r.modified, stored[(r.source, r.id)])]
     # a store holding nothing else stays labelled as the starter pack
-    label = LABEL if store.is_empty() or store.content_label() == LABEL else None
+    label = LABEL if held.records == 0 or held.content_label == LABEL else None
     store.apply_import(kept, report, label)
     store.set_meta(META_KEY, starter_version())
     return report

@@ -1,7 +1,8 @@
-"""The advisory store: a small storage interface and its SQLite implementation.
+"""The advisory store: its SQLite implementation of the reader and writer interfaces.
 
-Importers and matchers speak only to :class:`AdvisoryStore`; another backend (PostgreSQL) is one
-more class. The SQLite schema is versioned (``PRAGMA user_version``) and migrated forward on open.
+Importers, scans and analytics speak only to the interfaces of
+:mod:`stackrift.advisories.interface`; another backend (PostgreSQL) is one more class. The
+SQLite schema is versioned (``PRAGMA user_version``) and migrated forward on open.
 An import is one transaction: a failure or interruption leaves the store as it was.
 """
 
@@ -12,16 +13,23 @@ import sqlite3
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import orjson
 
 from stackrift.advisories import storefaults
 from stackrift.advisories.correlation import Correlator, group_records
+from stackrift.advisories.interface import (
+    AdvisoryStore,
+    PackageKey,
+    RecordLookup,
+    StoreDescription,
+    StoreIndex,
+)
+from stackrift.advisories.interface import GroupView as GroupView
 from stackrift.advisories.matching import ecosystem_key, normalise_name
 from stackrift.advisories.model import (
     Advisory,
@@ -79,86 +87,6 @@ def prepare(record: Advisory) -> StoredRecord:
     return StoredRecord(record.source, record.id, record.modified, record.published,
                         record.withdrawn, digest_of(data), data, record.ids,
                         tuple(sorted(packages)), tuple(sorted(products)))
-
-
-@dataclass(frozen=True, slots=True)
-class GroupView:
-    """One vulnerability group: every id, and every record from every source that knows it."""
-
-    group_id: str
-    ids: tuple[str, ...]
-    records: tuple[Advisory, ...]
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        return tuple(sorted({r.source for r in self.records}))
-
-
-class AdvisoryStore(Protocol):
-    """What importers, matchers and analytics need from a store."""
-
-    def apply_import(self, records: Iterable[StoredRecord], report: ImportReport,
-                     label: str | None = None) -> None:
-        """Insert new records, replace those with a newer ``modified``, keep the rest, and
-        recompute groups; all or nothing. ``records`` may be consumed as they are parsed (an
-        error raised by the iteration rolls the import back); a later copy of an id wins.
-        ``label`` names the content (e.g. ``starter``) until another import changes it."""
-        ...
-
-    def content_label(self) -> str | None:
-        """The label of the import that last changed the store, if it had one."""
-        ...
-
-    def group(self, ident: str) -> GroupView | None:
-        """The group an id (CVE, GHSA, PYSEC, CNVD…) belongs to."""
-        ...
-
-    def records_for_package(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
-        """(group id, record) for every record naming this package."""
-        ...
-
-    def groups(self, group_ids: Iterable[str]) -> dict[str, GroupView]:
-        """Several groups by their group ids, in two queries."""
-        ...
-
-    def records_for_packages(self, packages: Iterable[tuple[str, str]]
-                             ) -> dict[tuple[str, str], list[tuple[str, Advisory]]]:
-        """:meth:`records_for_package` for many packages at once (same rows, same order)."""
-        ...
-
-    def product_map(self) -> dict[tuple[str, str], list[tuple[str, int]]]:
-        """Every learned mapping: (ecosystem, name) -> :meth:`product_keys_for` pairs."""
-        ...
-
-    def records_for_product_keys(self, keys: Iterable[str]
-                                 ) -> dict[str, list[tuple[str, Advisory]]]:
-        """(group id, record) for the text records naming each product key."""
-        ...
-
-    def product_keys_for(self, ecosystem: str, name: str) -> list[tuple[str, int]]:
-        """Learned (product key, support) pairs that map to this package."""
-        ...
-
-    def groups_sources(self) -> Iterator[tuple[str, tuple[str, ...]]]:
-        """Every group id with the sources that know it."""
-        ...
-
-    def known_packages(self) -> set[tuple[str, str]]:
-        """Every (ecosystem, name) that some record or learned product mapping names."""
-        ...
-
-    def published_dates(self) -> Iterator[tuple[str, str, str | None]]:
-        """(group id, source, published) for every record."""
-        ...
-
-    def stats(self) -> dict[str, Any]:
-        ...
-
-    def is_empty(self) -> bool:
-        ...
-
-    def close(self) -> None:
-        ...
 
 
 # -- SQLite ----------------------------------------------------------------------------------------
@@ -559,6 +487,37 @@ class SqliteStore:
             [(key, eco, name, support) for key, eco, name, support in rows
              if support >= MIN_SUPPORT and support / per_key[key] >= MIN_SHARE])
 
+    # -- the reader interface --------------------------------------------------------------------
+
+    def index(self) -> StoreIndex:
+        return StoreIndex(frozenset(self.known_packages()), self.product_map())
+
+    def lookup(self, packages: Iterable[PackageKey] = (),
+               product_keys: Iterable[str] = ()) -> RecordLookup:
+        wanted = list(packages)
+        keys = list(product_keys)
+        return RecordLookup(self.records_for_packages(wanted) if wanted else {},
+                            self.records_for_product_keys(keys) if keys else {})
+
+    def groups(self, ids: Iterable[str], *, by_member: bool = False) -> dict[str, GroupView]:
+        if not by_member:
+            return self._groups_by_id(ids)
+        found = {}
+        for ident in ids:
+            if (view := self.group(ident)) is not None:
+                found[ident] = view
+        return found
+
+    def describe(self, ecosystems: Iterable[str] = (), *, text: bool = False,
+                 newest: bool = False, totals: bool = False) -> StoreDescription:
+        return StoreDescription(
+            records=self.record_count(),
+            meta=dict(self.db.execute("SELECT key, value FROM meta")),
+            package_coverage=self.package_coverage(ecosystems),
+            text_coverage=self.text_coverage() if text else None,
+            newest=self.newest_record_date() if newest else None,
+            totals=self.stats() if totals else None)
+
     # -- queries ---------------------------------------------------------------------------------
 
     def group(self, ident: str) -> GroupView | None:
@@ -569,7 +528,7 @@ class SqliteStore:
             row = self.db.execute(query + " COLLATE NOCASE", (ident.strip(),)).fetchone()
         if row is None:
             return None
-        return self.groups([row[0]]).get(row[0])
+        return self._groups_by_id([row[0]]).get(row[0])
 
     def forget_records(self) -> None:
         """Drop the records decoded so far (they are cached for the life of the connection)."""
@@ -584,7 +543,7 @@ class SqliteStore:
             record = self._records[key] = _unpack(blob)
         return record
 
-    def groups(self, group_ids: Iterable[str]) -> dict[str, GroupView]:
+    def _groups_by_id(self, group_ids: Iterable[str]) -> dict[str, GroupView]:
         wanted = sorted(set(group_ids))
         found: dict[str, GroupView] = {}
         for start in range(0, len(wanted), 500):  # stay under SQLite's parameter limit
@@ -787,7 +746,7 @@ class SqliteStore:
 
 
 def open_store(path: Path | None = None, *, create: bool = True,
-               starter: bool = True) -> SqliteStore:
+               starter: bool = True) -> AdvisoryStore:
     """Open (and migrate) the store at ``path`` or the default location; with ``starter``, the
     packaged starter pack is imported if the store lacks this version of it."""
     store = SqliteStore(path or default_store_path(), create=create)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from stackrift.advisories.importer import import_paths
+from stackrift.advisories.interface import AdvisoryWriter
 from stackrift.advisories.model import ImportReport
-from stackrift.advisories.store import AdvisoryStore
 from stackrift.errors import StackRiftError, UsageError
 
 OSV_BASE_URL = "https://osv-vulnerabilities.storage.googleapis.com"
@@ -99,7 +99,7 @@ def download(url: str, target: Path, *, timeout: float = READ_TIMEOUT,
     return target
 
 
-def update(store: AdvisoryStore, *, ecosystems: Sequence[str] = DEFAULT_ECOSYSTEMS,
+def update(store: AdvisoryWriter, *, ecosystems: Sequence[str] = DEFAULT_ECOSYSTEMS,
            base_url: str = OSV_BASE_URL,
            progress: Callable[[str], None] | None = None,
            deadline: float = DEADLINE) -> ImportReport:

@@ -18,6 +18,7 @@ from stackrift.bom.provenance import enrich
 from stackrift.estate.loader import LoadedEstate
 from stackrift.estate.model import Bloc, ComponentType
 from stackrift.findings import Finding, Severity, Subject, SubjectKind, finding_id
+from stackrift.summaries import Table, summary_json
 
 _ADVICE = ("Do not load this file. Obtain the weights in safetensors format from the publisher, "
            "verify their hashes, or load only with a restricted unpickler after review.")
@@ -81,9 +82,8 @@ class ArtefactsAnalysis:
                               "evidence": origin.evidence},
                     recommendation=("Treat the model's provenance as that of its base weights "
                                     "when applying export-control, procurement and data rules.")))
-        summary = {"tables": [{"title": "Model lineage in referenced SBOMs and model folders",
-                               "columns": ["system", "model", "publisher bloc", "root model",
-                                           "root bloc", "chain"],
-                               "rows": sorted(rows, key=lambda r: [str(x) for x in r])}]
-                   } if rows else {}
+        summary = summary_json(tables=[Table.of(
+            "Model lineage in referenced SBOMs and model folders",
+            ["system", "model", "publisher bloc", "root model", "root bloc", "chain"],
+            sorted(rows, key=lambda r: [str(x) for x in r]))]) if rows else {}
         return AnalysisResult(tuple(findings), summary)

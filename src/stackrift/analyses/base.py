@@ -6,41 +6,81 @@ A new analysis is one new module in :mod:`stackrift.analyses` that defines a cla
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from stackrift.advisories.sources import AdvisorySource, StoreAtPath
 from stackrift.findings import Finding
+from stackrift.registry import Registry
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from stackrift.catalog.catalogue import Catalogue
     from stackrift.estate.loader import LoadedEstate
+    from stackrift.rules.loader import RuleSet
+
+OptionsT = TypeVar("OptionsT")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnalysisContext:
-    """What an analysis may consult besides the estate.
+    """The services and settings an analysis may consult besides the estate.
 
-    ``options`` carries per-analysis settings from the command line (e.g. VEX files, rule dirs),
-    keyed by analysis name, so adding an analysis never changes this class's shape.
+    ``advisories`` lends an advisory reader (by default the default store, opened fail closed
+    when an analysis first asks); ``rules`` is the rule set (``None``: the packaged packs);
+    ``options`` holds one frozen options record per analysis that takes any, found by type with
+    :meth:`options_for`, so adding an analysis never changes this class's shape.
     """
 
     as_of: date
     catalogue: Catalogue
-    advisory_db: Path | None = None
-    rules_dirs: tuple[Path, ...] = ()
-    options: dict[str, Any] = field(default_factory=dict)
+    advisories: AdvisorySource = field(default_factory=StoreAtPath)
+    rules: RuleSet | None = None
+    options: tuple[object, ...] = ()
+
+    @classmethod
+    def default(cls, as_of: date, *, catalogue: Catalogue | None = None,
+                db: Path | None = None, rules_dirs: Sequence[Path] = (),
+                options: Sequence[object] = ()) -> AnalysisContext:
+        """The usual context: the packaged (or given) catalogue, the store at ``db`` or the
+        default one, the packaged rule packs plus those in ``rules_dirs`` (loaded now, so a bad
+        pack is refused before any analysis runs)."""
+        from stackrift.catalog.catalogue import load_catalogue
+
+        rules = None
+        if rules_dirs:
+            from stackrift.rules.engine import load_rule_set
+
+            rules = load_rule_set(tuple(rules_dirs))
+        return cls(as_of=as_of, catalogue=catalogue or load_catalogue(),
+                   advisories=StoreAtPath(db), rules=rules, options=tuple(options))
+
+    def rule_set(self) -> RuleSet:
+        """The rule set to apply: the given one, else the packaged packs."""
+        if self.rules is not None:
+            return self.rules
+        from stackrift.rules.engine import load_rule_set
+
+        return load_rule_set(())
+
+    def options_for(self, kind: type[OptionsT]) -> OptionsT:
+        """The options record of one type, else its defaults."""
+        for option in self.options:
+            if isinstance(option, kind):
+                return option
+        return kind()
 
 
 @dataclass(frozen=True)
 class AnalysisResult:
     """Findings plus a summary that renderers show without knowing the analysis.
 
-    ``summary`` is JSON-serialisable. Two keys have a fixed shape that every renderer draws:
+    ``summary`` is JSON-serialisable. Two keys have a fixed shape that every renderer draws, built
+    from the typed models of :mod:`stackrift.summaries` (``Table``, ``BarChart``, ``Heatmap``)
+    with :func:`~stackrift.summaries.summary_json`:
 
     - ``"tables"``: ``[{"title": str, "columns": [str], "rows": [[str | int | float | None]]}]``
     - ``"charts"``: ``[{"kind": "bar", "title": str, "labels": [str],
@@ -67,29 +107,12 @@ class Analysis(Protocol):
         ...
 
 
-A = TypeVar("A", bound=type[Any])
-_REGISTRY: dict[str, type[Any]] = {}
-
-
-def register(cls: A) -> A:
-    """Class decorator adding an analysis to the registry under its ``name``."""
-    name = cls.name
-    if name in _REGISTRY and _REGISTRY[name] is not cls:
-        raise RuntimeError(f"two analyses are named {name!r}")
-    _REGISTRY[name] = cls
-    return cls
-
-
-def _discover() -> None:
-    import stackrift.analyses as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if not module.name.startswith("_") and module.name != "base":
-            importlib.import_module(f"{package.__name__}.{module.name}")
+ANALYSES: Registry[type[Analysis]] = Registry("analysis", "stackrift.analyses",
+                                               lambda cls: cls.name)
+register = ANALYSES.register
 
 
 def registered_analyses() -> list[Analysis]:
     """Instances of every registered analysis, in report order."""
-    _discover()
-    factories: list[Callable[[], Analysis]] = list(_REGISTRY.values())
-    return sorted((f() for f in factories), key=lambda a: (a.order, a.name))
+    return sorted((cls() for cls in ANALYSES.discover().values()),
+                  key=lambda a: (a.order, a.name))

@@ -23,6 +23,7 @@ from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind
 from stackrift.plan.graph import Disabled, EstateGraph, Node, single_points_of_failure
 from stackrift.plan.groups import DestinationMatch, covers
 from stackrift.plan.stack import (
+    CONCENTRATION_LAYERS,
     StackLayer,
     SystemStack,
     UsNexus,
@@ -32,6 +33,7 @@ from stackrift.plan.stack import (
     system_entity,
     us_nexus,
 )
+from stackrift.summaries import BarChart, Table, summary_json
 
 NAME = "concentration"
 HIGHLY_CONCENTRATED = 1800.0
@@ -118,7 +120,7 @@ class ConcentrationAnalysis:
     def run(self, estate: LoadedEstate, context: AnalysisContext) -> AnalysisResult:
         graph = EstateGraph(estate.estate, context.catalogue)
         stacks = [graph.stacks[s.id] for s in estate.estate.systems]
-        layers = [layer_concentration(stacks, layer) for layer in StackLayer]
+        layers = [layer_concentration(stacks, layer) for layer in CONCENTRATION_LAYERS]
         findings: list[Finding] = []
         findings += _hhi_findings(layers)
         spof_rows, spof_findings = _spofs(estate.estate, graph, context.catalogue)
@@ -335,43 +337,39 @@ def _summary(layers: list[LayerConcentration], spof_rows: list[list[Any]],
              export_rows: list[list[Any]], gp10_rows: list[list[Any]],
              listed_rows: list[list[Any]], as_of: date) -> dict[str, Any]:
     labels = [LAYER_TITLES[lc.layer] for lc in layers]
-    tables: list[dict[str, Any]] = [{
-        "title": "Concentration per layer (criticality-weighted HHI, 0-10,000)",
-        "columns": ["layer", "HHI by vendor", "HHI by bloc", "largest holder", "share %",
-                    "systems counted"],
-        "rows": [[LAYER_TITLES[lc.layer], lc.hhi_vendor, lc.hhi_bloc,
-                  lc.vendor_labels[t[0]] if (t := lc.top()) else None,
-                  _pct(t[1]) if t else None, lc.systems] for lc in layers]}, {
-        "title": "Vendor shares per layer",
-        "columns": ["layer", "vendor", "bloc", "share %"],
-        "rows": [[LAYER_TITLES[lc.layer], lc.vendor_labels[k], lc.vendor_blocs[k].value, _pct(v)]
-                 for lc in layers for k, v in sorted(lc.vendor_shares.items(),
-                                                     key=lambda kv: (-kv[1], kv[0]))]}, {
-        "title": "Single points of failure (loss disables critical/high systems)",
-        "columns": ["vendor or product", "kind", "systems disabled", "critical/high systems",
-                    "layer left without an alternative"],
-        "rows": spof_rows}, {
-        "title": f"Export-controlled accelerators in licence-required destinations (as of {as_of})",
-        "columns": ["system", "component", "product", "ECCN/regime", "control", "destination",
-                    "licence", "licence required from", "citation", "as of"],
-        "rows": export_rows}, {
-        "title": f"General Prohibition 10 risk (Ascend 910B/C/D) (as of {as_of})",
-        "columns": ["system", "component", "product", "using entity", "US nexus", "citation",
-                    "as of"],
-        "rows": gp10_rows}, {
-        "title": f"Components from Entity-Listed vendors (as of {as_of})",
-        "columns": ["system", "component", "layer", "vendor", "listed since", "citation", "as of"],
-        "rows": listed_rows}]
-    charts: list[dict[str, Any]] = [{
-        "kind": "bar", "title": "HHI per layer (by vendor and by bloc)", "labels": labels,
-        "series": [{"name": "by vendor", "values": [lc.hhi_vendor for lc in layers]},
-                   {"name": "by bloc", "values": [lc.hhi_bloc for lc in layers]}],
-        "stacked": False}, {
-        "kind": "bar", "title": "Bloc shares per layer (%, criticality-weighted)", "labels": labels,
-        "series": [{"name": bloc.value, "values": [_pct(lc.bloc_shares.get(bloc, 0.0))
-                                                   for lc in layers]} for bloc in BLOCS],
-        "stacked": True}]
-    return {"tables": tables, "charts": charts,
+    tables = [
+        Table.of("Concentration per layer (criticality-weighted HHI, 0-10,000)",
+                 ["layer", "HHI by vendor", "HHI by bloc", "largest holder", "share %",
+                  "systems counted"],
+                 [[LAYER_TITLES[lc.layer], lc.hhi_vendor, lc.hhi_bloc,
+                   lc.vendor_labels[t[0]] if (t := lc.top()) else None,
+                   _pct(t[1]) if t else None, lc.systems] for lc in layers]),
+        Table.of("Vendor shares per layer", ["layer", "vendor", "bloc", "share %"],
+                 [[LAYER_TITLES[lc.layer], lc.vendor_labels[k], lc.vendor_blocs[k].value,
+                   _pct(v)]
+                  for lc in layers for k, v in sorted(lc.vendor_shares.items(),
+                                                      key=lambda kv: (-kv[1], kv[0]))]),
+        Table.of("Single points of failure (loss disables critical/high systems)",
+                 ["vendor or product", "kind", "systems disabled", "critical/high systems",
+                  "layer left without an alternative"], spof_rows),
+        Table.of(f"Export-controlled accelerators in licence-required destinations (as of "
+                 f"{as_of})",
+                 ["system", "component", "product", "ECCN/regime", "control", "destination",
+                  "licence", "licence required from", "citation", "as of"], export_rows),
+        Table.of(f"General Prohibition 10 risk (Ascend 910B/C/D) (as of {as_of})",
+                 ["system", "component", "product", "using entity", "US nexus", "citation",
+                  "as of"], gp10_rows),
+        Table.of(f"Components from Entity-Listed vendors (as of {as_of})",
+                 ["system", "component", "layer", "vendor", "listed since", "citation", "as of"],
+                 listed_rows)]
+    charts = [
+        BarChart.of("HHI per layer (by vendor and by bloc)", labels,
+                    [("by vendor", [lc.hhi_vendor for lc in layers]),
+                     ("by bloc", [lc.hhi_bloc for lc in layers])], stacked=False),
+        BarChart.of("Bloc shares per layer (%, criticality-weighted)", labels,
+                    [(bloc.value, [_pct(lc.bloc_shares.get(bloc, 0.0)) for lc in layers])
+                     for bloc in BLOCS], stacked=True)]
+    return {**summary_json(tables=tables, charts=charts),
             "hhi": {lc.layer.value: {"vendor": lc.hhi_vendor, "bloc": lc.hhi_bloc,
                                      "systems": lc.systems} for lc in layers},
             "single_points_of_failure": [r[0] for r in spof_rows]}

@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.estate.loader import LoadedEstate
 from stackrift.findings import Finding, Severity, Subject, SubjectKind, finding_id
-from stackrift.rules.engine import DISCLAIMER, ConflictHit, detect_conflicts, load_rule_set
+from stackrift.rules.engine import DISCLAIMER, ConflictHit, detect_conflicts
+from stackrift.summaries import Table, summary_json
 
 NAME = "conflicts"
 _KINDS = {"flow": SubjectKind.DATA_FLOW, "system": SubjectKind.SYSTEM, "site": SubjectKind.SITE,
@@ -39,7 +40,7 @@ class ConflictsAnalysis:
     order: ClassVar[int] = 40
 
     def run(self, estate: LoadedEstate, context: AnalysisContext) -> AnalysisResult:
-        rules = load_rule_set(context.rules_dirs)
+        rules = context.rule_set()
         hits = detect_conflicts(estate.estate, context.as_of, rules)
         rows: list[list[Any]] = [
             [h.title, f"{h.kind.value} {h.subject_id}", " vs ".join(h.regimes),
@@ -48,9 +49,9 @@ class ConflictsAnalysis:
             for h in hits]
         summary: dict[str, Any] = {
             "disclaimer": DISCLAIMER,
-            "tables": [{"title": "Conflicts between regimes",
-                        "columns": ["conflict", "object", "regimes", "citation (side 1)",
-                                    "citation (side 2)", "objects involved", "resolutions"],
-                        "rows": rows}],
+            **summary_json(tables=[Table.of(
+                "Conflicts between regimes",
+                ["conflict", "object", "regimes", "citation (side 1)", "citation (side 2)",
+                 "objects involved", "resolutions"], rows)]),
         }
         return AnalysisResult(tuple(_finding(h) for h in hits), summary)

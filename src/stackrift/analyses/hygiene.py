@@ -28,6 +28,7 @@ from stackrift.estate.model import (
     System,
 )
 from stackrift.findings import Finding, Severity, Subject, SubjectKind, finding_id
+from stackrift.summaries import Table, summary_json
 
 NAME = "hygiene"
 
@@ -380,18 +381,12 @@ def _summary(findings: list[Finding], estate: Estate) -> dict[str, Any]:
         for analysis in finding.evidence.get("needed_by", []):
             needed[analysis] = needed.get(analysis, 0) + 1
     return {
-        "tables": [
-            {
-                "title": "Gaps by kind",
-                "columns": ["gap", "count"],
-                "rows": [[rule, count] for rule, count in sorted(by_rule.items())],
-            },
-            {
-                "title": "Gaps by the analysis that needs the fact",
-                "columns": ["analysis", "gaps"],
-                "rows": [[name, count] for name, count in sorted(needed.items())],
-            },
-        ],
+        **summary_json(tables=[
+            Table.of("Gaps by kind", ["gap", "count"],
+                     [[rule, count] for rule, count in sorted(by_rule.items())]),
+            Table.of("Gaps by the analysis that needs the fact", ["analysis", "gaps"],
+                     [[name, count] for name, count in sorted(needed.items())]),
+        ]),
         "records": {
             "data_flows": len(estate.data_flows),
             "systems": len(estate.systems),

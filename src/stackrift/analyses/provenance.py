@@ -12,32 +12,36 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, assert_never
 
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.catalog.catalogue import Catalogue, LineageStep, Resolution, SiteResolution
-from stackrift.catalog.model import Layer, ListStatus, Vendor, bloc_of
+from stackrift.catalog.model import Layer, ListStatus, StackLayer, Vendor, bloc_of
 from stackrift.estate.loader import LoadedEstate
 from stackrift.estate.model import Bloc, Component, ComponentType, Criticality, Estate, System
 from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind, finding_id
+from stackrift.summaries import BarChart, Table, summary_json
 
 NAME = "provenance"
 
 
-class StackLayer(StrEnum):
-    """The layers whose bloc is reported per system."""
-
-    HARDWARE = "hardware"
-    RUNTIME = "runtime"
-    FRAMEWORK = "framework"
-    MODEL = "model weights"
-    CLOUD = "cloud"
-    OTHER = "other"
+def layer_label(layer: StackLayer) -> str:
+    """How provenance reports a layer (its reports predate the shared enum's values)."""
+    match layer:
+        case StackLayer.ACCELERATOR:
+            return "hardware"
+        case StackLayer.MODEL:
+            return "model weights"
+        case StackLayer.RUNTIME | StackLayer.FRAMEWORK | StackLayer.CLOUD | StackLayer.OTHER:
+            return layer.value
+        case StackLayer.COUNTRY:
+            return "hosting country"
+        case _:
+            assert_never(layer)
 
 
 REPORTED_LAYERS = (
-    StackLayer.HARDWARE,
+    StackLayer.ACCELERATOR,
     StackLayer.RUNTIME,
     StackLayer.FRAMEWORK,
     StackLayer.MODEL,
@@ -46,7 +50,7 @@ REPORTED_LAYERS = (
 BLOC_ORDER = (Bloc.US, Bloc.CN, Bloc.EU, Bloc.OTHER, Bloc.UNKNOWN)
 
 _BY_PRODUCT_LAYER = {
-    Layer.ACCELERATOR: StackLayer.HARDWARE,
+    Layer.ACCELERATOR: StackLayer.ACCELERATOR,
     Layer.RUNTIME: StackLayer.RUNTIME,
     Layer.FRAMEWORK: StackLayer.FRAMEWORK,
     Layer.LIBRARY: StackLayer.FRAMEWORK,
@@ -55,7 +59,7 @@ _BY_PRODUCT_LAYER = {
     Layer.DATASET: StackLayer.OTHER,
 }
 _BY_TYPE = {
-    ComponentType.ACCELERATOR: StackLayer.HARDWARE,
+    ComponentType.ACCELERATOR: StackLayer.ACCELERATOR,
     ComponentType.DRIVER: StackLayer.RUNTIME,
     ComponentType.RUNTIME: StackLayer.RUNTIME,
     ComponentType.FIRMWARE: StackLayer.RUNTIME,
@@ -367,18 +371,16 @@ def _flagged_hosts(
     return findings
 
 
-def _measures_table(context: AnalysisContext) -> dict[str, Any]:
+def _measures_table(context: AnalysisContext) -> Table:
     """Every catalogued trade measure with its status on the as-of date."""
     rows = [
         [m.id, m.authority, m.title, m.in_force_from.isoformat(),
          m.status_on(context.as_of).value, str(m.citation), m.confidence]
         for m in context.catalogue.data.measures
     ]
-    return {
-        "title": f"Export-control measures on the AI supply chain, status on {context.as_of}",
-        "columns": ["measure", "authority", "title", "from", "status", "source", "confidence"],
-        "rows": rows,
-    }
+    return Table.of(
+        f"Export-control measures on the AI supply chain, status on {context.as_of}",
+        ["measure", "authority", "title", "from", "status", "source", "confidence"], rows)
 
 
 @register
@@ -775,7 +777,8 @@ class ProvenanceAnalysis:
                         sources.setdefault(str(control.citation), control.citation)
         system = sp.system
         both = {Bloc.US, Bloc.CN} <= blocs
-        layers = {layer.value: [b.value for b in sp.layers[layer]] for layer in REPORTED_LAYERS}
+        layers = {layer_label(layer): [b.value for b in sp.layers[layer]]
+                  for layer in REPORTED_LAYERS}
         by_bloc: dict[str, list[str]] = defaultdict(list)
         for cp in sp.components:
             by_bloc[cp.bloc.value].append(cp.component.id)
@@ -851,7 +854,7 @@ class ProvenanceAnalysis:
             resolution_rows.append(
                 [
                     cid,
-                    cp.layer.value,
+                    layer_label(cp.layer),
                     vendor.name if vendor else None,
                     res.product.name if res.product else None,
                     f"{cp.bloc.value} ({country or 'country unknown'})",
@@ -884,48 +887,24 @@ class ProvenanceAnalysis:
             tally = Counter(cp.bloc for cp in sp.components)
             for bloc in BLOC_ORDER:
                 counts[bloc].append(tally.get(bloc, 0))
-        series = [
-            {"name": bloc.value, "values": values} for bloc, values in counts.items() if any(values)
-        ]
+        series = [(bloc.value, values) for bloc, values in counts.items() if any(values)]
         evidence_counts = Counter(cp.resolution.evidence for cp in components.values())
         return {
-            "tables": [
-                {
-                    "title": "Layer blocs per system",
-                    "columns": ["system", "hosting", *(x.value for x in REPORTED_LAYERS), "mixed"],
-                    "rows": layer_rows,
-                },
-                {
-                    "title": "Component resolution",
-                    "columns": [
-                        "component",
-                        "layer",
-                        "vendor",
-                        "product",
-                        "origin",
-                        "evidence",
-                        "detail",
-                        "Entity List",
-                        "confidence",
-                    ],
-                    "rows": resolution_rows,
-                },
-                {
-                    "title": "Sites",
-                    "columns": ["site", "provider", "region", "country", "operator", "evidence"],
-                    "rows": site_rows,
-                },
-                _measures_table(context),
-            ],
-            "charts": [
-                {
-                    "kind": "bar",
-                    "title": "Bloc composition per system",
-                    "labels": [sp.system.id for sp in systems],
-                    "series": series,
-                    "stacked": True,
-                }
-            ],
+            **summary_json(
+                tables=[
+                    Table.of("Layer blocs per system",
+                             ["system", "hosting", *(layer_label(x) for x in REPORTED_LAYERS),
+                              "mixed"], layer_rows),
+                    Table.of("Component resolution",
+                             ["component", "layer", "vendor", "product", "origin", "evidence",
+                              "detail", "Entity List", "confidence"], resolution_rows),
+                    Table.of("Sites",
+                             ["site", "provider", "region", "country", "operator", "evidence"],
+                             site_rows),
+                    _measures_table(context),
+                ],
+                charts=[BarChart.of("Bloc composition per system",
+                                    [sp.system.id for sp in systems], series, stacked=True)]),
             "resolution": {
                 "components": len(components),
                 "resolved": sum(1 for cp in components.values() if cp.resolution.resolved),
@@ -933,7 +912,8 @@ class ProvenanceAnalysis:
             },
             "systems": {
                 sp.system.id: {
-                    layer.value: [b.value for b in sp.layers[layer]] for layer in REPORTED_LAYERS
+                    layer_label(layer): [b.value for b in sp.layers[layer]]
+                    for layer in REPORTED_LAYERS
                 }
                 for sp in systems
             },

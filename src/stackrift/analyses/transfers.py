@@ -8,10 +8,11 @@ from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.estate.implied import is_implied, with_implied_flows
 from stackrift.estate.loader import LoadedEstate
 from stackrift.findings import Finding, Severity, Subject, SubjectKind, finding_id
-from stackrift.rules.engine import DISCLAIMER, FlowVerdict, SubjectVerdict, load_rule_set
+from stackrift.rules.engine import DISCLAIMER, FlowVerdict, SubjectVerdict
 from stackrift.rules.loader import RuleSet
 from stackrift.rules.model import Verdict
 from stackrift.rules.views import evaluate_all, matrix, sources_json
+from stackrift.summaries import Heatmap, Table, summary_json
 
 NAME = "transfers"
 _BY_RANK = [v.value for v in Verdict]  # a cell's worst rank, as the verdict it stands for
@@ -125,7 +126,7 @@ class TransfersAnalysis:
     order: ClassVar[int] = 30
 
     def run(self, estate: LoadedEstate, context: AnalysisContext) -> AnalysisResult:
-        rules = load_rule_set(context.rules_dirs)
+        rules = context.rule_set()
         # Users' data reaching each system's site is judged like a declared flow, marked implied.
         judged = with_implied_flows(estate.estate)
         result = evaluate_all(judged, context.as_of, rules)
@@ -146,24 +147,25 @@ class TransfersAnalysis:
             "disclaimer": DISCLAIMER,
             "sources": sources_json(rules),
             "verdict_scale": {v.value: v.rank for v in Verdict},
-            "charts": [{"kind": "heatmap", "title": "Data-flow verdicts, origin × destination "
-                        "(0 not applicable, 1 allowed, 2 allowed with, 3 prohibited)",
-                        "x_labels": destinations, "y_labels": origins, "values": values,
-                        "cells": cells,
-                        "classes": [[None if rank is None else _BY_RANK[rank] for rank in row]
-                                    for row in values]}],
-            "tables": [
-                {"title": "Data flows", "columns": ["flow", "origin", "destination", "verdict",
-                                                    "regimes", "missing mechanisms",
-                                                    "rules fired", "citations"],
-                 "rows": flow_rows},
-                {"title": "System and site obligations",
-                 "columns": ["kind", "id", "verdict", "rules fired", "obligations"],
-                 "rows": system_rows},
-                {"title": "Sources (rule packs; not legal advice)",
-                 "columns": ["pack", "version", "rules", "file"],
-                 "rows": [[p.pack.pack, p.pack.version, len(p.pack.rules), p.path]
-                          for p in rules.packs]},
-            ],
+            **summary_json(
+                charts=[Heatmap(
+                    "Data-flow verdicts, origin × destination "
+                    "(0 not applicable, 1 allowed, 2 allowed with, 3 prohibited)",
+                    tuple(destinations), tuple(origins), tuple(tuple(row) for row in values),
+                    tuple(tuple(row) for row in cells),
+                    tuple(tuple(None if rank is None else _BY_RANK[rank] for rank in row)
+                          for row in values))],
+                tables=[
+                    Table.of("Data flows", ["flow", "origin", "destination", "verdict",
+                                            "regimes", "missing mechanisms", "rules fired",
+                                            "citations"], flow_rows),
+                    Table.of("System and site obligations",
+                             ["kind", "id", "verdict", "rules fired", "obligations"],
+                             system_rows),
+                    Table.of("Sources (rule packs; not legal advice)",
+                             ["pack", "version", "rules", "file"],
+                             [[p.pack.pack, p.pack.version, len(p.pack.rules), p.path]
+                              for p in rules.packs]),
+                ]),
         }
         return AnalysisResult(tuple(findings), summary)

@@ -1,16 +1,16 @@
 """Known vulnerabilities in the estate's components and referenced SBOMs, across Western and
 Chinese vulnerability databases.
 
-Uses the advisory store named in the context (``--db``), else the default store; an absent or
-empty store is filled with the packaged starter pack on first use. Options (from
-``context.options["vulnerabilities"]``): ``vex`` (paths of VEX documents) and ``waivers`` (a
-waivers YAML path).
+Reads advisories through the context's advisory source (by default the store at ``--db``, else
+the default store; an absent store is made from the packaged starter pack, with a caveat).
+Options: :class:`VulnerabilityOptions` (VEX documents and a waivers file).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from stackrift.analyses.base import AnalysisContext, AnalysisResult, register
 from stackrift.findings import Citation, Finding, Subject, SubjectKind, finding_id
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from stackrift.advisories.matcher import Match, Target
     from stackrift.advisories.scan import ScanResult
+    from stackrift.advisories.sources import AdvisorySource
     from stackrift.bom.base import BomDocument
     from stackrift.catalog.catalogue import Catalogue
     from stackrift.estate.loader import LoadedEstate
@@ -28,6 +29,15 @@ if TYPE_CHECKING:
     from stackrift.report.model import Report
 
 NAME = "vulnerabilities"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VulnerabilityOptions:
+    """What ``assess`` passes the vulnerabilities analysis: VEX documents (CycloneDX VEX,
+    OpenVEX, CSAF VEX) and a waivers file, applied to the matches."""
+
+    vex: tuple[Path, ...] = ()
+    waivers: Path | None = None
 
 
 def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[str]]:
@@ -139,19 +149,16 @@ class VulnerabilitiesAnalysis:
     order: ClassVar[int] = 20
 
     def run(self, estate: LoadedEstate, context: AnalysisContext) -> AnalysisResult:
-        from stackrift.advisories.scan import open_scan_store, scan
+        from stackrift.advisories.scan import scan
         from stackrift.advisories.vex import load_vex, load_waivers
 
-        options: dict[str, Any] = dict(context.options.get(NAME, {}))
-        vex = [s for p in options.get("vex", ()) for s in load_vex(Path(p))]
-        waivers = load_waivers(Path(options["waivers"])) if options.get("waivers") else []
+        options = context.options_for(VulnerabilityOptions)
+        vex = [s for p in options.vex for s in load_vex(p)]
+        waivers = load_waivers(options.waivers) if options.waivers else []
         targets, problems = estate_targets(estate)
-        store, info = open_scan_store(context.advisory_db)
-        try:
-            result = scan(targets, store, info, catalogue=context.catalogue, vex=vex,
+        with context.advisories.open() as (reader, info):
+            result = scan(targets, reader, info, catalogue=context.catalogue, vex=vex,
                           waivers=waivers, as_of=context.as_of)
-        finally:
-            store.close()
         estate_ids = frozenset(c.id for c in estate.estate.components)
         findings = tuple(to_finding(m, estate_ids) for m in result.matches) + tuple(
             not_assessed_finding(t, why, estate_ids) for t, why in result.not_assessed)
@@ -163,21 +170,19 @@ class VulnerabilitiesAnalysis:
 
 def run_scan(document: BomDocument, *, db: Path | None, catalogue: Catalogue | None,
              vex: Sequence[Path] = (), waivers: Path | None = None,
-             as_of: date | None = None) -> ScanResult:
-    """``stackrift scan``: match a BOM document's components against the store."""
-    from stackrift.advisories.scan import open_scan_store, scan, targets_from_document
+             as_of: date | None = None, source: AdvisorySource | None = None) -> ScanResult:
+    """``stackrift scan``: match a BOM document's components against the store at ``db`` (or
+    the reader ``source`` lends, e.g. a server's)."""
+    from stackrift.advisories.scan import scan, targets_from_document
+    from stackrift.advisories.sources import StoreAtPath
     from stackrift.advisories.vex import load_vex, load_waivers
     from stackrift.gcpause import paused_gc
 
     statements = [s for p in vex for s in load_vex(p)]
     waiver_list = load_waivers(waivers) if waivers else []
-    store, info = open_scan_store(db)
-    try:
-        with paused_gc():
-            return scan(targets_from_document(document), store, info, catalogue=catalogue,
-                        vex=statements, waivers=waiver_list, as_of=as_of)
-    finally:
-        store.close()
+    with (source or StoreAtPath(db)).open() as (reader, info), paused_gc():
+        return scan(targets_from_document(document), reader, info, catalogue=catalogue,
+                    vex=statements, waivers=waiver_list, as_of=as_of)
 
 
 def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogue_version: str,

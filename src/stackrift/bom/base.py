@@ -6,17 +6,16 @@ back into a standard document.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import ValidationError
 
 from stackrift.errors import InvalidInputError
 from stackrift.estate.model import Component
 from stackrift.gcpause import paused_gc
+from stackrift.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -58,43 +57,22 @@ class BomReader(Protocol):
         ...
 
 
-T = TypeVar("T", bound=type[Any])
-_READERS: dict[str, type[Any]] = {}
-
-
-def register_reader(cls: T) -> T:
-    _READERS[cls.format] = cls
-    return cls
-
-
-def _reader_modules() -> list[str]:
-    """Every format module of this package, in name order."""
-    import stackrift.bom as package
-
-    return sorted(f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
-                  if not m.name.startswith("_") and m.name != "base")
-
-
-def _discover() -> None:
-    for name in _reader_modules():
-        importlib.import_module(name)
+READERS: Registry[type[BomReader]] = Registry("BOM reader", "stackrift.bom",
+                                             lambda cls: cls.format)
+register_reader = READERS.register
 
 
 def readers() -> dict[str, BomReader]:
-    _discover()
-    return {name: cls() for name, cls in sorted(_READERS.items())}
+    return {name: cls() for name, cls in READERS.discover().items()}
 
 
 def _detected(path: Path, head: bytes) -> BomReader | None:
     """The first reader, in module order, that accepts the file. Modules are imported one at a
     time, so reading a common format does not import every other format's reader."""
-    for module in _reader_modules():
-        importlib.import_module(module)
-        for _name, cls in sorted(_READERS.items()):
-            if cls.__module__ == module:
-                reader: BomReader = cls()
-                if reader.accepts(path, head):
-                    return reader
+    for cls in READERS.by_module():
+        reader: BomReader = cls()
+        if reader.accepts(path, head):
+            return reader
     return None
 
 

@@ -75,6 +75,23 @@ class Layer(StrEnum):
     LIBRARY = "library"
 
 
+class StackLayer(StrEnum):
+    """The layers of an AI system's stack, as concentration, planning and provenance see them.
+
+    Provenance reports ``accelerator`` as "hardware" and ``model`` as "model weights"
+    (:func:`stackrift.analyses.provenance.layer_label`); ``country`` is the planner's layer of
+    hosting countries, ``other`` what fits no layer.
+    """
+
+    ACCELERATOR = "accelerator"
+    RUNTIME = "runtime"
+    FRAMEWORK = "framework"
+    MODEL = "model"
+    CLOUD = "cloud"
+    COUNTRY = "country"
+    OTHER = "other"
+
+
 class EntityListStatus(CatalogRecord):
     """US Entity List (15 CFR 744 Supp. 4) status as of the catalogue's date."""
 

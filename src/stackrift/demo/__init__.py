@@ -7,7 +7,6 @@ from importlib import resources
 from pathlib import Path
 
 from stackrift.analyses.base import AnalysisContext
-from stackrift.catalog.catalogue import load_catalogue
 from stackrift.errors import UsageError
 from stackrift.estate.loader import load_estate
 from stackrift.pipeline import assess
@@ -23,7 +22,7 @@ def demo_estate_path() -> Path:
 
 def run_demo(output_dir: Path, as_of: date) -> list[Path]:
     """Assess the demo estate and write one report per format into ``output_dir``."""
-    context = AnalysisContext(as_of=as_of, catalogue=load_catalogue())
+    context = AnalysisContext.default(as_of)
     report = assess(load_estate(demo_estate_path()), context)
     written = []
     try:

@@ -44,7 +44,6 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -83,6 +82,7 @@ from stackrift.plan.lawful import (
     FlowJudge,
     FlowJudgement,
 )
+from stackrift.plan.objective import Objective as Objective  # the one enum
 from stackrift.plan.scenario import (
     CountryBan,
     ExportLicence,
@@ -122,12 +122,6 @@ DROP_POINTS = 10
 
 Progress = Callable[[str], None]
 """Receives one line per planning stage (for long plans: the CLI prints them on stderr)."""
-
-
-class Objective(StrEnum):
-    COST = "cost"
-    RESILIENCE = "resilience"
-    BALANCED = "balanced"
 
 
 @dataclass(frozen=True)

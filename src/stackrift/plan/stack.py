@@ -12,21 +12,14 @@ from enum import StrEnum
 
 from stackrift.catalog.catalogue import Catalogue, Resolution
 from stackrift.catalog.model import ExportControl, Layer, Product, Vendor, bloc_of
+from stackrift.catalog.model import StackLayer as StackLayer  # the one enum, owned by the catalogue
 from stackrift.estate.model import Bloc, Component, ComponentType, Estate, Site, SiteKind, System
 from stackrift.findings import Citation
 from stackrift.plan.groups import DestinationMatch, control_in_force, is_gp10, match_destination
 
-
-class StackLayer(StrEnum):
-    """Layers over which concentration is measured."""
-
-    ACCELERATOR = "accelerator"
-    RUNTIME = "runtime"
-    FRAMEWORK = "framework"
-    MODEL = "model"
-    CLOUD = "cloud"
-    COUNTRY = "country"
-
+CONCENTRATION_LAYERS = (StackLayer.ACCELERATOR, StackLayer.RUNTIME, StackLayer.FRAMEWORK,
+                        StackLayer.MODEL, StackLayer.CLOUD, StackLayer.COUNTRY)
+"""Layers over which concentration is measured."""
 
 ESSENTIAL_LAYERS = (StackLayer.ACCELERATOR, StackLayer.RUNTIME, StackLayer.MODEL, StackLayer.CLOUD)
 """Layers a system cannot run without. Frameworks are left out: they are open source and can be

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 from stackrift.findings import Citation, Finding, Severity
 from stackrift.report.model import AnalysisSection, Report
-
-Cell = str | int | float | None
+from stackrift.summaries import BarChart, Cell, Heatmap, Series, Table
+from stackrift.summaries import format_number as format_number
 
 SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
 """Severities from critical down to info, the order every renderer lists them in."""
@@ -55,72 +55,11 @@ DARK_TEXT_ON = frozenset({"medium", "allowed_with", "not_applicable"})
 """Colours light enough that text on them must be dark."""
 
 
-@dataclass(frozen=True)
-class TableView:
-    """A summary table: column headings and rows of plain cells."""
-
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-
-
-@dataclass(frozen=True)
-class SeriesView:
-    """One named series of a bar chart, one value per label (``None`` when unknown)."""
-
-    name: str
-    values: tuple[float | None, ...]
-
-
-@dataclass(frozen=True)
-class BarChartView:
-    """Bars per label; several series are drawn side by side or, when ``stacked``, on top."""
-
-    title: str
-    labels: tuple[str, ...]
-    series: tuple[SeriesView, ...]
-    stacked: bool
-
-    @property
-    def kind(self) -> str:
-        return "bar"
-
-    def maximum(self) -> float:
-        """The largest bar (stack total when stacked); at least 0."""
-        if self.stacked:
-            totals = [sum(s.values[i] or 0.0 for s in self.series) for i in range(len(self.labels))]
-            return max([0.0, *totals])
-        return max([0.0, *(v for s in self.series for v in s.values if v is not None)])
-
-
-@dataclass(frozen=True)
-class HeatmapView:
-    """A grid of values, rows ``y_labels`` by columns ``x_labels``, optionally with cell text."""
-
-    title: str
-    x_labels: tuple[str, ...]
-    y_labels: tuple[str, ...]
-    values: tuple[tuple[float | None, ...], ...]
-    cells: tuple[tuple[str, ...], ...] | None
-    classes: tuple[tuple[str | None, ...], ...] | None = None
-    """Per cell, a verdict name whose fixed colour replaces the value scale (``None``: no value)."""
-
-    @property
-    def kind(self) -> str:
-        return "heatmap"
-
-    def value_range(self) -> tuple[float, float]:
-        known = [v for row in self.values for v in row if v is not None]
-        return (min(known), max(known)) if known else (0.0, 0.0)
-
-    def text(self, row: int, column: int) -> str:
-        """The text shown in a cell: the given cell text, else the value, else empty."""
-        if self.cells is not None:
-            return self.cells[row][column]
-        value = self.values[row][column]
-        return "" if value is None else format_number(value)
-
-
+# The typed models analyses build and renderers draw (read back from the JSON summary here)
+TableView = Table
+SeriesView = Series
+BarChartView = BarChart
+HeatmapView = Heatmap
 ChartView = BarChartView | HeatmapView
 
 
@@ -314,13 +253,6 @@ def severity_chart(report: Report) -> BarChartView:
 def section_severity_counts(section: AnalysisSection) -> dict[str, int]:
     """Findings of one section by severity, critical first, zeros included."""
     return {s.value: sum(1 for f in section.findings if f.severity is s) for s in SEVERITIES_DESC}
-
-
-def format_number(value: float | int) -> str:
-    """A number as people read it: integers without a decimal point, others to 2 places."""
-    if isinstance(value, int) or float(value).is_integer():
-        return str(int(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def format_cell(value: Cell) -> str:

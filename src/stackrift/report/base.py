@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import ClassVar, Protocol
 
+from stackrift.registry import Registry
 from stackrift.report.model import Report
 
 
@@ -20,31 +19,16 @@ class Renderer(Protocol):
         ...
 
 
-R = TypeVar("R", bound=type[Any])
-_RENDERERS: dict[str, type[Any]] = {}
-
-
-def register(cls: R) -> R:
-    """Class decorator adding a renderer under its ``format`` name."""
-    _RENDERERS[cls.format] = cls
-    return cls
-
-
-def _discover() -> None:
-    import stackrift.report as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if not module.name.startswith("_") and module.name not in {"base", "model"}:
-            importlib.import_module(f"{package.__name__}.{module.name}")
+RENDERERS: Registry[type[Renderer]] = Registry("renderer", "stackrift.report",
+                                               lambda cls: cls.format,
+                                               skip=frozenset({"base", "model", "formats"}))
+register = RENDERERS.register
 
 
 def renderer(name: str) -> Renderer:
     """The renderer for a format name; ``KeyError`` when there is none."""
-    _discover()
-    instance: Renderer = _RENDERERS[name]()
-    return instance
+    return RENDERERS.get(name)()
 
 
 def formats() -> list[str]:
-    _discover()
-    return sorted(_RENDERERS)
+    return RENDERERS.names()
