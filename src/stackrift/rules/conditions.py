@@ -35,6 +35,9 @@ class EvalContext:
     trace: list[str] = field(default_factory=list)
     unknown: set[str] = field(default_factory=set)
     tracing: bool = True
+    named_results: dict[tuple[int, str], tuple[Tri, frozenset[str]]] | None = None
+    """Results of named conditions already evaluated for this subject (untraced), shared by the
+    rules that refer to them; ``None`` when not shared."""
 
 
 def _fmt(value: object) -> str:
@@ -337,13 +340,29 @@ def _compile_any(children: list[Compiled]) -> Compiled:
 
 def _compile_ref(name: str, named: Mapping[str, Condition],
                  shared: dict[str, Compiled]) -> Compiled:
-    # Compiled on first use: the loader rejects cycles, but laziness keeps this safe regardless.
+    key = (id(shared), name)
+
+    def target() -> Compiled:
+        # Compiled on first use: the loader rejects cycles, but laziness keeps this safe anyway.
+        found = shared.get(name)
+        if found is None:
+            found = compile_condition(named[name], named, shared)
+            shared[name] = found
+        return found
+
     def ref(ctx: EvalContext) -> Tri:
-        target = shared.get(name)
-        if target is None:
-            target = compile_condition(named[name], named, shared)
-            shared[name] = target
-        return target(ctx)
+        results = ctx.named_results
+        if results is None or ctx.tracing:
+            return target()(ctx)
+        known = results.get(key)
+        if known is None:
+            # Evaluated apart so that the facts it misses are recorded with its result.
+            alone = EvalContext(ctx.index, ctx.as_of, ctx.subject, ctx.facts, ctx.conditions,
+                                tracing=False, named_results=results)
+            known = (target()(alone), frozenset(alone.unknown))
+            results[key] = known
+        ctx.unknown |= known[1]
+        return known[0]
     return ref
 
 

@@ -16,7 +16,7 @@ satisfied only when one of its mechanism sets is fully in place. Nothing here is
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, partial
 from pathlib import Path
@@ -246,6 +246,8 @@ class _CompiledRule:
     rule: Rule
     when: Compiled
     kind: RuleKind
+    conditions: Mapping[str, Condition]
+    """The named conditions of the rule's pack."""
 
 
 def _kind(cond: Condition, named: Mapping[str, Condition], seen: set[str]) -> RuleKind:
@@ -274,7 +276,7 @@ def _compiled_rules(rules: RuleSet) -> Mapping[Scope, tuple[_CompiledRule, ...]]
             named = rules.conditions_for(rule.id)
             compiled = compile_condition(rule.when, named, shared.setdefault(id(named), {}))
             by_scope[rule.scope].append(
-                _CompiledRule(rule, compiled, _kind(rule.when, named, set())))
+                _CompiledRule(rule, compiled, _kind(rule.when, named, set()), named))
         found = {scope: tuple(entries) for scope, entries in by_scope.items()}
         rules.derived["engine.compiled_rules"] = found
     return cast(Mapping[Scope, tuple[_CompiledRule, ...]], found)
@@ -293,16 +295,30 @@ class _Subject:
     facts: Mapping[str, FactValue]
     as_of: date
     memo: dict[str, _Memo] | None = None
+    named_results: dict[tuple[int, str], tuple[Tri, frozenset[str]]] = field(
+        default_factory=dict)
+    """Named conditions evaluated for this subject, shared by the rules referring to them."""
+
+    quiet: dict[int, EvalContext] = field(default_factory=dict)
+    """One untraced context per pack, reused rule after rule."""
 
     def context(self, conditions: Mapping[str, Condition], tracing: bool) -> EvalContext:
-        return EvalContext(self.index, self.as_of, self.item, self.facts, conditions,
-                           tracing=tracing)
+        if tracing:
+            return EvalContext(self.index, self.as_of, self.item, self.facts, conditions,
+                               tracing=True, named_results=self.named_results)
+        ctx = self.quiet.get(id(conditions))
+        if ctx is None:
+            ctx = EvalContext(self.index, self.as_of, self.item, self.facts, conditions,
+                              tracing=False, named_results=self.named_results)
+            self.quiet[id(conditions)] = ctx
+        ctx.unknown = set()
+        return ctx
 
 
-def _judge_compiled(entry: _CompiledRule, rules: RuleSet, subject: _Subject
+def _judge_compiled(entry: _CompiledRule, subject: _Subject
                     ) -> tuple[Tri, tuple[str, ...], list[str]]:
     """One rule's result, the facts it missed, and its trace when it fired."""
-    conditions = rules.conditions_for(entry.rule.id)
+    conditions = entry.conditions
     cacheable = subject.memo is not None and entry.kind != "group_volume"
     memo_key = entry.rule.id
     hit = subject.memo.get(memo_key) if cacheable and subject.memo is not None else None
@@ -311,7 +327,7 @@ def _judge_compiled(entry: _CompiledRule, rules: RuleSet, subject: _Subject
     else:
         ctx = subject.context(conditions, tracing=False)
         result = entry.when(ctx)
-        unknown, lines = tuple(sorted(ctx.unknown)), None
+        unknown, lines = (tuple(sorted(ctx.unknown)) if ctx.unknown else ()), None
     if result is True and lines is None:
         traced = subject.context(conditions, tracing=True)
         entry.when(traced)
@@ -343,7 +359,7 @@ def _rule_results(rules: RuleSet, scope: Scope, subject: _Subject, compiled: boo
     found = _Results({}, [], {}, [])
     judged: list[tuple[Rule, Callable[[], tuple[Tri, tuple[str, ...], list[str]]]]]
     if compiled:
-        judged = [(e.rule, partial(_judge_compiled, e, rules, subject))
+        judged = [(e.rule, partial(_judge_compiled, e, subject))
                   for e in _compiled_rules(rules)[scope]]
     else:
         judged = [(r, partial(_judge_reference, r, rules, subject))
@@ -386,12 +402,40 @@ def _decide(rules: RuleSet, scope: Scope, subject: _Subject, mechanisms: frozens
     return out
 
 
-def _flow_key(index: EstateIndex, flow: DataFlow, facts: Mapping[str, FactValue]) -> Hashable:
-    """What a flow's ``facts``/``own_volume`` results depend on: its facts, and the exporter and
-    recipient whose ownership chains ownership facts follow."""
+def _flow_key(index: EstateIndex, flow: DataFlow, facts: Mapping[str, FactValue],
+              read: frozenset[str]) -> Hashable:
+    """What a flow's ``facts``/``own_volume`` results depend on: the facts flow rules read, and
+    the exporter and recipient whose ownership chains ownership facts follow."""
     exporter, recipient = index.exporter(flow), index.recipient(flow)
-    return (tuple(facts.items()), exporter.id if exporter else None,
-            recipient.id if recipient else None)
+    return (tuple(item for item in facts.items() if item[0] in read),
+            exporter.id if exporter else None, recipient.id if recipient else None)
+
+
+def _facts_read(rules: RuleSet) -> frozenset[str]:
+    """Every flow fact a flow rule tests, following named conditions and volume exclusions, and
+    the facts a volume test counts with (a flow's own counts and categories)."""
+    found = rules.derived.get("engine.flow_facts_read")
+    if found is None:
+        names: set[str] = {"categories", "subjects", "devices", "subjects_countries"}
+
+        def walk(cond: Condition, named: Mapping[str, Condition], seen: set[str]) -> None:
+            if cond.fact is not None:
+                names.add(cond.fact)
+            if cond.ref is not None and cond.ref not in seen and cond.ref in named:
+                seen.add(cond.ref)
+                walk(named[cond.ref], named, seen)
+            for child in (*(cond.all or ()), *(cond.any or ()),
+                          *((cond.not_,) if cond.not_ is not None else ()),
+                          *((cond.volume.exclude,) if cond.volume and cond.volume.exclude
+                            else ())):
+                walk(child, named, seen)
+
+        for rule in rules.rules:
+            if rule.scope is Scope.FLOW:
+                walk(rule.when, rules.conditions_for(rule.id), set())
+        found = frozenset(names)
+        rules.derived["engine.flow_facts_read"] = found
+    return cast(frozenset[str], found)
 
 
 def _index(estate: Estate, provider_country: ProviderCountry | None) -> EstateIndex:
@@ -411,10 +455,11 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
     """
     index = _index(estate, provider_country)
     memo: dict[Hashable, dict[str, _Memo]] = {}
+    read = _facts_read(rules)
     verdicts = []
     for flow in estate.data_flows:
         facts = index.flow_facts(flow)
-        shared = memo.setdefault(_flow_key(index, flow, facts), {})
+        shared = memo.setdefault(_flow_key(index, flow, facts, read), {})
         subject = _Subject(index, flow, facts, as_of, shared)
         out = _decide(rules, Scope.FLOW, subject, frozenset(m.value for m in flow.mechanisms),
                       hold_undetermined=True, compiled=compiled)
