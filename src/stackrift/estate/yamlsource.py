@@ -1,9 +1,10 @@
 """Safe YAML/JSON reading that remembers where every value came from.
 
 PyYAML's safe composer (libyaml's, when available) builds a node tree with line/column marks; we
-construct plain Python values from it ourselves so that each value's key path maps to its location. Only the safe constructor is
-used (no Python object tags), duplicate keys are errors, and both the file size and the number of
-nodes (which alias expansion would otherwise multiply) are bounded.
+construct plain Python values from it ourselves so that each value's key path maps to its
+location. Only the safe constructor is used (no Python object tags), duplicate keys are errors,
+and both the file size and the number of nodes (which alias expansion would otherwise multiply)
+are bounded.
 """
 
 from __future__ import annotations
