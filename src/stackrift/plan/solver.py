@@ -275,6 +275,73 @@ class _Options:
     cross_border: bool
 
 
+def _options(objective: Objective, max_bloc_share: float | None,
+             max_vendor_share: float | None, time_limit: float, workers: int,
+             cross_border: bool) -> _Options:
+    for name, value in (("--max-bloc-share", max_bloc_share),
+                        ("--max-vendor-share", max_vendor_share)):
+        if value is not None and not 0 < value <= 1:
+            raise UsageError(f"{name}: {value} is not a share; expected a number in (0, 1]")
+    return _Options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
+                    cross_border)
+
+
+def _solver(options: _Options) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = options.time_limit
+    solver.parameters.num_workers = options.workers
+    return solver
+
+
+@dataclass
+class _Build:
+    """The model under construction and what building it collects."""
+
+    model: cp_model.CpModel
+    relax: frozenset[str]
+    requirements: dict[int, Requirement] = field(default_factory=dict)  # literal index -> it
+    literals: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    relaxed: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    svars: dict[str, _SystemVars] = field(default_factory=dict)
+    cost_terms: list[tuple[int, cp_model.IntVar]] = field(default_factory=list)
+    burden_cache: dict[tuple[str, str, str], Burden] = field(default_factory=dict)
+
+    def literal(self, req: Requirement) -> cp_model.IntVar:
+        """The literal that enforces ``req``; a requirement asked to be relaxed gets one fixed
+        to false, so its constraints are never enforced."""
+        if req.id in self.relax:
+            if req.id not in self.relaxed:
+                self.relaxed[req.id] = self.model.new_bool_var(f"relaxed:{req.id}")
+                self.model.add(self.relaxed[req.id] == 0)
+            return self.relaxed[req.id]
+        if req.id not in self.literals:
+            lit = self.model.new_bool_var(req.id)
+            self.literals[req.id] = lit
+            self.requirements[lit.index] = req
+        return self.literals[req.id]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every outcome of one solve reports."""
+
+    options: _Options
+    started: float
+    stats: dict[str, float]
+    scenarios: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def _stats(build: _Build, flows: _FlowInfo, sites: int, build_seconds: float,
+           search_seconds: float) -> dict[str, float]:
+    return {"build_seconds": round(build_seconds, 3), "search_seconds": round(search_seconds, 3),
+            "systems": len(build.svars), "sites": sites,
+            "variables": len(build.model.proto.variables),
+            "constraints": len(build.model.proto.constraints),
+            "requirements": len(build.literals), "flows_discontinued": len(flows.dropped),
+            "engine_evaluations": flows.evaluations}
+
+
 class Planner:
     """Builds and solves the placement model for one estate."""
 
@@ -573,7 +640,8 @@ class Planner:
 
     # -- solve -------------------------------------------------------------------------------
 
-    def solve(self, objective: Objective = Objective.COST, max_bloc_share: float | None = None,
+    def solve(self, objective: Objective = Objective.COST,  # noqa: PLR0913 - the public API
+              max_bloc_share: float | None = None,
               max_vendor_share: float | None = None, time_limit: float = 30.0,
               workers: int = 2, cross_border: bool = False,
               scenarios: Sequence[Scenario] = (), exclude_listed: bool = False,
@@ -581,156 +649,164 @@ class Planner:
         """Solve; ``cross_border`` lets systems move to sites in other countries. By default each
         stays in its country: its users' data is rarely declared as flows, so a move abroad
         would look lawful while it is not."""
-        for name, value in (("--max-bloc-share", max_bloc_share),
-                            ("--max-vendor-share", max_vendor_share)):
-            if value is not None and not 0 < value <= 1:
-                raise UsageError(f"{name}: {value} is not a share; expected a number in (0, 1]")
-        options = _Options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
+        options = _options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
                            cross_border)
         self.exclude_listed = exclude_listed
         self._swaps.clear()
         report = progress or (lambda message: None)
         started = time.perf_counter()
-        model = cp_model.CpModel()
-        requirements: dict[int, Requirement] = {}  # literal index -> requirement
-        literals: dict[str, cp_model.IntVar] = {}
-
-        relaxed: dict[str, cp_model.IntVar] = {}
-
-        def literal(req: Requirement) -> cp_model.IntVar:
-            if req.id in relax:  # asked to drop: its constraints are never enforced
-                if req.id not in relaxed:
-                    relaxed[req.id] = model.new_bool_var(f"relaxed:{req.id}")
-                    model.add(relaxed[req.id] == 0)
-                return relaxed[req.id]
-            if req.id not in literals:
-                lit = model.new_bool_var(req.id)
-                literals[req.id] = lit
-                requirements[lit.index] = req
-            return literals[req.id]
-
+        build = _Build(cp_model.CpModel(), frozenset(relax))
         site_ids = sorted(self.sites)
-        svars: dict[str, _SystemVars] = {}
-        cost_terms: list[tuple[int, cp_model.IntVar]] = []
-        burden_cache: dict[tuple[str, str, str], Burden] = {}
+        self._system_variables(build, site_ids, cross_border, report)
+        notes = self._scenario_requirements(build.model, build.literal, build.svars, scenarios)
+        report(f"judging {len(self.flow_estate.data_flows)} data flows (declared and implied) at "
+               "candidate sites")
+        flows = self._flow_requirements(build.model, build.literal, build.svars, site_ids,
+                                        build.cost_terms)
+        self._cap_requirements(build.model, build.literal, build.svars, options)
+        self._objective(build.model, build.svars, build.cost_terms, options)
+        self._literals = list(build.literals.values())
+        built = time.perf_counter()
+        report(f"searching (time limit {time_limit:g} s, {workers} workers)")
+        solver, status = self._search(build.model, options)
+        stats = _stats(build, flows, len(site_ids), built - started, time.perf_counter() - built)
+        run = _Run(options, started, stats, tuple(sc.id for sc in scenarios), tuple(notes))
+        if status == cp_model.INFEASIBLE:
+            report("infeasible: shrinking the conflicting requirements")
+            return self._infeasible(build, solver, run)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return PlanResult("unknown", objective.value, self.as_of,
+                              time.perf_counter() - started, stats=stats,
+                              scenarios=run.scenarios, notes=run.notes)
+        report("extracting the plan and re-checking every flow of the planned estate")
+        return self._planned(build, solver, status, flows, run)
+
+    def _system_variables(self, build: _Build, site_ids: list[str], cross_border: bool,
+                          report: Progress) -> None:
+        """Per system: where it may run, which accelerator and model it may use, their costs
+        and the requirements on placement."""
         report(f"building the model: {len(self.estate.systems)} systems, {len(site_ids)} sites")
         for number, system in enumerate(self.estate.systems, 1):
             if number % 250 == 0:
                 report(f"  stacks and candidates: {number}/{len(self.estate.systems)} systems")
-            stack = self.stacks[system.id]
             current_site = self.sites.get(system.site) if system.site else None
             unit = max((system.annual_cost or 0.0) * BURDEN_SHARE, MIN_BURDEN_UNIT)
-            if current_site is None:
-                candidates_sites: list[str] = []
-            elif cross_border:
-                candidates_sites = site_ids
-            else:  # stay in the country: the other sites are not candidates at all
-                candidates_sites = [j for j in site_ids
-                                    if self.sites[j].country == current_site.country]
-            sites = {j: model.new_bool_var(f"y|{system.id}|{j}") for j in candidates_sites}
-            if sites:
-                model.add_exactly_one(sites.values())
-            accel_holder = next((h for h in stack.layer(StackLayer.ACCELERATOR)
-                                 if h.product is not None), None)
-            current_accel = accel_holder.product if accel_holder else None
-            accels: dict[str, cp_model.IntVar] = {}
-            if current_accel is not None:
-                for product in self._accelerator_candidates(system.id, current_accel):
-                    accels[product.id] = model.new_bool_var(f"a|{system.id}|{product.id}")
-                model.add_exactly_one(accels.values())
-            svars[system.id] = _SystemVars(system.id, sites, accels, current_accel,
-                                           accel_holder.component if accel_holder else None, unit)
-            model_holder = next((h for h in stack.layer(StackLayer.MODEL)
-                                 if h.product is not None and h.product.layer == Layer.MODEL
-                                 and h.product.equivalence_class and h.component is not None),
-                                None)
-            if model_holder is not None and model_holder.product is not None:
-                current_model = model_holder.product
-                fine_tuned = bool(model_holder.note)  # the weights came through a lineage
-                country = current_site.country if current_site else None
-                models = {}
-                for product, burden in self._model_candidates(system.id, current_model,
-                                                              country, fine_tuned):
-                    var = model.new_bool_var(f"m|{system.id}|{product.id}")
-                    models[product.id] = var
-                    burden_cache[(system.id, "model", product.id)] = burden
-                    cost_terms.append((round(burden.total * unit), var))
-                    if self.exclude_listed and product.id != current_model.id:
-                        self._exclusion(model, literal, system.id, product, var)
-                model.add_exactly_one(models.values())
-                svars[system.id].models = models
-                svars[system.id].current_model = current_model
-                svars[system.id].model_component = model_holder.component
-            # Costs: run cost by site, burden of moving and of switching accelerators.
-            for j, var in sites.items():
-                factor = self.sites[j].cost_factor or 1.0
-                move = site_move(self.estate, system, current_site, self.sites[j], self.as_of,
-                                 self.catalogue, self.known_vendors, export=False)
-                burden_cache[(system.id, "site", j)] = move
-                cost = (system.annual_cost or 0.0) * factor + move.total * unit
-                cost_terms.append((round(cost), var))
-            for k, var in accels.items():
-                product = self.catalogue.products[k]
-                assert current_accel is not None  # accels exist only with a current one
-                switch = Burden(self._switch(system, current_accel, product).terms + stack_terms(
-                    self.swap(system.id, current_accel, product)))
-                burden_cache[(system.id, "accel", k)] = switch
-                cost_terms.append((round(switch.total * unit), var))
-            self._placement_requirements(model, literal, system.id, svars[system.id])
-        notes = self._scenario_requirements(model, literal, svars, scenarios)
-        report(f"judging {len(self.flow_estate.data_flows)} data flows (declared and implied) at "
-               "candidate sites")
-        flow_info = self._flow_requirements(model, literal, svars, site_ids, cost_terms)
-        self._cap_requirements(model, literal, svars, options)
-        self._objective(model, svars, cost_terms, options)
-        self._literals = list(literals.values())
-        # Search with every requirement as a hard constraint (full presolve); only when that is
-        # infeasible are the requirements turned into assumptions to extract a conflict.
+            v = self._accelerator_variables(build, system, unit,
+                                            self._site_variables(build, system, site_ids,
+                                                                 cross_border))
+            build.svars[system.id] = v
+            self._model_variables(build, system, v, current_site)
+            self._site_costs(build, system, v, current_site)
+            self._accelerator_costs(build, system, v)
+            self._placement_requirements(build.model, build.literal, system.id, v)
+
+    def _site_variables(self, build: _Build, system: System, site_ids: list[str],
+                        cross_border: bool) -> dict[str, cp_model.IntVar]:
+        """One choice per candidate site (exactly one chosen)."""
+        current_site = self.sites.get(system.site) if system.site else None
+        if current_site is None:
+            candidates: list[str] = []
+        elif cross_border:
+            candidates = site_ids
+        else:  # stay in the country: the other sites are not candidates at all
+            candidates = [j for j in site_ids if self.sites[j].country == current_site.country]
+        sites = {j: build.model.new_bool_var(f"y|{system.id}|{j}") for j in candidates}
+        if sites:
+            build.model.add_exactly_one(sites.values())
+        return sites
+
+    def _accelerator_variables(self, build: _Build, system: System, unit: float,
+                               sites: dict[str, cp_model.IntVar]) -> _SystemVars:
+        """One choice per candidate accelerator (exactly one chosen, when one is known)."""
+        holder = next((h for h in self.stacks[system.id].layer(StackLayer.ACCELERATOR)
+                       if h.product is not None), None)
+        current = holder.product if holder else None
+        accels: dict[str, cp_model.IntVar] = {}
+        if current is not None:
+            for product in self._accelerator_candidates(system.id, current):
+                accels[product.id] = build.model.new_bool_var(f"a|{system.id}|{product.id}")
+            build.model.add_exactly_one(accels.values())
+        return _SystemVars(system.id, sites, accels, current,
+                           holder.component if holder else None, unit)
+
+    def _model_variables(self, build: _Build, system: System, v: _SystemVars,
+                         current_site: Site | None) -> None:
+        """One choice per candidate model, with its switching cost (when the model has an
+        equivalence class)."""
+        holder = next((h for h in self.stacks[system.id].layer(StackLayer.MODEL)
+                       if h.product is not None and h.product.layer == Layer.MODEL
+                       and h.product.equivalence_class and h.component is not None), None)
+        if holder is None or holder.product is None:
+            return
+        current = holder.product
+        fine_tuned = bool(holder.note)  # the weights came through a lineage
+        country = current_site.country if current_site else None
+        models = {}
+        for product, burden in self._model_candidates(system.id, current, country, fine_tuned):
+            var = build.model.new_bool_var(f"m|{system.id}|{product.id}")
+            models[product.id] = var
+            build.burden_cache[(system.id, "model", product.id)] = burden
+            build.cost_terms.append((round(burden.total * v.unit), var))
+            if self.exclude_listed and product.id != current.id:
+                self._exclusion(build.model, build.literal, system.id, product, var)
+        build.model.add_exactly_one(models.values())
+        v.models, v.current_model, v.model_component = models, current, holder.component
+
+    def _site_costs(self, build: _Build, system: System, v: _SystemVars,
+                    current_site: Site | None) -> None:
+        """Run cost by site, plus the burden of moving there."""
+        for j, var in v.sites.items():
+            factor = self.sites[j].cost_factor or 1.0
+            move = site_move(self.estate, system, current_site, self.sites[j], self.as_of,
+                             self.catalogue, self.known_vendors, export=False)
+            build.burden_cache[(system.id, "site", j)] = move
+            cost = (system.annual_cost or 0.0) * factor + move.total * v.unit
+            build.cost_terms.append((round(cost), var))
+
+    def _accelerator_costs(self, build: _Build, system: System, v: _SystemVars) -> None:
+        """The burden of switching to each candidate accelerator, stack swap included."""
+        for k, var in v.accels.items():
+            product = self.catalogue.products[k]
+            assert v.current_accel is not None  # accels exist only with a current one
+            switch = Burden(self._switch(system, v.current_accel, product).terms + stack_terms(
+                self.swap(system.id, v.current_accel, product)))
+            build.burden_cache[(system.id, "accel", k)] = switch
+            build.cost_terms.append((round(switch.total * v.unit), var))
+
+    def _search(self, model: cp_model.CpModel, options: _Options
+                ) -> tuple[cp_model.CpSolver, Any]:
+        """Search with every requirement as a hard constraint (full presolve); only when that
+        is infeasible are the requirements turned into assumptions to extract a conflict."""
         hard = model.clone()
         for lit in self._literals:
             hard.add(hard.get_bool_var_from_proto_index(lit.index) == 1)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = time_limit
-        solver.parameters.num_workers = workers
+        solver = _solver(options)
         solver.parameters.random_seed = 7
-        built = time.perf_counter()
-        report(f"searching (time limit {time_limit:g} s, {workers} workers)")
         status = solver.solve(hard)
         if status == cp_model.INFEASIBLE:
             model.add_assumptions(self._literals)
-            solver = cp_model.CpSolver()
-            solver.parameters.max_time_in_seconds = time_limit
-            solver.parameters.num_workers = workers
+            solver = _solver(options)
             status = solver.solve(model)
-        stats: dict[str, float] = {
-            "build_seconds": round(built - started, 3),
-            "search_seconds": round(time.perf_counter() - built, 3),
-            "systems": len(svars), "sites": len(site_ids),
-            "variables": len(model.proto.variables),
-            "constraints": len(model.proto.constraints),
-            "requirements": len(literals), "flows_discontinued": len(flow_info.dropped),
-            "engine_evaluations": flow_info.evaluations}
-        if status == cp_model.INFEASIBLE:
-            report("infeasible: shrinking the conflicting requirements")
-            core = self._minimal_core(model, solver, requirements, options)
-            return PlanResult("infeasible", objective.value, self.as_of,
-                              time.perf_counter() - started, conflicts=tuple(core), stats=stats,
-                              cross_border=cross_border,
-                              scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return PlanResult("unknown", objective.value, self.as_of,
-                              time.perf_counter() - started, stats=stats,
-                              scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
+        return solver, status
+
+    def _infeasible(self, build: _Build, solver: cp_model.CpSolver, run: _Run) -> PlanResult:
+        core = self._minimal_core(build.model, solver, build.requirements, run.options)
+        return PlanResult("infeasible", run.options.objective.value, self.as_of,
+                          time.perf_counter() - run.started, conflicts=tuple(core),
+                          stats=run.stats, cross_border=run.options.cross_border,
+                          scenarios=run.scenarios, notes=run.notes)
+
+    def _planned(self, build: _Build, solver: cp_model.CpSolver, status: Any,
+                 flows: _FlowInfo, run: _Run) -> PlanResult:
         extracting = time.perf_counter()
-        report("extracting the plan and re-checking every flow of the planned estate")
-        result = self._extract(solver, svars, flow_info, burden_cache)
-        stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
+        result = self._extract(solver, build.svars, flows, build.burden_cache)
+        run.stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
         return PlanResult(
-            "optimal" if status == cp_model.OPTIMAL else "feasible", objective.value, self.as_of,
-            time.perf_counter() - started, solver.objective_value, solver.best_objective_bound,
-            result.changes, result.actions, (), result.shares, result.verification,
-            result.estate, stats, cross_border, tuple(sc.id for sc in scenarios),
-            tuple(notes) + self._availability_notes(result.changes))
+            "optimal" if status == cp_model.OPTIMAL else "feasible", run.options.objective.value,
+            self.as_of, time.perf_counter() - run.started, solver.objective_value,
+            solver.best_objective_bound, result.changes, result.actions, (), result.shares,
+            result.verification, result.estate, run.stats, run.options.cross_border,
+            run.scenarios, run.notes + self._availability_notes(result.changes))
 
     # -- requirements ------------------------------------------------------------------------
 
