@@ -1158,56 +1158,76 @@ class Planner:
     def _extract(self, solver: cp_model.CpSolver, svars: dict[str, _SystemVars],
                  flows: _FlowInfo, burdens: dict[tuple[str, str, str], Burden]
                  ) -> _Extracted:
+        """The planned estate and what changes, with every flow of it judged again."""
         estate = self.estate
         changes = []
         placed: dict[str, str] = {}
-        position = {s.id: i for i, s in enumerate(estate.systems)}
-        for system in self.estate.systems:
-            v = svars[system.id]
-            site = next((j for j, var in v.sites.items() if solver.value(var)), system.site)
-            accel = next((k for k, var in v.accels.items() if solver.value(var)), None)
-            placed[system.id] = site or ""
-            terms: list[BurdenTerm] = []
-            if site and site != system.site:
-                terms += burdens[(system.id, "site", site)].terms
-            old = v.current_accel
-            new = self.catalogue.products[accel] if accel else None
-            stack: tuple[str, ...] = ()
-            exposure: list[str] = []
-            if old is not None and new is not None and new.id != old.id:
-                terms += burdens[(system.id, "accel", new.id)].terms
-                stack = tuple(r.describe() for r in self.swap(system.id, old, new).replacements)
-                exposure += [e.text for e in listed_exposure(new, self.catalogue, self.as_of)]
-                assert v.accel_component is not None
-                current = estate.systems[position[system.id]]  # swaps keep the order
-                estate = swap_accelerator(estate, current, v.accel_component, new,
-                                          self.catalogue)
-            model_old = v.current_model
-            model_new_id = next((k for k, var in v.models.items() if solver.value(var)), None)
-            model_new = self.catalogue.products[model_new_id] if model_new_id else None
-            if model_old is not None and model_new is not None and model_new.id != model_old.id:
-                terms += burdens[(system.id, "model", model_new.id)].terms
-                assert v.model_component is not None
-                current = estate.systems[position[system.id]]  # swaps keep the order
-                estate = _swap_model(estate, current, v.model_component, model_new,
-                                     self.catalogue)
-                exposure += [e.text for e in listed_exposure(model_new, self.catalogue,
-                                                             self.as_of)]
-            factor_after = self.sites[site].cost_factor or 1.0 if site else 1.0
-            factor_before = (self.sites[system.site].cost_factor or 1.0) if system.site else 1.0
-            old_rt = runtime_of(old, self.catalogue) if old else None
-            new_rt = runtime_of(new, self.catalogue) if new else None
-            changes.append(SystemChange(
-                system.id, system.site, site, old.id if old else None, new.id if new else None,
-                old_rt.id if old_rt else None, new_rt.id if new_rt else None, Burden(tuple(terms)),
-                (system.annual_cost or 0.0) * factor_before,
-                (system.annual_cost or 0.0) * factor_after,
-                model_old.id if model_old else None, model_new.id if model_new else None,
-                stack, tuple(exposure)))
+        for position, system in enumerate(self.estate.systems):  # swaps keep the order
+            estate, change = self._system_change(solver, estate, position, svars[system.id],
+                                                 burdens)
+            placed[system.id] = change.site_to or ""
+            changes.append(change)
         estate = estate.model_copy(update={"systems": tuple(
             s.model_copy(update={"site": placed[s.id] or s.site}) for s in estate.systems)})
         actions: list[FlowAction] = []
-        new_flows: list[DataFlow] = []
+        dropped = self._dropped(solver, flows, placed)
+        new_flows = [planned for flow in estate.data_flows
+                     if (planned := self._planned_flow(flow, flows, placed, dropped, actions))
+                     is not None]
+        estate = estate.model_copy(update={"data_flows": tuple(new_flows)})
+        estate, implied_actions = self._implied_actions(estate, flows, placed)
+        actions += implied_actions
+        after = self.judge.judge(with_implied_flows(estate), self.as_of)
+        verification = tuple(v.to_json() for v in after.values() if v.prohibited)
+        return _Extracted(tuple(changes), tuple(actions), _shares(self, estate), verification,
+                          estate)
+
+    def _system_change(self, solver: cp_model.CpSolver, estate: Estate, position: int,
+                       v: _SystemVars, burdens: dict[tuple[str, str, str], Burden]
+                       ) -> tuple[Estate, SystemChange]:
+        """The chosen site, accelerator and model of the system at ``position``; the estate
+        with its swaps made."""
+        system = self.estate.systems[position]
+        site = next((j for j, var in v.sites.items() if solver.value(var)), system.site)
+        accel = next((k for k, var in v.accels.items() if solver.value(var)), None)
+        terms: list[BurdenTerm] = []
+        if site and site != system.site:
+            terms += burdens[(system.id, "site", site)].terms
+        old = v.current_accel
+        new = self.catalogue.products[accel] if accel else None
+        stack: tuple[str, ...] = ()
+        exposure: list[str] = []
+        if old is not None and new is not None and new.id != old.id:
+            terms += burdens[(system.id, "accel", new.id)].terms
+            stack = tuple(r.describe() for r in self.swap(system.id, old, new).replacements)
+            exposure += [e.text for e in listed_exposure(new, self.catalogue, self.as_of)]
+            assert v.accel_component is not None
+            estate = swap_accelerator(estate, estate.systems[position], v.accel_component, new,
+                                      self.catalogue)
+        model_old = v.current_model
+        model_new_id = next((k for k, var in v.models.items() if solver.value(var)), None)
+        model_new = self.catalogue.products[model_new_id] if model_new_id else None
+        if model_old is not None and model_new is not None and model_new.id != model_old.id:
+            terms += burdens[(system.id, "model", model_new.id)].terms
+            assert v.model_component is not None
+            estate = _swap_model(estate, estate.systems[position], v.model_component, model_new,
+                                 self.catalogue)
+            exposure += [e.text for e in listed_exposure(model_new, self.catalogue, self.as_of)]
+        factor_after = self.sites[site].cost_factor or 1.0 if site else 1.0
+        factor_before = (self.sites[system.site].cost_factor or 1.0) if system.site else 1.0
+        old_rt = runtime_of(old, self.catalogue) if old else None
+        new_rt = runtime_of(new, self.catalogue) if new else None
+        return estate, SystemChange(
+            system.id, system.site, site, old.id if old else None, new.id if new else None,
+            old_rt.id if old_rt else None, new_rt.id if new_rt else None, Burden(tuple(terms)),
+            (system.annual_cost or 0.0) * factor_before,
+            (system.annual_cost or 0.0) * factor_after,
+            model_old.id if model_old else None, model_new.id if model_new else None,
+            stack, tuple(exposure))
+
+    def _dropped(self, solver: cp_model.CpSolver, flows: _FlowInfo, placed: dict[str, str]
+                 ) -> dict[str, tuple[FlowJudgement, str]]:
+        """Flows the plan stops: unlawful everywhere, or cheaper to stop than to fix by moving."""
         dropped = {k: (v, "") for k, v in flows.dropped.items()}
         for flow_id, var in flows.optional.items():
             if solver.value(var):
@@ -1217,48 +1237,48 @@ class Planner:
                 dropped[flow_id] = (flows.plain[flow_id][placed[system_id]],
                                     f"lawful only if {system_id} ran at {', '.join(better)}, "
                                     "which the plan judged costlier than stopping the flow; ")
-        for flow in estate.data_flows:
-            if flow.id in dropped:
-                judgement, why = dropped[flow.id]
-                approvals = [m for m in judgement.missing
-                             if m not in {x.value for x in SELF_SERVICE_MECHANISMS}]
-                where = why or "in every candidate layout: "
-                if approvals:
-                    detail = (f"{judgement.verdict} {where}needs {', '.join(approvals)}, an "
-                              "approval the organisation cannot grant itself: stop the flow or "
-                              "obtain the approval")
-                else:
-                    detail = f"{judgement.verdict} {where}stop the flow"
-                actions.append(FlowAction(flow.id, "discontinued", detail, judgement.rules_fired))
-                continue
-            updated = flow
-            judgement = flows.base[flow.id]
-            if flow.id in flows.movable:
-                system_id, ends = flows.movable[flow.id]
-                target = placed[system_id]
-                original = self.stacks[system_id].system
-                if original is not None and target and target != original.site:
-                    updated = _repoint_flow(flow, ends, target)
-                    actions.append(FlowAction(flow.id, "rerouted",
-                                              f"{ends} follows {system_id} to {target}"))
-                judgement = flows.plain[flow.id][target] if target else judgement
-            if not judgement.lawful:
-                extra = _missing_fixable(judgement)
-                if extra:
-                    mechanisms = tuple(dict.fromkeys((*updated.mechanisms,
-                                                      *(Mechanism(m) for m in extra))))
-                    updated = updated.model_copy(update={"mechanisms": mechanisms})
-                    actions.append(FlowAction(flow.id, "mechanisms_added",
-                                              f"put in place: {', '.join(extra)}",
-                                              judgement.rules_fired))
-            new_flows.append(updated)
-        estate = estate.model_copy(update={"data_flows": tuple(new_flows)})
-        estate, implied_actions = self._implied_actions(estate, flows, placed)
-        actions += implied_actions
-        after = self.judge.judge(with_implied_flows(estate), self.as_of)
-        verification = tuple(v.to_json() for v in after.values() if v.prohibited)
-        return _Extracted(tuple(changes), tuple(actions), _shares(self, estate), verification,
-                          estate)
+        return dropped
+
+    def _planned_flow(self, flow: DataFlow, flows: _FlowInfo, placed: dict[str, str],
+                      dropped: dict[str, tuple[FlowJudgement, str]],
+                      actions: list[FlowAction]) -> DataFlow | None:
+        """The flow in the planned estate (``None`` when stopped), its actions appended."""
+        if flow.id in dropped:
+            actions.append(_discontinued(flow, *dropped[flow.id]))
+            return None
+        updated = flow
+        judgement = flows.base[flow.id]
+        if flow.id in flows.movable:
+            system_id, ends = flows.movable[flow.id]
+            target = placed[system_id]
+            original = self.stacks[system_id].system
+            if original is not None and target and target != original.site:
+                updated = _repoint_flow(flow, ends, target)
+                actions.append(FlowAction(flow.id, "rerouted",
+                                          f"{ends} follows {system_id} to {target}"))
+            judgement = flows.plain[flow.id][target] if target else judgement
+        extra = _missing_fixable(judgement) if not judgement.lawful else ()
+        if extra:
+            mechanisms = tuple(dict.fromkeys((*updated.mechanisms,
+                                              *(Mechanism(m) for m in extra))))
+            updated = updated.model_copy(update={"mechanisms": mechanisms})
+            actions.append(FlowAction(flow.id, "mechanisms_added",
+                                      f"put in place: {', '.join(extra)}",
+                                      judgement.rules_fired))
+        return updated
+
+
+def _discontinued(flow: DataFlow, judgement: FlowJudgement, why: str) -> FlowAction:
+    approvals = [m for m in judgement.missing
+                 if m not in {x.value for x in SELF_SERVICE_MECHANISMS}]
+    where = why or "in every candidate layout: "
+    if approvals:
+        detail = (f"{judgement.verdict} {where}needs {', '.join(approvals)}, an "
+                  "approval the organisation cannot grant itself: stop the flow or "
+                  "obtain the approval")
+    else:
+        detail = f"{judgement.verdict} {where}stop the flow"
+    return FlowAction(flow.id, "discontinued", detail, judgement.rules_fired)
 
 
 def _site_descriptor(site: Site, catalogue: Catalogue) -> tuple[object, ...]:
