@@ -812,8 +812,19 @@ class Planner:
 
     def _placement_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
                                 v: _SystemVars) -> None:
+        self._allowed_requirements(model, literal, system_id, v)
+        for k, avar in v.accels.items():
+            product = self.catalogue.products[k]
+            self._fact_requirements(model, literal, v, product, avar)
+            if self.exclude_listed and k != (v.current_accel.id if v.current_accel else None):
+                self._exclusion(model, literal, system_id, product, avar)
+        self._export_requirements(model, literal, system_id, v)
+        self._gp10_requirements(model, literal, system_id, v)
+
+    def _allowed_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                              v: _SystemVars) -> None:
+        """The estate's allowed_sites and allowed_accelerators, each a named requirement."""
         system = self.stacks[system_id].system
-        nexus = us_nexus(self.estate, system_entity(self.estate, system))
         if system.allowed_sites and v.sites:
             lit = literal(Requirement(
                 f"allowed-sites:{system_id}", "allowed_sites",
@@ -831,6 +842,12 @@ class Planner:
             for k, var in v.accels.items():
                 if k not in allowed:
                     model.add(var == 0).only_enforce_if(lit)
+
+    def _export_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                             v: _SystemVars) -> None:
+        """No candidate accelerator at a site in a country its export controls catch, unless
+        the system holds the licence (one requirement per control)."""
+        system = self.stacks[system_id].system
         by_country: dict[str, list[cp_model.IntVar]] = defaultdict(list)
         for j, var in v.sites.items():
             by_country[self.sites[j].country].append(var)
@@ -839,9 +856,6 @@ class Planner:
         hits_by_control: dict[str, list[Any]] = defaultdict(list)
         for k, avar in v.accels.items():
             product = self.catalogue.products[k]
-            self._fact_requirements(model, literal, v, product, avar)
-            if self.exclude_listed and k != (v.current_accel.id if v.current_accel else None):
-                self._exclusion(model, literal, system_id, product, avar)
             for country in sorted(by_country):
                 for hit in control_hits(product, country, self.as_of):
                     if hit.gp10 or hit.control.id in system.export_licences:
@@ -865,8 +879,14 @@ class Planner:
             for country, avar in pairs:
                 for var in by_country[country]:
                     model.add_bool_or([var.negated(), avar.negated()]).only_enforce_if(lit)
-        for k, avar in v.accels.items():
-            product = self.catalogue.products[k]
+
+    def _gp10_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                           v: _SystemVars) -> None:
+        """General Prohibition 10: no such accelerator for a user with a US nexus."""
+        system = self.stacks[system_id].system
+        nexus = us_nexus(self.estate, system_entity(self.estate, system))
+        for avar_id, avar in v.accels.items():
+            product = self.catalogue.products[avar_id]
             gp10 = [h for h in control_hits(product, "US", self.as_of) if h.gp10]
             if gp10 and nexus != UsNexus.NONE:
                 lit = literal(Requirement(
