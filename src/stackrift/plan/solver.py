@@ -942,13 +942,42 @@ class Planner:
     def _flow_requirements(self, model: cp_model.CpModel, literal: Any,
                            svars: dict[str, _SystemVars], site_ids: list[str],
                            cost_terms: list[tuple[int, cp_model.IntVar]]) -> _FlowInfo:
+        """Every flow judged where it is and at each candidate site of the system it follows;
+        the sites where it would be unlawful are excluded, priced or the flow stopped."""
         movable = self._movable()
-        plain: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
-        fixed: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
-        base: dict[str, FlowJudgement] = {}
-        base_fixed: dict[str, FlowJudgement] = {}
+        flows = self._judge_flows(movable, svars)
         for flow in self.flow_estate.data_flows:
-            base[flow.id], base_fixed[flow.id] = self._judge(flow)
+            if flow.id not in movable:
+                if not flows.base[flow.id].lawful and not flows.base_fixed[flow.id].lawful:
+                    flows.dropped[flow.id] = flows.base[flow.id]
+                continue
+            system_id, _ = movable[flow.id]
+            v = svars[system_id]
+            plain, fixed = flows.plain[flow.id], flows.fixed[flow.id]
+            ok = {j for j in v.sites if plain[j].lawful}
+            fixable = {j for j in v.sites if j not in ok and fixed[j].lawful}
+            bad = [j for j in v.sites if j not in ok and j not in fixable]
+            for j in fixable:
+                count = len(_missing_fixable(plain[j]))
+                cost_terms.append((round(count * v.unit), v.sites[j]))
+            if flow.id in self.implied:
+                self._implied_requirement(model, literal, flow, v, bad, plain)
+            elif not ok and not fixable:
+                owner = self.stacks[system_id].system
+                here = owner.site if owner is not None and owner.site else site_ids[0]
+                flows.dropped[flow.id] = plain[here]
+            elif bad:
+                self._declared_requirement(model, literal, flow, v, bad, ok | fixable, flows,
+                                           cost_terms)
+        return flows
+
+    def _judge_flows(self, movable: dict[str, tuple[str, str]], svars: dict[str, _SystemVars]
+                     ) -> _FlowInfo:
+        """Each flow's judgement where it is and, for flows that follow a system, at each of
+        the system's candidate sites (as is, and with self-service mechanisms added)."""
+        flows = _FlowInfo(movable, defaultdict(dict), defaultdict(dict), {}, {}, 0, {})
+        for flow in self.flow_estate.data_flows:
+            flows.base[flow.id], flows.base_fixed[flow.id] = self._judge(flow)
             if flow.id in movable:
                 system_id, ends = movable[flow.id]
                 # Sites of one jurisdiction, entity and provider country give a flow the same
@@ -958,56 +987,38 @@ class Planner:
                     key = self._site_facts[site_id]
                     if key not in judged:
                         judged[key] = self._judge(_repoint_flow(flow, ends, site_id))
-                    plain[flow.id][site_id], fixed[flow.id][site_id] = judged[key]
-        evaluations = self.judge.evaluations
-        dropped: dict[str, FlowJudgement] = {}
-        optional: dict[str, cp_model.IntVar] = {}
-        for flow in self.flow_estate.data_flows:
-            if flow.id in movable:
-                system_id, _ = movable[flow.id]
-                v = svars[system_id]
-                ok = {j for j in v.sites if plain[flow.id][j].lawful}
-                fixable = {j for j in v.sites if j not in ok and fixed[flow.id][j].lawful}
-                bad = [j for j in v.sites if j not in ok and j not in fixable]
-                for j in fixable:
-                    count = len(_missing_fixable(plain[flow.id][j]))
-                    cost_terms.append((round(count * v.unit), v.sites[j]))
-                if flow.id in self.implied:
-                    self._implied_requirement(model, literal, flow, v, bad, plain[flow.id])
-                    continue
-                if not ok and not fixable:
-                    owner = self.stacks[system_id].system
-                    here = owner.site if owner is not None and owner.site else site_ids[0]
-                    dropped[flow.id] = plain[flow.id][here]
-                    continue
-                owner = self.stacks[system_id].system
-                works_today = owner is not None and owner.site in ok | fixable
-                if bad and not works_today:
-                    # Unlawful where it runs today: fix it by moving if worth it, else stop it.
-                    drop = model.new_bool_var(f"drop|{flow.id}")
-                    for j in bad:
-                        model.add(v.sites[j] <= drop)
-                    cost_terms.append((round(DROP_POINTS * v.unit), drop))
-                    optional[flow.id] = drop
-                elif bad:
-                    rules = sorted({r for j in bad for r in plain[flow.id][j].rules_fired})
-                    cites = tuple(dict.fromkeys(c for j in bad
-                                                for c in plain[flow.id][j].citations))
-                    allowed = sorted(ok | fixable)
-                    lit = literal(Requirement(
-                        f"flow:{flow.id}", "flow",
-                        f"data flow {flow.id} ({flow.source} -> {flow.destination}, "
-                        f"{', '.join(c.value for c in flow.data_categories)}) must stay lawful; "
-                        f"that holds only if system {system_id} runs at "
-                        f"{', '.join(allowed)}; elsewhere it is prohibited or needs an approval "
-                        "the organisation cannot grant itself",
-                        rules=tuple(rules), citations=cites, systems=(system_id,)))
-                    for j in bad:
-                        model.add(v.sites[j] == 0).only_enforce_if(lit)
-            else:
-                if not base[flow.id].lawful and not base_fixed[flow.id].lawful:
-                    dropped[flow.id] = base[flow.id]
-        return _FlowInfo(movable, plain, fixed, base, dropped, evaluations, optional)
+                    flows.plain[flow.id][site_id], flows.fixed[flow.id][site_id] = judged[key]
+        flows.evaluations = self.judge.evaluations
+        return flows
+
+    def _declared_requirement(self, model: cp_model.CpModel, literal: Any, flow: DataFlow,
+                              v: _SystemVars, bad: list[str], lawful_at: set[str],
+                              flows: _FlowInfo,
+                              cost_terms: list[tuple[int, cp_model.IntVar]]) -> None:
+        """A declared flow unlawful at some candidate sites: where it is unlawful today, moving
+        may fix it or the flow stops (priced); otherwise the system may not move there."""
+        owner = self.stacks[v.system_id].system
+        plain = flows.plain[flow.id]
+        if not (owner is not None and owner.site in lawful_at):
+            # Unlawful where it runs today: fix it by moving if worth it, else stop it.
+            drop = model.new_bool_var(f"drop|{flow.id}")
+            for j in bad:
+                model.add(v.sites[j] <= drop)
+            cost_terms.append((round(DROP_POINTS * v.unit), drop))
+            flows.optional[flow.id] = drop
+            return
+        rules = sorted({r for j in bad for r in plain[j].rules_fired})
+        cites = tuple(dict.fromkeys(c for j in bad for c in plain[j].citations))
+        lit = literal(Requirement(
+            f"flow:{flow.id}", "flow",
+            f"data flow {flow.id} ({flow.source} -> {flow.destination}, "
+            f"{', '.join(c.value for c in flow.data_categories)}) must stay lawful; "
+            f"that holds only if system {v.system_id} runs at "
+            f"{', '.join(sorted(lawful_at))}; elsewhere it is prohibited or needs an approval "
+            "the organisation cannot grant itself",
+            rules=tuple(rules), citations=cites, systems=(v.system_id,)))
+        for j in bad:
+            model.add(v.sites[j] == 0).only_enforce_if(lit)
 
     def _implied_requirement(self, model: cp_model.CpModel, literal: Any, flow: DataFlow,
                              v: _SystemVars, bad: list[str],
@@ -1325,8 +1336,10 @@ def _with_user_flows(estate: Estate) -> tuple[Estate, dict[str, str]]:
                                      "data_flows": estate.data_flows + tuple(flows)}), implied
 
 
-@dataclass(frozen=True)
+@dataclass
 class _FlowInfo:
+    """Judgements of every flow, and what the model does about the unlawful ones."""
+
     movable: dict[str, tuple[str, str]]
     plain: dict[str, dict[str, FlowJudgement]]
     fixed: dict[str, dict[str, FlowJudgement]]
@@ -1334,6 +1347,8 @@ class _FlowInfo:
     dropped: dict[str, FlowJudgement]
     evaluations: int
     optional: dict[str, cp_model.IntVar]
+    base_fixed: dict[str, FlowJudgement] = field(default_factory=dict)
+
 
 
 @dataclass(frozen=True)
