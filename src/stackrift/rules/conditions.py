@@ -219,11 +219,7 @@ def _fold(values: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
 
 def _compare(cond: Condition, value: FactValue) -> tuple[str, bool]:
     if cond.eq is not None:
-        if isinstance(value, float) and isinstance(cond.eq, int | float):
-            return f"= {_fmt(float(cond.eq))}", value == float(cond.eq)
-        if isinstance(value, str) and isinstance(cond.eq, str):
-            return f"= {cond.eq}", value.casefold() == cond.eq.casefold()
-        return f"= {cond.eq}", value == cond.eq
+        return _compare_eq(cond.eq, value)
     if cond.in_ is not None:
         return f"in {_fmt(cond.in_)}", str(value).casefold() in _fold(cond.in_)
     if cond.not_in is not None:
@@ -232,26 +228,42 @@ def _compare(cond: Condition, value: FactValue) -> tuple[str, bool]:
         # Bounded input as well as bounded patterns (see model._check_pattern).
         return (f"matches /{cond.matches}/",
                 re.search(cond.matches, str(value)[:MAX_MATCH_INPUT], re.IGNORECASE) is not None)
-    if isinstance(value, float):
-        for op, symbol in (("gt", ">"), ("gte", "≥"), ("lt", "<"), ("lte", "≤")):
-            threshold = getattr(cond, op)
-            if threshold is not None:
-                passed = {"gt": value > threshold, "gte": value >= threshold,
-                          "lt": value < threshold, "lte": value <= threshold}[op]
-                return f"{symbol} {_fmt(float(threshold))}", passed
-    if isinstance(value, frozenset):
-        value = _fold(value)
-        if cond.any_of is not None:
-            return f"has any of {_fmt(cond.any_of)}", bool(value & _fold(cond.any_of))
-        if cond.all_of is not None:
-            return f"has all of {_fmt(cond.all_of)}", _fold(cond.all_of) <= value
-        if cond.none_of is not None:
-            return f"has none of {_fmt(cond.none_of)}", not value & _fold(cond.none_of)
-        if cond.only is not None:
-            return f"only within {_fmt(cond.only)}", value <= _fold(cond.only)
-        if cond.empty is not None:
-            return f"empty is {cond.empty}", (not value) == cond.empty
-    return "cannot be compared", False
+    found = (_compare_number(cond, value) if isinstance(value, float)
+             else _compare_members(cond, _fold(value)) if isinstance(value, frozenset)
+             else None)
+    return found if found is not None else ("cannot be compared", False)
+
+
+def _compare_eq(eq: Scalar, value: FactValue) -> tuple[str, bool]:
+    if isinstance(value, float) and isinstance(eq, int | float):
+        return f"= {_fmt(float(eq))}", value == float(eq)
+    if isinstance(value, str) and isinstance(eq, str):
+        return f"= {eq}", value.casefold() == eq.casefold()
+    return f"= {eq}", value == eq
+
+
+def _compare_number(cond: Condition, value: float) -> tuple[str, bool] | None:
+    for op, symbol in (("gt", ">"), ("gte", "≥"), ("lt", "<"), ("lte", "≤")):
+        threshold = getattr(cond, op)
+        if threshold is not None:
+            passed = {"gt": value > threshold, "gte": value >= threshold,
+                      "lt": value < threshold, "lte": value <= threshold}[op]
+            return f"{symbol} {_fmt(float(threshold))}", passed
+    return None
+
+
+def _compare_members(cond: Condition, value: frozenset[str]) -> tuple[str, bool] | None:
+    if cond.any_of is not None:
+        return f"has any of {_fmt(cond.any_of)}", bool(value & _fold(cond.any_of))
+    if cond.all_of is not None:
+        return f"has all of {_fmt(cond.all_of)}", _fold(cond.all_of) <= value
+    if cond.none_of is not None:
+        return f"has none of {_fmt(cond.none_of)}", not value & _fold(cond.none_of)
+    if cond.only is not None:
+        return f"only within {_fmt(cond.only)}", value <= _fold(cond.only)
+    if cond.empty is not None:
+        return f"empty is {cond.empty}", (not value) == cond.empty
+    return None
 
 
 def evaluate(cond: Condition, ctx: EvalContext) -> Tri:
@@ -366,20 +378,24 @@ def _compile_ref(name: str, named: Mapping[str, Condition],
     return ref
 
 
-def _compile_fact(cond: Condition) -> Compiled:
+def _fact_reader(cond: Condition) -> tuple[str, Callable[[EvalContext], FactValue]]:
+    """The label a fact is traced under, and how to read its value for a subject."""
     name = cond.fact
     assert name is not None
     if name in OWNERSHIP_FACTS:
         countries = cond.countries
-        label = f"{name}[{', '.join(countries)}]"
 
-        def read(ctx: EvalContext) -> FactValue:
+        def owned(ctx: EvalContext) -> FactValue:
             return ownership_fact(ctx.index, name, ctx.subject, countries)
-    else:
-        label = name
+        return f"{name}[{', '.join(countries)}]", owned
 
-        def read(ctx: EvalContext) -> FactValue:
-            return ctx.facts.get(name)
+    def read(ctx: EvalContext) -> FactValue:
+        return ctx.facts.get(name)
+    return name, read
+
+
+def _compile_fact(cond: Condition) -> Compiled:
+    label, read = _fact_reader(cond)
     if cond.known is not None:
         wanted = cond.known
 
