@@ -105,7 +105,10 @@ def _counted_flows(volume: Volume, ctx: EvalContext, exclude: Compiled
     index = ctx.index
     group = [flow] if volume.per == "flow" else index.group(flow, volume.per)
     others: dict[int, str | None] = {}
-    if len(group) > 1:
+    if len(group) > 1 and not index.memoise_groups:
+        others = {id(f): _flow_status(volume, ctx, f, exclude, evaluated=False)
+                  for f in group if f is not flow}
+    elif len(group) > 1:
         # The other flows of a group are counted or not whichever flow of it is evaluated:
         # decided once per group rather than once per flow of the group.
         key = (id(volume), index.group_key(flow, volume.per), ctx.as_of)

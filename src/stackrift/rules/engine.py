@@ -354,20 +354,27 @@ class _Results:
     trace: list[str]
 
 
+def _in_force(rules: RuleSet, scope: Scope, as_of: date) -> tuple[_CompiledRule, ...]:
+    """The compiled rules of ``scope`` in force on ``as_of`` (kept for the last date asked)."""
+    key = f"engine.in_force.{scope.value}"
+    known = rules.derived.get(key)
+    if isinstance(known, tuple) and known[0] == as_of:
+        return cast(tuple[_CompiledRule, ...], known[1])
+    active = tuple(e for e in _compiled_rules(rules)[scope] if e.rule.in_force(as_of))
+    rules.derived[key] = (as_of, active)
+    return active
+
+
 def _rule_results(rules: RuleSet, scope: Scope, subject: _Subject, compiled: bool) -> _Results:
     """Every in-force rule of ``scope`` tested on the subject."""
     found = _Results({}, [], {}, [])
-    judged: list[tuple[Rule, Callable[[], tuple[Tri, tuple[str, ...], list[str]]]]]
     if compiled:
-        judged = [(e.rule, partial(_judge_compiled, e, subject))
-                  for e in _compiled_rules(rules)[scope]]
+        results = [(e.rule, _judge_compiled(e, subject))
+                   for e in _in_force(rules, scope, subject.as_of)]
     else:
-        judged = [(r, partial(_judge_reference, r, rules, subject))
-                  for r in rules.rules if r.scope is scope]
-    for rule, judge in judged:
-        if not rule.in_force(subject.as_of):
-            continue
-        result, unknown, lines = judge()
+        results = [(r, _judge_reference(r, rules, subject)) for r in rules.rules
+                   if r.scope is scope and r.in_force(subject.as_of)]
+    for rule, (result, unknown, lines) in results:
         if result is True:
             found.fired[rule.id] = (rule, lines)
         elif result is None:
@@ -438,9 +445,25 @@ def _facts_read(rules: RuleSet) -> frozenset[str]:
     return cast(frozenset[str], found)
 
 
-def _index(estate: Estate, provider_country: ProviderCountry | None) -> EstateIndex:
-    return EstateIndex(estate, provider_country if provider_country is not None
-                       else packaged_provider_countries())
+def _index(estate: Estate, provider_country: ProviderCountry | None, rules: RuleSet,
+           compiled: bool = True) -> EstateIndex:
+    """The look-ups over ``estate``, shared by consecutive evaluations of the same (immutable)
+    estate object under the same rule set, as ``transfers`` and ``assess`` make for flows,
+    systems, sites and conflicts. (The index memoises per condition object; holding the rule
+    set keeps those objects, and so the memo's keys, alive.)"""
+    lookup = provider_country if provider_country is not None else packaged_provider_countries()
+    if not compiled:  # the reference path shares nothing and memoises no group
+        return EstateIndex(estate, lookup, memoise_groups=False)
+    if _last_index:
+        last_estate, last_lookup, last_rules, index = _last_index[0]
+        if last_estate is estate and last_lookup is lookup and last_rules is rules:
+            return index
+    index = EstateIndex(estate, lookup)
+    _last_index[:] = [(estate, lookup, rules, index)]
+    return index
+
+
+_last_index: list[tuple[Estate, ProviderCountry, RuleSet, EstateIndex]] = []
 
 
 def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
@@ -453,7 +476,7 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
     rules that count other flows); ``compiled=False`` evaluates every rule of every flow through
     the reference interpreter instead (tests check that both agree).
     """
-    index = _index(estate, provider_country)
+    index = _index(estate, provider_country, rules, compiled)
     memo: dict[Hashable, dict[str, _Memo]] = {}
     read = _facts_read(rules)
     verdicts = []
@@ -492,7 +515,8 @@ def evaluate_systems(estate: Estate, as_of: date, rules: RuleSet, *,
                      provider_country: ProviderCountry | None = None, compiled: bool = True
                      ) -> tuple[SubjectVerdict, ...]:
     """Verdicts of system-scope rules (AI Act, generative-AI, labelling, export controls)."""
-    return _subject_verdicts(Scope.SYSTEM, _index(estate, provider_country), estate.systems,
+    return _subject_verdicts(Scope.SYSTEM, _index(estate, provider_country, rules, compiled),
+                             estate.systems,
                              system_facts, as_of, rules, compiled)
 
 
@@ -500,7 +524,8 @@ def evaluate_sites(estate: Estate, as_of: date, rules: RuleSet, *,
                    provider_country: ProviderCountry | None = None, compiled: bool = True
                    ) -> tuple[SubjectVerdict, ...]:
     """Verdicts of site-scope rules (e.g. compelled disclosure reaching a provider's region)."""
-    return _subject_verdicts(Scope.SITE, _index(estate, provider_country), estate.sites,
+    return _subject_verdicts(Scope.SITE, _index(estate, provider_country, rules, compiled),
+                             estate.sites,
                              site_facts, as_of, rules, compiled)
 
 
@@ -545,7 +570,7 @@ def detect_conflicts(estate: Estate, as_of: date, rules: RuleSet, *,
                      provider_country: ProviderCountry | None = None,
                      compiled: bool = True) -> tuple[ConflictHit, ...]:
     """Every conflict whose two sides are both in force and both hold on the same object."""
-    index = _index(estate, provider_country)
+    index = _index(estate, provider_country, rules, compiled)
     subjects: dict[Scope, list[tuple[DataFlow | System | Site, Mapping[str, FactValue]]]] = {
         Scope.FLOW: [(f, index.flow_facts(f)) for f in estate.data_flows],
         Scope.SYSTEM: [(s, system_facts(index, s)) for s in estate.systems],

@@ -31,8 +31,10 @@ class Endpoint:
 class EstateIndex:
     """Look-ups over one estate that fact derivation needs repeatedly."""
 
-    def __init__(self, estate: Estate, provider_country: ProviderCountry | None = None) -> None:
+    def __init__(self, estate: Estate, provider_country: ProviderCountry | None = None, *,
+                 memoise_groups: bool = True) -> None:
         self.estate = estate
+        self.memoise_groups = memoise_groups
         self.entities = {e.id: e for e in estate.entities}
         self.sites = {s.id: s for s in estate.sites}
         self.systems = {s.id: s for s in estate.systems}
