@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import subprocess
 import sys
@@ -22,7 +23,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from harness import ROOT, Measurement, Verdict, check_limit, check_ratio, measure, python, record
+from harness import (
+    DEFAULT_RUNS,
+    ROOT,
+    Measurement,
+    Verdict,
+    check_limit,
+    check_ratio,
+    measure,
+    python,
+    record,
+)
 
 AS_OF = date(2026, 11, 29)
 SIZES = (50, 200, 1000)
@@ -33,6 +44,7 @@ SPEED_UP = 3.0
 TIME_LIMIT = 60.0
 WORKERS = 2
 CROSS_BORDER = False  # the planner's default: systems move between sites of their country
+RUNS = int(os.environ.get("STACKRIFT_BENCH_PLAN_RUNS", DEFAULT_RUNS))  # fewer: a quick look
 
 # (provider, region, country) - 40 sites, most from the catalogue's region list.
 REGIONS = [
@@ -177,7 +189,7 @@ def _plan(label: str, estate_path: Path, source: Path, results: Path) -> tuple[M
     results.unlink(missing_ok=True)
     measured = measure(label, python(str(Path(__file__).resolve()), "--plan-once",
                                      str(estate_path), str(results)),
-                       env={"PYTHONPATH": str(source)})
+                       runs=RUNS, env={"PYTHONPATH": str(source)})
     outcomes = [json.loads(line) for line in results.read_text().splitlines() if line]
     last = outcomes[-1]
     print(f"    status {last['status']}, build {last['build_seconds']} s, search "
