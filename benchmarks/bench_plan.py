@@ -1,15 +1,21 @@
 """Planner benchmark: generated estates of 50, 200 and 1,000 systems across 40 sites.
 
-Prints, per size, the wall time (model building, including the transfers-engine evaluations, and
-the CP-SAT search separately), the solver status and the optimality gap, and each time's ratio to
-the 50-system run measured in the same process, and the CPU time of the planning (all threads;
-comparable between runs when the machine is busy). Target: 200 systems within 60 s on 2 cores.
+Each size is planned in fresh processes (``harness.measure``: median and spread of several runs,
+wall and CPU, peak memory). At 1,000 systems the previous release (commit ``8ed3c1c``, extracted
+from this repository's history into a temporary folder) plans the same generated estate in the
+same run, and the current planner must be at least 3x faster on it. Every run must end optimal.
+Targets: 200 systems within 60 s; 1,000 systems >= 3x faster than 8ed3c1c; all runs optimal.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import random
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from datetime import date
@@ -17,18 +23,28 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from stackrift.catalog.catalogue import load_catalogue
-from stackrift.estate.loader import load_estate
-from stackrift.plan.lawful import FlowJudge
-from stackrift.plan.solver import Objective, Planner
+from harness import (
+    DEFAULT_RUNS,
+    ROOT,
+    Measurement,
+    Verdict,
+    check_limit,
+    check_ratio,
+    measure,
+    python,
+    record,
+)
 
 AS_OF = date(2026, 11, 29)
 SIZES = (50, 200, 1000)
 TARGET_SECONDS = {200: 60.0}
+BASELINE_COMMIT = "8ed3c1c"
+BASELINE_SIZE = 1000
+SPEED_UP = 3.0
 TIME_LIMIT = 60.0
 WORKERS = 2
 CROSS_BORDER = False  # the planner's default: systems move between sites of their country
+RUNS = int(os.environ.get("STACKRIFT_BENCH_PLAN_RUNS", DEFAULT_RUNS))  # fewer: a quick look
 
 # (provider, region, country) - 40 sites, most from the catalogue's region list.
 REGIONS = [
@@ -128,46 +144,91 @@ def generate(systems: int, seed: int = 7) -> dict[str, Any]:
             "systems": system_list, "data_flows": flows}
 
 
-def run(size: int, folder: Path, judge: FlowJudge) -> dict[str, float]:
-    path = folder / f"estate-{size}.yaml"
-    path.write_text(yaml.safe_dump(generate(size), sort_keys=False))
-    loaded = load_estate(path)
-    started, cpu = time.perf_counter(), time.process_time()
-    planner = Planner(loaded, load_catalogue(), judge, AS_OF)
+def plan_once(estate_path: Path, results: Path) -> int:
+    """Plan one estate with whichever ``stackrift`` is on ``PYTHONPATH`` (this checkout's or the
+    baseline's: only API both share) and append the outcome to ``results``."""
+    from stackrift.catalog.catalogue import load_catalogue
+    from stackrift.estate.loader import load_estate
+    from stackrift.plan.lawful import FlowJudge
+    from stackrift.plan.solver import Objective, Planner
+
+    started = time.perf_counter()
+    planner = Planner(load_estate(estate_path), load_catalogue(), FlowJudge.load(), AS_OF)
     result = planner.solve(Objective.COST, time_limit=TIME_LIMIT, workers=WORKERS,
                            cross_border=CROSS_BORDER)
-    total = time.perf_counter() - started
-    cpu = time.process_time() - cpu  # all threads: comparable when the machine is busy
-    gap = result.gap
-    print(f"{size:>5} systems: {total:7.2f} s total (build {result.stats['build_seconds']:.2f} s, "
-          f"search {result.stats['search_seconds']:.2f} s, extract and verify "
-          f"{result.stats.get('extract_and_verify_seconds', 0.0):.2f} s), status {result.status}, "
-          f"gap {'n/a' if gap is None else f'{gap:.4%}'}, "
-          f"{int(result.stats['variables'])} variables, "
-          f"{int(result.stats['engine_evaluations'])} engine evaluations, "
-          f"{cpu:.2f} s CPU", flush=True)
-    return {"total": total, "gap": gap if gap is not None else -1.0}
+    outcome = {"status": result.status, "gap": result.gap,
+               "seconds": round(time.perf_counter() - started, 3),
+               "build_seconds": result.stats.get("build_seconds"),
+               "search_seconds": result.stats.get("search_seconds"),
+               "verify_seconds": result.stats.get("extract_and_verify_seconds"),
+               "engine_evaluations": result.stats.get("engine_evaluations")}
+    with results.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(outcome) + "\n")
+    return 0
+
+
+def baseline_checkout(folder: Path) -> Path | None:
+    """``src/`` of the previous release, extracted from this repository's history; ``None``
+    (said loudly) when the history does not hold it."""
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar",
+                                  BASELINE_COMMIT, "src"], check=True, capture_output=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or str(exc).encode()
+        print(f"!! BASELINE UNAVAILABLE: commit {BASELINE_COMMIT} cannot be read from {ROOT} "
+              f"({detail.decode(errors='replace').strip()}); the >= {SPEED_UP:g}x target is NOT "
+              "checked", flush=True)
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "src"
+
+
+def _plan(label: str, estate_path: Path, source: Path, results: Path) -> tuple[Measurement,
+                                                                              list[dict[str, Any]]]:
+    results.unlink(missing_ok=True)
+    measured = measure(label, python(str(Path(__file__).resolve()), "--plan-once",
+                                     str(estate_path), str(results)),
+                       runs=RUNS, env={"PYTHONPATH": str(source)})
+    outcomes = [json.loads(line) for line in results.read_text().splitlines() if line]
+    last = outcomes[-1]
+    print(f"    status {last['status']}, build {last['build_seconds']} s, search "
+          f"{last['search_seconds']} s, verify {last['verify_seconds']} s, "
+          f"{last['engine_evaluations']} engine evaluations", flush=True)
+    return measured, outcomes
 
 
 def main() -> int:
     sizes = tuple(int(a) for a in sys.argv[1:]) or SIZES
-    judge = FlowJudge.load()
-    results: dict[int, dict[str, float]] = {}
+    current = ROOT / "src"
+    outcomes: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        results = folder / "outcomes.jsonl"
+        baseline = baseline_checkout(folder / "baseline") if BASELINE_SIZE in sizes else None
         for size in sizes:
-            results[size] = run(size, Path(tmp), FlowJudge(judge.rules))
-    baseline = results[sizes[0]]["total"]
-    failed = False
-    for size in sizes:
-        ratio = results[size]["total"] / baseline if baseline else float("nan")
-        line = f"{size:>5} systems: {ratio:6.2f}x the {sizes[0]}-system run"
-        if size in TARGET_SECONDS:
-            ok = results[size]["total"] <= TARGET_SECONDS[size]
-            failed |= not ok
-            line += f"; target <= {TARGET_SECONDS[size]:.0f} s: {'met' if ok else 'MISSED'}"
-        print(line)
-    return 1 if failed else 0
+            estate_path = folder / f"estate-{size}.yaml"
+            estate_path.write_text(yaml.safe_dump(generate(size), sort_keys=False))
+            print(f"{size} systems:", flush=True)
+            now, found = _plan(f"planner {size} systems", estate_path, current, results)
+            outcomes += found
+            if size in TARGET_SECONDS:
+                check_limit(f"planner {size} systems within {TARGET_SECONDS[size]:g} s",
+                            "wall_s", now.median("wall_s"), TARGET_SECONDS[size])
+            if size == BASELINE_SIZE and baseline is not None:
+                old, found = _plan(f"planner {size} systems at {BASELINE_COMMIT}",
+                                   estate_path, baseline, results)
+                outcomes += found
+                check_ratio(f"planner {size} systems >= {SPEED_UP:g}x faster than "
+                            f"{BASELINE_COMMIT}", now, old, 1 / SPEED_UP)
+    optimal = sum(1 for o in outcomes if o["status"] == "optimal")
+    record(Verdict("planner: every run optimal", "optimal runs", optimal, len(outcomes),
+                   optimal / len(outcomes) if outcomes else 0.0, 1.0,
+                   bool(outcomes) and optimal == len(outcomes)))
+    return 1 if BASELINE_SIZE in sizes and baseline is None else 0
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--plan-once":
+        sys.exit(plan_once(Path(sys.argv[2]), Path(sys.argv[3])))
     sys.exit(main())

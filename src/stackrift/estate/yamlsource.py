@@ -1,9 +1,10 @@
 """Safe YAML/JSON reading that remembers where every value came from.
 
-PyYAML's safe composer builds a node tree with line/column marks; we construct plain Python values
-from it ourselves so that each value's key path maps to its location. Only the safe constructor is
-used (no Python object tags), duplicate keys are errors, and both the file size and the number of
-nodes (which alias expansion would otherwise multiply) are bounded.
+PyYAML's safe composer (libyaml's, when available) builds a node tree with line/column marks; we
+construct plain Python values from it ourselves so that each value's key path maps to its
+location. Only the safe constructor is used (no Python object tags), duplicate keys are errors,
+and both the file size and the number of nodes (which alias expansion would otherwise multiply)
+are bounded.
 """
 
 from __future__ import annotations
@@ -226,6 +227,23 @@ def load_yaml_data(text: str, name: str, *, line_offset: int = 0) -> Any:
         loader.dispose()
 
 
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of a single document, from libyaml's parser when PyYAML was built with it
+    (several times faster; its nodes carry the same line and column marks). A document libyaml
+    rejects is parsed again by PyYAML's own parser, whose error messages (and checks, such as
+    the one for lone surrogate escapes) the rest of this module and its users rely on."""
+    loader = _FastLoader(text)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    except yaml.YAMLError:
+        if _FastLoader is yaml.SafeLoader:
+            raise
+    finally:
+        loader.dispose()
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
     """Parse a YAML or JSON file safely, keeping locations. Raises :class:`InvalidInputError`."""
     name = str(path)
@@ -238,7 +256,7 @@ def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
                 name, f"not valid UTF-8 at byte {exc.start}", "a UTF-8 encoded YAML or JSON file"
             ) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ class Burden:
 
     terms: tuple[BurdenTerm, ...]
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(t.score for t in self.terms)
 

@@ -67,9 +67,15 @@ class CountryGroup:
 
 def country_groups() -> dict[str, CountryGroup]:
     """The Country Groups of the active knowledge set, keyed by id (``"D:1"``…)."""
-    from stackrift.knowledge.sets import knowledge_path
+    from stackrift.knowledge.sets import active_knowledge
 
-    return load_country_groups(knowledge_path("plan/data") / "country_groups.yaml")
+    return _groups_in(active_knowledge().root)
+
+
+@cache
+def _groups_in(root: Path) -> dict[str, CountryGroup]:
+    # Keyed by the knowledge set's folder: planning asks thousands of times per estate.
+    return load_country_groups(root / "plan" / "data" / "country_groups.yaml")
 
 
 @cache
@@ -130,6 +136,17 @@ def match_destination(destinations: tuple[str, ...], country: str,
     """The destination entries that cover ``country`` (on ``as_of`` when given); ``None`` when
     none does."""
     groups = country_groups()
+    key = (id(groups), destinations, country, as_of)  # cached group tables live as long
+    if key not in _matches:
+        _matches[key] = _match_destination(groups, destinations, country, as_of)
+    return _matches[key]
+
+
+_matches: dict[tuple[int, tuple[str, ...], str, date | None], DestinationMatch | None] = {}
+
+
+def _match_destination(groups: dict[str, CountryGroup], destinations: tuple[str, ...],
+                       country: str, as_of: date | None) -> DestinationMatch | None:
     entries: list[str] = []
     citations: list[Citation] = []
     anywhere = False

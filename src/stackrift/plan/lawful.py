@@ -100,7 +100,8 @@ class FlowJudge:
         cached = self._cache.get(key)
         if cached is None:
             ends = {flow.source, flow.destination}
-            system = estate.system(flow.system) if flow.system else None
+            assert self._index is not None  # set by _fact_signature
+            system = self._index[1].systems.get(flow.system) if flow.system else None
             mini = estate.model_copy(update={
                 "sites": tuple(s for s in estate.sites if s.id in ends),
                 "systems": (system,) if system is not None else (),
@@ -112,6 +113,14 @@ class FlowJudge:
             self.evaluations += 1
         return FlowJudgement(flow.id, cached.verdict, cached.lawful, cached.prohibited,
                              cached.missing, cached.rules_fired, cached.citations)
+
+    def _end(self, ref: str) -> object:
+        """What a flow's facts read of one of its ends (see :func:`flow_facts`)."""
+        assert self._index is not None
+        site = self._index[1].sites.get(ref)
+        if site is None:
+            return ref
+        return ("site", site.country, site.entity, site.provider, site.free_trade_zone)
 
     def _fact_signature(self, estate: Estate, flow: DataFlow, as_of: date) -> str:
         """What a lone flow's verdict depends on: every flow fact the rules test, the entities
@@ -125,9 +134,11 @@ class FlowJudge:
             self._index = (estate, EstateIndex(estate, packaged_provider_countries()))
             self._signatures.clear()
         # Within one estate a flow is fixed by its id, ends and mechanisms (planners re-point
-        # and upgrade flows, nothing else), so its signature is computed once.
-        memo = (flow.id, flow.source, flow.destination, flow.recipient, flow.mechanisms,
-                as_of)
+        # and upgrade flows, nothing else), and of a site its facts read only the country,
+        # operating entity, provider and free-trade zone: the signature is computed once per
+        # such combination.
+        memo = (flow.id, self._end(flow.source), self._end(flow.destination), flow.recipient,
+                flow.mechanisms, as_of)
         known = self._signatures.get(memo)
         if known is not None:
             return known

@@ -269,6 +269,73 @@ class _Options:
     cross_border: bool
 
 
+def _options(objective: Objective, max_bloc_share: float | None,
+             max_vendor_share: float | None, time_limit: float, workers: int,
+             cross_border: bool) -> _Options:
+    for name, value in (("--max-bloc-share", max_bloc_share),
+                        ("--max-vendor-share", max_vendor_share)):
+        if value is not None and not 0 < value <= 1:
+            raise UsageError(f"{name}: {value} is not a share; expected a number in (0, 1]")
+    return _Options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
+                    cross_border)
+
+
+def _solver(options: _Options) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = options.time_limit
+    solver.parameters.num_workers = options.workers
+    return solver
+
+
+@dataclass
+class _Build:
+    """The model under construction and what building it collects."""
+
+    model: cp_model.CpModel
+    relax: frozenset[str]
+    requirements: dict[int, Requirement] = field(default_factory=dict)  # literal index -> it
+    literals: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    relaxed: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    svars: dict[str, _SystemVars] = field(default_factory=dict)
+    cost_terms: list[tuple[int, cp_model.IntVar]] = field(default_factory=list)
+    burden_cache: dict[tuple[str, str, str], Burden] = field(default_factory=dict)
+
+    def literal(self, req: Requirement) -> cp_model.IntVar:
+        """The literal that enforces ``req``; a requirement asked to be relaxed gets one fixed
+        to false, so its constraints are never enforced."""
+        if req.id in self.relax:
+            if req.id not in self.relaxed:
+                self.relaxed[req.id] = self.model.new_bool_var(f"relaxed:{req.id}")
+                self.model.add(self.relaxed[req.id] == 0)
+            return self.relaxed[req.id]
+        if req.id not in self.literals:
+            lit = self.model.new_bool_var(req.id)
+            self.literals[req.id] = lit
+            self.requirements[lit.index] = req
+        return self.literals[req.id]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every outcome of one solve reports."""
+
+    options: _Options
+    started: float
+    stats: dict[str, float]
+    scenarios: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def _stats(build: _Build, flows: _FlowInfo, sites: int, build_seconds: float,
+           search_seconds: float) -> dict[str, float]:
+    return {"build_seconds": round(build_seconds, 3), "search_seconds": round(search_seconds, 3),
+            "systems": len(build.svars), "sites": sites,
+            "variables": len(build.model.proto.variables),
+            "constraints": len(build.model.proto.constraints),
+            "requirements": len(build.literals), "flows_discontinued": len(flows.dropped),
+            "engine_evaluations": flows.evaluations}
+
+
 class Planner:
     """Builds and solves the placement model for one estate."""
 
@@ -567,7 +634,8 @@ class Planner:
 
     # -- solve -------------------------------------------------------------------------------
 
-    def solve(self, objective: Objective = Objective.COST, max_bloc_share: float | None = None,
+    def solve(self, objective: Objective = Objective.COST,  # noqa: PLR0913 - the public API
+              max_bloc_share: float | None = None,
               max_vendor_share: float | None = None, time_limit: float = 30.0,
               workers: int = 2, cross_border: bool = False,
               scenarios: Sequence[Scenario] = (), exclude_listed: bool = False,
@@ -575,163 +643,182 @@ class Planner:
         """Solve; ``cross_border`` lets systems move to sites in other countries. By default each
         stays in its country: its users' data is rarely declared as flows, so a move abroad
         would look lawful while it is not."""
-        for name, value in (("--max-bloc-share", max_bloc_share),
-                            ("--max-vendor-share", max_vendor_share)):
-            if value is not None and not 0 < value <= 1:
-                raise UsageError(f"{name}: {value} is not a share; expected a number in (0, 1]")
-        options = _Options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
+        options = _options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
                            cross_border)
         self.exclude_listed = exclude_listed
         self._swaps.clear()
         report = progress or (lambda message: None)
         started = time.perf_counter()
-        model = cp_model.CpModel()
-        requirements: dict[int, Requirement] = {}  # literal index -> requirement
-        literals: dict[str, cp_model.IntVar] = {}
-
-        relaxed: dict[str, cp_model.IntVar] = {}
-
-        def literal(req: Requirement) -> cp_model.IntVar:
-            if req.id in relax:  # asked to drop: its constraints are never enforced
-                if req.id not in relaxed:
-                    relaxed[req.id] = model.new_bool_var(f"relaxed:{req.id}")
-                    model.add(relaxed[req.id] == 0)
-                return relaxed[req.id]
-            if req.id not in literals:
-                lit = model.new_bool_var(req.id)
-                literals[req.id] = lit
-                requirements[lit.index] = req
-            return literals[req.id]
-
+        build = _Build(cp_model.CpModel(), frozenset(relax))
         site_ids = sorted(self.sites)
-        svars: dict[str, _SystemVars] = {}
-        cost_terms: list[tuple[int, cp_model.IntVar]] = []
-        burden_cache: dict[tuple[str, str, str], Burden] = {}
+        self._system_variables(build, site_ids, cross_border, report)
+        notes = self._scenario_requirements(build.model, build.literal, build.svars, scenarios)
+        report(f"judging {len(self.flow_estate.data_flows)} data flows (declared and implied) at "
+               "candidate sites")
+        flows = self._flow_requirements(build.model, build.literal, build.svars, site_ids,
+                                        build.cost_terms)
+        self._cap_requirements(build.model, build.literal, build.svars, options)
+        self._objective(build.model, build.svars, build.cost_terms, options)
+        self._literals = list(build.literals.values())
+        built = time.perf_counter()
+        report(f"searching (time limit {time_limit:g} s, {workers} workers)")
+        solver, status = self._search(build.model, options)
+        stats = _stats(build, flows, len(site_ids), built - started, time.perf_counter() - built)
+        run = _Run(options, started, stats, tuple(sc.id for sc in scenarios), tuple(notes))
+        if status == cp_model.INFEASIBLE:
+            report("infeasible: shrinking the conflicting requirements")
+            return self._infeasible(build, solver, run)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return PlanResult("unknown", objective.value, self.as_of,
+                              time.perf_counter() - started, stats=stats,
+                              scenarios=run.scenarios, notes=run.notes)
+        report("extracting the plan and re-checking every flow of the planned estate")
+        return self._planned(build, solver, status, flows, run)
+
+    def _system_variables(self, build: _Build, site_ids: list[str], cross_border: bool,
+                          report: Progress) -> None:
+        """Per system: where it may run, which accelerator and model it may use, their costs
+        and the requirements on placement."""
         report(f"building the model: {len(self.estate.systems)} systems, {len(site_ids)} sites")
         for number, system in enumerate(self.estate.systems, 1):
             if number % 250 == 0:
                 report(f"  stacks and candidates: {number}/{len(self.estate.systems)} systems")
-            stack = self.stacks[system.id]
             current_site = self.sites.get(system.site) if system.site else None
             unit = max((system.annual_cost or 0.0) * BURDEN_SHARE, MIN_BURDEN_UNIT)
-            if current_site is None:
-                candidates_sites: list[str] = []
-            elif cross_border:
-                candidates_sites = site_ids
-            else:  # stay in the country: the other sites are not candidates at all
-                candidates_sites = [j for j in site_ids
-                                    if self.sites[j].country == current_site.country]
-            sites = {j: model.new_bool_var(f"y|{system.id}|{j}") for j in candidates_sites}
-            if sites:
-                model.add_exactly_one(sites.values())
-            accel_holder = next((h for h in stack.layer(StackLayer.ACCELERATOR)
-                                 if h.product is not None), None)
-            current_accel = accel_holder.product if accel_holder else None
-            accels: dict[str, cp_model.IntVar] = {}
-            if current_accel is not None:
-                for product in self._accelerator_candidates(system.id, current_accel):
-                    accels[product.id] = model.new_bool_var(f"a|{system.id}|{product.id}")
-                model.add_exactly_one(accels.values())
-            svars[system.id] = _SystemVars(system.id, sites, accels, current_accel,
-                                           accel_holder.component if accel_holder else None, unit)
-            model_holder = next((h for h in stack.layer(StackLayer.MODEL)
-                                 if h.product is not None and h.product.layer == Layer.MODEL
-                                 and h.product.equivalence_class and h.component is not None),
-                                None)
-            if model_holder is not None and model_holder.product is not None:
-                current_model = model_holder.product
-                fine_tuned = bool(model_holder.note)  # the weights came through a lineage
-                country = current_site.country if current_site else None
-                models = {}
-                for product, burden in self._model_candidates(system.id, current_model,
-                                                              country, fine_tuned):
-                    var = model.new_bool_var(f"m|{system.id}|{product.id}")
-                    models[product.id] = var
-                    burden_cache[(system.id, "model", product.id)] = burden
-                    cost_terms.append((round(burden.total * unit), var))
-                    if self.exclude_listed and product.id != current_model.id:
-                        self._exclusion(model, literal, system.id, product, var)
-                model.add_exactly_one(models.values())
-                svars[system.id].models = models
-                svars[system.id].current_model = current_model
-                svars[system.id].model_component = model_holder.component
-            # Costs: run cost by site, burden of moving and of switching accelerators.
-            for j, var in sites.items():
-                factor = self.sites[j].cost_factor or 1.0
-                move = site_move(self.estate, system, current_site, self.sites[j], self.as_of,
-                                 self.catalogue, self.known_vendors, export=False)
-                burden_cache[(system.id, "site", j)] = move
-                cost = (system.annual_cost or 0.0) * factor + move.total * unit
-                cost_terms.append((round(cost), var))
-            for k, var in accels.items():
-                product = self.catalogue.products[k]
-                assert current_accel is not None  # accels exist only with a current one
-                switch = Burden(self._switch(system, current_accel, product).terms + stack_terms(
-                    self.swap(system.id, current_accel, product)))
-                burden_cache[(system.id, "accel", k)] = switch
-                cost_terms.append((round(switch.total * unit), var))
-            self._placement_requirements(model, literal, system.id, svars[system.id])
-        notes = self._scenario_requirements(model, literal, svars, scenarios)
-        report(f"judging {len(self.flow_estate.data_flows)} data flows (declared and implied) at "
-               "candidate sites")
-        flow_info = self._flow_requirements(model, literal, svars, site_ids, cost_terms)
-        self._cap_requirements(model, literal, svars, options)
-        self._objective(model, svars, cost_terms, options)
-        self._literals = list(literals.values())
-        # Search with every requirement as a hard constraint (full presolve); only when that is
-        # infeasible are the requirements turned into assumptions to extract a conflict.
+            v = self._accelerator_variables(build, system, unit,
+                                            self._site_variables(build, system, site_ids,
+                                                                 cross_border))
+            build.svars[system.id] = v
+            self._model_variables(build, system, v, current_site)
+            self._site_costs(build, system, v, current_site)
+            self._accelerator_costs(build, system, v)
+            self._placement_requirements(build.model, build.literal, system.id, v)
+
+    def _site_variables(self, build: _Build, system: System, site_ids: list[str],
+                        cross_border: bool) -> dict[str, cp_model.IntVar]:
+        """One choice per candidate site (exactly one chosen)."""
+        current_site = self.sites.get(system.site) if system.site else None
+        if current_site is None:
+            candidates: list[str] = []
+        elif cross_border:
+            candidates = site_ids
+        else:  # stay in the country: the other sites are not candidates at all
+            candidates = [j for j in site_ids if self.sites[j].country == current_site.country]
+        sites = {j: build.model.new_bool_var(f"y|{system.id}|{j}") for j in candidates}
+        if sites:
+            build.model.add_exactly_one(sites.values())
+        return sites
+
+    def _accelerator_variables(self, build: _Build, system: System, unit: float,
+                               sites: dict[str, cp_model.IntVar]) -> _SystemVars:
+        """One choice per candidate accelerator (exactly one chosen, when one is known)."""
+        holder = next((h for h in self.stacks[system.id].layer(StackLayer.ACCELERATOR)
+                       if h.product is not None), None)
+        current = holder.product if holder else None
+        accels: dict[str, cp_model.IntVar] = {}
+        if current is not None:
+            for product in self._accelerator_candidates(system.id, current):
+                accels[product.id] = build.model.new_bool_var(f"a|{system.id}|{product.id}")
+            build.model.add_exactly_one(accels.values())
+        return _SystemVars(system.id, sites, accels, current,
+                           holder.component if holder else None, unit)
+
+    def _model_variables(self, build: _Build, system: System, v: _SystemVars,
+                         current_site: Site | None) -> None:
+        """One choice per candidate model, with its switching cost (when the model has an
+        equivalence class)."""
+        holder = next((h for h in self.stacks[system.id].layer(StackLayer.MODEL)
+                       if h.product is not None and h.product.layer == Layer.MODEL
+                       and h.product.equivalence_class and h.component is not None), None)
+        if holder is None or holder.product is None:
+            return
+        current = holder.product
+        fine_tuned = bool(holder.note)  # the weights came through a lineage
+        country = current_site.country if current_site else None
+        models = {}
+        for product, burden in self._model_candidates(system.id, current, country, fine_tuned):
+            var = build.model.new_bool_var(f"m|{system.id}|{product.id}")
+            models[product.id] = var
+            build.burden_cache[(system.id, "model", product.id)] = burden
+            build.cost_terms.append((round(burden.total * v.unit), var))
+            if self.exclude_listed and product.id != current.id:
+                self._exclusion(build.model, build.literal, system.id, product, var)
+        build.model.add_exactly_one(models.values())
+        v.models, v.current_model, v.model_component = models, current, holder.component
+
+    def _site_costs(self, build: _Build, system: System, v: _SystemVars,
+                    current_site: Site | None) -> None:
+        """Run cost by site, plus the burden of moving there."""
+        for j, var in v.sites.items():
+            factor = self.sites[j].cost_factor or 1.0
+            move = site_move(self.estate, system, current_site, self.sites[j], self.as_of,
+                             self.catalogue, self.known_vendors, export=False)
+            build.burden_cache[(system.id, "site", j)] = move
+            cost = (system.annual_cost or 0.0) * factor + move.total * v.unit
+            build.cost_terms.append((round(cost), var))
+
+    def _accelerator_costs(self, build: _Build, system: System, v: _SystemVars) -> None:
+        """The burden of switching to each candidate accelerator, stack swap included."""
+        for k, var in v.accels.items():
+            product = self.catalogue.products[k]
+            assert v.current_accel is not None  # accels exist only with a current one
+            switch = Burden(self._switch(system, v.current_accel, product).terms + stack_terms(
+                self.swap(system.id, v.current_accel, product)))
+            build.burden_cache[(system.id, "accel", k)] = switch
+            build.cost_terms.append((round(switch.total * v.unit), var))
+
+    def _search(self, model: cp_model.CpModel, options: _Options
+                ) -> tuple[cp_model.CpSolver, Any]:
+        """Search with every requirement as a hard constraint (full presolve); only when that
+        is infeasible are the requirements turned into assumptions to extract a conflict."""
         hard = model.clone()
         for lit in self._literals:
             hard.add(hard.get_bool_var_from_proto_index(lit.index) == 1)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = time_limit
-        solver.parameters.num_workers = workers
+        solver = _solver(options)
         solver.parameters.random_seed = 7
-        built = time.perf_counter()
-        report(f"searching (time limit {time_limit:g} s, {workers} workers)")
         status = solver.solve(hard)
         if status == cp_model.INFEASIBLE:
             model.add_assumptions(self._literals)
-            solver = cp_model.CpSolver()
-            solver.parameters.max_time_in_seconds = time_limit
-            solver.parameters.num_workers = workers
+            solver = _solver(options)
             status = solver.solve(model)
-        stats: dict[str, float] = {
-            "build_seconds": round(built - started, 3),
-            "search_seconds": round(time.perf_counter() - built, 3),
-            "systems": len(svars), "sites": len(site_ids),
-            "variables": len(model.proto.variables),
-            "constraints": len(model.proto.constraints),
-            "requirements": len(literals), "flows_discontinued": len(flow_info.dropped),
-            "engine_evaluations": flow_info.evaluations}
-        if status == cp_model.INFEASIBLE:
-            report("infeasible: shrinking the conflicting requirements")
-            core = self._minimal_core(model, solver, requirements, options)
-            return PlanResult("infeasible", objective.value, self.as_of,
-                              time.perf_counter() - started, conflicts=tuple(core), stats=stats,
-                              cross_border=cross_border,
-                              scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return PlanResult("unknown", objective.value, self.as_of,
-                              time.perf_counter() - started, stats=stats,
-                              scenarios=tuple(sc.id for sc in scenarios), notes=tuple(notes))
+        return solver, status
+
+    def _infeasible(self, build: _Build, solver: cp_model.CpSolver, run: _Run) -> PlanResult:
+        core = self._minimal_core(build.model, solver, build.requirements, run.options)
+        return PlanResult("infeasible", run.options.objective.value, self.as_of,
+                          time.perf_counter() - run.started, conflicts=tuple(core),
+                          stats=run.stats, cross_border=run.options.cross_border,
+                          scenarios=run.scenarios, notes=run.notes)
+
+    def _planned(self, build: _Build, solver: cp_model.CpSolver, status: Any,
+                 flows: _FlowInfo, run: _Run) -> PlanResult:
         extracting = time.perf_counter()
-        report("extracting the plan and re-checking every flow of the planned estate")
-        result = self._extract(solver, svars, flow_info, burden_cache)
-        stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
+        result = self._extract(solver, build.svars, flows, build.burden_cache)
+        run.stats["extract_and_verify_seconds"] = round(time.perf_counter() - extracting, 3)
         return PlanResult(
-            "optimal" if status == cp_model.OPTIMAL else "feasible", objective.value, self.as_of,
-            time.perf_counter() - started, solver.objective_value, solver.best_objective_bound,
-            result.changes, result.actions, (), result.shares, result.verification,
-            result.estate, stats, cross_border, tuple(sc.id for sc in scenarios),
-            tuple(notes) + self._availability_notes(result.changes))
+            "optimal" if status == cp_model.OPTIMAL else "feasible", run.options.objective.value,
+            self.as_of, time.perf_counter() - run.started, solver.objective_value,
+            solver.best_objective_bound, result.changes, result.actions, (), result.shares,
+            result.verification, result.estate, run.stats, run.options.cross_border,
+            run.scenarios, run.notes + self._availability_notes(result.changes))
 
     # -- requirements ------------------------------------------------------------------------
 
     def _placement_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
                                 v: _SystemVars) -> None:
+        self._allowed_requirements(model, literal, system_id, v)
+        for k, avar in v.accels.items():
+            product = self.catalogue.products[k]
+            self._fact_requirements(model, literal, v, product, avar)
+            if self.exclude_listed and k != (v.current_accel.id if v.current_accel else None):
+                self._exclusion(model, literal, system_id, product, avar)
+        self._export_requirements(model, literal, system_id, v)
+        self._gp10_requirements(model, literal, system_id, v)
+
+    def _allowed_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                              v: _SystemVars) -> None:
+        """The estate's allowed_sites and allowed_accelerators, each a named requirement."""
         system = self.stacks[system_id].system
-        nexus = us_nexus(self.estate, system_entity(self.estate, system))
         if system.allowed_sites and v.sites:
             lit = literal(Requirement(
                 f"allowed-sites:{system_id}", "allowed_sites",
@@ -749,6 +836,12 @@ class Planner:
             for k, var in v.accels.items():
                 if k not in allowed:
                     model.add(var == 0).only_enforce_if(lit)
+
+    def _export_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                             v: _SystemVars) -> None:
+        """No candidate accelerator at a site in a country its export controls catch, unless
+        the system holds the licence (one requirement per control)."""
+        system = self.stacks[system_id].system
         by_country: dict[str, list[cp_model.IntVar]] = defaultdict(list)
         for j, var in v.sites.items():
             by_country[self.sites[j].country].append(var)
@@ -757,9 +850,6 @@ class Planner:
         hits_by_control: dict[str, list[Any]] = defaultdict(list)
         for k, avar in v.accels.items():
             product = self.catalogue.products[k]
-            self._fact_requirements(model, literal, v, product, avar)
-            if self.exclude_listed and k != (v.current_accel.id if v.current_accel else None):
-                self._exclusion(model, literal, system_id, product, avar)
             for country in sorted(by_country):
                 for hit in control_hits(product, country, self.as_of):
                     if hit.gp10 or hit.control.id in system.export_licences:
@@ -783,8 +873,14 @@ class Planner:
             for country, avar in pairs:
                 for var in by_country[country]:
                     model.add_bool_or([var.negated(), avar.negated()]).only_enforce_if(lit)
-        for k, avar in v.accels.items():
-            product = self.catalogue.products[k]
+
+    def _gp10_requirements(self, model: cp_model.CpModel, literal: Any, system_id: str,
+                           v: _SystemVars) -> None:
+        """General Prohibition 10: no such accelerator for a user with a US nexus."""
+        system = self.stacks[system_id].system
+        nexus = us_nexus(self.estate, system_entity(self.estate, system))
+        for avar_id, avar in v.accels.items():
+            product = self.catalogue.products[avar_id]
             gp10 = [h for h in control_hits(product, "US", self.as_of) if h.gp10]
             if gp10 and nexus != UsNexus.NONE:
                 lit = literal(Requirement(
@@ -840,13 +936,42 @@ class Planner:
     def _flow_requirements(self, model: cp_model.CpModel, literal: Any,
                            svars: dict[str, _SystemVars], site_ids: list[str],
                            cost_terms: list[tuple[int, cp_model.IntVar]]) -> _FlowInfo:
+        """Every flow judged where it is and at each candidate site of the system it follows;
+        the sites where it would be unlawful are excluded, priced or the flow stopped."""
         movable = self._movable()
-        plain: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
-        fixed: dict[str, dict[str, FlowJudgement]] = defaultdict(dict)
-        base: dict[str, FlowJudgement] = {}
-        base_fixed: dict[str, FlowJudgement] = {}
+        flows = self._judge_flows(movable, svars)
         for flow in self.flow_estate.data_flows:
-            base[flow.id], base_fixed[flow.id] = self._judge(flow)
+            if flow.id not in movable:
+                if not flows.base[flow.id].lawful and not flows.base_fixed[flow.id].lawful:
+                    flows.dropped[flow.id] = flows.base[flow.id]
+                continue
+            system_id, _ = movable[flow.id]
+            v = svars[system_id]
+            plain, fixed = flows.plain[flow.id], flows.fixed[flow.id]
+            ok = {j for j in v.sites if plain[j].lawful}
+            fixable = {j for j in v.sites if j not in ok and fixed[j].lawful}
+            bad = [j for j in v.sites if j not in ok and j not in fixable]
+            for j in fixable:
+                count = len(_missing_fixable(plain[j]))
+                cost_terms.append((round(count * v.unit), v.sites[j]))
+            if flow.id in self.implied:
+                self._implied_requirement(model, literal, flow, v, bad, plain)
+            elif not ok and not fixable:
+                owner = self.stacks[system_id].system
+                here = owner.site if owner is not None and owner.site else site_ids[0]
+                flows.dropped[flow.id] = plain[here]
+            elif bad:
+                self._declared_requirement(model, literal, flow, v, bad, ok | fixable, flows,
+                                           cost_terms)
+        return flows
+
+    def _judge_flows(self, movable: dict[str, tuple[str, str]], svars: dict[str, _SystemVars]
+                     ) -> _FlowInfo:
+        """Each flow's judgement where it is and, for flows that follow a system, at each of
+        the system's candidate sites (as is, and with self-service mechanisms added)."""
+        flows = _FlowInfo(movable, defaultdict(dict), defaultdict(dict), {}, {}, 0, {})
+        for flow in self.flow_estate.data_flows:
+            flows.base[flow.id], flows.base_fixed[flow.id] = self._judge(flow)
             if flow.id in movable:
                 system_id, ends = movable[flow.id]
                 # Sites of one jurisdiction, entity and provider country give a flow the same
@@ -856,56 +981,38 @@ class Planner:
                     key = self._site_facts[site_id]
                     if key not in judged:
                         judged[key] = self._judge(_repoint_flow(flow, ends, site_id))
-                    plain[flow.id][site_id], fixed[flow.id][site_id] = judged[key]
-        evaluations = self.judge.evaluations
-        dropped: dict[str, FlowJudgement] = {}
-        optional: dict[str, cp_model.IntVar] = {}
-        for flow in self.flow_estate.data_flows:
-            if flow.id in movable:
-                system_id, _ = movable[flow.id]
-                v = svars[system_id]
-                ok = {j for j in v.sites if plain[flow.id][j].lawful}
-                fixable = {j for j in v.sites if j not in ok and fixed[flow.id][j].lawful}
-                bad = [j for j in v.sites if j not in ok and j not in fixable]
-                for j in fixable:
-                    count = len(_missing_fixable(plain[flow.id][j]))
-                    cost_terms.append((round(count * v.unit), v.sites[j]))
-                if flow.id in self.implied:
-                    self._implied_requirement(model, literal, flow, v, bad, plain[flow.id])
-                    continue
-                if not ok and not fixable:
-                    owner = self.stacks[system_id].system
-                    here = owner.site if owner is not None and owner.site else site_ids[0]
-                    dropped[flow.id] = plain[flow.id][here]
-                    continue
-                owner = self.stacks[system_id].system
-                works_today = owner is not None and owner.site in ok | fixable
-                if bad and not works_today:
-                    # Unlawful where it runs today: fix it by moving if worth it, else stop it.
-                    drop = model.new_bool_var(f"drop|{flow.id}")
-                    for j in bad:
-                        model.add(v.sites[j] <= drop)
-                    cost_terms.append((round(DROP_POINTS * v.unit), drop))
-                    optional[flow.id] = drop
-                elif bad:
-                    rules = sorted({r for j in bad for r in plain[flow.id][j].rules_fired})
-                    cites = tuple(dict.fromkeys(c for j in bad
-                                                for c in plain[flow.id][j].citations))
-                    allowed = sorted(ok | fixable)
-                    lit = literal(Requirement(
-                        f"flow:{flow.id}", "flow",
-                        f"data flow {flow.id} ({flow.source} -> {flow.destination}, "
-                        f"{', '.join(c.value for c in flow.data_categories)}) must stay lawful; "
-                        f"that holds only if system {system_id} runs at "
-                        f"{', '.join(allowed)}; elsewhere it is prohibited or needs an approval "
-                        "the organisation cannot grant itself",
-                        rules=tuple(rules), citations=cites, systems=(system_id,)))
-                    for j in bad:
-                        model.add(v.sites[j] == 0).only_enforce_if(lit)
-            else:
-                if not base[flow.id].lawful and not base_fixed[flow.id].lawful:
-                    dropped[flow.id] = base[flow.id]
-        return _FlowInfo(movable, plain, fixed, base, dropped, evaluations, optional)
+                    flows.plain[flow.id][site_id], flows.fixed[flow.id][site_id] = judged[key]
+        flows.evaluations = self.judge.evaluations
+        return flows
+
+    def _declared_requirement(self, model: cp_model.CpModel, literal: Any, flow: DataFlow,
+                              v: _SystemVars, bad: list[str], lawful_at: set[str],
+                              flows: _FlowInfo,
+                              cost_terms: list[tuple[int, cp_model.IntVar]]) -> None:
+        """A declared flow unlawful at some candidate sites: where it is unlawful today, moving
+        may fix it or the flow stops (priced); otherwise the system may not move there."""
+        owner = self.stacks[v.system_id].system
+        plain = flows.plain[flow.id]
+        if not (owner is not None and owner.site in lawful_at):
+            # Unlawful where it runs today: fix it by moving if worth it, else stop it.
+            drop = model.new_bool_var(f"drop|{flow.id}")
+            for j in bad:
+                model.add(v.sites[j] <= drop)
+            cost_terms.append((round(DROP_POINTS * v.unit), drop))
+            flows.optional[flow.id] = drop
+            return
+        rules = sorted({r for j in bad for r in plain[j].rules_fired})
+        cites = tuple(dict.fromkeys(c for j in bad for c in plain[j].citations))
+        lit = literal(Requirement(
+            f"flow:{flow.id}", "flow",
+            f"data flow {flow.id} ({flow.source} -> {flow.destination}, "
+            f"{', '.join(c.value for c in flow.data_categories)}) must stay lawful; "
+            f"that holds only if system {v.system_id} runs at "
+            f"{', '.join(sorted(lawful_at))}; elsewhere it is prohibited or needs an approval "
+            "the organisation cannot grant itself",
+            rules=tuple(rules), citations=cites, systems=(v.system_id,)))
+        for j in bad:
+            model.add(v.sites[j] == 0).only_enforce_if(lit)
 
     def _implied_requirement(self, model: cp_model.CpModel, literal: Any, flow: DataFlow,
                              v: _SystemVars, bad: list[str],
@@ -1076,56 +1183,76 @@ class Planner:
     def _extract(self, solver: cp_model.CpSolver, svars: dict[str, _SystemVars],
                  flows: _FlowInfo, burdens: dict[tuple[str, str, str], Burden]
                  ) -> _Extracted:
+        """The planned estate and what changes, with every flow of it judged again."""
         estate = self.estate
         changes = []
         placed: dict[str, str] = {}
-        position = {s.id: i for i, s in enumerate(estate.systems)}
-        for system in self.estate.systems:
-            v = svars[system.id]
-            site = next((j for j, var in v.sites.items() if solver.value(var)), system.site)
-            accel = next((k for k, var in v.accels.items() if solver.value(var)), None)
-            placed[system.id] = site or ""
-            terms: list[BurdenTerm] = []
-            if site and site != system.site:
-                terms += burdens[(system.id, "site", site)].terms
-            old = v.current_accel
-            new = self.catalogue.products[accel] if accel else None
-            stack: tuple[str, ...] = ()
-            exposure: list[str] = []
-            if old is not None and new is not None and new.id != old.id:
-                terms += burdens[(system.id, "accel", new.id)].terms
-                stack = tuple(r.describe() for r in self.swap(system.id, old, new).replacements)
-                exposure += [e.text for e in listed_exposure(new, self.catalogue, self.as_of)]
-                assert v.accel_component is not None
-                current = estate.systems[position[system.id]]  # swaps keep the order
-                estate = swap_accelerator(estate, current, v.accel_component, new,
-                                          self.catalogue)
-            model_old = v.current_model
-            model_new_id = next((k for k, var in v.models.items() if solver.value(var)), None)
-            model_new = self.catalogue.products[model_new_id] if model_new_id else None
-            if model_old is not None and model_new is not None and model_new.id != model_old.id:
-                terms += burdens[(system.id, "model", model_new.id)].terms
-                assert v.model_component is not None
-                current = estate.systems[position[system.id]]  # swaps keep the order
-                estate = _swap_model(estate, current, v.model_component, model_new,
-                                     self.catalogue)
-                exposure += [e.text for e in listed_exposure(model_new, self.catalogue,
-                                                             self.as_of)]
-            factor_after = self.sites[site].cost_factor or 1.0 if site else 1.0
-            factor_before = (self.sites[system.site].cost_factor or 1.0) if system.site else 1.0
-            old_rt = runtime_of(old, self.catalogue) if old else None
-            new_rt = runtime_of(new, self.catalogue) if new else None
-            changes.append(SystemChange(
-                system.id, system.site, site, old.id if old else None, new.id if new else None,
-                old_rt.id if old_rt else None, new_rt.id if new_rt else None, Burden(tuple(terms)),
-                (system.annual_cost or 0.0) * factor_before,
-                (system.annual_cost or 0.0) * factor_after,
-                model_old.id if model_old else None, model_new.id if model_new else None,
-                stack, tuple(exposure)))
+        for position, system in enumerate(self.estate.systems):  # swaps keep the order
+            estate, change = self._system_change(solver, estate, position, svars[system.id],
+                                                 burdens)
+            placed[system.id] = change.site_to or ""
+            changes.append(change)
         estate = estate.model_copy(update={"systems": tuple(
             s.model_copy(update={"site": placed[s.id] or s.site}) for s in estate.systems)})
         actions: list[FlowAction] = []
-        new_flows: list[DataFlow] = []
+        dropped = self._dropped(solver, flows, placed)
+        new_flows = [planned for flow in estate.data_flows
+                     if (planned := self._planned_flow(flow, flows, placed, dropped, actions))
+                     is not None]
+        estate = estate.model_copy(update={"data_flows": tuple(new_flows)})
+        estate, implied_actions = self._implied_actions(estate, flows, placed)
+        actions += implied_actions
+        after = self.judge.judge(with_implied_flows(estate), self.as_of)
+        verification = tuple(v.to_json() for v in after.values() if v.prohibited)
+        return _Extracted(tuple(changes), tuple(actions), _shares(self, estate), verification,
+                          estate)
+
+    def _system_change(self, solver: cp_model.CpSolver, estate: Estate, position: int,
+                       v: _SystemVars, burdens: dict[tuple[str, str, str], Burden]
+                       ) -> tuple[Estate, SystemChange]:
+        """The chosen site, accelerator and model of the system at ``position``; the estate
+        with its swaps made."""
+        system = self.estate.systems[position]
+        site = next((j for j, var in v.sites.items() if solver.value(var)), system.site)
+        accel = next((k for k, var in v.accels.items() if solver.value(var)), None)
+        terms: list[BurdenTerm] = []
+        if site and site != system.site:
+            terms += burdens[(system.id, "site", site)].terms
+        old = v.current_accel
+        new = self.catalogue.products[accel] if accel else None
+        stack: tuple[str, ...] = ()
+        exposure: list[str] = []
+        if old is not None and new is not None and new.id != old.id:
+            terms += burdens[(system.id, "accel", new.id)].terms
+            stack = tuple(r.describe() for r in self.swap(system.id, old, new).replacements)
+            exposure += [e.text for e in listed_exposure(new, self.catalogue, self.as_of)]
+            assert v.accel_component is not None
+            estate = swap_accelerator(estate, estate.systems[position], v.accel_component, new,
+                                      self.catalogue)
+        model_old = v.current_model
+        model_new_id = next((k for k, var in v.models.items() if solver.value(var)), None)
+        model_new = self.catalogue.products[model_new_id] if model_new_id else None
+        if model_old is not None and model_new is not None and model_new.id != model_old.id:
+            terms += burdens[(system.id, "model", model_new.id)].terms
+            assert v.model_component is not None
+            estate = _swap_model(estate, estate.systems[position], v.model_component, model_new,
+                                 self.catalogue)
+            exposure += [e.text for e in listed_exposure(model_new, self.catalogue, self.as_of)]
+        factor_after = self.sites[site].cost_factor or 1.0 if site else 1.0
+        factor_before = (self.sites[system.site].cost_factor or 1.0) if system.site else 1.0
+        old_rt = runtime_of(old, self.catalogue) if old else None
+        new_rt = runtime_of(new, self.catalogue) if new else None
+        return estate, SystemChange(
+            system.id, system.site, site, old.id if old else None, new.id if new else None,
+            old_rt.id if old_rt else None, new_rt.id if new_rt else None, Burden(tuple(terms)),
+            (system.annual_cost or 0.0) * factor_before,
+            (system.annual_cost or 0.0) * factor_after,
+            model_old.id if model_old else None, model_new.id if model_new else None,
+            stack, tuple(exposure))
+
+    def _dropped(self, solver: cp_model.CpSolver, flows: _FlowInfo, placed: dict[str, str]
+                 ) -> dict[str, tuple[FlowJudgement, str]]:
+        """Flows the plan stops: unlawful everywhere, or cheaper to stop than to fix by moving."""
         dropped = {k: (v, "") for k, v in flows.dropped.items()}
         for flow_id, var in flows.optional.items():
             if solver.value(var):
@@ -1135,48 +1262,48 @@ class Planner:
                 dropped[flow_id] = (flows.plain[flow_id][placed[system_id]],
                                     f"lawful only if {system_id} ran at {', '.join(better)}, "
                                     "which the plan judged costlier than stopping the flow; ")
-        for flow in estate.data_flows:
-            if flow.id in dropped:
-                judgement, why = dropped[flow.id]
-                approvals = [m for m in judgement.missing
-                             if m not in {x.value for x in SELF_SERVICE_MECHANISMS}]
-                where = why or "in every candidate layout: "
-                if approvals:
-                    detail = (f"{judgement.verdict} {where}needs {', '.join(approvals)}, an "
-                              "approval the organisation cannot grant itself: stop the flow or "
-                              "obtain the approval")
-                else:
-                    detail = f"{judgement.verdict} {where}stop the flow"
-                actions.append(FlowAction(flow.id, "discontinued", detail, judgement.rules_fired))
-                continue
-            updated = flow
-            judgement = flows.base[flow.id]
-            if flow.id in flows.movable:
-                system_id, ends = flows.movable[flow.id]
-                target = placed[system_id]
-                original = self.stacks[system_id].system
-                if original is not None and target and target != original.site:
-                    updated = _repoint_flow(flow, ends, target)
-                    actions.append(FlowAction(flow.id, "rerouted",
-                                              f"{ends} follows {system_id} to {target}"))
-                judgement = flows.plain[flow.id][target] if target else judgement
-            if not judgement.lawful:
-                extra = _missing_fixable(judgement)
-                if extra:
-                    mechanisms = tuple(dict.fromkeys((*updated.mechanisms,
-                                                      *(Mechanism(m) for m in extra))))
-                    updated = updated.model_copy(update={"mechanisms": mechanisms})
-                    actions.append(FlowAction(flow.id, "mechanisms_added",
-                                              f"put in place: {', '.join(extra)}",
-                                              judgement.rules_fired))
-            new_flows.append(updated)
-        estate = estate.model_copy(update={"data_flows": tuple(new_flows)})
-        estate, implied_actions = self._implied_actions(estate, flows, placed)
-        actions += implied_actions
-        after = self.judge.judge(with_implied_flows(estate), self.as_of)
-        verification = tuple(v.to_json() for v in after.values() if v.prohibited)
-        return _Extracted(tuple(changes), tuple(actions), _shares(self, estate), verification,
-                          estate)
+        return dropped
+
+    def _planned_flow(self, flow: DataFlow, flows: _FlowInfo, placed: dict[str, str],
+                      dropped: dict[str, tuple[FlowJudgement, str]],
+                      actions: list[FlowAction]) -> DataFlow | None:
+        """The flow in the planned estate (``None`` when stopped), its actions appended."""
+        if flow.id in dropped:
+            actions.append(_discontinued(flow, *dropped[flow.id]))
+            return None
+        updated = flow
+        judgement = flows.base[flow.id]
+        if flow.id in flows.movable:
+            system_id, ends = flows.movable[flow.id]
+            target = placed[system_id]
+            original = self.stacks[system_id].system
+            if original is not None and target and target != original.site:
+                updated = _repoint_flow(flow, ends, target)
+                actions.append(FlowAction(flow.id, "rerouted",
+                                          f"{ends} follows {system_id} to {target}"))
+            judgement = flows.plain[flow.id][target] if target else judgement
+        extra = _missing_fixable(judgement) if not judgement.lawful else ()
+        if extra:
+            mechanisms = tuple(dict.fromkeys((*updated.mechanisms,
+                                              *(Mechanism(m) for m in extra))))
+            updated = updated.model_copy(update={"mechanisms": mechanisms})
+            actions.append(FlowAction(flow.id, "mechanisms_added",
+                                      f"put in place: {', '.join(extra)}",
+                                      judgement.rules_fired))
+        return updated
+
+
+def _discontinued(flow: DataFlow, judgement: FlowJudgement, why: str) -> FlowAction:
+    approvals = [m for m in judgement.missing
+                 if m not in {x.value for x in SELF_SERVICE_MECHANISMS}]
+    where = why or "in every candidate layout: "
+    if approvals:
+        detail = (f"{judgement.verdict} {where}needs {', '.join(approvals)}, an "
+                  "approval the organisation cannot grant itself: stop the flow or "
+                  "obtain the approval")
+    else:
+        detail = f"{judgement.verdict} {where}stop the flow"
+    return FlowAction(flow.id, "discontinued", detail, judgement.rules_fired)
 
 
 def _site_descriptor(site: Site, catalogue: Catalogue) -> tuple[object, ...]:
@@ -1203,8 +1330,10 @@ def _with_user_flows(estate: Estate) -> tuple[Estate, dict[str, str]]:
                                      "data_flows": estate.data_flows + tuple(flows)}), implied
 
 
-@dataclass(frozen=True)
+@dataclass
 class _FlowInfo:
+    """Judgements of every flow, and what the model does about the unlawful ones."""
+
     movable: dict[str, tuple[str, str]]
     plain: dict[str, dict[str, FlowJudgement]]
     fixed: dict[str, dict[str, FlowJudgement]]
@@ -1212,6 +1341,8 @@ class _FlowInfo:
     dropped: dict[str, FlowJudgement]
     evaluations: int
     optional: dict[str, cp_model.IntVar]
+    base_fixed: dict[str, FlowJudgement] = field(default_factory=dict)
+
 
 
 @dataclass(frozen=True)

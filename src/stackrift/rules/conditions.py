@@ -8,22 +8,24 @@ undetermined when the answer really depends on it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from stackrift.estate.model import DataFlow, Site, System
 from stackrift.rules.facts import EstateIndex, FactValue, ownership_fact
-from stackrift.rules.model import OWNERSHIP_FACTS, Condition, Volume
+from stackrift.rules.model import OWNERSHIP_FACTS, Condition, Scalar, Volume
 
 Tri = bool | None
 MAX_MATCH_INPUT = 2_000
 
 
-
 @dataclass
 class EvalContext:
-    """Everything a condition may look at for one subject."""
+    """Everything a condition may look at for one subject.
+
+    With ``tracing`` off, compiled conditions skip writing the trace (the engine re-runs a rule
+    with tracing on only when the rule fires, the one case whose trace is reported)."""
 
     index: EstateIndex
     as_of: date
@@ -32,6 +34,10 @@ class EvalContext:
     conditions: Mapping[str, Condition]
     trace: list[str] = field(default_factory=list)
     unknown: set[str] = field(default_factory=set)
+    tracing: bool = True
+    named_results: dict[tuple[int, str], tuple[Tri, frozenset[str]]] | None = None
+    """Results of named conditions already evaluated for this subject (untraced), shared by the
+    rules that refer to them; ``None`` when not shared."""
 
 
 def _fmt(value: object) -> str:
@@ -63,44 +69,71 @@ def _active(flow: DataFlow, start: date | None, as_of: date) -> bool:
     return began and (flow.end is None or flow.end >= start)
 
 
-def _counted_flows(volume: Volume, ctx: EvalContext) -> tuple[list[DataFlow], list[str]]:
-    """The flows a volume test sums, and notes on flows left out."""
+def _flow_status(volume: Volume, ctx: EvalContext, f: DataFlow, exclude: Compiled,
+                 evaluated: bool) -> str | None:
+    """Whether a volume test counts flow ``f``: ``"counted"``, a note on why it is left out, or
+    ``None`` when it is not the kind of flow counted. ``evaluated``: ``f`` is the flow under
+    evaluation (always in its window; excluded only with ``exclude_self``)."""
+    index = ctx.index
+    cats = frozenset(c.value for c in f.data_categories)
+    if not cats & frozenset(c.value for c in volume.categories):
+        return None
+    if volume.subjects_countries and f.subjects_countries and not (
+            {c.upper() for c in volume.subjects_countries} & set(f.subjects_countries)):
+        return None
+    if not evaluated and not _active(f, _window_start(volume, ctx.as_of), ctx.as_of):
+        return f"{f.id} outside the window"
+    if volume.exclude is not None and (not evaluated or volume.exclude_self):
+        key = (id(volume.exclude), f.id, ctx.as_of)
+        excluded = index.memo.get(key)
+        if excluded is None:
+            probe = EvalContext(index, ctx.as_of, f, index.flow_facts(f), ctx.conditions,
+                                tracing=False)
+            excluded = exclude(probe) is True
+            index.memo[key] = excluded
+        if excluded:
+            return f"{f.id} excluded"
+    return "counted"
+
+
+def _counted_flows(volume: Volume, ctx: EvalContext, exclude: Compiled
+                   ) -> tuple[list[DataFlow], list[str]]:
+    """The flows a volume test sums, and notes on flows left out (``exclude`` evaluates
+    ``volume.exclude``)."""
     flow = ctx.subject
     assert isinstance(flow, DataFlow)
     index = ctx.index
     group = [flow] if volume.per == "flow" else index.group(flow, volume.per)
-    start = _window_start(volume, ctx.as_of)
-    wanted = frozenset(c.value for c in volume.categories)
+    others: dict[int, str | None] = {}
+    if len(group) > 1 and not index.memoise_groups:
+        others = {id(f): _flow_status(volume, ctx, f, exclude, evaluated=False)
+                  for f in group if f is not flow}
+    elif len(group) > 1:
+        # The other flows of a group are counted or not whichever flow of it is evaluated:
+        # decided once per group rather than once per flow of the group.
+        key = (id(volume), index.group_key(flow, volume.per), ctx.as_of)
+        known = index.volume_memo.get(key)
+        if known is None:
+            known = {id(f): _flow_status(volume, ctx, f, exclude, evaluated=False)
+                     for f in index.group_members(flow, volume.per)}
+            index.volume_memo[key] = known
+        others = known
     counted: list[DataFlow] = []
     notes: list[str] = []
     for f in group:
-        cats = frozenset(c.value for c in f.data_categories)
-        if not cats & wanted:
-            continue
-        if volume.subjects_countries and f.subjects_countries and not (
-                {c.upper() for c in volume.subjects_countries} & set(f.subjects_countries)):
-            continue
-        if f is not flow and not _active(f, start, ctx.as_of):
-            notes.append(f"{f.id} outside the window")
-            continue
-        if volume.exclude is not None and (f is not flow or volume.exclude_self):
-            key = (id(volume.exclude), f.id, ctx.as_of)
-            excluded = index.memo.get(key)
-            if excluded is None:
-                probe = EvalContext(index, ctx.as_of, f, index.flow_facts(f), ctx.conditions)
-                excluded = evaluate(volume.exclude, probe) is True
-                index.memo[key] = excluded
-            if excluded:
-                notes.append(f"{f.id} excluded")
-                continue
-        counted.append(f)
+        status = (_flow_status(volume, ctx, f, exclude, evaluated=True) if f is flow
+                  else others[id(f)])
+        if status == "counted":
+            counted.append(f)
+        elif status is not None:
+            notes.append(status)
     return counted, notes
 
 
-def _volume(cond: Condition, ctx: EvalContext) -> Tri:
+def _volume(cond: Condition, ctx: EvalContext, exclude: Compiled) -> Tri:
     volume = cond.volume
     assert volume is not None
-    counted, notes = _counted_flows(volume, ctx)
+    counted, notes = _counted_flows(volume, ctx, exclude)
     total = 0.0
     missing: list[str] = []
     for f in counted:
@@ -115,7 +148,8 @@ def _volume(cond: Condition, ctx: EvalContext) -> Tri:
         present = {c.value for f in counted for c in f.data_categories}
         limits = [n for c, n in cond.gt_lowest_of.items() if c.value in present]
         if not limits:
-            ctx.trace.append("volume: no category with a threshold present")
+            if ctx.tracing:
+                ctx.trace.append("volume: no category with a threshold present")
             return False
         checks.append(("gt", float(min(limits))))
     symbols = {"gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
@@ -133,6 +167,8 @@ def _volume(cond: Condition, ctx: EvalContext) -> Tri:
         else:
             result = passed
         results.append(result)
+        if not ctx.tracing:
+            continue
         ctx.trace.append(
             f"volume {volume.unit} of [{', '.join(sorted(c.value for c in volume.categories))}] "
             f"per {volume.per} {window} = {_fmt(total)} (flows: "
@@ -186,11 +222,7 @@ def _fold(values: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
 
 def _compare(cond: Condition, value: FactValue) -> tuple[str, bool]:
     if cond.eq is not None:
-        if isinstance(value, float) and isinstance(cond.eq, int | float):
-            return f"= {_fmt(float(cond.eq))}", value == float(cond.eq)
-        if isinstance(value, str) and isinstance(cond.eq, str):
-            return f"= {cond.eq}", value.casefold() == cond.eq.casefold()
-        return f"= {cond.eq}", value == cond.eq
+        return _compare_eq(cond.eq, value)
     if cond.in_ is not None:
         return f"in {_fmt(cond.in_)}", str(value).casefold() in _fold(cond.in_)
     if cond.not_in is not None:
@@ -199,26 +231,42 @@ def _compare(cond: Condition, value: FactValue) -> tuple[str, bool]:
         # Bounded input as well as bounded patterns (see model._check_pattern).
         return (f"matches /{cond.matches}/",
                 re.search(cond.matches, str(value)[:MAX_MATCH_INPUT], re.IGNORECASE) is not None)
-    if isinstance(value, float):
-        for op, symbol in (("gt", ">"), ("gte", "≥"), ("lt", "<"), ("lte", "≤")):
-            threshold = getattr(cond, op)
-            if threshold is not None:
-                passed = {"gt": value > threshold, "gte": value >= threshold,
-                          "lt": value < threshold, "lte": value <= threshold}[op]
-                return f"{symbol} {_fmt(float(threshold))}", passed
-    if isinstance(value, frozenset):
-        value = _fold(value)
-        if cond.any_of is not None:
-            return f"has any of {_fmt(cond.any_of)}", bool(value & _fold(cond.any_of))
-        if cond.all_of is not None:
-            return f"has all of {_fmt(cond.all_of)}", _fold(cond.all_of) <= value
-        if cond.none_of is not None:
-            return f"has none of {_fmt(cond.none_of)}", not value & _fold(cond.none_of)
-        if cond.only is not None:
-            return f"only within {_fmt(cond.only)}", value <= _fold(cond.only)
-        if cond.empty is not None:
-            return f"empty is {cond.empty}", (not value) == cond.empty
-    return "cannot be compared", False
+    found = (_compare_number(cond, value) if isinstance(value, float)
+             else _compare_members(cond, _fold(value)) if isinstance(value, frozenset)
+             else None)
+    return found if found is not None else ("cannot be compared", False)
+
+
+def _compare_eq(eq: Scalar, value: FactValue) -> tuple[str, bool]:
+    if isinstance(value, float) and isinstance(eq, int | float):
+        return f"= {_fmt(float(eq))}", value == float(eq)
+    if isinstance(value, str) and isinstance(eq, str):
+        return f"= {eq}", value.casefold() == eq.casefold()
+    return f"= {eq}", value == eq
+
+
+def _compare_number(cond: Condition, value: float) -> tuple[str, bool] | None:
+    for op, symbol in (("gt", ">"), ("gte", "≥"), ("lt", "<"), ("lte", "≤")):
+        threshold = getattr(cond, op)
+        if threshold is not None:
+            passed = {"gt": value > threshold, "gte": value >= threshold,
+                      "lt": value < threshold, "lte": value <= threshold}[op]
+            return f"{symbol} {_fmt(float(threshold))}", passed
+    return None
+
+
+def _compare_members(cond: Condition, value: frozenset[str]) -> tuple[str, bool] | None:
+    if cond.any_of is not None:
+        return f"has any of {_fmt(cond.any_of)}", bool(value & _fold(cond.any_of))
+    if cond.all_of is not None:
+        return f"has all of {_fmt(cond.all_of)}", _fold(cond.all_of) <= value
+    if cond.none_of is not None:
+        return f"has none of {_fmt(cond.none_of)}", not value & _fold(cond.none_of)
+    if cond.only is not None:
+        return f"only within {_fmt(cond.only)}", value <= _fold(cond.only)
+    if cond.empty is not None:
+        return f"empty is {cond.empty}", (not value) == cond.empty
+    return None
 
 
 def evaluate(cond: Condition, ctx: EvalContext) -> Tri:
@@ -244,5 +292,205 @@ def evaluate(cond: Condition, ctx: EvalContext) -> Tri:
     if cond.ref is not None:
         return evaluate(ctx.conditions[cond.ref], ctx)
     if cond.volume is not None:
-        return _volume(cond, ctx)
+        exclusion = cond.volume.exclude
+        return _volume(cond, ctx, lambda probe: None if exclusion is None
+                       else evaluate(exclusion, probe))
     return _fact(cond, ctx)
+
+
+# -- compiled conditions -------------------------------------------------------------------------
+# The same semantics as evaluate() (tests compare the two on every packaged rule), with the
+# condition's shape decided once per rule set rather than once per subject, operands folded and
+# patterns compiled ahead, and the trace written only when ctx.tracing is on.
+
+Compiled = Callable[[EvalContext], Tri]
+Comparison = Callable[[FactValue], bool]
+
+
+def compile_condition(cond: Condition, named: Mapping[str, Condition],
+                      compiled_named: dict[str, Compiled] | None = None) -> Compiled:
+    """A closure equivalent to ``evaluate(cond, ctx)`` for contexts whose ``conditions`` are
+    ``named``; ``compiled_named`` shares compiled named conditions between rules of one pack."""
+    shared = {} if compiled_named is None else compiled_named
+    if cond.all is not None:
+        return _compile_all([compile_condition(c, named, shared) for c in cond.all])
+    if cond.any is not None:
+        return _compile_any([compile_condition(c, named, shared) for c in cond.any])
+    if cond.not_ is not None:
+        inner = compile_condition(cond.not_, named, shared)
+        return lambda ctx: None if (value := inner(ctx)) is None else not value
+    if cond.ref is not None:
+        return _compile_ref(cond.ref, named, shared)
+    if cond.volume is not None:
+        exclusion = cond.volume.exclude
+        exclude: Compiled = (compile_condition(exclusion, named, shared)
+                             if exclusion is not None else (lambda probe: None))
+        return lambda ctx: _volume(cond, ctx, exclude)
+    return _compile_fact(cond)
+
+
+def _compile_all(children: list[Compiled]) -> Compiled:
+    def all_of(ctx: EvalContext) -> Tri:
+        undecided = False
+        for child in children:
+            value = child(ctx)
+            if value is False:
+                return False
+            undecided = undecided or value is None
+        return None if undecided else True
+    return all_of
+
+
+def _compile_any(children: list[Compiled]) -> Compiled:
+    def any_of(ctx: EvalContext) -> Tri:
+        undecided = False
+        for child in children:
+            value = child(ctx)
+            if value is True:
+                return True
+            undecided = undecided or value is None
+        return None if undecided else False
+    return any_of
+
+
+def _compile_ref(name: str, named: Mapping[str, Condition],
+                 shared: dict[str, Compiled]) -> Compiled:
+    key = (id(shared), name)
+
+    def target() -> Compiled:
+        # Compiled on first use: the loader rejects cycles, but laziness keeps this safe anyway.
+        found = shared.get(name)
+        if found is None:
+            found = compile_condition(named[name], named, shared)
+            shared[name] = found
+        return found
+
+    def ref(ctx: EvalContext) -> Tri:
+        results = ctx.named_results
+        if results is None or ctx.tracing:
+            return target()(ctx)
+        known = results.get(key)
+        if known is None:
+            # Evaluated apart so that the facts it misses are recorded with its result.
+            alone = EvalContext(ctx.index, ctx.as_of, ctx.subject, ctx.facts, ctx.conditions,
+                                tracing=False, named_results=results)
+            known = (target()(alone), frozenset(alone.unknown))
+            results[key] = known
+        ctx.unknown |= known[1]
+        return known[0]
+    return ref
+
+
+def _fact_reader(cond: Condition) -> tuple[str, Callable[[EvalContext], FactValue]]:
+    """The label a fact is traced under, and how to read its value for a subject."""
+    name = cond.fact
+    assert name is not None
+    if name in OWNERSHIP_FACTS:
+        countries = cond.countries
+
+        def owned(ctx: EvalContext) -> FactValue:
+            return ownership_fact(ctx.index, name, ctx.subject, countries)
+        return f"{name}[{', '.join(countries)}]", owned
+
+    def read(ctx: EvalContext) -> FactValue:
+        return ctx.facts.get(name)
+    return name, read
+
+
+def _compile_fact(cond: Condition) -> Compiled:
+    label, read = _fact_reader(cond)
+    if cond.known is not None:
+        wanted = cond.known
+
+        def known(ctx: EvalContext) -> Tri:
+            value = read(ctx)
+            if ctx.tracing:
+                ctx.trace.append(f"{label} known = {value is not None}")
+            return (value is not None) == wanted
+        return known
+    compare = _compile_compare(cond)
+
+    def fact(ctx: EvalContext) -> Tri:
+        value = read(ctx)
+        if value is None:
+            ctx.unknown.add(label)
+            if ctx.tracing:
+                ctx.trace.append(f"{label} unknown: undetermined")
+            return None
+        result = compare(value)
+        if ctx.tracing:
+            text, _ = _compare(cond, value)  # the reference wording, only when it is shown
+            ctx.trace.append(f"{label} = {_fmt(value)} {text}: {'yes' if result else 'no'}")
+        return result
+    return fact
+
+
+def _compile_compare(cond: Condition) -> Comparison:
+    """The comparison ``_compare`` makes, with its operands prepared once."""
+    if cond.eq is not None:
+        return _compile_eq(cond.eq)
+    for members, inside in ((cond.in_, True), (cond.not_in, False)):
+        if members is not None:
+            folded = _fold(members)
+            return lambda value: (str(value).casefold() in folded) is inside
+    if cond.matches is not None:
+        pattern = re.compile(cond.matches, re.IGNORECASE)
+        return lambda value: pattern.search(str(value)[:MAX_MATCH_INPUT]) is not None
+    number = _compile_number(cond)
+    members_test = _compile_set(cond)
+
+    def compare(value: FactValue) -> bool:
+        if isinstance(value, float) and number is not None:
+            return number(value)
+        if isinstance(value, frozenset) and members_test is not None:
+            return members_test(frozenset(v.casefold() for v in value))
+        return False
+    return compare
+
+
+def _compile_eq(eq: Scalar) -> Comparison:
+    as_number = float(eq) if isinstance(eq, int | float) else None
+    as_text = eq.casefold() if isinstance(eq, str) else None
+
+    def equals(value: FactValue) -> bool:
+        if isinstance(value, float) and as_number is not None:
+            return value == as_number
+        if isinstance(value, str) and as_text is not None:
+            return value.casefold() == as_text
+        return value == eq
+    return equals
+
+
+def _compile_number(cond: Condition) -> Callable[[float], bool] | None:
+    if cond.gt is not None:
+        gt = cond.gt
+        return lambda value: value > gt
+    if cond.gte is not None:
+        gte = cond.gte
+        return lambda value: value >= gte
+    if cond.lt is not None:
+        lt = cond.lt
+        return lambda value: value < lt
+    if cond.lte is not None:
+        lte = cond.lte
+        return lambda value: value <= lte
+    return None
+
+
+def _compile_set(cond: Condition) -> Callable[[frozenset[str]], bool] | None:
+    if cond.any_of is not None:
+        any_of = _fold(cond.any_of)
+        return lambda value: bool(value & any_of)
+    if cond.all_of is not None:
+        all_of = _fold(cond.all_of)
+        return lambda value: all_of <= value
+    if cond.none_of is not None:
+        none_of = _fold(cond.none_of)
+        return lambda value: not value & none_of
+    if cond.only is not None:
+        only = _fold(cond.only)
+        return lambda value: value <= only
+    if cond.empty is not None:
+        empty = cond.empty
+        return lambda value: (not value) == empty
+    return None

@@ -15,17 +15,17 @@ satisfied only when one of its mechanism sets is fully in place. Nothing here is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from stackrift.estate.model import DataFlow, Estate, Site, System
 from stackrift.estate.yamlsource import load_yaml_data
 from stackrift.findings import Citation
-from stackrift.rules.conditions import EvalContext, evaluate
+from stackrift.rules.conditions import Compiled, EvalContext, Tri, compile_condition, evaluate
 from stackrift.rules.facts import (
     EstateIndex,
     FactValue,
@@ -34,7 +34,7 @@ from stackrift.rules.facts import (
     system_facts,
 )
 from stackrift.rules.loader import RuleSet, load_rules
-from stackrift.rules.model import Rule, Scope, Verdict
+from stackrift.rules.model import Condition, Rule, Scope, Verdict
 
 __all__ = ["Citation", "ConflictHit", "FlowVerdict", "RuleSet", "SubjectVerdict", "Verdict",
            "detect_conflicts", "evaluate_estate", "evaluate_sites", "evaluate_systems",
@@ -232,26 +232,163 @@ def _apply_fired(out: _Outcome, rules: RuleSet, rule: Rule, lines: list[str],
                      + "; ".join(lines))
 
 
-def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow | System | Site,
-            facts: Mapping[str, FactValue], as_of: date, mechanisms: frozenset[str],
-            hold_undetermined: bool = False) -> _Outcome:
-    fired: dict[str, tuple[Rule, list[str]]] = {}
-    undetermined: list[str] = []
-    missing_facts: dict[str, list[str]] = {}
-    trace: list[str] = []
-    for rule in rules.rules:
-        if rule.scope is not scope:
-            continue
-        if not rule.in_force(as_of):
-            continue
-        ctx = EvalContext(index, as_of, subject, facts, rules.conditions_for(rule.id))
-        result = evaluate(rule.when, ctx)
+RuleKind = Literal["facts", "own_volume", "group_volume"]
+_Memo = tuple[Tri, tuple[str, ...], tuple[str, ...] | None]
+"""A rule's cached result, the facts it missed, and its trace when that can be shared."""
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    """A rule with its condition compiled, and what its result depends on: the subject's facts
+    alone (``facts``), also the flow's own counts and id, which its trace names
+    (``own_volume``), or other flows of the estate (``group_volume``)."""
+
+    rule: Rule
+    when: Compiled
+    kind: RuleKind
+    conditions: Mapping[str, Condition]
+    """The named conditions of the rule's pack."""
+
+
+def _kind(cond: Condition, named: Mapping[str, Condition], seen: set[str]) -> RuleKind:
+    kinds: list[RuleKind] = []
+    if cond.volume is not None:
+        kinds.append("own_volume" if cond.volume.per == "flow" else "group_volume")
+        if cond.volume.exclude is not None:
+            kinds.append(_kind(cond.volume.exclude, named, seen))
+    if cond.ref is not None and cond.ref not in seen and cond.ref in named:
+        seen.add(cond.ref)
+        kinds.append(_kind(named[cond.ref], named, seen))
+    for child in (*(cond.all or ()), *(cond.any or ()),
+                  *((cond.not_,) if cond.not_ is not None else ())):
+        kinds.append(_kind(child, named, seen))
+    order: tuple[RuleKind, ...] = ("facts", "own_volume", "group_volume")
+    return max(kinds, key=order.index, default="facts")
+
+
+def _compiled_rules(rules: RuleSet) -> Mapping[Scope, tuple[_CompiledRule, ...]]:
+    """Every rule's condition compiled once per rule set, grouped by scope."""
+    found = rules.derived.get("engine.compiled_rules")
+    if found is None:
+        shared: dict[int, dict[str, Compiled]] = {}  # compiled named conditions, per pack
+        by_scope: dict[Scope, list[_CompiledRule]] = {scope: [] for scope in Scope}
+        for rule in rules.rules:
+            named = rules.conditions_for(rule.id)
+            compiled = compile_condition(rule.when, named, shared.setdefault(id(named), {}))
+            by_scope[rule.scope].append(
+                _CompiledRule(rule, compiled, _kind(rule.when, named, set()), named))
+        found = {scope: tuple(entries) for scope, entries in by_scope.items()}
+        rules.derived["engine.compiled_rules"] = found
+    return cast(Mapping[Scope, tuple[_CompiledRule, ...]], found)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """One subject to decide, with what the decision may be cached under.
+
+    ``memo`` holds, by rule id, the results of ``facts`` and ``own_volume`` rules for every
+    subject with the same facts (and the same entities, which ownership facts follow): such
+    subjects share one ``memo``. ``None`` turns the cache off."""
+
+    index: EstateIndex
+    item: DataFlow | System | Site
+    facts: Mapping[str, FactValue]
+    as_of: date
+    memo: dict[str, _Memo] | None = None
+    named_results: dict[tuple[int, str], tuple[Tri, frozenset[str]]] = field(
+        default_factory=dict)
+    """Named conditions evaluated for this subject, shared by the rules referring to them."""
+
+    quiet: dict[int, EvalContext] = field(default_factory=dict)
+    """One untraced context per pack, reused rule after rule."""
+
+    def context(self, conditions: Mapping[str, Condition], tracing: bool) -> EvalContext:
+        if tracing:
+            return EvalContext(self.index, self.as_of, self.item, self.facts, conditions,
+                               tracing=True, named_results=self.named_results)
+        ctx = self.quiet.get(id(conditions))
+        if ctx is None:
+            ctx = EvalContext(self.index, self.as_of, self.item, self.facts, conditions,
+                              tracing=False, named_results=self.named_results)
+            self.quiet[id(conditions)] = ctx
+        ctx.unknown = set()
+        return ctx
+
+
+def _judge_compiled(entry: _CompiledRule, subject: _Subject
+                    ) -> tuple[Tri, tuple[str, ...], list[str]]:
+    """One rule's result, the facts it missed, and its trace when it fired."""
+    conditions = entry.conditions
+    cacheable = subject.memo is not None and entry.kind != "group_volume"
+    memo_key = entry.rule.id
+    hit = subject.memo.get(memo_key) if cacheable and subject.memo is not None else None
+    if hit is not None:
+        result, unknown, lines = hit
+    else:
+        ctx = subject.context(conditions, tracing=False)
+        result = entry.when(ctx)
+        unknown, lines = (tuple(sorted(ctx.unknown)) if ctx.unknown else ()), None
+    if result is True and lines is None:
+        traced = subject.context(conditions, tracing=True)
+        entry.when(traced)
+        lines = tuple(traced.trace)
+    if cacheable and hit is None and subject.memo is not None:
+        # A trace naming the flow's own id and counts (own_volume) is not shared.
+        subject.memo[memo_key] = (result, unknown, lines if entry.kind == "facts" else None)
+    return result, unknown, list(lines or ())
+
+
+def _judge_reference(rule: Rule, rules: RuleSet, subject: _Subject
+                     ) -> tuple[Tri, tuple[str, ...], list[str]]:
+    """The same through the reference interpreter (uncompiled, uncached)."""
+    ctx = subject.context(rules.conditions_for(rule.id), tracing=True)
+    result = evaluate(rule.when, ctx)
+    return result, tuple(sorted(ctx.unknown)), ctx.trace
+
+
+@dataclass
+class _Results:
+    fired: dict[str, tuple[Rule, list[str]]]
+    undetermined: list[str]
+    missing_facts: dict[str, list[str]]
+    trace: list[str]
+
+
+def _in_force(rules: RuleSet, scope: Scope, as_of: date) -> tuple[_CompiledRule, ...]:
+    """The compiled rules of ``scope`` in force on ``as_of`` (kept for the last date asked)."""
+    key = f"engine.in_force.{scope.value}"
+    known = rules.derived.get(key)
+    if isinstance(known, tuple) and known[0] == as_of:
+        return cast(tuple[_CompiledRule, ...], known[1])
+    active = tuple(e for e in _compiled_rules(rules)[scope] if e.rule.in_force(as_of))
+    rules.derived[key] = (as_of, active)
+    return active
+
+
+def _rule_results(rules: RuleSet, scope: Scope, subject: _Subject, compiled: bool) -> _Results:
+    """Every in-force rule of ``scope`` tested on the subject."""
+    found = _Results({}, [], {}, [])
+    if compiled:
+        results = [(e.rule, _judge_compiled(e, subject))
+                   for e in _in_force(rules, scope, subject.as_of)]
+    else:
+        results = [(r, _judge_reference(r, rules, subject)) for r in rules.rules
+                   if r.scope is scope and r.in_force(subject.as_of)]
+    for rule, (result, unknown, lines) in results:
         if result is True:
-            fired[rule.id] = (rule, ctx.trace)
+            found.fired[rule.id] = (rule, lines)
         elif result is None:
-            undetermined.append(rule.id)
-            missing_facts[rule.id] = sorted(ctx.unknown)
-            trace.append(f"{rule.id} undetermined: unknown {', '.join(sorted(ctx.unknown))}")
+            found.undetermined.append(rule.id)
+            found.missing_facts[rule.id] = list(unknown)
+            found.trace.append(f"{rule.id} undetermined: unknown {', '.join(unknown)}")
+    return found
+
+
+def _decide(rules: RuleSet, scope: Scope, subject: _Subject, mechanisms: frozenset[str],
+            hold_undetermined: bool = False, compiled: bool = True) -> _Outcome:
+    found = _rule_results(rules, scope, subject, compiled)
+    fired, undetermined, missing_facts, trace = (found.fired, found.undetermined,
+                                                 found.missing_facts, found.trace)
     superseded = {target: rid for rid, (rule, _) in fired.items() for target in rule.supersedes
                   if target in fired}
     # Undetermined rules that a fired (and itself not superseded) rule would displace anyway.
@@ -272,24 +409,83 @@ def _decide(rules: RuleSet, scope: Scope, index: EstateIndex, subject: DataFlow 
     return out
 
 
-def _index(estate: Estate, provider_country: ProviderCountry | None) -> EstateIndex:
-    return EstateIndex(estate, provider_country if provider_country is not None
-                       else packaged_provider_countries())
+def _flow_key(index: EstateIndex, flow: DataFlow, facts: Mapping[str, FactValue],
+              read: frozenset[str]) -> Hashable:
+    """What a flow's ``facts``/``own_volume`` results depend on: the facts flow rules read, and
+    the exporter and recipient whose ownership chains ownership facts follow."""
+    exporter, recipient = index.exporter(flow), index.recipient(flow)
+    return (tuple(item for item in facts.items() if item[0] in read),
+            exporter.id if exporter else None, recipient.id if recipient else None)
+
+
+def _facts_read(rules: RuleSet) -> frozenset[str]:
+    """Every flow fact a flow rule tests, following named conditions and volume exclusions, and
+    the facts a volume test counts with (a flow's own counts and categories)."""
+    found = rules.derived.get("engine.flow_facts_read")
+    if found is None:
+        names: set[str] = {"categories", "subjects", "devices", "subjects_countries"}
+
+        def walk(cond: Condition, named: Mapping[str, Condition], seen: set[str]) -> None:
+            if cond.fact is not None:
+                names.add(cond.fact)
+            if cond.ref is not None and cond.ref not in seen and cond.ref in named:
+                seen.add(cond.ref)
+                walk(named[cond.ref], named, seen)
+            for child in (*(cond.all or ()), *(cond.any or ()),
+                          *((cond.not_,) if cond.not_ is not None else ()),
+                          *((cond.volume.exclude,) if cond.volume and cond.volume.exclude
+                            else ())):
+                walk(child, named, seen)
+
+        for rule in rules.rules:
+            if rule.scope is Scope.FLOW:
+                walk(rule.when, rules.conditions_for(rule.id), set())
+        found = frozenset(names)
+        rules.derived["engine.flow_facts_read"] = found
+    return cast(frozenset[str], found)
+
+
+def _index(estate: Estate, provider_country: ProviderCountry | None, rules: RuleSet,
+           compiled: bool = True) -> EstateIndex:
+    """The look-ups over ``estate``, shared by consecutive evaluations of the same (immutable)
+    estate object under the same rule set, as ``transfers`` and ``assess`` make for flows,
+    systems, sites and conflicts. (The index memoises per condition object; holding the rule
+    set keeps those objects, and so the memo's keys, alive.)"""
+    lookup = provider_country if provider_country is not None else packaged_provider_countries()
+    if not compiled:  # the reference path shares nothing and memoises no group
+        return EstateIndex(estate, lookup, memoise_groups=False)
+    if _last_index:
+        last_estate, last_lookup, last_rules, index = _last_index[0]
+        if last_estate is estate and last_lookup is lookup and last_rules is rules:
+            return index
+    index = EstateIndex(estate, lookup)
+    _last_index[:] = [(estate, lookup, rules, index)]
+    return index
+
+
+_last_index: list[tuple[Estate, ProviderCountry, RuleSet, EstateIndex]] = []
 
 
 def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
-                    provider_country: ProviderCountry | None = None) -> tuple[FlowVerdict, ...]:
+                    provider_country: ProviderCountry | None = None,
+                    compiled: bool = True) -> tuple[FlowVerdict, ...]:
     """One verdict per data flow, in the estate's order.
 
     ``provider_country`` maps a site's cloud provider to its home country; by default the packaged
-    provenance catalogue answers.
+    provenance catalogue answers. Flows with the same facts share each rule's result (except
+    rules that count other flows); ``compiled=False`` evaluates every rule of every flow through
+    the reference interpreter instead (tests check that both agree).
     """
-    index = _index(estate, provider_country)
+    index = _index(estate, provider_country, rules, compiled)
+    memo: dict[Hashable, dict[str, _Memo]] = {}
+    read = _facts_read(rules)
     verdicts = []
     for flow in estate.data_flows:
         facts = index.flow_facts(flow)
-        out = _decide(rules, Scope.FLOW, index, flow, facts, as_of,
-                      frozenset(m.value for m in flow.mechanisms), hold_undetermined=True)
+        shared = memo.setdefault(_flow_key(index, flow, facts, read), {})
+        subject = _Subject(index, flow, facts, as_of, shared)
+        out = _decide(rules, Scope.FLOW, subject, frozenset(m.value for m in flow.mechanisms),
+                      hold_undetermined=True, compiled=compiled)
         origin, destination = facts["origin_country"], facts["destination_country"]
         if not out.fired:
             out.trace.insert(0, f"no rule in force on {as_of} applies to this flow "
@@ -301,33 +497,36 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
     return tuple(verdicts)
 
 
-_Subject = TypeVar("_Subject", System, Site)
+_Item = TypeVar("_Item", System, Site)
 
 
-def _subject_verdicts(scope: Scope, index: EstateIndex, subjects: Sequence[_Subject],
-                      facts_of: Callable[[EstateIndex, _Subject], Mapping[str, FactValue]],
-                      as_of: date, rules: RuleSet) -> tuple[SubjectVerdict, ...]:
+def _subject_verdicts(scope: Scope, index: EstateIndex, subjects: Sequence[_Item],
+                      facts_of: Callable[[EstateIndex, _Item], Mapping[str, FactValue]],
+                      as_of: date, rules: RuleSet, compiled: bool) -> tuple[SubjectVerdict, ...]:
     """Verdicts of the ``scope`` rules on each subject (no mechanisms: those belong to flows)."""
     return tuple(
-        SubjectVerdict(kind=scope, subject_id=subject.id,
-                       **_decide(rules, scope, index, subject, facts_of(index, subject), as_of,
-                                 frozenset()).verdict_fields())
-        for subject in subjects)
+        SubjectVerdict(kind=scope, subject_id=item.id,
+                       **_decide(rules, scope, _Subject(index, item, facts_of(index, item), as_of),
+                                 frozenset(), compiled=compiled).verdict_fields())
+        for item in subjects)
 
 
 def evaluate_systems(estate: Estate, as_of: date, rules: RuleSet, *,
-                     provider_country: ProviderCountry | None = None
+                     provider_country: ProviderCountry | None = None, compiled: bool = True
                      ) -> tuple[SubjectVerdict, ...]:
     """Verdicts of system-scope rules (AI Act, generative-AI, labelling, export controls)."""
-    return _subject_verdicts(Scope.SYSTEM, _index(estate, provider_country), estate.systems,
-                             system_facts, as_of, rules)
+    return _subject_verdicts(Scope.SYSTEM, _index(estate, provider_country, rules, compiled),
+                             estate.systems,
+                             system_facts, as_of, rules, compiled)
 
 
 def evaluate_sites(estate: Estate, as_of: date, rules: RuleSet, *,
-                   provider_country: ProviderCountry | None = None) -> tuple[SubjectVerdict, ...]:
+                   provider_country: ProviderCountry | None = None, compiled: bool = True
+                   ) -> tuple[SubjectVerdict, ...]:
     """Verdicts of site-scope rules (e.g. compelled disclosure reaching a provider's region)."""
-    return _subject_verdicts(Scope.SITE, _index(estate, provider_country), estate.sites,
-                             site_facts, as_of, rules)
+    return _subject_verdicts(Scope.SITE, _index(estate, provider_country, rules, compiled),
+                             estate.sites,
+                             site_facts, as_of, rules, compiled)
 
 
 def _related(index: EstateIndex, subject: DataFlow | System | Site) -> tuple[tuple[str, str], ...]:
@@ -354,15 +553,30 @@ def _related(index: EstateIndex, subject: DataFlow | System | Site) -> tuple[tup
     return tuple(dict.fromkeys(related))
 
 
+def _side_tests(rules: RuleSet, compiled: bool) -> dict[tuple[str, int], Compiled]:
+    """Each conflict side's condition, compiled once per rule set (or interpreted)."""
+    if not compiled:
+        return {(c.id, i): partial(evaluate, side.when) for c in rules.conflicts
+                for i, side in enumerate(c.sides)}
+    found = rules.derived.get("engine.compiled_sides")
+    if found is None:
+        found = {(c.id, i): compile_condition(side.when, rules.conditions_for(c.id))
+                 for c in rules.conflicts for i, side in enumerate(c.sides)}
+        rules.derived["engine.compiled_sides"] = found
+    return cast(dict[tuple[str, int], Compiled], found)
+
+
 def detect_conflicts(estate: Estate, as_of: date, rules: RuleSet, *,
-                     provider_country: ProviderCountry | None = None) -> tuple[ConflictHit, ...]:
+                     provider_country: ProviderCountry | None = None,
+                     compiled: bool = True) -> tuple[ConflictHit, ...]:
     """Every conflict whose two sides are both in force and both hold on the same object."""
-    index = _index(estate, provider_country)
+    index = _index(estate, provider_country, rules, compiled)
     subjects: dict[Scope, list[tuple[DataFlow | System | Site, Mapping[str, FactValue]]]] = {
         Scope.FLOW: [(f, index.flow_facts(f)) for f in estate.data_flows],
         Scope.SYSTEM: [(s, system_facts(index, s)) for s in estate.systems],
         Scope.SITE: [(s, site_facts(index, s)) for s in estate.sites],
     }
+    tests = _side_tests(rules, compiled)
     hits = []
     for conflict in rules.conflicts:
         sides = conflict.sides
@@ -372,9 +586,9 @@ def detect_conflicts(estate: Estate, as_of: date, rules: RuleSet, *,
         for subject, facts in subjects[conflict.scope]:
             traces: list[str] = []
             results = []
-            for side in sides:
+            for number, side in enumerate(sides):
                 ctx = EvalContext(index, as_of, subject, facts, conditions)
-                results.append(evaluate(side.when, ctx))
+                results.append(tests[(conflict.id, number)](ctx))
                 traces.append(f"{side.regime}: " + "; ".join(ctx.trace))
             if all(r is True for r in results):
                 hits.append(ConflictHit(

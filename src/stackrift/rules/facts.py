@@ -31,8 +31,10 @@ class Endpoint:
 class EstateIndex:
     """Look-ups over one estate that fact derivation needs repeatedly."""
 
-    def __init__(self, estate: Estate, provider_country: ProviderCountry | None = None) -> None:
+    def __init__(self, estate: Estate, provider_country: ProviderCountry | None = None, *,
+                 memoise_groups: bool = True) -> None:
         self.estate = estate
+        self.memoise_groups = memoise_groups
         self.entities = {e.id: e for e in estate.entities}
         self.sites = {s.id: s for s in estate.sites}
         self.systems = {s.id: s for s in estate.systems}
@@ -43,6 +45,8 @@ class EstateIndex:
             if flow.system is not None:
                 self.flows_by_system.setdefault(flow.system, []).append(flow)
         self.memo: dict[tuple[int, str, date], bool] = {}
+        self.volume_memo: dict[tuple[int, tuple[str, ...], date], dict[int, str | None]] = {}
+        """Per volume test and group: whether each flow of the group counts (see conditions)."""
         self._facts: dict[str, dict[str, FactValue]] = {}
         self._groups: dict[tuple[str, ...], list[DataFlow]] = {}
         self._group_keys: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -65,6 +69,15 @@ class EstateIndex:
         the same exporter and recipient (``per="counterparty"``), always including ``flow``."""
         members = self._groups.get(self._group_keys[flow.id][per], [])
         return members if any(f is flow for f in members) else [flow, *members]
+
+    def group_key(self, flow: DataFlow, per: str) -> tuple[str, ...]:
+        """The key of the group :meth:`group` returns."""
+        return self._group_keys[flow.id][per]
+
+    def group_members(self, flow: DataFlow, per: str) -> list[DataFlow]:
+        """The flows of ``flow``'s group that leave its origin country (``flow`` itself only
+        when it does)."""
+        return self._groups.get(self._group_keys[flow.id][per], [])
 
     def flow_facts(self, flow: DataFlow) -> dict[str, FactValue]:
         """The flow's facts, computed once per index."""

@@ -47,6 +47,9 @@ class RuleSet:
     rules: tuple[Rule, ...] = field(init=False)
     conflicts: tuple[Conflict, ...] = field(init=False)
     _owners: dict[str, LoadedPack] = field(init=False, repr=False, compare=False)
+    _rules_by_id: dict[str, Rule] = field(init=False, repr=False, compare=False)
+    derived: dict[str, object] = field(init=False, repr=False, compare=False)
+    """Things computed once per rule set by its users (e.g. the engine's compiled rules)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules", tuple(r for p in self.packs for r in p.pack.rules))
@@ -58,12 +61,17 @@ class RuleSet:
                                                                  loaded.pack.conflicts]:
                 owners.setdefault(item_id, loaded)
         object.__setattr__(self, "_owners", owners)
+        by_id: dict[str, Rule] = {}
+        for rule in self.rules:
+            by_id.setdefault(rule.id, rule)
+        object.__setattr__(self, "_rules_by_id", by_id)
+        object.__setattr__(self, "derived", {})
 
     def pack_of(self, item_id: str) -> LoadedPack | None:
         return self._owners.get(item_id)
 
     def rule(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        return self._rules_by_id.get(rule_id)
 
     def conflict(self, conflict_id: str) -> Conflict | None:
         return next((c for c in self.conflicts if c.id == conflict_id), None)
