@@ -10,9 +10,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from packageurl import PackageURL
 from pydantic import ValidationError
 
+from stackrift.catalog.index import build_index, purl_base
 from stackrift.catalog.model import (
     CatalogueData,
     CloudRegion,
@@ -123,8 +123,7 @@ class Catalogue:
             for name in (vendor.id, vendor.name, *vendor.aliases):
                 self._vendor_names.setdefault(_norm(name), vendor)
                 self._vendor_names.setdefault(_norm(_strip_suffixes(name)), vendor)
-        self._hf_orgs = {org.lower(): v for v in data.vendors for org in v.hf_orgs}
-        self._cpe_vendors = {c.lower(): v for v in data.vendors for c in v.cpe_vendors}
+        self.index = build_index(data.vendors, data.products)
         self._product_names: dict[str, list[Product]] = {}
         for product in data.products:
             for name in (product.id, product.name, *product.aliases):
@@ -132,30 +131,10 @@ class Catalogue:
                 if product not in entries:  # an id and an alias may normalise alike
                     entries.append(product)
         self._regions = {(r.provider, r.code.lower()): r for r in data.regions}
-        self._product_purls: dict[str, Product] = {}
-        for product in data.products:
-            for purl in product.purls:
-                self._product_purls.setdefault(_purl_base(purl) or purl.lower(), product)
-        # Hugging Face prefixes grouped by organisation, so a look-up scans one organisation.
-        self._hf_prefixes: dict[str, list[tuple[str, Product]]] = {}
-        for product in data.products:
-            for prefix in product.hf_repo_prefixes:
-                org = prefix.split("/", 1)[0].lower()
-                self._hf_prefixes.setdefault(org, []).append((prefix.lower(), product))
         # Resolutions are pure functions of the (frozen) component; lineages resolve the same
         # bases again and again, so results are remembered (bounded).
         self._resolved: dict[Component, Resolution] = {}
         self._indexed: tuple[Sequence[Component], dict[str, Component]] | None = None
-        self._cpe_pairs: dict[tuple[str, str], Product] = {}
-        for product in data.products:
-            owner = self.vendors.get(product.vendor)
-            for entry in product.cpe_products:
-                if ":" in entry:
-                    cpe_vendor, cpe_product = entry.lower().split(":", 1)
-                    self._cpe_pairs.setdefault((cpe_vendor, cpe_product), product)
-                elif owner is not None:
-                    for cpe_vendor in owner.cpe_vendors:
-                        self._cpe_pairs.setdefault((cpe_vendor.lower(), entry.lower()), product)
 
     @property
     def version(self) -> str:
@@ -173,10 +152,11 @@ class Catalogue:
         )
 
     def vendor_by_hf_org(self, org: str) -> Vendor | None:
-        return self._hf_orgs.get(org.lower())
+        return self.index.vendor_by_hf_org(org)
 
     def products_of(self, vendor_id: str) -> list[Product]:
-        return sorted((p for p in self.data.products if p.vendor == vendor_id), key=lambda p: p.id)
+        """The vendor's products, by id."""
+        return self.index.products_of(vendor_id)
 
     def product_by_name(self, name: str, vendor: Vendor | None = None) -> Product | None:
         candidates = self._product_names.get(_norm(name), [])
@@ -185,33 +165,17 @@ class Catalogue:
         return candidates[0] if len(candidates) == 1 else None
 
     def product_by_purl(self, purl: str) -> Product | None:
-        base = _purl_base(purl)
-        if base is None:
-            return None
-        return self._product_purls.get(base)
+        base = purl_base(purl)
+        return None if base is None else self.index.product_by_purl_base(base)
 
     def vendor_by_purl(self, purl: str) -> Vendor | None:
-        base = _purl_base(purl)
-        if base is None:
-            return None
-        best: tuple[int, Vendor] | None = None
-        for vendor in self.data.vendors:
-            for namespace in vendor.purl_namespaces:
-                prefix = _purl_base(namespace) or namespace.lower().rstrip("/")
-                if (base == prefix or base.startswith(prefix + "/")) and (
-                    best is None or len(prefix) > best[0]
-                ):
-                    best = (len(prefix), vendor)
-        return best[1] if best else None
+        """The vendor whose purl namespace is the longest prefix of ``purl``."""
+        base = purl_base(purl)
+        return None if base is None else self.index.vendor_by_purl_base(base)
 
     def product_by_hf_repo(self, repo: str) -> Product | None:
         """The product family of a Hugging Face repository id (longest prefix wins)."""
-        lowered = repo.lower()
-        best: tuple[int, Product] | None = None
-        for prefix, product in self._hf_prefixes.get(lowered.split("/", 1)[0], []):
-            if lowered.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), product)
-        return best[1] if best else None
+        return self.index.product_by_hf_repo(repo)
 
     def region(self, provider: str, code: str) -> CloudRegion | None:
         vendor = self.vendor_by_name(provider)
@@ -255,13 +219,14 @@ class Catalogue:
             country = vendor.country if vendor else component.supplier_country
             return Resolution(cid, vendor, product, evidence, detail, country)
 
-        if component.purl:
-            product = self.product_by_purl(component.purl)
+        base = purl_base(component.purl) if component.purl else None
+        if base is not None:
+            product = self.index.product_by_purl_base(base)
             if product is not None:
                 return done(
                     None, product, "purl", f"purl {component.purl} is catalogued as {product.name}"
                 )
-            vendor = self.vendor_by_purl(component.purl)
+            vendor = self.index.vendor_by_purl_base(base)
             if vendor is not None:
                 return done(
                     vendor,
@@ -271,8 +236,8 @@ class Catalogue:
                 )
         if component.hf_id and "/" in component.hf_id:
             org = component.hf_id.split("/", 1)[0]
-            product = self.product_by_hf_repo(component.hf_id)
-            vendor = self.vendor_by_hf_org(org)
+            product = self.index.product_by_hf_repo(component.hf_id)
+            vendor = self.index.vendor_by_hf_org(org)
             if vendor is not None or product is not None:
                 return done(
                     vendor,
@@ -285,7 +250,7 @@ class Catalogue:
             parts = component.cpe.split(":")
             if len(parts) > 4:
                 cpe_vendor, cpe_product = parts[3].lower(), parts[4].lower()
-                paired = self._cpe_pairs.get((cpe_vendor, cpe_product))
+                paired = self.index.product_by_cpe_pair(cpe_vendor, cpe_product)
                 if paired is not None:
                     return done(
                         None,
@@ -293,16 +258,9 @@ class Catalogue:
                         "cpe",
                         f"CPE {cpe_vendor}:{cpe_product} is catalogued as {paired.name}",
                     )
-                vendor = self._cpe_vendors.get(cpe_vendor)
+                vendor = self.index.vendor_by_cpe(cpe_vendor)
                 if vendor is not None:
-                    product = next(
-                        (
-                            p
-                            for p in self.products_of(vendor.id)
-                            if cpe_product in {c.lower() for c in p.cpe_products}
-                        ),
-                        None,
-                    )
+                    product = self.index.product_of_cpe_vendor(vendor, cpe_product)
                     return done(
                         vendor, product, "cpe", f"CPE vendor '{cpe_vendor}' is {vendor.name}"
                     )
@@ -544,22 +502,6 @@ class Catalogue:
 
 _MAX_LINEAGE_DEPTH = 100
 _MAX_CACHED = 100_000
-
-
-def _purl_base(purl: str) -> str | None:
-    try:
-        parsed = PackageURL.from_string(purl)
-    except ValueError:
-        return None
-    name = parsed.name
-    if parsed.type == "pypi":
-        # PEP 503: PyPI names compare case-insensitively with runs of -, _ and . equal.
-        name = re.sub(r"[-_.]+", "-", name)
-    parts = [f"pkg:{parsed.type}"]
-    if parsed.namespace:
-        parts.append(parsed.namespace)
-    parts.append(name)
-    return "/".join(parts).lower()
 
 
 def _merge_documents(documents: Iterable[LocatedDocument]) -> dict[str, Any]:
