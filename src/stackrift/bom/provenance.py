@@ -63,7 +63,7 @@ class ComponentProvenance:
 def _link(reference: str, resolution: Resolution) -> LineageLink:
     vendor = resolution.vendor.name if resolution.vendor else None
     return LineageLink(reference, vendor, resolution.country, resolution.bloc,
-                       resolution.evidence)
+                       resolution.evidence.value)
 
 
 def provenance_of(component: Component, components: Sequence[Component],
@@ -81,7 +81,7 @@ def provenance_of(component: Component, components: Sequence[Component],
                         for step in steps)
     return ComponentProvenance(
         component_id=component.id, vendor=vendor.name if vendor else None,
-        country=resolution.country, bloc=resolution.bloc, evidence=resolution.evidence,
+        country=resolution.country, bloc=resolution.bloc, evidence=resolution.evidence.value,
         detail=resolution.detail,
         entity_list=vendor.entity_list.listed if vendor else None,
         entity_list_since=(str(vendor.entity_list.since)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,27 @@ def _strip_suffixes(name: str) -> str:
     return name
 
 
+class Evidence(StrEnum):
+    """Which evidence decided a component's resolution, strongest first."""
+
+    PURL = "purl"
+    HF_ORG = "hf-org"
+    CPE = "cpe"
+    VENDOR_NAME = "vendor-name"
+    PRODUCT_NAME = "product-name"
+    SUPPLIER_COUNTRY = "supplier-country"
+    NONE = "none"
+
+
+class SiteEvidence(StrEnum):
+    """What placed a site: its catalogued region, its provider only, its declaration, or none."""
+
+    REGION = "region"
+    PROVIDER = "provider"
+    ON_PREM = "on-prem"
+    NONE = "none"
+
+
 @dataclass(frozen=True)
 class Resolution:
     """What the catalogue knows about one component, and which evidence decided it."""
@@ -54,9 +76,7 @@ class Resolution:
     component_id: str
     vendor: Vendor | None
     product: Product | None
-    evidence: (
-        str  # purl | hf-org | hf-repo | cpe | vendor-name | product-name | supplier-country | none
-    )
+    evidence: Evidence
     detail: str
     country: str | None
 
@@ -93,7 +113,7 @@ class SiteResolution:
     provider: Vendor | None
     operator: Vendor | None
     country: str
-    evidence: str  # region | provider | on-prem | none
+    evidence: SiteEvidence
     detail: str
     notes: tuple[str, ...] = ()
 
@@ -212,7 +232,7 @@ class Catalogue:
         cid = component.id
 
         def done(
-            vendor: Vendor | None, product: Product | None, evidence: str, detail: str
+            vendor: Vendor | None, product: Product | None, evidence: Evidence, detail: str
         ) -> Resolution:
             if vendor is None and product is not None:
                 vendor = self.vendors.get(product.vendor)
@@ -224,14 +244,15 @@ class Catalogue:
             product = self.index.product_by_purl_base(base)
             if product is not None:
                 return done(
-                    None, product, "purl", f"purl {component.purl} is catalogued as {product.name}"
+                    None, product, Evidence.PURL,
+                    f"purl {component.purl} is catalogued as {product.name}",
                 )
             vendor = self.index.vendor_by_purl_base(base)
             if vendor is not None:
                 return done(
                     vendor,
                     None,
-                    "purl",
+                    Evidence.PURL,
                     f"purl namespace of {component.purl} belongs to {vendor.name}",
                 )
         if component.hf_id and "/" in component.hf_id:
@@ -242,7 +263,7 @@ class Catalogue:
                 return done(
                     vendor,
                     product,
-                    "hf-org",
+                    Evidence.HF_ORG,
                     f"Hugging Face organisation '{org}' belongs to "
                     f"{(vendor or self.vendors[product.vendor]).name}",  # type: ignore[union-attr]
                 )
@@ -255,14 +276,14 @@ class Catalogue:
                     return done(
                         None,
                         paired,
-                        "cpe",
+                        Evidence.CPE,
                         f"CPE {cpe_vendor}:{cpe_product} is catalogued as {paired.name}",
                     )
                 vendor = self.index.vendor_by_cpe(cpe_vendor)
                 if vendor is not None:
                     product = self.index.product_of_cpe_vendor(vendor, cpe_product)
                     return done(
-                        vendor, product, "cpe", f"CPE vendor '{cpe_vendor}' is {vendor.name}"
+                        vendor, product, Evidence.CPE, f"CPE vendor '{cpe_vendor}' is {vendor.name}"
                     )
         vendor = self.vendor_by_name(component.vendor) if component.vendor else None
         product = None
@@ -275,11 +296,12 @@ class Catalogue:
             return done(
                 vendor,
                 product,
-                "vendor-name",
+                Evidence.VENDOR_NAME,
                 f"vendor '{component.vendor}' is catalogued as {vendor.name}",
             )
         if product is not None:
-            return done(None, product, "product-name", f"product '{product.name}' is catalogued")
+            return done(None, product, Evidence.PRODUCT_NAME,
+                        f"product '{product.name}' is catalogued")
         # Datasets and free-form records are often named after a source ("Amazon reviews"),
         # not a maker, so only technology components are matched by a vendor in their name.
         if component.vendor is None and component.type not in (
@@ -293,7 +315,7 @@ class Catalogue:
                 return done(
                     vendor,
                     product,
-                    "vendor-name",
+                    Evidence.VENDOR_NAME,
                     f"component name '{component.name}' begins with vendor name {vendor.name}",
                 )
         if component.supplier_country:
@@ -301,7 +323,7 @@ class Catalogue:
                 cid,
                 None,
                 None,
-                "supplier-country",
+                Evidence.SUPPLIER_COUNTRY,
                 f"vendor not catalogued; supplier address country {component.supplier_country}",
                 component.supplier_country,
             )
@@ -309,7 +331,7 @@ class Catalogue:
             cid,
             None,
             None,
-            "none",
+            Evidence.NONE,
             "no purl, Hugging Face id, CPE or vendor name matched the catalogue",
             None,
         )
@@ -346,7 +368,7 @@ class Catalogue:
         if site.operator and declared_operator is None:
             notes.append(f"operator '{site.operator}' is not catalogued")
 
-        def uncatalogued(evidence: str, detail: str) -> SiteResolution:
+        def uncatalogued(evidence: SiteEvidence, detail: str) -> SiteResolution:
             """No catalogued provider: the estate's own country and operator stand."""
             return SiteResolution(
                 site.id,
@@ -362,7 +384,7 @@ class Catalogue:
 
         if site.kind is not SiteKind.CLOUD_REGION and site.provider is None:
             return uncatalogued(
-                "on-prem",
+                SiteEvidence.ON_PREM,
                 f"{site.kind.value.replace('_', '-')} site in {site.country} run by "
                 f"{site.entity or 'an unnamed entity'}",
             )
@@ -373,7 +395,7 @@ class Catalogue:
                 if site.provider
                 else "no provider given"
             )
-            return uncatalogued("none", why)
+            return uncatalogued(SiteEvidence.NONE, why)
         region = self.region(provider.id, site.region) if site.region else None
         if region is None:
             detail = (
@@ -388,7 +410,7 @@ class Catalogue:
                 provider,
                 declared_operator or provider,
                 site.country,
-                "provider",
+                SiteEvidence.PROVIDER,
                 detail,
                 tuple(notes),
             )
@@ -414,7 +436,7 @@ class Catalogue:
             provider,
             operator,
             region.country,
-            "region",
+            SiteEvidence.REGION,
             detail,
             tuple(notes),
         )
