@@ -229,62 +229,71 @@ class Catalogue:
         return resolution
 
     def _resolve(self, component: Component) -> Resolution:
-        cid = component.id
+        return (
+            self._by_purl(component)
+            or self._by_hf_id(component)
+            or self._by_cpe(component)
+            or self._by_name(component)
+            or self._by_supplier_country(component)
+        )
 
-        def done(
-            vendor: Vendor | None, product: Product | None, evidence: Evidence, detail: str
-        ) -> Resolution:
-            if vendor is None and product is not None:
-                vendor = self.vendors.get(product.vendor)
-            country = vendor.country if vendor else component.supplier_country
-            return Resolution(cid, vendor, product, evidence, detail, country)
+    def _resolution(
+        self, component: Component, vendor: Vendor | None, product: Product | None,
+        evidence: Evidence, detail: str,
+    ) -> Resolution:
+        if vendor is None and product is not None:
+            vendor = self.vendors.get(product.vendor)
+        country = vendor.country if vendor else component.supplier_country
+        return Resolution(component.id, vendor, product, evidence, detail, country)
 
+    def _by_purl(self, component: Component) -> Resolution | None:
+        """A catalogued product's purl, else the vendor with the longest purl namespace."""
         base = purl_base(component.purl) if component.purl else None
-        if base is not None:
-            product = self.index.product_by_purl_base(base)
-            if product is not None:
-                return done(
-                    None, product, Evidence.PURL,
-                    f"purl {component.purl} is catalogued as {product.name}",
-                )
-            vendor = self.index.vendor_by_purl_base(base)
-            if vendor is not None:
-                return done(
-                    vendor,
-                    None,
-                    Evidence.PURL,
-                    f"purl namespace of {component.purl} belongs to {vendor.name}",
-                )
-        if component.hf_id and "/" in component.hf_id:
-            org = component.hf_id.split("/", 1)[0]
-            product = self.index.product_by_hf_repo(component.hf_id)
-            vendor = self.index.vendor_by_hf_org(org)
-            if vendor is not None or product is not None:
-                return done(
-                    vendor,
-                    product,
-                    Evidence.HF_ORG,
-                    f"Hugging Face organisation '{org}' belongs to "
-                    f"{(vendor or self.vendors[product.vendor]).name}",  # type: ignore[union-attr]
-                )
-        if component.cpe:
-            parts = component.cpe.split(":")
-            if len(parts) > 4:
-                cpe_vendor, cpe_product = parts[3].lower(), parts[4].lower()
-                paired = self.index.product_by_cpe_pair(cpe_vendor, cpe_product)
-                if paired is not None:
-                    return done(
-                        None,
-                        paired,
-                        Evidence.CPE,
-                        f"CPE {cpe_vendor}:{cpe_product} is catalogued as {paired.name}",
-                    )
-                vendor = self.index.vendor_by_cpe(cpe_vendor)
-                if vendor is not None:
-                    product = self.index.product_of_cpe_vendor(vendor, cpe_product)
-                    return done(
-                        vendor, product, Evidence.CPE, f"CPE vendor '{cpe_vendor}' is {vendor.name}"
-                    )
+        if base is None:
+            return None
+        product = self.index.product_by_purl_base(base)
+        if product is not None:
+            return self._resolution(component, None, product, Evidence.PURL,
+                                    f"purl {component.purl} is catalogued as {product.name}")
+        vendor = self.index.vendor_by_purl_base(base)
+        if vendor is None:
+            return None
+        return self._resolution(component, vendor, None, Evidence.PURL,
+                                f"purl namespace of {component.purl} belongs to {vendor.name}")
+
+    def _by_hf_id(self, component: Component) -> Resolution | None:
+        """The Hugging Face organisation's vendor and the repository's product family."""
+        if not component.hf_id or "/" not in component.hf_id:
+            return None
+        org = component.hf_id.split("/", 1)[0]
+        product = self.index.product_by_hf_repo(component.hf_id)
+        vendor = self.index.vendor_by_hf_org(org)
+        owner = vendor or (self.vendors[product.vendor] if product is not None else None)
+        if owner is None:
+            return None
+        return self._resolution(component, vendor, product, Evidence.HF_ORG,
+                                f"Hugging Face organisation '{org}' belongs to {owner.name}")
+
+    def _by_cpe(self, component: Component) -> Resolution | None:
+        """An exact CPE vendor:product pair, else the CPE vendor (and its product if listed)."""
+        parts = component.cpe.split(":") if component.cpe else []
+        if len(parts) <= 4:
+            return None
+        cpe_vendor, cpe_product = parts[3].lower(), parts[4].lower()
+        paired = self.index.product_by_cpe_pair(cpe_vendor, cpe_product)
+        if paired is not None:
+            return self._resolution(
+                component, None, paired, Evidence.CPE,
+                f"CPE {cpe_vendor}:{cpe_product} is catalogued as {paired.name}")
+        vendor = self.index.vendor_by_cpe(cpe_vendor)
+        if vendor is None:
+            return None
+        product = self.index.product_of_cpe_vendor(vendor, cpe_product)
+        return self._resolution(component, vendor, product, Evidence.CPE,
+                                f"CPE vendor '{cpe_vendor}' is {vendor.name}")
+
+    def _by_name(self, component: Component) -> Resolution | None:
+        """The vendor field, an unambiguous product name, or a vendor named by the name."""
         vendor = self.vendor_by_name(component.vendor) if component.vendor else None
         product = None
         for name in filter(None, (component.product, component.name)):
@@ -293,47 +302,38 @@ class Catalogue:
             if product is not None:
                 break
         if vendor is not None:
-            return done(
-                vendor,
-                product,
-                Evidence.VENDOR_NAME,
-                f"vendor '{component.vendor}' is catalogued as {vendor.name}",
-            )
+            return self._resolution(component, vendor, product, Evidence.VENDOR_NAME,
+                                    f"vendor '{component.vendor}' is catalogued as {vendor.name}")
         if product is not None:
-            return done(None, product, Evidence.PRODUCT_NAME,
-                        f"product '{product.name}' is catalogued")
+            return self._resolution(component, None, product, Evidence.PRODUCT_NAME,
+                                    f"product '{product.name}' is catalogued")
         # Datasets and free-form records are often named after a source ("Amazon reviews"),
         # not a maker, so only technology components are matched by a vendor in their name.
-        if component.vendor is None and component.type not in (
-            ComponentType.DATASET,
-            ComponentType.OTHER,
+        if component.vendor is not None or component.type in (
+            ComponentType.DATASET, ComponentType.OTHER,
         ):
-            named = self._vendor_in_name(component.name)
-            if named is not None:
-                vendor, rest = named
-                product = self.product_by_name(rest, vendor) if rest else None
-                return done(
-                    vendor,
-                    product,
-                    Evidence.VENDOR_NAME,
-                    f"component name '{component.name}' begins with vendor name {vendor.name}",
-                )
+            return None
+        named = self._vendor_in_name(component.name)
+        if named is None:
+            return None
+        vendor, rest = named
+        product = self.product_by_name(rest, vendor) if rest else None
+        return self._resolution(
+            component, vendor, product, Evidence.VENDOR_NAME,
+            f"component name '{component.name}' begins with vendor name {vendor.name}")
+
+    @staticmethod
+    def _by_supplier_country(component: Component) -> Resolution:
+        """No catalogued vendor: the supplier's country where given, else nothing is known."""
         if component.supplier_country:
             return Resolution(
-                cid,
-                None,
-                None,
-                Evidence.SUPPLIER_COUNTRY,
+                component.id, None, None, Evidence.SUPPLIER_COUNTRY,
                 f"vendor not catalogued; supplier address country {component.supplier_country}",
                 component.supplier_country,
             )
         return Resolution(
-            cid,
-            None,
-            None,
-            Evidence.NONE,
-            "no purl, Hugging Face id, CPE or vendor name matched the catalogue",
-            None,
+            component.id, None, None, Evidence.NONE,
+            "no purl, Hugging Face id, CPE or vendor name matched the catalogue", None,
         )
 
     def _without_vendor_prefix(self, name: str, vendor: Vendor | None) -> Product | None:
@@ -367,53 +367,13 @@ class Catalogue:
         declared_operator = self.vendor_by_name(site.operator) if site.operator else None
         if site.operator and declared_operator is None:
             notes.append(f"operator '{site.operator}' is not catalogued")
-
-        def uncatalogued(evidence: SiteEvidence, detail: str) -> SiteResolution:
-            """No catalogued provider: the estate's own country and operator stand."""
-            return SiteResolution(
-                site.id,
-                site.kind,
-                None,
-                None,
-                declared_operator,
-                site.country,
-                evidence,
-                detail,
-                tuple(notes),
-            )
-
-        if site.kind is not SiteKind.CLOUD_REGION and site.provider is None:
-            return uncatalogued(
-                SiteEvidence.ON_PREM,
-                f"{site.kind.value.replace('_', '-')} site in {site.country} run by "
-                f"{site.entity or 'an unnamed entity'}",
-            )
         provider = self.vendor_by_name(site.provider) if site.provider else None
-        if provider is None:
-            why = (
-                f"provider '{site.provider}' is not catalogued"
-                if site.provider
-                else "no provider given"
-            )
-            return uncatalogued(SiteEvidence.NONE, why)
-        region = self.region(provider.id, site.region) if site.region else None
-        if region is None:
-            detail = (
-                f"region '{site.region}' of {provider.name} is not catalogued"
-                if site.region
-                else f"no region code given for {provider.name}"
-            )
-            return SiteResolution(
-                site.id,
-                site.kind,
-                None,
-                provider,
-                declared_operator or provider,
-                site.country,
-                SiteEvidence.PROVIDER,
-                detail,
-                tuple(notes),
-            )
+        region = self.region(provider.id, site.region) if provider and site.region else None
+        if provider is None or region is None:
+            evidence, detail = _site_without_region(site, provider)
+            operator = declared_operator or provider  # None when the provider is unknown too
+            return SiteResolution(site.id, site.kind, None, provider, operator, site.country,
+                                  evidence, detail, tuple(notes))
         catalogued_operator = self.vendors.get(region.operator) if region.operator else None
         if declared_operator and catalogued_operator and declared_operator != catalogued_operator:
             notes.append(
@@ -429,17 +389,8 @@ class Catalogue:
         detail = f"{provider.name} region {region.code} is in {region.country}"
         if operator.id != provider.id:
             detail += f", operated by {operator.name} ({operator.country or 'country unknown'})"
-        return SiteResolution(
-            site.id,
-            site.kind,
-            region,
-            provider,
-            operator,
-            region.country,
-            SiteEvidence.REGION,
-            detail,
-            tuple(notes),
-        )
+        return SiteResolution(site.id, site.kind, region, provider, operator, region.country,
+                              SiteEvidence.REGION, detail, tuple(notes))
 
     def resolve_reference(self, reference: str, components: Sequence[Component]) -> Resolution:
         """Resolve a base-model reference: a component id or a Hugging Face repository id."""
@@ -524,6 +475,22 @@ class Catalogue:
 
 _MAX_LINEAGE_DEPTH = 100
 _MAX_CACHED = 100_000
+
+
+def _site_without_region(site: Site, provider: Vendor | None) -> tuple[SiteEvidence, str]:
+    """Why a site has no catalogued region: on-prem, provider unknown, or region unknown."""
+    if site.kind is not SiteKind.CLOUD_REGION and site.provider is None:
+        return SiteEvidence.ON_PREM, (
+            f"{site.kind.value.replace('_', '-')} site in {site.country} run by "
+            f"{site.entity or 'an unnamed entity'}"
+        )
+    if provider is None:
+        why = f"provider '{site.provider}' is not catalogued" if site.provider else (
+            "no provider given")
+        return SiteEvidence.NONE, why
+    if site.region:
+        return SiteEvidence.PROVIDER, f"region '{site.region}' of {provider.name} is not catalogued"
+    return SiteEvidence.PROVIDER, f"no region code given for {provider.name}"
 
 
 def _merge_documents(documents: Iterable[LocatedDocument]) -> dict[str, Any]:
