@@ -1,15 +1,16 @@
 """``stackrift bom`` on real and generated SBOMs, whole command in fresh processes.
 
-1. Reading and schema-validating two real SBOMs (juice-shop 1.4: 1.9 MB, 1,115 components;
-   keycloak 10.0.2: 903 components): the whole ``stackrift bom`` command, against the floor of a
-   fresh interpreter parsing the same file with orjson. Absolute targets: juice-shop <= 1 s,
-   keycloak <= 0.5 s.
+1. Two real SBOMs (juice-shop 1.4: 1.9 MB, 1,115 components; keycloak 10.0.2: 903 components):
+   the whole ``stackrift bom`` command (start-up, catalogue, read and schema-validate, provenance,
+   write and self-validate CycloneDX), with the floor of a fresh interpreter parsing the same file
+   with orjson. Figures only: the targets are those of the scaled run.
 2. Provenance at scale: ``stackrift bom`` on SBOMs of 1,000, 10,000 and 50,000 components built
    from the real components of the CycloneDX example SBOMs and AI-BOMs in ``../shared/data``
    (npm, Maven, Composer and Go packages, Hugging Face models), with catalogued PyPI packages,
    CPE-named runtimes and fine-tuned models with base-model ancestors mixed in. Targets: 10,000
-   components <= 2 s wall for the whole command; growth linear (the 50,000 run <= 5.5x the 10,000
-   run, wall and CPU); floor: orjson parsing the same SBOM in a fresh interpreter.
+   components <= 2 s for the whole command (wall and CPU, each checked); growth linear (the 50,000
+   run <= 5.5x the 10,000 run, wall and CPU); floor, printed beside each: orjson parsing the same
+   SBOM in a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from harness import check_limit, check_ratio, measure, python, shared_data, stac
 
 EXAMPLES = "cyclonedx/bom-examples/SBOM"
 REAL = {
-    "juice-shop 1.4": (f"{EXAMPLES}/juice-shop/via_npm/flat/bom.1.4.json", 1.0),
-    "keycloak 10.0.2": (f"{EXAMPLES}/keycloak-10.0.2/bom.json", 0.5),
+    "juice-shop 1.4": f"{EXAMPLES}/juice-shop/via_npm/flat/bom.1.4.json",
+    "keycloak 10.0.2": f"{EXAMPLES}/keycloak-10.0.2/bom.json",
 }
 SOURCES = [
     f"{EXAMPLES}/juice-shop/via_npm/flat/bom.1.4.json",
@@ -96,11 +97,10 @@ def generate(data: Path, size: int, target: Path) -> Path:
 
 
 def _real(data: Path) -> None:
-    for label, (relative, limit) in REAL.items():
+    for label, relative in REAL.items():
         path = data / relative
         ours = measure(f"stackrift bom {label}", stackrift("bom", str(path)))
         floor = measure(f"orjson parse {label}", python("-c", FLOOR, str(path)))
-        check_limit(f"bom {label} whole command", "wall_s", ours.median("wall_s"), limit)
         print(f"  ratio to the orjson floor: wall "
               f"{ours.median('wall_s') / floor.median('wall_s'):.1f}x", flush=True)
 
@@ -115,8 +115,9 @@ def _scaled(data: Path, folder: Path) -> None:
         floor = measure(f"orjson parse {size:,}", python("-c", FLOOR, str(path)), runs=runs)
         print(f"  ratio to the orjson floor: wall "
               f"{timed[size].median('wall_s') / floor.median('wall_s'):.1f}x", flush=True)
-    check_limit("bom 10,000 components whole command", "wall_s",
-                timed[10_000].median("wall_s"), LIMIT_10K_S)
+    for metric in ("wall_s", "cpu_s"):
+        check_limit("bom 10,000 components whole command", metric,
+                    timed[10_000].median(metric), LIMIT_10K_S)
     check_ratio("bom linear growth (50,000 vs 10,000 components)", timed[50_000],
                 timed[10_000], LINEAR_LIMIT)
 
