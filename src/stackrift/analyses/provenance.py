@@ -71,6 +71,8 @@ _BY_TYPE = {
     ComponentType.MODEL: StackLayer.MODEL,
     ComponentType.CLOUD_SERVICE: StackLayer.CLOUD,
 }
+
+
 def layer_of(component: Component, resolution: Resolution) -> StackLayer:
     """The stack layer of a component: the catalogued product's layer, else its declared type."""
     if component.type is ComponentType.MODEL:
