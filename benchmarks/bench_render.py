@@ -1,73 +1,56 @@
-"""Rendering a large report in every format.
+"""Rendering a large report in every format, whole command in fresh processes.
 
-A report of 5,000 findings in 6 analyses, each with a 200-bar stacked chart, a 30 x 12 heatmap and a
-500-row table. Baseline, measured in the same run: serialising the same findings with the standard
-library's json module (the least any renderer has to do). Prints seconds per format and the ratio.
+The estate is the one ``bench_provenance.py`` generates (2,000 components, 300 systems, 40
+sites); its provenance and hygiene sections hold about 2,500 findings and tables of 2,000 rows.
+Measured per format: ``stackrift assess ESTATE -a provenance -a hygiene -f FORMAT -o FILE``.
+Floor, in the same run: a fresh interpreter running the same pipeline (estate, catalogue, both
+analyses, the report model) and rendering nothing. The difference is what rendering and writing
+cost. Figures only, no targets: no speed target has been set for rendering.
 """
 
 from __future__ import annotations
 
-import json
-import time
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+from bench_provenance import build_estate
+from harness import measure, python, stackrift
+
+FORMATS = ("terminal", "json", "md", "html", "sarif")
+FLOOR = """
+import sys
 from datetime import date
-
-from stackrift.errors import Location
-from stackrift.findings import Citation, Finding, Severity, Subject, SubjectKind
-from stackrift.report.base import formats, renderer
-from stackrift.report.model import AnalysisSection, EstateSummary, Report
-
-SEVERITIES = list(Severity)
-
-
-def build() -> Report:
-    sections = []
-    locations = {}
-    for a in range(6):
-        findings = []
-        for i in range(5000 // 6):
-            subject = Subject(kind=SubjectKind.COMPONENT, id=f"c{a}-{i}", name=f"Component {i}")
-            finding = Finding(
-                id=f"a{a}:rule{i % 7}:c{a}-{i}", analysis=f"a{a}", rule=f"rule{i % 7}",
-                severity=SEVERITIES[i % 5], title=f"Component {i} has issue {i % 7}",
-                subject=subject, evidence={"vendor": f"v{i}", "since": date(2020, 1, 1),
-                                           "layers": ["hardware", "model"]},
-                recommendation="Do something sensible.",
-                citations=(Citation(source="15 CFR 744", section="Supp. 4",
-                                    url="https://example.org/cfr",
-                                    in_force_from=date(2019, 5, 16)),))
-            findings.append(finding)
-            locations[finding.id] = Location("estate.yaml", i + 1, 5)
-        labels = [f"system-{j}" for j in range(200)]
-        summary = {
-            "charts": [
-                {"kind": "bar", "title": "Blocs", "stacked": True, "labels": labels,
-                 "series": [{"name": b, "values": [j % 5 for j in range(200)]}
-                            for b in ("us", "cn", "eu", "other", "unknown")]},
-                {"kind": "heatmap", "title": "Grid", "x_labels": [f"x{k}" for k in range(12)],
-                 "y_labels": [f"y{k}" for k in range(30)],
-                 "values": [[(r * c) % 9 for c in range(12)] for r in range(30)]},
-            ],
-            "tables": [{"title": "Rows", "columns": ["a", "b", "c"],
-                        "rows": [[f"r{k}", k, None] for k in range(500)]}],
-        }
-        sections.append(AnalysisSection(f"a{a}", f"Analysis {a}", tuple(findings), summary))
-    return Report("bench", date(2026, 11, 15), "bench", EstateSummary("estate.yaml", "Bench", {}),
-                  tuple(sections), Severity.HIGH, locations)
+from stackrift.analyses.base import AnalysisContext
+from stackrift.catalog.catalogue import load_catalogue
+from stackrift.estate.loader import load_estate
+from stackrift.pipeline import assess
+context = AnalysisContext(as_of=date(2026, 11, 20), catalogue=load_catalogue())
+report = assess(load_estate(sys.argv[1]), context, only=frozenset({"provenance", "hygiene"}))
+print(len(report.findings))
+"""
 
 
-def main() -> None:
-    report = build()
-    start = time.perf_counter()
-    json.dumps([f.model_dump(mode="json") for f in report.findings])
-    baseline = time.perf_counter() - start
-    print(f"baseline (stdlib json of {len(report.findings)} findings): {baseline:.3f} s")
-    for name in formats():
-        start = time.perf_counter()
-        text = renderer(name).render(report)
-        elapsed = time.perf_counter() - start
-        print(f"{name:9} {elapsed:7.3f} s  {len(text) / 1e6:6.1f} MB  "
-              f"ratio to baseline {elapsed / baseline:6.1f}")
+def main() -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        estate = folder / "estate.yaml"
+        estate.write_text(yaml.safe_dump(build_estate()), encoding="utf-8")
+        floor = measure("pipeline without rendering (floor)", python("-c", FLOOR, str(estate)))
+        for name in FORMATS:
+            output = folder / f"report.{name}"
+            ours = measure(f"stackrift assess -f {name}", stackrift(
+                "assess", str(estate), "-a", "provenance", "-a", "hygiene", "-f", name,
+                "-o", str(output), "--as-of", "2026-11-20", "--fail-on", "critical"),
+                ok_codes=(0, 1))
+            extra = ours.median("cpu_s") - floor.median("cpu_s")
+            print(f"  {name}: {output.stat().st_size / 1e6:.1f} MB; rendering and writing "
+                  f"{extra:.3f} s CPU over the floor "
+                  f"({ours.median('cpu_s') / floor.median('cpu_s'):.2f}x CPU, "
+                  f"{ours.median('wall_s') / floor.median('wall_s'):.2f}x wall)", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -4,7 +4,7 @@ with the evidence that decided it, and base-model lineage followed to the root.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from stackrift.bom.base import BomDocument
@@ -63,21 +63,25 @@ class ComponentProvenance:
 def _link(reference: str, resolution: Resolution) -> LineageLink:
     vendor = resolution.vendor.name if resolution.vendor else None
     return LineageLink(reference, vendor, resolution.country, resolution.bloc,
-                       resolution.evidence)
+                       resolution.evidence.value)
 
 
 def provenance_of(component: Component, components: Sequence[Component],
-                  catalogue: Catalogue) -> ComponentProvenance:
+                  catalogue: Catalogue, *,
+                  by_id: Mapping[str, Component] | None = None) -> ComponentProvenance:
+    """What the catalogue says about ``component``; ``by_id`` indexes ``components`` (first
+    record per id), built here when not given."""
     resolution = catalogue.resolve(component)
     vendor = resolution.vendor
     lineage: tuple[LineageLink, ...] = ()
     if component.type is ComponentType.MODEL and component.base_models:
         steps = catalogue.lineage(component, components)
-        lineage = tuple(_link(_display(step.reference, components), step.resolution)
+        index = by_id if by_id is not None else first_by_id(components)
+        lineage = tuple(_link(_display(step.reference, index), step.resolution)
                         for step in steps)
     return ComponentProvenance(
         component_id=component.id, vendor=vendor.name if vendor else None,
-        country=resolution.country, bloc=resolution.bloc, evidence=resolution.evidence,
+        country=resolution.country, bloc=resolution.bloc, evidence=resolution.evidence.value,
         detail=resolution.detail,
         entity_list=vendor.entity_list.listed if vendor else None,
         entity_list_since=(str(vendor.entity_list.since)
@@ -85,9 +89,17 @@ def provenance_of(component: Component, components: Sequence[Component],
         catalogue_as_of=str(vendor.as_of) if vendor else None, lineage=lineage)
 
 
-def _display(reference: str, components: Sequence[Component]) -> str:
+def first_by_id(components: Sequence[Component]) -> dict[str, Component]:
+    """Components by id; the first record wins, as a scan from the start would find."""
+    by_id: dict[str, Component] = {}
+    for component in components:
+        by_id.setdefault(component.id, component)
+    return by_id
+
+
+def _display(reference: str, by_id: Mapping[str, Component]) -> str:
     """Show a model by its Hugging Face id when the reference is a component that has one."""
-    found = next((c for c in components if c.id == reference), None)
+    found = by_id.get(reference)
     if found is not None:
         return found.hf_id or found.name
     return reference
@@ -96,4 +108,5 @@ def _display(reference: str, components: Sequence[Component]) -> str:
 def enrich(document: BomDocument, catalogue: Catalogue) -> dict[str, ComponentProvenance]:
     """Provenance of every component of a document, keyed by component id."""
     components = document.components
-    return {c.id: provenance_of(c, components, catalogue) for c in components}
+    by_id = first_by_id(components)
+    return {c.id: provenance_of(c, components, catalogue, by_id=by_id) for c in components}

@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from packageurl import PackageURL
 from pydantic import ValidationError
 
+from stackrift.catalog.index import build_index, purl_base
 from stackrift.catalog.model import (
     CatalogueData,
     CloudRegion,
@@ -47,6 +48,27 @@ def _strip_suffixes(name: str) -> str:
     return name
 
 
+class Evidence(StrEnum):
+    """Which evidence decided a component's resolution, strongest first."""
+
+    PURL = "purl"
+    HF_ORG = "hf-org"
+    CPE = "cpe"
+    VENDOR_NAME = "vendor-name"
+    PRODUCT_NAME = "product-name"
+    SUPPLIER_COUNTRY = "supplier-country"
+    NONE = "none"
+
+
+class SiteEvidence(StrEnum):
+    """What placed a site: its catalogued region, its provider only, its declaration, or none."""
+
+    REGION = "region"
+    PROVIDER = "provider"
+    ON_PREM = "on-prem"
+    NONE = "none"
+
+
 @dataclass(frozen=True)
 class Resolution:
     """What the catalogue knows about one component, and which evidence decided it."""
@@ -54,9 +76,7 @@ class Resolution:
     component_id: str
     vendor: Vendor | None
     product: Product | None
-    evidence: (
-        str  # purl | hf-org | hf-repo | cpe | vendor-name | product-name | supplier-country | none
-    )
+    evidence: Evidence
     detail: str
     country: str | None
 
@@ -93,7 +113,7 @@ class SiteResolution:
     provider: Vendor | None
     operator: Vendor | None
     country: str
-    evidence: str  # region | provider | on-prem | none
+    evidence: SiteEvidence
     detail: str
     notes: tuple[str, ...] = ()
 
@@ -123,8 +143,7 @@ class Catalogue:
             for name in (vendor.id, vendor.name, *vendor.aliases):
                 self._vendor_names.setdefault(_norm(name), vendor)
                 self._vendor_names.setdefault(_norm(_strip_suffixes(name)), vendor)
-        self._hf_orgs = {org.lower(): v for v in data.vendors for org in v.hf_orgs}
-        self._cpe_vendors = {c.lower(): v for v in data.vendors for c in v.cpe_vendors}
+        self.index = build_index(data.vendors, data.products)
         self._product_names: dict[str, list[Product]] = {}
         for product in data.products:
             for name in (product.id, product.name, *product.aliases):
@@ -132,30 +151,10 @@ class Catalogue:
                 if product not in entries:  # an id and an alias may normalise alike
                     entries.append(product)
         self._regions = {(r.provider, r.code.lower()): r for r in data.regions}
-        self._product_purls: dict[str, Product] = {}
-        for product in data.products:
-            for purl in product.purls:
-                self._product_purls.setdefault(_purl_base(purl) or purl.lower(), product)
-        # Hugging Face prefixes grouped by organisation, so a look-up scans one organisation.
-        self._hf_prefixes: dict[str, list[tuple[str, Product]]] = {}
-        for product in data.products:
-            for prefix in product.hf_repo_prefixes:
-                org = prefix.split("/", 1)[0].lower()
-                self._hf_prefixes.setdefault(org, []).append((prefix.lower(), product))
         # Resolutions are pure functions of the (frozen) component; lineages resolve the same
         # bases again and again, so results are remembered (bounded).
         self._resolved: dict[Component, Resolution] = {}
         self._indexed: tuple[Sequence[Component], dict[str, Component]] | None = None
-        self._cpe_pairs: dict[tuple[str, str], Product] = {}
-        for product in data.products:
-            owner = self.vendors.get(product.vendor)
-            for entry in product.cpe_products:
-                if ":" in entry:
-                    cpe_vendor, cpe_product = entry.lower().split(":", 1)
-                    self._cpe_pairs.setdefault((cpe_vendor, cpe_product), product)
-                elif owner is not None:
-                    for cpe_vendor in owner.cpe_vendors:
-                        self._cpe_pairs.setdefault((cpe_vendor.lower(), entry.lower()), product)
 
     @property
     def version(self) -> str:
@@ -173,10 +172,11 @@ class Catalogue:
         )
 
     def vendor_by_hf_org(self, org: str) -> Vendor | None:
-        return self._hf_orgs.get(org.lower())
+        return self.index.vendor_by_hf_org(org)
 
     def products_of(self, vendor_id: str) -> list[Product]:
-        return sorted((p for p in self.data.products if p.vendor == vendor_id), key=lambda p: p.id)
+        """The vendor's products, by id."""
+        return self.index.products_of(vendor_id)
 
     def product_by_name(self, name: str, vendor: Vendor | None = None) -> Product | None:
         candidates = self._product_names.get(_norm(name), [])
@@ -185,33 +185,17 @@ class Catalogue:
         return candidates[0] if len(candidates) == 1 else None
 
     def product_by_purl(self, purl: str) -> Product | None:
-        base = _purl_base(purl)
-        if base is None:
-            return None
-        return self._product_purls.get(base)
+        base = purl_base(purl)
+        return None if base is None else self.index.product_by_purl_base(base)
 
     def vendor_by_purl(self, purl: str) -> Vendor | None:
-        base = _purl_base(purl)
-        if base is None:
-            return None
-        best: tuple[int, Vendor] | None = None
-        for vendor in self.data.vendors:
-            for namespace in vendor.purl_namespaces:
-                prefix = _purl_base(namespace) or namespace.lower().rstrip("/")
-                if (base == prefix or base.startswith(prefix + "/")) and (
-                    best is None or len(prefix) > best[0]
-                ):
-                    best = (len(prefix), vendor)
-        return best[1] if best else None
+        """The vendor whose purl namespace is the longest prefix of ``purl``."""
+        base = purl_base(purl)
+        return None if base is None else self.index.vendor_by_purl_base(base)
 
     def product_by_hf_repo(self, repo: str) -> Product | None:
         """The product family of a Hugging Face repository id (longest prefix wins)."""
-        lowered = repo.lower()
-        best: tuple[int, Product] | None = None
-        for prefix, product in self._hf_prefixes.get(lowered.split("/", 1)[0], []):
-            if lowered.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), product)
-        return best[1] if best else None
+        return self.index.product_by_hf_repo(repo)
 
     def region(self, provider: str, code: str) -> CloudRegion | None:
         vendor = self.vendor_by_name(provider)
@@ -245,67 +229,71 @@ class Catalogue:
         return resolution
 
     def _resolve(self, component: Component) -> Resolution:
-        cid = component.id
+        return (
+            self._by_purl(component)
+            or self._by_hf_id(component)
+            or self._by_cpe(component)
+            or self._by_name(component)
+            or self._by_supplier_country(component)
+        )
 
-        def done(
-            vendor: Vendor | None, product: Product | None, evidence: str, detail: str
-        ) -> Resolution:
-            if vendor is None and product is not None:
-                vendor = self.vendors.get(product.vendor)
-            country = vendor.country if vendor else component.supplier_country
-            return Resolution(cid, vendor, product, evidence, detail, country)
+    def _resolution(
+        self, component: Component, vendor: Vendor | None, product: Product | None,
+        evidence: Evidence, detail: str,
+    ) -> Resolution:
+        if vendor is None and product is not None:
+            vendor = self.vendors.get(product.vendor)
+        country = vendor.country if vendor else component.supplier_country
+        return Resolution(component.id, vendor, product, evidence, detail, country)
 
-        if component.purl:
-            product = self.product_by_purl(component.purl)
-            if product is not None:
-                return done(
-                    None, product, "purl", f"purl {component.purl} is catalogued as {product.name}"
-                )
-            vendor = self.vendor_by_purl(component.purl)
-            if vendor is not None:
-                return done(
-                    vendor,
-                    None,
-                    "purl",
-                    f"purl namespace of {component.purl} belongs to {vendor.name}",
-                )
-        if component.hf_id and "/" in component.hf_id:
-            org = component.hf_id.split("/", 1)[0]
-            product = self.product_by_hf_repo(component.hf_id)
-            vendor = self.vendor_by_hf_org(org)
-            if vendor is not None or product is not None:
-                return done(
-                    vendor,
-                    product,
-                    "hf-org",
-                    f"Hugging Face organisation '{org}' belongs to "
-                    f"{(vendor or self.vendors[product.vendor]).name}",  # type: ignore[union-attr]
-                )
-        if component.cpe:
-            parts = component.cpe.split(":")
-            if len(parts) > 4:
-                cpe_vendor, cpe_product = parts[3].lower(), parts[4].lower()
-                paired = self._cpe_pairs.get((cpe_vendor, cpe_product))
-                if paired is not None:
-                    return done(
-                        None,
-                        paired,
-                        "cpe",
-                        f"CPE {cpe_vendor}:{cpe_product} is catalogued as {paired.name}",
-                    )
-                vendor = self._cpe_vendors.get(cpe_vendor)
-                if vendor is not None:
-                    product = next(
-                        (
-                            p
-                            for p in self.products_of(vendor.id)
-                            if cpe_product in {c.lower() for c in p.cpe_products}
-                        ),
-                        None,
-                    )
-                    return done(
-                        vendor, product, "cpe", f"CPE vendor '{cpe_vendor}' is {vendor.name}"
-                    )
+    def _by_purl(self, component: Component) -> Resolution | None:
+        """A catalogued product's purl, else the vendor with the longest purl namespace."""
+        base = purl_base(component.purl) if component.purl else None
+        if base is None:
+            return None
+        product = self.index.product_by_purl_base(base)
+        if product is not None:
+            return self._resolution(component, None, product, Evidence.PURL,
+                                    f"purl {component.purl} is catalogued as {product.name}")
+        vendor = self.index.vendor_by_purl_base(base)
+        if vendor is None:
+            return None
+        return self._resolution(component, vendor, None, Evidence.PURL,
+                                f"purl namespace of {component.purl} belongs to {vendor.name}")
+
+    def _by_hf_id(self, component: Component) -> Resolution | None:
+        """The Hugging Face organisation's vendor and the repository's product family."""
+        if not component.hf_id or "/" not in component.hf_id:
+            return None
+        org = component.hf_id.split("/", 1)[0]
+        product = self.index.product_by_hf_repo(component.hf_id)
+        vendor = self.index.vendor_by_hf_org(org)
+        owner = vendor or (self.vendors[product.vendor] if product is not None else None)
+        if owner is None:
+            return None
+        return self._resolution(component, vendor, product, Evidence.HF_ORG,
+                                f"Hugging Face organisation '{org}' belongs to {owner.name}")
+
+    def _by_cpe(self, component: Component) -> Resolution | None:
+        """An exact CPE vendor:product pair, else the CPE vendor (and its product if listed)."""
+        parts = component.cpe.split(":") if component.cpe else []
+        if len(parts) <= 4:
+            return None
+        cpe_vendor, cpe_product = parts[3].lower(), parts[4].lower()
+        paired = self.index.product_by_cpe_pair(cpe_vendor, cpe_product)
+        if paired is not None:
+            return self._resolution(
+                component, None, paired, Evidence.CPE,
+                f"CPE {cpe_vendor}:{cpe_product} is catalogued as {paired.name}")
+        vendor = self.index.vendor_by_cpe(cpe_vendor)
+        if vendor is None:
+            return None
+        product = self.index.product_of_cpe_vendor(vendor, cpe_product)
+        return self._resolution(component, vendor, product, Evidence.CPE,
+                                f"CPE vendor '{cpe_vendor}' is {vendor.name}")
+
+    def _by_name(self, component: Component) -> Resolution | None:
+        """The vendor field, an unambiguous product name, or a vendor named by the name."""
         vendor = self.vendor_by_name(component.vendor) if component.vendor else None
         product = None
         for name in filter(None, (component.product, component.name)):
@@ -314,46 +302,38 @@ class Catalogue:
             if product is not None:
                 break
         if vendor is not None:
-            return done(
-                vendor,
-                product,
-                "vendor-name",
-                f"vendor '{component.vendor}' is catalogued as {vendor.name}",
-            )
+            return self._resolution(component, vendor, product, Evidence.VENDOR_NAME,
+                                    f"vendor '{component.vendor}' is catalogued as {vendor.name}")
         if product is not None:
-            return done(None, product, "product-name", f"product '{product.name}' is catalogued")
+            return self._resolution(component, None, product, Evidence.PRODUCT_NAME,
+                                    f"product '{product.name}' is catalogued")
         # Datasets and free-form records are often named after a source ("Amazon reviews"),
         # not a maker, so only technology components are matched by a vendor in their name.
-        if component.vendor is None and component.type not in (
-            ComponentType.DATASET,
-            ComponentType.OTHER,
+        if component.vendor is not None or component.type in (
+            ComponentType.DATASET, ComponentType.OTHER,
         ):
-            named = self._vendor_in_name(component.name)
-            if named is not None:
-                vendor, rest = named
-                product = self.product_by_name(rest, vendor) if rest else None
-                return done(
-                    vendor,
-                    product,
-                    "vendor-name",
-                    f"component name '{component.name}' begins with vendor name {vendor.name}",
-                )
+            return None
+        named = self._vendor_in_name(component.name)
+        if named is None:
+            return None
+        vendor, rest = named
+        product = self.product_by_name(rest, vendor) if rest else None
+        return self._resolution(
+            component, vendor, product, Evidence.VENDOR_NAME,
+            f"component name '{component.name}' begins with vendor name {vendor.name}")
+
+    @staticmethod
+    def _by_supplier_country(component: Component) -> Resolution:
+        """No catalogued vendor: the supplier's country where given, else nothing is known."""
         if component.supplier_country:
             return Resolution(
-                cid,
-                None,
-                None,
-                "supplier-country",
+                component.id, None, None, Evidence.SUPPLIER_COUNTRY,
                 f"vendor not catalogued; supplier address country {component.supplier_country}",
                 component.supplier_country,
             )
         return Resolution(
-            cid,
-            None,
-            None,
-            "none",
-            "no purl, Hugging Face id, CPE or vendor name matched the catalogue",
-            None,
+            component.id, None, None, Evidence.NONE,
+            "no purl, Hugging Face id, CPE or vendor name matched the catalogue", None,
         )
 
     def _without_vendor_prefix(self, name: str, vendor: Vendor | None) -> Product | None:
@@ -387,53 +367,13 @@ class Catalogue:
         declared_operator = self.vendor_by_name(site.operator) if site.operator else None
         if site.operator and declared_operator is None:
             notes.append(f"operator '{site.operator}' is not catalogued")
-
-        def uncatalogued(evidence: str, detail: str) -> SiteResolution:
-            """No catalogued provider: the estate's own country and operator stand."""
-            return SiteResolution(
-                site.id,
-                site.kind,
-                None,
-                None,
-                declared_operator,
-                site.country,
-                evidence,
-                detail,
-                tuple(notes),
-            )
-
-        if site.kind is not SiteKind.CLOUD_REGION and site.provider is None:
-            return uncatalogued(
-                "on-prem",
-                f"{site.kind.value.replace('_', '-')} site in {site.country} run by "
-                f"{site.entity or 'an unnamed entity'}",
-            )
         provider = self.vendor_by_name(site.provider) if site.provider else None
-        if provider is None:
-            why = (
-                f"provider '{site.provider}' is not catalogued"
-                if site.provider
-                else "no provider given"
-            )
-            return uncatalogued("none", why)
-        region = self.region(provider.id, site.region) if site.region else None
-        if region is None:
-            detail = (
-                f"region '{site.region}' of {provider.name} is not catalogued"
-                if site.region
-                else f"no region code given for {provider.name}"
-            )
-            return SiteResolution(
-                site.id,
-                site.kind,
-                None,
-                provider,
-                declared_operator or provider,
-                site.country,
-                "provider",
-                detail,
-                tuple(notes),
-            )
+        region = self.region(provider.id, site.region) if provider and site.region else None
+        if provider is None or region is None:
+            evidence, detail = _site_without_region(site, provider)
+            operator = declared_operator or provider  # None when the provider is unknown too
+            return SiteResolution(site.id, site.kind, None, provider, operator, site.country,
+                                  evidence, detail, tuple(notes))
         catalogued_operator = self.vendors.get(region.operator) if region.operator else None
         if declared_operator and catalogued_operator and declared_operator != catalogued_operator:
             notes.append(
@@ -449,17 +389,8 @@ class Catalogue:
         detail = f"{provider.name} region {region.code} is in {region.country}"
         if operator.id != provider.id:
             detail += f", operated by {operator.name} ({operator.country or 'country unknown'})"
-        return SiteResolution(
-            site.id,
-            site.kind,
-            region,
-            provider,
-            operator,
-            region.country,
-            "region",
-            detail,
-            tuple(notes),
-        )
+        return SiteResolution(site.id, site.kind, region, provider, operator, region.country,
+                              SiteEvidence.REGION, detail, tuple(notes))
 
     def resolve_reference(self, reference: str, components: Sequence[Component]) -> Resolution:
         """Resolve a base-model reference: a component id or a Hugging Face repository id."""
@@ -546,20 +477,20 @@ _MAX_LINEAGE_DEPTH = 100
 _MAX_CACHED = 100_000
 
 
-def _purl_base(purl: str) -> str | None:
-    try:
-        parsed = PackageURL.from_string(purl)
-    except ValueError:
-        return None
-    name = parsed.name
-    if parsed.type == "pypi":
-        # PEP 503: PyPI names compare case-insensitively with runs of -, _ and . equal.
-        name = re.sub(r"[-_.]+", "-", name)
-    parts = [f"pkg:{parsed.type}"]
-    if parsed.namespace:
-        parts.append(parsed.namespace)
-    parts.append(name)
-    return "/".join(parts).lower()
+def _site_without_region(site: Site, provider: Vendor | None) -> tuple[SiteEvidence, str]:
+    """Why a site has no catalogued region: on-prem, provider unknown, or region unknown."""
+    if site.kind is not SiteKind.CLOUD_REGION and site.provider is None:
+        return SiteEvidence.ON_PREM, (
+            f"{site.kind.value.replace('_', '-')} site in {site.country} run by "
+            f"{site.entity or 'an unnamed entity'}"
+        )
+    if provider is None:
+        why = f"provider '{site.provider}' is not catalogued" if site.provider else (
+            "no provider given")
+        return SiteEvidence.NONE, why
+    if site.region:
+        return SiteEvidence.PROVIDER, f"region '{site.region}' of {provider.name} is not catalogued"
+    return SiteEvidence.PROVIDER, f"no region code given for {provider.name}"
 
 
 def _merge_documents(documents: Iterable[LocatedDocument]) -> dict[str, Any]:
