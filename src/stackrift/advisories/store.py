@@ -235,6 +235,8 @@ BULK_INDEXES = {
     "products_key": "CREATE INDEX products_key ON products (key)",
     "products_record": "CREATE INDEX products_record ON products (source, record_id)",
 }
+IMPORT_CACHE_KIB = 32 * 1024
+BULK_BATCH = 2000  # records per write while bulk loading: memory stays flat, calls amortised
 MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
 MIN_SHARE = 0.15  # …and at least this share of the key's links
 
@@ -362,7 +364,9 @@ class SqliteStore:
         self._records.clear()
         db = self.db
         db.execute("PRAGMA synchronous = OFF")  # the rollback journal still makes this atomic
-        db.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache for bulk index updates
+        # a modest page cache: dirty pages spill to the file (the rollback journal keeps the
+        # import atomic) rather than holding the whole import in memory until the commit
+        db.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         db.execute("PRAGMA threads = 4")  # index builds may sort on helper threads
         db.execute("BEGIN IMMEDIATE")
         writer = storefaults.WriterRecord.claim(self.path)  # others' errors name this process
@@ -446,9 +450,11 @@ class SqliteStore:
             db.execute(f"DROP INDEX IF EXISTS {name}")
         # rows are numbered here, so a row can be found again before any index exists
         rowid = int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0])
-        kept: dict[tuple[str, str], tuple[StoredRecord, int, str]] = {}
+        # only what the end needs is held per record (ids, row, group), never its data: the
+        # records themselves go to SQLite in batches as they arrive
+        kept: dict[tuple[str, str], tuple[tuple[str, ...], int, str]] = {}
         stale: list[tuple[int]] = []  # rows of earlier copies
-        superseded: set[tuple[str, str]] = set()
+        superseded: dict[tuple[str, str], StoredRecord] = {}  # their winning copies' keys
         correlator = Correlator()
         regroup = False  # a revision that changes a record's ids needs groups built afresh
         batch: list[StoredRecord] = []
@@ -461,27 +467,27 @@ class SqliteStore:
                 group_id = correlator.group_of(key)
             else:
                 stale.append((previous[1],))
-                superseded.add(key)
-                regroup = regroup or previous[0].ids != record.ids
+                superseded[key] = record._replace(data=b"")
+                regroup = regroup or previous[0] != record.ids
                 group_id = previous[2]
             rowid += 1
-            kept[key] = (record, rowid, group_id)
+            kept[key] = (record.ids, rowid, group_id)
             batch.append(record)
             rows.append((rowid, record.source, record.id, group_id, record.modified,
                          record.published, record.withdrawn, record.digest, now, now,
                          record.data))
-            if len(batch) >= 2000:
+            if len(batch) >= BULK_BATCH:
                 self._write_batch(batch, rows)
         self._write_batch(batch, rows)
         if not kept:
             return False
-        for record, _row, _group in kept.values():
-            report.summary(record.source).new += 1
-        final = (group_records({key: r.ids for key, (r, _row, _g) in kept.items()})[1]
+        for source, _ident in kept:
+            report.summary(source).new += 1
+        final = (group_records({key: ids for key, (ids, _row, _g) in kept.items()})[1]
                  if regroup else correlator.record_groups())
         db.executemany("DELETE FROM records WHERE rowid = ?", stale)
         db.executemany("UPDATE records SET group_id = ? WHERE rowid = ?",
-                       [(final[key], row) for key, (_r, row, group_id) in kept.items()
+                       [(final[key], row) for key, (_ids, row, group_id) in kept.items()
                         if final[key] != group_id])
         for statement in BULK_INDEXES.values():
             db.execute(statement)
@@ -490,7 +496,7 @@ class SqliteStore:
             for table in ("idents", "packages", "products"):
                 db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
                                keys)
-            self._insert_keys([kept[key][0] for key in keys])
+            self._insert_keys([superseded[key] for key in keys])
         return True
 
     def _write_batch(self, batch: list[StoredRecord], rows: list[tuple[Any, ...]]) -> None:
