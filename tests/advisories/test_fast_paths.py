@@ -218,3 +218,37 @@ def test_import_holds_no_record_data_once_stored(tmp_path: Path,
         assert store.record_count() == 41
     assert checked == [42]
     assert held == []
+
+
+def test_small_import_regroups_like_a_fresh_import(tmp_path: Path) -> None:
+    """A small import regroups only the groups it touches; the groups equal those of one
+    import of the final records: here a revision leaves one group (splitting it) and joins
+    another, and a new record links two groups."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    write_json(first / "a.json", osv_doc("PYSEC-2021-1", aliases=("CVE-2021-0001",
+                                                                  "GHSA-2222-3333-4444")))
+    write_json(first / "b.json", osv_doc("PYSEC-2021-2", aliases=("GHSA-2222-3333-4444",)))
+    write_json(first / "c.json", osv_doc("PYSEC-2021-3", aliases=("CVE-2021-0005",)))
+    write_json(first / "d.json", osv_doc("PYSEC-2021-4", aliases=("CVE-2021-0009",)))
+    write_json(first / "e.json", osv_doc("PYSEC-2021-6", aliases=("CVE-2021-0100",)))
+    # the revision drops CVE-2021-0001 and the shared GHSA, and names CVE-2021-0005
+    write_json(second / "a.json", osv_doc("PYSEC-2021-1", aliases=("CVE-2021-0005",),
+                                          modified="2022-01-01T00:00:00Z"))
+    write_json(second / "f.json", osv_doc("PYSEC-2021-5", aliases=("CVE-2021-0009",
+                                                                   "CVE-2021-0100")))
+    with SqliteStore(tmp_path / "step.sqlite") as step:
+        import_paths(step, [first])
+        import_paths(step, [second])
+        stepwise = step.db.execute("SELECT source, id, group_id FROM records "
+                                   "ORDER BY source, id").fetchall()
+    (first / "a.json").unlink()
+    with SqliteStore(tmp_path / "once.sqlite") as once:
+        import_paths(once, [first, second])
+        assert once.db.execute("SELECT source, id, group_id FROM records "
+                               "ORDER BY source, id").fetchall() == stepwise
+    assert {(s, i): g for s, i, g in stepwise} == {
+        ("osv", "PYSEC-2021-1"): "CVE-2021-0005", ("osv", "PYSEC-2021-2"): "GHSA-2222-3333-4444",
+        ("osv", "PYSEC-2021-3"): "CVE-2021-0005", ("osv", "PYSEC-2021-4"): "CVE-2021-0009",
+        ("osv", "PYSEC-2021-5"): "CVE-2021-0009", ("osv", "PYSEC-2021-6"): "CVE-2021-0009"}
