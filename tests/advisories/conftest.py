@@ -15,6 +15,10 @@ from stackrift.advisories.model import ImportReport
 from stackrift.advisories.starter_pack import ensure_starter
 from stackrift.advisories.store import SqliteStore
 
+from .content_digest import content_digest
+
+IMPORTED_CONTENT: dict[str, str] = {}  # the real store's content digest, as imported
+
 
 def cnvd_entry(number: str, cves: tuple[str, ...] = (), product: str = "Google TensorFlow <2.6.0",
                opened: str = "2021-08-18", title: str = "TensorFlow 漏洞",
@@ -70,6 +74,9 @@ def real_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory
     with SqliteStore(path) as opened:
         report = import_paths(opened, [shared_data / "cnvd", shared_data / "osv-pypa",
                                        shared_data / "osv-go"])
+        # what the import stored, before the starter pack joins it (tests/advisories/
+        # test_fast_paths.py compares it with the content stored before imports streamed)
+        IMPORTED_CONTENT["real"] = content_digest(opened, shared_data)
         # as every store opened by the CLI or a scan has it (and scans would add it anyway)
         ensure_starter(opened)
         yield opened, report

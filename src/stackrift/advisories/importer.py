@@ -15,10 +15,11 @@ import os
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from stackrift.advisories.feed import FeedFormat, detect
 from stackrift.advisories.interface import AdvisoryWriter
@@ -26,6 +27,9 @@ from stackrift.advisories.model import Advisory, ImportReport, Rejection, Skippe
 from stackrift.advisories.store import StoredRecord, prepare
 from stackrift.errors import InvalidInputError, Location, Problem
 from stackrift.gcpause import paused_gc
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 Progress = Callable[[Path], None]
 
@@ -49,15 +53,18 @@ def parse_paths(paths: Sequence[Path], *, forced: str | None = None,
                 progress: Progress | None = None) -> tuple[list[Advisory], ImportReport]:
     """Parse every advisory under ``paths``: unique records (latest revision kept) and a report."""
     report = ImportReport()
-    kept = _Deduplicator[Advisory](report)
+    seen = _Deduplicator(report)
+    kept: dict[tuple[str, str], Advisory] = {}
     for file in advisory_files(paths):
         if progress:
             progress(file)
         parsed = _parse_file(file, forced)
         if _tally(parsed, report):
             for advisory in parsed.records:
-                kept.add(advisory, advisory.digest())
-    return kept.records(), report
+                if seen.add(advisory.source, advisory.id, advisory.modified, advisory.digest()):
+                    kept[(advisory.source, advisory.id)] = advisory
+    seen.finish()
+    return list(kept.values()), report
 
 
 def stored_records(paths: Sequence[Path], report: ImportReport, *, forced: str | None = None,
@@ -73,13 +80,13 @@ def stored_records(paths: Sequence[Path], report: ImportReport, *, forced: str |
     rejection under ``strict``) are raised from the iteration.
     """
     files = list(advisory_files(paths))
-    kept = _Deduplicator[StoredRecord](report)
+    kept = _Deduplicator(report)
     for file, parsed in zip(files, _prepared(files, forced, workers), strict=True):
         if progress:
             progress(file)
         if _tally(parsed, report):
             for record in parsed.records:
-                if kept.add(record, record.digest):
+                if kept.add(record.source, record.id, record.modified, record.digest):
                     yield record
     kept.finish()
     if strict and report.rejections:
@@ -156,6 +163,7 @@ def _worker_count(files: Sequence[Path], workers: int | None) -> int:
 
 
 BATCH_BYTES = 512 * 1024  # work per worker task: small enough to balance, large to amortise
+TASKS_AHEAD = 2  # tasks per worker submitted ahead of the one the store is consuming
 
 
 def _batches(files: Sequence[Path]) -> list[tuple[Path, ...]]:
@@ -192,8 +200,14 @@ def _prepared(files: Sequence[Path], forced: str | None, workers: int | None
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method),
                                initializer=_worker_start, initargs=(os.getpid(),))
     try:
-        for results in pool.map(_prepare_files, [(batch, forced) for batch in _batches(files)]):
-            yield from results
+        # a bounded window of tasks: results waiting for the store never pile up in memory
+        pending: deque[Future[list[_ParsedFile[StoredRecord]]]] = deque()
+        for batch in _batches(files):
+            if len(pending) >= count * TASKS_AHEAD:
+                yield from pending.popleft().result()
+            pending.append(pool.submit(_prepare_files, (batch, forced)))
+        while pending:
+            yield from pending.popleft().result()
     finally:  # on an error, files not yet started are not parsed for nothing
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -242,47 +256,38 @@ def _tally(parsed: _ParsedFile[Any], report: ImportReport) -> bool:
     return True
 
 
-class _Deduplicator(Generic[R]):
-    """Keeps one record per (source, id): the latest revision, reporting duplicates."""
+class _Deduplicator:
+    """Keeps one record per (source, id): the latest revision, reporting duplicates. Only each
+    kept copy's digest and date are held, so records can be stored as they stream past."""
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        self.kept: dict[tuple[str, str], R] = {}
-        self.digests: dict[tuple[str, str], str] = {}
+        self.kept: dict[tuple[str, str], tuple[str, str | None]] = {}
         self.duplicate_ids: set[str] = set()
 
-    def add(self, item: R, digest: str) -> bool:
-        """Count the item; whether it is now the kept copy of its id."""
-        key = (item.source, item.id)
+    def add(self, source: str, ident: str, modified: str | None, digest: str) -> bool:
+        """Count the record; whether it is now the kept copy of its id."""
+        key = (source, ident)
         previous = self.kept.get(key)
         if previous is None:
-            self.kept[key] = item
+            self.kept[key] = (digest, modified)
             return True
-        summary = self.report.summary(item.source)
+        summary = self.report.summary(source)
         summary.duplicates += 1
-        self.duplicate_ids.add(item.id)
-        if self.digests.setdefault(key, _digest(previous)) == digest:
+        self.duplicate_ids.add(ident)
+        if previous[0] == digest:
             summary.duplicate_identical += 1
             return False
         summary.duplicate_revised += 1
         # the later revision wins; at equal dates the one read later (files in order)
-        if (item.modified or "") >= (previous.modified or ""):
-            self.kept[key] = item
-            self.digests[key] = digest
+        if (modified or "") >= (previous[1] or ""):
+            self.kept[key] = (digest, modified)
             return True
         return False
 
     def finish(self) -> None:
         """Report the ids seen more than once."""
         self.report.duplicate_ids = sorted(self.duplicate_ids)
-
-    def records(self) -> list[R]:
-        self.finish()
-        return list(self.kept.values())
-
-
-def _digest(record: Advisory | StoredRecord) -> str:
-    return record.digest if isinstance(record, StoredRecord) else record.digest()
 
 
 def import_paths(store: AdvisoryWriter, paths: Sequence[Path], *, forced: str | None = None,

@@ -11,7 +11,7 @@ package record's ranges are more precise than free text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -71,6 +71,33 @@ class SourceRecord(NamedTuple):
     method: str  # range, product-text or alias
 
 
+class MatchDetails(NamedTuple):
+    """What a match's records say per source, worked out once for every component whose match
+    has the same records taking part in the same way (shared: do not modify)."""
+
+    method_by_source: dict[str, str]
+    first_published: dict[str, str]
+    severity_reason: str | None
+
+
+def match_details(records: tuple[SourceRecord, ...], severity_known: bool) -> MatchDetails:
+    """:class:`MatchDetails` of a match's records."""
+    best: dict[str, str] = {}
+    dates: dict[str, str] = {}
+    for record in records:
+        if METHOD_RANK[record.method] > METHOD_RANK.get(best.get(record.source, ""), 0):
+            best[record.source] = record.method
+        if record.published:
+            day = record.published[:10]
+            if record.source not in dates or day < dates[record.source]:
+                dates[record.source] = day
+    reason = None
+    if not severity_known:
+        named = ", ".join(f"{r.source} {r.id}" for r in records)
+        reason = f"no CVSS vector or severity rating in any source ({named})"
+    return MatchDetails(dict(sorted(best.items())), dict(sorted(dates.items())), reason)
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """A vulnerability group matched to one component."""
@@ -88,47 +115,44 @@ class Match:
     records: tuple[SourceRecord, ...]
     basis: str = ""
     vex: dict[str, Any] | None = field(default=None)
+    # derived from ``records`` (the matcher shares one per group and way of matching)
+    details: MatchDetails | None = field(default=None, compare=False, repr=False)
+
+    def _details(self) -> MatchDetails:
+        return self.details or match_details(self.records, self.severity_known)
 
     @property
     def severity_reason(self) -> str | None:
         """Why the severity is unknown (None when some source rates it)."""
-        if self.severity_known:
-            return None
-        named = ", ".join(f"{r.source} {r.id}" for r in self.records)
-        return f"no CVSS vector or severity rating in any source ({named})"
+        return self._details().severity_reason
 
     @property
     def method_by_source(self) -> dict[str, str]:
-        best: dict[str, str] = {}
-        for record in self.records:
-            if METHOD_RANK[record.method] > METHOD_RANK.get(best.get(record.source, ""), 0):
-                best[record.source] = record.method
-        return dict(sorted(best.items()))
+        return dict(self._details().method_by_source)
 
     @property
     def first_published(self) -> dict[str, str]:
         """Earliest publication date (YYYY-MM-DD) per source."""
-        dates: dict[str, str] = {}
-        for record in self.records:
-            if record.published:
-                day = record.published[:10]
-                if record.source not in dates or day < dates[record.source]:
-                    dates[record.source] = day
-        return dict(sorted(dates.items()))
+        return dict(self._details().first_published)
 
 
-def _package_verdict(record: Advisory, ecosystem: str, name: str, version: str
-                     ) -> tuple[bool | None, tuple[str, ...]]:
-    """Whether a package record affects this version, and the fixed versions it names."""
+def _package_entries(record: Advisory, ecosystem: str, name: str) -> tuple[Affected, ...]:
+    """The affected entries of a package record that name this package as affected."""
     from stackrift.advisories.matching import normalise_name
 
+    return tuple(a for a in record.affected
+                 if a.name and ecosystem_key(a.ecosystem) == ecosystem
+                 and normalise_name(ecosystem, a.name) == name
+                 and a.status in AFFECTED_STATUSES)
+
+
+def _package_verdict(entries: Sequence[Affected], ecosystem: str, version: str
+                     ) -> tuple[bool | None, tuple[str, ...]]:
+    """Whether a package record's entries (:func:`_package_entries`) affect this version, and
+    the fixed versions they name."""
     verdict: bool | None = None
     fixed: list[str] = []
-    for a in record.affected:
-        if not a.name or ecosystem_key(a.ecosystem) != ecosystem:
-            continue
-        if normalise_name(ecosystem, a.name) != name or a.status not in AFFECTED_STATUSES:
-            continue
+    for a in entries:
         result = affects(a, version, ecosystem)
         if result:
             verdict = True
@@ -147,18 +171,26 @@ def _after(candidate: str, version: str, ecosystem: str) -> bool:
         return False
 
 
-def _text_verdict(affected: Affected, keys: set[str], version: str, ecosystem: str | None
-                  ) -> tuple[bool | None, tuple[str, ...]]:
+def _text_verdict(affected: Affected, keys: Mapping[str, str], version: str,
+                  ecosystem: str | None) -> tuple[bool | None, tuple[str, ...]]:
     if affected.status not in AFFECTED_STATUSES:
         return None, ()  # CSAF/VEX "not affected", "fixed", "under investigation" never match
-    parsed = parse_product(affected.product or "")
-    if parsed.key not in keys:
+    product = affected.product or ""
+    if parse_product(product).key not in keys:
         return None, ()
-    key = key_function(ecosystem)
     if affected.ranges or affected.versions:
         result = affects(affected, version, ecosystem)
         return result, fixed_versions(affected) if result else ()
-    result = satisfies(version, parsed.clauses, key)
+    return _product_text_verdict(product, version, ecosystem)
+
+
+@lru_cache(maxsize=262144)
+def _product_text_verdict(product: str, version: str, ecosystem: str | None
+                          ) -> tuple[bool | None, tuple[str, ...]]:
+    """A product text's version clauses against a version: many records share one text
+    (``Google TensorFlow <2.6.0``), so each (text, version) is decided once."""
+    parsed = parse_product(product)
+    result = satisfies(version, parsed.clauses, key_function(ecosystem))
     fixed = tuple(c.version for c in parsed.clauses if c.op == "<") if result else ()
     return result, fixed
 
@@ -188,6 +220,11 @@ class Matcher:
         self.catalogue_keys = catalogue_keys or {}
         self._groups: dict[str, GroupView] = {}
         self._summaries: dict[str, _GroupSummary] = {}
+        # a package record's entries naming the package, found once per record and package
+        self._entries: dict[tuple[str, str, tuple[str, str]], tuple[Affected, ...]] = {}
+        self._shapes: dict[tuple[str, frozenset[tuple[tuple[str, str], str]]],
+                           tuple[tuple[SourceRecord, ...], str, tuple[str, ...],
+                                 MatchDetails]] = {}
         # one query up front saves two per component for the many packages no advisory names
         index = store.index()
         self._known = index.packages
@@ -310,8 +347,11 @@ class Matcher:
             for group_id, record in self._records_for(identity[0], identity[1]):
                 if record.withdrawn or self._future(record):
                     continue
-                verdict, record_fixed = _package_verdict(record, identity[0], identity[1],
-                                                         version)
+                entries = self._entries.get((record.source, record.id, identity[:2]))
+                if entries is None:
+                    entries = self._entries[(record.source, record.id, identity[:2])] = \
+                        _package_entries(record, identity[0], identity[1])
+                verdict, record_fixed = _package_verdict(entries, identity[0], version)
                 if verdict:
                     methods.setdefault(group_id, {})[(record.source, record.id)] = "range"
                     fixed.setdefault(group_id, []).extend(record_fixed)
@@ -326,7 +366,7 @@ class Matcher:
                 if group_id in excluded and group_id not in methods:
                     continue  # a package record for this package says "not affected"
                 for a in record.affected:
-                    verdict, text_fixed = _text_verdict(a, set(keys), version, ecosystem)
+                    verdict, text_fixed = _text_verdict(a, keys, version, ecosystem)
                     if verdict:
                         hits = methods.setdefault(group_id, {})
                         hits.setdefault((record.source, record.id), "product-text")
@@ -370,14 +410,22 @@ class Matcher:
     def _build(self, target: Target, group_id: str, hits: dict[tuple[str, str], str],
                fixed: Iterable[str], basis: str) -> Match:
         summary = self._summary(group_id)
-        records = tuple(SourceRecord(r.source, r.id, r.published, ratings,
-                                     hits.get((r.source, r.id), "alias"))
-                        for r, ratings in summary.records)
-        method = max((r.method for r in records), key=lambda m: METHOD_RANK[m])
+        # many components match a group the same way: their records are built once
+        shape = (group_id, frozenset(hits.items()))
+        shared = self._shapes.get(shape)
+        if shared is None:
+            records = tuple(SourceRecord(r.source, r.id, r.published, ratings,
+                                         hits.get((r.source, r.id), "alias"))
+                            for r, ratings in summary.records)
+            method = max((r.method for r in records), key=lambda m: METHOD_RANK[m])
+            shared = self._shapes[shape] = (
+                records, method, tuple(sorted({r.source for r in records})),
+                match_details(records, summary.severity_known))
+        records, method, sources, details = shared
         confidence = CONFIDENCE["range"] if method == "range" else CONFIDENCE.get(basis, 0.5)
         return Match(
-            target=target, group_id=group_id, ids=summary.ids,
-            sources=tuple(sorted({r.source for r in records})), title=summary.title,
-            severity=summary.severity, severity_known=summary.severity_known,
-            fixed=tuple(dict.fromkeys(fixed)), method=method, confidence=confidence,
-            records=records, basis=basis)
+            target=target, group_id=group_id, ids=summary.ids, sources=sources,
+            title=summary.title, severity=summary.severity,
+            severity_known=summary.severity_known, fixed=tuple(dict.fromkeys(fixed)),
+            method=method, confidence=confidence, records=records, basis=basis,
+            details=details)

@@ -310,15 +310,14 @@ def affects(affected: Affected, version: str, ecosystem: str | None = None) -> b
 
 def _pep440_listed(version: str, versions: tuple[str, ...]) -> bool:
     """PEP 440 equality (1.0 == 1.0.0) for listed versions."""
+    candidates = _listed_by_numbers(versions).get(_nonzero_numbers(version))
+    if not candidates:
+        return False
     try:
         target = pep440_key(version)
     except UnparseableVersionError:
         return False
-    # Equal versions have the same non-zero numbers in the same order: zero padding (1.0 /
-    # 1.0.0), implicit zeros (1.0a / 1.0a0), leading zeros, a "v" and spelling variants (-1 /
-    # .post1, c / rc) change only zeros and letters. One regular-expression pass over the list
-    # finds those candidates; only they are parsed.
-    for listed in _same_numbers(version).findall("\n".join(versions)):
+    for listed in candidates:
         try:
             if pep440_key(listed) == target:
                 return True
@@ -327,16 +326,27 @@ def _pep440_listed(version: str, versions: tuple[str, ...]) -> bool:
     return False
 
 
-_NOT_DIGIT = r"(?:[^\d\n]|(?<!\d)0+(?!\d))*"  # letters, separators and all-zero numbers
+_DIGITS = re.compile(r"\d+")
 
 
-@lru_cache(maxsize=4096)
-def _same_numbers(version: str) -> re.Pattern[str]:
-    """Lines whose non-zero numbers are exactly those of ``version``, in order."""
-    numbers = [str(int(digits)) for digits in re.findall(r"\d+", version) if int(digits)]
-    body = _NOT_DIGIT.join(rf"(?<!\d)0*{n}(?!\d)" for n in numbers)
-    return re.compile(rf"^{_NOT_DIGIT}{body}{_NOT_DIGIT}$" if numbers else rf"^{_NOT_DIGIT}$",
-                      re.MULTILINE)
+@lru_cache(maxsize=262144)
+def _nonzero_numbers(version: str) -> tuple[int, ...]:
+    """The non-zero numbers of a version, in order.
+
+    Equal PEP 440 versions have the same ones: zero padding (1.0 / 1.0.0), implicit zeros
+    (1.0a / 1.0a0), leading zeros, a "v" and spelling variants (-1 / .post1, c / rc) change only
+    zeros and letters. So only listed versions with the same numbers need parsing."""
+    return tuple(n for digits in _DIGITS.findall(version) if (n := int(digits)))
+
+
+@lru_cache(maxsize=16384)
+def _listed_by_numbers(versions: tuple[str, ...]) -> dict[tuple[int, ...], tuple[str, ...]]:
+    """A versions list indexed by :func:`_nonzero_numbers`, built once per list (a scan asks
+    the same record's list about many versions of its package)."""
+    index: dict[tuple[int, ...], list[str]] = {}
+    for listed in versions:
+        index.setdefault(_nonzero_numbers(listed), []).append(listed)
+    return {numbers: tuple(found) for numbers, found in index.items()}
 
 
 def fixed_versions(affected: Affected) -> tuple[str, ...]:

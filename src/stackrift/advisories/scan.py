@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -282,7 +283,8 @@ def _unique(targets: Iterable[Target]) -> list[Target]:
 
 # -- summary: coverage and lag -----------------------------------------------------------------
 
-def _side(sources: Iterable[str]) -> str:
+@lru_cache(maxsize=256)
+def _side(sources: tuple[str, ...]) -> str:
     present = set(sources)
     west, china = bool(present & WESTERN), bool(present & CHINESE)
     if west and china:
@@ -299,6 +301,24 @@ def lag_days(published: dict[str, str]) -> int | None:
     if not west or not china:
         return None
     return (date.fromisoformat(min(china)) - date.fromisoformat(min(west))).days
+
+
+def _lags(matches: Sequence[Match]) -> list[int]:
+    """:func:`lag_days` of each match that has one; worked out once per shared details (the
+    matches hold them, so their ids stay unique here)."""
+    known: dict[int, int | None] = {}
+    lags = []
+    for match in matches:
+        details = match.details
+        if details is None:
+            days = lag_days(match.first_published)
+        elif id(details) in known:
+            days = known[id(details)]
+        else:
+            days = known[id(details)] = lag_days(details.first_published)
+        if days is not None:
+            lags.append(days)
+    return lags
 
 
 def percentiles(values: Sequence[int]) -> dict[str, float | int | None]:
@@ -319,10 +339,13 @@ def summarise(result: ScanResult) -> dict[str, Any]:
     contract (``tables`` and ``charts``)."""
     matches = result.matches
     by_combo = Counter("+".join(m.sources) for m in matches)
-    by_side = Counter(_side(m.sources) for m in matches)
+    by_severity_side = Counter((m.severity, _side(m.sources)) for m in matches)
+    by_side: Counter[str] = Counter()
+    for (_severity, side), count in by_severity_side.items():
+        by_side[side] += count
     severities = list(reversed(Severity))
     sides = ("both", "western-only", "chinese-only")
-    lags = [days for m in matches if (days := lag_days(m.first_published)) is not None]
+    lags = _lags(matches)
     later_china = [x for x in lags if x > 0]
     later_west = [-x for x in lags if x < 0]
     lag: dict[str, Any] = {"western_first_days": percentiles(later_china),
@@ -358,8 +381,7 @@ def summarise(result: ScanResult) -> dict[str, Any]:
                                 for m, why in result.suppressed]))
     charts = [BarChart.of("Vulnerability findings by severity and feed coverage",
                           [s.value for s in severities],
-                          [(side, [sum(1 for m in matches if m.severity is s
-                                       and _side(m.sources) == side) for s in severities])
+                          [(side, [by_severity_side[(s, side)] for s in severities])
                            for side in sides], stacked=True)]
     tables.insert(1 if result.store.caveats else 0, Table.of(
         "Advisory coverage of the components scanned",
@@ -377,7 +399,8 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         "coverage_by_ecosystem": result.coverage,
         "findings": len(matches),
         "suppressed": len(result.suppressed),
-        "by_severity": {s.value: sum(1 for m in matches if m.severity is s) for s in severities},
+        "by_severity": {s.value: sum(n for (severity, _side), n in by_severity_side.items()
+                                     if severity is s) for s in severities},
         "by_sources": dict(sorted(by_combo.items())),
         "coverage": {side: by_side[side] for side in sides},
         "lag": lag,
@@ -389,29 +412,40 @@ def summarise(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def match_json(match: Match) -> dict[str, Any]:
-    """The documented per-finding JSON shape of ``scan --format json``."""
+def match_json(match: Match, shared: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The documented per-finding JSON shape of ``scan --format json``.
+
+    ``shared`` (id of a match's records -> the parts they decide) lets the many findings whose
+    records took part in the same way share those parts; the matches must outlive it."""
+    parts = shared.get(id(match.records)) if shared is not None else None
+    if parts is None:
+        parts = {"severities": {r.source + ":" + r.id: list(r.ratings) for r in match.records
+                                if r.ratings},
+                 "published": match.first_published, "by_source": match.method_by_source,
+                 "severity_reason": match.severity_reason}
+        if shared is not None:
+            shared[id(match.records)] = parts
     return {
         "purl": match.target.purl, "component": match.target.ref, "name": match.target.name,
         "version": match.target.version, "systems": list(match.target.systems),
         "group": match.group_id, "ids": list(match.ids), "sources": list(match.sources),
         "title": match.title,
         "severity": match.severity.value, "severity_known": match.severity_known,
-        "severity_reason": match.severity_reason,
-        "severities": {r.source + ":" + r.id: list(r.ratings) for r in match.records
-                       if r.ratings},
-        "published": match.first_published, "fixed": list(match.fixed),
+        "severity_reason": parts["severity_reason"],
+        "severities": parts["severities"],
+        "published": parts["published"], "fixed": list(match.fixed),
         "match": {"method": match.method, "confidence": match.confidence,
-                  "basis": match.basis, "by_source": match.method_by_source},
+                  "basis": match.basis, "by_source": parts["by_source"]},
         "vex": match.vex,
     }
 
 
 def scan_json(result: ScanResult) -> dict[str, Any]:
     summary = result.summary()
-    summary["suppressed_findings"] = [{**match_json(m), "suppressed_because": why}
+    shared: dict[int, dict[str, Any]] = {}
+    summary["suppressed_findings"] = [{**match_json(m, shared), "suppressed_because": why}
                                       for m, why in result.suppressed]
-    return {"findings": [match_json(m) for m in result.matches], "summary": summary}
+    return {"findings": [match_json(m, shared) for m in result.matches], "summary": summary}
 
 
 NARROW_TERMINAL = 110

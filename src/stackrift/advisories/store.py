@@ -163,6 +163,9 @@ BULK_INDEXES = {
     "products_key": "CREATE INDEX products_key ON products (key)",
     "products_record": "CREATE INDEX products_record ON products (source, record_id)",
 }
+IMPORT_CACHE_KIB = 32 * 1024
+LOCAL_REGROUP_LIMIT = 5000  # changed records up to which only the groups they touch regroup
+BULK_BATCH = 2000  # records per write while bulk loading: memory stays flat, calls amortised
 MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
 MIN_SHARE = 0.15  # …and at least this share of the key's links
 
@@ -216,6 +219,12 @@ def _package_key(ecosystem: str | None, name: str) -> tuple[str, str] | None:
     """(canonical ecosystem, normalised name) as the packages table keeps them."""
     eco = ecosystem_key(ecosystem)
     return (eco, normalise_name(eco, name)) if eco else None
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    """``items`` in slices of ``size`` (SQLite limits the parameters of one statement)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _newer(candidate: str | None, stored: str | None) -> bool:
@@ -290,17 +299,17 @@ class SqliteStore:
         self._records.clear()
         db = self.db
         db.execute("PRAGMA synchronous = OFF")  # the rollback journal still makes this atomic
-        db.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache for bulk index updates
+        # a modest page cache: dirty pages spill to the file (the rollback journal keeps the
+        # import atomic) rather than holding the whole import in memory until the commit
+        db.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         db.execute("PRAGMA threads = 4")  # index builds may sort on helper threads
         db.execute("BEGIN IMMEDIATE")
         writer = storefaults.WriterRecord.claim(self.path)  # others' errors name this process
         try:
-            existing = {(s, i): (d, m) for s, i, d, m in
-                        db.execute("SELECT source, id, digest, modified FROM records")}
-            if existing:
-                changed = self._apply_changes(records, existing, report, now)
-            else:
+            if self.is_empty():
                 changed = self._bulk_load(records, report, now)
+            else:
+                changed = self._apply_changes(records, report, now)
             db.executemany("INSERT OR IGNORE INTO skipped_files VALUES (?, ?)",
                            [(s.file, s.reason) for s in report.skipped])
             db.executemany("INSERT OR REPLACE INTO rejections VALUES (?, ?, ?)",
@@ -321,18 +330,18 @@ class SqliteStore:
         report.groups_total = self.db.execute(
             "SELECT COUNT(DISTINCT group_id) FROM records").fetchone()[0]
 
-    def _apply_changes(self, records: Iterable[StoredRecord],
-                       existing: Mapping[tuple[str, str], tuple[str, str | None]],
-                       report: ImportReport, now: str) -> bool:
+    def _apply_changes(self, records: Iterable[StoredRecord], report: ImportReport,
+                       now: str) -> bool:
         """Into a store that has records: insert new ones, replace those with a newer
-        ``modified``, keep the rest; then regroup everything."""
+        ``modified``, keep the rest; then regroup what they touch."""
         db = self.db
         latest = {(r.source, r.id): r for r in records}  # a later copy of an id wins
         inserts: list[StoredRecord] = []
         replaces: list[StoredRecord] = []
         for record in latest.values():
             summary = report.summary(record.source)
-            stored = existing.get((record.source, record.id))
+            stored = db.execute("SELECT digest, modified FROM records WHERE source = ? AND id = ?",
+                                (record.source, record.id)).fetchone()
             if stored is None:
                 inserts.append(record)
                 summary.new += 1
@@ -374,9 +383,11 @@ class SqliteStore:
             db.execute(f"DROP INDEX IF EXISTS {name}")
         # rows are numbered here, so a row can be found again before any index exists
         rowid = int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0])
-        kept: dict[tuple[str, str], tuple[StoredRecord, int, str]] = {}
+        # only what the end needs is held per record (ids, row, group), never its data: the
+        # records themselves go to SQLite in batches as they arrive
+        kept: dict[tuple[str, str], tuple[tuple[str, ...], int, str]] = {}
         stale: list[tuple[int]] = []  # rows of earlier copies
-        superseded: set[tuple[str, str]] = set()
+        superseded: dict[tuple[str, str], StoredRecord] = {}  # their winning copies' keys
         correlator = Correlator()
         regroup = False  # a revision that changes a record's ids needs groups built afresh
         batch: list[StoredRecord] = []
@@ -389,27 +400,27 @@ class SqliteStore:
                 group_id = correlator.group_of(key)
             else:
                 stale.append((previous[1],))
-                superseded.add(key)
-                regroup = regroup or previous[0].ids != record.ids
+                superseded[key] = record._replace(data=b"")
+                regroup = regroup or previous[0] != record.ids
                 group_id = previous[2]
             rowid += 1
-            kept[key] = (record, rowid, group_id)
+            kept[key] = (record.ids, rowid, group_id)
             batch.append(record)
             rows.append((rowid, record.source, record.id, group_id, record.modified,
                          record.published, record.withdrawn, record.digest, now, now,
                          record.data))
-            if len(batch) >= 2000:
+            if len(batch) >= BULK_BATCH:
                 self._write_batch(batch, rows)
         self._write_batch(batch, rows)
         if not kept:
             return False
-        for record, _row, _group in kept.values():
-            report.summary(record.source).new += 1
-        final = (group_records({key: r.ids for key, (r, _row, _g) in kept.items()})[1]
+        for source, _ident in kept:
+            report.summary(source).new += 1
+        final = (group_records({key: ids for key, (ids, _row, _g) in kept.items()})[1]
                  if regroup else correlator.record_groups())
         db.executemany("DELETE FROM records WHERE rowid = ?", stale)
         db.executemany("UPDATE records SET group_id = ? WHERE rowid = ?",
-                       [(final[key], row) for key, (_r, row, group_id) in kept.items()
+                       [(final[key], row) for key, (_ids, row, group_id) in kept.items()
                         if final[key] != group_id])
         for statement in BULK_INDEXES.values():
             db.execute(statement)
@@ -418,7 +429,7 @@ class SqliteStore:
             for table in ("idents", "packages", "products"):
                 db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
                                keys)
-            self._insert_keys([kept[key][0] for key in keys])
+            self._insert_keys([superseded[key] for key in keys])
         return True
 
     def _write_batch(self, batch: list[StoredRecord], rows: list[tuple[Any, ...]]) -> None:
@@ -451,18 +462,63 @@ class SqliteStore:
                        [(key, r.source, r.id) for r in records for key in r.products])
 
     def _regroup(self, changed: Sequence[StoredRecord]) -> dict[tuple[str, str], str]:
-        """Every record's group once ``changed`` is applied (their old joining ids already
-        deleted): all groups are recomputed (one pass of union-find) and stored records whose
-        group changed are updated here."""
+        """Every changed record's group once ``changed`` is applied (their old joining ids
+        already deleted); stored records whose group changed are updated here.
+
+        Groups are the connected parts of the ids, so only the groups ``changed`` belonged to
+        and those sharing an id with it can change: a small import (the starter pack into a
+        store of 10^5 records) regroups those alone. A large one regroups everything."""
+        if len(changed) > LOCAL_REGROUP_LIMIT:
+            return self._regroup_all(changed)
+        fresh = {(r.source, r.id): r.ids for r in changed}
+        touched = self._groups_touching({i for ids in fresh.values() for i in ids}, fresh)
+        links: dict[tuple[str, str], list[str]] = defaultdict(list)
+        stored: list[tuple[str, str, str]] = []
+        for chunk in _chunks(sorted(touched), 500):
+            marks = ",".join("?" * len(chunk))
+            for ident, source, record_id in self.db.execute(
+                    "SELECT i.ident, i.source, i.record_id FROM records r JOIN idents i "  # noqa: S608
+                    f"ON i.source = r.source AND i.record_id = r.id WHERE r.group_id IN ({marks})",
+                    chunk):
+                links[(source, record_id)].append(ident)
+            stored.extend(self.db.execute(
+                f"SELECT source, id, group_id FROM records WHERE group_id IN ({marks})",  # noqa: S608
+                chunk))
+        return self._store_groups({**links, **fresh}, stored, fresh)
+
+    def _groups_touching(self, idents: set[str], records: Mapping[tuple[str, str], object]
+                         ) -> set[str]:
+        """The stored groups of ``records`` and of every record holding one of ``idents``."""
+        touched: set[str] = set()
+        for chunk in _chunks(sorted(idents), 500):
+            marks = ",".join("?" * len(chunk))
+            touched.update(g for (g,) in self.db.execute(
+                "SELECT r.group_id FROM idents i JOIN records r ON r.source = i.source "  # noqa: S608
+                f"AND r.id = i.record_id WHERE i.ident IN ({marks})", chunk))
+        for source, ident in records:
+            row = self.db.execute("SELECT group_id FROM records WHERE source = ? AND id = ?",
+                                  (source, ident)).fetchone()
+            if row is not None:
+                touched.add(row[0])
+        return touched
+
+    def _regroup_all(self, changed: Sequence[StoredRecord]) -> dict[tuple[str, str], str]:
+        """:meth:`_regroup` over the whole store (one pass of union-find)."""
         links: dict[tuple[str, str], list[str]] = defaultdict(list)
         for ident, source, record_id in self.db.execute(
                 "SELECT ident, source, record_id FROM idents"):
             links[(source, record_id)].append(ident)
         fresh = {(r.source, r.id): r.ids for r in changed}
-        _ident_group, record_group = group_records({**links, **fresh})
-        moved = [(record_group[(source, ident)], source, ident)
-                 for source, ident, group_id in self.db.execute(
-                     "SELECT source, id, group_id FROM records")
+        stored = self.db.execute("SELECT source, id, group_id FROM records").fetchall()
+        return self._store_groups({**links, **fresh}, stored, fresh)
+
+    def _store_groups(self, links: Mapping[tuple[str, str], Iterable[str]],
+                      stored: Iterable[tuple[str, str, str]],
+                      fresh: Mapping[tuple[str, str], object]) -> dict[tuple[str, str], str]:
+        """Group ``links``; update the ``stored`` rows (not ``fresh``) whose group moved."""
+        _ident_group, record_group = group_records(links)
+        moved = [(record_group.get((source, ident), ident), source, ident)
+                 for source, ident, group_id in stored
                  if (source, ident) not in fresh
                  and record_group.get((source, ident), ident) != group_id]
         self.db.executemany("UPDATE records SET group_id = ? WHERE source = ? AND id = ?", moved)

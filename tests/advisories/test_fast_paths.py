@@ -1,0 +1,254 @@
+"""The optimised scan and import paths give what straightforward ones give, on the real corpora.
+
+The matcher decides each product text once per version, indexes PEP 440 version lists, and
+shares what a group's records say between components; the import streams records to the store
+without holding them. Here a plain per-component matcher (every record and entry evaluated for
+every component, listed versions compared by parsing each one) and the content digest of the
+store as imported before streaming are the references.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.version import InvalidVersion, Version
+
+from stackrift.advisories import importer
+from stackrift.advisories import store as store_module
+from stackrift.advisories.correlation import Correlator
+from stackrift.advisories.importer import import_paths
+from stackrift.advisories.matcher import AFFECTED_STATUSES, Matcher, Target, match_details
+from stackrift.advisories.matching import (
+    ecosystem_key,
+    in_range,
+    key_function,
+    normalise_name,
+)
+from stackrift.advisories.model import Advisory, Affected, ImportReport
+from stackrift.advisories.products import parse_product, satisfies
+from stackrift.advisories.scan import StoreInfo, match_json, scan
+from stackrift.advisories.store import SqliteStore, StoredRecord, prepare
+
+from .conftest import IMPORTED_CONTENT, cnvd_entry, osv_doc, write_cnvd, write_json
+from .content_digest import content_digest
+
+Hits = dict[tuple[str, str], dict[tuple[str, str], str]]  # (component, group) -> record -> how
+
+# The content of a store importing cnvd, osv-pypa and osv-go (snapshots of ../shared/data/README),
+# as imported before records were streamed to the store (computed with that release).
+CORPORA_CONTENT_DIGEST = "d6c6da1861083dac337eb3410cc8cad1ffe94d232ea11e0de0e9ad567061b218"
+
+
+def _listed(version: str, versions: tuple[str, ...]) -> bool:
+    try:
+        target = Version(version)
+    except InvalidVersion:
+        return False
+    for listed in versions:
+        try:
+            if Version(listed) == target:
+                return True
+        except InvalidVersion:
+            continue
+    return False
+
+
+def _affects(entry: Affected, version: str, ecosystem: str | None) -> bool | None:
+    """OSV evaluation with PEP 440 list membership by parsing every listed version."""
+    if version in entry.versions:
+        return True
+    decided = False
+    for rng in entry.ranges:
+        result = in_range(version, rng, ecosystem)
+        if result:
+            return True
+        decided = decided or result is False
+    if ecosystem == "PyPI" and entry.versions and _listed(version, entry.versions):
+        return True
+    return False if decided or entry.versions else None
+
+
+def _package_hits(store: SqliteStore, target: Target, hits: Hits) -> set[str]:
+    assert target.identity is not None and target.version
+    ecosystem, name, _version = target.identity
+    excluded = set()
+    for group_id, record in store.records_for_package(ecosystem, name):
+        if record.withdrawn:
+            continue
+        verdict: bool | None = None
+        for entry in record.affected:
+            if (not entry.name or ecosystem_key(entry.ecosystem) != ecosystem
+                    or normalise_name(ecosystem, entry.name) != name
+                    or entry.status not in AFFECTED_STATUSES):
+                continue
+            result = _affects(entry, target.version, ecosystem)
+            if result:
+                verdict = True
+            elif result is False and verdict is None:
+                verdict = False
+        if verdict:
+            hits.setdefault((target.ref, group_id), {})[(record.source, record.id)] = "range"
+        elif verdict is False:
+            excluded.add(group_id)
+    return excluded
+
+
+def _text_hits(store: SqliteStore, target: Target, keys: set[str], excluded: set[str],
+               hits: Hits) -> None:
+    assert target.version
+    ecosystem = target.identity[0] if target.identity else None
+    for key in sorted(keys):
+        for group_id, record in store.records_for_product_keys([key]).get(key, []):
+            if record.withdrawn or (group_id in excluded
+                                    and (target.ref, group_id) not in hits):
+                continue
+            for entry in record.affected:
+                if entry.status not in AFFECTED_STATUSES:
+                    continue
+                parsed = parse_product(entry.product or "")
+                if parsed.key not in keys:
+                    continue
+                verdict = (_affects(entry, target.version, ecosystem)
+                           if entry.ranges or entry.versions else
+                           satisfies(target.version, parsed.clauses, key_function(ecosystem)))
+                if verdict:
+                    found = hits.setdefault((target.ref, group_id), {})
+                    found.setdefault((record.source, record.id), "product-text")
+                    break
+
+
+def reference_hits(store: SqliteStore, targets: list[Target]) -> Hits:
+    """Every record matching every component, evaluated one component at a time."""
+    hits: Hits = {}
+    keys_of = Matcher(store)  # only for the product keys naming a component
+    for target in targets:
+        excluded = _package_hits(store, target, hits)
+        _text_hits(store, target, set(keys_of.product_keys(target)), excluded, hits)
+    return hits
+
+
+def real_targets(store: SqliteStore, count: int) -> list[Target]:
+    """Components at versions the imported OSV records name (most are affected), PyPI and Go."""
+    pairs: set[tuple[str, str, str]] = set()
+    for (blob,) in store.db.execute("SELECT data FROM records WHERE source = 'osv'"):
+        for entry in Advisory.decode(blob).affected:
+            if entry.name and entry.ecosystem in ("PyPI", "Go"):
+                versions = {*entry.versions, *(e.version for r in entry.ranges for e in r.events
+                                               if e.version not in ("0", "*"))}
+                pairs.update((entry.ecosystem, entry.name, v) for v in versions)
+    chosen = random.Random(7).sample(sorted(pairs), count)
+    kinds = {"PyPI": "pypi", "Go": "golang"}
+    return [Target(ref=f"c{index}", name=name, version=version,
+                   purl=f"pkg:{kinds[ecosystem]}/{name}@{version}")
+            for index, (ecosystem, name, version) in enumerate(chosen)]
+
+
+def test_scan_equals_a_per_component_reference(
+        real_store: tuple[SqliteStore, ImportReport]) -> None:
+    store = real_store[0]
+    targets = real_targets(store, 3000)
+    info = StoreInfo(store.path, starter_pack=False, records=store.record_count())
+    result = scan(targets, store, info)
+    expected = reference_hits(store, targets)
+    found: Hits = {(m.target.ref, m.group_id): {(r.source, r.id): r.method for r in m.records
+                                                if r.method != "alias"}
+                   for m in result.matches}
+    assert len(found) > 3000  # most of these versions are affected
+    assert found == expected
+    shared: dict[int, dict[str, object]] = {}
+    for match in result.matches:
+        assert match.details == match_details(match.records, match.severity_known)
+        assert match_json(match, shared) == match_json(match)
+
+
+def test_streamed_import_stores_what_was_stored_before(
+        real_store: tuple[SqliteStore, ImportReport]) -> None:
+    # the session's real store imported the three corpora (in worker processes) by streaming
+    assert IMPORTED_CONTENT["real"] == CORPORA_CONTENT_DIGEST
+
+
+def test_single_process_import_stores_the_same(shared_data: Path, tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "store.sqlite") as store:
+        import_paths(store, [shared_data / "osv-pypa", shared_data / "osv-go"], workers=1)
+        single = content_digest(store, shared_data)
+    with SqliteStore(tmp_path / "pool.sqlite") as store:
+        import_paths(store, [shared_data / "osv-pypa", shared_data / "osv-go"], workers=2)
+        assert content_digest(store, shared_data) == single
+
+
+def test_import_holds_no_record_data_once_stored(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records stream to the store: neither the deduplicator nor the bulk load keeps their
+    encoded data (before, every record was held until the commit)."""
+    prepared: list[bytes] = []
+
+    def spy(record: Advisory) -> StoredRecord:
+        stored = prepare(record)
+        prepared.append(stored.data)
+        return stored
+
+    held: list[bytes] = []
+    checked: list[int] = []
+    groups = Correlator.record_groups
+
+    def at_the_end(correlator: Correlator) -> dict[tuple[str, str], str]:
+        # every record written, indexes and commit to come: the references are the list and
+        # getrefcount's argument, nothing else (the last record read may still be named by
+        # the loop that read it)
+        held.extend(prepared[index] for index in range(len(prepared) - 1)
+                    if sys.getrefcount(prepared[index]) > 2)
+        checked.append(len(prepared))
+        return groups(correlator)
+
+    monkeypatch.setattr(importer, "prepare", spy)
+    monkeypatch.setattr(store_module, "BULK_BATCH", 1, raising=False)
+    monkeypatch.setattr(Correlator, "record_groups", at_the_end)
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    for number in range(40):
+        write_json(feeds / f"PYSEC-{number}.json", osv_doc(f"PYSEC-2021-{number}"))
+    write_cnvd(feeds / "1.xml.gz", [cnvd_entry("CNVD-2021-1", opened="2021-01-01")])
+    write_cnvd(feeds / "2.xml.gz", [cnvd_entry("CNVD-2021-1", opened="2021-03-01",
+                                               title="revised")])
+    with SqliteStore(tmp_path / "store.sqlite") as store:
+        import_paths(store, [feeds], workers=1)
+        assert store.record_count() == 41
+    assert checked == [42]
+    assert held == []
+
+
+def test_small_import_regroups_like_a_fresh_import(tmp_path: Path) -> None:
+    """A small import regroups only the groups it touches; the groups equal those of one
+    import of the final records: here a revision leaves one group (splitting it) and joins
+    another, and a new record links two groups."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    write_json(first / "a.json", osv_doc("PYSEC-2021-1", aliases=("CVE-2021-0001",
+                                                                  "GHSA-2222-3333-4444")))
+    write_json(first / "b.json", osv_doc("PYSEC-2021-2", aliases=("GHSA-2222-3333-4444",)))
+    write_json(first / "c.json", osv_doc("PYSEC-2021-3", aliases=("CVE-2021-0005",)))
+    write_json(first / "d.json", osv_doc("PYSEC-2021-4", aliases=("CVE-2021-0009",)))
+    write_json(first / "e.json", osv_doc("PYSEC-2021-6", aliases=("CVE-2021-0100",)))
+    # the revision drops CVE-2021-0001 and the shared GHSA, and names CVE-2021-0005
+    write_json(second / "a.json", osv_doc("PYSEC-2021-1", aliases=("CVE-2021-0005",),
+                                          modified="2022-01-01T00:00:00Z"))
+    write_json(second / "f.json", osv_doc("PYSEC-2021-5", aliases=("CVE-2021-0009",
+                                                                   "CVE-2021-0100")))
+    with SqliteStore(tmp_path / "step.sqlite") as step:
+        import_paths(step, [first])
+        import_paths(step, [second])
+        stepwise = step.db.execute("SELECT source, id, group_id FROM records "
+                                   "ORDER BY source, id").fetchall()
+    (first / "a.json").unlink()
+    with SqliteStore(tmp_path / "once.sqlite") as once:
+        import_paths(once, [first, second])
+        assert once.db.execute("SELECT source, id, group_id FROM records "
+                               "ORDER BY source, id").fetchall() == stepwise
+    assert {(s, i): g for s, i, g in stepwise} == {
+        ("osv", "PYSEC-2021-1"): "CVE-2021-0005", ("osv", "PYSEC-2021-2"): "GHSA-2222-3333-4444",
+        ("osv", "PYSEC-2021-3"): "CVE-2021-0005", ("osv", "PYSEC-2021-4"): "CVE-2021-0009",
+        ("osv", "PYSEC-2021-5"): "CVE-2021-0009", ("osv", "PYSEC-2021-6"): "CVE-2021-0009"}
