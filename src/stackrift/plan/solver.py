@@ -44,13 +44,13 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Layer, Product, bloc_of
+from stackrift.choices import PlanObjective
 from stackrift.errors import Problem, UsageError, combine
 from stackrift.estate.implied import system_user_flows, with_implied_flows
 from stackrift.estate.loader import LoadedEstate
@@ -124,10 +124,7 @@ Progress = Callable[[str], None]
 """Receives one line per planning stage (for long plans: the CLI prints them on stderr)."""
 
 
-class Objective(StrEnum):
-    COST = "cost"
-    RESILIENCE = "resilience"
-    BALANCED = "balanced"
+Objective = PlanObjective  # the one enum, owned by stackrift.choices
 
 
 @dataclass(frozen=True)
