@@ -34,7 +34,10 @@ def natural_width(renderables: Iterable[RenderableType]) -> int:
 
 def render_text(renderables: list[RenderableType], *, width: int | None,
                 color: bool = False) -> str:
-    """Render to text: ``width`` is a terminal's width, or ``None`` for a file or pipe."""
+    """Render to text: ``width`` is a terminal's width, or ``None`` for a file or pipe.
+
+    Strings (also in table cells) are literal text: no markup is read in them.
+    """
     chosen = max(MIN_WIDTH, width) if width is not None else natural_width(renderables)
     buffer = io.StringIO()
     console = SafeConsole(file=buffer, width=chosen, force_terminal=color,
@@ -45,11 +48,11 @@ def render_text(renderables: list[RenderableType], *, width: int | None,
 
 
 def _cell_text(cell: RenderableType) -> str:
-    """A table cell's text: strings given to rich are markup (input text escaped in them)."""
+    """A table cell's text; strings are literal, as in :func:`render_text` (never markup)."""
     if isinstance(cell, Text):
         return cell.plain
     if isinstance(cell, str):
-        return Text.from_markup(cell, emoji=False).plain
+        return cell
     return _plain_text(cell)
 
 

@@ -38,8 +38,6 @@ def catalog_list(
 def _vendor_table(catalogue: Catalogue) -> Table:
     from rich.table import Table
 
-    from stackrift.textsafe import markup
-
     table = Table(title=f"Provenance catalogue {catalogue.version} (as of {catalogue.as_of})")
     table.add_column("vendor", no_wrap=True)  # the name a user looks up: never cut
     for column in ("country", "bloc", "Entity List", "products"):
@@ -49,8 +47,8 @@ def _vendor_table(catalogue: Catalogue) -> Table:
         listed = (
             f"listed since {status.since}" if status.listed else f"not listed as of {vendor.as_of}"
         )
-        table.add_row(markup(vendor.name), vendor.country or "unknown", vendor.bloc.value,
-                      markup(listed), str(len(catalogue.products_of(vendor.id))))
+        table.add_row(vendor.name, vendor.country or "unknown", vendor.bloc.value, listed,
+                      str(len(catalogue.products_of(vendor.id))))
     return table
 
 

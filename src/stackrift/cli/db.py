@@ -37,16 +37,15 @@ app = typer.Typer(no_args_is_help=True, help="The advisory store: import, inspec
 
 def _table(title: str | None, columns: tuple[str, ...], rows: Sequence[Sequence[str]],
            *, ids: int = 1) -> Table:
-    """A table whose first ``ids`` columns hold names or ids (never wrapped); cells as given."""
+    """A table whose first ``ids`` columns hold names or ids (never wrapped); cells are literal
+    text (see :func:`stackrift.textout.render_text`)."""
     from rich.table import Table
 
-    from stackrift.textsafe import markup
-
-    table = Table(title=markup(title) if title else None)
+    table = Table(title=title)
     for index, column in enumerate(columns):
         table.add_column(column, no_wrap=index < ids)
     for row in rows:
-        table.add_row(*(markup(cell) for cell in row))
+        table.add_row(*row)
     return table
 
 
@@ -106,29 +105,21 @@ def _import_lines(report: ImportReport, starter: ImportReport | None,
         lines.append(f"packaged starter advisory pack added: {_starter_json(starter)['new']} new "
                      "records (it is part of every store)")
     if report.duplicate_ids:
-        from stackrift.textsafe import markup
-
         extra = len(report.duplicate_ids) - 10
         lines.append(f"{len(report.duplicate_ids)} ids appeared more than once (latest revision "
-                     f"kept): {markup(', '.join(report.duplicate_ids[:10]))}"
+                     f"kept): {', '.join(report.duplicate_ids[:10])}"
                      f"{f' and {extra} more' if extra > 0 else ''}")
-    lines += [_escaped(f"rejected: {rejection}") for rejection in report.rejections[:50]]
+    lines += [f"rejected: {rejection}" for rejection in report.rejections[:50]]
     if len(report.rejections) > 50:
         lines.append(f"… and {len(report.rejections) - 50} more rejections (see -f json)")
     return lines
 
 
-def _escaped(text: str) -> str:
-    from stackrift.textsafe import markup
-
-    return markup(text)
-
-
 def _starter_line(status: dict[str, Any]) -> str:
     state = "current" if status["current"] else (
         "an older version" if status["imported_version"] else "not imported")
-    return _escaped(f"source: packaged starter advisory pack {status['packaged_version']} "
-                    f"({state}; part of every store)")
+    return (f"source: packaged starter advisory pack {status['packaged_version']} "
+            f"({state}; part of every store)")
 
 
 def _starter_json(report: ImportReport | None) -> dict[str, int]:
@@ -190,8 +181,8 @@ def _group_lines(data: dict[str, Any]) -> list[RenderableType]:
                              record["affected"][:4])
         rows.append((record["source"], record["id"], record["published"] or "",
                      record["modified"] or "", severity, affected))
-    return [_escaped(f"{data['group']}  ids: {', '.join(data['ids'])}"),
-            _escaped(f"known to: {', '.join(data['sources'])}"),
+    return [f"{data['group']}  ids: {', '.join(data['ids'])}",
+            f"known to: {', '.join(data['sources'])}",
             _table(None, ("source", "id", "published", "modified", "severity", "affected"),
                    rows, ids=2)]
 

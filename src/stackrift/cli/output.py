@@ -108,14 +108,16 @@ def write_tables(fmt: TableFormat, path: Path | None, *, data: Callable[[], obje
     Text fits the terminal's width (ids never wrap); to a file or pipe it takes its natural
     width so that nothing is cut. A ``summary`` in text goes to standard error unless ``path``.
     """
+    from stackrift.textout import markdown, render_text
+
     if summary and fmt is TableFormat.TERMINAL and path is None:
-        for renderable in renderables():
-            err().print(renderable)
+        console = err()
+        sys.stderr.write(render_text(list(renderables()), width=console.width
+                                     if console.is_terminal else None))
         return
     if fmt is TableFormat.JSON:
         write_json(data(), path)
         return
-    from stackrift.textout import markdown, render_text
 
     if fmt is TableFormat.MD:
         write_report(markdown(renderables()), path)

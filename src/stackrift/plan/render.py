@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 import yaml
 from rich.console import RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -34,7 +33,8 @@ def _substitute_line(sub: Substitute) -> str:
 
 
 def _stress_tables(result: StressResult) -> list[RenderableType]:
-    """The broken, degraded and unlawful tables of one scenario; ids never wrap."""
+    """The broken, degraded and unlawful tables of one scenario; ids never wrap. Cells are
+    literal text (render_text reads no markup)."""
     tables: list[RenderableType] = []
     if result.broken:
         table = Table(title="Broken systems", show_lines=True)
@@ -42,15 +42,15 @@ def _stress_tables(result: StressResult) -> list[RenderableType]:
         table.add_column("cause", overflow="fold")
         table.add_column("substitutes (burden points)")
         for impact in result.broken:
-            subs = "\n".join(escape(_substitute_line(sub)) for sub in impact.substitutes)
-            table.add_row(escape(impact.subject), escape(impact.cause), subs or "none found")
+            subs = "\n".join(_substitute_line(sub) for sub in impact.substitutes)
+            table.add_row(impact.subject, impact.cause, subs or "none found")
         tables.append(table)
     if result.degraded:
         table = Table(title="Degraded systems and flows")
         table.add_column("subject", no_wrap=True)
         table.add_column("cause", overflow="fold")
         for impact in result.degraded:
-            table.add_row(escape(f"{impact.subject_kind} {impact.subject}"), escape(impact.cause))
+            table.add_row(f"{impact.subject_kind} {impact.subject}", impact.cause)
         tables.append(table)
     if result.unlawful_flows:
         table = Table(title="Data flows that become unlawful")
@@ -58,9 +58,9 @@ def _stress_tables(result: StressResult) -> list[RenderableType]:
         for column in ("before", "after", "missing", "rules"):
             table.add_column(column)
         for change in result.unlawful_flows:
-            table.add_row(escape(change.flow), change.before.verdict, change.after.verdict,
-                          escape(", ".join(change.after.missing) or "-"),
-                          escape(", ".join(change.after.rules_fired)))
+            table.add_row(change.flow, change.before.verdict, change.after.verdict,
+                          ", ".join(change.after.missing) or "-",
+                          ", ".join(change.after.rules_fired))
         tables.append(table)
     return tables
 
