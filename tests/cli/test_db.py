@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.advisories.conftest import osv_doc, write_json
 from tests.cli.conftest import Cli
 

@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.cli.conftest import Cli
 
 from stackrift.cli.output import write_atomic
 from stackrift.errors import UsageError
-from tests.cli.conftest import Cli
 
 
 def test_atomic_write_replaces_whole_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_failed_write_keeps_the_old_file_and_names_the_path(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fdopen", refuse)
-    with pytest.raises(UsageError, match="report.txt: cannot write output"):
+    with pytest.raises(UsageError, match=r"report\.txt: cannot write output"):
         write_atomic(target, "new\n")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]

@@ -19,7 +19,7 @@ try:
     main({args!r})
 except SystemExit:
     pass
-sys.stderr.write(json.dumps(sorted(sys.modules)))
+sys.stderr.write("\\nMODULES:" + json.dumps(sorted(sys.modules)))
 """
 
 HEAVY_PREFIXES = ("stackrift.analyses", "stackrift.report", "stackrift.bom",
@@ -30,7 +30,7 @@ HEAVY_PREFIXES = ("stackrift.analyses", "stackrift.report", "stackrift.bom",
 def _loaded(*args: str) -> tuple[str, list[str]]:
     result = subprocess.run([sys.executable, "-c", PROBE.format(args=list(args))],
                             capture_output=True, text=True, check=True, timeout=120)
-    return result.stdout, json.loads(result.stderr)
+    return result.stdout + result.stderr, json.loads(result.stderr.rsplit("MODULES:", 1)[1])
 
 
 def _heavy(modules: list[str]) -> list[str]:

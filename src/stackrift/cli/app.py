@@ -105,6 +105,7 @@ app = typer.Typer(
     add_completion=False,
     help="Evidence-backed assessment of AI estates across the US/China split.",
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: see stackrift.cli.options.command_group
 )
 
 

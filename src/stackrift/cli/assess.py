@@ -21,6 +21,7 @@ from stackrift.cli.options import (
     SummaryFormatOption,
     VexFiles,
     check_gate,
+    command_group,
     parse_as_of,
 )
 from stackrift.cli.output import note, out, write_report, write_summary
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from stackrift.report.base import Renderer
     from stackrift.report.model import Report
 
-app = typer.Typer()
+app = command_group()
 
 ESTATE_PARTS = ("entities", "sites", "systems", "components", "data_flows")
 

@@ -19,6 +19,7 @@ from stackrift.cli.options import (
     OutputPath,
     VexFiles,
     check_gate,
+    command_group,
     parse_as_of,
 )
 from stackrift.cli.output import note, write_report
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from stackrift.bom.artefacts import ArtefactFinding
     from stackrift.bom.base import BomDocument
 
-app = typer.Typer()
+app = command_group()
 
 Target = Annotated[Path | None, typer.Argument(
     help="SBOM/AI-BOM, lock file, requirements file, model folder or site-packages.")]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from stackrift.choices import TableFormat
-from stackrift.cli.options import JsonAlias, OutputPath, TableFormatOption
+from stackrift.cli.options import JsonAlias, OutputPath, TableFormatOption, command_group
 from stackrift.cli.output import chosen_format, write_tables
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from stackrift.catalog.catalogue import Catalogue
 
-app = typer.Typer(no_args_is_help=True, help="Browse the provenance catalogue.")
+app = command_group(no_args_is_help=True, help="Browse the provenance catalogue.")
 
 
 @app.command("list")

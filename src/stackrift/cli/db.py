@@ -15,6 +15,7 @@ from stackrift.cli.options import (
     OutputPath,
     SummaryFormatOption,
     TableFormatOption,
+    command_group,
 )
 from stackrift.cli.output import (
     chosen_format,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
     from stackrift.advisories.model import ImportReport
 
-app = typer.Typer(no_args_is_help=True, help="The advisory store: import, inspect, update.")
+app = command_group(no_args_is_help=True, help="The advisory store: import, inspect, update.")
 
 
 def _table(title: str | None, columns: tuple[str, ...], rows: Sequence[Sequence[str]],

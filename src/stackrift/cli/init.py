@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from stackrift.choices import DocumentFormat
-from stackrift.cli.options import DocumentFormatOption
+from stackrift.cli.options import DocumentFormatOption, command_group
 from stackrift.cli.output import note
 from stackrift.errors import UsageError
 
-app = typer.Typer()
+app = command_group()
 
 
 @app.command()

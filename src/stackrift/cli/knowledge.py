@@ -16,6 +16,7 @@ from stackrift.cli.options import (
     OutputPath,
     SummaryFormatOption,
     TableFormatOption,
+    command_group,
     parse_as_of,
 )
 from stackrift.cli.output import (
@@ -26,7 +27,7 @@ from stackrift.cli.output import (
 )
 from stackrift.errors import UsageError
 
-app = typer.Typer(no_args_is_help=True, help="The knowledge set: show, update, diff, audit. See "
+app = command_group(no_args_is_help=True, help="The knowledge set: show, update, diff, audit. See "
                   "docs/knowledge.md.")
 
 

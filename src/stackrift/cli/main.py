@@ -15,14 +15,11 @@ library until it knows a command is to run: ``stackrift --version`` answers at o
 
 from __future__ import annotations
 
-import io
 import os
 import sys
-import traceback
 from typing import NoReturn
 
 from stackrift import __version__
-from stackrift.errors import InputError, StackRiftError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -39,6 +36,8 @@ def _usage_error(exc: Exception) -> NoReturn:
     """Unknown option, bad value, missing argument: the message, escaped, and exit 2."""
     show = getattr(exc, "show", None)
     if callable(show):  # the message quotes the arguments given: shown escaped
+        import io
+
         shown = io.StringIO()
         show(file=shown)
         _fail(EXIT_INPUT, [shown.getvalue().rstrip("\n")])
@@ -56,9 +55,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     if [a for a in args if a not in ("-v", "--verbose")] == ["--version"]:
         print_version()  # answered before the command line (typer) is even loaded
         raise SystemExit(EXIT_OK)
+    import traceback
+
     import typer
 
     from stackrift.cli.app import app
+    from stackrift.errors import InputError, StackRiftError
 
     try:
         code = app(args=args, prog_name="stackrift", standalone_mode=False)

@@ -17,6 +17,7 @@ from stackrift.cli.options import (
     ExtraRules,
     OutputPath,
     TableFormatOption,
+    command_group,
     parse_as_of,
 )
 from stackrift.cli.output import note, terminal_width, write_report
@@ -24,7 +25,7 @@ from stackrift.cli.output import note, terminal_width, write_report
 if TYPE_CHECKING:
     from stackrift.plan.solver import PlanResult
 
-app = typer.Typer()
+app = command_group()
 
 PROGRESS_MIN_SYSTEMS = 100  # smaller plans finish in a few seconds: no progress lines
 

@@ -17,6 +17,7 @@ from stackrift.cli.options import (
     RecordFormatOption,
     SummaryFormatOption,
     TableFormatOption,
+    command_group,
     parse_as_of,
 )
 from stackrift.cli.output import (
@@ -32,7 +33,7 @@ from stackrift.errors import UsageError
 if TYPE_CHECKING:
     from stackrift.rules.loader import RuleSet
 
-app = typer.Typer(no_args_is_help=True, help="List, show and check transfer rule packs.")
+app = command_group(no_args_is_help=True, help="List, show and check transfer rule packs.")
 RulesDirs = Annotated[
     list[Path] | None,
     typer.Option("--rules", help="Extra rule-pack folder, same format (repeatable)."),

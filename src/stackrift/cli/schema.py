@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import typer
-
 from stackrift.choices import DocumentFormat
-from stackrift.cli.options import DocumentFormatOption, OutputPath
+from stackrift.cli.options import DocumentFormatOption, OutputPath, command_group
 from stackrift.cli.output import write_report
 
-app = typer.Typer(no_args_is_help=True, help="Print JSON Schemas of StackRift's inputs.")
+app = command_group(no_args_is_help=True, help="Print JSON Schemas of StackRift's inputs.")
 
 
 def _write_schema(schema_json: str, output_format: DocumentFormat, output: Path | None) -> None:
