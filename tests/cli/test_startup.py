@@ -49,7 +49,7 @@ def test_root_help_loads_no_command_module(args: list[str]) -> None:
     out, modules = _loaded(*args)
     assert _heavy(modules) == []
     command_modules = [m for m in modules if m.startswith("stackrift.cli.")]
-    assert set(command_modules) <= {"stackrift.cli.main", "stackrift.cli.app",
+    assert set(command_modules) <= {"stackrift.cli.entry", "stackrift.cli.app",
                                     "stackrift.cli.output"}
     if args != ["-v", "--version"]:
         assert "assess" in out and "knowledge" in out  # the commands are listed all the same

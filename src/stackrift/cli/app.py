@@ -2,7 +2,7 @@
 
 Every command lives in one module per group and is imported only when it runs (or when its own
 help is asked for): ``stackrift --help`` loads no analysis, renderer or reader, and no command
-module. :func:`stackrift.cli.main.main` runs this app and alone maps errors to exit codes.
+module. :func:`stackrift.cli.entry.main` runs this app and alone maps errors to exit codes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from stackrift.cli.main import EXIT_OK, print_version
+from stackrift.cli.entry import EXIT_OK, print_version
 
 
 @dataclass(frozen=True)

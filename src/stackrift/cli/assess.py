@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stackrift.choices import ReportFormat, SummaryFormat
+from stackrift.cli.entry import EXIT_FINDINGS
 from stackrift.cli.gate import FailOn, UnknownAs
-from stackrift.cli.main import EXIT_FINDINGS
 from stackrift.cli.options import (
     AsOf,
     DbOption,

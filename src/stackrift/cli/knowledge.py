@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from stackrift.choices import SummaryFormat, TableFormat
-from stackrift.cli.main import EXIT_FINDINGS
+from stackrift.cli.entry import EXIT_FINDINGS
 from stackrift.cli.options import (
     AsOf,
     JsonAlias,

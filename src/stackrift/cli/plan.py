@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stackrift.choices import PlanObjective, TableFormat
-from stackrift.cli.main import EXIT_FINDINGS
+from stackrift.cli.entry import EXIT_FINDINGS
 from stackrift.cli.options import (
     AsOf,
     EstateFile,
