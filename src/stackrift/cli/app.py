@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,10 +59,16 @@ COMMANDS: tuple[CommandEntry, ...] = (
 _BY_NAME = {entry.name: entry for entry in COMMANDS}
 
 
+@cache
+def _module_group(module_name: str) -> TyperGroup:
+    """The commands of one module, imported and built once per process."""
+    module = importlib.import_module(f"stackrift.cli.{module_name}")
+    return typer.main.get_group(module.app)
+
+
 def load_command(entry: CommandEntry) -> Any:
     """Import the entry's module and build its command (a click command or group)."""
-    module = importlib.import_module(f"stackrift.cli.{entry.module}")
-    group = typer.main.get_group(module.app)
+    group = _module_group(entry.module)
     if entry.group:
         group.name = entry.name
         return group
