@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from stackrift.cli.entry import EXIT_OK, print_version
+from stackrift import __version__
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,10 @@ app = typer.Typer(
 
 
 def _print_version(value: bool) -> None:
+    """``--version`` after other root options (``stackrift.cli.entry`` answers it alone)."""
     if value:
-        print_version()
-        raise typer.Exit(EXIT_OK)
+        typer.echo(f"stackrift {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
