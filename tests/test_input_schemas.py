@@ -9,7 +9,7 @@ import jsonschema
 import orjson
 import pytest
 import yaml
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 
 from stackrift.input_schemas import InputSchema, input_json_schema
 

@@ -1,7 +1,8 @@
 """One error hierarchy for the whole library.
 
 Every error a user can cause is a :class:`StackRiftError` carrying a message written for that user
-(``FILE:LINE:COL: what is wrong; what was expected``). Only ``cli.py`` turns errors into exit codes.
+(``FILE:LINE:COL: what is wrong; what was expected``). Only ``stackrift.cli.entry``
+turns errors into exit codes.
 """
 
 from __future__ import annotations

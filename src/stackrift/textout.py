@@ -3,7 +3,8 @@
 At a terminal, tables fit its width (at least 80 columns): descriptive columns wrap, and columns
 holding ids are marked ``no_wrap`` so an id is never cut. Written to a file or a pipe, lines take
 the natural width of the widest table up to 200 columns; lists are not shortened, so every id is
-there in full for grep.
+there in full for grep. The same renderables also become Markdown (:func:`markdown`), so a command
+that prints tables offers ``-f md`` without a second rendering of its own.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from collections.abc import Iterable
 
 from rich.console import Console, Group, RenderableType
 from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
 
-from stackrift.textsafe import SafeConsole
+from stackrift.textsafe import SafeConsole, md
 
 MIN_WIDTH = 80
 PIPE_MIN_WIDTH = 100
@@ -31,7 +34,10 @@ def natural_width(renderables: Iterable[RenderableType]) -> int:
 
 def render_text(renderables: list[RenderableType], *, width: int | None,
                 color: bool = False) -> str:
-    """Render to text: ``width`` is a terminal's width, or ``None`` for a file or pipe."""
+    """Render to text: ``width`` is a terminal's width, or ``None`` for a file or pipe.
+
+    Strings (also in table cells) are literal text: no markup is read in them.
+    """
     chosen = max(MIN_WIDTH, width) if width is not None else natural_width(renderables)
     buffer = io.StringIO()
     console = SafeConsole(file=buffer, width=chosen, force_terminal=color,
@@ -39,3 +45,45 @@ def render_text(renderables: list[RenderableType], *, width: int | None,
                           highlight=False, emoji=False, markup=False, soft_wrap=False)
     console.print(Group(*renderables))
     return buffer.getvalue()
+
+
+def _cell_text(cell: RenderableType) -> str:
+    """A table cell's text; strings are literal, as in :func:`render_text` (never markup)."""
+    if isinstance(cell, Text):
+        return cell.plain
+    if isinstance(cell, str):
+        return cell
+    return _plain_text(cell)
+
+
+def _plain_text(renderable: RenderableType) -> str:
+    buffer = io.StringIO()
+    SafeConsole(file=buffer, width=PIPE_MAX_WIDTH, color_system=None, highlight=False,
+                emoji=False, soft_wrap=True).print(renderable)
+    return buffer.getvalue().rstrip("\n")
+
+
+def _md_cell(cell: RenderableType) -> str:
+    return "<br>".join(md(line) for line in _cell_text(cell).splitlines()) or " "
+
+
+def _md_table(table: Table) -> list[str]:
+    lines = [f"**{md(_cell_text(table.title))}**", ""] if table.title else []
+    headers = [_md_cell(column.header) for column in table.columns]
+    lines += ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    cells = [list(column.cells) for column in table.columns]
+    for row in zip(*cells, strict=True):
+        lines.append("| " + " | ".join(_md_cell(cell) for cell in row) + " |")
+    return [*lines, ""]
+
+
+def markdown(renderables: Iterable[RenderableType]) -> str:
+    """GitHub-flavoured Markdown of tables and text; every input text escaped (see ``md``)."""
+    lines: list[str] = []
+    for renderable in renderables:
+        if isinstance(renderable, Table):
+            lines += _md_table(renderable)
+            continue
+        text = [md(line) for line in _cell_text(renderable).splitlines() if line.strip()]
+        lines += ["  \n".join(text), ""] if text else []
+    return "\n".join(lines)

@@ -39,6 +39,16 @@ def plain(text: str, *, single_line: bool = False) -> str:
     return pattern.sub(_visible, text)
 
 
+# Parentheses need no escape: with brackets escaped no link or image can form.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def md(text: str) -> str:
+    """Text safe to place anywhere in Markdown, on one line (also inside a table cell)."""
+    text = plain(" ".join(text.split()), single_line=True)  # no terminal controls either
+    return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
+
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

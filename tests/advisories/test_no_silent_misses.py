@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 
 from stackrift.advisories.matcher import Target
 from stackrift.advisories.matching import cpe_parts, version_of

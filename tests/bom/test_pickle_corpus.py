@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from tests.bom import pickle_corpus
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 
 from stackrift.bom import _pickle_vm, artefacts
 from stackrift.cli import main

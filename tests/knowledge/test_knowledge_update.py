@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 from tests.knowledge.conftest import CliRunner, replace_in, reseal
 
 

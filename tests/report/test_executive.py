@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 
 from stackrift.errors import InvalidInputError
 from stackrift.findings import Finding, Severity, Subject, SubjectKind

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 from tests.rules.rules_helpers import estate, flow
 
 from stackrift.rules.engine import (

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 from tests.rules.rules_helpers import estate, flow
 
 from stackrift.errors import InvalidInputError

@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 import yaml
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 
 from stackrift.findings import Citation
 from stackrift.rules.engine import RuleSet, load_rule_set

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 import stackrift.bom.spdx3_out as spdx3_out
@@ -19,14 +18,9 @@ from stackrift.bom.base import BomDocument, read_bom
 from stackrift.bom.environment import read_environment
 from stackrift.bom.provenance import ComponentProvenance, enrich
 from stackrift.catalog.catalogue import Catalogue
+from stackrift.choices import BomFormat as BomFormat  # re-exported: callers import it here
 from stackrift.errors import StackRiftError, UsageError
 from stackrift.findings import Severity
-
-
-class BomFormat(StrEnum):
-    CYCLONEDX_JSON = "cyclonedx-json"
-    CYCLONEDX_XML = "cyclonedx-xml"
-    SPDX3_JSONLD = "spdx3-jsonld"
 
 
 class OutputInvalidError(StackRiftError):

@@ -20,14 +20,16 @@ def demo_estate_path() -> Path:
     return Path(str(resources.files("stackrift.demo") / "estate.yaml"))
 
 
-def run_demo(output_dir: Path, as_of: date) -> list[Path]:
-    """Assess the demo estate and write one report per format into ``output_dir``."""
+def run_demo(output_dir: Path, as_of: date,
+             formats: tuple[str, ...] = DEMO_FORMATS) -> list[Path]:
+    """Assess the demo estate and write one report per format (``report.EXT``) into
+    ``output_dir``."""
     context = AnalysisContext.default(as_of)
     report = assess(load_estate(demo_estate_path()), context)
     written = []
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        for name in DEMO_FORMATS:
+        for name in formats:
             chosen = renderer(name)
             target = output_dir / f"report.{chosen.extension}"
             target.write_text(chosen.render(report), encoding="utf-8")

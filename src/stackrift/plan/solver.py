@@ -50,6 +50,7 @@ from ortools.sat.python import cp_model
 
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Layer, Product, bloc_of
+from stackrift.choices import PlanObjective
 from stackrift.errors import Problem, UsageError, combine
 from stackrift.estate.implied import system_user_flows, with_implied_flows
 from stackrift.estate.loader import LoadedEstate
@@ -82,7 +83,6 @@ from stackrift.plan.lawful import (
     FlowJudge,
     FlowJudgement,
 )
-from stackrift.plan.objective import Objective as Objective  # the one enum
 from stackrift.plan.scenario import (
     CountryBan,
     ExportLicence,
@@ -122,6 +122,9 @@ DROP_POINTS = 10
 
 Progress = Callable[[str], None]
 """Receives one line per planning stage (for long plans: the CLI prints them on stderr)."""
+
+
+Objective = PlanObjective  # the one enum, owned by stackrift.choices
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ name cannot inject links, HTML or table cells.
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from stackrift.findings import Citation, Finding, Severity
@@ -29,16 +28,9 @@ from stackrift.report.base import register
 from stackrift.report.executive import top_risks
 from stackrift.report.html import DISCLAIMER
 from stackrift.report.model import AnalysisSection, Report
-from stackrift.textsafe import plain
+from stackrift.textsafe import md, plain
 
-# Parentheses need no escape: with brackets escaped no link or image can form.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-
-
-def md(text: str) -> str:
-    """Text safe to place anywhere in Markdown, on one line (also inside a table cell)."""
-    text = plain(" ".join(text.split()), single_line=True)  # no terminal controls either
-    return _SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
+__all__ = ["MarkdownRenderer", "md"]  # md lives in textsafe; sarif and tests import it here
 
 
 def _table(columns: list[str], rows: list[list[str]]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 
 BROKEN = """\
 organisation: {name: Acme, hq_country: USA}

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.estate.loader import load_estate

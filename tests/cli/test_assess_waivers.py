@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.cli_helpers import run_cli
+from tests.cli.helpers import run_cli
 
 
 def _run_assess(demo_estate: Path, tmp_path: Path,

@@ -17,7 +17,7 @@ from cyclonedx.validation.xml import XmlValidator
 
 from stackrift.cli import main
 
-CATALOGUE = str(Path(__file__).parent / "catalogue")
+CATALOGUE = str(Path(__file__).parent.parent / "bom" / "catalogue")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

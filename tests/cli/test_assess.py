@@ -167,11 +167,12 @@ def test_demo_writes_three_reports(tmp_path: Path, capsys: pytest.CaptureFixture
     monkeypatch.delitem(analyses_base.ANALYSES.registered, "broken")
     target = tmp_path / "demo"
     assert run("demo", "-o", str(target), "--as-of", "2026-11-15") == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert captured.out == ""  # what was written is a summary: standard error
     for name in ("report.html", "report.json", "report.md"):
-        assert f"wrote {target / name}" in out
+        assert f"wrote {target / name}" in captured.err
         assert (target / name).stat().st_size > 0
-    assert "in a browser" in out
+    assert "in a browser" in captured.err
     document = json.loads((target / "report.json").read_text(encoding="utf-8"))
     assert document["estate"]["organisation"] == "Meridian Dynamics Group"
     assert "probe" in document["analyses"]  # every registered analysis ran
@@ -189,8 +190,18 @@ def test_demo_into_unwritable_place_exits_2(tmp_path: Path,
     assert f"{blocker / 'demo'}: cannot write the demo reports" in capsys.readouterr().err
 
 
-def test_every_cli_format_has_a_renderer() -> None:
-    from stackrift.cli import OutputFormat
+def test_every_report_format_has_a_renderer() -> None:
+    from stackrift.choices import ReportFormat
     from stackrift.report.base import formats
 
-    assert set(formats()) == {f.value for f in OutputFormat}
+    assert set(formats()) == {f.value for f in ReportFormat}
+
+
+def test_demo_writes_only_the_formats_asked_for(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(analyses_base.ANALYSES.registered, "broken")
+    target = tmp_path / "demo"
+    assert run("demo", "-o", str(target), "-f", "sarif", "-f", "md", "--as-of",
+               "2026-11-15") == 0
+    assert sorted(p.name for p in target.iterdir()) == ["report.md", "report.sarif"]

@@ -1,0 +1,88 @@
+"""``main()``: runs the command line and is the only place that exits.
+
+It maps the library's errors to the documented exit codes:
+
+====  =====================================================================
+0     nothing at or above ``--fail-on``
+1     findings at or above it (or: no plan exists, knowledge sets differ…)
+2     bad input or usage
+3     internal error
+====  =====================================================================
+
+Tracebacks appear only with ``-v`` (or ``STACKRIFT_DEBUG=1``). Loads nothing but the standard
+library until it knows a command is to run: ``stackrift --version`` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import NoReturn
+
+from stackrift import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _fail(code: int, lines: list[str]) -> NoReturn:
+    from stackrift.cli.output import note
+
+    for line in lines:
+        note(line)
+    raise SystemExit(code)
+
+
+def _usage_error(exc: Exception) -> NoReturn:
+    """Unknown option, bad value, missing argument: the message, escaped, and exit 2."""
+    show = getattr(exc, "show", None)
+    if callable(show):  # the message quotes the arguments given: shown escaped
+        import io
+
+        shown = io.StringIO()
+        show(file=shown)
+        _fail(EXIT_INPUT, [shown.getvalue().rstrip("\n")])
+    _fail(EXIT_INPUT, [str(exc)])
+
+
+def print_version() -> None:
+    sys.stdout.write(f"stackrift {__version__}\n")
+
+
+def _report_error(exc: Exception, verbose: bool) -> NoReturn:
+    """Map an error to its exit code and user-facing lines (the traceback only with ``-v``)."""
+    import traceback
+
+    from stackrift.errors import InputError, StackRiftError
+
+    if verbose:
+        traceback.print_exc()
+    if isinstance(exc, InputError):
+        _fail(EXIT_INPUT, exc.diagnostics())
+    if isinstance(exc, StackRiftError):
+        _fail(EXIT_INTERNAL, exc.diagnostics())
+    _fail(EXIT_INTERNAL, [f"internal error: {type(exc).__name__}: {exc}",
+                          "run again with -v for the traceback and report it"])
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Console-script entry point: the only place that exits."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in args or "--verbose" in args or bool(os.environ.get("STACKRIFT_DEBUG"))
+    if [a for a in args if a not in ("-v", "--verbose")] == ["--version"]:
+        print_version()  # answered before the command line (typer) is even loaded
+        raise SystemExit(EXIT_OK)
+    import typer
+
+    from stackrift.cli.app import app
+
+    try:
+        code = app(args=args, prog_name="stackrift", standalone_mode=False)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        _fail(EXIT_INPUT, ["aborted"])
+    except typer.TyperException as exc:
+        _usage_error(exc)
+    except Exception as exc:
+        _report_error(exc, verbose)
+    raise SystemExit(code if isinstance(code, int) else EXIT_OK)

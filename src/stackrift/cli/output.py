@@ -1,0 +1,162 @@
+"""The one output writer of the command line.
+
+A command's report (what ``-f/--format`` shapes) goes to standard output, or to the ``-o/--output``
+file, written atomically (a temporary file beside it, then renamed). Progress, notes and summaries
+go to standard error. Consoles are created on first use, so ``--version`` loads no rich.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from stackrift.choices import SummaryFormat, TableFormat
+from stackrift.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from stackrift.textsafe import SafeConsole
+
+E = TypeVar("E")
+
+
+@cache
+def out() -> SafeConsole:
+    """Standard output; every text passes through SafeConsole (control characters escaped)."""
+    from stackrift.textsafe import SafeConsole
+
+    return SafeConsole(soft_wrap=True)
+
+
+@cache
+def err() -> SafeConsole:
+    """Standard error: progress, notes, summaries and error messages."""
+    from stackrift.textsafe import SafeConsole
+
+    return SafeConsole(stderr=True, soft_wrap=True)
+
+
+def note(message: str, *, style: str | None = None) -> None:
+    """One line on standard error, shown as given (no markup read in it)."""
+    err().print(message, style=style, markup=False, highlight=False)
+
+
+def write_report(text: str, path: Path | None, *, filtered: bool = False) -> None:
+    """``text`` to standard output, or to ``path`` atomically (then 'wrote PATH' on stderr).
+
+    ``filtered``: the text was rendered by a SafeConsole (input text already escaped), so the
+    colour codes rich added itself are kept at a terminal.
+    """
+    if path is None:
+        if sys.stdout.isatty() and not filtered:  # plain() writes JSON's \uXXXX escapes
+            from stackrift.textsafe import plain
+
+            text = plain(text)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    write_atomic(path, text)
+    note(f"wrote {path}")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``path`` so that a reader sees the old file or the whole new one, never a part."""
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                             dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        Path(temporary).replace(path)
+        temporary = None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write output ({exc.strerror}); expected a writable "
+                         "file path") from exc
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def json_text(data: object) -> str:
+    """Indented JSON with sorted-as-given keys; non-string keys (counts by year) allowed."""
+    import orjson
+
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+
+
+def write_json(data: object, path: Path | None) -> None:
+    """Indented JSON to ``path`` or standard output (see :func:`write_report`)."""
+    write_report(json_text(data), path)
+
+
+def terminal_width(path: Path | None) -> int | None:
+    """The terminal's width when the report goes to one; ``None`` for files and pipes."""
+    return out().width if path is None and out().is_terminal else None
+
+
+def write_tables(fmt: TableFormat, path: Path | None, *, data: Callable[[], object],
+                 renderables: Callable[[], Iterable[RenderableType]],
+                 summary: bool = False) -> None:
+    """A table-shaped report: JSON from ``data``, text or Markdown from ``renderables``.
+
+    Text fits the terminal's width (ids never wrap); to a file or pipe it takes its natural
+    width so that nothing is cut. A ``summary`` in text goes to standard error unless ``path``.
+    """
+    from stackrift.textout import markdown, render_text
+
+    if summary and fmt is TableFormat.TERMINAL and path is None:
+        console = err()
+        sys.stderr.write(render_text(list(renderables()), width=console.width
+                                     if console.is_terminal else None))
+        return
+    if fmt is TableFormat.JSON:
+        write_json(data(), path)
+        return
+
+    if fmt is TableFormat.MD:
+        write_report(markdown(renderables()), path)
+        return
+    width = terminal_width(path)
+    color = width is not None and not out().no_color
+    write_report(render_text(list(renderables()), width=width, color=color), path,
+                 filtered=True)
+
+
+def write_lines(fmt: TableFormat, path: Path | None, *, text: str,
+                data: Callable[[], object]) -> None:
+    """A report of plain lines: written as they are (never wrapped), as JSON, or as Markdown."""
+    if fmt is TableFormat.JSON:
+        write_json(data(), path)
+    elif fmt is TableFormat.MD:
+        from rich.text import Text
+
+        from stackrift.textout import markdown
+
+        write_report(markdown([Text(text)]), path)
+    else:
+        write_report(text, path)
+
+
+def write_summary(fmt: SummaryFormat, path: Path | None, *, text: str,
+                  data: Callable[[], object]) -> None:
+    """A summary: as text on standard error (or in ``path``), or as JSON on stdout (or ``path``)."""
+    if fmt is SummaryFormat.JSON:
+        write_json(data(), path)
+    elif path is None:
+        note(text)
+    else:
+        write_report(text, path)
+
+
+def chosen_format(fmt: E, json_alias: bool, json_choice: E) -> E:
+    """``--json`` (hidden, kept for one release) means ``-f json``, with a note on stderr."""
+    if not json_alias:
+        return fmt
+    note("note: --json is deprecated and will be removed in the next release; use -f json")
+    return json_choice
