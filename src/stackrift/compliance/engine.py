@@ -1,0 +1,236 @@
+"""Which requirements apply to a system on a date, from when, and why; and how far declared
+controls meet them.
+
+Pure functions over a :class:`~stackrift.compliance.loader.ComplianceLibrary` and
+:class:`~stackrift.compliance.conditions.SystemFacts`. Each verdict carries its trace: the facts
+that decided it, the facts that were missing (``undetermined``, never a silent "not applicable"),
+and citations for the framework and for the date rule used.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from stackrift.compliance.conditions import AllOf, SystemFacts, Truth, to_check
+from stackrift.compliance.loader import ComplianceLibrary, RequirementRef
+from stackrift.compliance.model import (
+    Binding,
+    Control,
+    ControlCatalogue,
+    ControlStatus,
+    DatedApplication,
+    Relation,
+    RequirementKind,
+)
+from stackrift.findings import Citation
+
+
+class Applicability(StrEnum):
+    APPLIES = "applies"
+    FUTURE = "future"  # applies to this system from a later date
+    NOT_APPLICABLE = "not_applicable"
+    UNDETERMINED = "undetermined"  # a fact it depends on is unknown
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObligationVerdict:
+    system_id: str
+    ref: str
+    framework_id: str
+    jurisdiction: str | None
+    binding: Binding
+    kind: RequirementKind
+    title: str
+    status: Applicability
+    applies_from: date | None
+    reasons: tuple[str, ...]
+    missing: tuple[str, ...]
+    citations: tuple[Citation, ...]
+
+    @property
+    def in_scope(self) -> bool:
+        """Applies now or will: what a control plan has to discharge."""
+        return self.status in (Applicability.APPLIES, Applicability.FUTURE)
+
+
+def _rule_valid(entry: DatedApplication, as_of: date) -> bool:
+    return ((entry.rule_valid_from is None or entry.rule_valid_from <= as_of)
+            and (entry.rule_valid_until is None or as_of <= entry.rule_valid_until))
+
+
+@dataclass(frozen=True)
+class _Dating:
+    applies_from: date | None
+    entry: DatedApplication | None
+    missing: tuple[str, ...] = ()
+
+
+def _dating(item: RequirementRef, facts: SystemFacts, as_of: date) -> _Dating:
+    """The first schedule entry in force on ``as_of`` whose conditions hold; an earlier entry
+    whose conditions are unknown leaves the date undetermined."""
+    for entry in item.requirement.schedule:
+        if not _rule_valid(entry, as_of):
+            continue
+        result = to_check(entry.when).evaluate(facts)
+        if result.truth is Truth.TRUE:
+            return _Dating(entry.applies_from, entry)
+        if result.truth is Truth.UNKNOWN:
+            return _Dating(None, entry, result.missing)
+    return _Dating(item.framework.in_force_from, None)
+
+
+def _verdict(item: RequirementRef, facts: SystemFacts, status: Applicability, *,
+             applies_from: date | None = None, reasons: Iterable[str] = (),
+             missing: Iterable[str] = (), entry: DatedApplication | None = None
+             ) -> ObligationVerdict:
+    fw, req = item.framework, item.requirement
+    citations = [fw.source.citation(in_force_from=fw.in_force_from,
+                                    in_force_until=fw.in_force_until)]
+    if entry is not None:
+        citations.append(entry.source.citation(in_force_from=entry.applies_from))
+    return ObligationVerdict(
+        system_id=facts.system_id, ref=item.ref, framework_id=fw.id,
+        jurisdiction=fw.jurisdiction, binding=fw.binding, kind=req.kind, title=req.title,
+        status=status, applies_from=applies_from, reasons=tuple(reasons),
+        missing=tuple(missing), citations=tuple(citations))
+
+
+def evaluate_requirement(item: RequirementRef, facts: SystemFacts, as_of: date
+                         ) -> ObligationVerdict:
+    """One requirement for one system on ``as_of``, with its trace."""
+    fw, req = item.framework, item.requirement
+    check = AllOf((to_check(fw.applies_when), to_check(req.applies_when)))
+    result = check.evaluate(facts)
+    if result.truth is Truth.FALSE:
+        return _verdict(item, facts, Applicability.NOT_APPLICABLE, reasons=result.reasons)
+    if result.truth is Truth.UNKNOWN:
+        return _verdict(item, facts, Applicability.UNDETERMINED, reasons=result.reasons,
+                        missing=result.missing)
+    ended = min((d for d in (fw.in_force_until, req.applies_until) if d is not None),
+                default=None)
+    if ended is not None and ended < as_of:
+        return _verdict(item, facts, Applicability.ENDED, reasons=(
+            *result.reasons, f"no longer in force after {ended.isoformat()}"))
+    dating = _dating(item, facts, as_of)
+    if dating.missing:
+        return _verdict(item, facts, Applicability.UNDETERMINED, reasons=(
+            *result.reasons, "applies, but its start date depends on a missing fact"),
+            missing=dating.missing, entry=dating.entry)
+    start = dating.applies_from
+    status = Applicability.FUTURE if start is not None and start > as_of else \
+        Applicability.APPLIES
+    when = f"from {start.isoformat()}" if start else "date not stated by the framework"
+    return _verdict(item, facts, status, applies_from=start, reasons=(*result.reasons, when),
+                    entry=dating.entry)
+
+
+def evaluate_system(library: ComplianceLibrary, facts: SystemFacts, as_of: date
+                    ) -> tuple[ObligationVerdict, ...]:
+    """Every requirement of every framework for one system, sorted by reference."""
+    return tuple(evaluate_requirement(library.index[ref], facts, as_of)
+                 for ref in sorted(library.index))
+
+
+def evaluate_systems(library: ComplianceLibrary, systems: Sequence[SystemFacts], as_of: date
+                     ) -> tuple[ObligationVerdict, ...]:
+    return tuple(v for facts in sorted(systems, key=lambda f: f.system_id)
+                 for v in evaluate_system(library, facts, as_of))
+
+
+# --- what meeting one requirement does for another, through the crosswalk -------------------
+
+@dataclass(frozen=True)
+class Implications:
+    """For each requirement, those it fully covers (itself included) and those it partly covers."""
+
+    full: Mapping[str, frozenset[str]]
+    partial: Mapping[str, frozenset[str]]
+
+    def covers(self, ref: str) -> frozenset[str]:
+        return self.full.get(ref, frozenset({ref}))
+
+    def partly_covers(self, ref: str) -> frozenset[str]:
+        return self.partial.get(ref, frozenset())
+
+
+_FULL_FORWARD = {Relation.EQUAL, Relation.SUPERSET}  # meeting the source meets the target
+_FULL_BACKWARD = {Relation.EQUAL, Relation.SUBSET}  # meeting the target meets the source
+
+
+def implications(library: ComplianceLibrary) -> Implications:
+    """Full coverage is transitive (equal/superset chains); partial coverage is one step from
+    anything fully covered (intersects, or the weaker side of subset/superset)."""
+    full_edges: dict[str, set[str]] = {}
+    partial_edges: dict[str, set[str]] = {}
+    for crosswalk in library.crosswalks:
+        for m in crosswalk.mappings:
+            (full_edges if m.relation in _FULL_FORWARD else partial_edges).setdefault(
+                m.source, set()).add(m.target)
+            (full_edges if m.relation in _FULL_BACKWARD else partial_edges).setdefault(
+                m.target, set()).add(m.source)
+    full: dict[str, frozenset[str]] = {}
+    partial: dict[str, frozenset[str]] = {}
+    for ref in library.index:
+        seen = {ref}
+        queue = deque([ref])
+        while queue:
+            for nxt in full_edges.get(queue.popleft(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        full[ref] = frozenset(seen)
+        partial[ref] = frozenset(p for s in seen for p in partial_edges.get(s, ())) - seen
+    return Implications(full, partial)
+
+
+# --- status of obligations against declared controls ----------------------------------------
+
+class MetStatus(StrEnum):
+    MET = "met"
+    PARTIAL = "partial"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObligationStatus:
+    verdict: ObligationVerdict
+    status: MetStatus
+    met_by: tuple[str, ...]
+    partly_by: tuple[str, ...]
+    evidence: tuple[str, ...]
+
+
+def control_applies_to(control: Control, system_id: str) -> bool:
+    return control.systems is None or system_id in control.systems
+
+
+def obligation_status(verdicts: Sequence[ObligationVerdict], catalogue: ControlCatalogue,
+                      implied: Implications) -> tuple[ObligationStatus, ...]:
+    """Met / partially met / missing for each in-scope verdict. Only implemented controls meet
+    an obligation; a partial control, or a crosswalk relation short of covering, counts as
+    partial; planned and absent controls count for nothing."""
+    out: list[ObligationStatus] = []
+    for verdict in (v for v in verdicts if v.in_scope):
+        full: list[Control] = []
+        part: list[Control] = []
+        for control in catalogue.controls:
+            if not control_applies_to(control, verdict.system_id) or control.status in (
+                    ControlStatus.PLANNED, ControlStatus.NOT_IMPLEMENTED):
+                continue
+            covered = set().union(*(implied.covers(r) for r in control.satisfies))
+            partly = set().union(*(implied.partly_covers(r) for r in control.satisfies))
+            if verdict.ref in covered and control.status is ControlStatus.IMPLEMENTED:
+                full.append(control)
+            elif verdict.ref in covered or verdict.ref in partly:
+                part.append(control)
+        status = MetStatus.MET if full else MetStatus.PARTIAL if part else MetStatus.MISSING
+        evidence = tuple(sorted({e.location for c in full + part for e in c.evidence}))
+        out.append(ObligationStatus(verdict=verdict, status=status,
+                                    met_by=tuple(c.id for c in full),
+                                    partly_by=tuple(c.id for c in part), evidence=evidence))
+    return tuple(out)
