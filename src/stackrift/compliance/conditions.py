@@ -15,8 +15,9 @@ from typing import Protocol
 from stackrift.compliance.model import AiRole, Conditions, HighRiskRoute, RiskClass
 
 # EU member states (ISO 3166-1 alpha-2; Greece as GR): a user in any of them is a user in the EU.
-EU_MEMBERS = frozenset(
-    ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "HU"])
+EU_MEMBERS = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT",
+    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "HU"})
 
 
 class Truth(StrEnum):
