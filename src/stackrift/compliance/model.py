@@ -62,6 +62,7 @@ class RiskClass(StrEnum):
     HIGH = "high"
     LIMITED = "limited"
     MINIMAL = "minimal"
+    NOT_IN_SCOPE = "not_in_scope"
 
 
 class HighRiskRoute(StrEnum):
