@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from stackrift.compliance.conditions import SystemFacts
 from stackrift.compliance.loader import ComplianceLibrary, load_library
@@ -43,8 +44,8 @@ def library(frameworks: list[Framework], mappings: list[Mapping] | None = None
     return ComplianceLibrary(tuple(frameworks), crosswalks)
 
 
-def facts(system_id: str = "s1", **known: object) -> SystemFacts:
-    return SystemFacts(system_id=system_id, **known)  # type: ignore[arg-type]
+def facts(system_id: str = "s1", **known: Any) -> SystemFacts:
+    return SystemFacts(system_id=system_id, **known)
 
 
 _PACKAGED: ComplianceLibrary | None = None
@@ -52,7 +53,7 @@ _PACKAGED: ComplianceLibrary | None = None
 
 def packaged() -> ComplianceLibrary:
     """The packaged library without OSCAL titles (read once)."""
-    global _PACKAGED  # noqa: PLW0603 (a per-process cache for tests)
+    global _PACKAGED
     if _PACKAGED is None:
         _PACKAGED = load_library()
     return _PACKAGED
