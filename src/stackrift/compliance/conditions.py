@@ -7,7 +7,7 @@ part is; ``AnyOf`` mirrors it. Unknown facts therefore give *undetermined*, neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -21,6 +21,8 @@ EU_MEMBERS = frozenset({
 
 
 class Truth(StrEnum):
+    """Three-valued answer of a check."""
+
     TRUE = "true"
     FALSE = "false"
     UNKNOWN = "unknown"
@@ -54,12 +56,16 @@ class SystemFacts:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """A check's answer, the facts that decided it and the facts that were missing."""
+
     truth: Truth
     reasons: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
 
 
 class Check(Protocol):
+    """Anything that answers true, false or unknown for a system's facts."""
+
     def evaluate(self, facts: SystemFacts) -> CheckResult: ...
 
 
@@ -124,6 +130,8 @@ class IsOneOf:
 
 @dataclass(frozen=True)
 class FlagIs:
+    """A yes/no fact has the expected value."""
+
     fact: str
     expected: bool
 
@@ -137,6 +145,8 @@ class FlagIs:
 
 @dataclass(frozen=True)
 class AtLeast:
+    """A numeric fact is at least a minimum."""
+
     fact: str
     minimum: int
 
@@ -150,20 +160,27 @@ class AtLeast:
 
 @dataclass(frozen=True)
 class AllOf:
+    """Every part holds (false as soon as one part is false)."""
+
     parts: tuple[Check, ...] = field(default=())
 
     def evaluate(self, facts: SystemFacts) -> CheckResult:
-        results = [p.evaluate(facts) for p in self.parts]
-        false = [r for r in results if r.truth is Truth.FALSE]
-        if false:  # one false part decides, whatever else is unknown
-            return CheckResult(Truth.FALSE, false[0].reasons)
-        reasons = tuple(x for r in results for x in r.reasons)
-        missing = tuple(x for r in results for x in r.missing)
-        return CheckResult(Truth.UNKNOWN if missing else Truth.TRUE, reasons, missing)
+        reasons: list[str] = []
+        missing: list[str] = []
+        for part in self.parts:
+            result = part.evaluate(facts)
+            if result.truth is Truth.FALSE:  # one false part decides, whatever is unknown
+                return CheckResult(Truth.FALSE, result.reasons)
+            reasons.extend(result.reasons)
+            missing.extend(result.missing)
+        return CheckResult(Truth.UNKNOWN if missing else Truth.TRUE, tuple(reasons),
+                           tuple(missing))
 
 
 @dataclass(frozen=True)
 class AnyOf:
+    """At least one part holds (true as soon as one part is true)."""
+
     parts: tuple[Check, ...]
 
     def evaluate(self, facts: SystemFacts) -> CheckResult:
@@ -182,30 +199,40 @@ _FLAGS = ("generative", "public_facing", "opinion_influence", "gpai_provider", "
           "federal", "cii")
 
 
-def to_check(conditions: Conditions | None) -> Check:
-    """The check a :class:`Conditions` record describes (no conditions: always true)."""
-    if conditions is None:
-        return AllOf(())
-    parts: list[Check] = []
+def _place_checks(conditions: Conditions) -> Iterator[Check]:
     if conditions.reaches is not None:
-        parts.append(Reaches(conditions.reaches))
+        yield Reaches(conditions.reaches)
     if conditions.users_in is not None:
-        parts.append(Reaches(conditions.users_in, only="users_in"))
+        yield Reaches(conditions.users_in, only="users_in")
     if conditions.sites_in is not None:
-        parts.append(Reaches(conditions.sites_in, only="sites_in"))
+        yield Reaches(conditions.sites_in, only="sites_in")
+
+
+def _value_checks(conditions: Conditions) -> Iterator[Check]:
     for fact, values in (("roles", conditions.roles), ("risk_class", conditions.risk_classes),
                          ("high_risk_route", conditions.high_risk_routes),
                          ("sector", conditions.sectors)):
         if values is not None:
-            parts.append(IsOneOf(fact, frozenset(str(v) for v in values)))
+            yield IsOneOf(fact, frozenset(str(v) for v in values))
+    if conditions.mlps_level_at_least is not None:
+        yield AtLeast("mlps_level", conditions.mlps_level_at_least)
+    if conditions.adopted is not None:
+        yield IsOneOf("adopted_frameworks", frozenset({conditions.adopted}))
+
+
+def _flag_checks(conditions: Conditions) -> Iterator[Check]:
     for flag in _FLAGS:
         expected = getattr(conditions, flag)
         if expected is not None:
-            parts.append(FlagIs(flag, expected))
-    if conditions.mlps_level_at_least is not None:
-        parts.append(AtLeast("mlps_level", conditions.mlps_level_at_least))
-    if conditions.adopted is not None:
-        parts.append(IsOneOf("adopted_frameworks", frozenset({conditions.adopted})))
+            yield FlagIs(flag, expected)
+
+
+def to_check(conditions: Conditions | None) -> Check:
+    """The check a :class:`Conditions` record describes (no conditions: always true)."""
+    if conditions is None:
+        return AllOf(())
+    parts = [*_place_checks(conditions), *_value_checks(conditions),
+             *_flag_checks(conditions)]
     if conditions.any_of:
         parts.append(AnyOf(tuple(to_check(c) for c in conditions.any_of)))
     return AllOf(tuple(parts))

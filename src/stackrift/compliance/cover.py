@@ -25,6 +25,8 @@ DEFAULT_TIME_LIMIT_S = 30.0
 
 
 class PlanStatus(StrEnum):
+    """How good the solver's answer is."""
+
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"  # a cover, not proven cheapest within the time limit
     NOTHING_TO_COVER = "nothing_to_cover"
@@ -35,6 +37,8 @@ Need = tuple[str, str]  # (system id, requirement reference)
 
 @dataclass(frozen=True, kw_only=True)
 class ChosenControl:
+    """A control in the plan and the (system, requirement) needs it discharges."""
+
     control_id: str
     cost: int
     discharges: tuple[Need, ...]
@@ -42,6 +46,8 @@ class ChosenControl:
 
 @dataclass(frozen=True, kw_only=True)
 class ControlPlan:
+    """The chosen controls, their cost, and the needs no control covers."""
+
     status: PlanStatus
     cost: int
     chosen: tuple[ChosenControl, ...]
@@ -56,12 +62,16 @@ class ControlPlan:
 def coverage(verdicts: Sequence[ObligationVerdict], catalogue: ControlCatalogue,
              implied: Implications) -> dict[str, frozenset[Need]]:
     """For each control, the in-scope (system, requirement) needs it would fully discharge."""
-    needs = {(v.system_id, v.ref) for v in verdicts if v.in_scope}
+    systems_by_ref: dict[str, set[str]] = {}
+    for v in verdicts:
+        if v.in_scope:
+            systems_by_ref.setdefault(v.ref, set()).add(v.system_id)
     out: dict[str, frozenset[Need]] = {}
     for control in catalogue.controls:
         refs = set().union(*(implied.covers(r) for r in control.satisfies))
-        out[control.id] = frozenset(n for n in needs
-                                    if n[1] in refs and control_applies_to(control, n[0]))
+        out[control.id] = frozenset(
+            (system, ref) for ref in refs for system in systems_by_ref.get(ref, ())
+            if control_applies_to(control, system))
     return out
 
 
@@ -76,15 +86,16 @@ def solve_cover(needs: Sequence[Need], candidates: Mapping[str, frozenset[Need]]
             if need in by_need:
                 by_need[need].append(control_id)
     uncovered = tuple(n for n in wanted if not by_need[n])
-    coverable = [n for n in wanted if by_need[n]]
-    if not coverable:
+    # needs covered by the same controls give the same constraint: keep one of each
+    distinct = sorted({tuple(c) for c in by_need.values() if c})
+    if not distinct:
         return ControlPlan(status=PlanStatus.NOTHING_TO_COVER, cost=0, chosen=(),
                            uncovered=uncovered, needs=len(wanted))
     model = cp_model.CpModel()
-    used = sorted({c for n in coverable for c in by_need[n]})
+    used = sorted({c for group in distinct for c in group})
     pick = {c: model.new_bool_var(f"pick_{i}") for i, c in enumerate(used)}
-    for need in coverable:
-        model.add_bool_or([pick[c] for c in by_need[need]])
+    for group in distinct:
+        model.add_bool_or([pick[c] for c in group])
     model.minimize(sum(costs[c] * pick[c] for c in used))
     solver = cp_model.CpSolver()
     # one worker and a fixed seed: the same input gives the same chosen set

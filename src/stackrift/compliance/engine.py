@@ -10,12 +10,19 @@ and citations for the framework and for the date rule used.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
-from stackrift.compliance.conditions import AllOf, SystemFacts, Truth, to_check
+from stackrift.compliance.conditions import (
+    AllOf,
+    Check,
+    CheckResult,
+    SystemFacts,
+    Truth,
+    to_check,
+)
 from stackrift.compliance.loader import ComplianceLibrary, RequirementRef
 from stackrift.compliance.model import (
     Binding,
@@ -30,6 +37,8 @@ from stackrift.findings import Citation
 
 
 class Applicability(StrEnum):
+    """Whether a requirement applies to a system on the as-of date."""
+
     APPLIES = "applies"
     FUTURE = "future"  # applies to this system from a later date
     NOT_APPLICABLE = "not_applicable"
@@ -39,6 +48,8 @@ class Applicability(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class ObligationVerdict:
+    """One requirement for one system: status, start date, trace and citations."""
+
     system_id: str
     ref: str
     framework_id: str
@@ -52,6 +63,14 @@ class ObligationVerdict:
     missing: tuple[str, ...]
     citations: tuple[Citation, ...]
 
+    def for_system(self, system_id: str) -> ObligationVerdict:
+        """The same verdict for another system with the same facts."""
+        return ObligationVerdict(
+            system_id=system_id, ref=self.ref, framework_id=self.framework_id,
+            jurisdiction=self.jurisdiction, binding=self.binding, kind=self.kind,
+            title=self.title, status=self.status, applies_from=self.applies_from,
+            reasons=self.reasons, missing=self.missing, citations=self.citations)
+
     @property
     def in_scope(self) -> bool:
         """Applies now or will: what a control plan has to discharge."""
@@ -64,82 +83,145 @@ def _rule_valid(entry: DatedApplication, as_of: date) -> bool:
 
 
 @dataclass(frozen=True)
+class _Known:
+    """A check whose result is already known (the framework's conditions)."""
+
+    result: CheckResult
+
+    def evaluate(self, facts: SystemFacts) -> CheckResult:
+        return self.result
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A requirement with its checks built and its citations made once."""
+
+    item: RequirementRef
+    framework_check: Check
+    check: Check
+    schedule: tuple[tuple[DatedApplication, Check, Citation], ...]
+    citation: Citation
+
+
+def _compile(item: RequirementRef) -> _Compiled:
+    fw, req = item.framework, item.requirement
+    return _Compiled(
+        item=item, framework_check=to_check(fw.applies_when), check=to_check(req.applies_when),
+        schedule=tuple((e, to_check(e.when), e.source.citation(in_force_from=e.applies_from))
+                       for e in req.schedule),
+        citation=fw.source.citation(in_force_from=fw.in_force_from,
+                                    in_force_until=fw.in_force_until))
+
+
+@dataclass(frozen=True)
 class _Dating:
     applies_from: date | None
-    entry: DatedApplication | None
+    citation: Citation | None
     missing: tuple[str, ...] = ()
 
 
-def _dating(item: RequirementRef, facts: SystemFacts, as_of: date) -> _Dating:
+def _dating(compiled: _Compiled, facts: SystemFacts, as_of: date) -> _Dating:
     """The first schedule entry in force on ``as_of`` whose conditions hold; an earlier entry
     whose conditions are unknown leaves the date undetermined."""
-    for entry in item.requirement.schedule:
+    for entry, check, citation in compiled.schedule:
         if not _rule_valid(entry, as_of):
             continue
-        result = to_check(entry.when).evaluate(facts)
+        result = check.evaluate(facts)
         if result.truth is Truth.TRUE:
-            return _Dating(entry.applies_from, entry)
+            return _Dating(entry.applies_from, citation)
         if result.truth is Truth.UNKNOWN:
-            return _Dating(None, entry, result.missing)
-    return _Dating(item.framework.in_force_from, None)
+            return _Dating(None, citation, result.missing)
+    return _Dating(compiled.item.framework.in_force_from, None)
 
 
-def _verdict(item: RequirementRef, facts: SystemFacts, status: Applicability, *,
-             applies_from: date | None = None, reasons: Iterable[str] = (),
-             missing: Iterable[str] = (), entry: DatedApplication | None = None
-             ) -> ObligationVerdict:
-    fw, req = item.framework, item.requirement
-    citations = [fw.source.citation(in_force_from=fw.in_force_from,
-                                    in_force_until=fw.in_force_until)]
-    if entry is not None:
-        citations.append(entry.source.citation(in_force_from=entry.applies_from))
+@dataclass(frozen=True)
+class _Outcome:
+    """What was decided for one requirement, before it is stamped with system and sources."""
+
+    status: Applicability
+    reasons: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    applies_from: date | None = None
+    dated_by: Citation | None = None
+
+
+def _verdict(compiled: _Compiled, facts: SystemFacts, outcome: _Outcome) -> ObligationVerdict:
+    fw, req = compiled.item.framework, compiled.item.requirement
+    citations = (compiled.citation,) if outcome.dated_by is None else (
+        compiled.citation, outcome.dated_by)
     return ObligationVerdict(
-        system_id=facts.system_id, ref=item.ref, framework_id=fw.id,
+        system_id=facts.system_id, ref=compiled.item.ref, framework_id=fw.id,
         jurisdiction=fw.jurisdiction, binding=fw.binding, kind=req.kind, title=req.title,
-        status=status, applies_from=applies_from, reasons=tuple(reasons),
-        missing=tuple(missing), citations=tuple(citations))
+        status=outcome.status, applies_from=outcome.applies_from, reasons=outcome.reasons,
+        missing=outcome.missing, citations=citations)
+
+
+def _decide(compiled: _Compiled, facts: SystemFacts, as_of: date,
+            framework_result: CheckResult | None) -> _Outcome:
+    fw, req = compiled.item.framework, compiled.item.requirement
+    outer = framework_result or compiled.framework_check.evaluate(facts)
+    result = outer if outer.truth is Truth.FALSE else AllOf(
+        (_Known(outer), compiled.check)).evaluate(facts)
+    if result.truth is Truth.FALSE:
+        return _Outcome(Applicability.NOT_APPLICABLE, result.reasons)
+    if result.truth is Truth.UNKNOWN:
+        return _Outcome(Applicability.UNDETERMINED, result.reasons, result.missing)
+    ended = min((d for d in (fw.in_force_until, req.applies_until) if d is not None),
+                default=None)
+    if ended is not None and ended < as_of:
+        return _Outcome(Applicability.ENDED, (
+            *result.reasons, f"no longer in force after {ended.isoformat()}"))
+    dating = _dating(compiled, facts, as_of)
+    if dating.missing:
+        return _Outcome(Applicability.UNDETERMINED, (
+            *result.reasons, "applies, but its start date depends on a missing fact"),
+            dating.missing, dated_by=dating.citation)
+    start = dating.applies_from
+    status = Applicability.FUTURE if start is not None and start > as_of else \
+        Applicability.APPLIES
+    when = f"from {start.isoformat()}" if start else "date not stated by the framework"
+    return _Outcome(status, (*result.reasons, when), applies_from=start,
+                    dated_by=dating.citation)
+
+
+def _evaluate(compiled: _Compiled, facts: SystemFacts, as_of: date,
+              framework_result: CheckResult | None = None) -> ObligationVerdict:
+    """``framework_result``: the framework's own conditions already evaluated on these facts
+    (shared by all its requirements)."""
+    return _verdict(compiled, facts, _decide(compiled, facts, as_of, framework_result))
 
 
 def evaluate_requirement(item: RequirementRef, facts: SystemFacts, as_of: date
                          ) -> ObligationVerdict:
     """One requirement for one system on ``as_of``, with its trace."""
-    fw, req = item.framework, item.requirement
-    check = AllOf((to_check(fw.applies_when), to_check(req.applies_when)))
-    result = check.evaluate(facts)
-    if result.truth is Truth.FALSE:
-        return _verdict(item, facts, Applicability.NOT_APPLICABLE, reasons=result.reasons)
-    if result.truth is Truth.UNKNOWN:
-        return _verdict(item, facts, Applicability.UNDETERMINED, reasons=result.reasons,
-                        missing=result.missing)
-    ended = min((d for d in (fw.in_force_until, req.applies_until) if d is not None),
-                default=None)
-    if ended is not None and ended < as_of:
-        return _verdict(item, facts, Applicability.ENDED, reasons=(
-            *result.reasons, f"no longer in force after {ended.isoformat()}"))
-    dating = _dating(item, facts, as_of)
-    if dating.missing:
-        return _verdict(item, facts, Applicability.UNDETERMINED, reasons=(
-            *result.reasons, "applies, but its start date depends on a missing fact"),
-            missing=dating.missing, entry=dating.entry)
-    start = dating.applies_from
-    status = Applicability.FUTURE if start is not None and start > as_of else \
-        Applicability.APPLIES
-    when = f"from {start.isoformat()}" if start else "date not stated by the framework"
-    return _verdict(item, facts, status, applies_from=start, reasons=(*result.reasons, when),
-                    entry=dating.entry)
+    return _evaluate(_compile(item), facts, as_of)
 
 
 def evaluate_system(library: ComplianceLibrary, facts: SystemFacts, as_of: date
                     ) -> tuple[ObligationVerdict, ...]:
     """Every requirement of every framework for one system, sorted by reference."""
-    return tuple(evaluate_requirement(library.index[ref], facts, as_of)
-                 for ref in sorted(library.index))
+    return evaluate_systems(library, [facts], as_of)
 
 
 def evaluate_systems(library: ComplianceLibrary, systems: Sequence[SystemFacts], as_of: date
                      ) -> tuple[ObligationVerdict, ...]:
-    return tuple(v for facts in sorted(systems, key=lambda f: f.system_id)
-                 for v in evaluate_system(library, facts, as_of))
+    """Every requirement for every system, sorted by system then reference. Systems with the
+    same facts share one evaluation (estates repeat profiles)."""
+    compiled = [_compile(library.index[ref]) for ref in sorted(library.index)]
+    by_profile: dict[SystemFacts, tuple[ObligationVerdict, ...]] = {}
+    out: list[ObligationVerdict] = []
+    for facts in sorted(systems, key=lambda f: f.system_id):
+        profile = replace(facts, system_id="")
+        if profile not in by_profile:
+            outer: dict[str, CheckResult] = {}
+            for c in compiled:
+                fid = c.item.framework.id
+                if fid not in outer:
+                    outer[fid] = c.framework_check.evaluate(profile)
+            by_profile[profile] = tuple(
+                _evaluate(c, profile, as_of, outer[c.item.framework.id]) for c in compiled)
+        out.extend(v.for_system(facts.system_id) for v in by_profile[profile])
+    return tuple(out)
 
 
 # --- what meeting one requirement does for another, through the crosswalk -------------------
@@ -191,6 +273,8 @@ def implications(library: ComplianceLibrary) -> Implications:
 # --- status of obligations against declared controls ----------------------------------------
 
 class MetStatus(StrEnum):
+    """How far declared controls meet an obligation."""
+
     MET = "met"
     PARTIAL = "partial"
     MISSING = "missing"
@@ -198,6 +282,8 @@ class MetStatus(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class ObligationStatus:
+    """An in-scope verdict with the controls and evidence that meet it."""
+
     verdict: ObligationVerdict
     status: MetStatus
     met_by: tuple[str, ...]

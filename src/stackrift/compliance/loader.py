@@ -49,6 +49,8 @@ class Located(Generic[T]):
 
 @dataclass(frozen=True)
 class RequirementRef:
+    """A requirement together with the framework it belongs to."""
+
     framework: Framework
     requirement: Requirement
 

@@ -26,6 +26,8 @@ class ComplianceInputError(InvalidInputError, ComplianceError):
 
 
 class Confidence(StrEnum):
+    """Whether a fact was checked against a public source."""
+
     VERIFIED = "verified"
     UNVERIFIED = "unverified"
 
@@ -40,6 +42,8 @@ class Binding(StrEnum):
 
 
 class RequirementKind(StrEnum):
+    """What sort of thing a requirement asks for."""
+
     OBLIGATION = "obligation"
     PROHIBITION = "prohibition"
     FILING = "filing"  # a filing or registration with an authority
@@ -49,6 +53,8 @@ class RequirementKind(StrEnum):
 
 
 class AiRole(StrEnum):
+    """The organisation's role towards an AI system (AI Act vocabulary)."""
+
     PROVIDER = "provider"
     DEPLOYER = "deployer"
     IMPORTER = "importer"
@@ -82,6 +88,8 @@ class Relation(StrEnum):
 
 
 class ControlStatus(StrEnum):
+    """How far a declared control is in place."""
+
     IMPLEMENTED = "implemented"
     PARTIAL = "partial"
     PLANNED = "planned"
@@ -89,6 +97,8 @@ class ControlStatus(StrEnum):
 
 
 class Frozen(BaseModel):
+    """Base of the records: immutable, unknown keys refused."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -165,6 +175,8 @@ class DatedApplication(Frozen):
 
 
 class Requirement(Frozen):
+    """One obligation, filing, certification, control or outcome of a framework."""
+
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._()\-]*$")
     title: str = Field(min_length=1, description="A short title in our own words.")
     kind: RequirementKind
@@ -185,6 +197,8 @@ class OscalSelection(Frozen):
 
 
 class Framework(Frozen):
+    """A law, standard or guidance document as data: metadata, source, requirements."""
+
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9\-]*$")
     title: str
     version: str
@@ -203,6 +217,8 @@ class Framework(Frozen):
 
 
 class Mapping(Frozen):
+    """A crosswalk relation between two requirements, with rationale and confidence."""
+
     source: str = Field(description="'framework:requirement' id the relation reads from.")
     target: str
     relation: Relation
@@ -213,17 +229,23 @@ class Mapping(Frozen):
 
 
 class Crosswalk(Frozen):
+    """A file of mappings."""
+
     crosswalk: str = Field(min_length=1)
     title: str
     mappings: tuple[Mapping, ...] = Field(min_length=1)
 
 
 class Evidence(Frozen):
+    """Where a control's evidence is kept and when it was last tested."""
+
     location: str = Field(min_length=1)
     last_tested: date | None = None
 
 
 class Control(Frozen):
+    """A control the user runs (or plans) and the requirements it satisfies."""
+
     id: str = Field(min_length=1)
     title: str = ""
     satisfies: tuple[str, ...] = Field(min_length=1)
@@ -235,4 +257,6 @@ class Control(Frozen):
 
 
 class ControlCatalogue(Frozen):
+    """A user's ``controls.yaml``."""
+
     controls: tuple[Control, ...] = Field(min_length=1)

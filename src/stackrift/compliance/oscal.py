@@ -24,6 +24,8 @@ MAX_DEPTH = 8  # controls nest as control -> enhancement; groups may nest a litt
 
 @dataclass(frozen=True, kw_only=True)
 class OscalControl:
+    """One control (or enhancement) of an OSCAL catalogue."""
+
     id: str
     label: str
     title: str
@@ -32,6 +34,8 @@ class OscalControl:
 
 @dataclass(frozen=True, kw_only=True)
 class OscalCatalog:
+    """The controls of an OSCAL catalogue, by id."""
+
     path: str
     title: str
     version: str
