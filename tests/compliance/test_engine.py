@@ -13,6 +13,7 @@ from stackrift.compliance.engine import (
     ObligationVerdict,
     evaluate_requirement,
     evaluate_system,
+    evaluate_systems,
     implications,
     obligation_status,
 )
@@ -168,3 +169,25 @@ def test_planned_control_meets_nothing_and_system_scope_is_respected() -> None:
                 if v.ref == "cn-genai-measures:art17"]
     (status,) = obligation_status(verdicts, catalogue, implications(lib))
     assert status.status is MetStatus.MISSING  # CTL-CAC-FILING is only planned
+
+
+def test_systems_with_the_same_facts_share_verdicts_but_keep_their_ids() -> None:
+    lib = packaged()
+    same = [facts("b", **EU_HR), facts("a", **EU_HR),
+            facts("c", **{**EU_HR, "risk_class": RiskClass.MINIMAL})]
+    verdicts = evaluate_systems(lib, same, TODAY)
+    by_system: dict[str, list[ObligationVerdict]] = {}
+    for v in verdicts:
+        by_system.setdefault(v.system_id, []).append(v)
+    assert list(by_system) == ["a", "b", "c"]
+    strip = [(v.ref, v.status, v.applies_from, v.missing) for v in by_system["a"]]
+    assert strip == [(v.ref, v.status, v.applies_from, v.missing) for v in by_system["b"]]
+    assert strip != [(v.ref, v.status, v.applies_from, v.missing) for v in by_system["c"]]
+    single = evaluate_system(lib, facts("a", **EU_HR), TODAY)
+    assert tuple(by_system["a"]) == single
+
+
+def test_art50_1_reads_interaction_not_public_facing() -> None:
+    known = {"users_in": frozenset({"FR"}), "roles": frozenset({AiRole.PROVIDER}),
+             "public_facing": False, "interacts_with_people": True}
+    assert _verdict("eu-ai-act:art50-1", TODAY, **known).status is Applicability.APPLIES

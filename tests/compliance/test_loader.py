@@ -156,3 +156,22 @@ def test_oscal_selection_missing_from_catalogue_is_located(tmp_path: Path) -> No
 def test_missing_folder_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(ComplianceInputError, match="not a folder"):
         load_library([tmp_path / "absent"])
+
+
+def test_unmapped_requirements_are_listed() -> None:
+    library = packaged()
+    unmapped = library.unmapped()
+    assert "eu-ai-act:art9" not in unmapped
+    assert unmapped == tuple(sorted(unmapped))
+    assert 0 < len(unmapped) < len(library.index) // 4  # most requirements are connected
+
+
+def test_oscal_catalogue_name_cannot_leave_the_folder(tmp_path: Path) -> None:
+    path = tmp_path / "sel.yaml"
+    path.write_text(
+        "id: sel\ntitle: t\nversion: '1'\npublisher: p\nbinding: guidance\n"
+        "source: {title: t, checked_on: 2026-12-04, confidence: verified}\n"
+        "oscal:\n  catalogs: [../../etc/cat.json]\n  rationale: test\n  controls: [xx-1]\n",
+        encoding="utf-8")
+    with pytest.raises(ComplianceInputError, match=r"sel.yaml:8:\d+:"):
+        load_framework(path)

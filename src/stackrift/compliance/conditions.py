@@ -40,6 +40,7 @@ class SystemFacts:
     high_risk_route: HighRiskRoute | None = None
     generative: bool | None = None
     public_facing: bool | None = None
+    interacts_with_people: bool | None = None
     opinion_influence: bool | None = None
     gpai_provider: bool | None = None
     systemic_risk: bool | None = None
@@ -194,9 +195,9 @@ class AnyOf:
         return CheckResult(Truth.FALSE, tuple(x for r in results for x in r.reasons))
 
 
-_FLAGS = ("generative", "public_facing", "opinion_influence", "gpai_provider", "systemic_risk",
-          "high_impact", "frontier_compute", "recommender", "consequential_decisions",
-          "federal", "cii")
+_FLAGS = ("generative", "public_facing", "interacts_with_people", "opinion_influence",
+          "gpai_provider", "systemic_risk", "high_impact", "frontier_compute", "recommender",
+          "consequential_decisions", "federal", "cii")
 
 
 def _place_checks(conditions: Conditions) -> Iterator[Check]:

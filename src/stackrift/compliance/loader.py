@@ -77,6 +77,11 @@ class ComplianceLibrary:
     def mapping_count(self) -> int:
         return sum(len(c.mappings) for c in self.crosswalks)
 
+    def unmapped(self) -> tuple[str, ...]:
+        """Requirement references no mapping names: evidence for them is reused nowhere."""
+        named = {r for c in self.crosswalks for m in c.mappings for r in (m.source, m.target)}
+        return tuple(sorted(set(self.index) - named))
+
 
 def _problem(doc: LocatedDocument, path: tuple[str | int, ...], message: str,
              expected: str) -> Problem:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -141,6 +141,8 @@ class Conditions(Frozen):
     high_risk_routes: tuple[HighRiskRoute, ...] | None = None
     generative: bool | None = None
     public_facing: bool | None = None
+    interacts_with_people: bool | None = Field(
+        default=None, description="People interact with it directly (chat, voice, avatars).")
     opinion_influence: bool | None = Field(
         default=None, description="Public-opinion attributes or social-mobilisation capacity "
         "(China's filing trigger).")
@@ -187,11 +189,16 @@ class Requirement(Frozen):
     note: str | None = None
 
 
+# a bare file name: the catalogue is read from the folder the user names, never elsewhere
+CatalogFileName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*\.json$")]
+
+
 class OscalSelection(Frozen):
     """Requirements read at run time from an OSCAL catalogue: the ids selected, nothing copied."""
 
-    catalogs: tuple[str, ...] = Field(
-        min_length=1, description="File names of the OSCAL JSON catalogues to read the ids from.")
+    catalogs: tuple[CatalogFileName, ...] = Field(
+        min_length=1, description="File names (no folders) of the OSCAL JSON catalogues to read "
+        "the ids from, in the folder the user names.")
     controls: tuple[str, ...] = Field(min_length=1)
     rationale: str
 
