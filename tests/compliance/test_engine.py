@@ -14,8 +14,10 @@ from stackrift.compliance.engine import (
     evaluate_requirement,
     evaluate_system,
     evaluate_systems,
+    evidence_reuse,
     implications,
     obligation_status,
+    status_counts,
 )
 from stackrift.compliance.loader import load_controls
 from stackrift.compliance.model import AiRole, HighRiskRoute, Relation, RiskClass
@@ -191,3 +193,19 @@ def test_art50_1_reads_interaction_not_public_facing() -> None:
     known = {"users_in": frozenset({"FR"}), "roles": frozenset({AiRole.PROVIDER}),
              "public_facing": False, "interacts_with_people": True}
     assert _verdict("eu-ai-act:art50-1", TODAY, **known).status is Applicability.APPLIES
+
+
+def test_counts_per_system_and_jurisdiction_and_reused_evidence() -> None:
+    lib = packaged()
+    catalogue = load_controls(DATA / "controls.yaml", lib)
+    known = {**EU_HR, "generative": True, "users_in": frozenset({"DE", "CN"}),
+             "public_facing": True, "opinion_influence": True}
+    verdicts = evaluate_system(lib, facts("x", **known), TODAY)
+    statuses = obligation_status(verdicts, catalogue, implications(lib))
+    counts = {c.jurisdiction: c for c in status_counts(statuses)}
+    assert set(counts) >= {"EU", "CN"}
+    eu = counts["EU"]
+    assert eu.met >= 2 and eu.partial >= 2 and eu.missing > 0  # art9 and art50-2 met
+    reuse = evidence_reuse(statuses)
+    # the labelling evidence serves the EU AI Act and the Chinese labelling rules
+    assert {"eu-ai-act", "cn-ai-labelling"} <= set(reuse["repo://bot/labeller"])

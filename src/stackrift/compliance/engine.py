@@ -320,3 +320,36 @@ def obligation_status(verdicts: Sequence[ObligationVerdict], catalogue: ControlC
                                     met_by=tuple(c.id for c in full),
                                     partly_by=tuple(c.id for c in part), evidence=evidence))
     return tuple(out)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusCount:
+    """Obligations met, partly met and missing for one system in one jurisdiction."""
+
+    system_id: str
+    jurisdiction: str
+    met: int
+    partial: int
+    missing: int
+
+
+def status_counts(statuses: Sequence[ObligationStatus]) -> tuple[StatusCount, ...]:
+    """Per system × jurisdiction ('global' for frameworks without one), sorted."""
+    counts: dict[tuple[str, str], dict[MetStatus, int]] = {}
+    for s in statuses:
+        key = (s.verdict.system_id, s.verdict.jurisdiction or "global")
+        bucket = counts.setdefault(key, dict.fromkeys(MetStatus, 0))
+        bucket[s.status] += 1
+    return tuple(StatusCount(system_id=k[0], jurisdiction=k[1], met=v[MetStatus.MET],
+                             partial=v[MetStatus.PARTIAL], missing=v[MetStatus.MISSING])
+                 for k, v in sorted(counts.items()))
+
+
+def evidence_reuse(statuses: Sequence[ObligationStatus]) -> dict[str, tuple[str, ...]]:
+    """Evidence locations that serve obligations of more than one framework, with those
+    frameworks: the evidence packs a team need not build twice."""
+    used: dict[str, set[str]] = {}
+    for s in statuses:
+        for location in s.evidence:
+            used.setdefault(location, set()).add(s.verdict.framework_id)
+    return {loc: tuple(sorted(fws)) for loc, fws in sorted(used.items()) if len(fws) > 1}
