@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from stackrift.compliance.cover import PlanStatus, plan_controls
 from stackrift.compliance.engine import (
@@ -20,7 +21,7 @@ from stackrift.estate.loader import load_estate
 from .helpers import DATA, packaged
 
 # what the estate file does not say yet, stated by the user
-EXTRA = {
+EXTRA: dict[str, dict[str, Any]] = {
     "cn-support-bot": {"opinion_influence": True, "roles": frozenset({AiRole.PROVIDER})},
     "eu-hr-analytics": {"roles": frozenset({AiRole.PROVIDER}),
                         "high_risk_route": HighRiskRoute.ANNEX_III},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -40,10 +41,8 @@ def test_mutated_files_raise_only_input_errors(tmp_path: Path, text: str) -> Non
     path.write_text(text, encoding="utf-8")
     for load in (lambda: load_framework(path), lambda: load_crosswalk(path),
                  lambda: load_controls(path, packaged())):
-        try:
+        with contextlib.suppress(InputError):
             load()
-        except InputError:
-            pass
 
 
 @FUZZ
@@ -51,10 +50,8 @@ def test_mutated_files_raise_only_input_errors(tmp_path: Path, text: str) -> Non
 def test_random_bytes_as_oscal_raise_only_input_errors(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "c.json"
     path.write_bytes(data)
-    try:
+    with contextlib.suppress(InputError):
         read_catalog(path)
-    except InputError:
-        pass
 
 
 def test_alias_bomb_is_refused(tmp_path: Path) -> None:
