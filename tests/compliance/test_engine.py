@@ -110,13 +110,13 @@ def test_us_fraud_system_maps_to_all_four_ai_rmf_functions() -> None:
     assert all(v.citations for v in verdicts)
 
 
-def test_colorado_law_is_future_and_unverified_and_needs_the_state() -> None:
+def test_colorado_law_is_future_and_needs_the_state() -> None:
     known = {"users_in": frozenset({"US-CO"}), "consequential_decisions": True,
                  "roles": frozenset({AiRole.DEPLOYER})}
     verdict = _verdict("us-co-admt:pre-decision-notice", TODAY, **known)
     assert verdict.status is Applicability.FUTURE
     assert verdict.applies_from == date(2027, 1, 1)
-    assert verdict.citations[0].confidence == "unverified"
+    assert verdict.citations[0].url == "https://coag.gov/resources/ai/"
     only_us = _verdict("us-co-admt:pre-decision-notice", TODAY,
                        **{**known, "users_in": frozenset({"US"})})
     assert only_us.status is Applicability.UNDETERMINED
