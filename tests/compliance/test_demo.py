@@ -61,3 +61,6 @@ def test_demo_joint_plan_is_smaller_than_per_framework_plans(demo_estate: Path) 
     assert {"EU-RISK-ONLY", "NIST-RISK-ONLY", "TC260-GRADING"}.isdisjoint(joint.control_ids)
     assert comparison.saving == comparison.separate_cost - joint.cost > 0
     assert joint.uncovered  # most demo obligations have no declared control: they are named
+    assert comparison.all_optimal
+    # facts the demo does not give (e.g. whether us-fraud is generative) are listed, not dropped
+    assert ("us-fraud", "eu-ai-act:art50-4") in comparison.undetermined

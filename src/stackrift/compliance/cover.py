@@ -15,6 +15,7 @@ from enum import StrEnum
 from ortools.sat.python import cp_model
 
 from stackrift.compliance.engine import (
+    Applicability,
     Implications,
     ObligationVerdict,
     control_applies_to,
@@ -122,6 +123,15 @@ class PlanComparison:
 
     joint: ControlPlan
     per_framework: Mapping[str, ControlPlan]
+    # obligations that may apply but whose facts are missing: no plan covers them, and a
+    # report must say so rather than call the plan complete
+    undetermined: tuple[Need, ...] = ()
+
+    @property
+    def all_optimal(self) -> bool:
+        """Whether the saving compares proven optima (otherwise it is an estimate)."""
+        plans = (self.joint, *self.per_framework.values())
+        return all(p.status is not PlanStatus.FEASIBLE for p in plans)
 
     @property
     def separate_cost(self) -> int:
@@ -135,7 +145,8 @@ class PlanComparison:
 def plan_controls(verdicts: Sequence[ObligationVerdict], catalogue: ControlCatalogue,
                   implied: Implications, *, time_limit_s: float = DEFAULT_TIME_LIMIT_S
                   ) -> PlanComparison:
-    """The smallest joint control set for every in-scope obligation, and per framework."""
+    """The smallest joint control set for every in-scope obligation (applying now or from a
+    later date), and the same per framework; undetermined obligations are listed apart."""
     candidates = coverage(verdicts, catalogue, implied)
     costs = {c.id: c.cost for c in catalogue.controls}
     in_scope = [v for v in verdicts if v.in_scope]
@@ -145,7 +156,9 @@ def plan_controls(verdicts: Sequence[ObligationVerdict], catalogue: ControlCatal
         fw: solve_cover([(v.system_id, v.ref) for v in in_scope if v.framework_id == fw],
                         candidates, costs, time_limit_s=time_limit_s)
         for fw in sorted({v.framework_id for v in in_scope})}
-    return PlanComparison(joint=joint, per_framework=per_framework)
+    undetermined = tuple(sorted((v.system_id, v.ref) for v in verdicts
+                                if v.status is Applicability.UNDETERMINED))
+    return PlanComparison(joint=joint, per_framework=per_framework, undetermined=undetermined)
 
 
 def controls_by_id(catalogue: ControlCatalogue) -> dict[str, Control]:
