@@ -1,0 +1,67 @@
+"""Hostile or malformed files give input errors, never tracebacks."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from stackrift.compliance.loader import load_controls, load_crosswalk, load_framework
+from stackrift.compliance.oscal import read_catalog
+from stackrift.errors import InputError
+
+from .helpers import DATA, packaged
+
+FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=60,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+SEEDS = [(DATA / "user-frameworks" / "acme-policy.yaml").read_text(encoding="utf-8"),
+         (DATA / "user-frameworks" / "acme-crosswalk.yaml").read_text(encoding="utf-8"),
+         (DATA / "controls.yaml").read_text(encoding="utf-8")]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from(SEEDS))
+    if not text:
+        return text
+    at = draw(st.integers(0, len(text) - 1))
+    junk = draw(st.text(alphabet=st.sampled_from(list(":{}[]-&*!|>'\"#\n\t ,?%@`x1")),
+                        max_size=6))
+    cut = draw(st.integers(0, 5))
+    return text[:at] + junk + text[at + cut:]
+
+
+@FUZZ
+@given(text=mutated())
+def test_mutated_files_raise_only_input_errors(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text(text, encoding="utf-8")
+    for load in (lambda: load_framework(path), lambda: load_crosswalk(path),
+                 lambda: load_controls(path, packaged())):
+        with contextlib.suppress(InputError):
+            load()
+
+
+@FUZZ
+@given(data=st.binary(max_size=200))
+def test_random_bytes_as_oscal_raise_only_input_errors(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "c.json"
+    path.write_bytes(data)
+    with contextlib.suppress(InputError):
+        read_catalog(path)
+
+
+def test_alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        load_framework(path)
+    except InputError as exc:
+        assert "bomb.yaml" in str(exc)
+    else:
+        raise AssertionError("an alias bomb was accepted")
