@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from pathlib import Path
 
@@ -13,7 +14,11 @@ from cryptography.x509.oid import NameOID
 
 from stackrift.crypto.errors import CryptoInputError
 from stackrift.crypto.loader import load_registry
-from stackrift.crypto.readers.x509 import MAX_CERT_FILE_BYTES, read_certificate_bytes
+from stackrift.crypto.readers.x509 import (
+    MAX_CERT_FILE_BYTES,
+    read_certificate_bytes,
+    split_certificates,
+)
 from stackrift.crypto.readers.x509 import read_certificates as read
 from stackrift.errors import InputError
 
@@ -45,9 +50,35 @@ def test_tongsuo_sm2_chain_is_classified_as_sm2_with_sm3(shared_data: Path) -> N
         assert record.signature_algorithm.algorithm_id == "sm2-with-sm3"
         assert record.signature_algorithm.given_oid == "1.2.156.10197.1.501"
         assert record.public_key_algorithm.algorithm_id == "sm2"
-    # the library refuses SM2 keys: the signature is left unchecked and says why, never "ok"
-    assert all(r.signature_verified is None for r in records)
-    assert any("not usable" in (r.verification_note or "") for r in records)
+    # the library refuses SM2 keys; the pure-Python SM2 check verifies root -> sub CA
+    assert all(r.signature_verified is True for r in records), records
+
+
+def test_sm2_signatures_verify_and_tampering_is_caught(shared_data: Path) -> None:
+    registry = load_registry()
+    folder = shared_data / TONGSUO
+    pair = (folder / "sm2-root-cert.pem").read_bytes() + (folder / "sm2-cert.pem").read_bytes()
+    assert [r.signature_verified for r in read_certificate_bytes(pair, "p", registry)] == [
+        True, True]
+    # alone, sm2-cert.pem carries its issuer's name but not its key: unchecked, not "forged"
+    [alone] = read(folder / "sm2-cert.pem", registry)
+    assert alone.signature_verified is None and "not self-signed" in (alone.verification_note or "")
+    # one flipped bit inside the signed TBSCertificate breaks the signature
+    root, leaf = split_certificates(pair, "p")
+    tampered = leaf[:200] + bytes([leaf[200] ^ 0x01]) + leaf[201:]
+    pem = b"".join(b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(d)
+                   + b"-----END CERTIFICATE-----\n" for d in (root, tampered))
+    records = read_certificate_bytes(pem, "t.pem", registry)
+    assert [r.signature_verified for r in records] == [True, False]
+
+
+def test_sm2_signatures_made_without_the_z_value_are_flagged(shared_data: Path) -> None:
+    folder = shared_data / TONGSUO
+    pair = (folder / "sm2-noza-root-cert.pem").read_bytes() + (
+        folder / "sm2-noza-cert.pem").read_bytes()
+    for record in read_certificate_bytes(pair, "noza.pem", load_registry()):
+        assert record.signature_verified is False
+        assert "without the Z value" in (record.verification_note or "")
 
 
 def test_every_tongsuo_certificate_reads_without_error(shared_data: Path) -> None:

@@ -102,6 +102,9 @@ class CertificateOids:
     public_key_parameter: str | None  # the named curve (or other OID parameter), if any
     public_key_bits: int              # length of the subjectPublicKey BIT STRING, in bits
     length: int                       # bytes the certificate occupies
+    tbs: bytes = b""                  # the signed TBSCertificate, as encoded
+    public_key: bytes = b""           # the subjectPublicKey bits (whole bytes)
+    signature: bytes = b""            # the signatureValue bits (whole bytes)
 
 
 def _algorithm(data: bytes, tlv: Tlv) -> tuple[str, str | None]:
@@ -129,5 +132,21 @@ def certificate_oids(data: bytes, offset: int = 0) -> CertificateOids:
     key_oid, key_param = _algorithm(data, spki[0])
     bits = _expect(spki[1], BIT_STRING, "a subjectPublicKey BIT STRING")
     sig_oid, _ = _algorithm(data, top[1])
+    signature = _expect(top[2], BIT_STRING, "a signatureValue BIT STRING")
     return CertificateOids(sig_oid, key_oid, key_param,
-                           max(0, (bits.end - bits.value_start - 1) * 8), cert.end - cert.start)
+                           max(0, (bits.end - bits.value_start - 1) * 8), cert.end - cert.start,
+                           tbs=data[top[0].start:top[0].end],
+                           public_key=data[bits.value_start + 1:bits.end],
+                           signature=data[signature.value_start + 1:signature.end])
+
+
+def ecdsa_signature(raw: bytes) -> tuple[int, int]:
+    """``(r, s)`` from ``SEQUENCE { r INTEGER, s INTEGER }`` (ECDSA and SM2 signatures)."""
+    seq = _expect(read_tlv(raw, 0), SEQUENCE, "a signature SEQUENCE")
+    if seq.end != len(raw):
+        raise DerError("bytes after the signature SEQUENCE")
+    parts = children(raw, seq, 2)
+    if len(parts) != 2 or any(p.tag != 0x02 or p.end - p.value_start > 33 for p in parts):
+        raise DerError("a signature must hold two INTEGERs of at most 33 bytes")
+    r, s = (int.from_bytes(p.value(raw), "big", signed=True) for p in parts)
+    return r, s

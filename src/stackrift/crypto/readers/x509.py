@@ -1,4 +1,5 @@
-"""X.509 certificates and chains in PEM or DER, classified against the registry.
+"""X.509 certificates and chains in PEM or DER, classified against the registry, signatures
+checked against issuers in the same file (SM2-with-SM3 by the pure-Python ``sm2`` module).
 
 ``cryptography`` reads names, dates and RSA/EC/EdDSA keys and verifies their signatures; the
 algorithm OIDs always come from a bounded DER walk (``_der``), so certificates whose keys it
@@ -21,11 +22,17 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from stackrift.boundedio import read_bounded
+from stackrift.crypto import sm2
 from stackrift.crypto.errors import CryptoInputError
 from stackrift.crypto.loader import Registry
 from stackrift.crypto.model import CertificateRecord, Normalised
 from stackrift.crypto.normalise import normalise
-from stackrift.crypto.readers._der import DerError, certificate_oids
+from stackrift.crypto.readers._der import (
+    CertificateOids,
+    DerError,
+    certificate_oids,
+    ecdsa_signature,
+)
 
 MAX_CERT_FILE_BYTES = 1 << 20   # a chain file; real chains are a few KiB
 MAX_CERTIFICATES = 64
@@ -34,11 +41,21 @@ _PEM_BLOCK = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.*?)--
 ID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
 
 
+SM2_WITH_SM3 = "1.2.156.10197.1.501"
+SM2_OID = "1.2.156.10197.1.301"
+
+
 @dataclass(frozen=True)
 class _Parsed:
     der: bytes
     cert: x509.Certificate | None
     load_note: str | None
+
+    def oids(self) -> CertificateOids | None:
+        try:
+            return certificate_oids(self.der)
+        except DerError:
+            return None
 
 
 def split_certificates(data: bytes, name: str) -> list[bytes]:
@@ -112,6 +129,32 @@ def _record(registry: Registry, parsed: _Parsed, name: str, index: int) -> Certi
         sha256=hashlib.sha256(parsed.der).hexdigest())
 
 
+def _verify_sm2(child: _Parsed, issuer: _Parsed) -> tuple[bool | None, str]:
+    """SM2-with-SM3 signatures, checked here because the library refuses SM2 keys."""
+    child_oids, issuer_oids = child.oids(), issuer.oids()
+    if child_oids is None or issuer_oids is None:
+        return None, "not verified (unreadable DER)"
+    if SM2_OID not in (issuer_oids.public_key_algorithm, issuer_oids.public_key_parameter):
+        return None, "not verified (SM2 signature but the issuer key is not SM2)"
+    try:
+        r, s = ecdsa_signature(child_oids.signature)
+        if sm2.verify(issuer_oids.public_key, child_oids.tbs, r, s):
+            return True, "SM2 signature verified (signer ID 1234567812345678)"
+        if sm2.verify(issuer_oids.public_key, child_oids.tbs, r, s, user_id=None):
+            return False, ("SM2 signature valid only without the Z value (non-standard; "
+                           "GM/T 0009 validators reject it)")
+    except (DerError, ValueError) as exc:
+        return False, f"SM2 signature not verifiable: {exc}"
+    return False, "SM2 signature does not verify against the issuer's key"
+
+
+def _check(child: _Parsed, issuer: _Parsed, sm2_signed: bool) -> tuple[bool | None, str]:
+    if sm2_signed:
+        return _verify_sm2(child, issuer)
+    assert child.cert is not None and issuer.cert is not None
+    return _verify(child.cert, issuer.cert)
+
+
 def _verify(child: x509.Certificate, issuer: x509.Certificate) -> tuple[bool | None, str]:
     try:
         issuer_key = issuer.public_key()
@@ -127,17 +170,33 @@ def _verify(child: x509.Certificate, issuer: x509.Certificate) -> tuple[bool | N
     return True, f"verified against {issuer.subject.rfc4514_string()}"
 
 
+def _issuer_verdict(item: _Parsed, candidates: Sequence[_Parsed],
+                    sm2_signed: bool) -> tuple[bool | None, str]:
+    """Try every certificate in the file whose subject is this one's issuer. A failure against
+    the certificate itself only (self-issued name, other key) is 'not checked', not 'forged'."""
+    if not candidates:
+        return None, "issuer not in the file"
+    notes = []
+    for issuer in candidates:
+        verified, note = _check(item, issuer, sm2_signed)
+        if verified:
+            return verified, note
+        notes.append((verified, note))
+    if all(c is item for c in candidates) and "without the Z value" not in notes[0][1]:
+        return None, ("self-issued name but not self-signed; the issuing key is not in the "
+                      f"file ({notes[0][1]})")
+    return notes[0]
+
+
 def _with_verification(records: list[CertificateRecord],
                        parsed: Sequence[_Parsed]) -> list[CertificateRecord]:
-    by_subject = {p.cert.subject: p.cert for p in parsed if p.cert is not None}
     out = []
     for record, item in zip(records, parsed, strict=True):
         cert = item.cert
-        issuer = by_subject.get(cert.issuer) if cert is not None else None
-        if cert is None or issuer is None:
-            out.append(record.model_copy(update={"verification_note": "issuer not in the file"}))
-            continue
-        verified, note = _verify(cert, issuer)
+        candidates = [p for p in parsed if cert is not None and p.cert is not None
+                      and p.cert.subject == cert.issuer]
+        sm2_signed = record.signature_algorithm.given_oid == SM2_WITH_SM3
+        verified, note = _issuer_verdict(item, candidates, sm2_signed)
         out.append(record.model_copy(update={"signature_verified": verified,
                                              "verification_note": note}))
     return out
