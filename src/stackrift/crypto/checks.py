@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from stackrift.crypto.loader import Registry
@@ -33,6 +33,8 @@ class Configuration:
     suite: CipherSuite
     group: NamedGroup | None = None
     scheme: SignatureScheme | None = None
+    _parts: tuple[tuple[Role, Algorithm], ...] | None = field(
+        default=None, compare=False, repr=False)
 
     def label(self) -> str:
         parts = [self.version.value, self.suite.name]
@@ -43,7 +45,13 @@ class Configuration:
         return " / ".join(parts)
 
     def components(self, registry: Registry) -> tuple[tuple[Role, Algorithm], ...]:
-        """Every algorithm in use and the role it plays."""
+        """Every algorithm in use and the role it plays (computed once per configuration)."""
+        if self._parts is None:
+            object.__setattr__(self, "_parts", self._components(registry))
+        assert self._parts is not None
+        return self._parts
+
+    def _components(self, registry: Registry) -> tuple[tuple[Role, Algorithm], ...]:
         found: list[tuple[Role, str]] = [(Role.CIPHER, self.suite.cipher),
                                          (Role.HASH, self.suite.hash)]
         if self.group is not None:

@@ -9,7 +9,7 @@ and reported as undetermined: failing closed, never a false "interoperable".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -50,6 +50,10 @@ def evaluate_condition(cond: Condition, facts: EndpointFacts) -> bool | None:
     if cond.not_ is not None:
         inner = evaluate_condition(cond.not_, facts)
         return None if inner is None else not inner
+    return _test_fact(cond, facts)
+
+
+def _test_fact(cond: Condition, facts: EndpointFacts) -> bool | None:
     value = getattr(facts, cond.fact) if cond.fact else None
     if value is None:
         return None
@@ -151,9 +155,10 @@ def _shared(left: dict[str, object], right: dict[str, object]) -> list[object | 
 
 @dataclass(frozen=True)
 class RuleOutcome:
-    """One rule that a configuration fails at one end."""
+    """One rule that a configuration fails at one end (``source`` or ``target`` of the flow;
+    the assessment names both endpoints)."""
 
-    endpoint: str
+    side: str
     regime: str
     rule_id: str
     title: str
@@ -173,27 +178,18 @@ class ConfigurationVerdict:
     deadlines: tuple[RuleOutcome, ...]
 
 
-def _outcomes(config: Configuration, endpoint: Endpoint,
-              rules: Sequence[ApplicableRule]) -> list[RuleOutcome]:
+def _outcomes(config: Configuration, endpoint: Endpoint, rules: Sequence[ApplicableRule],
+              side: str = "source") -> list[RuleOutcome]:
     out = []
     for applied in rules:
         result = applied.check.verify(config, endpoint)
         if result.ok:
             continue
         rule = applied.rule
-        out.append(RuleOutcome(endpoint.id, applied.regime, rule.id, rule.title, rule.effect,
+        out.append(RuleOutcome(side, applied.regime, rule.id, rule.title, rule.effect,
                                applied.binding, applied.undetermined, result.reason,
                                rule.citation, rule.in_force_until))
     return out
-
-
-def judge(config: Configuration, ends: Sequence[tuple[Endpoint, Sequence[ApplicableRule]]]
-          ) -> ConfigurationVerdict:
-    """Whether ``config`` is acceptable to the rules of every end."""
-    outcomes = [o for endpoint, rules in ends for o in _outcomes(config, endpoint, rules)]
-    blocking = tuple(o for o in outcomes if o.binding)
-    return ConfigurationVerdict(config.label(), not blocking, blocking,
-                                tuple(o for o in outcomes if not o.binding))
 
 
 @dataclass(frozen=True)
@@ -226,42 +222,148 @@ class FlowAssessment:
         return tuple(seen[k] for k in sorted(seen))
 
 
+def _status(configs: Sequence[Configuration],
+            verdicts: Sequence[ConfigurationVerdict]) -> InteropStatus:
+    if not configs:
+        return InteropStatus.NO_COMMON_SUITE
+    if any(v.acceptable for v in verdicts):
+        return InteropStatus.INTEROPERABLE
+    return InteropStatus.FORBIDDEN_ONLY
+
+
+@dataclass
+class Interop:
+    """The engine for one set of regimes, one registry and one date. Steps are memoised by
+    what they depend on (facts, profiles, configurations), so a matrix or an estate with many
+    similar systems reuses the work; results are the same as computing each flow alone."""
+
+    regimes: Mapping[str, LoadedRegime]
+    registry: Registry
+    as_of: date
+    _ids: dict[int, tuple[int, object]] = field(default_factory=dict)
+    _canon: dict[object, int] = field(default_factory=dict)
+    _rules: dict[int, tuple[ApplicableRule, ...]] = field(default_factory=dict)
+    _configs: dict[tuple[int, int], tuple[Configuration, ...]] = field(default_factory=dict)
+    _outcomes: dict[tuple[Configuration, str, int, frozenset[ValidationScheme]],
+                    tuple[RuleOutcome, ...]] = field(default_factory=dict)
+    _verdicts: dict[tuple[int, int, int, int], tuple[ConfigurationVerdict, ...]] = field(
+        default_factory=dict)
+    _own: dict[tuple[int, int], tuple[Configuration, ...]] = field(default_factory=dict)
+
+    def _token(self, obj: Hashable) -> int:
+        """A small integer per distinct value, found by identity first (hashing a frozen
+        model compares its whole content, which is what the caches would otherwise repeat)."""
+        hit = self._ids.get(id(obj))
+        if hit is not None and hit[1] is obj:
+            return hit[0]
+        token = self._canon.setdefault(obj, len(self._canon))
+        self._ids[id(obj)] = (token, obj)
+        return token
+
+    def rules(self, endpoint: Endpoint) -> tuple[ApplicableRule, ...]:
+        key = self._token(endpoint.facts)
+        if key not in self._rules:
+            self._rules[key] = applicable_rules(endpoint, self.regimes, self.registry,
+                                                self.as_of)
+        return self._rules[key]
+
+    def configurations(self, a: CryptoProfile, b: CryptoProfile) -> tuple[Configuration, ...]:
+        key = (self._token(a), self._token(b))
+        if key not in self._configs:
+            self._configs[key] = tuple(negotiate(a, b, self.registry))
+        return self._configs[key]
+
+    def outcomes(self, config: Configuration, endpoint: Endpoint,
+                 side: str = "source") -> tuple[RuleOutcome, ...]:
+        held = frozenset(v.scheme for v in endpoint.profile.module_validations)
+        key = (config, side, self._token(endpoint.facts), held)
+        if key not in self._outcomes:
+            self._outcomes[key] = tuple(_outcomes(config, endpoint, self.rules(endpoint), side))
+        return self._outcomes[key]
+
+    def judge(self, config: Configuration, ends: Sequence[Endpoint]) -> ConfigurationVerdict:
+        """``ends`` are the source and (optionally) the target of the flow."""
+        found = [o for e, side in zip(ends, ("source", "target"), strict=False)
+                 for o in self.outcomes(config, e, side)]
+        blocking = tuple(o for o in found if o.binding)
+        return ConfigurationVerdict(config.label(), not blocking, blocking,
+                                    tuple(o for o in found if not o.binding))
+
+    def verdicts(self, a: Endpoint, b: Endpoint) -> tuple[ConfigurationVerdict, ...]:
+        key = (self._token(a.profile), self._token(a.facts), self._token(b.profile),
+               self._token(b.facts))
+        if key not in self._verdicts:
+            self._verdicts[key] = tuple(self.judge(c, (a, b))
+                                        for c in self.configurations(a.profile, b.profile))
+        return self._verdicts[key]
+
+    def own_acceptable(self, endpoint: Endpoint) -> tuple[Configuration, ...]:
+        """What the endpoint can speak that its own rules accept."""
+        key = (self._token(endpoint.profile), self._token(endpoint.facts))
+        if key not in self._own:
+            self._own[key] = tuple(
+                c for c in self.configurations(endpoint.profile, endpoint.profile)
+                if self.judge(c, (endpoint,)).acceptable)
+        return self._own[key]
+
+    def flow(self, a: Endpoint, b: Endpoint) -> FlowAssessment:
+        """The interoperability of the flow between ``a`` and ``b``."""
+        rules_a, rules_b = self.rules(a), self.rules(b)
+        trace = [f"{e.id}: {len(r)} rule(s) apply on {self.as_of}: "
+                 + (", ".join(x.rule.id + (" (undetermined)" if x.undetermined else "")
+                              for x in r) or "none") for e, r in ((a, rules_a), (b, rules_b))]
+        configs = self.configurations(a.profile, b.profile)
+        trace.append(f"{len(configs)} shared configuration(s)")
+        verdicts = self.verdicts(a, b)
+        status = _status(configs, verdicts)
+        trace.append(f"status: {status.value}")
+        remediations = () if status is InteropStatus.INTEROPERABLE else tuple(
+            self.remediate(a, b))
+        undetermined = tuple(sorted({f"{x.regime}:{x.rule.id}" for x in (*rules_a, *rules_b)
+                                     if x.undetermined}))
+        binding = tuple((e.id, x.rule.id, x.rule.citation)
+                        for e, r in ((a, rules_a), (b, rules_b)) for x in r if x.binding)
+        return FlowAssessment(a.id, b.id, self.as_of, status, verdicts, remediations,
+                              undetermined, tuple(trace), binding)
+
+    def remediate(self, a: Endpoint, b: Endpoint) -> list[Remediation]:
+        """Designs that would let the flow work, and what each still leaves open."""
+        side_a, side_b = list(self.own_acceptable(a)), list(self.own_acceptable(b))
+        options: list[Remediation] = []
+        for endpoint, side in ((a, side_a), (b, side_b)):
+            if not side:
+                options.append(Remediation(
+                    kind="reconfigure-endpoint",
+                    description=f"{endpoint.id} offers nothing its own rules accept; fix it "
+                                "first.", details={"endpoint": endpoint.id}))
+        if side_a and side_b:
+            options.append(_gateway(a, b, side_a, side_b))
+        hybrid = self.registry.group("X25519MLKEM768")
+        offered = {g.casefold() for g in (*a.profile.groups, *b.profile.groups)}
+        if hybrid is not None and hybrid.name.casefold() not in offered:
+            options.append(Remediation(
+                kind="hybrid-pq-group",
+                description="Offer the hybrid post-quantum group X25519MLKEM768 on TLS 1.3 at "
+                            "both ends to meet post-quantum deadlines; it does not satisfy an "
+                            "SM-only or GOST-only requirement.",
+                details={"group": hybrid.name, "code": f"0x{hybrid.code:04X}"}))
+        return options
+
+
 def evaluate_flow(a: Endpoint, b: Endpoint, regimes: Mapping[str, LoadedRegime],
                   registry: Registry, as_of: date) -> FlowAssessment:
     """The interoperability of the flow between ``a`` and ``b`` on ``as_of``."""
-    rules_a = applicable_rules(a, regimes, registry, as_of)
-    rules_b = applicable_rules(b, regimes, registry, as_of)
-    trace = [f"{e.id}: {len(r)} rule(s) apply on {as_of}: "
-             + (", ".join(x.rule.id + (" (undetermined)" if x.undetermined else "")
-                          for x in r) or "none") for e, r in ((a, rules_a), (b, rules_b))]
-    configs = negotiate(a.profile, b.profile, registry)
-    trace.append(f"{len(configs)} shared configuration(s)")
-    verdicts = tuple(judge(c, ((a, rules_a), (b, rules_b))) for c in configs)
-    if not configs:
-        status = InteropStatus.NO_COMMON_SUITE
-    elif any(v.acceptable for v in verdicts):
-        status = InteropStatus.INTEROPERABLE
-    else:
-        status = InteropStatus.FORBIDDEN_ONLY
-    trace.append(f"status: {status.value}")
-    remediations = () if status is InteropStatus.INTEROPERABLE else tuple(
-        remediate(a, b, regimes, registry, as_of))
-    undetermined = tuple(sorted({f"{x.regime}:{x.rule.id}" for x in (*rules_a, *rules_b)
-                                 if x.undetermined}))
-    binding = tuple((e.id, x.rule.id, x.rule.citation) for e, r in ((a, rules_a), (b, rules_b))
-                    for x in r if x.binding)
-    return FlowAssessment(a.id, b.id, as_of, status, verdicts, remediations, undetermined,
-                          tuple(trace), binding)
+    return Interop(regimes, registry, as_of).flow(a, b)
 
 
-# --- remediation -----------------------------------------------------------------------------
-
-def own_acceptable(endpoint: Endpoint, regimes: Mapping[str, LoadedRegime], registry: Registry,
-                   as_of: date) -> list[Configuration]:
-    """What the endpoint can speak that its own rules accept."""
-    rules = applicable_rules(endpoint, regimes, registry, as_of)
-    return [c for c in negotiate(endpoint.profile, endpoint.profile, registry)
-            if judge(c, ((endpoint, rules),)).acceptable]
+def judge(config: Configuration, ends: Sequence[tuple[Endpoint, Sequence[ApplicableRule]]]
+          ) -> ConfigurationVerdict:
+    """Whether ``config`` is acceptable to the given rules of every end."""
+    outcomes = [o for (endpoint, rules), side in zip(ends, ("source", "target"), strict=False)
+                for o in _outcomes(config, endpoint, rules, side)]
+    blocking = tuple(o for o in outcomes if o.binding)
+    return ConfigurationVerdict(config.label(), not blocking, blocking,
+                                tuple(o for o in outcomes if not o.binding))
 
 
 def _gateway(a: Endpoint, b: Endpoint, side_a: list[Configuration],
@@ -279,38 +381,13 @@ def _gateway(a: Endpoint, b: Endpoint, side_a: list[Configuration],
                  "hops": [[a.id, "gateway"], ["gateway", b.id]]})
 
 
-def remediate(a: Endpoint, b: Endpoint, regimes: Mapping[str, LoadedRegime], registry: Registry,
-              as_of: date) -> list[Remediation]:
-    """Designs that would let the flow work, and what each still leaves open."""
-    side_a = own_acceptable(a, regimes, registry, as_of)
-    side_b = own_acceptable(b, regimes, registry, as_of)
-    options: list[Remediation] = []
-    for endpoint, side in ((a, side_a), (b, side_b)):
-        if not side:
-            options.append(Remediation(
-                kind="reconfigure-endpoint",
-                description=f"{endpoint.id} offers nothing its own rules accept; fix it first.",
-                details={"endpoint": endpoint.id}))
-    if side_a and side_b:
-        options.append(_gateway(a, b, side_a, side_b))
-    hybrid = registry.group("X25519MLKEM768")
-    offered = {g.casefold() for g in (*a.profile.groups, *b.profile.groups)}
-    if hybrid is not None and hybrid.name.casefold() not in offered:
-        options.append(Remediation(
-            kind="hybrid-pq-group",
-            description="Offer the hybrid post-quantum group X25519MLKEM768 on TLS 1.3 at both "
-                        "ends to meet post-quantum deadlines; it does not satisfy an SM-only or "
-                        "GOST-only requirement.",
-            details={"group": hybrid.name, "code": f"0x{hybrid.code:04X}"}))
-    return options
-
-
 # --- matrices -------------------------------------------------------------------------------
 
 def interop_matrix(endpoints: Sequence[Endpoint], regimes: Mapping[str, LoadedRegime],
                    registry: Registry, as_of: date) -> dict[tuple[str, str], InteropStatus]:
     """Status for every ordered pair of distinct endpoints (system × system)."""
-    return {(x.id, y.id): evaluate_flow(x, y, regimes, registry, as_of).status
+    engine = Interop(regimes, registry, as_of)
+    return {(x.id, y.id): engine.flow(x, y).status
             for x in endpoints for y in endpoints if x.id != y.id}
 
 
@@ -351,4 +428,5 @@ class PathAssessment:
 def evaluate_path(hops: Sequence[tuple[Endpoint, Endpoint]], regimes: Mapping[str, LoadedRegime],
                   registry: Registry, as_of: date) -> PathAssessment:
     """Assess each hop; a gateway appears as two endpoints (one face per hop) sharing its facts."""
-    return PathAssessment(tuple(evaluate_flow(a, b, regimes, registry, as_of) for a, b in hops))
+    engine = Interop(regimes, registry, as_of)
+    return PathAssessment(tuple(engine.flow(a, b) for a, b in hops))
