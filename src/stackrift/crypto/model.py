@@ -400,3 +400,42 @@ class InventoryItem(Frozen):
     certificate: CertificateRecord | None = None
     material_type: MaterialType | None = None
     quantum_vulnerable: bool | None = None
+
+
+# --- the estate's optional ``crypto`` block --------------------------------------------------
+
+class CryptoFacts(Frozen):
+    """Facts about a system that regime conditions test and the estate may not record
+    elsewhere; the country comes from the site the system runs at. Unknown stays None."""
+
+    sector: str | None = None
+    criticality: str | None = None
+    federal: bool | None = None
+    fedramp: bool | None = None
+    nss: bool | None = None
+    cii: bool | None = None
+    mlps_level: int | None = Field(default=None, ge=1, le=5)
+    state_system: bool | None = None
+
+
+class GatewayFace(Frozen):
+    """One side of a dual-stack gateway: what it offers towards one peer."""
+
+    towards: str = Field(description="Id of the system (or site) this face talks to.")
+    profile: CryptoProfile
+
+
+class CryptoBlock(CryptoProfile):
+    """The optional ``crypto`` block of a system, site or flow in the estate: what it offers,
+    the facts regimes test, probe results it relies on, and, for a gateway, its faces."""
+
+    facts: CryptoFacts = CryptoFacts()
+    probes: tuple[str, ...] = Field(
+        default=(), description="Endpoint JSON files written by the probe, relative to the "
+        "estate; what a server was seen to accept is added to what is declared.")
+    gateway_faces: tuple[GatewayFace, ...] = ()
+
+
+def endpoint_facts(country: str | None, facts: CryptoFacts) -> EndpointFacts:
+    """The facts the engine tests, from the site's country and the block's facts."""
+    return EndpointFacts(country=country, **facts.model_dump())

@@ -558,3 +558,18 @@ def accepted_profile(results: Sequence[NamedResult]) -> CryptoProfile:
         cipher_suites=tuple(sorted({r.suite for r in ok if r.suite})),
         groups=tuple(sorted({r.group for r in ok if r.group})),
         signature_schemes=tuple(sorted({r.signature_scheme for r in ok if r.signature_scheme})))
+
+
+def results_json(host: str, port: int, results: Sequence[NamedResult]) -> dict[str, Any]:
+    """A probe result file: every offer's outcome and the accepted profile the estate can
+    reference from a system's ``crypto.probes``."""
+    return {
+        "endpoint": f"{host}:{port}",
+        "profile": accepted_profile(results).model_dump(mode="json"),
+        "offers": [{
+            "offer": r.result.offer, "accepted": r.result.accepted, "version": r.result.version,
+            "suite": r.suite, "group": r.group, "signature_scheme": r.signature_scheme,
+            "alert": r.result.alert, "notes": list(r.result.notes),
+            "certificates": [c.model_dump(mode="json") for c in r.certificates],
+        } for r in results],
+    }
