@@ -24,6 +24,9 @@ def test_protocol_example_resolves_suites_algorithms_and_flags_a_name_oid_confli
     assert algorithms["AES-256-GCM"].algorithm_id == "aes-256-gcm"  # type: ignore[union-attr]
     assert algorithms["SHA512withRSA"].algorithm_id == "rsa-sha512"  # type: ignore[union-attr]
     # the example names SHA384 but gives the OID of SHA3-384: reported, not resolved
+    certificate = next(i for i in items if i.asset_type is AssetType.CERTIFICATE)
+    assert certificate.algorithm.algorithm_id == "rsa-sha512"  # type: ignore[union-attr]
+    assert certificate.quantum_vulnerable is True  # via subjectPublicKeyRef -> RSA-2048
     sha = algorithms["SHA384"]
     assert sha is not None and sha.algorithm_id is None
     assert "conflicting" in (sha.unknown_reason or "")

@@ -150,6 +150,8 @@ def read_cbom_bytes(data: bytes, name: str, registry: Registry) -> list[Inventor
         raise CryptoInputError.single(name, "not a CycloneDX document",
                                       '"bomFormat": "CycloneDX"')
     items: list[InventoryItem] = []
+    refs: dict[str, InventoryItem] = {}
+    cert_refs: list[tuple[int, Any]] = []
     for count, (path, comp) in enumerate(_components(doc.get("components"), name), 1):
         if count > MAX_COMPONENTS:
             raise CryptoInputError.single(name, f"more than {MAX_COMPONENTS} components",
@@ -158,8 +160,31 @@ def read_cbom_bytes(data: bytes, name: str, registry: Registry) -> list[Inventor
             continue
         ref = comp.get("bom-ref")
         source = f"{name}#{ref}" if isinstance(ref, str) and ref else f"{name}#components/{path}"
-        items.append(_item(registry, comp, source, name))
+        item = _item(registry, comp, source, name)
+        if isinstance(ref, str) and ref:
+            refs[ref] = item
+        if item.asset_type is AssetType.CERTIFICATE:
+            cert_refs.append((len(items), comp["cryptoProperties"].get("certificateProperties")))
+        items.append(item)
+    for index, props in cert_refs:
+        items[index] = _resolve_certificate(items[index], props, refs)
     return items
+
+
+def _resolve_certificate(item: InventoryItem, props: Any,
+                         refs: Mapping[str, InventoryItem]) -> InventoryItem:
+    """A certificate's signature algorithm and key, through its bom-refs; a reference to
+    nothing is left unresolved with the reason."""
+    if not isinstance(props, dict):
+        return item
+    signature = refs.get(str(props.get("signatureAlgorithmRef")))
+    key = refs.get(str(props.get("subjectPublicKeyRef")))
+    algorithm = signature.algorithm if signature is not None else Normalised(
+        algorithm_id=None, given_name=_str(props.get("signatureAlgorithmRef")),
+        unknown_reason="signatureAlgorithmRef names no component in this BOM")
+    return item.model_copy(update={
+        "algorithm": algorithm,
+        "quantum_vulnerable": key.quantum_vulnerable if key is not None else None})
 
 
 def read_cbom(path: Path, registry: Registry) -> list[InventoryItem]:
