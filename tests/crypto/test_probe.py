@@ -244,6 +244,23 @@ def test_tlcp_server_hello_and_double_certificate_are_read(shared_data: Path) ->
         "sm2-with-sm3", "sm2-with-sm3"]
 
 
+def test_a_flight_split_inside_a_message_across_records_is_reassembled(
+        shared_data: Path) -> None:
+    cert = x509.load_pem_x509_certificate(
+        (shared_data / "crypto" / "tongsuo-sm2-certs" / "sm2" / "server_sign.crt").read_bytes()
+    ).public_bytes(serialization.Encoding.DER)
+    entries = len(cert).to_bytes(3, "big") + cert
+    flight = (_server_hello(0x0101, 0xE011, b"\x42" * 32, b"")
+              + _handshake(11, len(entries).to_bytes(3, "big") + entries) + _handshake(14, b""))
+    cut = len(flight) // 2  # inside the Certificate message
+    port = _serve_once(lambda _hello: _record(22, flight[:cut], 0x0101)
+                       + _record(22, flight[cut:], 0x0101))
+    registry = load_registry()
+    [named] = probe_endpoint("127.0.0.1", port, registry, ProbeSettings(timeout=3),
+                             offers=[default_offers(registry)[-1]])
+    assert named.suite == "ECDHE_SM4_CBC_SM3" and len(named.certificates) == 1
+
+
 def test_garbage_reply_is_a_clear_error() -> None:
     port = _serve_once(lambda _hello: b"HTTP/1.1 400 Bad Request\r\n\r\n")
     offer = ProbeOffer("x", ProtocolVersion.TLS1_2, (0xC02F,))

@@ -319,8 +319,8 @@ def _decrypt(aead: object, iv: bytes, seq: int, record: bytes) -> tuple[int, byt
 
 # --- one offer --------------------------------------------------------------------------------
 
-def _server_hello(conn: _Conn) -> tuple[bytes, list[tuple[int, bytes]]] | ProbeResult | None:
-    """Read until the ServerHello: (its raw message, the messages after it in the same
+def _server_hello(conn: _Conn) -> tuple[bytes, bytes] | ProbeResult | None:
+    """Read until the ServerHello: (its raw message, the handshake bytes after it in the same
     records), an alert as a result, or None when the server closed the connection."""
     pending = b""
     try:
@@ -337,24 +337,26 @@ def _server_hello(conn: _Conn) -> tuple[bytes, list[tuple[int, bytes]]] | ProbeR
                 if pending[0] != 2:
                     raise ProbeError(f"{conn.endpoint}: first handshake message is type "
                                      f"{pending[0]}, expected a ServerHello (2)")
-                return pending[:length], _messages(pending[length:]) if len(pending) > length \
-                    else []
+                return pending[:length], pending[length:]
     except EOFError:
         return None
 
 
-def _tls12_flight(conn: _Conn, first: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
-    messages, pending = list(first), b""
-    while not any(k == 14 for k, _ in messages):
+def _tls12_flight(conn: _Conn, pending: bytes) -> list[tuple[int, bytes]]:
+    """Handshake messages up to ServerHelloDone; a message may span records, so the bytes are
+    parsed whole each time a record arrives (bounded by the reply budget)."""
+    while True:
+        try:
+            messages = _messages(pending)
+        except ValueError:
+            messages = []  # the last message continues in the next record
+        if any(k == 14 for k, _ in messages):
+            return messages
         kind, payload = conn.record()
+        if kind == 21:
+            raise EOFError  # an alert mid-flight ends it like a close
         if kind == 22:
             pending += payload
-            try:
-                messages.extend(_messages(pending))
-                pending = b""
-            except ValueError:
-                continue  # a message split across records: read on
-    return messages
 
 
 def _tls13_flight(conn: _Conn, aead: object, iv: bytes) -> list[tuple[int, bytes]]:
@@ -399,8 +401,7 @@ def _run_offer(conn: _Conn, offer: ProbeOffer, sni: str | None, ecdhe: set[int])
     return _finish_tls12(conn, base, after, sh.suite in ecdhe)
 
 
-def _finish_tls12(conn: _Conn, base: ProbeResult, after: list[tuple[int, bytes]],
-                  ecdhe: bool) -> ProbeResult:
+def _finish_tls12(conn: _Conn, base: ProbeResult, after: bytes, ecdhe: bool) -> ProbeResult:
     try:
         messages = _tls12_flight(conn, after)
     except EOFError:
