@@ -156,16 +156,22 @@ def test_checks_compose() -> None:
     assert "ru-fsb" in AnyOf([gost]).verify(config, end).reason
 
 
+@pytest.fixture(scope="module")
+def matrix() -> dict[tuple[str, str], InteropStatus]:
+    """The regime x regime matrix, computed once: every registry configuration is judged."""
+    profiles = {"CN MLPS3": CN_FACTS, "US federal": US_FACTS,
+                "DE": EndpointFacts(country="DE", cii=False, criticality="low"),
+                "RU state": EndpointFacts(country="RU", state_system=True)}
+    return regime_matrix(profiles, load_regimes(), load_registry(), AS_OF)
+
+
 @pytest.mark.parametrize(("left", "right", "status"), [
     ("CN MLPS3", "US federal", InteropStatus.FORBIDDEN_ONLY),
     ("US federal", "DE", InteropStatus.INTEROPERABLE),
     ("RU state", "CN MLPS3", InteropStatus.FORBIDDEN_ONLY),
 ])
-def test_regime_matrix(left: str, right: str, status: InteropStatus) -> None:
-    profiles = {"CN MLPS3": CN_FACTS, "US federal": US_FACTS,
-                "DE": EndpointFacts(country="DE", cii=False, criticality="low"),
-                "RU state": EndpointFacts(country="RU", state_system=True)}
-    matrix = regime_matrix(profiles, load_regimes(), load_registry(), AS_OF)
+def test_regime_matrix(matrix: dict[tuple[str, str], InteropStatus], left: str, right: str,
+                       status: InteropStatus) -> None:
     assert matrix[(left, right)] is status
 
 
