@@ -1,0 +1,1 @@
+"""Readers of cryptographic inventory: CycloneDX CBOMs and X.509 certificates."""
