@@ -126,9 +126,9 @@ def _keyed(items: Iterable[_Keyed]) -> dict[str, _Keyed]:
     return table
 
 
-def _registry_problems(alg_doc: LocatedDocument, algs: AlgorithmRegistryFile,
-                       tls_doc: LocatedDocument, tls: TlsRegistryFile) -> Iterator[Problem]:
-    seen_ids: set[str] = set()
+def _algorithm_problems(alg_doc: LocatedDocument, algs: AlgorithmRegistryFile,
+                        seen_ids: set[str]) -> Iterator[Problem]:
+    """Duplicate ids and OIDs, malformed OIDs; fills ``seen_ids`` for the cross-references."""
     seen_oids: dict[str, str] = {}
     for i, alg in enumerate(algs.algorithms):
         if alg.id in seen_ids:
@@ -143,21 +143,30 @@ def _registry_problems(alg_doc: LocatedDocument, algs: AlgorithmRegistryFile,
                 yield Problem(alg_doc.locate(("algorithms", i, "oids")),
                               f"OID {oid} also belongs to {seen_oids[oid]!r}", "each OID once")
             seen_oids[oid] = alg.id
+
+
+def _tls_references(tls: TlsRegistryFile) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every algorithm id the TLS registry names, with the path where it names it."""
     for i, suite in enumerate(tls.cipher_suites):
         for role in ("key_exchange", "authentication", "cipher", "hash"):
             ref = getattr(suite, role)
-            if ref is not None and ref not in seen_ids:
-                yield Problem(tls_doc.locate(("cipher_suites", i, role)),
-                              f"unknown algorithm id {ref!r}", "an id from algorithms.yaml")
+            if ref is not None:
+                yield ("cipher_suites", i, role), ref
     for i, group in enumerate(tls.groups):
-        if group.algorithm not in seen_ids:
-            yield Problem(tls_doc.locate(("groups", i, "algorithm")),
-                          f"unknown algorithm id {group.algorithm!r}", "an id from algorithms.yaml")
+        yield ("groups", i, "algorithm"), group.algorithm
     for i, scheme in enumerate(tls.signature_schemes):
         for ref in scheme.algorithms:
-            if ref not in seen_ids:
-                yield Problem(tls_doc.locate(("signature_schemes", i, "algorithms")),
-                              f"unknown algorithm id {ref!r}", "an id from algorithms.yaml")
+            yield ("signature_schemes", i, "algorithms"), ref
+
+
+def _registry_problems(alg_doc: LocatedDocument, algs: AlgorithmRegistryFile,
+                       tls_doc: LocatedDocument, tls: TlsRegistryFile) -> Iterator[Problem]:
+    seen_ids: set[str] = set()
+    yield from _algorithm_problems(alg_doc, algs, seen_ids)
+    for path, ref in _tls_references(tls):
+        if ref not in seen_ids:
+            yield Problem(tls_doc.locate(path), f"unknown algorithm id {ref!r}",
+                          "an id from algorithms.yaml")
 
 
 def load_registry_files(algorithms_path: Path, tls_path: Path) -> Registry:
