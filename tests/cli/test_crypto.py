@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.cli.conftest import Cli
-from tests.crypto.test_probe import openssl_servers, _write_identity  # noqa: F401  (fixture)
+from tests.crypto.test_probe import _write_identity, openssl_servers  # noqa: F401  (fixture)
 
 
 def test_check_reports_the_demo_cross_regime_flow(cli: Cli, demo_estate: Path) -> None:
