@@ -103,7 +103,7 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "keys: id, name, purpose, owner, site, criticality, users_countries, ai_act_risk, "
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
             "allowed_accelerators, export_licences, training_compute_ops, user_data, "
-            "user_data_mechanisms"
+            "user_data_mechanisms, crypto"
         ],
     ),
     (
@@ -254,7 +254,7 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "id, name, purpose, owner, site, criticality, users_countries, ai_act_risk, "
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
             "allowed_accelerators, export_licences, training_compute_ops, user_data, "
-            "user_data_mechanisms",
+            "user_data_mechanisms, crypto",
         ],
     ),
 ]

@@ -50,6 +50,8 @@ COMMANDS: tuple[CommandEntry, ...] = (
                  "SPDX 3 with provenance."),
     CommandEntry("scan", "bom", "Match an SBOM's or lock file's components against the "
                  "advisory store."),
+    CommandEntry("crypto", "crypto", "Cryptographic interoperability across regimes: check an "
+                 "estate, probe a TLS endpoint, read an inventory.", group=True),
     CommandEntry("db", "db", "The advisory store: import, inspect, update.", group=True),
     CommandEntry("catalog", "catalog", "Browse the provenance catalogue.", group=True),
     CommandEntry("knowledge", "knowledge", "The knowledge set: show, update, diff, audit. See "

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,8 +26,9 @@ from stackrift.crypto.model import (
     TlsRegistryFile,
 )
 from stackrift.errors import InvalidInputError, Problem, combine
-from stackrift.estate.loader import validation_error
-from stackrift.estate.yamlsource import LocatedDocument, load_located
+
+if TYPE_CHECKING:
+    from stackrift.estate.yamlsource import LocatedDocument
 
 PACKS = Path(__file__).parent / "packs"
 MAX_REGIME_FILES = 200
@@ -41,6 +42,11 @@ def name_key(text: str) -> str:
 
 
 def _validated(path: Path, model: type[_Model]) -> tuple[_Model, LocatedDocument]:
+    # the estate's model carries crypto blocks, so the estate package is imported here, not at
+    # module level: the package graph stays acyclic
+    from stackrift.estate.loader import validation_error
+    from stackrift.estate.yamlsource import load_located
+
     doc = load_located(path)
     if not isinstance(doc.data, dict):
         raise CryptoInputError([Problem(doc.locate(()), "the file must be a mapping at top level",

@@ -219,6 +219,8 @@ def _references(doc: LocatedDocument) -> Iterator[Problem]:
         yield from check("data_flows", i, item, "to", ("sites", "entities"))
         yield from check("data_flows", i, item, "recipient", ("entities",))
         yield from check("data_flows", i, item, "system", ("systems",))
+        yield from check("data_flows", i, item, "peer_system", ("systems",))
+        yield from check("data_flows", i, item, "crypto_gateway", ("systems",))
     yield from _parent_cycles(doc)
 
 

@@ -13,6 +13,8 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from stackrift.crypto.model import CryptoBlock
+
 
 def _iso_country(value: str) -> str:
     code = value.strip().upper()
@@ -228,6 +230,12 @@ class System(Record):
         default=(),
         description="Transfer mechanisms in place for its users' data (the implied flows).",
     )
+    crypto: CryptoBlock | None = Field(
+        default=None,
+        description="The cryptography the system offers (protocols, suites, groups, signature "
+        "schemes, module validations, CBOMs, certificates, probe results) and the facts crypto "
+        "regimes test; a dual-stack gateway lists its faces. Not assessed when absent.",
+    )
 
 
 class DataCategory(StrEnum):
@@ -314,6 +322,16 @@ class DataFlow(Record):
         default=None,
         description="For data leaving a Chinese pilot free-trade zone: whether the data is on "
         "the zone's negative list (CAC 2024 Provisions Art 6). Unknown when absent.",
+    )
+    peer_system: Identifier | None = Field(
+        default=None,
+        description="The system at the other end of the flow from `system`: the crypto "
+        "analysis checks that the two can agree on a suite both ends' regimes accept.",
+    )
+    crypto_gateway: Identifier | None = Field(
+        default=None,
+        description="A system (with `crypto.gateway_faces`) that terminates the flow's "
+        "cryptography between `system` and `peer_system`.",
     )
 
 
