@@ -103,7 +103,8 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "keys: id, name, purpose, owner, site, criticality, users_countries, ai_act_risk, "
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
             "allowed_accelerators, export_licences, training_compute_ops, user_data, "
-            "user_data_mechanisms, crypto"
+            "user_data_mechanisms, crypto, ai_roles, high_risk_route, interacts_with_people, "
+            "opinion_influence, federal, cii, sector, mlps_level, adopted_frameworks"
         ],
     ),
     (
@@ -254,7 +255,8 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "id, name, purpose, owner, site, criticality, users_countries, ai_act_risk, "
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
             "allowed_accelerators, export_licences, training_compute_ops, user_data, "
-            "user_data_mechanisms, crypto",
+            "user_data_mechanisms, crypto, ai_roles, high_risk_route, interacts_with_people, "
+            "opinion_influence, federal, cii, sector, mlps_level, adopted_frameworks",
         ],
     ),
 ]

@@ -56,6 +56,8 @@ COMMANDS: tuple[CommandEntry, ...] = (
     CommandEntry("catalog", "catalog", "Browse the provenance catalogue.", group=True),
     CommandEntry("knowledge", "knowledge", "The knowledge set: show, update, diff, audit. See "
                  "docs/knowledge.md.", group=True),
+    CommandEntry("compliance", "compliance", "Certification obligations per system across "
+                 "regimes, and the smallest control set that meets them.", group=True),
     CommandEntry("schema", "schema", "Print JSON Schemas of StackRift's inputs.", group=True),
 )
 _BY_NAME = {entry.name: entry for entry in COMMANDS}

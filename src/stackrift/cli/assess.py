@@ -69,18 +69,29 @@ def assess(
         "--waivers", help="Waivers file: each needs a reason and may expire.")] = None,
     baseline: Annotated[Path | None, typer.Option(
         "--baseline", help="A previous JSON report: the summary says what changed.")] = None,
+    frameworks: Annotated[list[Path] | None, typer.Option(
+        "--frameworks", help="Extra compliance framework folder (repeatable).")] = None,
+    controls: Annotated[Path | None, typer.Option(
+        "--controls", help="Controls file: obligations met, partly met, missing; the control "
+        "plan.")] = None,
+    oscal: Annotated[Path | None, typer.Option(
+        "--oscal", help="Folder of OSCAL catalogues (SP 800-53 Rev 5) for control titles.")] = None,
 ) -> None:
     """Run every analysis on an estate and render one report."""
     from stackrift.analyses.base import AnalysisContext
+    from stackrift.analyses.compliance import ComplianceOptions
     from stackrift.analyses.vulnerabilities import VulnerabilityOptions
     from stackrift.catalog.catalogue import load_catalogue
+    from stackrift.cli.compliance import oscal_folder
     from stackrift.estate.loader import load_estate
     from stackrift.pipeline import assess as run_assess
 
     check_gate(fail_on, unknown_as)
     context = AnalysisContext.default(
         parse_as_of(as_of), catalogue=load_catalogue(), db=db, rules_dirs=tuple(rules or ()),
-        options=[VulnerabilityOptions(vex=tuple(vex or ()), waivers=waivers)],
+        options=[VulnerabilityOptions(vex=tuple(vex or ()), waivers=waivers),
+                 ComplianceOptions(frameworks=tuple(frameworks or ()), controls=controls,
+                                   oscal_dir=oscal_folder(oscal))],
     )
     report = run_assess(load_estate(estate), context,
                         only=frozenset(analysis) if analysis else None,

@@ -57,3 +57,15 @@ def schema_report(output_format: DocumentFormatOption = DocumentFormat.JSON,
     from stackrift.report.json_schema import report_json_schema
 
     _write_schema(report_json_schema(), output_format, output)
+
+
+@app.command("controls")
+def schema_controls(output_format: DocumentFormatOption = DocumentFormat.JSON,
+                    output: OutputPath = None) -> None:
+    """The JSON Schema of a controls file (`compliance obligations --controls`)."""
+    import orjson
+
+    from stackrift.compliance.schema import controls_schema
+
+    _write_schema(orjson.dumps(controls_schema(), option=orjson.OPT_INDENT_2).decode(),
+                  output_format, output)

@@ -3,7 +3,7 @@
 The estate gives defaults (``public_facing: false``) for keys a user did not write; only keys the
 user wrote count as known here, so a missing key gives *undetermined* verdicts that name it rather
 than a silent "not applicable". Facts the estate has no field for yet (AI role, sector, CII,
-MLPS level, adopted frameworks, ...) come from ``extra``.
+MLPS level, adopted frameworks, ...) are optional fields of a system; ``extra`` overrides them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from stackrift.compliance.conditions import SystemFacts
-from stackrift.compliance.model import RiskClass
+from stackrift.compliance.model import AiRole, HighRiskRoute, RiskClass
 from stackrift.estate.model import AIActRisk, Estate, System
 
 # Art 51(2) AI Act: a general-purpose model trained with more than 10^25 operations is presumed
@@ -40,6 +40,16 @@ def system_facts(estate: Estate, system: System) -> SystemFacts:
         generative=_written(system, "generative"),
         public_facing=_written(system, "public_facing"),
         systemic_risk=True if compute is not None and compute > SYSTEMIC_RISK_OPS else None,
+        roles=None if system.ai_roles is None else frozenset(
+            AiRole(r.value) for r in system.ai_roles),
+        high_risk_route=None if system.high_risk_route is None else HighRiskRoute(
+            system.high_risk_route.value),
+        interacts_with_people=system.interacts_with_people,
+        opinion_influence=system.opinion_influence,
+        federal=system.federal, cii=system.cii, sector=system.sector,
+        mlps_level=system.mlps_level,
+        adopted_frameworks=None if system.adopted_frameworks is None else frozenset(
+            system.adopted_frameworks),
     )
 
 

@@ -190,6 +190,22 @@ class AIActRisk(StrEnum):
     UNKNOWN = "unknown"
 
 
+class AIRole(StrEnum):
+    """The owner's role towards an AI system (AI Act vocabulary)."""
+
+    PROVIDER = "provider"
+    DEPLOYER = "deployer"
+    IMPORTER = "importer"
+    DISTRIBUTOR = "distributor"
+
+
+class HighRiskRoute(StrEnum):
+    """Why a system is high-risk under the AI Act: an Annex III use or an Annex I product."""
+
+    ANNEX_III = "annex_iii"
+    ANNEX_I = "annex_i"
+
+
 class System(Record):
     id: Identifier
     name: str
@@ -236,6 +252,29 @@ class System(Record):
         "schemes, module validations, CBOMs, certificates, probe results) and the facts crypto "
         "regimes test; a dual-stack gateway lists its faces. Not assessed when absent.",
     )
+    # Facts for certification obligations; absent means unknown (never "no"), so an obligation
+    # that depends on one is reported undetermined rather than not applicable.
+    ai_roles: tuple[AIRole, ...] | None = Field(
+        default=None, description="The owner's roles towards the system (AI Act: provider, "
+        "deployer, importer, distributor).")
+    high_risk_route: HighRiskRoute | None = Field(
+        default=None, description="For an AI Act high-risk system: annex_iii (stand-alone use) "
+        "or annex_i (product safety component).")
+    interacts_with_people: bool | None = Field(
+        default=None, description="Whether people interact with the system directly.")
+    opinion_influence: bool | None = Field(
+        default=None, description="Whether the service has public-opinion attributes or social "
+        "mobilisation capacity (China's filing and security assessment duties).")
+    federal: bool | None = Field(
+        default=None, description="Whether it is a US federal information system.")
+    cii: bool | None = Field(
+        default=None, description="Whether it is critical information infrastructure.")
+    sector: str | None = Field(default=None, description="Business sector, e.g. finance.")
+    mlps_level: int | None = Field(
+        default=None, ge=1, le=5, description="China MLPS 2.0 grading level (1-5).")
+    adopted_frameworks: tuple[str, ...] | None = Field(
+        default=None, description="Ids of voluntary frameworks the owner adopted for this "
+        "system (e.g. iso-iec-42001); an empty list says none.")
 
 
 class DataCategory(StrEnum):

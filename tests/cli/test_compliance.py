@@ -1,0 +1,95 @@
+"""``stackrift compliance obligations|plan``, ``assess --controls`` and ``schema controls``,
+run in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import Cli
+
+AS_OF = "2026-12-04"
+DEMO_CONTROLS = Path(__file__).resolve().parents[1] / "compliance" / "data" / "demo-controls.yaml"
+
+
+@pytest.fixture
+def no_shared_oscal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run where the default OSCAL folder is absent (the run must say titles were not read)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_obligations_json_names_filings_and_caveats(cli: Cli, demo_estate: Path,
+                                                    no_shared_oscal: Path) -> None:
+    run = cli("compliance", "obligations", str(demo_estate), "--as-of", AS_OF, "-f", "json")
+    assert run.code == 0, run.err
+    data = json.loads(run.out)
+    assert data["caveats"] and "OSCAL" in data["caveats"][0]
+    assert "caveat: " in run.err  # said on the terminal too, never silently
+    rows = next(t for t in data["tables"] if t["title"] == "Obligations")["rows"]
+    by_key = {(r[0], r[1]): r for r in rows}
+    assert by_key[("cn-support-bot", "cn-genai-measures:art17")][3] == "applies"
+    hr = by_key[("eu-hr-analytics", "eu-ai-act:art49")]
+    assert hr[3] == "future" and hr[4] == "2027-12-02"
+    undetermined = [r for r in rows if r[3] == "undetermined"]
+    assert undetermined and all(r[5] for r in undetermined)  # the missing facts are named
+
+
+def test_obligations_text_and_markdown_to_file(cli: Cli, demo_estate: Path,
+                                               tmp_path: Path) -> None:
+    out = tmp_path / "obligations.md"
+    run = cli("compliance", "obligations", str(demo_estate), "--as-of", AS_OF, "-f", "md",
+              "-o", str(out))
+    assert run.code == 0, run.err
+    text = out.read_text(encoding="utf-8")
+    assert "| system | jurisdiction | applies now | applies later | undetermined |" in text
+    run = cli("compliance", "obligations", str(demo_estate), "--as-of", AS_OF)
+    assert run.code == 0 and "cn-support-bot" in run.out
+
+
+def test_plan_is_cheaper_than_per_framework_plans(cli: Cli, demo_estate: Path) -> None:
+    run = cli("compliance", "plan", str(demo_estate), "--controls", str(DEMO_CONTROLS),
+              "--as-of", AS_OF, "-f", "json")
+    assert run.code == 0, run.err
+    data = json.loads(run.out)
+    assert data["joint_cost"] < data["separate_cost"]
+    assert data["saving"] == data["separate_cost"] - data["joint_cost"] > 0
+    assert data["all_optimal"] is True
+    chosen = next(t for t in data["tables"] if t["title"].startswith("Chosen controls"))
+    assert "AI-RISK-PROCESS" in {r[0] for r in chosen["rows"]}
+    gaps = next(t for t in data["tables"] if t["title"].startswith("Not covered"))
+    assert any(r[2].startswith("undetermined") for r in gaps["rows"])
+
+
+def test_plan_needs_controls(cli: Cli, demo_estate: Path) -> None:
+    assert cli("compliance", "plan", str(demo_estate)).code == 2
+
+
+def test_unknown_control_id_is_a_located_error(cli: Cli, demo_estate: Path,
+                                               tmp_path: Path) -> None:
+    controls = tmp_path / "controls.yaml"
+    controls.write_text("controls:\n  - id: X\n    satisfies: [eu-ai-act:art999]\n",
+                        encoding="utf-8")
+    run = cli("compliance", "obligations", str(demo_estate), "--controls", str(controls))
+    assert run.code == 2
+    assert f"{controls}:3:" in run.err and "eu-ai-act:art999" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_assess_passes_controls_to_the_analysis(cli: Cli, demo_estate: Path) -> None:
+    run = cli("assess", str(demo_estate), "-a", "compliance", "--controls", str(DEMO_CONTROLS),
+              "--as-of", AS_OF, "-f", "json", "--db", "/nonexistent/none.db")
+    assert run.code in (0, 1), run.err
+    findings = json.loads(run.out)["findings"]
+    rules = {f["rule"] for f in findings}
+    assert "obligation-met" in rules and "obligation-missing" in rules
+    assert "obligation-undetermined" in rules
+
+
+def test_schema_controls(cli: Cli) -> None:
+    run = cli("schema", "controls")
+    assert run.code == 0
+    schema = json.loads(run.out)
+    assert "controls" in schema["properties"]
