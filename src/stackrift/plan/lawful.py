@@ -6,10 +6,11 @@ ask :func:`judge_flows` for each flow's verdict under every regime.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -75,6 +76,10 @@ class FlowJudge:
         self._facts_read = flow_facts_read(rules)
         self._thresholds = count_thresholds(rules)
         self._signatures: dict[tuple[object, ...], str] = {}
+        self._results: dict[tuple[object, ...], tuple[object, dict[Hashable, Any]]] = {}
+        self.share_results = True
+        """Share cached judgements and rule results between lone evaluations (off: every lone
+        flow is evaluated afresh, the reference the cached path must agree with)."""
         self.evaluations = 0
         self.lookups = 0
 
@@ -97,7 +102,7 @@ class FlowJudge:
         """
         self.lookups += 1
         key = self._fact_signature(estate, flow, as_of)
-        cached = self._cache.get(key)
+        cached = self._cache.get(key) if self.share_results else None
         if cached is None:
             ends = {flow.source, flow.destination}
             assert self._index is not None  # set by _fact_signature
@@ -108,19 +113,37 @@ class FlowJudge:
                 "components": tuple(c for c in estate.components
                                     if system is not None and c.id in system.components),
                 "data_flows": (flow,)})
-            cached = _reduce(evaluate_estate(mini, as_of, self.rules)[0])
+            cached = _reduce(evaluate_estate(mini, as_of, self.rules,
+                                             shared_results=self._shared(estate, flow, as_of))[0])
             self._cache[key] = cached
             self.evaluations += 1
         return FlowJudgement(flow.id, cached.verdict, cached.lawful, cached.prohibited,
                              cached.missing, cached.rules_fired, cached.citations)
 
+    def _shared(self, estate: Estate, flow: DataFlow, as_of: date
+                ) -> dict[Hashable, Any] | None:
+        """The engine's shared rule results for lone flows of ``estate``'s entities with
+        ``flow``'s dates on ``as_of`` (what the engine requires of estates sharing them)."""
+        if not self.share_results:
+            return None
+        key = (id(estate.entities), as_of, flow.start, flow.end)
+        known = self._results.get(key)
+        if known is None or known[0] is not estate.entities:
+            known = (estate.entities, {})  # holding the entities keeps their id unique
+            self._results[key] = known
+        return known[1]
+
     def _end(self, ref: str) -> object:
         """What a flow's facts read of one of its ends (see :func:`flow_facts`)."""
         assert self._index is not None
-        site = self._index[1].sites.get(ref)
+        index = self._index[1]
+        site = index.sites.get(ref)
         if site is None:
             return ref
-        return ("site", site.country, site.entity, site.provider, site.free_trade_zone)
+        # The provider counts only through its home country: sites of one country, entity and
+        # provider country share the memo, whichever cloud runs them.
+        return ("site", site.country, site.entity, index.provider_country(site),
+                site.free_trade_zone)
 
     def _fact_signature(self, estate: Estate, flow: DataFlow, as_of: date) -> str:
         """What a lone flow's verdict depends on: every flow fact the rules test, the entities
@@ -135,8 +158,8 @@ class FlowJudge:
             self._signatures.clear()
         # Within one estate a flow is fixed by its id, ends and mechanisms (planners re-point
         # and upgrade flows, nothing else), and of a site its facts read only the country,
-        # operating entity, provider and free-trade zone: the signature is computed once per
-        # such combination.
+        # operating entity, provider country and free-trade zone: the signature is computed once
+        # per such combination.
         memo = (flow.id, self._end(flow.source), self._end(flow.destination), flow.recipient,
                 flow.mechanisms, as_of)
         known = self._signatures.get(memo)

@@ -468,16 +468,22 @@ _last_index: list[tuple[Estate, ProviderCountry, RuleSet, EstateIndex]] = []
 
 def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
                     provider_country: ProviderCountry | None = None,
-                    compiled: bool = True) -> tuple[FlowVerdict, ...]:
+                    compiled: bool = True,
+                    shared_results: dict[Hashable, dict[str, _Memo]] | None = None
+                    ) -> tuple[FlowVerdict, ...]:
     """One verdict per data flow, in the estate's order.
 
     ``provider_country`` maps a site's cloud provider to its home country; by default the packaged
     provenance catalogue answers. Flows with the same facts share each rule's result (except
     rules that count other flows); ``compiled=False`` evaluates every rule of every flow through
     the reference interpreter instead (tests check that both agree).
+
+    ``shared_results`` carries those shared results from one call to the next (the planner
+    evaluates hundreds of one-flow estates): callers pass the same dict only for estates with
+    the same entities, flows with the same dates, and the same ``as_of``.
     """
     index = _index(estate, provider_country, rules, compiled)
-    memo: dict[Hashable, dict[str, _Memo]] = {}
+    memo: dict[Hashable, dict[str, _Memo]] = {} if shared_results is None else shared_results
     read = _facts_read(rules)
     verdicts = []
     for flow in estate.data_flows:
