@@ -76,7 +76,7 @@ class FlowJudge:
         self._facts_read = flow_facts_read(rules)
         self._thresholds = count_thresholds(rules)
         self._signatures: dict[tuple[object, ...], str] = {}
-        self._results: dict[tuple[object, ...], tuple[object, dict[Hashable, Any]]] = {}
+        self._results: dict[Hashable, Any] = {}  # the engine's results shared by lone flows
         self.share_results = True
         """Share cached judgements and rule results between lone evaluations (off: every lone
         flow is evaluated afresh, the reference the cached path must agree with)."""
@@ -114,24 +114,15 @@ class FlowJudge:
                                     if system is not None and c.id in system.components),
                 "data_flows": (flow,)})
             cached = _reduce(evaluate_estate(mini, as_of, self.rules,
-                                             shared_results=self._shared(estate, flow, as_of))[0])
+                                             shared_results=self._shared())[0])
             self._cache[key] = cached
             self.evaluations += 1
         return FlowJudgement(flow.id, cached.verdict, cached.lawful, cached.prohibited,
                              cached.missing, cached.rules_fired, cached.citations)
 
-    def _shared(self, estate: Estate, flow: DataFlow, as_of: date
-                ) -> dict[Hashable, Any] | None:
-        """The engine's shared rule results for lone flows of ``estate``'s entities with
-        ``flow``'s dates on ``as_of`` (what the engine requires of estates sharing them)."""
-        if not self.share_results:
-            return None
-        key = (id(estate.entities), as_of, flow.start, flow.end)
-        known = self._results.get(key)
-        if known is None or known[0] is not estate.entities:
-            known = (estate.entities, {})  # holding the entities keeps their id unique
-            self._results[key] = known
-        return known[1]
+    def _shared(self) -> dict[Hashable, Any] | None:
+        """Rule results the engine shares between lone evaluations (one rule set: ours)."""
+        return self._results if self.share_results else None
 
     def _end(self, ref: str) -> object:
         """What a flow's facts read of one of its ends (see :func:`flow_facts`)."""
