@@ -88,8 +88,10 @@ class FlowJudge:
         return cls(load_rule_set(extra_dirs=tuple(extra_dirs)))
 
     def judge(self, estate: Estate, as_of: date) -> dict[str, FlowJudgement]:
-        """One judgement per flow id, every flow evaluated together (volumes aggregate)."""
-        return {v.flow_id: _reduce(v) for v in evaluate_estate(estate, as_of, self.rules)}
+        """One judgement per flow id, every flow evaluated together (volumes aggregate). Rules
+        that read only facts reuse the results of the lone evaluations before it."""
+        return {v.flow_id: _reduce(v) for v in evaluate_estate(
+            estate, as_of, self.rules, shared_results=self._shared())}
 
     def judge_alone(self, estate: Estate, flow: DataFlow, as_of: date) -> FlowJudgement:
         """The judgement of one flow evaluated on its own in ``estate``'s context.
