@@ -5,6 +5,7 @@ on the test estates and on a generated estate."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,10 @@ DEMO = ROOT / "src" / "stackrift" / "demo" / "estate.yaml"
 
 def _generated(tmp_path: Path, systems: int) -> Path:
     """The benchmark's generated estate (same generator, fewer systems)."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_plan_generator", ROOT / "benchmarks" / "bench_plan.py",
-        submodule_search_locations=[])
+    spec = importlib.util.spec_from_file_location("bench_plan_generator",
+                                                  ROOT / "benchmarks" / "bench_plan.py")
     assert spec is not None and spec.loader is not None
-    import sys
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # bench_plan imports its harness
     try:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
