@@ -127,3 +127,20 @@ def test_every_compiled_condition_equals_the_interpreter(rules: RuleSet) -> None
             assert quiet.unknown == slow.unknown and not quiet.trace
             compared += 1
     assert compared > 1_000
+
+
+@pytest.mark.parametrize("day", DAYS, ids=str)
+def test_results_shared_across_one_flow_estates_equal_reference(rules: RuleSet,
+                                                                day: date) -> None:
+    """``shared_results`` (the planner's lone-flow evaluations): every flow of the demo, the
+    tests' and a generated estate evaluated alone, one dict shared by all of them, gives what
+    the reference interpreter gives flow by flow - and the dict is actually hit."""
+    shared: dict[Any, Any] = {}
+    compared = 0
+    for _, subject in (*ESTATES[:-2], ("generated", generated(200, 3))):
+        for flow in subject.data_flows:
+            alone = subject.model_copy(update={"data_flows": (flow,)})
+            fast = evaluate_estate(alone, day, rules, shared_results=shared)
+            assert fast == evaluate_estate(alone, day, rules, compiled=False), flow.id
+            compared += 1
+    assert compared > 200 and shared

@@ -26,6 +26,7 @@ Site move terms: ``migration`` (2), ``provider_onboarding`` (2, a provider not u
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
@@ -189,9 +190,12 @@ def exposure_terms(estate: Estate, system: System, product: Product, as_of: date
 def accelerator_switch(estate: Estate, system: System, current: Product | None,
                        candidate: Product, country: str | None, as_of: date,
                        catalogue: Catalogue, known_vendors: frozenset[str],
-                       stack: SystemStack | None = None) -> Burden:
+                       stack: SystemStack | None = None,
+                       support_table: Mapping[str, Mapping[str, Support]] | None = None
+                       ) -> Burden:
     """Burden of replacing ``current`` by ``candidate`` in ``system`` (site country ``country``;
-    ``None`` leaves export terms out). ``stack`` saves re-resolving the system's components."""
+    ``None`` leaves export terms out). ``stack`` saves re-resolving the system's components;
+    ``support_table`` is :func:`runtime_support`'s table, for callers pricing many switches."""
     stack = stack or system_stack(estate, system, catalogue)
     terms: list[BurdenTerm] = []
     old_rt = runtime_of(current, catalogue) if current else None
@@ -205,7 +209,8 @@ def accelerator_switch(estate: Estate, system: System, current: Product | None,
             f"runtime {old_rt.name if old_rt else 'unknown'} -> "
             f"{new_rt.name if new_rt else 'unknown (not catalogued)'}"))
     if changed:
-        table = runtime_support().get(new_rt.id, {}) if new_rt else {}
+        known = runtime_support() if support_table is None else support_table
+        table = known.get(new_rt.id, {}) if new_rt else {}
         for framework in _frameworks(stack):
             if old_rt is not None and old_rt.id in framework.requires:
                 continue  # an adapter of the old runtime (torch_npu on CANN) simply goes away

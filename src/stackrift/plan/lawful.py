@@ -6,10 +6,11 @@ ask :func:`judge_flows` for each flow's verdict under every regime.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -75,6 +76,10 @@ class FlowJudge:
         self._facts_read = flow_facts_read(rules)
         self._thresholds = count_thresholds(rules)
         self._signatures: dict[tuple[object, ...], str] = {}
+        self._results: dict[Hashable, Any] = {}  # the engine's results shared by lone flows
+        self.share_results = True
+        """Share cached judgements and rule results between lone evaluations (off: every lone
+        flow is evaluated afresh, the reference the cached path must agree with)."""
         self.evaluations = 0
         self.lookups = 0
 
@@ -83,8 +88,10 @@ class FlowJudge:
         return cls(load_rule_set(extra_dirs=tuple(extra_dirs)))
 
     def judge(self, estate: Estate, as_of: date) -> dict[str, FlowJudgement]:
-        """One judgement per flow id, every flow evaluated together (volumes aggregate)."""
-        return {v.flow_id: _reduce(v) for v in evaluate_estate(estate, as_of, self.rules)}
+        """One judgement per flow id, every flow evaluated together (volumes aggregate). Rules
+        that read only facts reuse the results of the lone evaluations before it."""
+        return {v.flow_id: _reduce(v) for v in evaluate_estate(
+            estate, as_of, self.rules, shared_results=self._shared())}
 
     def judge_alone(self, estate: Estate, flow: DataFlow, as_of: date) -> FlowJudgement:
         """The judgement of one flow evaluated on its own in ``estate``'s context.
@@ -97,7 +104,7 @@ class FlowJudge:
         """
         self.lookups += 1
         key = self._fact_signature(estate, flow, as_of)
-        cached = self._cache.get(key)
+        cached = self._cache.get(key) if self.share_results else None
         if cached is None:
             ends = {flow.source, flow.destination}
             assert self._index is not None  # set by _fact_signature
@@ -108,19 +115,28 @@ class FlowJudge:
                 "components": tuple(c for c in estate.components
                                     if system is not None and c.id in system.components),
                 "data_flows": (flow,)})
-            cached = _reduce(evaluate_estate(mini, as_of, self.rules)[0])
+            cached = _reduce(evaluate_estate(mini, as_of, self.rules,
+                                             shared_results=self._shared())[0])
             self._cache[key] = cached
             self.evaluations += 1
         return FlowJudgement(flow.id, cached.verdict, cached.lawful, cached.prohibited,
                              cached.missing, cached.rules_fired, cached.citations)
 
+    def _shared(self) -> dict[Hashable, Any] | None:
+        """Rule results the engine shares between lone evaluations (one rule set: ours)."""
+        return self._results if self.share_results else None
+
     def _end(self, ref: str) -> object:
         """What a flow's facts read of one of its ends (see :func:`flow_facts`)."""
         assert self._index is not None
-        site = self._index[1].sites.get(ref)
+        index = self._index[1]
+        site = index.sites.get(ref)
         if site is None:
             return ref
-        return ("site", site.country, site.entity, site.provider, site.free_trade_zone)
+        # The provider counts only through its home country: sites of one country, entity and
+        # provider country share the memo, whichever cloud runs them.
+        return ("site", site.country, site.entity, index.provider_country(site),
+                site.free_trade_zone)
 
     def _fact_signature(self, estate: Estate, flow: DataFlow, as_of: date) -> str:
         """What a lone flow's verdict depends on: every flow fact the rules test, the entities
@@ -135,8 +151,8 @@ class FlowJudge:
             self._signatures.clear()
         # Within one estate a flow is fixed by its id, ends and mechanisms (planners re-point
         # and upgrade flows, nothing else), and of a site its facts read only the country,
-        # operating entity, provider and free-trade zone: the signature is computed once per
-        # such combination.
+        # operating entity, provider country and free-trade zone: the signature is computed once
+        # per such combination.
         memo = (flow.id, self._end(flow.source), self._end(flow.destination), flow.recipient,
                 flow.mechanisms, as_of)
         known = self._signatures.get(memo)

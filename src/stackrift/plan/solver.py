@@ -74,6 +74,7 @@ from stackrift.plan.burden import (
     estate_vendor_ids,
     model_switch,
     runtime_of,
+    runtime_support,
     site_move,
 )
 from stackrift.plan.groups import expand_destinations, match_destination
@@ -358,6 +359,7 @@ class Planner:
         self._literals: list[cp_model.IntVar] = []
         self._swaps: dict[tuple[tuple[str, ...], str, str], StackSwap] = {}
         self._burdens: dict[tuple[object, ...], Burden] = {}
+        self._support = runtime_support()  # read once: thousands of switches are priced
         self._equivalent_cache: dict[str, list[Product]] = {}
         self._listings: dict[str, tuple[Exposure, ...]] = {}
         self._available: dict[tuple[str, str], AvailabilityCheck] = {}
@@ -448,7 +450,7 @@ class Planner:
         if key not in self._burdens:
             self._burdens[key] = accelerator_switch(
                 self.estate, system, current, candidate, None, self.as_of, self.catalogue,
-                self.known_vendors, self.stacks[system.id])
+                self.known_vendors, self.stacks[system.id], self._support)
         return self._burdens[key]
 
     def _listed(self, product: Product) -> tuple[Exposure, ...]:

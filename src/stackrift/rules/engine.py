@@ -34,7 +34,7 @@ from stackrift.rules.facts import (
     system_facts,
 )
 from stackrift.rules.loader import RuleSet, load_rules
-from stackrift.rules.model import Condition, Rule, Scope, Verdict
+from stackrift.rules.model import OWNERSHIP_FACTS, Condition, Rule, Scope, Verdict
 
 __all__ = ["Citation", "ConflictHit", "FlowVerdict", "RuleSet", "SubjectVerdict", "Verdict",
            "detect_conflicts", "evaluate_estate", "evaluate_sites", "evaluate_systems",
@@ -248,6 +248,36 @@ class _CompiledRule:
     kind: RuleKind
     conditions: Mapping[str, Condition]
     """The named conditions of the rule's pack."""
+    reads: tuple[str, ...] | None = None
+    """For a rule that follows no ownership chain: every fact it reads (with a volume test, also
+    the facts the test counts with). A ``facts`` rule's result and trace are the same for any
+    subject with those values, in any estate; so is a volume rule's result for the only flow of
+    a one-flow estate (its volume is then that flow's own count). ``None``: ownership read."""
+
+
+VOLUME_READS = ("categories", "subjects", "devices", "subjects_countries")
+"""What a volume test reads of the flow it counts (see ``_flow_status`` in conditions)."""
+
+
+def _reads(cond: Condition, named: Mapping[str, Condition], found: set[str],
+           seen: set[str]) -> None:
+    """Collect the facts ``cond`` reads, following named conditions and volume exclusions."""
+    if cond.fact is not None:
+        found.add(cond.fact)
+    if cond.ref is not None and cond.ref not in seen and cond.ref in named:
+        seen.add(cond.ref)
+        _reads(named[cond.ref], named, found, seen)
+    for child in (*(cond.all or ()), *(cond.any or ()),
+                  *((cond.not_,) if cond.not_ is not None else ()),
+                  *((cond.volume.exclude,) if cond.volume and cond.volume.exclude else ())):
+        _reads(child, named, found, seen)
+
+
+def _shareable_reads(rule: Rule, kind: RuleKind, named: Mapping[str, Condition]
+                     ) -> tuple[str, ...] | None:
+    found: set[str] = set() if kind == "facts" else set(VOLUME_READS)
+    _reads(rule.when, named, found, set())
+    return None if found & OWNERSHIP_FACTS else tuple(sorted(found))
 
 
 def _kind(cond: Condition, named: Mapping[str, Condition], seen: set[str]) -> RuleKind:
@@ -275,8 +305,9 @@ def _compiled_rules(rules: RuleSet) -> Mapping[Scope, tuple[_CompiledRule, ...]]
         for rule in rules.rules:
             named = rules.conditions_for(rule.id)
             compiled = compile_condition(rule.when, named, shared.setdefault(id(named), {}))
-            by_scope[rule.scope].append(
-                _CompiledRule(rule, compiled, _kind(rule.when, named, set()), named))
+            kind = _kind(rule.when, named, set())
+            by_scope[rule.scope].append(_CompiledRule(rule, compiled, kind, named,
+                                                      _shareable_reads(rule, kind, named)))
         found = {scope: tuple(entries) for scope, entries in by_scope.items()}
         rules.derived["engine.compiled_rules"] = found
     return cast(Mapping[Scope, tuple[_CompiledRule, ...]], found)
@@ -302,6 +333,12 @@ class _Subject:
     quiet: dict[int, EvalContext] = field(default_factory=dict)
     """One untraced context per pack, reused rule after rule."""
 
+    lone: bool = False
+    """The subject is the only flow of its estate (volume results may then be shared)."""
+    by_reads: dict[Hashable, _Memo] | None = None
+    """Results of rules with known ``reads``, keyed by rule, date and the values read: shared
+    between estates (see ``evaluate_estate``'s ``shared_results``). ``None``: not shared."""
+
     def context(self, conditions: Mapping[str, Condition], tracing: bool) -> EvalContext:
         if tracing:
             return EvalContext(self.index, self.as_of, self.item, self.facts, conditions,
@@ -322,6 +359,11 @@ def _judge_compiled(entry: _CompiledRule, subject: _Subject
     cacheable = subject.memo is not None and entry.kind != "group_volume"
     memo_key = entry.rule.id
     hit = subject.memo.get(memo_key) if cacheable and subject.memo is not None else None
+    wide: Hashable = None
+    if hit is None and subject.by_reads is not None and entry.reads is not None and (
+            entry.kind == "facts" or subject.lone):
+        wide = (memo_key, subject.as_of, tuple(subject.facts.get(n) for n in entry.reads))
+        hit = subject.by_reads.get(wide)
     if hit is not None:
         result, unknown, lines = hit
     else:
@@ -335,6 +377,11 @@ def _judge_compiled(entry: _CompiledRule, subject: _Subject
     if cacheable and hit is None and subject.memo is not None:
         # A trace naming the flow's own id and counts (own_volume) is not shared.
         subject.memo[memo_key] = (result, unknown, lines if entry.kind == "facts" else None)
+    if wide is not None and subject.by_reads is not None and wide not in subject.by_reads:
+        if entry.kind == "facts":
+            subject.by_reads[wide] = (result, unknown, lines)
+        elif not unknown:  # a volume's trace and unknown counts name the flow: not shared
+            subject.by_reads[wide] = (result, (), None)
     return result, unknown, list(lines or ())
 
 
@@ -468,13 +515,19 @@ _last_index: list[tuple[Estate, ProviderCountry, RuleSet, EstateIndex]] = []
 
 def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
                     provider_country: ProviderCountry | None = None,
-                    compiled: bool = True) -> tuple[FlowVerdict, ...]:
+                    compiled: bool = True,
+                    shared_results: dict[Hashable, _Memo] | None = None
+                    ) -> tuple[FlowVerdict, ...]:
     """One verdict per data flow, in the estate's order.
 
     ``provider_country`` maps a site's cloud provider to its home country; by default the packaged
     provenance catalogue answers. Flows with the same facts share each rule's result (except
     rules that count other flows); ``compiled=False`` evaluates every rule of every flow through
     the reference interpreter instead (tests check that both agree).
+
+    ``shared_results`` carries, from one call to the next, the results of rules that follow no
+    ownership chain, keyed by the values they read (volume rules only in one-flow estates: the
+    planner evaluates hundreds of those): pass the same dict only with the same ``rules``.
     """
     index = _index(estate, provider_country, rules, compiled)
     memo: dict[Hashable, dict[str, _Memo]] = {}
@@ -483,7 +536,8 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
     for flow in estate.data_flows:
         facts = index.flow_facts(flow)
         shared = memo.setdefault(_flow_key(index, flow, facts, read), {})
-        subject = _Subject(index, flow, facts, as_of, shared)
+        subject = _Subject(index, flow, facts, as_of, shared, lone=len(estate.data_flows) == 1,
+                           by_reads=shared_results)
         out = _decide(rules, Scope.FLOW, subject, frozenset(m.value for m in flow.mechanisms),
                       hold_undetermined=True, compiled=compiled)
         origin, destination = facts["origin_country"], facts["destination_country"]
