@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.cli.conftest import Cli
+from tests.terminal_support import run_at_terminal
 
 SCENARIO = "h20-china-licence-2025"
 BROKEN = ("cn-recommender", "cn-dev-copilot")  # both run the H20
@@ -18,25 +14,7 @@ BROKEN = ("cn-recommender", "cn-dev-copilot")  # both run the H20
 
 def _at_terminal(columns: int, *args: str, cwd: Path) -> list[str]:
     """The lines a person sees running ``stackrift ARGS`` at a terminal ``columns`` wide."""
-    main, secondary = pty.openpty()
-    env = {**os.environ, "COLUMNS": str(columns), "LINES": "24", "NO_COLOR": "1",
-           "STACKRIFT_AS_OF": "2026-11-15"}
-    process = subprocess.Popen([sys.executable, "-m", "stackrift", *args], stdout=secondary,
-                               stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # the terminal closes when the command exits
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main)
-    assert process.wait(timeout=600) in (0, 1)
-    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
-    return text.replace("\r\n", "\n").splitlines()
+    return run_at_terminal(columns, *args, cwd=cwd).splitlines()
 
 
 def test_stress_uses_a_wide_terminal_and_fits_a_narrow_one(demo_estate: Path,

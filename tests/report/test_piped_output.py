@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tests.terminal_support import run_at_terminal
 
 from stackrift.estate.loader import load_estate
 
@@ -80,24 +79,7 @@ def test_transfers_at_an_80_column_terminal_fits_and_keeps_ids(
     tmp_path: Path, demo_ids: dict[str, list[str]]
 ) -> None:
     """Run under a pseudo-terminal, as a person would: lines fit 80 columns, flow ids stay whole."""
-    main, secondary = pty.openpty()
-    env = {**os.environ, "COLUMNS": "80", "LINES": "24", "STACKRIFT_AS_OF": "2026-11-15",
-           "NO_COLOR": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "stackrift", "transfers", str(DEMO)],
-                               stdout=secondary, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # the terminal closes when the command exits
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main)
-    assert process.wait(timeout=600) in (0, 1)
-    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
-    lines = text.replace("\r\n", "\n").splitlines()
+    text = run_at_terminal(80, "transfers", str(DEMO), cwd=tmp_path)
+    lines = text.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert _missing(text, demo_ids["flows"]) == []
