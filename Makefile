@@ -26,12 +26,13 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy src
 
-# Browser tests drive Debian's Chromium; PDF text is read with poppler's pdftotext.
+# Browser tests drive Debian's Chromium; PDF text is read with poppler's pdftotext; the live
+# TLS probe tests start `openssl s_server`.
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
-	  && command -v pdftotext >/dev/null || { apt-get update -qq \
+	  && command -v pdftotext >/dev/null && command -v openssl >/dev/null || { apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
-	     poppler-utils >/dev/null; }
+	     poppler-utils openssl >/dev/null; }
 
 unit: $(VENV)/.installed-dev browser
 	$(BIN)/pytest
