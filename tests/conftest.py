@@ -12,6 +12,9 @@ import pytest
 
 from stackrift.catalog.catalogue import Catalogue, load_catalogue
 
+# A throw-away PostgreSQL cluster (fixtures postgres_cluster, postgres_url) for any test that asks.
+pytest_plugins = ["tests.postgres_support"]
+
 if TYPE_CHECKING:
     from stackrift.advisories.interface import (
         GroupView,

@@ -1,0 +1,1 @@
+"""StackRift server: a thin ASGI layer over the library."""
