@@ -1,7 +1,7 @@
 """The feed-format interface, format detection, and hardened readers shared by the importers.
 
 Every feed format is one module (``osv``, ``cve5``, ``csaf``, ``cnvd``, ``cnnvd``) defining a class
-that satisfies :class:`FeedFormat` and registers itself with :func:`register_feed`.
+that satisfies :class:`FeedParser` and registers itself with :func:`register_feed`.
 Readers here bound sizes, refuse XML with document type declarations (no entity expansion, no
 network) and check zip archives against decompression bombs before reading them.
 """
@@ -30,8 +30,8 @@ MAX_ZIP_MEMBERS = 500_000
 HEAD_BYTES = 8192
 
 
-class FeedFormat(Protocol):
-    """One advisory feed format."""
+class FeedParser(Protocol):
+    """The parser of one advisory feed format (its name is the `FeedFormat` choice)."""
 
     format: ClassVar[str]
     source: ClassVar[str]
@@ -47,13 +47,13 @@ class FeedFormat(Protocol):
 
 
 FEED_MODULES = ("cve5", "csaf", "cnnvd", "cnvd", "osv")  # most specific first
-FEEDS: Registry[type[FeedFormat]] = Registry("feed format", "stackrift.advisories",
+FEEDS: Registry[type[FeedParser]] = Registry("feed format", "stackrift.advisories",
                                              lambda cls: cls.format, modules=FEED_MODULES)
 register_feed = FEEDS.register
 
 
 @cache
-def feeds() -> dict[str, FeedFormat]:
+def feeds() -> dict[str, FeedParser]:
     """Every feed format, in detection order (built once: detection asks for every file)."""
     return {cls.format: cls() for cls in FEEDS.by_module()}
 
@@ -76,7 +76,7 @@ def read_head(path: Path) -> bytes:
                                        "an existing, readable file") from exc
 
 
-def detect(path: Path, forced: str | None = None) -> FeedFormat | None:
+def detect(path: Path, forced: str | None = None) -> FeedParser | None:
     """The feed format of ``path`` (``forced`` when given), or ``None`` for a non-advisory file."""
     available = feeds()
     if forced is not None:

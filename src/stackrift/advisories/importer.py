@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from stackrift.advisories.feed import FeedFormat, detect
+from stackrift.advisories.feed import FeedParser, detect
 from stackrift.advisories.interface import AdvisoryWriter
 from stackrift.advisories.model import Advisory, ImportReport, Rejection, Skipped
 from stackrift.advisories.store import StoredRecord, prepare
@@ -111,7 +111,7 @@ class _ParsedFile(Generic[R]):
 
 
 def _parse_file(file: Path, forced: str | None) -> _ParsedFile[Advisory]:
-    feed: FeedFormat | None = detect(file, forced)
+    feed: FeedParser | None = detect(file, forced)
     if feed is None:
         return _ParsedFile(None, skipped=Skipped(str(file), "not an advisory file"))
     records: list[Advisory] = []
