@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from stackrift import __version__
 from stackrift.errors import InputError, InvalidInputError
+from stackrift.server import web
 from stackrift.server.config import ServerSettings
 from stackrift.server.errors import NotAuthenticatedError, ServiceError
 
@@ -30,7 +31,7 @@ def _core_routers() -> tuple[RouterFactory, ...]:
     return (system.router, accounts.router, projects.router, assessments.router, tools.router)
 
 
-ROUTERS: tuple[RouterFactory, ...] = ()
+ROUTERS: tuple[RouterFactory, ...] = (web.router,)
 """Extra routers every app includes (one line each), after the core API."""
 
 
