@@ -1,6 +1,7 @@
 """The estate map as inline SVG: one node per country holding the estate's sites, data flows as
-lines between countries coloured and dashed by verdict, each numbered like its row in the
-table the page shows beside it (so nothing is told by colour alone)."""
+lines between countries coloured and dashed by verdict, each one line per origin,
+destination and verdict labelled with its number of flows; the page's table says the same in
+words (so nothing is told by colour alone)."""
 
 from __future__ import annotations
 
@@ -33,9 +34,20 @@ _NODE_W, _NODE_H = 96, 46
 
 
 @dataclass(frozen=True)
-class MapFlow:
-    number: int
-    line: FlowLine
+class MapEdge:
+    """The flows with one origin, destination and verdict: one line on the map."""
+
+    origin: str
+    destination: str
+    verdict: str
+    flows: tuple[str, ...]
+
+
+def map_edges(lines: Sequence[FlowLine]) -> list[MapEdge]:
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for line in lines:
+        grouped.setdefault((line.origin, line.destination, line.verdict), []).append(line.flow)
+    return [MapEdge(o, d, v, tuple(sorted(f))) for (o, d, v), f in sorted(grouped.items())]
 
 
 def verdict_style(verdict: str) -> tuple[str, str]:
@@ -51,31 +63,40 @@ def _positions(countries: Sequence[str]) -> dict[str, tuple[float, float]]:
             for i, c in enumerate(countries)}
 
 
-def _edge(flow: MapFlow, start: tuple[float, float], end: tuple[float, float],
+def _edge(edge: MapEdge, start: tuple[float, float], end: tuple[float, float],
           bend: float) -> str:
-    colour, dash = verdict_style(flow.line.verdict)
+    colour, dash = verdict_style(edge.verdict)
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     (x1, y1), (x2, y2) = start, end
     if start == end:  # a flow within one country: a loop above its node
-        path = (f"M{x1 - 20:.1f},{y1 - _NODE_H / 2:.1f} C{x1 - 60:.1f},{y1 - 110 - bend:.1f} "
-                f"{x1 + 60:.1f},{y1 - 110 - bend:.1f} {x1 + 20:.1f},{y1 - _NODE_H / 2:.1f}")
-        label_at = (x1, y1 - 85 - bend * 0.75)
+        rise = 90 + 30 * abs(bend) / 52
+        path = (f"M{x1 - 20:.1f},{y1 - _NODE_H / 2:.1f} C{x1 - 60:.1f},{y1 - rise:.1f} "
+                f"{x1 + 60:.1f},{y1 - rise:.1f} {x1 + 20:.1f},{y1 - _NODE_H / 2:.1f}")
+        label_at = (x1, y1 - _NODE_H / 2 - (rise - _NODE_H / 2) * 0.75)
     else:
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
         length = math.hypot(x2 - x1, y2 - y1) or 1.0
         cx, cy = mx - (y2 - y1) / length * bend, my + (x2 - x1) / length * bend
         path = f"M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}"
         label_at = ((mx + cx) / 2, (my + cy) / 2)
-    verdict = VERDICT_LABELS.get(flow.line.verdict, flow.line.verdict)
-    title = escape(f"flow {flow.number}: {flow.line.flow}, {flow.line.origin} to "
-                   f"{flow.line.destination}, {verdict}")
+    verdict = VERDICT_LABELS.get(edge.verdict, edge.verdict)
+    count = len(edge.flows)
+    title = escape(f"{count} flow{'' if count == 1 else 's'} from {edge.origin} to "
+                   f"{edge.destination}, {verdict}: {', '.join(edge.flows)}")
     return (f'<g class="flow"><title>{title}</title>'
             f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="3"{dash_attr} '
-            f'marker-end="url(#arrow-{escape(_marker(flow.line.verdict))})"/>'
+            f'marker-end="url(#arrow-{escape(_marker(edge.verdict))})"/>'
             f'<circle cx="{label_at[0]:.1f}" cy="{label_at[1]:.1f}" r="11" fill="#ffffff" '
             f'stroke="{colour}" stroke-width="2"/>'
             f'<text x="{label_at[0]:.1f}" y="{label_at[1] + 4:.1f}" text-anchor="middle" '
-            f'font-size="12" fill="#1f2328">{flow.number}</text></g>')
+            f'font-size="12" fill="#1f2328">{count}</text></g>')
+
+
+def _offset(index: int) -> float:
+    """Lines between one pair of countries: straight, then curving out on either side in turn
+    (far enough apart that their labels do not overlap)."""
+    step = (index + 1) // 2
+    return 52.0 * step * (1 if index % 2 else -1)
 
 
 def _marker(verdict: str) -> str:
@@ -108,28 +129,27 @@ def _trim(start: tuple[float, float], end: tuple[float, float]) -> tuple[float, 
     return end[0] - dx / scale, end[1] - dy / scale
 
 
-def estate_map(sites: Mapping[str, Sequence[object]], flows: Sequence[MapFlow]) -> Markup:
+def estate_map(sites: Mapping[str, Sequence[object]], edges: Sequence[MapEdge]) -> Markup:
     """The SVG; ``aria-labelledby`` points at the caption the page gives it."""
-    countries = sorted(set(sites) | {f.line.origin for f in flows}
-                       | {f.line.destination for f in flows})
+    countries = sorted(set(sites) | {e.origin for e in edges} | {e.destination for e in edges})
     at = _positions(countries)
-    seen: dict[tuple[str, str], int] = {}
-    edges = []
-    for flow in flows:
-        key = (flow.line.origin, flow.line.destination)
+    seen: dict[tuple[str, ...], int] = {}
+    drawn = []
+    for edge in edges:
+        key = (edge.origin, edge.destination)
         pair = tuple(sorted(key))
-        count = seen[(pair[0], pair[1])] = seen.get((pair[0], pair[1]), 0) + 1
-        bend = 18.0 * count * (1 if key == pair else -1)
-        start, end = at[flow.line.origin], at[flow.line.destination]
+        index = seen[pair] = seen.get(pair, 0) + 1
+        bend = _offset(index - 1) * (1 if key == pair else -1)
+        start, end = at[edge.origin], at[edge.destination]
         if start != end:
             start, end = _trim(end, start), _trim(start, end)
-        edges.append(_edge(flow, start, end, bend))
+        drawn.append(_edge(edge, start, end, bend))
     nodes = [_node(c, len(sites.get(c, ())), at[c]) for c in countries]
     svg = (f'<svg class="estate-map" role="img" aria-labelledby="map-caption" '
            f'viewBox="0 0 {_SIZE} {_SIZE}" xmlns="http://www.w3.org/2000/svg">'
            f"<defs>{_markers()}</defs>"
            f'<rect width="{_SIZE}" height="{_SIZE}" fill="#ffffff"/>'
-           f'{"".join(edges)}{"".join(nodes)}</svg>')
+           f'{"".join(drawn)}{"".join(nodes)}</svg>')
     return Markup(svg)  # noqa: S704 - every text drawn above was escaped
 
 

@@ -16,9 +16,9 @@ from stackrift.server.tenancy import Principal
 from stackrift.server.web import data
 from stackrift.server.web.estatemap import (
     VERDICT_LABELS,
-    MapFlow,
     estate_map,
     legend_swatch,
+    map_edges,
 )
 from stackrift.server.web.render import WEB, User, link, page
 from stackrift.server.web.reportview import (
@@ -167,10 +167,10 @@ def report_routes(web: APIRouter) -> None:
         """The estate map, its table equivalent, and the systems, flows and vendors."""
         report, frame = _frame(db, user, assessment_id)
         sites = report.sites_by_country()
-        flows = [MapFlow(n, line) for n, line in enumerate(report.flow_lines(), start=1)]
-        verdicts = sorted({f.line.verdict for f in flows})
+        flows = report.flow_lines()
+        verdicts = sorted({f.verdict for f in flows})
         return page(request, "estate.html.j2", title="Estate map", sites=sites, flows=flows,
-                    svg=estate_map(sites, flows) if sites or flows else None,
+                    svg=estate_map(sites, map_edges(flows)) if sites or flows else None,
                     legend=[(v, VERDICT_LABELS.get(v, v), legend_swatch(v)) for v in verdicts],
                     verdict_labels=VERDICT_LABELS, systems=report.systems(),
                     flow_names=report.flows(), vendors=report.vendors(), **frame)
