@@ -5,6 +5,7 @@ queue. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -58,10 +59,12 @@ class Process:
         return httpx.request(method, self.base + path, timeout=30,
                              headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
-    def stop(self, sig: int) -> None:
+    def stop(self, sig: int) -> list[str]:
+        """Send the signal, wait for the end; the lines the server wrote."""
         self.process.send_signal(sig)
         self.process.wait(60)
         self.log.close()
+        return Path(self.log.name).read_text().splitlines()
 
 
 def _wait(server: Process, token: str, assessment: int, until: Any) -> dict[str, Any]:
@@ -122,7 +125,11 @@ def test_a_killed_server_loses_nothing_and_runs_the_job_again(database: tuple[st
                             json={"as_of": "2026-12-04"}).json()
         _wait(second, token, again["id"], _running)
     finally:
-        second.stop(signal.SIGTERM)
+        lines = second.stop(signal.SIGTERM)
+    assert f"listening on http://127.0.0.1:{second.port}" in "\n".join(lines)
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    assert any(e["logger"] == "stackrift.server.jobs" and "re-queued at shutdown" in e["message"]
+               for e in logged), lines
     # uvicorn ends a graceful shutdown by re-raising the signal it caught
     assert second.process.returncode in {0, -signal.SIGTERM}
     engine = create_engine(url)
