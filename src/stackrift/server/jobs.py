@@ -16,7 +16,7 @@ import logging
 import secrets
 import threading
 import traceback
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from stackrift.errors import StackRiftError
 from stackrift.server.config import ServerSettings
 from stackrift.server.db.engine import SessionFactory
 from stackrift.server.db.tables import Assessment, Project, ReportOutput, ServerState, utcnow
+from stackrift.server.services.assessments import reassess_project
 
 log = logging.getLogger("stackrift.server.jobs")
 
@@ -163,21 +164,12 @@ def reassess_on_change(db: Session, fingerprints: dict[str, str]) -> list[int]:
     return queued
 
 
-def reassess_project(db: Session, project: Project, trigger: str) -> int | None:
-    """Queue the newest estate of the project again, unless such a job is already queued."""
-    from stackrift.server.services.assessments import enqueue, latest_estate_id
-    from stackrift.server.tenancy import SYSTEM
-
-    estate = latest_estate_id(db, project.id)
-    if estate is None:
-        return None
-    waiting = db.scalar(select(Assessment.id).where(
-        Assessment.project_id == project.id, Assessment.estate_upload_id == estate,
-        Assessment.status == "queued").limit(1))
-    if waiting is not None:
-        return None
-    return enqueue(db, SYSTEM, project, estate_upload_id=estate, as_of=date.today(),
-                   trigger=trigger).id
+def set_progress_heartbeat(sessions: SessionFactory, assessment_id: int, token: str) -> None:
+    with sessions() as db:
+        db.execute(update(Assessment).where(Assessment.id == assessment_id,
+                                            Assessment.claim_token == token)
+                   .values(heartbeat_at=utcnow()))
+        db.commit()
 
 
 class Worker:
@@ -191,6 +183,7 @@ class Worker:
         self._current: tuple[int, str] | None = None
         self._lock = threading.Lock()
         self._next_check = 0.0
+        self._next_orphan_check = 0.0
 
     def start(self) -> None:
         with self.sessions() as db:
@@ -234,8 +227,11 @@ class Worker:
         """Recover orphans, check for changes when due, run at most one job."""
         import time
 
+        lease = self.settings.job_lease_seconds
         with self.sessions() as db:
-            requeue_orphans(db, self.settings.job_lease_seconds, self.settings.max_attempts)
+            if time.monotonic() >= self._next_orphan_check:
+                self._next_orphan_check = time.monotonic() + lease / 3
+                requeue_orphans(db, lease, self.settings.max_attempts)
             if time.monotonic() >= self._next_check:
                 self._next_check = time.monotonic() + self.settings.recheck_seconds
                 reassess_on_change(db, current_fingerprints(self.settings))
@@ -254,11 +250,3 @@ class Worker:
             with self._lock:
                 self._current = None
         return True
-
-
-def set_progress_heartbeat(sessions: SessionFactory, assessment_id: int, token: str) -> None:
-    with sessions() as db:
-        db.execute(update(Assessment).where(Assessment.id == assessment_id,
-                                            Assessment.claim_token == token)
-                   .values(heartbeat_at=utcnow()))
-        db.commit()
