@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from stackrift.errors import InputError, InvalidInputError
 from stackrift.server import auth
@@ -151,14 +152,17 @@ def _project_routes(web: APIRouter) -> None:
         """Store a file; a file with problems is shown back with each problem located."""
         try:
             content = await read_bounded(file, request.app.state.settings.max_upload_bytes)
-            uploads.add_upload(db, user, project_id, kind,
-                               name.strip() or file.filename or f"{kind.value}.yaml", content)
+            await run_in_threadpool(  # the library reads the file: not on the event loop
+                uploads.add_upload, db, user, project_id, kind,
+                name.strip() or file.filename or f"{kind.value}.yaml", content)
         except InvalidInputError as exc:
-            return project_response(request, db, user, project_id,
-                                    [str(p) for p in exc.problems], 422)
+            problems = [str(p) for p in exc.problems]
         except InputError as exc:
-            return project_response(request, db, user, project_id, [str(exc)], 422)
-        return _see_other(link("projects", project_id) + "#uploads")
+            problems = [str(exc)]
+        else:
+            return _see_other(link("projects", project_id) + "#uploads")
+        return await run_in_threadpool(project_response, request, db, user, project_id,
+                                       problems, 422)
 
     @web.post(f"{WEB}/projects/{{project_id}}/assessments", include_in_schema=False)
     def assess(project_id: int, db: Db, user: User,

@@ -84,15 +84,20 @@ def new_login_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-async def page_principal(request: Request, db: Db) -> Principal:
-    """The browser session's user; a form post must carry the session's CSRF token."""
+def _session_user(request: Request, db: Db) -> Principal:
+    """The browser session's user (blocking database work, so run in the thread pool)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise LoginRequiredError
     try:
-        principal = principal_for_session(db, cookie)
+        return principal_for_session(db, cookie)
     except NotAuthenticatedError:
         raise LoginRequiredError from None
+
+
+async def page_principal(request: Request,
+                         principal: Annotated[Principal, Depends(_session_user)]) -> Principal:
+    """The session's user; a form post must carry the session's CSRF token."""
     if request.method not in {"GET", "HEAD"}:
         offered = (await request.form()).get(CSRF_FIELD)
         if not csrf_matches(principal, offered if isinstance(offered, str) else None):
