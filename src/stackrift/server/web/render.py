@@ -54,13 +54,28 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
+def describe(value: Any) -> str:
+    """An input of a diff in words: ``name version 2, upload 7, sha256 0e34222a64f2…``."""
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            text = describe(item)
+            if key in {"sha256", "digest"} and len(text) > 12:
+                text = text[:12] + "…"
+            parts.append(text if key == "name" else f"{key.replace('_', ' ')} {text}")
+        return ", ".join(parts) or "nothing"
+    if isinstance(value, list | tuple):
+        return ", ".join(describe(v) for v in value) or "none"
+    return "none" if value is None else str(value)
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("stackrift.server.web", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     env.globals.update(link=link, web=WEB, version=__version__)
-    env.filters["when"] = _when
+    env.filters.update(when=_when, describe=describe)
     return env
 
 
