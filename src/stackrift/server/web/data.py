@@ -3,6 +3,8 @@ reports; no SQL and no analysis here."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import orjson
@@ -52,14 +54,32 @@ class ProjectPage:
     can_write: bool
 
 
+_CACHE_SIZE = 16
+_cache: OrderedDict[tuple[str, int, str], ReportData] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
 def report_of(db: Session, actor: Principal, assessment_id: int) -> ReportData:
-    """The finished assessment's JSON report (404 for an invisible one, 409 before it ends)."""
+    """The finished assessment's JSON report (404 for an invisible one, 409 before it ends).
+
+    A finished report never changes, so the last few read are kept parsed; the access check
+    above runs on every call all the same."""
     state = assessments.get_assessment(db, actor, assessment_id)
     if state.status != "done":
         raise ConflictError(f"assessment {assessment_id} is {state.status}; its report is "
                             "not there yet")
+    key = (str(db.get_bind().engine.url), assessment_id, str(state.finished_at))
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
     content, _ = assessments.assessment_output(db, actor, assessment_id, "json")
-    return ReportData.of(orjson.loads(content))
+    report = ReportData.of(orjson.loads(content))
+    with _cache_lock:
+        _cache[key] = report
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return report
 
 
 def _row(db: Session, actor: Principal, project: ProjectView) -> ProjectRow:
