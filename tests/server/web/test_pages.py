@@ -273,6 +273,21 @@ def test_a_viewer_of_unit_a_finds_nothing_of_unit_b(server: Server, browser_of: 
         answer = viewer.post(url, data={**parts["data"], "csrf_token": token},
                              files=parts.get("files"))
         assert answer.status_code == 404, (url, answer.status_code, answer.text[:500])
+    _every_page_with_an_object_was_tried(server, [*pages, *writes])
+
+
+def _every_page_with_an_object_was_tried(server: Server, tried: list[str]) -> None:
+    """Each /web route naming an object (a path parameter) is among the URLs above, so a new
+    page cannot escape this test."""
+    from fastapi.routing import APIRoute
+
+    for route in server.app.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/web/") \
+                or "{" not in route.path or route.path.startswith("/web/static/"):
+            continue
+        pattern = re.sub(r"\{[^}]+:path\}", ".+", route.path)
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", pattern) + "$"
+        assert any(re.match(pattern, url.split("?")[0]) for url in tried), route.path
 
 
 def test_unknown_objects_in_a_visible_assessment_are_404(server: Server, browser_of: Browser
