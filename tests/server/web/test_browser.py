@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -163,6 +164,12 @@ def test_a_person_assesses_an_estate_and_sees_what_changed(
     errors: list[str] = []
     _log_in(chrome, live_server)
     _shot(chrome, "dashboard", errors)
+    # the first Tab reaches the skip link, which moves the focus to the main content
+    chrome.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    skip = chrome.switch_to.active_element
+    assert skip.get_attribute("class") == "skip" and skip.is_displayed()
+    skip.send_keys(Keys.ENTER)
+    assert chrome.switch_to.active_element.get_attribute("id") == "main"
 
     chrome.find_element(By.CSS_SELECTOR, "details.panel > summary").click()
     chrome.find_element(By.CSS_SELECTOR, "input[name=name]").send_keys("Demo estate")

@@ -298,6 +298,8 @@ def test_unknown_objects_in_a_visible_assessment_are_404(server: Server, browser
         assert viewer.get(f"{base}/{kind}/no-such-thing").status_code == 404
     assert viewer.get("/web/assessments/999999").status_code == 404
     assert viewer.get("/web/static/nothing.css").status_code == 404
+    missing = viewer.get("/web/no/such/page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("name", ["web.css", "web.js"])

@@ -193,6 +193,12 @@ def router() -> APIRouter:
     _dashboard_routes(web)
     _project_routes(web)
     report_routes(web)
+
+    @web.get(f"{WEB}/{{rest:path}}", include_in_schema=False)
+    def unknown(rest: str) -> Response:
+        """Any other address under /web: the not-found page (not the API's JSON)."""
+        raise NotFoundError("page")
+
     return web
 
 
