@@ -155,6 +155,20 @@ def _no_sideways_scroll(chrome: WebDriver, url: str) -> None:
     assert widths[0] <= widths[1], f"{url} scrolls sideways at 390 px: {widths}"
 
 
+def _estate_and_its_objects(chrome: WebDriver, assessment: str, errors: list[str]) -> None:
+    """The estate map, then one system, vendor and data flow page linked from it."""
+    chrome.get(assessment + "/estate")
+    assert chrome.find_element(By.CSS_SELECTOR, "svg.estate-map").is_displayed()
+    _shot(chrome, "estate", errors)
+    for kind, name in (("systems", "System"), ("vendors", "Vendor"), ("flows", "Data flow")):
+        target = chrome.find_element(By.CSS_SELECTOR, f"ul.columns a[href*='/{kind}/']")
+        chrome.get(str(target.get_attribute("href")))
+        assert chrome.find_element(By.TAG_NAME, "h1").text.startswith(name)
+        assert chrome.find_elements(By.CSS_SELECTOR, "table")
+        _shot(chrome, kind, errors)
+        chrome.back()
+
+
 def test_a_person_assesses_an_estate_and_sees_what_changed(
     live_server: LiveServer, chromium_factory: list[WebDriver],
     tmp_path: Path,
@@ -211,9 +225,7 @@ def test_a_person_assesses_an_estate_and_sees_what_changed(
     _shot(chrome, "diff", errors)
     diff_url = chrome.current_url
 
-    chrome.get(first.rsplit("?", 1)[0] + "/estate")
-    assert chrome.find_element(By.CSS_SELECTOR, "svg.estate-map").is_displayed()
-    _shot(chrome, "estate", errors)
+    _estate_and_its_objects(chrome, first, errors)
 
     chrome.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
