@@ -13,6 +13,7 @@ from tests.server.conftest import MINIMAL, Server
 BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/projects"): {"json": {"unit_id": "unit_b", "name": "intruder"}},
     ("post", "/api/v1/tokens"): {"json": {"label": "x", "user_id": "user_viewer_b"}},
+    ("put", "/api/v1/users/{user_id}/password"): {"json": {"password": "taken over at last"}},
     ("put", "/api/v1/users/{user_id}/grants"): {"json": {"unit_id": "unit_b", "role": "admin"}},
     ("post", "/api/v1/projects/{project_id}/assessments"): {
         "json": {"estate_upload_id": "upload_b"}},

@@ -37,6 +37,10 @@ class NewUser(BaseModel):
     is_admin: bool = False
 
 
+class NewPassword(BaseModel):
+    password: str = Field(min_length=12, max_length=1000)
+
+
 class RoleGrant(BaseModel):
     unit_id: int
     role: Role
@@ -115,6 +119,11 @@ def _user_routes(api: APIRouter) -> None:
     @api.get(f"{API}/users/{{user_id}}", response_model=UserView)
     def get_user(user_id: int, db: Db, actor: Actor) -> UserView:
         return accounts.get_user(db, actor, user_id)
+
+    @api.put(f"{API}/users/{{user_id}}/password", status_code=204)
+    def set_password(user_id: int, body: NewPassword, db: Db, actor: Actor) -> None:
+        """Set a user's password (the user themself or a server administrator)."""
+        accounts.set_password(db, actor, user_id, body.password)
 
     @api.put(f"{API}/users/{{user_id}}/grants", response_model=UserView)
     def grant(user_id: int, body: RoleGrant, db: Db, actor: Actor) -> UserView:

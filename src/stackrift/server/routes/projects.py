@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from stackrift.errors import InvalidInputError
 from stackrift.server.deps import Actor, Db
@@ -75,8 +76,9 @@ def _upload_routes(api: APIRouter) -> None:
         and nothing is stored; otherwise it becomes the next version of its name."""
         limit = request.app.state.settings.max_upload_bytes
         content = await read_bounded(file, limit)
-        return uploads.add_upload(db, actor, project_id, kind,
-                                  name or file.filename or f"{kind.value}.yaml", content)
+        # reading a large SBOM takes a while: off the event loop
+        return await run_in_threadpool(uploads.add_upload, db, actor, project_id, kind,
+                                       name or file.filename or f"{kind.value}.yaml", content)
 
     @api.get(f"{API}/projects/{{project_id}}/uploads", response_model=list[UploadView])
     def list_uploads(project_id: int, db: Db, actor: Actor,

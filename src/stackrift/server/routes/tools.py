@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from stackrift.server.deps import Actor, Db
 from stackrift.server.routes import API
@@ -28,7 +29,8 @@ def router() -> APIRouter:
         """Check a file as ``stackrift validate`` does, without storing it."""
         del actor
         content = await read_bounded(file, request.app.state.settings.max_upload_bytes)
-        return tools.validate_content(kind, name or file.filename or "upload", content)
+        return await run_in_threadpool(tools.validate_content, kind,
+                                       name or file.filename or "upload", content)
 
     @api.get(f"{API}/uploads/{{upload_id}}/validate", responses=_INVALID)
     def validate_upload(upload_id: int, db: Db, actor: Actor) -> dict[str, Any]:
@@ -40,6 +42,13 @@ def router() -> APIRouter:
                   ) -> dict[str, Any]:
         """``stackrift transfers`` on an estate upload (the project's rule packs added)."""
         return tools.transfers_of_upload(db, actor, upload_id, as_of or date.today())
+
+    @api.get(f"{API}/uploads/{{upload_id}}/obligations")
+    def obligations(upload_id: int, db: Db, actor: Actor, as_of: date | None = None
+                    ) -> dict[str, Any]:
+        """``stackrift compliance obligations`` on an estate upload (with the project's newest
+        controls file)."""
+        return tools.obligations_of_upload(db, actor, upload_id, as_of or date.today())
 
     @api.get(f"{API}/uploads/{{upload_id}}/scan")
     def scan(upload_id: int, request: Request, db: Db, actor: Actor,
