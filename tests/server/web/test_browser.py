@@ -140,6 +140,8 @@ def _upload_and_assess(chrome: WebDriver, estate: Path) -> str:
     assert "#uploads" in chrome.current_url, chrome.find_element(By.TAG_NAME, "main").text
     _submit(chrome, "form[action$='/assessments']")
     assert re.search(r"/web/assessments/\d+$", chrome.current_url)
+    label = "first" if estate == DEMO else "second"  # the job as it starts
+    save_artefact(f"web-job-{label}.png", chrome.get_screenshot_as_png())
     # the page's script follows the job and reloads the page when it ends
     WebDriverWait(chrome, 120, poll_frequency=0.5).until(
         lambda c: c.find_elements(By.ID, "findings")

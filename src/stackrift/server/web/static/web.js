@@ -12,7 +12,7 @@
     var percent = document.getElementById("job-percent");
     if (percent) { percent.textContent = job.progress + "%"; }
     var stage = document.getElementById("job-stage");
-    if (stage) { stage.textContent = job.stage; }
+    if (stage) { stage.textContent = job.stage === job.status ? "" : job.stage; }
   }
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
