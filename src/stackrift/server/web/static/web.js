@@ -11,6 +11,11 @@
     if (bar) { bar.value = job.progress; }
     var percent = document.getElementById("job-percent");
     if (percent) { percent.textContent = job.progress + "%"; }
+    var badge = document.querySelector("#job-status .status");
+    if (badge) {
+      badge.textContent = job.status;
+      badge.className = "status status-" + job.status;
+    }
     var stage = document.getElementById("job-stage");
     if (stage) { stage.textContent = job.stage === job.status ? "" : job.stage; }
   }
