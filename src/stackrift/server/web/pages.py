@@ -23,7 +23,6 @@ from stackrift.server.services.uploads import UploadKind
 from stackrift.server.tenancy import Principal
 from stackrift.server.web import data
 from stackrift.server.web.render import (
-    HEADERS,
     WEB,
     PageRoute,
     User,
@@ -35,8 +34,6 @@ from stackrift.server.web.render import (
 from stackrift.server.web.reportview import SEVERITY_ORDER
 
 LOGIN_COOKIE = "stackrift_login_csrf"
-PAGE_SIZE = 100
-_Text = Annotated[str, Query(max_length=200)]
 
 
 def _safe_next(target: str) -> str:
@@ -201,5 +198,3 @@ def router() -> APIRouter:
 
     return web
 
-
-__all__ = ["HEADERS", "router"]
