@@ -197,4 +197,3 @@ def router() -> APIRouter:
         raise NotFoundError("page")
 
     return web
-
