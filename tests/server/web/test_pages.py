@@ -298,6 +298,11 @@ def test_unknown_objects_in_a_visible_assessment_are_404(server: Server, browser
         assert viewer.get(f"{base}/{kind}/no-such-thing").status_code == 404
     assert viewer.get("/web/assessments/999999").status_code == 404
     assert viewer.get("/web/static/nothing.css").status_code == 404
+    huge = 2**70  # beyond a database integer: refused as a bad address, never a server error
+    for url in (f"/web/projects/{huge}", f"/web/units/{huge}", f"/web/assessments/{huge}",
+                f"/web/assessments/{huge}/estate", "/web/assessments/-1",
+                f"/web/projects/{server.ids['project_a']}/diff?from={huge}&to=1"):
+        assert viewer.get(url).status_code == 422, url
     missing = viewer.get("/web/no/such/page")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
 

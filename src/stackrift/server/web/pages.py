@@ -23,7 +23,9 @@ from stackrift.server.services.uploads import UploadKind
 from stackrift.server.tenancy import Principal
 from stackrift.server.web import data
 from stackrift.server.web.render import (
+    MAX_ID,
     WEB,
+    ObjectId,
     PageRoute,
     User,
     link,
@@ -114,14 +116,14 @@ def _dashboard_routes(web: APIRouter) -> None:
                     boards=boards, severities=SEVERITY_ORDER, crumbs=[])
 
     @web.get(f"{WEB}/units/{{unit_id}}", include_in_schema=False)
-    def unit(unit_id: int, request: Request, db: Db, user: User) -> HTMLResponse:
+    def unit(unit_id: ObjectId, request: Request, db: Db, user: User) -> HTMLResponse:
         boards = data.dashboard(db, user, unit_id)
         return page(request, "dashboard.html.j2", principal=user,
                     title=f"Unit {boards[0].unit.name}", boards=boards,
                     severities=SEVERITY_ORDER, crumbs=[("Dashboard", link())])
 
     @web.post(f"{WEB}/units/{{unit_id}}/projects", include_in_schema=False)
-    def create_project(unit_id: int, db: Db, user: User,
+    def create_project(unit_id: ObjectId, db: Db, user: User,
                        name: Annotated[str, Form(min_length=1, max_length=200)],
                        description: Annotated[str, Form(max_length=5000)] = "") -> Response:
         created = projects.create_project(db, user, unit_id, name.strip(), description)
@@ -139,11 +141,11 @@ def project_response(request: Request, db: Db, user: Principal, project_id: int,
 
 def _project_routes(web: APIRouter) -> None:
     @web.get(f"{WEB}/projects/{{project_id}}", include_in_schema=False)
-    def project(project_id: int, request: Request, db: Db, user: User) -> HTMLResponse:
+    def project(project_id: ObjectId, request: Request, db: Db, user: User) -> HTMLResponse:
         return project_response(request, db, user, project_id)
 
     @web.post(f"{WEB}/projects/{{project_id}}/uploads", include_in_schema=False)
-    async def upload(project_id: int, request: Request, db: Db, user: User,
+    async def upload(project_id: ObjectId, request: Request, db: Db, user: User,
                      kind: Annotated[UploadKind, Form()], file: Annotated[UploadFile, File()],
                      name: Annotated[str, Form(max_length=200)] = "") -> Response:
         """Store a file; a file with problems is shown back with each problem located."""
@@ -162,17 +164,17 @@ def _project_routes(web: APIRouter) -> None:
                                        problems, 422)
 
     @web.post(f"{WEB}/projects/{{project_id}}/assessments", include_in_schema=False)
-    def assess(project_id: int, db: Db, user: User,
+    def assess(project_id: ObjectId, db: Db, user: User,
                as_of: Annotated[date | None, Form()] = None,
-               estate: Annotated[int | None, Form()] = None) -> Response:
+               estate: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None) -> Response:
         queued = assessments.request_assessment(db, user, project_id, as_of=as_of,
                                                 estate_upload_id=estate)
         return _see_other(link("assessments", queued.id))
 
     @web.get(f"{WEB}/projects/{{project_id}}/diff", include_in_schema=False)
-    def diff(project_id: int, request: Request, db: Db, user: User,
-             from_id: Annotated[int, Query(alias="from")],
-             to_id: Annotated[int, Query(alias="to")]) -> HTMLResponse:
+    def diff(project_id: ObjectId, request: Request, db: Db, user: User,
+             from_id: Annotated[int, Query(alias="from", ge=1, le=MAX_ID)],
+             to_id: Annotated[int, Query(alias="to", ge=1, le=MAX_ID)]) -> HTMLResponse:
         shown = data.project_page(db, user, project_id)
         changes = diff_assessments(db, user, project_id, from_id, to_id)
         return page(request, "diff.html.j2", principal=user,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import jinja2
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -23,6 +23,10 @@ from stackrift.server.auth import csrf_matches, principal_for_session
 from stackrift.server.deps import CSRF_FIELD, SESSION_COOKIE, Db
 from stackrift.server.errors import NotAuthenticatedError, ServiceError
 from stackrift.server.tenancy import Principal
+
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""An object's number in a page's address: what a database integer column can hold."""
 
 WEB = "/web"
 """Where the pages live; ``/`` leads here."""

@@ -20,7 +20,7 @@ from stackrift.server.web.estatemap import (
     legend_swatch,
     map_edges,
 )
-from stackrift.server.web.render import WEB, User, link, page
+from stackrift.server.web.render import WEB, ObjectId, User, link, page
 from stackrift.server.web.reportview import (
     SEVERITY_ORDER,
     FindingFilter,
@@ -107,21 +107,21 @@ def _object_page(request: Request, report: ReportData, frame: dict[str, Any], *,
 
 def _object_routes(web: APIRouter) -> None:
     @web.get(f"{WEB}/assessments/{{assessment_id}}/systems/{{system_id:path}}")
-    def system(assessment_id: int, system_id: str, request: Request, db: Db, user: User
+    def system(assessment_id: ObjectId, system_id: str, request: Request, db: Db, user: User
                ) -> HTMLResponse:
         report, frame = _frame(db, user, assessment_id)
         return _object_page(request, report, frame, kind="system", label="system",
                             key=system_id, column="system", ids={system_id})
 
     @web.get(f"{WEB}/assessments/{{assessment_id}}/flows/{{flow_id:path}}")
-    def flow(assessment_id: int, flow_id: str, request: Request, db: Db, user: User
+    def flow(assessment_id: ObjectId, flow_id: str, request: Request, db: Db, user: User
              ) -> HTMLResponse:
         report, frame = _frame(db, user, assessment_id)
         return _object_page(request, report, frame, kind="data_flow", label="data flow",
                             key=flow_id, column="flow", ids={flow_id})
 
     @web.get(f"{WEB}/assessments/{{assessment_id}}/vendors/{{vendor:path}}")
-    def vendor(assessment_id: int, vendor: str, request: Request, db: Db, user: User
+    def vendor(assessment_id: ObjectId, vendor: str, request: Request, db: Db, user: User
                ) -> HTMLResponse:
         """The vendor's rows in every table, and the findings about its components."""
         report, frame = _frame(db, user, assessment_id)
@@ -145,15 +145,15 @@ def finding_filter(severity: Annotated[str, Query(max_length=20)] = "",
 
 def report_routes(web: APIRouter) -> None:
     @web.get(f"{WEB}/assessments/{{assessment_id}}")
-    def assessment(assessment_id: int, request: Request, db: Db, user: User,
+    def assessment(assessment_id: ObjectId, request: Request, db: Db, user: User,
                    chosen: Annotated[FindingFilter, Depends(finding_filter)],
-                   page_number: Annotated[int, Query(alias="page", ge=1)] = 1
+                   page_number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1
                    ) -> HTMLResponse:
         """Progress while the job runs; then the findings, filtered by the query."""
         return _assessment(request, db, user, assessment_id, chosen, page_number)
 
     @web.get(f"{WEB}/assessments/{{assessment_id}}/findings/{{finding_id:path}}")
-    def finding(assessment_id: int, finding_id: str, request: Request, db: Db, user: User
+    def finding(assessment_id: ObjectId, finding_id: str, request: Request, db: Db, user: User
                 ) -> HTMLResponse:
         report, frame = _frame(db, user, assessment_id)
         found = report.by_id.get(finding_id)
@@ -163,7 +163,7 @@ def report_routes(web: APIRouter) -> None:
                     **_finding_view(found), **frame)
 
     @web.get(f"{WEB}/assessments/{{assessment_id}}/estate")
-    def estate(assessment_id: int, request: Request, db: Db, user: User) -> HTMLResponse:
+    def estate(assessment_id: ObjectId, request: Request, db: Db, user: User) -> HTMLResponse:
         """The estate map, its table equivalent, and the systems, flows and vendors."""
         report, frame = _frame(db, user, assessment_id)
         sites = report.sites_by_country()
