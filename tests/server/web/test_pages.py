@@ -12,7 +12,7 @@ import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 from tests.server.conftest import MINIMAL, Server
-from tests.server.web.conftest import csrf_of
+from tests.server.web.conftest import csrf_of, log_in
 
 Browser = Callable[[str], TestClient]
 
@@ -58,7 +58,8 @@ def test_every_page_renders_accessibly_for_a_viewer(server: Server, browser_of: 
                                                      ) -> None:
     viewer = browser_of("viewer_a")
     project, assessment = server.ids["project_a"], server.ids["assessment_a"]
-    pages = ["/web/", f"/web/units/{server.ids['unit_a']}", f"/web/projects/{project}",
+    pages = ["/web/", "/web/account", f"/web/units/{server.ids['unit_a']}",
+             f"/web/projects/{project}",
              *_assessment_pages(viewer, assessment)]
     kinds = {re.sub(r"/[^/]+$", "", p.split(f"/{assessment}/", 1)[-1]) for p in pages}
     assert {"findings", "systems", "flows", "vendors"} <= kinds, pages
@@ -314,3 +315,27 @@ def test_static_files_are_served_from_the_package(server: Server, name: str) -> 
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["content-type"].startswith(
         "text/css" if name.endswith(".css") else "text/javascript")
+
+
+def test_a_user_changes_their_password(server: Server) -> None:
+    made = server.post("/api/v1/users", json={"username": "web_password_user",
+                                              "password": "the first password"})
+    assert made.status_code == 201, made.text
+    client = log_in(server, "web_password_user", "the first password")
+    token = csrf_of(_page(client, "/web/account"))
+    url = "/web/account/password"
+    assert client.post(url, data={"password": "a new password!", "repeated": "a new password!"}
+                       ).status_code == 403
+    for new, again in (("short", "short"), ("a new password!", "another password")):
+        refused = client.post(url, data={"password": new, "repeated": again,
+                                         "csrf_token": token})
+        assert refused.status_code == 422 and 'role="alert"' in refused.text
+    changed = client.post(url, data={"password": "a new password!",
+                                     "repeated": "a new password!", "csrf_token": token})
+    assert changed.status_code == 200 and "Your password was changed." in changed.text
+    log_in(server, "web_password_user", "a new password!")
+    again = TestClient(server.app, follow_redirects=False)
+    form = csrf_of(again.get("/web/login").text)
+    old = again.post("/web/login", data={"username": "web_password_user",
+                                         "password": "the first password", "csrf_token": form})
+    assert old.status_code == 401

@@ -17,7 +17,7 @@ from stackrift.server import auth
 from stackrift.server.deps import SESSION_COOKIE, Db
 from stackrift.server.errors import NotAuthenticatedError, NotFoundError
 from stackrift.server.routes.projects import read_bounded
-from stackrift.server.services import assessments, projects, uploads
+from stackrift.server.services import accounts, assessments, projects, uploads
 from stackrift.server.services.diff import diff_assessments
 from stackrift.server.services.uploads import UploadKind
 from stackrift.server.tenancy import Principal
@@ -36,6 +36,8 @@ from stackrift.server.web.render import (
 from stackrift.server.web.reportview import SEVERITY_ORDER
 
 LOGIN_COOKIE = "stackrift_login_csrf"
+MIN_PASSWORD = 12
+"""As the API asks of a new password."""
 
 
 def _safe_next(target: str) -> str:
@@ -106,6 +108,35 @@ def _auth_routes(web: APIRouter) -> None:
         response = _see_other(link("login"))
         response.delete_cookie(SESSION_COOKIE)
         return response
+
+
+def _account_page(request: Request, db: Db, user: Principal, message: str = "",
+                  error: str = "", status: int = 200) -> HTMLResponse:
+    units = {u.id: u.name for u in accounts.list_units(db, user)}
+    roles = sorted((units.get(unit, str(unit)), role.value) for unit, role in user.roles.items())
+    return page(request, "account.html.j2", principal=user, status_code=status,
+                title="Your account", roles=roles, message=message, error=error,
+                crumbs=[("Dashboard", link())])
+
+
+def _account_routes(web: APIRouter) -> None:
+    @web.get(f"{WEB}/account", include_in_schema=False)
+    def account(request: Request, db: Db, user: User) -> HTMLResponse:
+        return _account_page(request, db, user)
+
+    @web.post(f"{WEB}/account/password", include_in_schema=False)
+    def change_password(request: Request, db: Db, user: User,
+                        password: Annotated[str, Form(max_length=1000)],
+                        repeated: Annotated[str, Form(max_length=1000)]) -> HTMLResponse:
+        """A new password for the logged-in user (at least 12 characters, typed twice)."""
+        if len(password) < MIN_PASSWORD or password != repeated:
+            problem = (f"The password must have at least {MIN_PASSWORD} characters."
+                       if len(password) < MIN_PASSWORD else "The two passwords differ.")
+            return _account_page(request, db, user, error=problem, status=422)
+        if user.user_id is None:
+            raise NotFoundError("user")
+        accounts.set_password(db, user, user.user_id, password)
+        return _account_page(request, db, user, message="Your password was changed.")
 
 
 def _dashboard_routes(web: APIRouter) -> None:
@@ -190,6 +221,7 @@ def router() -> APIRouter:
     web = APIRouter(route_class=PageRoute, include_in_schema=False)
     _auth_routes(web)
     _dashboard_routes(web)
+    _account_routes(web)
     _project_routes(web)
     report_routes(web)
 
