@@ -71,3 +71,22 @@ def test_a_bad_estate_is_refused_with_its_location_and_nothing_is_stored(server:
     assert problems[0]["line"] > 0 and problems[0]["column"] > 0
     assert "systemz" in refused.json()["detail"]
     assert server.get(f"/api/v1/projects/{project}/uploads").json() == before
+
+
+def test_an_estate_finds_its_sboms_by_their_upload_names(server: Server) -> None:
+    created = server.post("/api/v1/projects", json={"unit_id": server.ids["unit_a"],
+                                                    "name": "with an SBOM"}).json()
+    estate = MINIMAL.read_text().replace("    # sboms: [sbom/assistant.cdx.json]",
+                                         "    sboms: [sbom/requirements.txt]")
+    assert "sboms: [sbom/requirements.txt]" in estate
+    assert server.upload(created["id"], "sbom", "sbom/requirements.txt",
+                         b"transformers==4.30.0\n").status_code == 201
+    assert server.upload(created["id"], "estate", "estate.yaml",
+                         estate.encode()).status_code == 201
+    queued = server.post(f"/api/v1/projects/{created['id']}/assessments",
+                         json={"as_of": "2026-12-04", "analyses": ["vulnerabilities"]}).json()
+    assert server.wait_for(queued["id"])["status"] == "done"
+    report = orjson.loads(server.get(f"/api/v1/assessments/{queued['id']}/report").content)
+    summary = report["analyses"]["vulnerabilities"]["summary"]
+    assert "sbom_problems" not in summary, summary["sbom_problems"]
+    assert any("transformers" in f["id"] for f in report["findings"]), report["findings"]

@@ -129,6 +129,7 @@ def test_a_killed_server_loses_nothing_and_runs_the_job_again(database: tuple[st
     finally:
         lines = second.stop(signal.SIGTERM)
     assert f"listening on http://127.0.0.1:{second.port}" in "\n".join(lines)
+    assert not any("first administrator" in line for line in lines)  # made once only
     logged = [json.loads(line) for line in lines if line.startswith("{")]
     assert any(e["logger"] == "stackrift.server.jobs" and "re-queued at shutdown" in e["message"]
                for e in logged), lines

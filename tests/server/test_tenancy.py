@@ -26,6 +26,8 @@ BODIES: dict[tuple[str, str], Any] = {
 QUERIES = {"from": "assessment_b", "to": "assessment_b", "unit_id": "unit_b"}
 PATH_IDS = {"project_id": "project_b", "upload_id": "upload_b", "assessment_id": "assessment_b",
             "unit_id": "unit_b", "user_id": "user_viewer_b", "token_id": "token_viewer_b"}
+# path parameters that name no object of a unit (e.g. an advisory id), with a value to send
+UNSCOPED_PARAMS: dict[str, str] = {}
 UNIT_B_MARKERS = ("unit b", "estate of b", "viewer_b", "analyst_b", "admin_b")
 
 
@@ -51,7 +53,9 @@ def _request(server: Server, who: str, path: str, method: str, operation: dict[s
     params = {}
     for parameter in operation.get("parameters", []):
         name, where = parameter["name"], parameter["in"]
-        if where == "path":
+        if where == "path" and name in UNSCOPED_PARAMS:
+            url = url.replace("{" + name + "}", UNSCOPED_PARAMS[name])
+        elif where == "path":
             assert name in PATH_IDS, f"{path}: no unit B object for path parameter {name}"
             url = url.replace("{" + name + "}", str(ids[PATH_IDS[name]]))
             names_b = True
