@@ -18,6 +18,7 @@ from stackrift import __version__
 from stackrift.errors import InputError, InvalidInputError
 from stackrift.server.config import ServerSettings
 from stackrift.server.errors import NotAuthenticatedError, ServiceError
+from stackrift.server.taxii import router as taxii_router
 
 log = logging.getLogger("stackrift.server")
 
@@ -30,7 +31,7 @@ def _core_routers() -> tuple[RouterFactory, ...]:
     return (system.router, accounts.router, projects.router, assessments.router, tools.router)
 
 
-ROUTERS: tuple[RouterFactory, ...] = ()
+ROUTERS: tuple[RouterFactory, ...] = (taxii_router,)
 """Extra routers every app includes (one line each), after the core API."""
 
 
