@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -229,6 +230,19 @@ def test_add_read_filter_page_manifest_versions_and_status(live: Live) -> None:
     assert again.success_count == 4 and again.status == "complete"
 
 
+def test_a_page_of_large_objects_ends_early(live: Live, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    from stackrift.server.taxii import queries
+
+    collection = live.collection(live.new_collection("a", "large objects"), "analyst_a")
+    bulky = [{**indicator(f"bulky {n}"), "description": "x" * 1000} for n in range(5)]
+    collection.add_objects(envelope(*bulky))
+    monkeypatch.setattr(queries, "MAX_PAGE_CHARS", 3000)
+    pages = list(as_pages(collection.get_objects, per_request=5))
+    assert [len(p["objects"]) for p in pages] == [2, 2, 1]
+    assert sorted(o["id"] for p in pages for o in p["objects"]) == sorted(o["id"] for o in bulky)
+
+
 def test_adding_a_version_twice_stores_it_once(live: Live) -> None:
     collection = live.collection(live.new_collection("a", "idempotent"), "analyst_a")
     twice = indicator("same")
@@ -352,6 +366,9 @@ def test_a_body_that_is_not_an_envelope_is_refused_whole(live: Live) -> None:
         assert expected in answer.json()["description"]
     many = json.dumps(envelope(*[{"type": "x"}] * 1001)).encode()
     assert _post(live, collection_id, many).status_code == 413
+    wide = b'{"objects": [{"type": "x", "labels": [' + b"1," * 300_000 + b"1]}]}"
+    values = _post(live, collection_id, wide)
+    assert values.status_code == 413 and "JSON values" in values.json()["description"]
     huge = b'{"objects": ["' + b"a" * MAX_CONTENT_LENGTH + b'"]}'
     started = time.monotonic()
     too_big = _post(live, collection_id, huge)
@@ -399,3 +416,31 @@ def test_bad_query_parameters_are_clear_errors(live: Live) -> None:
                              ({"next": "999999"}, "next")):
         answer = live.raw("GET", url, params=params)
         assert answer.status_code == 400 and expected in answer.json()["description"]
+
+
+def test_the_migration_creates_what_the_tables_describe(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from stackrift.server.db.engine import make_engine
+    from stackrift.server.db.migrate import MIGRATIONS, upgrade
+    from stackrift.server.db.tables import Base
+    from stackrift.server.taxii import tables
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'schema.sqlite'}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    ours = {t.name for t in Base.metadata.sorted_tables if t.name.startswith("taxii_")}
+    assert ours == {tables.TaxiiCollection.__tablename__, tables.TaxiiGrant.__tablename__,
+                    tables.TaxiiObject.__tablename__, tables.TaxiiStatus.__tablename__}
+    assert [d for d in differences if "taxii_" in repr(d)] == []
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    command.downgrade(config, "0001")
+    assert not ours & set(inspect(engine).get_table_names())
+    engine.dispose()

@@ -13,6 +13,10 @@ from stackrift.server.taxii.filters import Filters
 from stackrift.server.taxii.tables import TaxiiObject
 from stackrift.server.taxii.validation import EnvelopeError
 
+MAX_PAGE_CHARS = 16 << 20
+"""Characters of stored objects one page holds at most (at least one object, whatever its
+size): a page of ``limit`` large objects ends early, with ``more`` and ``next``."""
+
 
 @dataclass(frozen=True)
 class Page:
@@ -71,10 +75,19 @@ def page(db: Session, collection_id: int, filters: Filters) -> Page:
     where = conditions(db, collection_id, filters)
     if filters.next_row is not None:
         where.append(_after_row(db, collection_id, filters.next_row))
-    query: Any = select(TaxiiObject).where(*where).order_by(
-        TaxiiObject.date_added, TaxiiObject.id).limit(filters.limit + 1)
-    rows = tuple(db.scalars(query))
-    return Page(rows[:filters.limit], len(rows) > filters.limit)
+    order = (TaxiiObject.date_added, TaxiiObject.id)
+    sizes: Any = select(TaxiiObject.id, func.length(TaxiiObject.content)).where(
+        *where).order_by(*order).limit(filters.limit + 1)
+    candidates = db.execute(sizes).all()
+    chosen: list[int] = []
+    total = 0
+    for row_id, size in candidates[:filters.limit]:
+        if chosen and total + size > MAX_PAGE_CHARS:
+            break
+        chosen.append(row_id)
+        total += size
+    rows = db.scalars(select(TaxiiObject).where(TaxiiObject.id.in_(chosen)).order_by(*order))
+    return Page(tuple(rows), len(candidates) > len(chosen))
 
 
 def holds(db: Session, collection_id: int, stix_id: str) -> bool:

@@ -20,6 +20,10 @@ MAX_CONTENT_LENGTH = 8 << 20
 """Bytes per request body (announced as the API root's ``max_content_length``)."""
 MAX_OBJECTS = 1000
 """Objects per envelope."""
+MAX_JSON_VALUES = 250_000
+"""Commas, brackets and braces in a body, counted before it is parsed: a cheap upper bound on
+how many values parsing would build (a full envelope of large objects has some tens of
+thousands)."""
 MAX_DEPTH = 32
 """Nesting of JSON arrays and objects in a body (an envelope and its objects need about 6)."""
 MAX_PATTERN_CHARS = 8192
@@ -102,6 +106,10 @@ def parse_envelope(body: bytes) -> list[Any]:
     if len(body) > MAX_CONTENT_LENGTH:
         raise TooLargeError(f"the request body is larger than {MAX_CONTENT_LENGTH} bytes "
                             "(the API root's max_content_length)")
+    structure = body.count(b",") + body.count(b"[") + body.count(b"{")
+    if structure > MAX_JSON_VALUES:
+        raise TooLargeError(f"the request body holds more than {MAX_JSON_VALUES} JSON values "
+                            "(commas, arrays and objects); send fewer objects per request")
     try:
         envelope = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
