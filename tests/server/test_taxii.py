@@ -19,6 +19,7 @@ import pytest
 import requests
 import uvicorn
 from fastapi import FastAPI
+from taxii2client.common import TokenAuth
 from taxii2client.exceptions import AccessError
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 from tests.server.conftest import BACKENDS, database_url
@@ -165,6 +166,11 @@ def test_credentials_are_required_and_checked(live: Live) -> None:
     assert stolen.status_code == 401
     bearer = live.raw("GET", live.root, who="viewer_b")
     assert bearer.status_code == 200 and bearer.headers["Content-Type"] == TAXII
+    by_token = ApiRoot(live.root, auth=TokenAuth(live.tokens["viewer_b"]))
+    assert by_token.title == "StackRift"
+    revoked = requests.get(live.root, headers={"Authorization": "Token srt_revoked"},
+                           timeout=30)
+    assert revoked.status_code == 401
 
 
 def test_content_negotiation(live: Live) -> None:
@@ -340,6 +346,13 @@ def test_another_units_collection_is_not_found_through_every_endpoint(live: Live
             assert answer.status_code == 404, (who, method, target, answer.text)
         listed = ApiRoot(live.root, user=who, password=live.tokens[who]).collections
         assert collection_id not in {c.id for c in listed}
+        managed = live.raw("GET", f"{live.base}/api/v1/taxii/collections", who).json()
+        assert collection_id not in {c["id"] for c in managed}
+        grant = f"{live.base}/api/v1/taxii/collections/{collection_id}/grants/" \
+            f"{live.ids['user_' + who]}"
+        assert live.raw("PUT", grant, who, json={"can_read": True,
+                                                 "can_write": True}).status_code == 404
+        assert live.raw("DELETE", grant, who).status_code == 404
     foreign = live.collection(collection_id, "viewer_b")
     with pytest.raises(requests.HTTPError) as raised:
         foreign.refresh()
