@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from stackrift.server.db.tables import ApiToken, BrowserSession, Grant, User, utcnow
 from stackrift.server.errors import NotAuthenticatedError
+from stackrift.server.services.audit import record
 from stackrift.server.tenancy import Principal, Role
 
 TOKEN_PREFIX = "srt_"  # noqa: S105  (a prefix marking tokens, not a secret)
@@ -97,13 +98,19 @@ def login(db: Session, username: str, password: str, *, hours: float = 12.0) -> 
     db.add(BrowserSession(user_id=user.id, session_hash=secret_hash(cookie), csrf_token=csrf,
                           expires_at=utcnow() + timedelta(hours=hours)))
     db.flush()
-    return LoginResult(cookie, csrf, principal_of(db, user, via="session", csrf_token=csrf))
+    principal = principal_of(db, user, via="session", csrf_token=csrf)
+    record(db, principal, "login", "user", user.id, None)
+    return LoginResult(cookie, csrf, principal)
 
 
 def logout(db: Session, cookie: str) -> None:
     row = db.scalar(select(BrowserSession).where(
         BrowserSession.session_hash == secret_hash(cookie)))
     if row is not None:
+        user = db.get(User, row.user_id)
+        name = user.username if user is not None else str(row.user_id)
+        record(db, Principal(row.user_id, name, via="session"), "logout", "user", row.user_id,
+               None)
         db.delete(row)
         db.flush()
 

@@ -16,7 +16,7 @@ import logging
 import secrets
 import threading
 import traceback
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from stackrift.errors import StackRiftError
 from stackrift.server.config import ServerSettings
 from stackrift.server.db.engine import SessionFactory
 from stackrift.server.db.tables import Assessment, Project, ReportOutput, ServerState, utcnow
+from stackrift.server.services.assessments import reassess_project
 
 log = logging.getLogger("stackrift.server.jobs")
 
@@ -163,21 +164,12 @@ def reassess_on_change(db: Session, fingerprints: dict[str, str]) -> list[int]:
     return queued
 
 
-def reassess_project(db: Session, project: Project, trigger: str) -> int | None:
-    """Queue the newest estate of the project again, unless such a job is already queued."""
-    from stackrift.server.services.assessments import enqueue, latest_estate_id
-    from stackrift.server.tenancy import SYSTEM
-
-    estate = latest_estate_id(db, project.id)
-    if estate is None:
-        return None
-    waiting = db.scalar(select(Assessment.id).where(
-        Assessment.project_id == project.id, Assessment.estate_upload_id == estate,
-        Assessment.status == "queued").limit(1))
-    if waiting is not None:
-        return None
-    return enqueue(db, SYSTEM, project, estate_upload_id=estate, as_of=date.today(),
-                   trigger=trigger).id
+def set_progress_heartbeat(sessions: SessionFactory, assessment_id: int, token: str) -> None:
+    with sessions() as db:
+        db.execute(update(Assessment).where(Assessment.id == assessment_id,
+                                            Assessment.claim_token == token)
+                   .values(heartbeat_at=utcnow()))
+        db.commit()
 
 
 class Worker:
@@ -254,11 +246,3 @@ class Worker:
             with self._lock:
                 self._current = None
         return True
-
-
-def set_progress_heartbeat(sessions: SessionFactory, assessment_id: int, token: str) -> None:
-    with sessions() as db:
-        db.execute(update(Assessment).where(Assessment.id == assessment_id,
-                                            Assessment.claim_token == token)
-                   .values(heartbeat_at=utcnow()))
-        db.commit()

@@ -130,6 +130,8 @@ class Assessment(Base):
     input_upload_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     """The other uploads (SBOMs, controls, rule packs, VEX, waivers) at the time of request."""
     as_of: Mapped[date] = mapped_column(Date)
+    analyses: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    """The analyses to run (``assess --analysis``); ``None``: every one."""
     trigger: Mapped[str] = mapped_column(String(40), default="request")
     status: Mapped[str] = mapped_column(String(20), default="queued")
     progress: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from stackrift.server.deps import Actor, Db
 from stackrift.server.routes import API
@@ -20,6 +20,8 @@ from stackrift.server.services.views import AssessmentDiff, AssessmentView
 class AssessmentRequest(BaseModel):
     as_of: date | None = None
     estate_upload_id: int | None = None
+    analyses: list[str] | None = Field(default=None, max_length=50)
+    """Run only these analyses (as ``assess --analysis``); default every one."""
 
 
 class OutputFormat(StrEnum):
@@ -46,7 +48,8 @@ def router() -> APIRouter:
         SBOMs, controls, rule packs, VEX and waivers; follow it with GET …/assessments/ID."""
         body = body or AssessmentRequest()
         return assessments.request_assessment(db, actor, project_id, as_of=body.as_of,
-                                              estate_upload_id=body.estate_upload_id)
+                                              estate_upload_id=body.estate_upload_id,
+                                              analyses=body.analyses)
 
     @api.get(f"{API}/projects/{{project_id}}/assessments", response_model=list[AssessmentView])
     def list_assessments(project_id: int, db: Db, actor: Actor) -> list[AssessmentView]:

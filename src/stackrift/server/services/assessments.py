@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stackrift.errors import UsageError
 from stackrift.server.db.tables import Assessment, Project, ReportOutput, Upload
 from stackrift.server.errors import NotFoundError
 from stackrift.server.services.audit import record
@@ -29,27 +31,42 @@ def latest_estate_id(db: Session, project_id: int) -> int | None:
 
 
 def enqueue(db: Session, actor: Principal, project: Project, *, estate_upload_id: int,
-            as_of: date, trigger: str) -> Assessment:
+            as_of: date, trigger: str, analyses: Sequence[str] | None = None) -> Assessment:
     """Queue an assessment of one estate version with the project's newest other uploads."""
     inputs = sorted(i for (kind, _), i in latest_uploads(db, project.id).items()
                     if kind != UploadKind.ESTATE.value)
     assessment = Assessment(project_id=project.id, estate_upload_id=estate_upload_id,
                             input_upload_ids=inputs, as_of=as_of, trigger=trigger,
+                            analyses=sorted(set(analyses)) if analyses else None,
                             status="queued", progress=0, stage="queued", attempts=0,
                             requested_by=actor.user_id)
     db.add(assessment)
     db.flush()
     record(db, actor, "request", "assessment", assessment.id, project.unit_id,
            project=project.id, estate_upload=estate_upload_id, as_of=as_of.isoformat(),
-           trigger=trigger)
+           trigger=trigger, analyses=assessment.analyses)
     return assessment
 
 
+def check_analyses(names: Sequence[str]) -> None:
+    """Refuse unknown analysis names now rather than in the job."""
+    from stackrift.analyses.base import registered_analyses
+
+    known = {a.name for a in registered_analyses()}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise UsageError(f"unknown analysis: {', '.join(unknown)}; expected one of "
+                         f"{', '.join(sorted(known))}")
+
+
 def request_assessment(db: Session, actor: Principal, project_id: int, *,
-                       as_of: date | None = None, estate_upload_id: int | None = None
-                       ) -> AssessmentView:
-    """Queue an assessment of the given estate upload (default: the newest estate)."""
+                       as_of: date | None = None, estate_upload_id: int | None = None,
+                       analyses: Sequence[str] | None = None) -> AssessmentView:
+    """Queue an assessment of the given estate upload (default: the newest estate), of every
+    analysis or those named."""
     project = project_row(db, actor, project_id, Role.ANALYST)
+    if analyses:
+        check_analyses(analyses)
     if estate_upload_id is None:
         estate_upload_id = latest_estate_id(db, project_id)
         if estate_upload_id is None:
@@ -59,7 +76,7 @@ def request_assessment(db: Session, actor: Principal, project_id: int, *,
         if estate is None or estate.project_id != project_id or estate.kind != "estate":
             raise NotFoundError("estate upload")
     assessment = enqueue(db, actor, project, estate_upload_id=estate_upload_id,
-                         as_of=as_of or date.today(), trigger="request")
+                         as_of=as_of or date.today(), trigger="request", analyses=analyses)
     return AssessmentView.model_validate(assessment)
 
 
@@ -94,3 +111,22 @@ def assessment_output(db: Session, actor: Principal, assessment_id: int, output_
     if content is None:
         raise NotFoundError(f"{output_format} report (the assessment is {assessment.status})")
     return content, OUTPUT_FORMATS[output_format]
+
+
+def reassess_project(db: Session, project: Project, trigger: str) -> int | None:
+    """Queue the newest estate of the project again (as the system, as of today), unless such
+    a job is already waiting; the new assessment's id, else ``None``."""
+    from stackrift.server.tenancy import SYSTEM
+
+    estate = latest_estate_id(db, project.id)
+    if estate is None:
+        return None
+    waiting = db.scalar(select(Assessment.id).where(
+        Assessment.project_id == project.id, Assessment.estate_upload_id == estate,
+        Assessment.status == "queued").limit(1))
+    if waiting is not None:
+        return None
+    previous = db.scalar(select(Assessment).where(Assessment.project_id == project.id)
+                         .order_by(Assessment.id.desc()).limit(1))
+    return enqueue(db, SYSTEM, project, estate_upload_id=estate, as_of=date.today(),
+                   trigger=trigger, analyses=previous.analyses if previous else None).id

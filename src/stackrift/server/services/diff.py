@@ -23,7 +23,7 @@ from stackrift.server.tenancy import Principal
 
 # which inputs can change an analysis's findings
 _ADVISORY_ANALYSES = frozenset({"vulnerabilities"})
-_COMMON_CAUSES = ("estate", "inputs", "as_of")
+_COMMON_CAUSES = ("estate", "inputs", "analyses", "as_of")
 
 
 def _findings(db: Session, assessment: Assessment) -> dict[str, dict[str, Any]]:
@@ -65,6 +65,8 @@ def input_causes(db: Session, before: Assessment, after: Assessment) -> dict[str
     if before.advisory_fingerprint != after.advisory_fingerprint:
         causes["advisories"] = {"from": before.advisory_fingerprint,
                                 "to": after.advisory_fingerprint}
+    if (before.analyses or None) != (after.analyses or None):
+        causes["analyses"] = {"from": before.analyses, "to": after.analyses}
     if before.as_of != after.as_of:
         causes["as_of"] = {"from": before.as_of.isoformat(), "to": after.as_of.isoformat()}
     return causes

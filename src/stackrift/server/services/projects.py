@@ -29,6 +29,8 @@ def list_projects(db: Session, actor: Principal, unit_id: int | None = None
     if visible is not None:
         query = query.where(Project.unit_id.in_(visible))
     if unit_id is not None:
+        if actor.role_in(unit_id) is None or db.get(OrgUnit, unit_id) is None:
+            raise NotFoundError("unit")
         query = query.where(Project.unit_id == unit_id)
     return [ProjectView.model_validate(p) for p in db.scalars(query)]
 

@@ -40,6 +40,7 @@ class AssessmentInputs:
     estate: InputFile
     others: tuple[InputFile, ...]
     as_of: date
+    analyses: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def load_inputs(db: Session, assessment: Assessment) -> AssessmentInputs:
     others = tuple(InputFile(rows[i].kind, rows[i].name, rows[i].content)
                    for i in assessment.input_upload_ids if i in rows)
     return AssessmentInputs(InputFile(estate.kind, estate.name, estate.content), others,
-                            assessment.as_of)
+                            assessment.as_of,
+                            frozenset(assessment.analyses) if assessment.analyses else None)
 
 
 def advisory_fingerprint(source: AdvisorySource) -> str:
@@ -153,7 +155,8 @@ def run_assessment(inputs: AssessmentInputs, source: AdvisorySource,
             options=(VulnerabilityOptions(vex=written.vex, waivers=written.waivers),
                      ComplianceOptions(controls=written.controls)))
         progress(20, "running the analyses")
-        report = _relative(assess(loaded, context), written.estate.parent)
+        report = _relative(assess(loaded, context, only=inputs.analyses),
+                           written.estate.parent)
         progress(80, "rendering the reports")
         outputs = {name: renderer(name).render(report).encode()
                    for name in ("json", "html", "md", "sarif")}

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stackrift.errors import InputError, InvalidInputError, Location, Problem
-from stackrift.server.db.tables import Upload
+from stackrift.server.db.tables import Project, Upload
 from stackrift.server.errors import NotFoundError
 from stackrift.server.services.audit import record
 from stackrift.server.services.projects import project_row
@@ -148,7 +148,19 @@ def add_upload(db: Session, actor: Principal, project_id: int, kind: UploadKind,
     db.flush()
     record(db, actor, "upload", "upload", upload.id, project.unit_id, project=project_id,
            kind=kind.value, name=name, version=upload.version, sha256=digest)
+    if kind is UploadKind.RULES:
+        _reassess(db, project)
     return UploadView.model_validate(upload)
+
+
+def _reassess(db: Session, project: Project) -> None:
+    """A new rule pack can change any finding: re-assess the newest estate of a project that
+    has been assessed before."""
+    from stackrift.server.db.tables import Assessment
+    from stackrift.server.services.assessments import reassess_project
+
+    if db.scalar(select(Assessment.id).where(Assessment.project_id == project.id).limit(1)):
+        reassess_project(db, project, "rule-pack-uploaded")
 
 
 def upload_row(db: Session, actor: Principal, upload_id: int) -> Upload:

@@ -77,6 +77,7 @@ class AssessmentView(View):
     estate_upload_id: int
     input_upload_ids: list[int]
     as_of: date
+    analyses: list[str] | None
     trigger: str
     status: str
     progress: int

@@ -93,6 +93,7 @@ def _assessments() -> None:
         sa.Column("estate_upload_id", sa.Integer(), sa.ForeignKey("uploads.id"), nullable=False),
         sa.Column("input_upload_ids", sa.JSON(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("analyses", sa.JSON(), nullable=True),
         sa.Column("trigger", sa.String(40), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),

@@ -1,0 +1,140 @@
+"""``stackrift serve`` as a separate process: killed during an assessment it loses no upload and
+runs the job again after a restart; stopped with SIGTERM it puts the running job back in the
+queue. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from tests.server.conftest import BACKENDS, MINIMAL, QUICK, database_url
+
+SRC = Path(__file__).parents[2] / "src"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Process:
+    """One ``stackrift serve`` run on a database, and an HTTP client to it."""
+
+    def __init__(self, url: str, folder: Path) -> None:
+        self.port = _free_port()
+        env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+               "STACKRIFT_SERVER_JOB_LEASE_SECONDS": "2", "STACKRIFT_SERVER_POLL_SECONDS": "0.2",
+               "STACKRIFT_SERVER_SHUTDOWN_GRACE_SECONDS": "1"}
+        self.log = (folder / f"serve-{self.port}.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "stackrift", "serve", "--database", url, "--data-dir",
+             str(folder), "--port", str(self.port)], env=env, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, (folder / f"serve-{self.port}.log").read_text()
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("the server did not become ready")
+
+    def call(self, method: str, path: str, token: str, **kwargs: Any) -> httpx.Response:
+        return httpx.request(method, self.base + path, timeout=30,
+                             headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+    def stop(self, sig: int) -> list[str]:
+        """Send the signal, wait for the end; the lines the server wrote."""
+        self.process.send_signal(sig)
+        self.process.wait(60)
+        self.log.close()
+        return Path(self.log.name).read_text().splitlines()
+
+
+def _wait(server: Process, token: str, assessment: int, until: Any) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state: dict[str, Any] = server.call("GET", f"/api/v1/assessments/{assessment}",
+                                            token).json()
+        if until(state):
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"assessment {assessment} stuck: {state}")
+
+
+def _running(state: dict[str, Any]) -> bool:
+    assert state["status"] in {"queued", "running"}, state
+    return bool(state["status"] == "running")
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    yield database_url(request.param, request, tmp_path), tmp_path
+
+
+def _setup(server: Process, token: str) -> tuple[int, dict[str, Any]]:
+    unit = server.call("POST", "/api/v1/units", token, json={"name": "group"}).json()
+    project = server.call("POST", "/api/v1/projects", token,
+                          json={"unit_id": unit["id"], "name": "estate"}).json()
+    upload = server.call("POST", f"/api/v1/projects/{project['id']}/uploads", token,
+                         data={"kind": "estate", "name": "estate.yaml"},
+                         files={"file": ("estate.yaml", MINIMAL.read_bytes())}).json()
+    return project["id"], upload
+
+
+def test_a_killed_server_loses_nothing_and_runs_the_job_again(database: tuple[str, Path]
+                                                                ) -> None:
+    url, folder = database
+    first = Process(url, folder)
+    token = (folder / "first-admin.txt").read_text().split("API token: ")[1].split()[0]
+    project, upload = _setup(first, token)
+    # the first run in a fresh process takes seconds (imports, catalogue): time to kill it
+    queued = first.call("POST", f"/api/v1/projects/{project}/assessments", token,
+                        json={"as_of": "2026-12-04", "analyses": QUICK}).json()
+    _wait(first, token, queued["id"], _running)
+    first.stop(signal.SIGKILL)
+
+    second = Process(url, folder)
+    try:
+        done = _wait(second, token, queued["id"], lambda s: s["status"] in {"done", "failed"})
+        assert done["status"] == "done" and done["attempts"] == 2, done
+        content = second.call("GET", f"/api/v1/uploads/{upload['id']}/content", token).content
+        assert hashlib.sha256(content).hexdigest() == upload["sha256"]
+        assert content == MINIMAL.read_bytes()
+        report = second.call("GET", f"/api/v1/assessments/{queued['id']}/report", token).json()
+        assert len(report["findings"]) == done["finding_count"]
+
+        # every analysis, the cryptographic matrix included, outlasts the 1 s shutdown grace
+        again = second.call("POST", f"/api/v1/projects/{project}/assessments", token,
+                            json={"as_of": "2026-12-04"}).json()
+        _wait(second, token, again["id"], _running)
+    finally:
+        lines = second.stop(signal.SIGTERM)
+    assert f"listening on http://127.0.0.1:{second.port}" in "\n".join(lines)
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    assert any(e["logger"] == "stackrift.server.jobs" and "re-queued at shutdown" in e["message"]
+               for e in logged), lines
+    # uvicorn ends a graceful shutdown by re-raising the signal it caught
+    assert second.process.returncode in {0, -signal.SIGTERM}
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT status, stage, claim_token FROM assessments "
+                                      "WHERE id = :id"), {"id": again["id"]}).one()
+    engine.dispose()
+    assert tuple(row) == ("queued", "re-queued at shutdown", None)
