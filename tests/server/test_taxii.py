@@ -457,3 +457,19 @@ def test_the_migration_creates_what_the_tables_describe(tmp_path: Path) -> None:
     command.downgrade(config, "0001")
     assert not ours & set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_ids_and_values_with_control_characters_never_reach_the_database(live: Live) -> None:
+    """PostgreSQL refuses NUL in text: such ids are simply not found, such filters are 400."""
+    collection_id = live.new_collection("a", "nul")
+    url = live.collection_url(collection_id)
+    for target in (f"{live.root}collections/not-a-collection%00/", url + "objects/x%00/",
+                   url + "objects/indicator--x%00/versions/", f"{live.root}status/%00/"):
+        assert live.raw("GET", target).status_code == 404, target
+    nul_filter = live.raw("GET", url + "objects/", params={"match[id]": "a\x00b"})
+    assert nul_filter.status_code == 400 and "control characters" in nul_filter.text
+    nul_user = requests.get(live.root, auth=("admin\x00", "x"), timeout=30)
+    assert nul_user.status_code == 401
+    nul_title = live.raw("POST", f"{live.base}/api/v1/taxii/collections", "admin_a",
+                         json={"unit_id": live.ids["unit_a"], "title": "a\x00b"})
+    assert nul_title.status_code == 422

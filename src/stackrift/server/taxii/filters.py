@@ -49,6 +49,8 @@ def _values(params: QueryParams, name: str) -> tuple[str, ...]:
     if len(values) > _MAX_VALUES or any(len(value) > _MAX_VALUE_CHARS for value in values):
         raise EnvelopeError(f"{name}: at most {_MAX_VALUES} values of at most "
                             f"{_MAX_VALUE_CHARS} characters")
+    if any(not value.isprintable() for value in values):
+        raise EnvelopeError(f"{name}: values may not hold control characters")
     return tuple(values)
 
 
@@ -56,6 +58,8 @@ def _single(params: QueryParams, name: str) -> str | None:
     values = params.getlist(name)
     if len(values) > 1:
         raise EnvelopeError(f"{name} is given {len(values)} times; at most once")
+    if values and not values[0].isprintable():
+        raise EnvelopeError(f"{name}: the value may not hold control characters")
     return values[0].strip() if values else None
 
 

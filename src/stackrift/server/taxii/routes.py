@@ -67,6 +67,8 @@ def _basic(db: Db, credentials: str) -> Principal:
     except (binascii.Error, UnicodeDecodeError):
         raise NotAuthenticatedError("malformed HTTP Basic credentials") from None
     username, _, secret = decoded.partition(":")
+    if not (username + secret).isprintable():
+        raise NotAuthenticatedError("wrong user name or password")
     if secret.startswith(TOKEN_PREFIX):
         principal = principal_for_token(db, secret)
         if principal.username != username:
@@ -113,6 +115,16 @@ async def envelope_body(request: Request) -> bytes:
 
 
 Envelope = Annotated[bytes, Depends(envelope_body)]
+
+
+def writer(collection_id: str, db: Db, actor: TaxiiActor) -> Principal:
+    """The actor, once allowed to write to the collection: refusals (404, 403) come before
+    the body is read."""
+    service.require_writable(db, actor, collection_id)
+    return actor
+
+
+Writer = Annotated[Principal, Depends(writer)]
 
 
 def _filters(request: Request) -> Filters:
@@ -179,8 +191,7 @@ def _object_routes(api: APIRouter) -> None:
         **_TAXII_RESPONSES, 202: {"content": {TAXII_MEDIA: {}}},
         413: {"description": "larger than max_content_length or too many objects"},
         415: {"description": "not sent as " + TAXII_MEDIA}})
-    def add_objects(collection_id: str, db: Db, actor: TaxiiActor, body: Envelope
-                    ) -> Response:
+    def add_objects(collection_id: str, db: Db, actor: Writer, body: Envelope) -> Response:
         """Add an envelope's objects; each invalid object fails alone, with its reason, in the
         (complete) status resource returned."""
         return taxii_response(service.add_objects(db, actor, collection_id, body), 202)
@@ -210,10 +221,13 @@ def _object_routes(api: APIRouter) -> None:
                                                 _filters(request)))
 
 
+_NO_NUL = r"^[^\x00]*$"
+
+
 class NewCollection(BaseModel):
     unit_id: int
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=5000)
+    title: str = Field(min_length=1, max_length=200, pattern=_NO_NUL)
+    description: str = Field(default="", max_length=5000, pattern=_NO_NUL)
     alias: str | None = Field(default=None, min_length=1, max_length=100,
                               pattern=r"^[A-Za-z0-9_.-]+$")
 

@@ -10,6 +10,7 @@ user on that collection says otherwise.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,11 +34,14 @@ from stackrift.server.taxii.validation import (
     added_timestamp,
     check_object,
     display_timestamp,
+    is_stix_id,
     parse_envelope,
     timestamp_of,
 )
 from stackrift.server.taxii.views import CollectionView, GrantView
 from stackrift.server.tenancy import Principal, Role
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,20 @@ def access_to(db: Session, actor: Principal, collection: TaxiiCollection) -> Acc
     return chosen if chosen.can_read or chosen.can_write else None
 
 
+def _is_uuid(text: str) -> bool:
+    """Ids in paths are checked before they reach the database (PostgreSQL refuses NUL)."""
+    return len(text) == 36 and _UUID.match(text) is not None
+
+
+def _object_id(stix_id: str) -> str:
+    if not is_stix_id(stix_id):
+        raise NotFoundError("object")
+    return stix_id
+
+
 def _collection(db: Session, actor: Principal, taxii_id: str) -> tuple[TaxiiCollection, Access]:
+    if not _is_uuid(taxii_id):
+        raise NotFoundError("collection")
     row = db.scalar(select(TaxiiCollection).where(TaxiiCollection.taxii_id == taxii_id))
     access = access_to(db, actor, row) if row is not None else None
     if row is None or access is None:
@@ -75,6 +92,11 @@ def _readable(db: Session, actor: Principal, taxii_id: str) -> TaxiiCollection:
     if not access.can_read:
         raise NotAllowedError("you may add objects to this collection but not read it")
     return row
+
+
+def require_writable(db: Session, actor: Principal, taxii_id: str) -> None:
+    """Refuse (404 or 403) before a request body is read."""
+    _writable(db, actor, taxii_id)
 
 
 def _writable(db: Session, actor: Principal, taxii_id: str) -> TaxiiCollection:
@@ -146,7 +168,7 @@ def get_objects(db: Session, actor: Principal, taxii_id: str, filters: Filters) 
 def get_object(db: Session, actor: Principal, taxii_id: str, stix_id: str,
                filters: Filters) -> Listing:
     row = _readable(db, actor, taxii_id)
-    if not queries.holds(db, row.id, stix_id):
+    if not queries.holds(db, row.id, _object_id(stix_id)):
         raise NotFoundError("object")
     page = queries.page(db, row.id, filters.with_id(stix_id))
     return _listing(page, "objects", [orjson.loads(r.content) for r in page.rows])
@@ -155,7 +177,7 @@ def get_object(db: Session, actor: Principal, taxii_id: str, stix_id: str,
 def object_versions(db: Session, actor: Principal, taxii_id: str, stix_id: str,
                     filters: Filters) -> Listing:
     row = _readable(db, actor, taxii_id)
-    if not queries.holds(db, row.id, stix_id):
+    if not queries.holds(db, row.id, _object_id(stix_id)):
         raise NotFoundError("object")
     from dataclasses import replace
 
@@ -234,7 +256,7 @@ def delete_object(db: Session, actor: Principal, taxii_id: str, stix_id: str,
     """Delete the object's versions the filters select (by default the newest; ``all`` for
     every one); 404 when the collection does not hold the object."""
     collection = _writable(db, actor, taxii_id)
-    if not queries.holds(db, collection.id, stix_id):
+    if not queries.holds(db, collection.id, _object_id(stix_id)):
         raise NotFoundError("object")
     rows = list(db.scalars(select(TaxiiObject).where(
         *queries.conditions(db, collection.id, filters.with_id(stix_id)))))
@@ -248,7 +270,7 @@ def delete_object(db: Session, actor: Principal, taxii_id: str, stix_id: str,
 
 def get_status(db: Session, actor: Principal, status_id: str) -> dict[str, Any]:
     """A status is visible to whoever may see its collection."""
-    status = db.get(TaxiiStatus, status_id[:36])
+    status = db.get(TaxiiStatus, status_id) if _is_uuid(status_id) else None
     collection = db.get(TaxiiCollection, status.collection_id) if status is not None else None
     if status is None or collection is None or access_to(db, actor, collection) is None:
         raise NotFoundError("status")

@@ -157,6 +157,11 @@ class _BadError(Exception):
     pass
 
 
+def is_stix_id(text: str) -> bool:
+    """``<type>--<UUID>``."""
+    return len(text) <= 300 and _ID.match(text) is not None
+
+
 def _identity(obj: dict[str, Any]) -> tuple[str, str]:
     kind, stix_id = obj.get("type"), obj.get("id")
     if not isinstance(kind, str) or not _TYPE.match(kind):
