@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -208,8 +209,6 @@ def _object_routes(api: APIRouter) -> None:
         """Delete the object (every version unless ``match[version]`` selects some)."""
         filters = _filters(request)
         if "match[version]" not in request.query_params:
-            from dataclasses import replace
-
             filters = replace(filters, versions=("all",))
         service.delete_object(db, actor, collection_id, object_id, filters)
         return Response(status_code=200, media_type=TAXII_MEDIA)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -179,8 +179,6 @@ def object_versions(db: Session, actor: Principal, taxii_id: str, stix_id: str,
     row = _readable(db, actor, taxii_id)
     if not queries.holds(db, row.id, _object_id(stix_id)):
         raise NotFoundError("object")
-    from dataclasses import replace
-
     page = queries.page(db, row.id, replace(filters.with_id(stix_id), versions=("all",)))
     return _listing(page, "versions", [display_timestamp(r.version) for r in page.rows])
 
