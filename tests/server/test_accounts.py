@@ -67,11 +67,17 @@ def test_only_server_administrators_manage_users_and_units(server: Server) -> No
                                               "password": "long enough password"})
     assert made.status_code == 201
     user = made.json()["id"]
-    # a unit administrator grants roles in their own unit only
-    granted = server.client.put(f"/api/v1/users/{user}/grants", headers=server.auth("admin_a"),
-                                json={"unit_id": server.ids["unit_a"], "role": "viewer"})
-    assert granted.status_code == 200 and granted.json()["roles"] == {
-        str(server.ids["unit_a"]): "viewer"}
+    grant = {"unit_id": server.ids["unit_a"], "role": "viewer"}
+    # a unit administrator cannot see users outside their unit, so cannot bring one in
+    assert server.client.put(f"/api/v1/users/{user}/grants", headers=server.auth("admin_a"),
+                             json=grant).status_code == 404
+    assert server.client.put(f"/api/v1/users/{user}/grants", headers=server.auth("admin"),
+                             json=grant).status_code == 200
+    # once in the unit, its administrator manages the user's role there
+    changed = server.client.put(f"/api/v1/users/{user}/grants", headers=server.auth("admin_a"),
+                                json={**grant, "role": "analyst"})
+    assert changed.status_code == 200 and changed.json()["roles"] == {
+        str(server.ids["unit_a"]): "analyst"}
     with server.app.state.sessions() as db:
         row = db.get(User, user)
         assert row is not None and row.password_hash and row.password_hash.startswith("scrypt$")

@@ -50,6 +50,15 @@ def test_uploads_are_versioned_with_their_hash(server: Server) -> None:
     assert view["sha256"] == hashlib.sha256(content).hexdigest()
 
 
+def test_any_file_name_downloads(server: Server) -> None:
+    made = server.upload(server.ids["project_a"], "estate", "estates/Übersicht «EU».yaml",
+                         MINIMAL.read_bytes())
+    assert made.status_code == 201, made.text
+    download = server.get(f"/api/v1/uploads/{made.json()['id']}/content")
+    assert download.status_code == 200 and download.content == MINIMAL.read_bytes()
+    assert "filename*=UTF-8''%C3%9Cbersicht" in download.headers["content-disposition"]
+
+
 def test_a_bad_estate_is_refused_with_its_location_and_nothing_is_stored(server: Server
                                                                          ) -> None:
     project = server.ids["project_a"]

@@ -45,8 +45,8 @@ async def _form_csrf(request: Request) -> str | None:
     return None
 
 
-async def current_principal(request: Request, db: Db) -> Principal:
-    """The authenticated user, else 401; CSRF checked for cookie sessions' writes."""
+def _authenticated(request: Request, db: Db) -> Principal:
+    """Token or session look-up (blocking database work, so run in the thread pool)."""
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
@@ -55,8 +55,14 @@ async def current_principal(request: Request, db: Db) -> Principal:
     if not cookie:
         raise NotAuthenticatedError("authentication required: an API token "
                                     "(Authorization: Bearer …) or a login session")
-    principal = principal_for_session(db, cookie)
-    if request.method not in _SAFE_METHODS:
+    return principal_for_session(db, cookie)
+
+
+async def current_principal(request: Request,
+                            principal: Annotated[Principal, Depends(_authenticated)]
+                            ) -> Principal:
+    """The authenticated user, else 401; CSRF checked for cookie sessions' writes."""
+    if principal.via == "session" and request.method not in _SAFE_METHODS:
         offered = request.headers.get(CSRF_HEADER) or await _form_csrf(request)
         if not csrf_matches(principal, offered):
             raise NotAllowedError("missing or wrong CSRF token")

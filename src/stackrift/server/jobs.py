@@ -183,6 +183,7 @@ class Worker:
         self._current: tuple[int, str] | None = None
         self._lock = threading.Lock()
         self._next_check = 0.0
+        self._next_orphan_check = 0.0
 
     def start(self) -> None:
         with self.sessions() as db:
@@ -226,8 +227,11 @@ class Worker:
         """Recover orphans, check for changes when due, run at most one job."""
         import time
 
+        lease = self.settings.job_lease_seconds
         with self.sessions() as db:
-            requeue_orphans(db, self.settings.job_lease_seconds, self.settings.max_attempts)
+            if time.monotonic() >= self._next_orphan_check:
+                self._next_orphan_check = time.monotonic() + lease / 3
+                requeue_orphans(db, lease, self.settings.max_attempts)
             if time.monotonic() >= self._next_check:
                 self._next_check = time.monotonic() + self.settings.recheck_seconds
                 reassess_on_change(db, current_fingerprints(self.settings))

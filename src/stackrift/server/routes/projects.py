@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -34,6 +35,14 @@ async def read_bounded(file: UploadFile, limit: int) -> bytes:
                                            "a smaller file (see max_upload_bytes)")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition for any file name (headers are Latin-1: RFC 6266 ``filename*``)."""
+    base = name.rsplit("/", 1)[-1]
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+                    for c in base)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(base, safe='')}"
 
 
 def _project_routes(api: APIRouter) -> None:
@@ -84,9 +93,8 @@ def _upload_routes(api: APIRouter) -> None:
     def upload_content(upload_id: int, db: Db, actor: Actor) -> Response:
         """The file exactly as uploaded."""
         view, content = uploads.upload_content(db, actor, upload_id)
-        filename = view.name.rsplit("/", 1)[-1].replace('"', "")
         return Response(content, media_type="application/octet-stream",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                        headers={"Content-Disposition": attachment(view.name),
                                  "X-Content-SHA256": view.sha256})
 
 

@@ -94,7 +94,7 @@ def grant_role(db: Session, actor: Principal, user_id: int, unit_id: int, role: 
     """Give (or change) a user's role in a unit: a server or that unit's administrator."""
     actor.require(unit_id, Role.ADMIN, "unit")
     user = db.get(User, user_id)
-    if user is None or db.get(OrgUnit, unit_id) is None:
+    if user is None or db.get(OrgUnit, unit_id) is None or not _administers(db, actor, user_id):
         raise NotFoundError("user")
     grant = db.scalar(select(Grant).where(Grant.user_id == user_id, Grant.unit_id == unit_id))
     if grant is None:
@@ -104,6 +104,16 @@ def grant_role(db: Session, actor: Principal, user_id: int, unit_id: int, role: 
     db.flush()
     record(db, actor, "grant", "user", user_id, unit_id, role=role.value)
     return _user_view(db, user)
+
+
+def _administers(db: Session, actor: Principal, user_id: int) -> bool:
+    """A server administrator manages everyone; a unit administrator only users who already
+    hold a role in a unit they administer (others are invisible to them)."""
+    if actor.is_admin:
+        return True
+    units = [u for u, role in actor.roles.items() if role is Role.ADMIN]
+    return db.scalar(select(Grant.id).where(Grant.user_id == user_id,
+                                            Grant.unit_id.in_(units)).limit(1)) is not None
 
 
 def revoke_role(db: Session, actor: Principal, user_id: int, unit_id: int) -> None:

@@ -122,8 +122,17 @@ def _named(exc: InputError, folder: Path) -> InputError:
     return type(exc)(str(exc).replace(prefix, ""))
 
 
+_YAML_KINDS = frozenset({UploadKind.ESTATE, UploadKind.RULES, UploadKind.CONTROLS,
+                         UploadKind.WAIVERS})
+
+
 def check_upload(kind: UploadKind, name: str, content: bytes) -> None:
     """Read the file with the library's reader for its kind; raises its located errors."""
+    from stackrift.estate.yamlsource import MAX_FILE_BYTES
+
+    if kind in _YAML_KINDS and len(content) > MAX_FILE_BYTES:
+        raise InvalidInputError.single(name, f"larger than {MAX_FILE_BYTES} bytes",
+                                       "a YAML or JSON file within the library's limit")
     with tempfile.TemporaryDirectory(prefix="stackrift-upload-") as scratch:
         folder = Path(scratch)
         try:
