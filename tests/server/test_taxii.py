@@ -473,3 +473,55 @@ def test_ids_and_values_with_control_characters_never_reach_the_database(live: L
     nul_title = live.raw("POST", f"{live.base}/api/v1/taxii/collections", "admin_a",
                          json={"unit_id": live.ids["unit_a"], "title": "a\x00b"})
     assert nul_title.status_code == 422
+
+
+def _json_values() -> Any:
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
+
+
+def _stixish() -> Any:
+    """Objects near STIX: real keys with arbitrary values, or a valid indicator with one
+    property replaced."""
+    from hypothesis import strategies as st
+
+    keys = st.sampled_from(["type", "id", "spec_version", "created", "modified", "pattern",
+                            "pattern_type", "valid_from", "name", "labels", "x_custom"])
+    near = st.dictionaries(keys, _json_values(), max_size=8)
+    spoiled = st.builds(lambda key, value: {**indicator("fuzz"), key: value}, keys,
+                        _json_values())
+    return near | spoiled | _json_values()
+
+
+def test_fuzzed_envelopes_get_a_status_or_a_clear_error(live: Live) -> None:
+    """Whatever the body, the answer is a complete status (202) or a TAXII error (400, 413),
+    never a server error; every failure in a status carries a message."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    collection_id = live.new_collection("a", "fuzzed")
+    url = live.collection_url(collection_id) + "objects/"
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {live.tokens['analyst_a']}",
+                            "Accept": TAXII, "Content-Type": TAXII})
+    bodies = st.builds(lambda objects: json.dumps({"objects": objects}).encode(),
+                       st.lists(_stixish(), max_size=5)) | st.binary(max_size=64)
+
+    @given(body=bodies)
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def post(body: bytes) -> None:
+        answer = session.post(url, data=body, timeout=60)
+        assert answer.status_code in {202, 400, 413}, answer.text
+        assert answer.headers["Content-Type"] == TAXII
+        result = answer.json()
+        if answer.status_code == 202:
+            assert result["total_count"] == result["success_count"] + result["failure_count"]
+            assert all(f["message"] for f in result.get("failures", []))
+        else:
+            assert result["description"]
+
+    post()

@@ -146,6 +146,11 @@ _TAXII_RESPONSES: dict[int | str, dict[str, Any]] = {
     406: {"description": "Accept does not allow " + TAXII_MEDIA}}
 
 
+_ENVELOPE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {TAXII_MEDIA: {
+    "schema": {"type": "object", "description": "a TAXII envelope of STIX 2.1 objects",
+               "properties": {"objects": {"type": "array", "items": {"type": "object"}}}}}}}}
+
+
 def _discovery_routes(api: APIRouter) -> None:
     @api.get("/taxii2/", responses=_TAXII_RESPONSES)
     def discovery(actor: TaxiiActor) -> Response:
@@ -191,7 +196,7 @@ def _object_routes(api: APIRouter) -> None:
     @api.post(objects, status_code=202, responses={
         **_TAXII_RESPONSES, 202: {"content": {TAXII_MEDIA: {}}},
         413: {"description": "larger than max_content_length or too many objects"},
-        415: {"description": "not sent as " + TAXII_MEDIA}})
+        415: {"description": "not sent as " + TAXII_MEDIA}}, openapi_extra=_ENVELOPE_BODY)
     def add_objects(collection_id: str, db: Db, actor: Writer, body: Envelope) -> Response:
         """Add an envelope's objects; each invalid object fails alone, with its reason, in the
         (complete) status resource returned."""
