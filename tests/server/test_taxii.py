@@ -525,3 +525,32 @@ def test_fuzzed_envelopes_get_a_status_or_a_clear_error(live: Live) -> None:
             assert result["description"]
 
     post()
+
+
+def test_the_same_objects_added_at_once_are_stored_once(live: Live) -> None:
+    """Two transactions adding the same versions: the second waits for the first (a unique
+    index on PostgreSQL, the write lock on SQLite), then succeeds without a conflict error;
+    one copy is kept."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stackrift.server.taxii import service
+
+    collection_id = live.new_collection("a", "concurrent")
+    body = json.dumps(envelope(*[indicator(f"same {n}") for n in range(5)])).encode()
+    sessions = live.app.state.sessions
+
+    def add_and_commit() -> dict[str, Any]:
+        with sessions() as db:
+            status = service.add_objects(db, SYSTEM, collection_id, body)
+            db.commit()
+            return status
+
+    with sessions() as first, ThreadPoolExecutor(1) as pool:
+        first_status = service.add_objects(first, SYSTEM, collection_id, body)
+        second = pool.submit(add_and_commit)
+        time.sleep(1.0)  # the second is now waiting on the first's uncommitted rows
+        first.commit()
+        second_status = second.result(timeout=60)
+    assert first_status["success_count"] == second_status["success_count"] == 5
+    stored = live.collection(collection_id, "analyst_a").get_objects(version="all")
+    assert len(stored["objects"]) == 5

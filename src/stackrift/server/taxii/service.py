@@ -194,21 +194,35 @@ def manifest(db: Session, actor: Principal, taxii_id: str, filters: Filters) -> 
 
 # -- writing ---------------------------------------------------------------------------------
 
+def _insert_new(db: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert, skipping a version another request stored meanwhile (PostgreSQL's transactions
+    run side by side; SQLite's writers take turns)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), 500):
+        statement = insert(TaxiiObject).values(rows[start:start + 500])
+        db.execute(statement.on_conflict_do_nothing(
+            index_elements=["collection_id", "stix_id", "version"]))
+
+
 def _store(db: Session, collection: TaxiiCollection, accepted: list[ValidObject],
            now: datetime) -> list[dict[str, Any]]:
     """Insert the versions not yet held; a version held already (or repeated in the request)
     counts as added, as TAXII allows."""
     stamped = [(obj, obj.version or timestamp_of(now)) for obj in accepted]
     held = queries.stored_versions(db, collection.id, {(o.stix_id, v) for o, v in stamped})
-    successes = []
+    rows, successes = [], []
     for obj, version in stamped:
         key = (obj.stix_id, version)
         if key not in held:
             held.add(key)
-            db.add(TaxiiObject(collection_id=collection.id, stix_id=obj.stix_id,
-                               stix_type=obj.stix_type, spec_version=obj.spec_version,
-                               version=version, date_added=now, content=obj.content))
+            rows.append({"collection_id": collection.id, "stix_id": obj.stix_id,
+                         "stix_type": obj.stix_type, "spec_version": obj.spec_version,
+                         "version": version, "date_added": now, "content": obj.content})
         successes.append({"id": obj.stix_id, "version": display_timestamp(version)})
+    if rows:
+        _insert_new(db, rows)
     return successes
 
 
