@@ -244,12 +244,16 @@ def add_objects(db: Session, actor: Principal, taxii_id: str, body: bytes) -> di
     status resource listing every success and every failure with its reason."""
     collection = _writable(db, actor, taxii_id)
     objects = parse_envelope(body)
-    now = utcnow()
     budget = PatternBudget()
     checked = [check_object(obj, index, budget) for index, obj in enumerate(objects)]
     accepted = [c for c in checked if isinstance(c, ValidObject)]
     failures = [{"id": c.stix_id, **({"version": c.version} if c.version else {}),
                  "message": c.message} for c in checked if isinstance(c, Rejected)]
+    # one add at a time per collection, its date added taken under the lock: dates added
+    # follow commit order, so a client's next added_after never skips a slower request's objects
+    db.execute(select(TaxiiCollection.id).where(TaxiiCollection.id == collection.id)
+               .with_for_update())
+    now = utcnow()
     successes = _store(db, collection, accepted, now)
     status = TaxiiStatus(id=str(uuid.uuid4()), collection_id=collection.id,
                          user_id=actor.user_id, request_timestamp=now,
@@ -265,8 +269,8 @@ def add_objects(db: Session, actor: Principal, taxii_id: str, body: bytes) -> di
 
 def delete_object(db: Session, actor: Principal, taxii_id: str, stix_id: str,
                   filters: Filters) -> int:
-    """Delete the object's versions the filters select (by default the newest; ``all`` for
-    every one); 404 when the collection does not hold the object."""
+    """Delete the object's versions the filters select (the route selects every version
+    unless ``match[version]`` is given); 404 when the collection does not hold the object."""
     collection = _writable(db, actor, taxii_id)
     if not queries.holds(db, collection.id, _object_id(stix_id)):
         raise NotFoundError("object")
