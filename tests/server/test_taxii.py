@@ -554,3 +554,16 @@ def test_the_same_objects_added_at_once_are_stored_once(live: Live) -> None:
     assert first_status["success_count"] == second_status["success_count"] == 5
     stored = live.collection(collection_id, "analyst_a").get_objects(version="all")
     assert len(stored["objects"]) == 5
+
+
+def test_collection_aliases_are_unique_and_shown(live: Live) -> None:
+    made = f"{live.base}/api/v1/taxii/collections"
+    body = {"unit_id": live.ids["unit_a"], "title": "aliased", "alias": "feed-a"}
+    first = live.raw("POST", made, "admin_a", json=body)
+    assert first.status_code == 201 and first.json()["alias"] == "feed-a"
+    again = live.raw("POST", made, "admin_a", json=body)
+    assert again.status_code == 409 and "feed-a" in again.json()["detail"]
+    shown = live.collection(first.json()["id"], "viewer_a")
+    assert shown.alias == "feed-a" and shown.title == "aliased"
+    analyst = live.raw("POST", made, "analyst_a", json={**body, "alias": None})
+    assert analyst.status_code == 403

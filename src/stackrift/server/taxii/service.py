@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stackrift.server.db.tables import OrgUnit, User, utcnow
@@ -295,6 +296,14 @@ def get_status(db: Session, actor: Principal, status_id: str) -> dict[str, Any]:
 
 # -- management ------------------------------------------------------------------------------
 
+def _flush_or_conflict(db: Session, message: str) -> None:
+    """A unique index refusing a row another transaction just wrote is a 409, not a 500."""
+    try:
+        db.flush()
+    except IntegrityError:
+        raise ConflictError(message) from None
+
+
 def _view(row: TaxiiCollection) -> CollectionView:
     return CollectionView(id=row.taxii_id, unit_id=row.unit_id, title=row.title,
                           description=row.description, alias=row.alias,
@@ -313,7 +322,7 @@ def create_collection(db: Session, actor: Principal, unit_id: int, title: str,
                           description=description, alias=alias or None,
                           created_by=actor.user_id)
     db.add(row)
-    db.flush()
+    _flush_or_conflict(db, f"a collection with the alias {alias!r} was just created")
     record(db, actor, "create", "taxii-collection", row.id, unit_id, collection=row.taxii_id,
            title=title)
     return _view(row)
@@ -348,7 +357,7 @@ def set_grant(db: Session, actor: Principal, taxii_id: str, user_id: int, *, can
         grant = TaxiiGrant(collection_id=row.id, user_id=user_id)
         db.add(grant)
     grant.can_read, grant.can_write = can_read, can_write
-    db.flush()
+    _flush_or_conflict(db, "the user's permissions were changed at the same moment; try again")
     record(db, actor, "grant", "taxii-collection", row.id, row.unit_id,
            collection=taxii_id, user=user_id, can_read=can_read, can_write=can_write)
     return GrantView(collection=taxii_id, user_id=user_id, can_read=can_read,
