@@ -38,6 +38,8 @@ def test_bad_settings_name_their_origin(tmp_path: Path) -> None:
         load_settings({}, config_file=config, env={})
     with pytest.raises(UsageError, match=r"\$STACKRIFT_SERVER_PORT"):
         load_settings({}, env={"STACKRIFT_SERVER_PORT": "eighty"})
+    with pytest.raises(UsageError, match="log_format 'xml'"):
+        load_settings({"log_format": "xml"}, env={})
 
 
 def test_the_advisory_source_is_one_setting() -> None:

@@ -9,9 +9,10 @@ from typing import Any
 
 from tests.server.conftest import MINIMAL, QUICK, Server
 
-from stackrift.server.db.tables import Assessment, Project
+from stackrift.server.db.tables import Assessment, ServerState
 from stackrift.server.jobs import reassess_on_change
 
+FINGERPRINTS = ("advisories", "knowledge")
 POLICY = Path(__file__).parents[2] / "docs/examples/rules/company-policy.yaml"
 _names = itertools.count(1)
 
@@ -84,19 +85,17 @@ def test_a_changed_advisory_store_reassesses_every_assessed_project(server: Serv
     server.upload(project, "estate", "estate.yaml", MINIMAL.read_bytes(), who="analyst_a")
     _assess(server, project, "2026-12-04")
     with server.app.state.sessions() as db:
-        # differs from what the worker saw at start: those re-assessments run first
-        for assessment in reassess_on_change(db, {"knowledge": "k1", "advisories": "a1"}):
-            server.wait_for(assessment)
-        assert reassess_on_change(db, {"knowledge": "k1", "advisories": "a1"}) == []
-        queued = reassess_on_change(db, {"knowledge": "k1", "advisories": "a2"})
-        triggers = {db.get(Assessment, i).project_id: db.get(Assessment, i).trigger
-                    for i in queued}
-        assessed = {p.id for p in db.query(Project).join(
-            Assessment, Assessment.project_id == Project.id)}
-    assert project in triggers and set(triggers) == assessed
-    assert set(triggers.values()) == {"advisories-changed"}
-    for assessment in queued:
-        server.wait_for(assessment)
+        seen = {key: db.get(ServerState, f"fingerprint:{key}") for key in FINGERPRINTS}
+        now = {key: row.value if row else "unknown" for key, row in seen.items()}
+        reassess_on_change(db, now)  # what the worker saw last: nothing to do
+        assert reassess_on_change(db, now) == []
+        queued = [db.get(Assessment, i) for i in
+                  reassess_on_change(db, {**now, "advisories": "a newer store"})]
+        by_project = {a.project_id: a.id for a in queued if a is not None}
+        assert {a.trigger for a in queued if a is not None} == {"advisories-changed"}
+    assert project in by_project
+    done = server.wait_for(by_project[project])
+    assert done["status"] == "done" and done["trigger"] == "advisories-changed"
 
 
 def test_the_advisory_fingerprint_follows_the_store(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def test_no_request_gets_a_server_error(fuzzed_app: FastAPI) -> None:
     assert len(operations) >= 25
     for operation in operations:
         @given(case=operation.as_strategy())
-        @settings(max_examples=6, deadline=None, derandomize=True, database=None,
+        @settings(max_examples=4, deadline=None, derandomize=True, database=None,
                   phases=[Phase.explicit, Phase.generate],
                   suppress_health_check=list(HealthCheck))
         def fuzz(case: schemathesis.Case) -> None:

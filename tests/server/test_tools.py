@@ -25,6 +25,15 @@ def test_transfers_of_an_estate_upload(server: Server) -> None:
     assert answer.json()["estate"] == "estate.yaml"
 
 
+def test_obligations_of_an_estate_upload(server: Server) -> None:
+    answer = server.get(f"{API}/uploads/{server.ids['upload_a']}/obligations",
+                        params={"as_of": "2026-12-04"})
+    assert answer.status_code == 200, answer.text
+    document = answer.json()
+    assert document["estate"] == "estate.yaml" and document["tables"]
+    assert document["tables"][0]["rows"] and document["disclaimer"]
+
+
 def test_scan_of_an_sbom_upload(server: Server) -> None:
     upload = server.upload(server.ids["project_a"], "sbom", "requirements.txt",
                            b"torch==2.0.0\nnumpy==1.21.0\n")

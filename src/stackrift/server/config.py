@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 ENV_PREFIX = "STACKRIFT_SERVER_"
 CONFIG_ENV = "STACKRIFT_SERVER_CONFIG"
 _CONFIG_LIMIT = 1 << 20
+LOG_FORMATS = ("json", "terminal")
 
 
 def default_data_dir() -> Path:
@@ -147,4 +148,7 @@ def load_settings(flags: Mapping[str, Any] | None = None, *, config_file: Path |
             values[name] = _convert(name, value, f"--{name.replace('_', '-')}")
     if advisory_source is not None:
         values["advisory_source"] = advisory_source
+    if values.get("log_format", "json") not in LOG_FORMATS:
+        raise UsageError(f"log_format {values['log_format']!r}: expected one of "
+                         f"{', '.join(LOG_FORMATS)}")
     return ServerSettings(**values)

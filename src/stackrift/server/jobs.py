@@ -122,7 +122,8 @@ def run_job(sessions: SessionFactory, settings: ServerSettings, assessment_id: i
             row.advisory_fingerprint = outcome.advisory_fingerprint
             row.finding_count, row.failing_count = outcome.finding_count, outcome.failing_count
         db.commit()
-    log.info("assessment %d %s", assessment_id, "failed" if error else "done")
+    log.info("assessment %d %s", assessment_id, "failed" if error else "done",
+             extra={"assessment": assessment_id, "status": "failed" if error else "done"})
 
 
 def _state(db: Session, key: str) -> str | None:

@@ -41,6 +41,13 @@ def router() -> APIRouter:
         """``stackrift transfers`` on an estate upload (the project's rule packs added)."""
         return tools.transfers_of_upload(db, actor, upload_id, as_of or date.today())
 
+    @api.get(f"{API}/uploads/{{upload_id}}/obligations")
+    def obligations(upload_id: int, db: Db, actor: Actor, as_of: date | None = None
+                    ) -> dict[str, Any]:
+        """``stackrift compliance obligations`` on an estate upload (with the project's newest
+        controls file)."""
+        return tools.obligations_of_upload(db, actor, upload_id, as_of or date.today())
+
     @api.get(f"{API}/uploads/{{upload_id}}/scan")
     def scan(upload_id: int, request: Request, db: Db, actor: Actor,
              as_of: date | None = None) -> dict[str, Any]:

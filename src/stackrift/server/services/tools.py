@@ -18,6 +18,7 @@ from stackrift.server.tenancy import Principal
 
 if TYPE_CHECKING:
     from stackrift.advisories.sources import AdvisorySource
+    from stackrift.estate.loader import LoadedEstate
 
 ESTATE_PARTS = ("entities", "sites", "systems", "components", "data_flows")
 
@@ -48,28 +49,71 @@ def _require(upload: Upload, kind: UploadKind) -> None:
                             f"a {kind.value}")
 
 
+def _estate_of(upload: Upload) -> LoadedEstate:
+    from stackrift.estate.loader import validate_document
+    from stackrift.estate.yamlsource import load_located
+
+    _require(upload, UploadKind.ESTATE)
+    return validate_document(load_located(Path(upload.name),
+                                          text=upload.content.decode("utf-8-sig")))
+
+
+def _newest(db: Session, project_id: int, kind: UploadKind) -> list[Upload]:
+    from stackrift.server.services.uploads import latest_uploads
+
+    ids = [i for (k, _), i in latest_uploads(db, project_id).items() if k == kind.value]
+    return list(db.scalars(select(Upload).where(Upload.id.in_(ids)).order_by(Upload.id)))
+
+
+def obligations_of_upload(db: Session, actor: Principal, upload_id: int, as_of: date
+                          ) -> dict[str, Any]:
+    """``stackrift compliance obligations --format json`` on an estate upload, with the
+    project's newest controls file (its status tables) when there is one."""
+    from stackrift.compliance.views import (
+        DISCLAIMER,
+        caveat_table,
+        obligation_rows_table,
+        obligation_table,
+        reuse_table,
+        run_compliance,
+        status_table,
+    )
+
+    upload = upload_row(db, actor, upload_id)
+    loaded = _estate_of(upload)
+    controls = _newest(db, upload.project_id, UploadKind.CONTROLS)[-1:]
+    with tempfile.TemporaryDirectory(prefix="stackrift-controls-") as scratch:
+        path = None
+        if controls:
+            path = Path(scratch) / PurePosixPath(controls[0].name).name
+            path.write_bytes(controls[0].content)
+        outcome = run_compliance(loaded.estate, as_of, controls=path, with_plan=False)
+    tables = [obligation_table(outcome.verdicts), obligation_rows_table(outcome.verdicts)]
+    if outcome.statuses is not None:
+        tables += [status_table(outcome.statuses), reuse_table(outcome.statuses)]
+    if outcome.caveats:
+        tables.append(caveat_table(outcome.caveats))
+    return {"estate": upload.name, "controls": controls[0].name if controls else None,
+            "disclaimer": DISCLAIMER, "caveats": list(outcome.caveats),
+            "tables": [t.to_json() for t in tables]}
+
+
 def transfers_of_upload(db: Session, actor: Principal, upload_id: int, as_of: date
                         ) -> dict[str, Any]:
     """``stackrift transfers --format json`` on an estate upload, with the project's newest
     rule pack uploads added to the packaged packs."""
     from stackrift.estate.implied import with_implied_flows
-    from stackrift.estate.loader import validate_document
-    from stackrift.estate.yamlsource import load_located
     from stackrift.rules.engine import load_rule_set
     from stackrift.rules.views import evaluate_all, transfers_json
-    from stackrift.server.services.uploads import latest_uploads
 
     upload = upload_row(db, actor, upload_id)
-    _require(upload, UploadKind.ESTATE)
-    loaded = validate_document(load_located(Path(upload.name),
-                                            text=upload.content.decode("utf-8-sig")))
-    rule_ids = [i for (kind, _), i in latest_uploads(db, upload.project_id).items()
-                if kind == UploadKind.RULES.value]
+    loaded = _estate_of(upload)
+    packs = _newest(db, upload.project_id, UploadKind.RULES)
     with tempfile.TemporaryDirectory(prefix="stackrift-rules-") as scratch:
         folder = Path(scratch)
-        for number, pack in enumerate(db.scalars(select(Upload).where(Upload.id.in_(rule_ids)))):
+        for number, pack in enumerate(packs):
             (folder / f"{number:04d}-{PurePosixPath(pack.name).name}").write_bytes(pack.content)
-        rules = load_rule_set((folder,) if rule_ids else ())
+        rules = load_rule_set((folder,) if packs else ())
         result = evaluate_all(with_implied_flows(loaded.estate), as_of, rules)
     return transfers_json(result, upload.name)
 
