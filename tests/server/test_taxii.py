@@ -567,3 +567,13 @@ def test_collection_aliases_are_unique_and_shown(live: Live) -> None:
     assert shown.alias == "feed-a" and shown.title == "aliased"
     analyst = live.raw("POST", made, "analyst_a", json={**body, "alias": None})
     assert analyst.status_code == 403
+
+
+def test_ids_beyond_the_database_integer_range_are_refused(live: Live) -> None:
+    made = f"{live.base}/api/v1/taxii/collections"
+    huge = live.raw("POST", made, "admin", json={"unit_id": 2**70, "title": "t"})
+    assert huge.status_code == 422
+    collection_id = live.new_collection("a", "range")
+    grant = live.raw("PUT", f"{made}/{collection_id}/grants/{2**70}", "admin",
+                     json={"can_read": True, "can_write": True})
+    assert grant.status_code == 422
