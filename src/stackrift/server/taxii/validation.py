@@ -90,9 +90,11 @@ def _deeper_than(value: Any, limit: int) -> bool:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item \
-            if isinstance(item, list) else None
-        if children is None:
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
             continue
         if depth > limit:
             return True
@@ -200,8 +202,13 @@ def _pattern_nesting(pattern: str) -> int:
     depth = deepest = 0
     quoted = escaped = False
     for char in pattern:
-        if quoted:
-            escaped, quoted = (not escaped and char == "\\"), quoted and (escaped or char != "'")
+        if quoted:  # inside a string literal: brackets do not count; \' does not end it
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == "'":
+                quoted = False
             continue
         if char == "'":
             quoted = True
