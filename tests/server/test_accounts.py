@@ -81,3 +81,10 @@ def test_only_server_administrators_manage_users_and_units(server: Server) -> No
     with server.app.state.sessions() as db:
         row = db.get(User, user)
         assert row is not None and row.password_hash and row.password_hash.startswith("scrypt$")
+    secret = server.post("/api/v1/tokens", json={"user_id": user}).json()["token"]
+    own = {"Authorization": f"Bearer {secret}"}
+    assert server.client.put(f"/api/v1/users/{user}/password", headers=own,
+                             json={"password": "a new long password"}).status_code == 204
+    assert server.client.post("/api/v1/auth/login", json={
+        "username": "newcomer", "password": "a new long password"}).status_code == 200
+    server.client.cookies.clear()

@@ -102,7 +102,9 @@ def test_a_killed_server_loses_nothing_and_runs_the_job_again(database: tuple[st
                                                                 ) -> None:
     url, folder = database
     first = Process(url, folder)
-    token = (folder / "first-admin.txt").read_text().split("API token: ")[1].split()[0]
+    credentials = folder / "first-admin.txt"
+    assert credentials.stat().st_mode & 0o077 == 0  # the owner's alone
+    token = credentials.read_text().split("API token: ")[1].split()[0]
     project, upload = _setup(first, token)
     # the first run in a fresh process takes seconds (imports, catalogue): time to kill it
     queued = first.call("POST", f"/api/v1/projects/{project}/assessments", token,

@@ -9,10 +9,13 @@ from typing import Any
 import pytest
 from tests.server.conftest import MINIMAL, Server
 
+from stackrift.server.errors import NotFoundError
+
 # what a request of unit A's users may carry that names unit B's objects
 BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/projects"): {"json": {"unit_id": "unit_b", "name": "intruder"}},
     ("post", "/api/v1/tokens"): {"json": {"label": "x", "user_id": "user_viewer_b"}},
+    ("put", "/api/v1/users/{user_id}/password"): {"json": {"password": "taken over at last"}},
     ("put", "/api/v1/users/{user_id}/grants"): {"json": {"unit_id": "unit_b", "role": "admin"}},
     ("post", "/api/v1/projects/{project_id}/assessments"): {
         "json": {"estate_upload_id": "upload_b"}},
@@ -105,3 +108,15 @@ def test_a_viewer_cannot_write_in_its_own_unit(server: Server) -> None:
     refused = server.upload(server.ids["project_a"], "estate", "estate.yaml",
                             MINIMAL.read_bytes(), who="viewer_a")
     assert refused.status_code == 403
+
+
+def test_ids_beyond_the_columns_are_simply_absent(server: Server) -> None:
+    from stackrift.server.db.tables import MAX_ID
+    from stackrift.server.services.projects import get_project
+    from stackrift.server.tenancy import SYSTEM
+
+    assert server.get(f"/api/v1/projects/{MAX_ID + 1}").status_code == 422
+    with server.app.state.sessions() as db:
+        for ident in (MAX_ID + 1, -(2**70), 0):
+            with pytest.raises(NotFoundError):
+                get_project(db, SYSTEM, ident)

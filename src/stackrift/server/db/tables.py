@@ -4,6 +4,7 @@ in ``migrations/versions`` (a test checks the two agree)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -18,7 +19,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+MAX_ID = 2**31 - 1
+"""The range of every id column (PostgreSQL INTEGER)."""
 
 
 def utcnow() -> datetime:
@@ -184,3 +188,13 @@ class ServerState(Base):
     __tablename__ = "server_state"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+def get_row(db: Session, model: type[RowT], ident: int) -> RowT | None:
+    """``db.get`` for an id that came from outside: one beyond the columns' range is absent."""
+    if not 1 <= ident <= MAX_ID:
+        return None
+    return db.get(model, ident)

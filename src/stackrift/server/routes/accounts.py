@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from stackrift.server import auth
 from stackrift.server.deps import SESSION_COOKIE, Actor, Db
-from stackrift.server.routes import API
+from stackrift.server.routes import API, BodyId, PathId
 from stackrift.server.services import accounts, audit
 from stackrift.server.services.views import (
     AuditView,
@@ -37,14 +37,18 @@ class NewUser(BaseModel):
     is_admin: bool = False
 
 
+class NewPassword(BaseModel):
+    password: str = Field(min_length=12, max_length=1000)
+
+
 class RoleGrant(BaseModel):
-    unit_id: int
+    unit_id: BodyId
     role: Role
 
 
 class TokenRequest(BaseModel):
     label: str = Field(default="", max_length=200)
-    user_id: int | None = None
+    user_id: BodyId | None = None
 
 
 def _auth_routes(api: APIRouter) -> None:
@@ -86,11 +90,11 @@ def _unit_routes(api: APIRouter) -> None:
         return accounts.create_unit(db, actor, body.name)
 
     @api.get(f"{API}/units/{{unit_id}}", response_model=UnitView)
-    def get_unit(unit_id: int, db: Db, actor: Actor) -> UnitView:
+    def get_unit(unit_id: PathId, db: Db, actor: Actor) -> UnitView:
         return accounts.get_unit(db, actor, unit_id)
 
     @api.get(f"{API}/units/{{unit_id}}/audit", response_model=list[AuditView])
-    def unit_audit(unit_id: int, db: Db, actor: Actor, limit: int = 200) -> list[AuditView]:
+    def unit_audit(unit_id: PathId, db: Db, actor: Actor, limit: int = 200) -> list[AuditView]:
         """The unit's audit log, newest first (the unit's administrators)."""
         return audit.list_audit(db, actor, unit_id=unit_id, limit=limit)
 
@@ -113,16 +117,21 @@ def _user_routes(api: APIRouter) -> None:
                                     is_admin=body.is_admin)
 
     @api.get(f"{API}/users/{{user_id}}", response_model=UserView)
-    def get_user(user_id: int, db: Db, actor: Actor) -> UserView:
+    def get_user(user_id: PathId, db: Db, actor: Actor) -> UserView:
         return accounts.get_user(db, actor, user_id)
 
+    @api.put(f"{API}/users/{{user_id}}/password", status_code=204)
+    def set_password(user_id: PathId, body: NewPassword, db: Db, actor: Actor) -> None:
+        """Set a user's password (the user themself or a server administrator)."""
+        accounts.set_password(db, actor, user_id, body.password)
+
     @api.put(f"{API}/users/{{user_id}}/grants", response_model=UserView)
-    def grant(user_id: int, body: RoleGrant, db: Db, actor: Actor) -> UserView:
+    def grant(user_id: PathId, body: RoleGrant, db: Db, actor: Actor) -> UserView:
         """Give or change a user's role in a unit (server or unit administrators)."""
         return accounts.grant_role(db, actor, user_id, body.unit_id, body.role)
 
     @api.delete(f"{API}/users/{{user_id}}/grants/{{unit_id}}", status_code=204)
-    def revoke(user_id: int, unit_id: int, db: Db, actor: Actor) -> None:
+    def revoke(user_id: PathId, unit_id: PathId, db: Db, actor: Actor) -> None:
         accounts.revoke_role(db, actor, user_id, unit_id)
 
 
@@ -140,7 +149,7 @@ def _token_routes(api: APIRouter) -> None:
         return accounts.create_token(db, actor, body.label, body.user_id)
 
     @api.delete(f"{API}/tokens/{{token_id}}", response_model=TokenView)
-    def revoke_token(token_id: int, db: Db, actor: Actor) -> TokenView:
+    def revoke_token(token_id: PathId, db: Db, actor: Actor) -> TokenView:
         return accounts.revoke_token(db, actor, token_id)
 
 

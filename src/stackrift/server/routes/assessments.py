@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from stackrift.server.deps import Actor, Db
-from stackrift.server.routes import API
+from stackrift.server.routes import API, MAX_ID, BodyId, PathId
 from stackrift.server.services import assessments
 from stackrift.server.services.diff import diff_assessments
 from stackrift.server.services.views import AssessmentDiff, AssessmentView
@@ -19,7 +19,7 @@ from stackrift.server.services.views import AssessmentDiff, AssessmentView
 
 class AssessmentRequest(BaseModel):
     as_of: date | None = None
-    estate_upload_id: int | None = None
+    estate_upload_id: BodyId | None = None
     analyses: list[str] | None = Field(default=None, max_length=50)
     """Run only these analyses (as ``assess --analysis``); default every one."""
 
@@ -41,7 +41,7 @@ def router() -> APIRouter:
 
     @api.post(f"{API}/projects/{{project_id}}/assessments", response_model=AssessmentView,
               status_code=202)
-    def request_assessment(project_id: int, db: Db, actor: Actor,
+    def request_assessment(project_id: PathId, db: Db, actor: Actor,
                            body: Annotated[AssessmentRequest | None, Body()] = None
                            ) -> AssessmentView:
         """Queue an assessment of the newest (or given) estate with the project's newest
@@ -52,18 +52,18 @@ def router() -> APIRouter:
                                               analyses=body.analyses)
 
     @api.get(f"{API}/projects/{{project_id}}/assessments", response_model=list[AssessmentView])
-    def list_assessments(project_id: int, db: Db, actor: Actor) -> list[AssessmentView]:
+    def list_assessments(project_id: PathId, db: Db, actor: Actor) -> list[AssessmentView]:
         """The project's assessments, newest first."""
         return assessments.list_assessments(db, actor, project_id)
 
     @api.get(f"{API}/assessments/{{assessment_id}}", response_model=AssessmentView)
-    def get_assessment(assessment_id: int, db: Db, actor: Actor) -> AssessmentView:
+    def get_assessment(assessment_id: PathId, db: Db, actor: Actor) -> AssessmentView:
         """Status and progress; once done, the report formats can be downloaded."""
         return assessments.get_assessment(db, actor, assessment_id)
 
     @api.get(f"{API}/assessments/{{assessment_id}}/report",
              responses={200: {"content": {m: {} for m in assessments.OUTPUT_FORMATS.values()}}})
-    def report(assessment_id: int, db: Db, actor: Actor,
+    def report(assessment_id: PathId, db: Db, actor: Actor,
                format: OutputFormat = OutputFormat.JSON) -> Response:
         """The stored report: json, html, md, sarif or cyclonedx-vex."""
         content, media_type = assessments.assessment_output(db, actor, assessment_id,
@@ -73,9 +73,9 @@ def router() -> APIRouter:
                         headers={"Content-Disposition": f'inline; filename="{name}"'})
 
     @api.get(f"{API}/projects/{{project_id}}/diff", response_model=AssessmentDiff)
-    def diff(project_id: int, db: Db, actor: Actor,
-             from_id: Annotated[int, Query(alias="from")],
-             to_id: Annotated[int, Query(alias="to")]) -> AssessmentDiff:
+    def diff(project_id: PathId, db: Db, actor: Actor,
+             from_id: Annotated[int, Query(alias="from", ge=1, le=MAX_ID)],
+             to_id: Annotated[int, Query(alias="to", ge=1, le=MAX_ID)]) -> AssessmentDiff:
         """Findings added, removed and changed between two finished assessments of the
         project, and which inputs differ (estate, advisories, rules, as-of date)."""
         return diff_assessments(db, actor, project_id, from_id, to_id)

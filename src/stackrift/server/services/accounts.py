@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stackrift.server.auth import TOKEN_PREFIX, hash_password, new_secret, secret_hash
-from stackrift.server.db.tables import ApiToken, Grant, OrgUnit, User
+from stackrift.server.db.tables import ApiToken, Grant, OrgUnit, User, get_row
 from stackrift.server.errors import ConflictError, NotFoundError
 from stackrift.server.services.audit import record
 from stackrift.server.services.views import MeView, NewToken, TokenView, UnitView, UserView
@@ -32,7 +32,7 @@ def list_units(db: Session, actor: Principal) -> list[UnitView]:
 
 
 def get_unit(db: Session, actor: Principal, unit_id: int) -> UnitView:
-    unit = db.get(OrgUnit, unit_id)
+    unit = get_row(db, OrgUnit, unit_id)
     if unit is None or actor.role_in(unit_id) is None:
         raise NotFoundError("unit")
     return UnitView.model_validate(unit)
@@ -61,7 +61,7 @@ def list_users(db: Session, actor: Principal) -> list[UserView]:
 
 
 def get_user(db: Session, actor: Principal, user_id: int) -> UserView:
-    user = db.get(User, user_id)
+    user = get_row(db, User, user_id)
     if user is None or not (actor.is_admin or actor.user_id == user_id):
         raise NotFoundError("user")
     return _user_view(db, user)
@@ -81,7 +81,7 @@ def create_user(db: Session, actor: Principal, username: str, password: str | No
 
 
 def set_password(db: Session, actor: Principal, user_id: int, password: str) -> None:
-    user = db.get(User, user_id)
+    user = get_row(db, User, user_id)
     if user is None or not (actor.is_admin or actor.user_id == user_id):
         raise NotFoundError("user")
     user.password_hash = hash_password(password)
@@ -93,8 +93,9 @@ def grant_role(db: Session, actor: Principal, user_id: int, unit_id: int, role: 
                ) -> UserView:
     """Give (or change) a user's role in a unit: a server or that unit's administrator."""
     actor.require(unit_id, Role.ADMIN, "unit")
-    user = db.get(User, user_id)
-    if user is None or db.get(OrgUnit, unit_id) is None or not _administers(db, actor, user_id):
+    user = get_row(db, User, user_id)
+    unit = get_row(db, OrgUnit, unit_id)
+    if user is None or unit is None or not _administers(db, actor, user_id):
         raise NotFoundError("user")
     grant = db.scalar(select(Grant).where(Grant.user_id == user_id, Grant.unit_id == unit_id))
     if grant is None:
@@ -130,7 +131,7 @@ def create_token(db: Session, actor: Principal, label: str = "",
                  user_id: int | None = None) -> NewToken:
     """A new API token for the actor (or, for a server administrator, any user)."""
     owner = actor.user_id if user_id is None else user_id
-    if owner is None or db.get(User, owner) is None or not (
+    if owner is None or get_row(db, User, owner) is None or not (
             actor.is_admin or owner == actor.user_id):
         raise NotFoundError("user")
     secret = new_secret(TOKEN_PREFIX)
@@ -147,7 +148,7 @@ def list_tokens(db: Session, actor: Principal) -> list[TokenView]:
 
 
 def revoke_token(db: Session, actor: Principal, token_id: int) -> TokenView:
-    token = db.get(ApiToken, token_id)
+    token = get_row(db, ApiToken, token_id)
     if token is None or not (actor.is_admin or token.user_id == actor.user_id):
         raise NotFoundError("token")
     token.revoked = True

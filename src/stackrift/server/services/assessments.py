@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stackrift.errors import UsageError
-from stackrift.server.db.tables import Assessment, Project, ReportOutput, Upload
+from stackrift.server.db.tables import Assessment, Project, ReportOutput, Upload, get_row
 from stackrift.server.errors import NotFoundError
 from stackrift.server.services.audit import record
 from stackrift.server.services.projects import project_row
@@ -72,7 +72,7 @@ def request_assessment(db: Session, actor: Principal, project_id: int, *,
         if estate_upload_id is None:
             raise NotFoundError("estate upload (upload an estate first)")
     else:
-        estate = db.get(Upload, estate_upload_id)
+        estate = get_row(db, Upload, estate_upload_id)
         if estate is None or estate.project_id != project_id or estate.kind != "estate":
             raise NotFoundError("estate upload")
     assessment = enqueue(db, actor, project, estate_upload_id=estate_upload_id,
@@ -81,7 +81,7 @@ def request_assessment(db: Session, actor: Principal, project_id: int, *,
 
 
 def assessment_row(db: Session, actor: Principal, assessment_id: int) -> Assessment:
-    assessment = db.get(Assessment, assessment_id)
+    assessment = get_row(db, Assessment, assessment_id)
     if assessment is None:
         raise NotFoundError("assessment")
     project_row(db, actor, assessment.project_id)

@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from stackrift.server.db.tables import Assessment, ReportOutput, Upload
+from stackrift.server.db.tables import Assessment, ReportOutput, Upload, get_row
 from stackrift.server.errors import ConflictError, NotFoundError
 from stackrift.server.services.assessments import assessment_row
 from stackrift.server.services.projects import project_row
@@ -37,7 +37,7 @@ def _findings(db: Session, assessment: Assessment) -> dict[str, dict[str, Any]]:
 
 
 def _upload_label(db: Session, upload_id: int) -> dict[str, Any]:
-    upload = db.get(Upload, upload_id)
+    upload = get_row(db, Upload, upload_id)
     if upload is None:
         return {"upload": upload_id}
     return {"upload": upload_id, "name": upload.name, "version": upload.version,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from stackrift.server.db.tables import OrgUnit, Project
+from stackrift.server.db.tables import OrgUnit, Project, get_row
 from stackrift.server.errors import ConflictError, NotFoundError
 from stackrift.server.services.audit import record
 from stackrift.server.services.views import ProjectView
@@ -15,7 +15,7 @@ from stackrift.server.tenancy import Principal, Role
 def project_row(db: Session, actor: Principal, project_id: int, role: Role = Role.VIEWER
                 ) -> Project:
     """The project if the actor holds ``role`` in its unit; invisible or absent → 404."""
-    project = db.get(Project, project_id)
+    project = get_row(db, Project, project_id)
     if project is None:
         raise NotFoundError("project")
     actor.require(project.unit_id, role, "project")
@@ -29,7 +29,7 @@ def list_projects(db: Session, actor: Principal, unit_id: int | None = None
     if visible is not None:
         query = query.where(Project.unit_id.in_(visible))
     if unit_id is not None:
-        if actor.role_in(unit_id) is None or db.get(OrgUnit, unit_id) is None:
+        if actor.role_in(unit_id) is None or get_row(db, OrgUnit, unit_id) is None:
             raise NotFoundError("unit")
         query = query.where(Project.unit_id == unit_id)
     return [ProjectView.model_validate(p) for p in db.scalars(query)]
@@ -42,7 +42,7 @@ def get_project(db: Session, actor: Principal, project_id: int) -> ProjectView:
 def create_project(db: Session, actor: Principal, unit_id: int, name: str,
                    description: str = "") -> ProjectView:
     actor.require(unit_id, Role.ANALYST, "unit")
-    if db.get(OrgUnit, unit_id) is None:
+    if get_row(db, OrgUnit, unit_id) is None:
         raise NotFoundError("unit")
     exists = db.scalar(select(Project).where(Project.unit_id == unit_id, Project.name == name))
     if exists is not None:

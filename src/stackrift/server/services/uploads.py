@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stackrift.errors import InputError, InvalidInputError, Location, Problem
-from stackrift.server.db.tables import Project, Upload
+from stackrift.server.db.tables import Project, Upload, get_row
 from stackrift.server.errors import NotFoundError
 from stackrift.server.services.audit import record
 from stackrift.server.services.projects import project_row
@@ -173,7 +173,7 @@ def _reassess(db: Session, project: Project) -> None:
 
 
 def upload_row(db: Session, actor: Principal, upload_id: int) -> Upload:
-    upload = db.get(Upload, upload_id)
+    upload = get_row(db, Upload, upload_id)
     if upload is None:
         raise NotFoundError("upload")
     project_row(db, actor, upload.project_id)
