@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,27 @@ def test_content_negotiation() -> None:
     for wrong in (None, "application/json", "application/taxii+json;version=2.0"):
         with pytest.raises(UnsupportedMediaError):
             require_taxii_body(wrong)
+
+
+def test_services_treat_ids_beyond_the_columns_as_absent(tmp_path: Path) -> None:
+    from stackrift.server.db.engine import make_engine, session_factory
+    from stackrift.server.db.migrate import upgrade
+    from stackrift.server.errors import NotFoundError
+    from stackrift.server.services import accounts
+    from stackrift.server.taxii import service
+    from stackrift.server.tenancy import SYSTEM
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'ids.sqlite'}")
+    upgrade(engine)
+    with session_factory(engine)() as db:
+        unit = accounts.create_unit(db, SYSTEM, "u")
+        collection = service.create_collection(db, SYSTEM, unit.id, "c")
+        for ident in (2**70, -(2**70), 0):
+            with pytest.raises(NotFoundError):
+                service.create_collection(db, SYSTEM, ident, "c")
+            with pytest.raises(NotFoundError):
+                service.set_grant(db, SYSTEM, collection.id, ident, can_read=True,
+                                  can_write=False)
+            with pytest.raises(NotFoundError):
+                service.remove_grant(db, SYSTEM, collection.id, ident)
+    engine.dispose()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from stackrift.server.db.tables import get_row
 from stackrift.server.taxii.filters import Filters
 from stackrift.server.taxii.tables import TaxiiObject
 from stackrift.server.taxii.validation import EnvelopeError
@@ -47,7 +48,7 @@ def _version_condition(collection_id: int, versions: tuple[str, ...]
 
 
 def _after_row(db: Session, collection_id: int, row_id: int) -> ColumnElement[bool]:
-    row = db.get(TaxiiObject, row_id)
+    row = get_row(db, TaxiiObject, row_id)
     if row is None or row.collection_id != collection_id:
         raise EnvelopeError("next: not a value this server handed out for this collection "
                             "(or its object was deleted)")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
@@ -25,7 +25,7 @@ from stackrift.server.auth import TOKEN_PREFIX, check_password, principal_for_to
 from stackrift.server.db.tables import User
 from stackrift.server.deps import Actor, Db
 from stackrift.server.errors import NotAuthenticatedError, ServiceError
-from stackrift.server.routes import API
+from stackrift.server.routes import API, BodyId, PathId
 from stackrift.server.taxii import service
 from stackrift.server.taxii.filters import Filters, QueryParams, parse_filters
 from stackrift.server.taxii.media import (
@@ -228,13 +228,8 @@ def _object_routes(api: APIRouter) -> None:
 _NO_NUL = r"^[^\x00]*$"
 
 
-_MAX_ROW_ID = 2**31 - 1
-"""Database ids fit in a 32-bit integer column; anything else is refused (422), not sent."""
-RowId = Annotated[int, Path(ge=1, le=_MAX_ROW_ID)]
-
-
 class NewCollection(BaseModel):
-    unit_id: int = Field(ge=1, le=_MAX_ROW_ID)
+    unit_id: BodyId
     title: str = Field(min_length=1, max_length=200, pattern=_NO_NUL)
     description: str = Field(default="", max_length=5000, pattern=_NO_NUL)
     alias: str | None = Field(default=None, min_length=1, max_length=100,
@@ -261,7 +256,7 @@ def _management_routes(api: APIRouter) -> None:
                                          body.description, body.alias)
 
     @api.put(base + "/{collection_id}/grants/{user_id}", response_model=GrantView)
-    def set_grant(collection_id: str, user_id: RowId, body: Permissions, db: Db, actor: Actor
+    def set_grant(collection_id: str, user_id: PathId, body: Permissions, db: Db, actor: Actor
                   ) -> GrantView:
         """Set what one member of the collection's unit may do with it, whatever their role
         (the unit's administrators)."""
@@ -269,7 +264,7 @@ def _management_routes(api: APIRouter) -> None:
                                  can_write=body.can_write)
 
     @api.delete(base + "/{collection_id}/grants/{user_id}", status_code=204)
-    def remove_grant(collection_id: str, user_id: RowId, db: Db, actor: Actor) -> Response:
+    def remove_grant(collection_id: str, user_id: PathId, db: Db, actor: Actor) -> Response:
         """Back to what the user's role gives."""
         service.remove_grant(db, actor, collection_id, user_id)
         return Response(status_code=204)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from stackrift.server.db.tables import OrgUnit, User, utcnow
+from stackrift.server.db.tables import OrgUnit, User, get_row, utcnow
 from stackrift.server.errors import ConflictError, NotAllowedError, NotFoundError
 from stackrift.server.services.audit import record
 from stackrift.server.taxii import queries
@@ -314,7 +314,7 @@ def create_collection(db: Session, actor: Principal, unit_id: int, title: str,
                       description: str = "", alias: str | None = None) -> CollectionView:
     """A new collection in a unit (that unit's administrators)."""
     actor.require(unit_id, Role.ADMIN, "unit")
-    if db.get(OrgUnit, unit_id) is None:
+    if get_row(db, OrgUnit, unit_id) is None:
         raise NotFoundError("unit")
     if alias and db.scalar(select(TaxiiCollection).where(TaxiiCollection.alias == alias)):
         raise ConflictError(f"a collection with the alias {alias!r} exists")
@@ -347,9 +347,8 @@ def set_grant(db: Session, actor: Principal, taxii_id: str, user_id: int, *, can
     from stackrift.server.db.tables import Grant
 
     row = _administered(db, actor, taxii_id)
-    member = db.scalar(select(Grant).where(Grant.user_id == user_id,
-                                           Grant.unit_id == row.unit_id))
-    if db.get(User, user_id) is None or member is None:
+    if get_row(db, User, user_id) is None or db.scalar(select(Grant).where(
+            Grant.user_id == user_id, Grant.unit_id == row.unit_id)) is None:
         raise NotFoundError("user")
     grant = db.scalar(select(TaxiiGrant).where(TaxiiGrant.collection_id == row.id,
                                                TaxiiGrant.user_id == user_id))
@@ -368,7 +367,8 @@ def remove_grant(db: Session, actor: Principal, taxii_id: str, user_id: int) -> 
     """Back to what the user's role gives."""
     row = _administered(db, actor, taxii_id)
     grant = db.scalar(select(TaxiiGrant).where(TaxiiGrant.collection_id == row.id,
-                                               TaxiiGrant.user_id == user_id))
+                                               TaxiiGrant.user_id == user_id)) \
+        if get_row(db, User, user_id) is not None else None
     if grant is None:
         raise NotFoundError("grant")
     db.delete(grant)
