@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.server.taxii_support import seed_taxii
 
 from stackrift.server.app import create_app
 from stackrift.server.config import load_settings
@@ -112,6 +113,7 @@ def server(request: pytest.FixtureRequest,
         _people(server)
         for unit in ("a", "b"):
             _project(server, unit)
+            seed_taxii(app, server.ids, unit)
         for unit in ("a", "b"):
             done = server.wait_for(server.ids[f"assessment_{unit}"])
             assert done["status"] == "done", done

@@ -19,13 +19,17 @@ BODIES: dict[tuple[str, str], Any] = {
     ("put", "/api/v1/users/{user_id}/grants"): {"json": {"unit_id": "unit_b", "role": "admin"}},
     ("post", "/api/v1/projects/{project_id}/assessments"): {
         "json": {"estate_upload_id": "upload_b"}},
+    ("post", "/api/v1/taxii/collections"): {"json": {"unit_id": "unit_b", "title": "intruder"}},
+    ("put", "/api/v1/taxii/collections/{collection_id}/grants/{user_id}"): {
+        "json": {"can_read": True, "can_write": True}},
     ("post", "/api/v1/projects/{project_id}/uploads"): {
         "data": {"kind": "estate", "name": "estate.yaml"},
         "files": {"file": ("estate.yaml", MINIMAL.read_bytes(), "application/x-yaml")}},
 }
 QUERIES = {"from": "assessment_b", "to": "assessment_b", "unit_id": "unit_b"}
 PATH_IDS = {"project_id": "project_b", "upload_id": "upload_b", "assessment_id": "assessment_b",
-            "unit_id": "unit_b", "user_id": "user_viewer_b", "token_id": "token_viewer_b"}
+            "unit_id": "unit_b", "user_id": "user_viewer_b", "token_id": "token_viewer_b",
+            "collection_id": "collection_b", "object_id": "object_b", "status_id": "status_b"}
 # path parameters that name no object of a unit (e.g. an advisory id), with a value to send
 UNSCOPED_PARAMS: dict[str, str] = {}
 UNIT_B_MARKERS = ("unit b", "estate of b", "viewer_b", "analyst_b", "admin_b")

@@ -19,6 +19,7 @@ from stackrift.errors import InputError, InvalidInputError
 from stackrift.server import web
 from stackrift.server.config import ServerSettings
 from stackrift.server.errors import NotAuthenticatedError, ServiceError
+from stackrift.server.taxii import router as taxii_router
 
 log = logging.getLogger("stackrift.server")
 
@@ -31,7 +32,7 @@ def _core_routers() -> tuple[RouterFactory, ...]:
     return (system.router, accounts.router, projects.router, assessments.router, tools.router)
 
 
-ROUTERS: tuple[RouterFactory, ...] = (web.router,)
+ROUTERS: tuple[RouterFactory, ...] = (web.router, taxii_router)
 """Extra routers every app includes (one line each), after the core API."""
 
 
