@@ -153,9 +153,10 @@ class SqlAdvisoryStore:
             known = {(e, n) for e, n in conn.execute(
                 select(t.packages.c.ecosystem, t.packages.c.name).distinct())}
             mapping: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
-            for eco, name, key, support in conn.execute(
+            # sorted here, not in SQL: the database's collation may order text otherwise
+            for eco, name, key, support in sorted(conn.execute(
                     select(t.product_map.c.ecosystem, t.product_map.c.name, t.product_map.c.key,
-                           t.product_map.c.support).order_by(t.product_map.c.key)):
+                           t.product_map.c.support)), key=lambda row: (row[2], row[0], row[1])):
                 mapping[(eco, name)].append((key, support))
                 known.add((eco, name))
             index = StoreIndex(frozenset(known), dict(mapping))
@@ -327,12 +328,12 @@ class SqlAdvisoryStore:
         r = t.records
         try:
             with self.engine.connect() as conn:
-                rows = conn.execute(select(r.c.group_id, r.c.source, r.c.published)
-                                    .order_by(r.c.group_id, r.c.source)).all()
+                rows = sorted(conn.execute(select(r.c.group_id, r.c.source, r.c.published,
+                                                  r.c.id)), key=lambda row: row[:2] + row[3:])
         except SQLAlchemyError as exc:
             raise UnusableStoreError(f"{self.url}: the advisory store could not be read "
                                      f"({type(exc).__name__})") from exc
-        for group_id, source, published in rows:
+        for group_id, source, published, _ident in rows:
             yield str(group_id), str(source), published
 
     # -- the writer interface --------------------------------------------------------------------
