@@ -173,7 +173,7 @@ def _fingerprint(url: str) -> list[Any]:
     try:
         with engine.connect() as conn:
             return [sorted(conn.execute(sqlalchemy.text(
-                f"SELECT {columns.get(table, '*')} FROM {table}")).all(), key=str)  # noqa: S608
+                f"SELECT {columns.get(table, '*')} FROM {table}")).all(), key=str)
                 for table in ("stackrift_adv_records", "stackrift_adv_idents",
                               "stackrift_adv_packages", "stackrift_adv_products",
                               "stackrift_adv_product_map", "stackrift_adv_meta",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -233,10 +234,19 @@ class OsvAnswers:
 
 
 def _timestamp(value: str | None) -> str | None:
-    """RFC 3339 as OSV writes it; a bare day (CNVD, CNNVD) is that day at midnight UTC."""
+    """RFC 3339 in UTC as osv.dev writes it (``…T12:00:00Z``, with ``.ffffff`` when the source
+    gives fractions), which OSV clients parse strictly; a bare day (CNVD, CNNVD) is that day
+    at midnight UTC. A value that is no date at all is left out."""
     if not value:
         return None
-    return f"{value}T00:00:00Z" if len(value) == 10 else value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond
+                           else "%Y-%m-%dT%H:%M:%SZ")
 
 
 def _package(ecosystem: str | None, name: str, purl: str | None = None) -> dict[str, str]:
