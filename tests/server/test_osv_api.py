@@ -38,7 +38,8 @@ OSV = Advisory(
                        ranges=(Range("ECOSYSTEM", (Event("introduced", "0"),
                                                    Event("fixed", "2.6.0"))),)),))
 CNVD = Advisory(source="cnvd", id="CNVD-2099-00001", aliases=("CVE-2099-0001",),
-                published="2099-02-01", modified="2099-02-01", title="Google TensorFlow 缓冲区溢出漏洞",
+                published="2099-02-01", modified="2099-02-01",
+                title="Google TensorFlow 缓冲区溢出漏洞",
                 severities=(Rating("text", rating="高"),),
                 affected=(Affected(product="Google TensorFlow <2.6.0"),))
 # named only by CNVD text: matched by product text alone
