@@ -219,6 +219,17 @@ def test_own_version_table_and_newer_revisions_refused(empty_url: str) -> None:
     try:
         names = set(sqlalchemy.inspect(engine).get_table_names())
         assert "stackrift_advisories_version" in names and "alembic_version" not in names
+        # the migrations build exactly the tables the store's code declares
+        from alembic.autogenerate import compare_metadata
+        from alembic.runtime.migration import MigrationContext
+
+        from stackrift.advisories.sqlstore_tables import metadata
+
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={
+                "include_name": lambda name, kind, _parent: kind != "table"
+                or name.startswith("stackrift_adv_")})
+            assert compare_metadata(context, metadata) == []
         with engine.begin() as conn:
             conn.execute(sqlalchemy.text(
                 "UPDATE stackrift_advisories_version SET version_num = 'ffff'"))
