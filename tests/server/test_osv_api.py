@@ -157,6 +157,13 @@ def test_bad_queries_are_refused_plainly(client: TestClient, body: Any, status: 
     assert response.json()["code"] in (3, 9)
 
 
+def test_a_store_with_only_the_starter_pack_is_not_taken_for_clean() -> None:
+    client = _client(FakeAdvisoryReader([OSV], label="starter"))
+    response = client.post("/v1/query", json={"package": {"purl": "pkg:pypi/six@1.16.0"}})
+    assert response.status_code == 422
+    assert "only the packaged starter pack" in response.json()["message"]
+
+
 def test_requests_are_bounded(client: TestClient) -> None:
     response = client.post("/v1/query", content=b" " * (MAX_QUERY_BYTES + 1))
     assert response.status_code == 413 and response.json()["code"] == 8

@@ -9,8 +9,9 @@ vulnerability), each as an OSV object. Records are converted, never enriched: a 
 ``affected`` names the packages its product text was resolved to, with the text itself, and no
 range it does not give.
 
-Fail closed: a query about an ecosystem the store holds no package advisories for is refused
-(:class:`OsvQueryError`), since an empty answer would read as "not vulnerable".
+Fail closed: a query about an ecosystem the store holds no package advisories for, or to a
+store holding only the starter pack, is refused (:class:`OsvQueryError`), since an empty
+answer would read as "not vulnerable".
 """
 
 from __future__ import annotations
@@ -164,7 +165,12 @@ class OsvAnswers:
         wanted = sorted(set(ecosystems))
         if not wanted:
             return
-        coverage = self.reader.describe(wanted).package_coverage
+        held = self.reader.describe(wanted)
+        if held.content_label == "starter":
+            raise OsvQueryError("the advisory store holds only the packaged starter pack (a few "
+                                "advisories about the AI stack): most vulnerabilities would go "
+                                "unreported; import current feeds first", status=422)
+        coverage = held.package_coverage
         missing = [e for e in wanted if not coverage.get(e)]
         if missing:
             raise OsvQueryError(f"the advisory store holds no {', '.join(missing)} advisories, "

@@ -97,12 +97,14 @@ def _open_url_store(url: str) -> tuple[AdvisoryStore, StoreInfo]:
     """A store in a database named by URL; it is never replaced by another (fail closed)."""
     from stackrift.advisories.sqlstore import open_sql_store
 
-    store = open_sql_store(url)
+    store = open_sql_store(url, starter=False)
     try:
+        caveats = _prepare(store, absent=False)  # a read-only database: scanned as it is
         held = store.describe()
         starter = held.content_label == "starter"
-        caveats = [_starter_only_caveat(held.records, store.describe(newest=True).newest)
-                   ] if starter else []
+        if starter:
+            caveats.insert(0, _starter_only_caveat(held.records,
+                                                   store.describe(newest=True).newest))
         return store, StoreInfo(store.url, starter, held.records, None, tuple(caveats))
     except BaseException:
         store.close()

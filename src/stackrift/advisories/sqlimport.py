@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, up
 from stackrift.advisories import sqlstore_tables as t
 from stackrift.advisories.correlation import Correlator, group_records
 from stackrift.advisories.model import ImportReport
-from stackrift.advisories.store import StoredRecord, _newer
+from stackrift.advisories.store import StoredRecord, not_older
 
 BATCH = 2000
 CHUNK = 500
@@ -62,7 +62,7 @@ class Import:
         for key, record in latest.items():
             stored = self.stored.get(key)
             if stored is not None and (stored[0] == record.digest
-                                       or not _newer(record.modified, stored[1])):
+                                       or not not_older(record.modified, stored[1])):
                 self.status.setdefault(key, "unchanged")
                 continue
             if key not in self.status or self.status[key] == "unchanged":

@@ -51,7 +51,7 @@ from stackrift.advisories.store import (
     MIN_SHARE,
     MIN_SUPPORT,
     StoredRecord,
-    _unpack,
+    unpack_record,
 )
 from stackrift.errors import StoreError, UnusableStoreError, UsageError
 
@@ -134,7 +134,7 @@ class SqlAdvisoryStore:
         if record is None:
             if len(records) > 200_000:
                 records.clear()  # bound memory on very large scans
-            record = records[key] = _unpack(blob)
+            record = records[key] = unpack_record(blob)
         return record
 
     def forget_records(self) -> None:
@@ -470,6 +470,8 @@ def upgrade(engine: Engine, url: str) -> None:
     config.set_main_option("script_location", _script_location())
     script = ScriptDirectory.from_config(config)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # two processes opening a new database at once
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
         current = _revision(conn)
         if current is not None and current not in {s.revision for s in script.walk_revisions()}:
             raise UnusableStoreError(f"{safe_url(url)}: advisory store revision {current} is "
