@@ -266,3 +266,24 @@ def test_db_commands_take_a_database_url(empty_url: str, shared_data: Path,
     assert code == 0 and orjson.loads(out)["records_by_source"]["osv"] >= 2661  # + starter
     code, out = run("db", "show", "--db", empty_url, "cve-2021-29512", "-f", "json")
     assert code == 0 and "PYSEC-2021-149" in out
+
+
+def test_a_long_lived_reader_sees_another_process_import(empty_url: str) -> None:
+    """A server's store caches the index and decoded records; an import by another process
+    (another store on the same database) must show in its next answers."""
+    from stackrift.advisories.model import Advisory, Affected
+    from stackrift.advisories.store import prepare
+
+    record = Advisory(source="osv", id="PYSEC-2099-7", aliases=("CVE-2099-7777",),
+                      modified="2099-01-01T00:00:00Z",
+                      affected=(Affected(ecosystem="PyPI", name="invented-package",
+                                         versions=("1.0",)),))
+    with open_store(empty_url) as server, open_store(empty_url) as importer:
+        assert ("PyPI", "invented-package") not in server.index().packages
+        assert server.groups(["CVE-2099-7777"], by_member=True) == {}
+        importer.apply_import([prepare(record)], ImportReport())
+        assert ("PyPI", "invented-package") in server.index().packages
+        found = server.lookup([("PyPI", "invented-package")]).packages
+        assert [r.id for _g, r in found[("PyPI", "invented-package")]] == ["PYSEC-2099-7"]
+        assert server.groups(["cve-2099-7777"], by_member=True)["cve-2099-7777"].group_id \
+            == "CVE-2099-7777"

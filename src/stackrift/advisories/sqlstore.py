@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -372,7 +373,7 @@ class SqlAdvisoryStore:
                     conn.execute(delete(t.meta).where(t.meta.c.key == CONTENT_META))
                     if label:
                         conn.execute(insert(t.meta).values(key=CONTENT_META, value=label))
-                    _put_meta(conn, GENERATION_META, job.now + f"/{id(job)}")
+                    _put_meta(conn, GENERATION_META, uuid.uuid4().hex)
             with self.engine.connect() as conn:
                 report.groups_total = int(conn.execute(
                     select(func.count(distinct(t.records.c.group_id)))).scalar_one())
