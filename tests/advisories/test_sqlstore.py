@@ -266,6 +266,13 @@ def test_db_commands_take_a_database_url(empty_url: str, shared_data: Path,
     assert code == 0 and orjson.loads(out)["records_by_source"]["osv"] >= 2661  # + starter
     code, out = run("db", "show", "--db", empty_url, "cve-2021-29512", "-f", "json")
     assert code == 0 and "PYSEC-2021-149" in out
+    if empty_url.startswith("postgresql"):  # the cluster trusts local users: any password
+        with_password = empty_url.replace("://stackrift@", "://stackrift:hunter2@")
+        with pytest.raises(SystemExit):
+            main(["db", "import", "--db", with_password, str(shared_data / "cnnvd")])
+        shown = capsys.readouterr()
+        assert "imported into postgresql+psycopg://stackrift:***@" in shown.out + shown.err
+        assert "hunter2" not in shown.out + shown.err
 
 
 def test_a_long_lived_reader_sees_another_process_import(empty_url: str) -> None:
