@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from stackrift.advisories import sqlstore_tables as t
 from stackrift.advisories.correlation import Correlator, group_records
@@ -36,6 +36,8 @@ class Import:
         self.status: dict[tuple[str, str], str] = {}  # new / updated / unchanged
         self.written: set[tuple[str, str]] = set()  # rows this import wrote
         self.stored: dict[tuple[str, str], tuple[str, str | None]] = {}  # before the import
+        # into an empty store nothing is looked up before writing
+        self.empty = conn.execute(select(t.records.c.id).limit(1)).first() is None
 
     def run(self, records: Iterable[StoredRecord]) -> bool:
         """Apply every record; whether anything changed."""
@@ -78,14 +80,21 @@ class Import:
         self._write(inserts, replaces)
 
     def _load_stored(self, keys: list[tuple[str, str]]) -> None:
-        r = self.conn
-        for start in range(0, len(keys), CHUNK):
-            chunk = keys[start:start + CHUNK]
-            for source, ident, digest, modified in r.execute(
-                    select(t.records.c.source, t.records.c.id, t.records.c.digest,
-                           t.records.c.modified)
-                    .where(tuple_(t.records.c.source, t.records.c.id).in_(chunk))):
-                self.stored[(source, ident)] = (digest, modified)
+        """The stored digest and ``modified`` of ``keys`` (by source and a list of ids: a
+        row-value ``IN`` list is not answered from the primary key on every database)."""
+        if self.empty:
+            return
+        by_source: dict[str, list[str]] = {}
+        for source, ident in keys:
+            by_source.setdefault(source, []).append(ident)
+        r = t.records
+        for source, idents in by_source.items():
+            for start in range(0, len(idents), CHUNK):
+                for ident, digest, modified in self.conn.execute(
+                        select(r.c.id, r.c.digest, r.c.modified)
+                        .where((r.c.source == source)
+                               & r.c.id.in_(idents[start:start + CHUNK]))):
+                    self.stored[(source, ident)] = (digest, modified)
 
     def _write(self, inserts: list[StoredRecord], replaces: list[StoredRecord]) -> None:
         conn, group_of = self.conn, self.correlator.group_of

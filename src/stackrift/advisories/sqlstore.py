@@ -33,7 +33,6 @@ from sqlalchemy import (
     insert,
     select,
     text,
-    tuple_,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -98,6 +97,15 @@ def _db_errors(method: Callable[P, R]) -> Callable[P, R]:
                                      f"{str(exc).splitlines()[0]})") from exc
 
     return wrapper
+
+
+def _by_first(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Pairs grouped by their first part: (ecosystem, name) by ecosystem, (source, id) by
+    source."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for first, second in pairs:
+        grouped[first].append(second)
+    return grouped
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -179,17 +187,21 @@ class SqlAdvisoryStore:
         p, r = t.packages, t.records
         found: dict[PackageKey, list[tuple[str, Advisory]]] = defaultdict(list)
         seen: set[tuple[str, str, str, str, str]] = set()
-        for chunk in _chunks(wanted, 400):
-            rows = conn.execute(
-                select(p.c.ecosystem, p.c.name, p.c.seq, r.c.group_id, r.c.source, r.c.id,
-                       r.c.data)
-                .join(r, (r.c.source == p.c.source) & (r.c.id == p.c.record_id))
-                .where(tuple_(p.c.ecosystem, p.c.name).in_(list(chunk)))).all()
-            # the SQLite store's order: package, then the order its rows were written
-            for eco, name, _seq, g, s, i, blob in sorted(rows, key=lambda row: row[:3]):
-                if (eco, name, g, s, i) not in seen:  # a record naming the package twice
-                    seen.add((eco, name, g, s, i))
-                    found[(eco, name)].append((g, self._record(s, i, bytes(blob))))
+        # by ecosystem and a list of names: a row-value IN list is not answered from the
+        # index on every database
+        rows: list[Any] = []
+        for ecosystem, names in _by_first(wanted).items():
+            for chunk in _chunks(names):
+                rows.extend(conn.execute(
+                    select(p.c.ecosystem, p.c.name, p.c.seq, r.c.group_id, r.c.source, r.c.id,
+                           r.c.data)
+                    .join(r, (r.c.source == p.c.source) & (r.c.id == p.c.record_id))
+                    .where((p.c.ecosystem == ecosystem) & p.c.name.in_(list(chunk)))))
+        # the SQLite store's order: package, then the order its rows were written
+        for eco, name, _seq, g, s, i, blob in sorted(rows, key=lambda row: row[:3]):
+            if (eco, name, g, s, i) not in seen:  # a record naming the package twice
+                seen.add((eco, name, g, s, i))
+                found[(eco, name)].append((g, self._record(s, i, bytes(blob))))
         return dict(found)
 
     def _for_product_keys(self, conn: Connection, keys: list[str]
@@ -344,11 +356,12 @@ class SqlAdvisoryStore:
         r = t.records
         found: dict[tuple[str, str], str | None] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(sorted(set(keys))):
-                for source, ident, modified in conn.execute(
-                        select(r.c.source, r.c.id, r.c.modified)
-                        .where(tuple_(r.c.source, r.c.id).in_(list(chunk)))):
-                    found[(source, ident)] = modified
+            for source, idents in _by_first(sorted(set(keys))).items():
+                for chunk in _chunks(idents):
+                    for ident, modified in conn.execute(
+                            select(r.c.id, r.c.modified)
+                            .where((r.c.source == source) & r.c.id.in_(list(chunk)))):
+                        found[(source, ident)] = modified
         return found
 
     @_db_errors
