@@ -294,3 +294,35 @@ def test_a_long_lived_reader_sees_another_process_import(empty_url: str) -> None
         assert [r.id for _g, r in found[("PyPI", "invented-package")]] == ["PYSEC-2099-7"]
         assert server.groups(["cve-2099-7777"], by_member=True)["cve-2099-7777"].group_id \
             == "CVE-2099-7777"
+
+
+def test_a_read_only_database_is_scanned_as_it_is(postgres_cluster: PostgresCluster) -> None:
+    """A user who may only read: the starter pack cannot be added, so a scan says so (a
+    caveat) rather than failing or pretending it was looked at."""
+    from stackrift.advisories.scan import open_scan_store
+
+    url = postgres_cluster.create_database(f"readonly_{os.getpid()}")
+    reader = f"reader_{os.getpid()}"
+    with open_store(url) as store:
+        store.set_meta("starter_pack", "an older version")
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(f"CREATE ROLE {reader} LOGIN"))
+            conn.execute(sqlalchemy.text(
+                f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}"))
+    finally:
+        engine.dispose()
+    reader_url = url.replace("://stackrift@", f"://{reader}@")
+    store, info = open_scan_store(reader_url)
+    try:
+        assert store.describe().records > 0
+        assert any("starter advisory pack could not be added" in c for c in info.caveats)
+    finally:
+        store.close()
+    from stackrift.advisories.model import Advisory
+    from stackrift.advisories.store import prepare
+
+    with open_store(reader_url, starter=False) as store, \
+            pytest.raises(StackRiftError, match="rolled back; the store is unchanged"):
+        store.apply_import([prepare(Advisory(source="osv", id="PYSEC-2099-8"))], ImportReport())

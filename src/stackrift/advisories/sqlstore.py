@@ -364,10 +364,13 @@ class SqlAdvisoryStore:
                         found[(source, ident)] = modified
         return found
 
-    @_db_errors
     def set_meta(self, key: str, value: str) -> None:
-        with self.engine.begin() as conn:
-            _put_meta(conn, key, value)
+        try:
+            with self.engine.begin() as conn:
+                _put_meta(conn, key, value)
+        except SQLAlchemyError as exc:  # a write refused (a read-only user): the store as it was
+            raise StoreError(f"{self.url}: could not record {key} in the store "
+                             f"({type(exc).__name__}: {str(exc).splitlines()[0]})") from exc
 
     def apply_import(self, records: Iterable[StoredRecord], report: ImportReport,
                      label: str | None = None) -> None:
@@ -527,6 +530,8 @@ def open_sql_store(url: str, *, create: bool = True, starter: bool = True) -> Sq
 
         try:
             ensure_starter(store)
+        except StoreError:
+            pass  # a database this user cannot write: db stats reports the pack as not current
         except BaseException:
             store.close()
             raise
