@@ -326,3 +326,39 @@ def test_a_read_only_database_is_scanned_as_it_is(postgres_cluster: PostgresClus
     with open_store(reader_url, starter=False) as store, \
             pytest.raises(StackRiftError, match="rolled back; the store is unchanged"):
         store.apply_import([prepare(Advisory(source="osv", id="PYSEC-2099-8"))], ImportReport())
+
+
+def test_revisions_that_join_and_split_groups_regroup_as_sqlite(empty_url: str,
+                                                                 tmp_path: Path) -> None:
+    """Small imports regroup only the groups they touch: a revision dropping the alias that
+    joined two records splits their group, one adding an alias joins two, as in SQLite."""
+    from stackrift.advisories.model import Advisory, Affected
+    from stackrift.advisories.store import prepare
+
+    def record(ident: str, aliases: tuple[str, ...], modified: str) -> Any:
+        return prepare(Advisory(source="osv", id=ident, aliases=aliases, modified=modified,
+                                affected=(Affected(ecosystem="PyPI", name="x"),)))
+
+    steps = [
+        [record("PYSEC-2099-1", ("CVE-2099-1",), "2099-01-01"),
+         record("GHSA-2099-0001", ("CVE-2099-1", "CVE-2099-2"), "2099-01-01"),
+         record("PYSEC-2099-3", ("CVE-2099-3",), "2099-01-01"),
+         record("PYSEC-2099-4", ("CVE-2099-4", "CVE-2099-5"), "2099-01-01"),
+         record("PYSEC-2099-5", ("CVE-2099-5",), "2099-01-01")],
+        # GHSA drops CVE-2099-1 (splits) and PYSEC-2099-3 names CVE-2099-2 (joins);
+        # PYSEC-2099-4 now names only CVE-2099-9: PYSEC-2099-5, left in the group named after
+        # an id it never held, becomes a group of its own
+        [record("GHSA-2099-0001", ("CVE-2099-2",), "2099-02-01"),
+         record("PYSEC-2099-3", ("CVE-2099-3", "CVE-2099-2"), "2099-02-01"),
+         record("PYSEC-2099-4", ("CVE-2099-9",), "2099-02-01")],
+    ]
+    ids = ["PYSEC-2099-1", "GHSA-2099-0001", "PYSEC-2099-3", "CVE-2099-2", "PYSEC-2099-5"]
+    with open_store(empty_url) as sql, open_store(str(tmp_path / "ref.sqlite")) as ref:
+        for step in steps:
+            sql.apply_import(step, ImportReport())
+            ref.apply_import(step, ImportReport())
+            assert sql.groups(ids, by_member=True) == ref.groups(ids, by_member=True)
+        final = sql.groups(ids, by_member=True)
+        assert final["PYSEC-2099-1"].group_id == "CVE-2099-1"
+        assert final["GHSA-2099-0001"].group_id == final["PYSEC-2099-3"].group_id == "CVE-2099-2"
+        assert final["PYSEC-2099-5"].group_id == "CVE-2099-5"

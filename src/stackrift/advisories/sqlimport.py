@@ -4,8 +4,8 @@ The SQLite store's rules (``store.SqliteStore.apply_import``): a new record is i
 one is replaced when the incoming digest differs and its ``modified`` is not older, keeping
 ``first_seen``; within one import a later copy of an id wins. Records are written in batches as
 they arrive (the input may still be being parsed), each with the group its ids have so far; at
-the end every group is recomputed by the shared correlation and the rows whose group moved are
-updated.
+the end the groups the import can have changed are recomputed by the shared correlation and the
+rows whose group moved are updated.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from stackrift.advisories import sqlstore_tables as t
 from stackrift.advisories.correlation import Correlator, group_records
 from stackrift.advisories.model import ImportReport
-from stackrift.advisories.store import StoredRecord, not_older
+from stackrift.advisories.store import LOCAL_REGROUP_LIMIT, StoredRecord, not_older
 
 BATCH = 2000
 CHUNK = 500
@@ -35,7 +35,9 @@ class Import:
         self.correlator = Correlator()
         self.status: dict[tuple[str, str], str] = {}  # new / updated / unchanged
         self.written: set[tuple[str, str]] = set()  # rows this import wrote
-        self.stored: dict[tuple[str, str], tuple[str, str | None]] = {}  # before the import
+        # digest, modified and group of the records already stored, before the import
+        self.stored: dict[tuple[str, str], tuple[str, str | None, str]] = {}
+        self.fresh_ids: set[str] = set()  # the joining ids of the records written
         # into an empty store nothing is looked up before writing
         self.empty = conn.execute(select(t.records.c.id).limit(1)).first() is None
 
@@ -77,6 +79,7 @@ class Import:
                     self.correlator.add(key, record.ids)
                 replaces.append(record)
             self.written.add(key)
+            self.fresh_ids.update(record.ids)
         self._write(inserts, replaces)
 
     def _load_stored(self, keys: list[tuple[str, str]]) -> None:
@@ -90,11 +93,11 @@ class Import:
         r = t.records
         for source, idents in by_source.items():
             for start in range(0, len(idents), CHUNK):
-                for ident, digest, modified in self.conn.execute(
-                        select(r.c.id, r.c.digest, r.c.modified)
+                for ident, digest, modified, group_id in self.conn.execute(
+                        select(r.c.id, r.c.digest, r.c.modified, r.c.group_id)
                         .where((r.c.source == source)
                                & r.c.id.in_(idents[start:start + CHUNK]))):
-                    self.stored[(source, ident)] = (digest, modified)
+                    self.stored[(source, ident)] = (digest, modified, group_id)
 
     def _write(self, inserts: list[StoredRecord], replaces: list[StoredRecord]) -> None:
         conn, group_of = self.conn, self.correlator.group_of
@@ -133,19 +136,49 @@ class Import:
                 self.conn.execute(insert(table), values)
 
     def _regroup(self) -> None:
-        """Every record's group from every stored id (union-find over the whole store); the
-        rows whose group moved are updated."""
-        conn = self.conn
-        links: dict[tuple[str, str], list[str]] = {}
-        for ident, source, record_id in conn.execute(
-                select(t.idents.c.ident, t.idents.c.source, t.idents.c.record_id)):
-            links.setdefault((source, record_id), []).append(ident)
+        """Every changed group recomputed by the shared correlation; the rows whose group moved
+        are updated.
+
+        Groups are the connected parts of the ids, so only the groups holding an id of a
+        written record, and the groups replaced records were in before, can change: a small
+        import (the starter pack into a store of 10^5 records) regroups those alone, as the
+        SQLite store does. A large one regroups the whole store in one pass."""
+        r, i = t.records, t.idents
+        if len(self.written) > LOCAL_REGROUP_LIMIT:
+            links = self._links(select(i.c.ident, i.c.source, i.c.record_id))
+            rows = self.conn.execute(select(r.c.source, r.c.id, r.c.group_id)).all()
+        else:
+            touched = {stored[2] for key, stored in self.stored.items() if key in self.written}
+            for chunk in _chunks(sorted(self.fresh_ids)):
+                touched.update(self.conn.execute(
+                    select(r.c.group_id).distinct()
+                    .join(i, (i.c.source == r.c.source) & (i.c.record_id == r.c.id))
+                    .where(i.c.ident.in_(chunk))).scalars())
+            links, rows = {}, []
+            for chunk in _chunks(sorted(touched)):
+                self._links(select(i.c.ident, i.c.source, i.c.record_id)
+                            .join(r, (i.c.source == r.c.source) & (i.c.record_id == r.c.id))
+                            .where(r.c.group_id.in_(chunk)), links)
+                rows.extend(self.conn.execute(select(r.c.source, r.c.id, r.c.group_id)
+                                              .where(r.c.group_id.in_(chunk))))
         _ident_group, record_group = group_records(links)
         moved = [{"s": source, "i": ident, "g": record_group.get((source, ident), ident)}
-                 for source, ident, group_id in conn.execute(
-                     select(t.records.c.source, t.records.c.id, t.records.c.group_id))
+                 for source, ident, group_id in rows
                  if record_group.get((source, ident), ident) != group_id]
         if moved:
-            conn.execute(update(t.records).where((t.records.c.source == bindparam("s"))
-                                                 & (t.records.c.id == bindparam("i")))
-                         .values(group_id=bindparam("g")), moved)
+            self.conn.execute(update(r).where((r.c.source == bindparam("s"))
+                                              & (r.c.id == bindparam("i")))
+                              .values(group_id=bindparam("g")), moved)
+
+    def _links(self, query: Any, links: dict[tuple[str, str], list[str]] | None = None
+               ) -> dict[tuple[str, str], list[str]]:
+        """(source, record id) -> joining ids, from rows of (ident, source, record id)."""
+        found = links if links is not None else {}
+        for ident, source, record_id in self.conn.execute(query):
+            found.setdefault((source, record_id), []).append(ident)
+        return found
+
+
+def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
