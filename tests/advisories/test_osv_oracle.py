@@ -13,7 +13,7 @@ from packaging.version import Version
 
 from stackrift.advisories.matching import affects, in_range, normalise_name
 from stackrift.advisories.model import Advisory, ImportReport
-from stackrift.advisories.store import SqliteStore, _unpack
+from stackrift.advisories.store import SqliteStore, unpack_record
 
 # Counts in the pypa/advisory-database snapshot @ 3ccb6125. Lower is fine; higher is a regression.
 BASELINE = {
@@ -63,7 +63,7 @@ def classify(records: list[Advisory]) -> tuple[Counter[str], int, int]:
 
 def test_pypa_versions_lists_against_ranges(real_store: tuple[SqliteStore, ImportReport]) -> None:
     store, _ = real_store
-    records = [_unpack(blob) for (blob,) in store.db.execute(
+    records = [unpack_record(blob) for (blob,) in store.db.execute(
         "SELECT r.data FROM records r WHERE r.source = 'osv' AND EXISTS (SELECT 1 FROM packages p "
         "WHERE p.source = r.source AND p.record_id = r.id AND p.ecosystem = 'PyPI') "
         # the starter pack's own OSV records are named by CVE id; PyPA's never are

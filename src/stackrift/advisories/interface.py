@@ -2,8 +2,9 @@
 
 :class:`AdvisoryReader` serves scans, analyses, coverage analytics and any front end that only
 reads; :class:`AdvisoryWriter` serves imports, updates and the starter pack. The SQLite store
-implements both (:class:`AdvisoryStore`); a test or a server can put any other reader in its
-place. Stores are opened through :func:`stackrift.advisories.store.open_store` (or, for a scan,
+and the SQL store (SQLAlchemy: SQLite or PostgreSQL by URL) implement both
+(:class:`AdvisoryStore`); a test or a server can put any other reader in its place. Stores
+are opened through :func:`stackrift.advisories.store.open_store` (or, for a scan,
 :func:`stackrift.advisories.scan.open_scan_store`), never by naming a class.
 """
 

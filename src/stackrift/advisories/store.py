@@ -170,7 +170,8 @@ MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
 MIN_SHARE = 0.15  # …and at least this share of the key's links
 
 
-def _unpack(blob: bytes, origin: str = "") -> Advisory:
+def unpack_record(blob: bytes, origin: str = "") -> Advisory:
+    """A stored record decoded; an undecodable one makes the store unusable (both stores)."""
     # Records are stored uncompressed: compressing cost more import time than the disk it saved
     try:
         return Advisory.decode(blob, origin)
@@ -227,8 +228,9 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start:start + size]
 
 
-def _newer(candidate: str | None, stored: str | None) -> bool:
-    """Whether a candidate's ``modified`` is not older than the stored one (None is oldest)."""
+def not_older(candidate: str | None, stored: str | None) -> bool:
+    """Whether a candidate's ``modified`` is not older than the stored one (None is oldest):
+    the rule by which an import replaces a stored record (both stores)."""
     if stored is None:
         return True
     if candidate is None:
@@ -345,7 +347,7 @@ class SqliteStore:
             if stored is None:
                 inserts.append(record)
                 summary.new += 1
-            elif stored[0] == record.digest or not _newer(record.modified, stored[1]):
+            elif stored[0] == record.digest or not not_older(record.modified, stored[1]):
                 summary.unchanged += 1
             else:
                 replaces.append(record)
@@ -596,7 +598,7 @@ class SqliteStore:
         if record is None:
             if len(self._records) > 200_000:
                 self._records.clear()  # bound memory on very large scans
-            record = self._records[key] = _unpack(blob)
+            record = self._records[key] = unpack_record(blob)
         return record
 
     def _groups_by_id(self, group_ids: Iterable[str]) -> dict[str, GroupView]:
@@ -698,7 +700,7 @@ class SqliteStore:
 
     def all_records(self) -> Iterator[Advisory]:
         for (blob,) in self.db.execute("SELECT data FROM records ORDER BY source, id"):
-            yield _unpack(blob)
+            yield unpack_record(blob)
 
     def content_label(self) -> str | None:
         return self.meta("content")
@@ -801,10 +803,19 @@ class SqliteStore:
         self.close()
 
 
-def open_store(path: Path | None = None, *, create: bool = True,
+def open_store(path: Path | str | None = None, *, create: bool = True,
                starter: bool = True) -> AdvisoryStore:
     """Open (and migrate) the store at ``path`` or the default location; with ``starter``, the
-    packaged starter pack is imported if the store lacks this version of it."""
+    packaged starter pack is imported if the store lacks this version of it.
+
+    ``path`` may be a SQLAlchemy URL (``sqlite:///…``, ``postgresql+psycopg://…``): the store
+    then lives in that database (:mod:`stackrift.advisories.sqlstore`)."""
+    from stackrift.advisories.sqlstore import is_store_url
+
+    if is_store_url(path):
+        from stackrift.advisories.sqlstore import open_sql_store
+
+        return open_sql_store(str(path), create=create, starter=starter)
     store = SqliteStore(path or default_store_path(), create=create)
     if starter:
         from stackrift.advisories.starter_pack import ensure_starter

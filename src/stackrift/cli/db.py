@@ -93,12 +93,12 @@ def db_import(
 
 
 def _import_lines(report: ImportReport, starter: ImportReport | None,
-                  db: Path | None) -> list[RenderableType]:
+                  db: str | None) -> list[RenderableType]:
     rows = [(name, str(c.read), str(c.new), str(c.updated), str(c.unchanged), str(c.rejected),
              f"{c.duplicates} ({c.duplicate_identical} identical, {c.duplicate_revised} revised)")
             for name, c in sorted(report.sources.items())]
     lines: list[RenderableType] = [
-        _table(f"imported into {db or 'the default store'}", ("source", "read", "new", "updated",
+        _table(f"imported into {_shown(db)}", ("source", "read", "new", "updated",
                "unchanged", "rejected", "duplicates"), rows),
         f"{len(report.skipped)} non-advisory files skipped; {report.groups_total} "
         "vulnerability groups in the store"]
@@ -114,6 +114,15 @@ def _import_lines(report: ImportReport, starter: ImportReport | None,
     if len(report.rejections) > 50:
         lines.append(f"… and {len(report.rejections) - 50} more rejections (see -f json)")
     return lines
+
+
+def _shown(db: str | None) -> str:
+    """The store as messages name it: a database URL without its password."""
+    from stackrift.advisories.sqlstore import is_store_url, safe_url
+
+    if db is None:
+        return "the default store"
+    return safe_url(db) if is_store_url(db) else db
 
 
 def _starter_line(status: dict[str, Any]) -> str:
