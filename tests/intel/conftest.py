@@ -14,7 +14,8 @@ AS_OF = date(2026, 12, 4)
 
 def vulnerability_finding(group: str, ids: list[str], component: str, *,
                           published: dict[str, str] | None = None,
-                          systems: tuple[str, ...] = ("cn-edge",)) -> Finding:
+                          systems: tuple[str, ...] = ("cn-edge",),
+                          disclosed: bool | None = None) -> Finding:
     return Finding(
         id=f"vulnerabilities:known-vulnerability:{group}:{component}",
         analysis="vulnerabilities", rule="known-vulnerability", severity=Severity.HIGH,
@@ -22,7 +23,8 @@ def vulnerability_finding(group: str, ids: list[str], component: str, *,
         subject=Subject(kind=SubjectKind.COMPONENT, id=component, name=component),
         evidence={"ids": ids, "group": group, "component": component, "name": component,
                   "published": published or {}, "systems": list(systems),
-                  "purl": f"pkg:generic/{component}@1.0"})
+                  "purl": f"pkg:generic/{component}@1.0",
+                  **({} if disclosed is None else {"disclosed": disclosed})})
 
 
 def artefact_finding(system: str) -> Finding:
@@ -40,7 +42,8 @@ def cn_source() -> ExportSource:
     """A Chinese site running a Chinese vendor's product with one undisclosed and one public
     vulnerability, and a malicious model file."""
     findings = (
-        vulnerability_finding("CNVD-2026-10001", ["CNVD-2026-10001"], "edgegw"),
+        vulnerability_finding("CNVD-2026-10001", ["CNVD-2026-10001"], "edgegw",
+                              disclosed=False),
         vulnerability_finding("CVE-2025-1234", ["CVE-2025-1234", "CNVD-2025-20002",
                                                 "GHSA-abcd-efgh-ijkm"], "edgegw-sdk",
                               published={"cnvd": "2025-03-01", "osv": "2025-03-05"}),

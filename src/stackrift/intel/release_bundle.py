@@ -94,6 +94,23 @@ def _drop_dangling(kept: dict[str, dict[str, Any]], entries: dict[str, dict[str,
                 changed = True
 
 
+_DEFINITIONS = ("marking-definition", "identity", "extension-definition")
+
+
+def _drop_unused(kept: dict[str, dict[str, Any]], entries: dict[str, dict[str, Any]]) -> None:
+    """Markings, extensions and identities no released content object uses go too."""
+    content = [o for o in kept.values() if o["type"] not in _DEFINITIONS]
+    used = {m for o in content for m in o.get("object_marking_refs") or ()}
+    used |= {o.get("created_by_ref") for o in content} - {None}
+    used |= {name for o in content for name in o.get("extensions") or ()}
+    used |= {o.get("created_by_ref") for o in kept.values()
+             if o["type"] == "extension-definition" and o["id"] in used} - {None}
+    for object_id in [i for i, o in kept.items() if o["type"] in _DEFINITIONS and i not in used]:
+        del kept[object_id]
+        entries[object_id]["action"] = Action.WITHHOLD.value
+        entries[object_id]["trace"].append("no released object refers to it")
+
+
 def release(bundle: dict[str, Any], destination: Destination, rules: LoadedRelease,
             source: str = "") -> ReleaseOutcome:
     """Decide every object of ``bundle`` for ``destination``."""
@@ -107,14 +124,7 @@ def release(bundle: dict[str, Any], destination: Destination, rules: LoadedRelea
         if released is not None:
             kept[obj["id"]] = released
     _drop_dangling(kept, entries)
-    # Markings and the identity named by kept objects stay; a marking nobody uses goes too.
-    used = {m for o in kept.values() for m in o.get("object_marking_refs") or ()}
-    used |= {o.get("created_by_ref") for o in kept.values()} - {None}
-    for object_id in [i for i, o in kept.items()
-                      if o["type"] in ("marking-definition", "identity") and i not in used]:
-        del kept[object_id]
-        entries[object_id]["action"] = Action.WITHHOLD.value
-        entries[object_id]["trace"].append("no released object refers to it")
+    _drop_unused(kept, entries)
     counts = {a.value: sum(1 for e in entries.values() if e["action"] == a.value) for a in Action}
     record = {
         "kind": "stackrift-release-record", "version": 1, "source": source,

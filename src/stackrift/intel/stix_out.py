@@ -133,6 +133,8 @@ def _vulnerability(builder: _Builder, finding: Finding, systems: dict[str, str])
         external_references=[external_reference(i) for i in ids] or None,
         extensions=builder.facts(
             finding_id=finding.id, severity=finding.severity.value, public_on=_public_on(evidence),
+            # a finding may say outright that the vulnerability is undisclosed (own research)
+            public=False if evidence.get("disclosed") is False else None,
             vendor=component.vendor if component else None,
             vendor_country=component.supplier_country if component else None,
             product=component.name if component else None),
