@@ -87,7 +87,7 @@ def check_complex(pattern: str, where: str) -> Any:
         if int(count) > MAX_REPEATS:
             raise InvalidInputError.single(where, f"pattern repeats {count} times",
                                            f"REPEATS at most {MAX_REPEATS}")
-    from stix2patterns.pattern import Pattern
+    from stix2matcher.matcher import Pattern
     from stix2patterns.validator import run_validator
 
     errors = run_validator(pattern, stix_version="2.1")
@@ -185,19 +185,29 @@ class MatchResult:
         return sum(f.unreadable for f in self.files)
 
 
+_OBSERVED_TYPES = {"ip": "ipv4-addr", "domain": "domain-name", "url": "url",
+                   "email": "email-addr"}
+
+
 def _observed(event: Event) -> list[dict[str, Any]]:
-    objects: dict[str, dict[str, Any]] = {}
-    types = {"ip": "ipv4-addr", "domain": "domain-name", "url": "url", "email": "email-addr"}
+    """The event as the STIX 2.1 bundle stix2-matcher reads: one observed-data and its SCOs."""
+    scos: list[dict[str, Any]] = []
     for index, (kind, value) in enumerate(event.observables):
-        if kind in types:
-            stix_type = "ipv6-addr" if kind == "ip" and ":" in value else types[kind]
-            objects[str(index)] = {"type": stix_type, "value": value}
+        sco_id = f"--00000000-0000-4000-8000-{index:012d}"
+        if kind in _OBSERVED_TYPES:
+            stix_type = "ipv6-addr" if kind == "ip" and ":" in value else _OBSERVED_TYPES[kind]
+            scos.append({"type": stix_type, "id": stix_type + sco_id, "value": value})
         elif kind == "hash":
             algorithm = {32: "MD5", 40: "SHA-1", 64: "SHA-256"}.get(len(value), "SHA-256")
-            objects[str(index)] = {"type": "file", "hashes": {algorithm: value}}
+            scos.append({"type": "file", "id": "file" + sco_id, "hashes": {algorithm: value}})
+    if not scos:
+        return []
     stamp = "1970-01-01T00:00:00Z"
-    return [{"number_observed": 1, "first_observed": stamp, "last_observed": stamp,
-             "objects": objects}] if objects else []
+    observed = {"type": "observed-data", "id": "observed-data--00000000-0000-4000-8000-"
+                "000000000000", "number_observed": 1, "first_observed": stamp,
+                "last_observed": stamp, "object_refs": [o["id"] for o in scos]}
+    return [{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000000",
+             "objects": [observed, *scos]}]
 
 
 class Matcher:

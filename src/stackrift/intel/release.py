@@ -327,3 +327,31 @@ def cite(rules: LoadedRelease, rule_ids: set[str]) -> list[dict[str, Any]]:
     chosen = [r for r in rules.rules if r.id in rule_ids]
     return [RuleCitation(r.id, rules.regime_of(r), r.title, r.cited(), r.obligations,
                          r.deadlines).to_json() for r in sorted(chosen, key=lambda r: r.id)]
+
+
+@dataclass(frozen=True)
+class FlowBasis:
+    """The transfer rules' verdict on the estate flow a release travels on."""
+
+    flow_id: str
+    lawful: bool
+    verdict: str
+    origin: str | None
+    destination: str | None
+    rules_fired: tuple[str, ...]
+
+
+def flow_basis(estate_path: Path, flow_id: str, as_of: date) -> FlowBasis:
+    """Evaluate the estate's transfer rules and read the named flow's verdict (the release's
+    ``transfer_lawful`` fact)."""
+    from stackrift.estate.loader import load_estate
+    from stackrift.rules.engine import evaluate_estate, load_rule_set
+
+    estate = load_estate(estate_path).estate
+    for verdict in evaluate_estate(estate, as_of, load_rule_set()):
+        if verdict.flow_id == flow_id:
+            return FlowBasis(flow_id, verdict.lawful, verdict.verdict.value, verdict.origin,
+                             verdict.destination, verdict.rules_fired)
+    known = ", ".join(f.id for f in estate.data_flows) or "none"
+    raise InvalidInputError.single(estate_path, f"no data flow '{flow_id}'",
+                                   f"one of the estate's flows: {known}")
