@@ -61,9 +61,15 @@ class IndicatorSet:
 
 def normalise(kind: str, value: str) -> str:
     """Compare domains, hashes and e-mail addresses case-insensitively, domains without a dot
-    at the end; URLs as written apart from scheme and host case."""
+    at the end; IPv6 addresses in their canonical form; URLs as written apart from scheme and
+    host case."""
     if kind in ("domain", "hash", "email"):
         return value.lower().rstrip(".")
+    if kind == "ip" and ":" in value:  # IPv6 has many spellings (Suricata writes it in full)
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            return value
     if kind == "url" and "://" in value:
         scheme, rest = value.split("://", 1)
         host, _, path = rest.partition("/")
@@ -223,13 +229,17 @@ class Matcher:
         found: set[str] = set()
         exact = self.exact
         for kind, value in event.observables:
-            if kind == "domain":
+            if kind == "ip":  # the hot path: addresses are compared as written
+                ids = exact.get(("ip", normalise(kind, value) if ":" in value else value))
+                if ids:
+                    found.update(ids)
+                if self.networks:
+                    found.update(self._network_hits(value))
+            elif kind == "domain":
                 for suffix in _domain_suffixes(value.lower().rstrip(".")):
                     found.update(exact.get(("domain", suffix), ()))
-                continue
-            found.update(exact.get((kind, normalise(kind, value)), ()))
-            if kind == "ip" and self.networks:
-                found.update(self._network_hits(value))
+            else:
+                found.update(exact.get((kind, normalise(kind, value)), ()))
         if self.indicators.complex:
             observed = _observed(event)
             found.update(i for i, pattern in self.indicators.complex
