@@ -109,9 +109,17 @@ def test_digest_match_reveal_round_trip_with_audits(cli: Cli, tmp_path: Path) ->
     key.write_text("s" * 40)
     indicators, log = _indicators(tmp_path / "i.json"), _eve(tmp_path / "eve.json")
     digest, state = tmp_path / "digest.json", tmp_path / "state.json"
+    refused = cli("intel", "digest", str(indicators), "--key", str(key), "--community", "soc",
+                  "--from", "DE", "--to", "CN", "--state", str(state), "--audit",
+                  str(tmp_path / "a1.json"), "-o", str(digest))
+    assert refused.code == 2 and "intel.eu.gdpr.44.indicator-digests" in refused.err
+    assert not digest.exists()
     run = cli("intel", "digest", str(indicators), "--key", str(key), "--community", "soc",
-              "--state", str(state), "--audit", str(tmp_path / "a1.json"), "-o", str(digest))
+              "--from", "DE", "--to", "CN", "--transfer-lawful", "--state", str(state),
+              "--audit", str(tmp_path / "a1.json"), "-o", str(digest))
     assert run.code == 0, run.err
+    assert "intel.eu.gdpr.44.indicator-digests" in {
+        r["id"] for r in json.loads((tmp_path / "a1.json").read_text())["rules"]}
     assert "203.0.113.5" not in digest.read_text()
     answer = tmp_path / "match.json"
     run = cli("intel", "match", str(digest), "--logs", str(log), "--key", str(key), "--from",

@@ -16,6 +16,7 @@ from stackrift.intel.sovereign import (
     make_digest,
     match_digest,
     release_counts,
+    release_digest,
     reveal,
 )
 
@@ -64,11 +65,17 @@ def _cn_logs(folder: Path) -> list[Path]:
 
 def test_eu_learns_which_three_matched_and_cn_logs_stay_home(tmp_path: Path) -> None:
     rules = load_release_rules()
+    # the EU side may send digests of addresses only with a transfer basis (pseudonymised data)
+    refused, _, decision = release_digest(Destination("DE", "CN", AS_OF), rules)
+    assert not refused and decision["missing_facts"] == ["transfer_lawful"]
+    allowed, eu_rules, _ = release_digest(Destination("DE", "CN", AS_OF, transfer_lawful=True),
+                                          rules)
+    assert allowed
     indicators = indicators_from([("eu.json", _eu_bundle())])
     digest, state = make_digest(indicators, KEY, "eu-cn-soc")
     digest_sent = canonical(digest.to_json())
     eu_audit = audit_record("digest", digest.to_json(), as_of=AS_OF.isoformat(),
-                            direction="DE->CN", rules=[], local={"indicators": 50})
+                            direction="DE->CN", rules=eu_rules, local={"indicators": 50})
 
     logs = _cn_logs(tmp_path)
     counts, files = match_digest(digest, KEY, logs)

@@ -173,15 +173,22 @@ def digest(
     state: Annotated[Path, typer.Option("--state", help="Write the local reference table "
                                         "here (kept; reveal needs it).")],
     audit: AuditPath,
+    origin: Origin,
+    target: Target,
     output_format: MessageFormatOption = MessageFormat.JSON,
     output: OutputPath = None,
     as_of: AsOf = None,
+    recipient: Recipient = None,
+    transfer_lawful: Lawful = None,
+    packs: Packs = None,
 ) -> None:
     """Write keyed digests of indicators for a partner to match without seeing them."""
     from stackrift.intel.service import digest as run_digest
 
     del output_format  # one format
-    message, local_state, audit_record = run_digest(bundles, key, community, _as_of(as_of))
+    request = _request(origin, target, as_of, recipient=recipient,
+                       transfer_lawful=transfer_lawful, packs=tuple(packs or ()))
+    message, local_state, audit_record = run_digest(bundles, key, community, request)
     _write_file(state, local_state)
     _write_file(audit, audit_record)
     write_json(message, output)

@@ -167,6 +167,8 @@ class Decision:
     held_by_missing: list[str] = field(default_factory=list)
     missing_facts: set[str] = field(default_factory=set)
     trace: list[str] = field(default_factory=list)
+    evaluated: list[str] = field(default_factory=list)
+    """Every in-force rule tested, fired or not (audit records cite them all)."""
 
     def apply(self, rule: ReleaseRule, fired: bool) -> None:
         if rule.action.rank > self.action.rank or (
@@ -193,6 +195,7 @@ def decide(rules: LoadedRelease, selected: Sequence[ReleaseRule], facts: dict[st
         if not rule.in_force(as_of):
             continue
         result, unknown, trace = _evaluate(rule, rules, facts, as_of)
+        decision.evaluated.append(rule.id)
         if result is True:
             decision.apply(rule, fired=True)
             decision.trace.append(f"{rule.id}: fires ({'; '.join(trace)})")
@@ -201,6 +204,8 @@ def decide(rules: LoadedRelease, selected: Sequence[ReleaseRule], facts: dict[st
             decision.missing_facts |= unknown
             decision.trace.append(f"{rule.id}: undetermined, applied (fail closed); missing "
                                   f"{', '.join(sorted(unknown))}")
+        else:
+            decision.trace.append(f"{rule.id}: does not apply")
     return decision
 
 

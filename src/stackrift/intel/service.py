@@ -112,20 +112,34 @@ def sightings(bundles: list[Path], logs: list[Path], strict: bool, log_format: s
             "caveats": [str(c) for c in result.caveats]}
 
 
-def digest(bundles: list[Path], key_file: Path, community: str, as_of: date
+def digest(bundles: list[Path], key_file: Path, community: str, request: ReleaseRequest
            ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """``intel digest``: the message, the local state and the audit record."""
+    """``intel digest``: the message, the local state and the audit record; refused (nothing
+    written) when the release rules keep the digests home."""
+    from stackrift.errors import UsageError
     from stackrift.intel.matching import indicators_from
-    from stackrift.intel.sovereign import audit_record, load_key, make_digest
+    from stackrift.intel.release import Destination, load_release_rules
+    from stackrift.intel.sovereign import audit_record, load_key, make_digest, release_digest
 
+    destination = Destination(request.origin.upper(), request.destination.upper(),
+                              request.as_of, request.recipient,
+                              transfer_lawful=request.transfer_lawful)
+    allowed, cited, decision = release_digest(destination, load_release_rules(request.packs))
+    if not allowed:
+        missing = ", ".join(decision["missing_facts"]) or "none"
+        raise UsageError(f"the digests may not go to {destination.destination_country}: "
+                         f"{', '.join(decision['rules'])} (missing facts: {missing}); nothing "
+                         "was written")
     indicators = indicators_from(read_bundles(bundles))
     message, state = make_digest(indicators, load_key(key_file), community)
     document = message.to_json()
-    audit = audit_record("digest", document, as_of=as_of.isoformat(), direction="out",
-                         rules=[], local={"indicators": len(indicators.ids),
-                                          "not_sent": state["not_sent"],
-                                          "kept": ["indicator values", "reference table (state)",
-                                                   "community key"]})
+    audit = audit_record("digest", document, as_of=request.as_of.isoformat(),
+                         direction=f"{destination.origin_country}->"
+                         f"{destination.destination_country}", rules=cited,
+                         local={"indicators": len(indicators.ids), "digests": decision,
+                                "not_sent": state["not_sent"],
+                                "kept": ["indicator values", "reference table (state)",
+                                         "community key"]})
     return document, state, audit
 
 

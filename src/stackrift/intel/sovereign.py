@@ -249,17 +249,33 @@ def release_counts(digest: DigestMessage, counts: Counter[str], files: list[Read
     message = MatchMessage(digest.message_id, digest.community,
                            tuple(sorted(counts.items())) if released else (),
                            sum(f.unreadable for f in files), released)
-    applied = (set(counts_decision.rules) | set(counts_decision.held_by_missing)
-               | set(lines_decision.rules) | set(lines_decision.held_by_missing))
+    applied = set(counts_decision.evaluated) | set(lines_decision.evaluated)
     local = {"log_lines": {"action": "withhold" if lines_decision.action is not Action.KEEP
-                           else "not sent", "rules": sorted(lines_decision.rules),
+                           else "not sent", "rules": sorted(lines_decision.rules
+                                                            + lines_decision.held_by_missing),
+                           "evaluated": lines_decision.trace,
                            "missing_facts": sorted(lines_decision.missing_facts)},
              "counts": {"action": counts_decision.action.value,
                         "rules": sorted(counts_decision.rules),
+                        "evaluated": counts_decision.trace,
                         "missing_facts": sorted(counts_decision.missing_facts)},
              "files": [{"path": f.source, "lines": f.lines, "unreadable": f.unreadable}
                        for f in files]}
     return message, cite(rules, applied), local
+
+
+def release_digest(destination: Destination, rules: LoadedRelease
+                   ) -> tuple[bool, list[dict[str, Any]], dict[str, Any]]:
+    """Whether the indicator holder's release rules let the digests go, their citations, and
+    the decision for the audit record."""
+    facts = {"tlp": "amber", "recipient_in_community": True, **destination.facts(),
+             "object_type": "x-stackrift-indicator-digest"}
+    decision = decide(rules, object_rules(rules, "x-stackrift-indicator-digest"), facts,
+                      destination.as_of)
+    applied = set(decision.rules) | set(decision.held_by_missing)
+    return (decision.action is Action.KEEP, cite(rules, set(decision.evaluated)),
+            {"action": decision.action.value, "rules": sorted(applied),
+             "evaluated": decision.trace, "missing_facts": sorted(decision.missing_facts)})
 
 
 def reveal(state: dict[str, Any], match: MatchMessage) -> list[dict[str, Any]]:
