@@ -269,10 +269,13 @@ def match_logs(indicators: IndicatorSet, logs: Sequence[Path], *, strict: bool =
     for path in logs:
         stats = ReadStats(str(path), strict=strict)
         result.files.append(stats)
+        counts, hits, events = result.counts, matcher.hits, 0
         for event in read_events(path, stats, fmt):
-            stats.events += 1
-            for indicator_id in matcher.hits(event):
-                result.counts[indicator_id] += 1
+            events += 1
+            found = hits(event)
+            if found:
+                counts.update(found)
+        stats.events = events
         if stats.unreadable:
             result.caveats.append(Caveat(str(path), f"{stats.unreadable:,} unreadable line(s) "
                                          "not matched; first: " + "; ".join(

@@ -90,7 +90,7 @@ def _drop_dangling(kept: dict[str, dict[str, Any]], entries: dict[str, dict[str,
                 del kept[object_id]
                 entries[object_id]["action"] = Action.WITHHOLD.value
                 entries[object_id]["trace"].append(
-                    f"refers to withheld {', '.join(missing)}")
+                    f"refers to {', '.join(missing)}, withheld or not in the bundle")
                 changed = True
 
 
@@ -136,5 +136,4 @@ def release(bundle: dict[str, Any], destination: Destination, rules: LoadedRelea
                                 if k not in destination.facts()),
         "counts": counts, "objects": [entries[i] for i in sorted(entries)],
         "rules": cite(rules, cited), "disclaimer": DISCLAIMER}
-    return ReleaseOutcome(bundle_of(kept.values()) if kept else {
-        "type": "bundle", "id": bundle_of([]).get("id"), "objects": []}, record)
+    return ReleaseOutcome(bundle_of(kept.values()), record)
