@@ -1,5 +1,5 @@
 """Intel benchmark: ``stackrift intel sightings`` matching 100,000 indicators against 10 million
-Zeek conn.log lines (about 860 MiB), streamed.
+Zeek conn.log lines (about 1.2 GB), streamed.
 
 The data is generated in a temporary folder: a STIX bundle of 100,000 indicators (IPv4 addresses,
 CIDR networks and domains) and a Zeek TSV conn.log whose lines reach a few of them. Targets: the
@@ -25,11 +25,14 @@ LINES = int(os.environ.get("STACKRIFT_BENCH_INTEL_LINES", "10000000"))
 TIME_LIMIT_S = 60.0
 MEMORY_LIMIT_MIB = 1024.0
 BLOCK = 100_000
+# Zeek's default conn.log columns
 HEADER = ("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
           "#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\t"
-          "service\tduration\torig_bytes\tresp_bytes\tconn_state\n"
+          "service\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\t"
+          "missed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\t"
+          "tunnel_parents\n"
           "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\t"
-          "string\n")
+          "string\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\n")
 
 
 def write_indicators(path: Path) -> None:
@@ -61,7 +64,8 @@ def write_log(path: Path, lines: int, seed: int = 11) -> None:
             responder = (f"{rng.randrange(1, 197)}.{rng.randrange(256)}.{rng.randrange(256)}."
                          f"{rng.randrange(256)}")
         rows.append(f"1733300000.{i:06d}\tC{i:08x}\t10.{i % 256}.{(i >> 8) % 256}.7\t"
-                    f"{40000 + i % 20000}\t{responder}\t443\ttcp\tssl\t0.53\t1200\t5400\tSF\n")
+                    f"{40000 + i % 20000}\t{responder}\t443\ttcp\tssl\t0.53\t1200\t5400\tSF\t"
+                    "T\tF\t0\tShADadFf\t12\t1680\t10\t5920\t-\n")
     block = "".join(rows).encode()
     with path.open("wb") as handle:
         handle.write(HEADER.encode())

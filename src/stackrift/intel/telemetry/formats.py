@@ -45,7 +45,7 @@ class ZeekTsv:
         """Events of the lines, columns named by the latest ``#fields`` header."""
         columns: list[tuple[int, str]] = []
         set_separator = ","
-        width = 0
+        width = last = 0
         for number, text in lines:
             if text.startswith("#"):
                 if text.startswith("#fields\t"):
@@ -53,17 +53,20 @@ class ZeekTsv:
                     columns = [(i, ZEEK_FIELDS[n]) for i, n in enumerate(names)
                                if n in ZEEK_FIELDS]
                     width = len(names)
+                    # split only as far as the last column read (counting tabs checks width)
+                    last = max((i for i, _ in columns), default=0) + 1
                 elif text.startswith("#set_separator\t"):
                     set_separator = text.split("\t", 1)[1] or ","
                 continue
             if not width:
                 stats.bad_line(number, "data before the #fields header", "a Zeek TSV log")
                 continue
-            cells = text.split("\t")
-            if len(cells) != width:
-                stats.bad_line(number, f"{len(cells)} columns where #fields names {width}",
+            tabs = text.count("\t")
+            if tabs != width - 1:
+                stats.bad_line(number, f"{tabs + 1} columns where #fields names {width}",
                                "one value per #fields column")
                 continue
+            cells = text.split("\t", last)
             found: list[tuple[str, str]] = []
             for index, kind in columns:
                 value = cells[index]
