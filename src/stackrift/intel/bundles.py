@@ -31,6 +31,26 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
+# Properties whose shape the release engine and the matcher rely on.
+_SHAPES: dict[str, type | tuple[type, ...]] = {
+    "object_marking_refs": list, "created_by_ref": str, "extensions": dict, "source_ref": str,
+    "target_ref": str, "sighting_of_ref": str, "pattern": str, "pattern_type": str,
+    "value": str, "hashes": dict, "name": str, "external_references": list,
+    "display_name": str, "user_id": str, "account_login": str}
+
+
+def _shape_problem(obj: dict[str, Any]) -> str | None:
+    for key, kind in _SHAPES.items():
+        if key in obj and not isinstance(obj[key], kind):
+            return f"'{key}' is not a {getattr(kind, '__name__', kind)}"
+    refs = obj.get("object_marking_refs", [])
+    if not all(isinstance(r, str) for r in refs):
+        return "'object_marking_refs' holds a value that is not an id"
+    if not all(isinstance(v, dict) for v in obj.get("extensions", {}).values()):
+        return "an extension is not an object"
+    return None
+
+
 def parse_bundle(data: bytes, name: str) -> dict[str, Any]:
     """A STIX 2.1 bundle: a mapping with ``type: bundle`` and a list of objects each having a
     ``type`` and an ``id``; anything else is a located error."""
@@ -50,6 +70,10 @@ def parse_bundle(data: bytes, name: str) -> dict[str, Any]:
                 obj.get("id"), str) or not obj["id"].startswith(f"{obj['type']}--"):
             raise InvalidInputError.single(name, f"objects[{index}] has no valid type and id",
                                            "each object with 'type' and an id 'TYPE--UUID'")
+        problem = _shape_problem(obj)
+        if problem is not None:
+            raise InvalidInputError.single(name, f"objects[{index}] ({obj['id']}): {problem}",
+                                           "a STIX 2.1 object")
         if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
             raise InvalidInputError.single(name, f"objects[{index}] ({obj['id']}) nests deeper "
                                            f"than {MAX_DEPTH} levels", "a STIX object")
