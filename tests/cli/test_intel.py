@@ -141,3 +141,34 @@ def test_digest_match_reveal_round_trip_with_audits(cli: Cli, tmp_path: Path) ->
     run = cli("intel", "match", str(digest), "--logs", str(log), "--key", str(wrong), "--from",
               "CN", "--to", "DE", "--audit", str(tmp_path / "a4.json"))
     assert run.code == 2 and "another key" in run.err
+
+
+def test_release_reads_the_transfer_verdict_of_an_estate_flow(cli: Cli, tmp_path: Path) -> None:
+    from datetime import date
+
+    from tests.conftest import DEMO_ESTATE
+
+    from stackrift.estate.loader import load_estate
+    from stackrift.rules.engine import evaluate_estate, load_rule_set
+
+    verdict = next(v for v in evaluate_estate(load_estate(DEMO_ESTATE).estate,
+                                              date(2026, 12, 4), load_rule_set())
+                   if v.flow_id == "cn-hr-to-de")
+    bundle, record = tmp_path / "b.json", tmp_path / "record.json"
+    bundle.write_text(json.dumps({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-"
+                                  "000000000009", "objects": [
+        {"type": "ipv4-addr", "spec_version": "2.1", "value": "10.20.30.40",
+         "id": "ipv4-addr--00000000-0000-4000-8000-000000000001",
+         "object_marking_refs": ["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]}]}))
+    run = cli("intel", "release", str(bundle), "--from", "CN", "--to", "DE", "--as-of",
+              "2026-12-04", "--estate", str(DEMO_ESTATE), "--flow", "cn-hr-to-de", "--record",
+              str(record))
+    assert run.code == 0, run.err
+    document = json.loads(record.read_text())
+    assert document["transfer_basis"]["lawful"] is verdict.lawful
+    assert document["facts"]["transfer_lawful"] is verdict.lawful
+    (released,) = json.loads(run.out)["objects"]
+    assert released["value"] == ("10.20.30.40" if verdict.lawful else "10.20.30.0/24")
+    unknown = cli("intel", "release", str(bundle), "--from", "CN", "--to", "DE", "--estate",
+                  str(DEMO_ESTATE), "--flow", "nope", "--record", str(record))
+    assert unknown.code == 2 and "no data flow 'nope'" in unknown.err
