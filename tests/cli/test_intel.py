@@ -172,3 +172,14 @@ def test_release_reads_the_transfer_verdict_of_an_estate_flow(cli: Cli, tmp_path
     unknown = cli("intel", "release", str(bundle), "--from", "CN", "--to", "DE", "--estate",
                   str(DEMO_ESTATE), "--flow", "nope", "--record", str(record))
     assert unknown.code == 2 and "no data flow 'nope'" in unknown.err
+
+
+def test_rules_lists_every_release_rule_with_its_source(cli: Cli) -> None:
+    run = cli("intel", "rules", "-f", "json")
+    assert run.code == 0, run.err
+    rows = {r["id"]: r for r in json.loads(run.out)["rules"]}
+    assert rows["intel.cn.vuln.9.undisclosed-overseas"]["in_force_from"] == "2021-09-01"
+    assert rows["intel.us.cisa2015.104d2.remove-pii"]["in_force_until"] == "2026-09-30"
+    assert rows["intel.us.cisa2015.status-after-2026-09-30"]["unverified_reason"]
+    assert all(r["checked_on"] == "2026-12-04" for r in rows.values())
+    assert cli("intel", "rules").code == 0

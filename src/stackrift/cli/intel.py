@@ -238,3 +238,34 @@ def reveal(
     result, audit_record = run_reveal(match_file, state, _as_of(as_of))
     _write_file(audit, audit_record)
     write_json(result, output)
+
+
+@app.command("rules")
+def rules(
+    output_format: TableFormatOption = TableFormat.TERMINAL,
+    output: OutputPath = None,
+    packs: Packs = None,
+) -> None:
+    """List the release rules: what each selects and does, its source, dates and confidence."""
+    from stackrift.intel.release import DISCLAIMER
+    from stackrift.intel.service import rule_rows
+
+    rows = rule_rows(tuple(packs or ()))
+
+    def renderables() -> list[Any]:
+        from rich.table import Table as RichTable
+
+        from stackrift.textsafe import markup
+
+        shown = RichTable(title="Release rules")
+        for column in ("id", "selects", "action", "in force", "confidence", "source"):
+            shown.add_column(column, no_wrap=column == "id")
+        for row in rows:
+            until = row["in_force_until"]
+            shown.add_row(row["id"], markup(row["selects"]), row["action"],
+                          f"{row['in_force_from']}" + (f" to {until}" if until else " on"),
+                          row["confidence"], markup(row["source"]))
+        return [shown]
+
+    write_tables(output_format, output, data=lambda: {"rules": rows, "disclaimer": DISCLAIMER},
+                 renderables=renderables)

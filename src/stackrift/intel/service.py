@@ -193,3 +193,22 @@ def reveal(match_path: Path, state_path: Path, as_of: date
                          rules=[], local={"received": answer.to_json()["kind"],
                                           "matched": len(found)})
     return result, audit
+
+
+def rule_rows(packs: tuple[Path, ...] = ()) -> list[dict[str, Any]]:
+    """``intel rules``: every release rule with its selector, action, source and dates."""
+    from stackrift.intel.release import load_release_rules
+
+    loaded = load_release_rules(packs)
+    rows = []
+    for rule in sorted(loaded.rules, key=lambda r: r.id):
+        cited = rule.cited()
+        rows.append({
+            "id": rule.id, "regime": loaded.regime_of(rule), "title": rule.title,
+            "selects": ", ".join(rule.objects) or ", ".join(k.value for k in rule.properties),
+            "action": rule.action.value + (f" ({rule.transform})" if rule.transform else ""),
+            "source": str(cited), "url": cited.url, "checked_on": cited.checked_on,
+            "in_force_from": rule.in_force_from, "in_force_until": rule.in_force_until,
+            "confidence": rule.confidence.value, "unverified_reason": cited.unverified_reason,
+            "obligations": list(rule.obligations), "deadlines": list(rule.deadlines)})
+    return rows
