@@ -84,3 +84,26 @@ class PlanObjective(StrEnum):
     COST = "cost"
     RESILIENCE = "resilience"
     BALANCED = "balanced"
+
+
+class IntelFormat(StrEnum):
+    """Threat-intel documents ``intel export`` and ``intel release`` write."""
+
+    STIX = "stix"
+    MISP = "misp"
+
+
+class MessageFormat(StrEnum):
+    """The sovereign-matching messages (digest, match, reveal): versioned JSON only."""
+
+    JSON = "json"
+
+
+class TlpLevel(StrEnum):
+    """TLP 2.0 levels a user marks an export with (the library's ``intel.model.Tlp``)."""
+
+    CLEAR = "clear"
+    GREEN = "green"
+    AMBER = "amber"
+    AMBER_STRICT = "amber+strict"
+    RED = "red"

@@ -58,6 +58,8 @@ COMMANDS: tuple[CommandEntry, ...] = (
                  "docs/knowledge.md.", group=True),
     CommandEntry("compliance", "compliance", "Certification obligations per system across "
                  "regimes, and the smallest control set that meets them.", group=True),
+    CommandEntry("intel", "intel", "Share threat intelligence across borders: STIX and MISP "
+                 "out, release rules, matching without moving logs.", group=True),
     CommandEntry("schema", "schema", "Print JSON Schemas of StackRift's inputs.", group=True),
     CommandEntry("serve", "serve", "Run the StackRift server: projects, estates, SBOMs and "
                  "assessments over HTTP."),
