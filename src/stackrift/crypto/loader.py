@@ -185,10 +185,27 @@ def load_registry_files(algorithms_path: Path, tls_path: Path) -> Registry:
     return Registry(algs.algorithms, tls.cipher_suites, tls.groups, tls.signature_schemes)
 
 
-@cache
+REGISTRY_SECTION = "crypto/packs"
+REGIMES_SECTION = "crypto/packs/regimes"
+
+
+def knowledge_folder(section: str) -> Path:
+    """The folder of a crypto section in the active knowledge set; a set made before the crypto
+    packs joined the knowledge set has none, and then the packs shipped in the package serve."""
+    from stackrift.knowledge.sets import knowledge_path
+
+    folder = knowledge_path(section)
+    return folder if folder.is_dir() else PACKS / section.removeprefix("crypto/packs").strip("/")
+
+
 def load_registry() -> Registry:
-    """The packaged registry (read once per process)."""
-    return load_registry_files(PACKS / "algorithms.yaml", PACKS / "tls.yaml")
+    """The registry of the active knowledge set (read once per process and set)."""
+    return _registry_in(knowledge_folder(REGISTRY_SECTION))
+
+
+@cache
+def _registry_in(folder: Path) -> Registry:
+    return load_registry_files(folder / "algorithms.yaml", folder / "tls.yaml")
 
 
 @dataclass(frozen=True)
@@ -236,7 +253,7 @@ def load_regimes(extra_dirs: Iterable[Path] = (), *,
                  registry: Registry | None = None) -> Mapping[str, LoadedRegime]:
     """The packaged regime packs plus any in ``extra_dirs`` (a user's pack replaces the packaged
     pack of the same regime), keyed by regime code. Every file's problems are collected."""
-    files = sorted((PACKS / "regimes").glob("*.yaml"))
+    files = sorted(knowledge_folder(REGIMES_SECTION).glob("*.yaml"))
     for directory in extra_dirs:
         if not directory.is_dir():
             raise InvalidInputError.single(directory, "not a directory",
