@@ -80,14 +80,9 @@ class _View:
 
     @classmethod
     def of(cls, estate: Estate, base: Path) -> _View:
-        from stackrift.crypto.model import effective_block
+        from stackrift.crypto.endpoints import system_blocks
 
-        site_blocks = {s.id: s.crypto for s in estate.sites if s.crypto is not None}
-        blocks = {}
-        for system in estate.systems:
-            block = effective_block(system.crypto, site_blocks.get(system.site or ""))
-            if block is not None:
-                blocks[system.id] = block
+        blocks = system_blocks(estate)
         countries = {site.id: site.country for site in estate.sites}
         view = cls(estate, base, {s.id: s for s in estate.systems}, countries, blocks, {})
         view.endpoints = _endpoints(view)

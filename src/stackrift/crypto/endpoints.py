@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from pydantic import ValidationError
@@ -25,7 +26,24 @@ from stackrift.crypto.model import (
     endpoint_facts,
 )
 
+if TYPE_CHECKING:
+    from stackrift.estate.model import Estate
+
 MAX_PROBE_FILE_BYTES = 4 << 20
+
+
+def system_blocks(estate: Estate) -> dict[str, CryptoBlock]:
+    """Each system's effective ``crypto`` block (its own over its site's defaults), for the
+    systems that have one."""
+    from stackrift.crypto.model import effective_block
+
+    sites = {s.id: s.crypto for s in estate.sites if s.crypto is not None}
+    blocks = {}
+    for system in estate.systems:
+        block = effective_block(system.crypto, sites.get(system.site or ""))
+        if block is not None:
+            blocks[system.id] = block
+    return blocks
 
 
 def load_probed_profile(path: Path) -> CryptoProfile:
