@@ -215,3 +215,18 @@ def test_site_and_flow_crypto_blocks_are_validated_with_locations(tmp_path: Path
     assert "unknown key 'gateway_faces' in sites[1].crypto" in text
     assert "unknown key 'probes' in data_flows[0].crypto" in text
     assert "estate.yaml:" in text
+
+
+def test_the_demo_reads_its_certificate_chain_and_cbom(demo_estate: Path) -> None:
+    """The demo's real artefacts: an ECDSA P-384 chain (public certificates only) and a CBOM
+    with an RSA-2048 certificate, X25519 and AES-GCM."""
+    context = AnalysisContext(as_of=AS_OF, catalogue=load_catalogue())
+    result = CryptoAnalysis().run(load_estate(demo_estate), context)
+    quantum = {f.subject.id: f for f in result.findings if f.rule == "quantum-vulnerable"}
+    assert set(quantum) == {"us-fraud", "global-rag"}
+    assert any("fraud-api.meridian.example" in a for a in quantum["us-fraud"].evidence["assets"])
+    assert {"RSA-2048", "X25519"} <= set(quantum["global-rag"].evidence["assets"])
+    titles = [c["title"] for c in result.summary["charts"]]
+    assert any("system × system" in t for t in titles)
+    chain = (demo_estate.parent / "crypto" / "us-fraud-chain.pem").read_text(encoding="ascii")
+    assert "PRIVATE KEY" not in chain
