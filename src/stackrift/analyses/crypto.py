@@ -472,7 +472,7 @@ def _matrix(engine: Interop, ends: list[Endpoint]) -> Heatmap | None:
 
 def _grid(title: str, engine: Interop, ends: list[Endpoint]) -> Heatmap:
     ids = tuple(e.id for e in ends)
-    statuses = {(x.id, y.id): engine.flow(x, y).status.value
+    statuses = {(x.id, y.id): engine.status(x, y).value
                 for x in ends for y in ends if x.id != y.id}
     cells = tuple(tuple(statuses.get((r, c), "—") for c in ids) for r in ids)
     values = tuple(tuple(STATUS_VALUE.get(statuses.get((r, c), "")) for c in ids)

@@ -71,17 +71,26 @@ def crypto_probe(
     sni: Annotated[str | None, typer.Option("--sni", help="Server name to send.")] = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", min=0.1, max=60.0, help="Seconds allowed per connection.")] = 3.0,
+    enumerate_each: Annotated[bool, typer.Option(
+        "--enumerate", help="One offer per suite, per TLS 1.3 group and per signature scheme "
+        "(80 connections) instead of one per family.")] = False,
     output_format: RecordFormatOption = RecordFormat.JSON,
     output: OutputPath = None,
 ) -> None:
     """Offer international, SM, GOST, TLCP and hybrid post-quantum suites; report what the
     server selects. The JSON can be referenced from a system's crypto.probes."""
     from stackrift.crypto.loader import load_registry
-    from stackrift.crypto.probe import ProbeSettings, probe_endpoint, results_json
+    from stackrift.crypto.probe import (
+        ProbeSettings,
+        enumeration_offers,
+        probe_endpoint,
+        results_json,
+    )
 
     host, port = _host_port(endpoint)
-    results = probe_endpoint(host, port, load_registry(),
-                             ProbeSettings(sni=sni, timeout=timeout))
+    registry = load_registry()
+    results = probe_endpoint(host, port, registry, ProbeSettings(sni=sni, timeout=timeout),
+                             offers=enumeration_offers(registry) if enumerate_each else None)
     data = results_json(host, port, results)
     if output_format is RecordFormat.JSON:
         write_json(data, output)
