@@ -230,3 +230,14 @@ def test_the_demo_reads_its_certificate_chain_and_cbom(demo_estate: Path) -> Non
     assert any("system × system" in t for t in titles)
     chain = (demo_estate.parent / "crypto" / "us-fraud-chain.pem").read_text(encoding="ascii")
     assert "PRIVATE KEY" not in chain
+
+
+def test_a_pin_applies_to_both_hops_through_a_gateway(tmp_path: Path) -> None:
+    # the gateway interoperates on each hop, but a flow pinned to the SM suite cannot cross
+    # its US-facing hop, which offers no SM suite
+    result = _run(tmp_path, gateway="sg",
+                  flow_extra={"crypto": {"cipher_suites": ["TLS_SM4_GCM_SM3"]}})
+    [finding] = [f for f in result.findings if f.rule == "pinned-crypto-unsupported"]
+    assert any("gw->va-api offers none of the pinned" in u
+               for u in finding.evidence["pin_not_offered"])
+    assert "via gateway gw" in finding.title

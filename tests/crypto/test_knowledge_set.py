@@ -62,3 +62,16 @@ def test_knowledge_audit_lists_the_unverified_crypto_facts_with_their_reasons() 
     assert ("crypto-algorithm", "hmac-sm3") in unverified  # its OID arc is not confirmed
     assert not [i for i in report.items if i.category is Category.NO_SOURCE
                 and i.kind.startswith("crypto")]
+
+
+def test_a_set_with_a_broken_crypto_pack_is_refused_with_its_location(edited_set: Path) -> None:
+    from stackrift.errors import InvalidInputError
+    from stackrift.knowledge.install import validate_set
+
+    pack = edited_set / "crypto" / "packs" / "regimes" / "cn.yaml"
+    text = pack.read_text(encoding="utf-8")
+    pack.write_text(text.replace("only_families: [SM2, SM3, SM4]",
+                                 "only_families: [SM2, SM3, SM9]", 1), encoding="utf-8")
+    with pytest.raises(InvalidInputError) as raised:
+        validate_set(edited_set)
+    assert "cn.yaml" in str(raised.value) and "unknown family 'SM9'" in str(raised.value)
