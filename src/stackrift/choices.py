@@ -29,6 +29,15 @@ class TableFormat(StrEnum):
     MD = "md"
 
 
+class InventoryFormat(StrEnum):
+    """Output of ``crypto inventory``: the table formats, or a CycloneDX 1.6 CBOM."""
+
+    TERMINAL = "terminal"
+    JSON = "json"
+    MD = "md"
+    CBOM = "cbom"
+
+
 class SummaryFormat(StrEnum):
     """Output of a command whose result is a short summary (what was checked or written)."""
 

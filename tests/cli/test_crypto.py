@@ -86,3 +86,34 @@ def test_inventory_of_garbage_is_a_clear_error(cli: Cli, tmp_path: Path) -> None
     junk.write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     run = cli("crypto", "inventory", str(junk))
     assert run.code == 2 and "junk.pem" in run.err and "Traceback" not in run.err
+
+
+def test_inventory_of_an_estate_as_a_cyclonedx_cbom_validates_and_reads_back(
+        cli: Cli, demo_estate: Path, tmp_path: Path) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    from stackrift.crypto.loader import load_registry
+    from stackrift.crypto.readers.cbom import read_cbom
+
+    out = tmp_path / "estate.cbom.json"
+    run = cli("crypto", "inventory", "--estate", str(demo_estate), "-f", "cbom", "-o", str(out))
+    assert run.code == 0, run.err
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(out.read_text()) is None
+    document = json.loads(out.read_text())
+    assert document["specVersion"] == "1.6"
+    systems = {c["bom-ref"] for c in document["components"] if c["type"] == "application"}
+    assert "system/cn-recommender" in systems and "system/us-fraud" in systems
+    items = read_cbom(out, load_registry())
+    assert items and all(i.source.startswith(str(out)) for i in items)
+    assert any(i.quantum_vulnerable for i in items)
+    # written again from its own output, the CBOM keeps every asset
+    again = tmp_path / "again.cbom.json"
+    assert cli("crypto", "inventory", str(out), "-f", "cbom", "-o", str(again)).code == 0
+    assert len(read_cbom(again, load_registry())) == len(items)
+
+
+def test_inventory_needs_files_or_an_estate(cli: Cli) -> None:
+    run = cli("crypto", "inventory", "-f", "json")
+    assert run.code == 2
+    assert "--estate" in run.err

@@ -94,3 +94,54 @@ def test_memoised_engine_equals_fresh_evaluation() -> None:
         for b in ends:
             cached, fresh = engine.flow(a, b), evaluate_flow(a, b, regimes, registry, AS_OF)
             assert cached == fresh
+
+
+def test_a_flow_pin_narrows_each_end_to_the_pinned_values() -> None:
+    from stackrift.crypto.endpoints import pinned, unknown_pins
+    from stackrift.crypto.model import (
+        CryptoProfile,
+        Endpoint,
+        FlowCryptoBlock,
+        ModuleValidation,
+        ProtocolVersion,
+        ValidationScheme,
+    )
+
+    registry = load_registry()
+    end = Endpoint(id="e", profile=CryptoProfile(
+        protocols=(ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_3),
+        cipher_suites=("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")))
+    pin = FlowCryptoBlock(protocols=(ProtocolVersion.TLS1_3,),
+                          cipher_suites=("0x1302",), groups=("x25519",),
+                          module_validations=(ModuleValidation(
+                              scheme=ValidationScheme.FIPS_140_3, certificate="4282"),))
+    narrowed, unmet = pinned(end, pin, registry)
+    assert unmet == ()
+    assert narrowed.profile.cipher_suites == ("TLS_AES_256_GCM_SHA384",)  # 0x1302 by code
+    assert narrowed.profile.protocols == (ProtocolVersion.TLS1_3,)
+    assert narrowed.profile.protocols[0] is ProtocolVersion.TLS1_3
+    assert narrowed.profile.groups == ("x25519",)  # left open by the end: the pin decides
+    assert narrowed.profile.module_validations[0].certificate == "4282"
+    _, unmet = pinned(end, FlowCryptoBlock(cipher_suites=("TLS_SM4_GCM_SM3",)), registry)
+    assert unmet and "e offers none of the pinned cipher suite(s) TLS_SM4_GCM_SM3" in unmet[0]
+    assert unknown_pins(FlowCryptoBlock(groups=("nonsense",)), registry) == (
+        "group 'nonsense'",)
+
+
+def test_a_site_block_is_a_default_the_system_block_overrides_key_by_key() -> None:
+    from stackrift.crypto.model import SiteCryptoBlock, effective_block
+
+    site = SiteCryptoBlock.model_validate({"cipher_suites": ["TLS_AES_256_GCM_SHA384"],
+                                           "groups": ["secp384r1"],
+                                           "facts": {"federal": True, "sector": "finance"}})
+    own = CryptoBlock.model_validate({"groups": ["x25519"], "facts": {"sector": "health"}})
+    merged = effective_block(own, site)
+    assert merged is not None
+    assert merged.cipher_suites == ("TLS_AES_256_GCM_SHA384",)
+    assert merged.groups == ("x25519",)
+    assert (merged.facts.federal, merged.facts.sector) == (True, "health")
+    assert effective_block(None, site) is not None
+    assert effective_block(None, None) is None
+    explicit_empty = CryptoBlock.model_validate({"groups": []})
+    merged = effective_block(explicit_empty, site)
+    assert merged is not None and merged.groups == ()  # an explicit empty list is the system's

@@ -156,6 +156,32 @@ def test_probe_results_feed_the_engine(openssl_servers: dict[str, int]) -> None:
     assert flow.status is InteropStatus.NO_COMMON_SUITE
 
 
+def test_enumeration_offers_each_suite_group_and_scheme_and_openssl_answers_each(
+        openssl_servers: dict[str, int]) -> None:
+    from stackrift.crypto.probe import enumeration_offers
+
+    registry = load_registry()
+    offers = enumeration_offers(registry)
+    assert len(offers) >= 60
+    assert {len(o.suites) for o in offers if " suite " in o.name} == {1}
+    assert {o.name for o in offers} >= {"tls1.3 suite TLS_SM4_GCM_SM3",
+                                        "tls1.3 group X25519MLKEM768",
+                                        "tls1.3 signature scheme sm2sig_sm3"}
+    results = {r.result.offer: r for r in probe_endpoint(
+        "127.0.0.1", openssl_servers["ecdsa"], registry, offers=offers)}
+    assert len(results) == len(offers)
+    for accepted in ("tls1.3 suite TLS_AES_128_GCM_SHA256", "tls1.3 group secp384r1",
+                     "tls1.3 signature scheme ecdsa_secp256r1_sha256",
+                     "tls1.2 suite TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"):
+        assert results[accepted].result.accepted, accepted
+    assert results["tls1.3 group secp384r1"].group == "secp384r1"
+    for refused in ("tls1.3 suite TLS_SM4_GCM_SM3", "tls1.3 signature scheme ed448",
+                    "tls1.2 suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"):
+        assert not results[refused].result.accepted, refused
+    profile = accepted_profile(tuple(results.values()))
+    assert {"secp256r1", "secp384r1", "x25519"} <= set(profile.groups)
+
+
 def test_default_offers_cover_every_registry_suite_family() -> None:
     offers = default_offers(load_registry())
     offered = {code for o in offers for code in o.suites}

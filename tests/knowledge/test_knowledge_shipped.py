@@ -83,6 +83,14 @@ def test_facts_cover_every_record_the_loaders_read() -> None:
     assert kinds[FactKind.CONFLICT_SIDE] == 2 * len(rules.conflicts)
     assert kinds[FactKind.SCENARIO] == len([load_scenario(p) for p in packaged_scenarios()])
     assert kinds[FactKind.COUNTRY_GROUP] == len([g for g in country_groups() if g != "EU"])
+    from stackrift.crypto.loader import load_regimes, load_registry
+
+    registry = load_registry()
+    assert kinds[FactKind.CRYPTO_ALGORITHM] == len(registry.algorithms)
+    assert kinds[FactKind.CRYPTO_SUITE] == len(registry.cipher_suites)
+    assert kinds[FactKind.CRYPTO_GROUP] == len(registry.groups)
+    assert kinds[FactKind.CRYPTO_SIGNATURE_SCHEME] == len(registry.signature_schemes)
+    assert kinds[FactKind.CRYPTO_RULE] == sum(len(r.pack.rules) for r in load_regimes().values())
     assert kinds[FactKind.OTHER] == 0, "a record kind the audit does not name yet"
 
 
@@ -106,12 +114,20 @@ def test_every_citation_the_models_hold_is_seen_by_the_audit() -> None:
             return sum(count(item) for item in node.values())
         return 0
 
+    from stackrift.crypto.loader import load_regimes, load_registry
+
+    registry = load_registry()
     typed = (count(load_catalogue().data) + count([p.pack for p in load_rule_set().packs])
-             + count([load_scenario(p) for p in packaged_scenarios()]))
-    # Country groups and the two tables are read without these models.
+             + count([load_scenario(p) for p in packaged_scenarios()])
+             + count([r.pack for r in load_regimes().values()]))
+    # Country groups and the two tables are read without these models; the crypto registry's
+    # sources are its entries' standards, one citation each.
+    standards = sum(len(e.standards) for e in (*registry.algorithms, *registry.cipher_suites,
+                                               *registry.groups, *registry.signature_schemes))
     raw = sum(len(f.citations) for f in read_facts(packaged_root())
               if f.kind not in (FactKind.COUNTRY_GROUP, FactKind.RUNTIME_SUPPORT,
                                 FactKind.PROVIDER_COUNTRY))
+    typed += standards
     assert raw == typed
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stackrift.choices import RecordFormat, ReportFormat, TableFormat
+from stackrift.choices import InventoryFormat, RecordFormat, ReportFormat, TableFormat
 from stackrift.cli.entry import EXIT_FINDINGS
 from stackrift.cli.options import (
     AsOf,
@@ -24,7 +24,10 @@ from stackrift.errors import UsageError
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from stackrift.crypto.cbom_out import Holder
     from stackrift.crypto.inventory import Inventory
+    from stackrift.crypto.loader import Registry
+    from stackrift.crypto.model import InventoryItem
 
 app = command_group(no_args_is_help=True, help="Cryptographic interoperability across regimes: "
                     "check an estate, probe a TLS endpoint, read an inventory.")
@@ -68,17 +71,26 @@ def crypto_probe(
     sni: Annotated[str | None, typer.Option("--sni", help="Server name to send.")] = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", min=0.1, max=60.0, help="Seconds allowed per connection.")] = 3.0,
+    enumerate_each: Annotated[bool, typer.Option(
+        "--enumerate", help="One offer per suite, per TLS 1.3 group and per signature scheme "
+        "(80 connections) instead of one per family.")] = False,
     output_format: RecordFormatOption = RecordFormat.JSON,
     output: OutputPath = None,
 ) -> None:
     """Offer international, SM, GOST, TLCP and hybrid post-quantum suites; report what the
     server selects. The JSON can be referenced from a system's crypto.probes."""
     from stackrift.crypto.loader import load_registry
-    from stackrift.crypto.probe import ProbeSettings, probe_endpoint, results_json
+    from stackrift.crypto.probe import (
+        ProbeSettings,
+        enumeration_offers,
+        probe_endpoint,
+        results_json,
+    )
 
     host, port = _host_port(endpoint)
-    results = probe_endpoint(host, port, load_registry(),
-                             ProbeSettings(sni=sni, timeout=timeout))
+    registry = load_registry()
+    results = probe_endpoint(host, port, registry, ProbeSettings(sni=sni, timeout=timeout),
+                             offers=enumeration_offers(registry) if enumerate_each else None)
     data = results_json(host, port, results)
     if output_format is RecordFormat.JSON:
         write_json(data, output)
@@ -103,24 +115,71 @@ def _probe_table(data: dict[str, Any]) -> RenderableType:
     return table
 
 
+InventoryFormatOption = Annotated[InventoryFormat, typer.Option(
+    "--format", "-f", case_sensitive=False,
+    help="Output: terminal (text), json, md, or cbom (a CycloneDX 1.6 CBOM).")]
+
+
 @app.command("inventory")
 def crypto_inventory(
-    files: Annotated[list[Path], typer.Argument(
-        help="CycloneDX CBOM (JSON) or X.509 certificate (PEM/DER) files.")],
-    output_format: TableFormatOption = TableFormat.TERMINAL,
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="CycloneDX CBOM (JSON) or X.509 certificate (PEM/DER) files.")] = None,
+    estate: Annotated[Path | None, typer.Option(
+        "--estate", help="Inventory every system of this estate: its crypto block (or its "
+        "site's), CBOMs and certificates.")] = None,
+    output_format: InventoryFormatOption = InventoryFormat.TERMINAL,
     output: OutputPath = None,
 ) -> None:
-    """Read CBOMs and certificates; every algorithm normalised to the registry."""
-    from stackrift.crypto.inventory import build_inventory
+    """Read CBOMs and certificates (or an estate's crypto); every algorithm normalised to the
+    registry. -f cbom writes them as one CycloneDX 1.6 CBOM."""
+    from stackrift.crypto.cbom_out import cbom_text
+    from stackrift.crypto.inventory import Inventory
     from stackrift.crypto.loader import load_registry
+
+    if not files and estate is None:
+        raise UsageError("name CBOM or certificate FILES, or --estate ESTATE")
+    registry = load_registry()
+    holders = [*_estate_holders(estate, registry), *_file_holders(files or [], registry)]
+    if output_format is InventoryFormat.CBOM:
+        title = f"cryptography of {estate.name}" if estate else "cryptography of the given files"
+        write_report(cbom_text(holders, registry, title=title), output)
+        return
+    inventory = Inventory(tuple(i for h in holders for i in h.inventory.items),
+                          tuple(u for h in holders for u in h.inventory.unknown))
+    write_tables(TableFormat(output_format.value), output,
+                 data=lambda: _inventory_json(inventory),
+                 renderables=lambda: [_inventory_table(inventory)])
+
+
+def _file_holders(files: list[Path], registry: Registry) -> list[Holder]:
+    from stackrift.crypto.cbom_out import Holder
+    from stackrift.crypto.inventory import build_inventory
     from stackrift.crypto.model import CryptoProfile
 
+    if not files:
+        return []
     cboms = tuple(str(f) for f in files if _is_json(f))
     certs = tuple(str(f) for f in files if not _is_json(f))
-    inventory = build_inventory(CryptoProfile(cboms=cboms, certificates=certs), load_registry(),
+    inventory = build_inventory(CryptoProfile(cboms=cboms, certificates=certs), registry,
                                 base=Path.cwd(), source="command line")
-    write_tables(output_format, output, data=lambda: _inventory_json(inventory),
-                 renderables=lambda: [_inventory_table(inventory)])
+    return [Holder(None, None, None, inventory)]
+
+
+def _estate_holders(path: Path | None, registry: Registry) -> list[Holder]:
+    from stackrift.crypto.cbom_out import Holder
+    from stackrift.crypto.endpoints import system_blocks
+    from stackrift.crypto.inventory import build_inventory
+    from stackrift.estate.loader import load_estate
+
+    if path is None:
+        return []
+    loaded = load_estate(path)
+    base = Path(loaded.path).parent
+    names = {s.id: s.name for s in loaded.estate.systems}
+    files: dict[str, tuple[InventoryItem, ...]] = {}
+    return [Holder(system_id, names[system_id], block,
+                   build_inventory(block, registry, base=base, source=system_id, files=files))
+            for system_id, block in system_blocks(loaded.estate).items()]
 
 
 def _is_json(path: Path) -> bool:

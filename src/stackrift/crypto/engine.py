@@ -244,8 +244,12 @@ class Interop:
     _canon: dict[object, int] = field(default_factory=dict)
     _rules: dict[int, tuple[ApplicableRule, ...]] = field(default_factory=dict)
     _configs: dict[tuple[int, int], tuple[Configuration, ...]] = field(default_factory=dict)
-    _outcomes: dict[tuple[Configuration, str, int, frozenset[ValidationScheme]],
-                    tuple[RuleOutcome, ...]] = field(default_factory=dict)
+    _outcomes: dict[tuple[object, ...], tuple[RuleOutcome, ...]] = field(default_factory=dict)
+    _accepts: dict[tuple[object, ...], bool] = field(default_factory=dict)
+    _statuses: dict[tuple[int, int, int, int], InteropStatus] = field(default_factory=dict)
+    _held: dict[int, frozenset[ValidationScheme]] = field(default_factory=dict)
+    _ends: dict[int, tuple[tuple[int, frozenset[ValidationScheme]], Endpoint]] = field(
+        default_factory=dict)
     _verdicts: dict[tuple[int, int, int, int], tuple[ConfigurationVerdict, ...]] = field(
         default_factory=dict)
     _own: dict[tuple[int, int], tuple[Configuration, ...]] = field(default_factory=dict)
@@ -273,17 +277,56 @@ class Interop:
             self._configs[key] = tuple(negotiate(a, b, self.registry))
         return self._configs[key]
 
+    def _key(self, config: Configuration, endpoint: Endpoint) -> tuple[object, ...]:
+        """What a configuration's outcomes at one end depend on. Suites, groups and schemes
+        are the registry's own objects (negotiation resolves every name through it), so their
+        identities stand for them: hashing the records themselves costs more than the rules."""
+        hit = self._ends.get(id(endpoint))
+        if hit is None or hit[1] is not endpoint:
+            profile = self._token(endpoint.profile)
+            held = self._held.get(profile)
+            if held is None:
+                held = self._held[profile] = frozenset(
+                    v.scheme for v in endpoint.profile.module_validations)
+            hit = self._ends[id(endpoint)] = ((self._token(endpoint.facts), held), endpoint)
+        return (config.version, id(config.suite), id(config.group), id(config.scheme), *hit[0])
+
     def outcomes(self, config: Configuration, endpoint: Endpoint,
                  side: str = "source") -> tuple[RuleOutcome, ...]:
-        held = frozenset(v.scheme for v in endpoint.profile.module_validations)
-        key = (config, side, self._token(endpoint.facts), held)
+        key = (*self._key(config, endpoint), side)
         if key not in self._outcomes:
             self._outcomes[key] = tuple(_outcomes(config, endpoint, self.rules(endpoint), side))
         return self._outcomes[key]
 
+    def acceptable(self, config: Configuration, endpoint: Endpoint) -> bool:
+        """Whether no binding rule at ``endpoint`` rejects ``config`` (the side does not
+        matter: a rule binds an end whichever way the flow runs)."""
+        key = self._key(config, endpoint)
+        found = self._accepts.get(key)
+        if found is None:
+            found = all(not x.binding or x.check.verify(config, endpoint).ok
+                        for x in self.rules(endpoint))
+            self._accepts[key] = found
+        return found
+
+    def status(self, a: Endpoint, b: Endpoint) -> InteropStatus:
+        """The status :meth:`flow` would give, without its explanation: what matrices need."""
+        key = (self._token(a.profile), self._token(a.facts), self._token(b.profile),
+               self._token(b.facts))
+        if key not in self._statuses:
+            configs = self.configurations(a.profile, b.profile)
+            self._statuses[key] = (
+                InteropStatus.NO_COMMON_SUITE if not configs else
+                InteropStatus.INTEROPERABLE if any(
+                    self.acceptable(c, a) and self.acceptable(c, b) for c in configs)
+                else InteropStatus.FORBIDDEN_ONLY)
+        return self._statuses[key]
+
     def judge(self, config: Configuration, ends: Sequence[Endpoint]) -> ConfigurationVerdict:
         """``ends`` are the source and (optionally) the target of the flow."""
         found = [o for e, side in zip(ends, ("source", "target"), strict=False)
+                 # an end that accepts it and has only binding rules has nothing to say
+                 if not (self.acceptable(config, e) and all(x.binding for x in self.rules(e)))
                  for o in self.outcomes(config, e, side)]
         blocking = tuple(o for o in found if o.binding)
         return ConfigurationVerdict(config.label(), not blocking, blocking,
@@ -303,7 +346,7 @@ class Interop:
         if key not in self._own:
             self._own[key] = tuple(
                 c for c in self.configurations(endpoint.profile, endpoint.profile)
-                if self.judge(c, (endpoint,)).acceptable)
+                if self.acceptable(c, endpoint))
         return self._own[key]
 
     def flow(self, a: Endpoint, b: Endpoint) -> FlowAssessment:
@@ -387,7 +430,7 @@ def interop_matrix(endpoints: Sequence[Endpoint], regimes: Mapping[str, LoadedRe
                    registry: Registry, as_of: date) -> dict[tuple[str, str], InteropStatus]:
     """Status for every ordered pair of distinct endpoints (system × system)."""
     engine = Interop(regimes, registry, as_of)
-    return {(x.id, y.id): engine.flow(x, y).status
+    return {(x.id, y.id): engine.status(x, y)
             for x in endpoints for y in endpoints if x.id != y.id}
 
 

@@ -51,8 +51,11 @@ def _declared(profile: CryptoProfile, registry: Registry, source: str) -> Iterab
 
 
 def build_inventory(profile: CryptoProfile, registry: Registry, *, base: Path,
-                    source: str) -> Inventory:
-    """Everything ``profile`` declares or references (paths relative to ``base``)."""
+                    source: str, files: dict[str, tuple[InventoryItem, ...]] | None = None
+                    ) -> Inventory:
+    """Everything ``profile`` declares or references (paths relative to ``base``). ``files``
+    keeps what each CBOM or certificate file held, for callers that read the same file for
+    many endpoints."""
     items: list[InventoryItem] = []
     unknown: list[str] = []
     for entry in _declared(profile, registry, source):
@@ -60,13 +63,24 @@ def build_inventory(profile: CryptoProfile, registry: Registry, *, base: Path,
             unknown.append(entry)
         else:
             items.append(entry)
+    cache = {} if files is None else files
     for rel in profile.cboms:
-        items.extend(read_cbom(base / rel, registry))
+        key = f"cbom:{base / rel}"
+        if key not in cache:
+            cache[key] = tuple(read_cbom(base / rel, registry))
+        items.extend(cache[key])
     for rel in profile.certificates:
-        for i, cert in enumerate(read_certificates(base / rel, registry), 1):
-            qv = (registry.algorithm(cert.public_key_algorithm.algorithm_id).quantum_vulnerable
-                  if cert.public_key_algorithm.algorithm_id else None)
-            items.append(InventoryItem(asset_type=AssetType.CERTIFICATE, name=cert.subject,
-                                       source=f"{base / rel}#certificate-{i}", certificate=cert,
-                                       algorithm=cert.signature_algorithm, quantum_vulnerable=qv))
+        key = f"certificate:{base / rel}"
+        if key not in cache:
+            cache[key] = tuple(_certificate_items(base / rel, registry))
+        items.extend(cache[key])
     return Inventory(tuple(items), tuple(unknown))
+
+
+def _certificate_items(path: Path, registry: Registry) -> Iterable[InventoryItem]:
+    for i, cert in enumerate(read_certificates(path, registry), 1):
+        qv = (registry.algorithm(cert.public_key_algorithm.algorithm_id).quantum_vulnerable
+              if cert.public_key_algorithm.algorithm_id else None)
+        yield InventoryItem(asset_type=AssetType.CERTIFICATE, name=cert.subject,
+                            source=f"{path}#certificate-{i}", certificate=cert,
+                            algorithm=cert.signature_algorithm, quantum_vulnerable=qv)

@@ -73,6 +73,7 @@ class Registry:
                                                               compare=False)
     groups_by_key: dict[str, NamedGroup] = field(init=False, repr=False, compare=False)
     schemes_by_key: dict[str, SignatureScheme] = field(init=False, repr=False, compare=False)
+    _found: dict[tuple[str, str], object] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         names: dict[str, Algorithm] = {}
@@ -90,9 +91,17 @@ class Registry:
         object.__setattr__(self, "suites_by_code", {c: tuple(v) for c, v in codes.items()})
         object.__setattr__(self, "groups_by_key", _keyed(self.groups))
         object.__setattr__(self, "schemes_by_key", _keyed(self.signature_schemes))
+        # names are looked up once per estate entry and flow; the answers never change
+        object.__setattr__(self, "_found", {})
 
     def suite(self, text: str) -> CipherSuite | None:
         """A suite by IANA/TLCP name (with or without ``TLS_``) or by ``0xNNNN`` code."""
+        key = ("suite", text)
+        if key not in self._found:
+            self._found[key] = self._suite(text)
+        return self._found[key]  # type: ignore[return-value]
+
+    def _suite(self, text: str) -> CipherSuite | None:
         code = _code(text)
         if code is not None:
             found = self.suites_by_code.get(code, ())
@@ -100,10 +109,16 @@ class Registry:
         return self.suites_by_name.get(name_key(text.strip().removeprefix("TLS_")))
 
     def group(self, text: str) -> NamedGroup | None:
-        return self.groups_by_key.get(_lookup_key(text))
+        key = ("group", text)
+        if key not in self._found:
+            self._found[key] = self.groups_by_key.get(_lookup_key(text))
+        return self._found[key]  # type: ignore[return-value]
 
     def signature_scheme(self, text: str) -> SignatureScheme | None:
-        return self.schemes_by_key.get(_lookup_key(text))
+        key = ("scheme", text)
+        if key not in self._found:
+            self._found[key] = self.schemes_by_key.get(_lookup_key(text))
+        return self._found[key]  # type: ignore[return-value]
 
     def algorithm(self, algorithm_id: str) -> Algorithm:
         return self.by_id[algorithm_id]
@@ -185,10 +200,27 @@ def load_registry_files(algorithms_path: Path, tls_path: Path) -> Registry:
     return Registry(algs.algorithms, tls.cipher_suites, tls.groups, tls.signature_schemes)
 
 
-@cache
+REGISTRY_SECTION = "crypto/packs"
+REGIMES_SECTION = "crypto/packs/regimes"
+
+
+def knowledge_folder(section: str) -> Path:
+    """The folder of a crypto section in the active knowledge set; a set made before the crypto
+    packs joined the knowledge set has none, and then the packs shipped in the package serve."""
+    from stackrift.knowledge.sets import knowledge_path
+
+    folder = knowledge_path(section)
+    return folder if folder.is_dir() else PACKS / section.removeprefix("crypto/packs").strip("/")
+
+
 def load_registry() -> Registry:
-    """The packaged registry (read once per process)."""
-    return load_registry_files(PACKS / "algorithms.yaml", PACKS / "tls.yaml")
+    """The registry of the active knowledge set (read once per process and set)."""
+    return _registry_in(knowledge_folder(REGISTRY_SECTION))
+
+
+@cache
+def _registry_in(folder: Path) -> Registry:
+    return load_registry_files(folder / "algorithms.yaml", folder / "tls.yaml")
 
 
 @dataclass(frozen=True)
@@ -236,7 +268,7 @@ def load_regimes(extra_dirs: Iterable[Path] = (), *,
                  registry: Registry | None = None) -> Mapping[str, LoadedRegime]:
     """The packaged regime packs plus any in ``extra_dirs`` (a user's pack replaces the packaged
     pack of the same regime), keyed by regime code. Every file's problems are collected."""
-    files = sorted((PACKS / "regimes").glob("*.yaml"))
+    files = sorted(knowledge_folder(REGIMES_SECTION).glob("*.yaml"))
     for directory in extra_dirs:
         if not directory.is_dir():
             raise InvalidInputError.single(directory, "not a directory",

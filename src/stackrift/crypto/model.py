@@ -436,6 +436,49 @@ class CryptoBlock(CryptoProfile):
     gateway_faces: tuple[GatewayFace, ...] = ()
 
 
+class SiteCryptoBlock(CryptoProfile):
+    """The optional ``crypto`` block of a site: defaults for every system that runs there (a
+    system's own block overrides it key by key, and fact by fact)."""
+
+    facts: CryptoFacts = CryptoFacts()
+
+
+class FlowCryptoBlock(Frozen):
+    """The optional ``crypto`` block of a data flow: what the connection actually uses. Each
+    non-empty list pins the flow to those values: an end that does not offer any of them
+    cannot carry the flow. ``module_validations`` hold for the module protecting this flow at
+    both ends (e.g. a validated VPN appliance)."""
+
+    protocols: tuple[ProtocolVersion, ...] = ()
+    cipher_suites: tuple[str, ...] = Field(default=(), description="IANA/TLCP names or 0xNNNN.")
+    groups: tuple[str, ...] = ()
+    signature_schemes: tuple[str, ...] = ()
+    module_validations: tuple[ModuleValidation, ...] = ()
+
+    def pins(self) -> dict[str, tuple[str, ...]]:
+        """The pinned dimensions (CryptoProfile field -> values), empty lists left out."""
+        return {name: tuple(str(v) for v in getattr(self, name))
+                for name in ("protocols", "cipher_suites", "groups", "signature_schemes")
+                if getattr(self, name)}
+
+
+def effective_block(system: CryptoBlock | None, site: SiteCryptoBlock | None
+                    ) -> CryptoBlock | None:
+    """A system's block over its site's defaults: every key the system sets wins, the rest
+    (and every fact the system leaves unset) comes from the site. ``None`` when neither
+    declares anything."""
+    if site is None:
+        return system
+    inherited = site.model_dump(exclude={"facts"}, exclude_unset=True)
+    if system is None:
+        return CryptoBlock.model_validate({**inherited, "facts": site.facts.model_dump(
+            exclude_none=True)})
+    own = system.model_dump(exclude={"facts"}, exclude_unset=True)
+    facts = {**site.facts.model_dump(exclude_none=True),
+             **system.facts.model_dump(exclude_none=True)}
+    return CryptoBlock.model_validate({**inherited, **own, "facts": facts})
+
+
 def endpoint_facts(country: str | None, facts: CryptoFacts) -> EndpointFacts:
     """The facts the engine tests, from the site's country and the block's facts."""
     return EndpointFacts(country=country, **facts.model_dump())

@@ -504,6 +504,39 @@ def default_offers(registry: Registry) -> tuple[ProbeOffer, ...]:
     )
 
 
+def _family(registry: Registry, algorithm_ids: Sequence[str]) -> str:
+    """Which default TLS 1.3 offer a group or scheme belongs with: ShangMi, GOST or the rest."""
+    families = {registry.algorithm(a).family for a in algorithm_ids}
+    if any(f.startswith("SM") for f in families):
+        return "tls1.3 ShangMi (RFC 8998)"
+    if any(f.startswith("GOST") for f in families):
+        return "tls1.3 GOST (RFC 9367)"
+    return "tls1.3 international"
+
+
+def enumeration_offers(registry: Registry) -> tuple[ProbeOffer, ...]:
+    """One ClientHello per cipher suite (at each version of the default offers), then, on TLS
+    1.3, one per named group and one per signature scheme, each with the suites, groups and
+    schemes of its family's default offer: what the server accepts of each, one at a time."""
+    base = {o.name: o for o in default_offers(registry)}
+    offers: list[ProbeOffer] = []
+    for template in base.values():
+        if template.name == "tls1.3 hybrid post-quantum":
+            continue  # the same suites as the international offer; its groups come below
+        for code in template.suites:
+            suite = registry.suites_by_code[code][0].name
+            offers.append(replace(template, name=f"{template.version.value} suite {suite}",
+                                  suites=(code,)))
+    for group in registry.groups:
+        template = base[_family(registry, (group.algorithm,))]
+        offers.append(replace(template, name=f"tls1.3 group {group.name}", groups=(group.code,)))
+    for scheme in registry.signature_schemes:
+        template = base[_family(registry, scheme.algorithms)]
+        offers.append(replace(template, name=f"tls1.3 signature scheme {scheme.name}",
+                              signature_schemes=(scheme.code,)))
+    return tuple(offers)
+
+
 @dataclass(frozen=True)
 class NamedResult:
     """A probe result with its code points named from the registry."""

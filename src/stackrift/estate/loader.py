@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ class LoadedEstate:
 
     estate: Estate
     document: LocatedDocument
+    _indexes: dict[str, dict[object, int]] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def path(self) -> str:
@@ -33,14 +36,24 @@ class LoadedEstate:
 
     def locate(self, collection: str, record_id: str, field: str | None = None) -> Location:
         """Location of a record (or one of its fields) identified by collection and id."""
-        items = (
-            self.document.data.get(collection, []) if isinstance(self.document.data, dict) else []
-        )
-        for index, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict) and item.get("id") == record_id:
-                path: PathKey = (collection, index) if field is None else (collection, index, field)
-                return self.document.locate(path)
-        return Location(self.document.path, 1, 1)
+        index = self._index(collection).get(record_id)
+        if index is None:
+            return Location(self.document.path, 1, 1)
+        path: PathKey = (collection, index) if field is None else (collection, index, field)
+        return self.document.locate(path)
+
+    def _index(self, collection: str) -> dict[object, int]:
+        """Record id -> position in the collection, built once (a report locates every
+        finding's subject; scanning the collection each time is quadratic)."""
+        if collection not in self._indexes:
+            items = (self.document.data.get(collection, [])
+                     if isinstance(self.document.data, dict) else [])
+            found: dict[object, int] = {}
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict) and isinstance(item.get("id"), str | int):
+                    found.setdefault(item["id"], index)  # the first record with an id wins
+            self._indexes[collection] = found
+        return self._indexes[collection]
 
 
 def _model_for(path: PathKey, root: type[BaseModel]) -> type[BaseModel] | None:

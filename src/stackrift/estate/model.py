@@ -13,7 +13,7 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from stackrift.crypto.model import CryptoBlock
+from stackrift.crypto.model import CryptoBlock, FlowCryptoBlock, SiteCryptoBlock
 
 
 def _iso_country(value: str) -> str:
@@ -115,6 +115,12 @@ class Site(Record):
     free_trade_zone: str | None = None
     cost_factor: float | None = Field(default=None, gt=0, description="Planning: multiplier on a "
                                       "system's annual cost when it runs here (default 1).")
+    crypto: SiteCryptoBlock | None = Field(
+        default=None,
+        description="Cryptography defaults for every system at this site (protocols, suites, "
+        "groups, signature schemes, module validations, CBOMs, certificates, regime facts); a "
+        "system's own crypto block overrides it key by key.",
+    )
 
 
 class ComponentType(StrEnum):
@@ -371,6 +377,12 @@ class DataFlow(Record):
         default=None,
         description="A system (with `crypto.gateway_faces`) that terminates the flow's "
         "cryptography between `system` and `peer_system`.",
+    )
+    crypto: FlowCryptoBlock | None = Field(
+        default=None,
+        description="What the flow's connection actually uses: each non-empty list pins it "
+        "(an end that offers none of the pinned values cannot carry the flow); module "
+        "validations of the module protecting the flow at both ends.",
     )
 
 

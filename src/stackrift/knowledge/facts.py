@@ -2,7 +2,9 @@
 
 Records are found by the shape of each section (vendors, products and their export controls,
 Entity List statuses, cloud regions, trade measures; rules, conflicts and their sides, named
-conditions; scenarios; country groups; the provider table; runtime support). Any other top-level
+conditions; scenarios; country groups; the provider table; runtime support; the crypto registry's
+algorithms, suites, groups and signature schemes, whose ``standards`` are their sources, and the
+crypto regime rules). Any other top-level
 list in a data file counts as a list of records too, so a new kind of record is audited and
 diffed before this module learns its name. Inside a record, every mapping shaped like a citation
 (a ``source`` and only citation keys) is one of its citations, wherever it sits.
@@ -11,7 +13,7 @@ diffed before this module learns its name. Inside a record, every mapping shaped
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -42,6 +44,11 @@ class FactKind(StrEnum):
     COUNTRY_GROUP = "country-group"
     PROVIDER_COUNTRY = "provider-country"
     RUNTIME_SUPPORT = "runtime-support"
+    CRYPTO_ALGORITHM = "crypto-algorithm"
+    CRYPTO_SUITE = "crypto-suite"
+    CRYPTO_GROUP = "crypto-group"
+    CRYPTO_SIGNATURE_SCHEME = "crypto-signature-scheme"
+    CRYPTO_RULE = "crypto-rule"
     OTHER = "record"
 
 
@@ -127,6 +134,9 @@ def _file_facts(reader: _Reader) -> Iterator[Fact]:
         yield reader.fact(FactKind.SCENARIO, str(data.get("id", reader.name)), (), data,
                           in_force_from=_day(data.get("effective")))
         return
+    if section.startswith("crypto/packs"):
+        yield from _crypto_facts(reader, data, section)
+        return
     for key, value in data.items():
         if str(key).startswith("x-"):
             continue  # YAML anchors shared by records of the same file, not records themselves
@@ -186,6 +196,42 @@ def _record(reader: _Reader, key: str, index: int, item: Mapping[str, Any]) -> I
                       else (FactKind.OTHER, f"{key}/{ident}"))
         yield reader.fact(kind, name, path, item, in_force_from=_day(item.get("in_force_from")),
                           in_force_until=_day(item.get("in_force_until")))
+
+
+_CRYPTO_REGISTRY = {"algorithms": FactKind.CRYPTO_ALGORITHM,
+                    "cipher_suites": FactKind.CRYPTO_SUITE, "groups": FactKind.CRYPTO_GROUP,
+                    "signature_schemes": FactKind.CRYPTO_SIGNATURE_SCHEME}
+
+
+def _crypto_facts(reader: _Reader, data: Mapping[str, Any], section: str) -> Iterator[Fact]:
+    """Crypto regime rules (cited like transfer rules, named ``REGIME:rule-id``) and registry
+    entries, whose standards are their sources, checked on the file's ``checked_on``."""
+    if section == "crypto/packs/regimes":
+        regime = str(data.get("regime", reader.name))
+        for index, rule in enumerate(data.get("rules") or ()):
+            if isinstance(rule, Mapping):
+                yield reader.fact(FactKind.CRYPTO_RULE, f"{regime}:{rule.get('id', index)}",
+                                  ("rules", index), rule,
+                                  in_force_from=_day(rule.get("in_force_from")),
+                                  in_force_until=_day(rule.get("in_force_until")))
+        return
+    checked = _day(data.get("checked_on"))
+    for key, kind in _CRYPTO_REGISTRY.items():
+        for index, item in enumerate(data.get(key) or ()):
+            if isinstance(item, Mapping):
+                ident = str(item.get("id") or item.get("name") or index)
+                fact = reader.fact(kind, ident, (key, index), item, skip=frozenset({"standards"}))
+                yield replace(fact, citations=fact.citations + _standards(item, checked))
+
+
+def _standards(item: Mapping[str, Any], checked: date | None) -> tuple[Citation, ...]:
+    unverified = item.get("confidence") == "unverified"
+    return tuple(Citation(source=str(ref["name"]), url=_text(ref.get("url")),
+                          checked_on=checked,
+                          confidence="unverified" if unverified else "verified",
+                          unverified_reason=_text(item.get("unverified_reason")))
+                 for ref in item.get("standards") or () if isinstance(ref, Mapping)
+                 and ref.get("name"))
 
 
 def _providers(reader: _Reader, table: Mapping[str, Any]) -> Iterator[Fact]:

@@ -139,7 +139,19 @@ def validate_set(root: Path) -> None:
                       .items()})
     _table(root / "rules" / "data" / "providers.yaml",
            lambda p: dict(yaml.safe_load(p.read_text("utf-8"))["providers"]))
+    _crypto_packs(root / "crypto" / "packs")
     read_facts(root)
+
+
+def _crypto_packs(folder: Path) -> None:
+    """The crypto registry and regime packs, when the set carries them (older sets do not)."""
+    if not folder.is_dir():
+        return
+    from stackrift.crypto.loader import load_regime, load_registry_files
+
+    registry = load_registry_files(folder / "algorithms.yaml", folder / "tls.yaml")
+    for path in sorted((folder / "regimes").glob("*.yaml")):
+        load_regime(path, registry)
 
 
 def _table(path: Path, reader: Callable[[Path], Any]) -> None:

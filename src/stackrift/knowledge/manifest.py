@@ -8,6 +8,8 @@ A knowledge set is a folder laid out like the package's own data folders::
     rules/data/*.yaml          the rules' provider table
     plan/scenarios/*.yaml      policy-shock scenarios
     plan/data/*.yaml           EAR Country Groups and runtime support
+    crypto/packs/*.yaml        the algorithm and TLS registries
+    crypto/packs/regimes/*.yaml  crypto regime packs
 
 ``manifest.json`` names every other file with its size and SHA-256; a set holding a file the
 manifest does not name, or missing one it names, is refused.
@@ -28,7 +30,8 @@ from stackrift.errors import InvalidInputError, Location, Problem
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
-SECTIONS = ("catalog/data", "rules/packs", "rules/data", "plan/scenarios", "plan/data")
+SECTIONS = ("catalog/data", "rules/packs", "rules/data", "plan/scenarios", "plan/data",
+            "crypto/packs", "crypto/packs/regimes")
 REQUIRED_FILES = ("catalog/data/catalogue.yaml", "plan/data/country_groups.yaml",
                   "plan/data/runtime_support.yaml", "rules/data/providers.yaml")
 MAX_FILE_BYTES = 8 * 1024 * 1024
