@@ -41,14 +41,16 @@ def oscal_folder(given: Path | None) -> Path | None:
 
 
 def _run(estate: Path, as_of: str | None, frameworks: list[Path] | None, oscal: Path | None,
-         controls: Path | None, *, with_plan: bool) -> ComplianceOutcome:
+         controls: Path | None, *, with_plan: bool, with_status: bool = True
+         ) -> ComplianceOutcome:
     from stackrift.cli.options import parse_as_of
     from stackrift.compliance.views import run_compliance
     from stackrift.estate.loader import load_estate
 
     outcome = run_compliance(load_estate(estate).estate, parse_as_of(as_of),
                              frameworks=tuple(frameworks or ()), controls=controls,
-                             oscal_dir=oscal_folder(oscal), with_plan=with_plan)
+                             oscal_dir=oscal_folder(oscal), with_plan=with_plan,
+                             with_status=with_status)
     for caveat in outcome.caveats:
         note(f"caveat: {caveat}")
     return outcome
@@ -91,15 +93,21 @@ def obligations(
     """
     from stackrift.compliance.views import (
         DISCLAIMER,
+        applicable_rows_table,
         caveat_table,
         obligation_rows_table,
         obligation_table,
         reuse_table,
         status_table,
+        undetermined_table,
     )
 
     outcome = _run(estate, as_of, frameworks, oscal, controls, with_plan=False)
-    tables = [obligation_table(outcome.verdicts), obligation_rows_table(outcome.verdicts)]
+    tables = [obligation_table(outcome.verdicts)]
+    if output_format is TableFormat.JSON:
+        tables.append(obligation_rows_table(outcome.verdicts))
+    else:  # text: thousands of undetermined rows read better (and draw faster) grouped
+        tables += [applicable_rows_table(outcome.verdicts), undetermined_table(outcome.verdicts)]
     if outcome.statuses is not None:
         tables += [status_table(outcome.statuses), reuse_table(outcome.statuses)]
     if outcome.caveats:
@@ -125,7 +133,7 @@ def plan(
     """
     from stackrift.compliance.views import DISCLAIMER, caveat_table, plan_tables
 
-    outcome = _run(estate, as_of, frameworks, oscal, controls, with_plan=True)
+    outcome = _run(estate, as_of, frameworks, oscal, controls, with_plan=True, with_status=False)
     assert outcome.plan is not None  # with_plan and a controls file always give one
     comparison = outcome.plan
     tables = plan_tables(comparison)
