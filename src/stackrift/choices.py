@@ -29,6 +29,17 @@ class TableFormat(StrEnum):
     MD = "md"
 
 
+class ComplianceFormat(StrEnum):
+    """Output of ``compliance obligations|plan``: the table formats, an OSCAL JSON document
+    (assessment results; a plan of action and milestones for ``plan``) or an XLSX workbook."""
+
+    TERMINAL = "terminal"
+    JSON = "json"
+    MD = "md"
+    OSCAL = "oscal"
+    XLSX = "xlsx"
+
+
 class SummaryFormat(StrEnum):
     """Output of a command whose result is a short summary (what was checked or written)."""
 

@@ -93,3 +93,22 @@ def test_schema_controls(cli: Cli) -> None:
     assert run.code == 0
     schema = json.loads(run.out)
     assert "controls" in schema["properties"]
+
+
+def test_obligations_and_plan_as_oscal(cli: Cli, demo_estate: Path, tmp_path: Path) -> None:
+    from trestle.oscal.assessment_results import AssessmentResults
+    from trestle.oscal.poam import PlanOfActionAndMilestones
+
+    results = tmp_path / "ar.json"
+    run = cli("compliance", "obligations", str(demo_estate), "--controls", str(DEMO_CONTROLS),
+              "--as-of", AS_OF, "-f", "oscal", "-o", str(results))
+    assert run.code == 0, run.err
+    document = json.loads(results.read_text(encoding="utf-8"))["assessment-results"]
+    assert AssessmentResults.model_validate(document).results[0].findings
+    poam = tmp_path / "poam.json"
+    run = cli("compliance", "plan", str(demo_estate), "--controls", str(DEMO_CONTROLS),
+              "--as-of", AS_OF, "-f", "oscal", "-o", str(poam))
+    assert run.code == 0, run.err
+    document = json.loads(poam.read_text(encoding="utf-8"))["plan-of-action-and-milestones"]
+    items = PlanOfActionAndMilestones.model_validate(document).poam_items
+    assert any(i.title == "Put control AI-RISK-PROCESS in place" for i in items)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stackrift.choices import TableFormat
-from stackrift.cli.options import AsOf, EstateFile, OutputPath, TableFormatOption, command_group
-from stackrift.cli.output import note, write_tables
+from stackrift.choices import ComplianceFormat, TableFormat
+from stackrift.cli.options import AsOf, EstateFile, OutputPath, command_group
+from stackrift.cli.output import note, write_json, write_tables
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
@@ -28,6 +28,10 @@ FrameworkDirs = Annotated[list[Path] | None, typer.Option(
 OscalDir = Annotated[Path | None, typer.Option(
     "--oscal", help="Folder of OSCAL catalogues (SP 800-53 Rev 5) for control titles; default "
     f"{DEFAULT_OSCAL} when present.")]
+FormatOption = Annotated[ComplianceFormat, typer.Option(
+    "--format", "-f", case_sensitive=False, help="Output: terminal (text), json, md, oscal "
+    "(OSCAL JSON: assessment results; for plan, a plan of action and milestones) or xlsx "
+    "(a workbook, one row per system and requirement).")]
 ControlsFile = Annotated[Path | None, typer.Option(
     "--controls", help="Controls file (controls.yaml): implemented controls and evidence.")]
 
@@ -56,6 +60,57 @@ def _run(estate: Path, as_of: str | None, frameworks: list[Path] | None, oscal: 
     return outcome
 
 
+def _write_bytes(data: bytes, path: Path | None) -> None:
+    """A binary document to ``path`` atomically, or to standard output when it is no terminal."""
+    import os
+    import sys
+    import tempfile
+
+    from stackrift.errors import UsageError
+
+    if path is None:
+        if sys.stdout.isatty():
+            raise UsageError("an XLSX workbook is binary; expected -o FILE or a pipe")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        return
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        Path(temporary).replace(path)
+        temporary = None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write output ({exc.strerror}); expected a writable "
+                         "file path") from exc
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+    note(f"wrote {path}")
+
+
+def _export(fmt: ComplianceFormat, output: Path | None, outcome: ComplianceOutcome,
+            estate: Path, as_of: str | None, *, plan: bool) -> bool:
+    """Write the OSCAL or XLSX form of ``outcome``; False for the table formats."""
+    from stackrift.cli.options import parse_as_of
+
+    day = parse_as_of(as_of)
+    if fmt is ComplianceFormat.OSCAL:
+        from stackrift.compliance.oscal_export import assessment_results, plan_of_action
+
+        document = plan_of_action if plan else assessment_results
+        write_json(document(outcome, estate_name=estate.name, as_of=day), output)
+        return True
+    if fmt is ComplianceFormat.XLSX:
+        from stackrift.compliance.xlsx_export import workbook
+
+        _write_bytes(workbook(outcome, estate_name=estate.name, as_of=day), output)
+        return True
+    return False
+
+
 def _rich(table: Table) -> RichTable:
     from rich.table import Table as RichTable
 
@@ -69,9 +124,9 @@ def _rich(table: Table) -> RichTable:
     return shown
 
 
-def _write(fmt: TableFormat, output: Path | None, tables: list[Table],
+def _write(fmt: ComplianceFormat, output: Path | None, tables: list[Table],
            data: dict[str, Any]) -> None:
-    write_tables(fmt, output,
+    write_tables(TableFormat(fmt.value), output,
                  data=lambda: {**data, "tables": [t.to_json() for t in tables]},
                  renderables=lambda: [_rich(t) for t in tables])
 
@@ -80,7 +135,7 @@ def _write(fmt: TableFormat, output: Path | None, tables: list[Table],
 def obligations(
     estate: EstateFile,
     as_of: AsOf = None,
-    output_format: TableFormatOption = TableFormat.TERMINAL,
+    output_format: FormatOption = ComplianceFormat.TERMINAL,
     output: OutputPath = None,
     frameworks: FrameworkDirs = None,
     oscal: OscalDir = None,
@@ -102,9 +157,13 @@ def obligations(
         undetermined_table,
     )
 
-    outcome = _run(estate, as_of, frameworks, oscal, controls, with_plan=False)
+    # the workbook names the controls of the smallest set covering each obligation
+    outcome = _run(estate, as_of, frameworks, oscal, controls,
+                   with_plan=controls is not None and output_format is ComplianceFormat.XLSX)
+    if _export(output_format, output, outcome, estate, as_of, plan=False):
+        return
     tables = [obligation_table(outcome.verdicts)]
-    if output_format is TableFormat.JSON:
+    if output_format is ComplianceFormat.JSON:
         tables.append(obligation_rows_table(outcome.verdicts))
     else:  # text: thousands of undetermined rows read better (and draw faster) grouped
         tables += [applicable_rows_table(outcome.verdicts), undetermined_table(outcome.verdicts)]
@@ -122,7 +181,7 @@ def plan(
     controls: Annotated[Path, typer.Option(
         "--controls", help="Controls file (controls.yaml): the candidate controls and costs.")],
     as_of: AsOf = None,
-    output_format: TableFormatOption = TableFormat.TERMINAL,
+    output_format: FormatOption = ComplianceFormat.TERMINAL,
     output: OutputPath = None,
     frameworks: FrameworkDirs = None,
     oscal: OscalDir = None,
@@ -133,7 +192,10 @@ def plan(
     """
     from stackrift.compliance.views import DISCLAIMER, caveat_table, plan_tables
 
-    outcome = _run(estate, as_of, frameworks, oscal, controls, with_plan=True, with_status=False)
+    outcome = _run(estate, as_of, frameworks, oscal, controls, with_plan=True,
+                   with_status=output_format in (ComplianceFormat.OSCAL, ComplianceFormat.XLSX))
+    if _export(output_format, output, outcome, estate, as_of, plan=True):
+        return
     assert outcome.plan is not None  # with_plan and a controls file always give one
     comparison = outcome.plan
     tables = plan_tables(comparison)
