@@ -112,3 +112,19 @@ def test_obligations_and_plan_as_oscal(cli: Cli, demo_estate: Path, tmp_path: Pa
     document = json.loads(poam.read_text(encoding="utf-8"))["plan-of-action-and-milestones"]
     items = PlanOfActionAndMilestones.model_validate(document).poam_items
     assert any(i.title == "Put control AI-RISK-PROCESS in place" for i in items)
+
+
+def test_obligations_as_xlsx(cli: Cli, demo_estate: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "obligations.xlsx"
+    run = cli("compliance", "obligations", str(demo_estate), "--controls", str(DEMO_CONTROLS),
+              "--as-of", AS_OF, "-f", "xlsx", "-o", str(out))
+    assert run.code == 0, run.err
+    assert f"wrote {out}" in run.err
+    rows = list(load_workbook(out, read_only=True)["Obligations"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    plan_column = header.index("smallest control set")
+    # with a controls file the workbook names the chosen controls covering each obligation
+    assert any(r[plan_column] for r in body)
+    assert len({(r[0], r[1], r[2]) for r in body}) == len(body) > 1000

@@ -2,9 +2,9 @@
 
 Sheet ``Obligations`` has one row per system × requirement with its status (``applies``,
 ``future``, ``undetermined``, ``not_applicable``, ``ended``), start date, trace, missing facts,
-citation URLs, how far declared controls meet it, and the controls of the smallest control set
-that cover it (when a controls file was given). Sheet ``Plan`` lists the chosen controls, sheet
-``About`` the date, disclaimer and what was not looked at.
+sources and their URLs, how far declared controls meet it, and the controls of the smallest
+control set that cover it (when a controls file was given). Sheet ``Plan`` lists the chosen
+controls, sheet ``About`` the date, disclaimer and what was not looked at.
 
 Cells are data, never formulas: text starting with ``=``, ``+``, ``-``, ``@`` (or a tab or
 carriage return) is prefixed with an apostrophe, and characters XML cannot hold are replaced,
@@ -25,7 +25,7 @@ from stackrift.compliance.engine import ObligationStatus, ObligationVerdict
 from stackrift.compliance.views import DISCLAIMER, ComplianceOutcome
 
 COLUMNS = ("system", "framework", "requirement", "title", "status", "from", "jurisdiction",
-           "kind", "why (trace)", "missing facts", "citation URLs", "controls status",
+           "kind", "why (trace)", "missing facts", "sources", "citation URLs", "controls status",
            "met by", "smallest control set")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Cell = str | int | date | None
@@ -51,10 +51,12 @@ def _covering(outcome: ComplianceOutcome) -> dict[tuple[str, str], list[str]]:
 def _row(verdict: ObligationVerdict, status: ObligationStatus | None,
          plan_controls: Sequence[str] | None) -> list[Cell]:
     urls = sorted({c.url for c in verdict.citations if c.url})
+    sources = "; ".join(dict.fromkeys(
+        c.source + (f", {c.section}" if c.section else "") for c in verdict.citations))
     return [verdict.system_id, verdict.framework_id, verdict.ref.split(":", 1)[1],
             verdict.title, verdict.status.value, verdict.applies_from,
             verdict.jurisdiction or "global", verdict.kind.value, "; ".join(verdict.reasons),
-            ", ".join(verdict.missing) or None, " ".join(urls) or None,
+            ", ".join(verdict.missing) or None, sources or None, " ".join(urls) or None,
             status.status.value if status else None,
             ", ".join(status.met_by) if status and status.met_by else None,
             ", ".join(plan_controls) if plan_controls else None]
