@@ -128,3 +128,22 @@ def test_obligations_as_xlsx(cli: Cli, demo_estate: Path, tmp_path: Path) -> Non
     # with a controls file the workbook names the chosen controls covering each obligation
     assert any(r[plan_column] for r in body)
     assert len({(r[0], r[1], r[2]) for r in body}) == len(body) > 1000
+
+
+def test_component_definition_as_controls_with_a_located_error(cli: Cli, demo_estate: Path,
+                                                               tmp_path: Path) -> None:
+    component = tmp_path / "component.json"
+    component.write_text(json.dumps({"component-definition": {"components": [{
+        "title": "GRC", "control-implementations": [{
+            "source": "https://example.org/sp800-53-rev5-catalog.json",
+            "implemented-requirements": [{"control-id": "ra-3"}, {"control-id": "qq-1"}]}]}]}},
+        indent=1), encoding="utf-8")
+    run = cli("compliance", "obligations", str(demo_estate), "--controls", str(component),
+              "--as-of", AS_OF)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{component}:14:23:" in run.err and "unknown control-id 'qq-1'" in run.err
+    component.write_text(component.read_text().replace("qq-1", "ra-5"))
+    run = cli("compliance", "obligations", str(demo_estate), "--controls", str(component),
+              "--as-of", AS_OF, "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["tables"][2]["title"].startswith("Obligations met")

@@ -33,7 +33,8 @@ FormatOption = Annotated[ComplianceFormat, typer.Option(
     "(OSCAL JSON: assessment results; for plan, a plan of action and milestones) or xlsx "
     "(a workbook, one row per system and requirement).")]
 ControlsFile = Annotated[Path | None, typer.Option(
-    "--controls", help="Controls file (controls.yaml): implemented controls and evidence.")]
+    "--controls", help="Controls file (controls.yaml) or OSCAL component definition (JSON): "
+    "implemented controls and evidence.")]
 
 
 def oscal_folder(given: Path | None) -> Path | None:
@@ -179,7 +180,8 @@ def obligations(
 def plan(
     estate: EstateFile,
     controls: Annotated[Path, typer.Option(
-        "--controls", help="Controls file (controls.yaml): the candidate controls and costs.")],
+        "--controls", help="Controls file (controls.yaml) or OSCAL component definition "
+        "(JSON): the candidate controls and costs.")],
     as_of: AsOf = None,
     output_format: FormatOption = ComplianceFormat.TERMINAL,
     output: OutputPath = None,

@@ -16,7 +16,6 @@ missing facts are named). Nothing is called satisfied that was not looked at.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -30,13 +29,11 @@ from stackrift.compliance.engine import (
     ObligationVerdict,
 )
 from stackrift.compliance.model import ComplianceError
+from stackrift.compliance.oscal import NAMESPACE, target_token
 from stackrift.compliance.views import DISCLAIMER, ComplianceOutcome
 
 OSCAL_VERSION = "1.1.2"
-# properties in our own namespace (OSCAL lets each organisation qualify its names by a URI)
-NAMESPACE = "urn:stackrift:oscal"
 _UUIDS = uuid.uuid5(uuid.NAMESPACE_URL, NAMESPACE)
-_NOT_TOKEN = re.compile(r"[^A-Za-z0-9._\-]")
 
 
 def _uuid(*parts: str) -> str:
@@ -45,12 +42,6 @@ def _uuid(*parts: str) -> str:
 
 def _stamp(as_of: date) -> str:
     return f"{as_of.isoformat()}T00:00:00Z"
-
-
-def target_token(ref: str) -> str:
-    """An OSCAL token for a requirement reference (``eu-ai-act:art9`` → ``eu-ai-act_art9``)."""
-    token = _NOT_TOKEN.sub("-", ref.replace(":", "_", 1))
-    return token if token[0].isalpha() or token[0] == "_" else f"_{token}"
 
 
 def _prop(name: str, value: str) -> dict[str, str]:

@@ -28,7 +28,8 @@ from stackrift.compliance.engine import (
     status_counts,
 )
 from stackrift.compliance.estate_facts import estate_facts
-from stackrift.compliance.loader import ComplianceLibrary, load_controls, load_library
+from stackrift.compliance.loader import ComplianceLibrary, load_library
+from stackrift.compliance.oscal_import import load_control_file
 from stackrift.estate.model import Estate
 from stackrift.summaries import Table
 
@@ -45,11 +46,12 @@ class ComplianceOutcome:
     verdicts: tuple[ObligationVerdict, ...]
     statuses: tuple[ObligationStatus, ...] | None = None
     plan: PlanComparison | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def caveats(self) -> tuple[str, ...]:
-        """What was not looked at (e.g. OSCAL titles not read)."""
-        return self.library.notes
+        """What was not looked at (e.g. OSCAL titles not read, imported controls left out)."""
+        return self.library.notes + self.notes
 
 
 def run_compliance(estate: Estate, as_of: date, *, frameworks: Sequence[Path] = (),
@@ -63,10 +65,11 @@ def run_compliance(estate: Estate, as_of: date, *, frameworks: Sequence[Path] = 
     verdicts = evaluate_systems(library, facts, as_of)
     if controls is None:
         return ComplianceOutcome(library=library, facts=facts, verdicts=verdicts)
-    catalogue = load_controls(controls, library)
+    imported = load_control_file(controls, library)
+    catalogue = imported.catalogue
     implied = implications(library)
     return ComplianceOutcome(
-        library=library, facts=facts, verdicts=verdicts,
+        library=library, facts=facts, verdicts=verdicts, notes=imported.notes,
         statuses=obligation_status(verdicts, catalogue, implied) if with_status else None,
         plan=plan_controls(verdicts, catalogue, implied) if with_plan else None)
 
