@@ -147,3 +147,44 @@ def test_component_definition_as_controls_with_a_located_error(cli: Cli, demo_es
               "--as-of", AS_OF, "-f", "json")
     assert run.code == 0, run.err
     assert json.loads(run.out)["tables"][2]["title"].startswith("Obligations met")
+
+
+FRAMEWORK_DATA = Path(__file__).resolve().parents[1] / "compliance" / "data"
+
+
+@pytest.mark.parametrize(("files", "located"), [
+    # a framework file with a duplicate requirement id
+    ({"dup.yaml": "fw-duplicate.yaml"}, "dup.yaml:9:10: duplicate requirement id 'r1'"),
+    # a mapping to a requirement that does not exist
+    ({"acme-policy.yaml": "bad-crosswalk/acme-policy.yaml",
+      "broken.yaml": "bad-crosswalk/broken.yaml"},
+     "broken.yaml:5:13: mapping target 'eu-ai-act:art999' names no loaded requirement"),
+])
+@pytest.mark.parametrize("command", ["obligations", "plan"])
+def test_bad_framework_folders_are_located_errors(cli: Cli, demo_estate: Path, tmp_path: Path,
+                                                   files: dict[str, str], located: str,
+                                                   command: str) -> None:
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    for name, source in files.items():
+        (folder / name).write_text((FRAMEWORK_DATA / source).read_text(encoding="utf-8"),
+                                   encoding="utf-8")
+    extra = ["--controls", str(DEMO_CONTROLS)] if command == "plan" else []
+    run = cli("compliance", command, str(demo_estate), "--frameworks", str(folder), *extra)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{folder}/{located}" in run.err
+
+
+def test_framework_id_defined_twice_is_a_located_error(cli: Cli, demo_estate: Path,
+                                                       tmp_path: Path) -> None:
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    text = (FRAMEWORK_DATA / "fw-duplicate.yaml").read_text(encoding="utf-8")
+    (folder / "a.yaml").write_text(text.replace("id: r1, kind: obligation, title: Second",
+                                                "id: r2, kind: obligation, title: Second"),
+                                   encoding="utf-8")
+    (folder / "b.yaml").write_text((folder / "a.yaml").read_text(), encoding="utf-8")
+    run = cli("assess", str(demo_estate), "-a", "compliance", "--frameworks", str(folder),
+              "--db", "/nonexistent/none.db")
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{folder}/b.yaml:1:5: framework id 'dup-fw' is already defined in" in run.err
