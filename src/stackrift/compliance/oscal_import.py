@@ -60,6 +60,11 @@ class ImportedControls:
     notes: tuple[str, ...]
 
 
+def _entries(value: object) -> list[Mapping[str, Any]]:
+    """The objects of an optional list (anything else holds none)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _pointer(path: Path_) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
@@ -86,8 +91,7 @@ class _Reader:
         out: dict[str, str] = {}
         for res in resources if isinstance(resources, list) else ():
             if isinstance(res, dict) and isinstance(res.get("uuid"), str):
-                links = " ".join(str(r.get("href", "")) for r in res.get("rlinks") or ()
-                                 if isinstance(r, dict))
+                links = " ".join(str(r.get("href", "")) for r in _entries(res.get("rlinks")))
                 out[res["uuid"]] = f"{res.get('title', '')} {res.get('description', '')} {links}"
         return out
 
@@ -123,14 +127,13 @@ class _Reader:
 
 
 def _props(item: Mapping[str, Any], name: str) -> list[str]:
-    return [str(p.get("value")) for p in item.get("props") or ()
-            if isinstance(p, dict) and p.get("name") == name and p.get("ns") == NAMESPACE]
+    return [str(p.get("value")) for p in _entries(item.get("props"))
+            if p.get("name") == name and p.get("ns") == NAMESPACE]
 
 
 def _status(reader: _Reader, item: Mapping[str, Any], default: ControlStatus, path: Path_
             ) -> ControlStatus:
-    given = [p for p in item.get("props") or () if isinstance(p, dict)
-             and p.get("name") == "implementation-status"]
+    given = [p for p in _entries(item.get("props")) if p.get("name") == "implementation-status"]
     if not given:
         return default
     value = str(given[0].get("value"))
