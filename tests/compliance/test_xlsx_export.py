@@ -40,6 +40,9 @@ def test_one_row_per_system_and_requirement(outcome: ComplianceOutcome) -> None:
     col = {name: i for i, name in enumerate(COLUMNS)}
     assert filing[col["status"]] == "applies"
     assert filing[col["from"]].date() == date(2023, 8, 15)
+    dated = next(r[0] for r in book["Obligations"].iter_rows(min_row=2, min_col=6, max_col=6)
+                 if r[0].value is not None)
+    assert dated.number_format == "yyyy-mm-dd"  # a date, not a date and midnight
     assert filing[col["controls status"]] == "met"
     assert filing[col["smallest control set"]] == "CAC-FILING"
     assert "生成式人工智能服务管理暂行办法" in filing[col["sources"]]

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from stackrift.compliance.engine import ObligationStatus, ObligationVerdict
@@ -73,7 +74,14 @@ def obligation_rows(outcome: ComplianceOutcome) -> Iterable[list[Cell]]:
 
 def _append(sheet: Any, rows: Iterable[Sequence[Cell]]) -> None:
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([_dated(sheet, v) if isinstance(v, date) else safe_cell(v) for v in row])
+
+
+def _dated(sheet: Any, value: date) -> WriteOnlyCell:
+    """A date cell shown as a date (openpyxl's default format adds a time of day)."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "yyyy-mm-dd"
+    return cell
 
 
 def _plan_rows(outcome: ComplianceOutcome) -> list[list[Cell]]:
