@@ -38,6 +38,17 @@ class InventoryFormat(StrEnum):
     CBOM = "cbom"
 
 
+class ComplianceFormat(StrEnum):
+    """Output of ``compliance obligations|plan``: the table formats, an OSCAL JSON document
+    (assessment results; a plan of action and milestones for ``plan``) or an XLSX workbook."""
+
+    TERMINAL = "terminal"
+    JSON = "json"
+    MD = "md"
+    OSCAL = "oscal"
+    XLSX = "xlsx"
+
+
 class SummaryFormat(StrEnum):
     """Output of a command whose result is a short summary (what was checked or written)."""
 

@@ -93,3 +93,98 @@ def test_schema_controls(cli: Cli) -> None:
     assert run.code == 0
     schema = json.loads(run.out)
     assert "controls" in schema["properties"]
+
+
+def test_obligations_and_plan_as_oscal(cli: Cli, demo_estate: Path, tmp_path: Path) -> None:
+    from trestle.oscal.assessment_results import AssessmentResults
+    from trestle.oscal.poam import PlanOfActionAndMilestones
+
+    results = tmp_path / "ar.json"
+    run = cli("compliance", "obligations", str(demo_estate), "--controls", str(DEMO_CONTROLS),
+              "--as-of", AS_OF, "-f", "oscal", "-o", str(results))
+    assert run.code == 0, run.err
+    document = json.loads(results.read_text(encoding="utf-8"))["assessment-results"]
+    assert AssessmentResults.model_validate(document).results[0].findings
+    poam = tmp_path / "poam.json"
+    run = cli("compliance", "plan", str(demo_estate), "--controls", str(DEMO_CONTROLS),
+              "--as-of", AS_OF, "-f", "oscal", "-o", str(poam))
+    assert run.code == 0, run.err
+    document = json.loads(poam.read_text(encoding="utf-8"))["plan-of-action-and-milestones"]
+    items = PlanOfActionAndMilestones.model_validate(document).poam_items
+    assert any(i.title == "Put control AI-RISK-PROCESS in place" for i in items)
+
+
+def test_obligations_as_xlsx(cli: Cli, demo_estate: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "obligations.xlsx"
+    run = cli("compliance", "obligations", str(demo_estate), "--controls", str(DEMO_CONTROLS),
+              "--as-of", AS_OF, "-f", "xlsx", "-o", str(out))
+    assert run.code == 0, run.err
+    assert f"wrote {out}" in run.err
+    rows = list(load_workbook(out, read_only=True)["Obligations"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    plan_column = header.index("smallest control set")
+    # with a controls file the workbook names the chosen controls covering each obligation
+    assert any(r[plan_column] for r in body)
+    assert len({(r[0], r[1], r[2]) for r in body}) == len(body) > 1000
+
+
+def test_component_definition_as_controls_with_a_located_error(cli: Cli, demo_estate: Path,
+                                                               tmp_path: Path) -> None:
+    component = tmp_path / "component.json"
+    component.write_text(json.dumps({"component-definition": {"components": [{
+        "title": "GRC", "control-implementations": [{
+            "source": "https://example.org/sp800-53-rev5-catalog.json",
+            "implemented-requirements": [{"control-id": "ra-3"}, {"control-id": "qq-1"}]}]}]}},
+        indent=1), encoding="utf-8")
+    run = cli("compliance", "obligations", str(demo_estate), "--controls", str(component),
+              "--as-of", AS_OF)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{component}:14:23:" in run.err and "unknown control-id 'qq-1'" in run.err
+    component.write_text(component.read_text().replace("qq-1", "ra-5"))
+    run = cli("compliance", "obligations", str(demo_estate), "--controls", str(component),
+              "--as-of", AS_OF, "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["tables"][2]["title"].startswith("Obligations met")
+
+
+FRAMEWORK_DATA = Path(__file__).resolve().parents[1] / "compliance" / "data"
+
+
+@pytest.mark.parametrize(("files", "located"), [
+    # a framework file with a duplicate requirement id
+    ({"dup.yaml": "fw-duplicate.yaml"}, "dup.yaml:9:10: duplicate requirement id 'r1'"),
+    # a mapping to a requirement that does not exist
+    ({"acme-policy.yaml": "bad-crosswalk/acme-policy.yaml",
+      "broken.yaml": "bad-crosswalk/broken.yaml"},
+     "broken.yaml:5:13: mapping target 'eu-ai-act:art999' names no loaded requirement"),
+])
+@pytest.mark.parametrize("command", ["obligations", "plan"])
+def test_bad_framework_folders_are_located_errors(cli: Cli, demo_estate: Path, tmp_path: Path,
+                                                   files: dict[str, str], located: str,
+                                                   command: str) -> None:
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    for name, source in files.items():
+        (folder / name).write_text((FRAMEWORK_DATA / source).read_text(encoding="utf-8"),
+                                   encoding="utf-8")
+    extra = ["--controls", str(DEMO_CONTROLS)] if command == "plan" else []
+    run = cli("compliance", command, str(demo_estate), "--frameworks", str(folder), *extra)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{folder}/{located}" in run.err
+
+
+def test_framework_id_defined_twice_is_a_located_error(cli: Cli, demo_estate: Path,
+                                                       tmp_path: Path) -> None:
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    text = (FRAMEWORK_DATA / "fw-duplicate.yaml").read_text(encoding="utf-8")
+    (folder / "a.yaml").write_text(text.replace("id: r1, kind: obligation, title: Second",
+                                                "id: r2, kind: obligation, title: Second"),
+                                   encoding="utf-8")
+    (folder / "b.yaml").write_text((folder / "a.yaml").read_text(), encoding="utf-8")
+    run = cli("assess", str(demo_estate), "-a", "compliance", "--frameworks", str(folder),
+              "--db", "/nonexistent/none.db")
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{folder}/b.yaml:1:5: framework id 'dup-fw' is already defined in" in run.err

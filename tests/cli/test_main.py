@@ -34,7 +34,8 @@ def test_validate_malformed_estate_exits_2_with_locations(tmp_path: Path) -> Non
         "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
         "allowed_accelerators, export_licences, training_compute_ops, user_data, "
         "user_data_mechanisms, crypto, ai_roles, high_risk_route, interacts_with_people, "
-        "opinion_influence, federal, cii, sector, mlps_level, adopted_frameworks",
+        "opinion_influence, federal, cii, sector, mlps_level, adopted_frameworks, "
+            "gpai_provider, high_impact, frontier_compute, recommender, consequential_decisions",
     ]
 
 

@@ -209,3 +209,28 @@ def test_counts_per_system_and_jurisdiction_and_reused_evidence() -> None:
     reuse = evidence_reuse(statuses)
     # the labelling evidence serves the EU AI Act and the Chinese labelling rules
     assert {"eu-ai-act", "cn-ai-labelling"} <= set(reuse["repo://bot/labeller"])
+
+
+def test_shared_evaluation_equals_one_requirement_at_a_time() -> None:
+    """Verdicts shared across systems by the facts each requirement reads are exactly those of
+    evaluating every requirement for every system on its own."""
+    import random
+
+    rng = random.Random(4)
+    flags = ("generative", "public_facing", "recommender", "high_impact", "opinion_influence",
+             "gpai_provider", "consequential_decisions", "federal", "cii")
+
+    def pick(value: Any) -> Any:
+        return value if rng.random() < 0.6 else None
+
+    systems = [facts(
+        f"s{i}", users_in=pick(frozenset(rng.sample(["CN", "DE", "US", "KR", "US-CO"], 2))),
+        roles=pick(frozenset({rng.choice(list(AiRole))})),
+        risk_class=pick(rng.choice(list(RiskClass))),
+        high_risk_route=pick(rng.choice(list(HighRiskRoute))), mlps_level=pick(rng.randint(1, 4)),
+        **{f: pick(rng.random() < 0.5) for f in flags}) for i in range(12)]
+    lib = packaged()
+    shared = evaluate_systems(lib, systems, TODAY)
+    alone = [evaluate_requirement(lib.index[ref], f, TODAY)
+             for f in sorted(systems, key=lambda f: f.system_id) for ref in sorted(lib.index)]
+    assert list(shared) == alone

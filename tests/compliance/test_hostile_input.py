@@ -65,3 +65,52 @@ def test_alias_bomb_is_refused(tmp_path: Path) -> None:
         assert "bomb.yaml" in str(exc)
     else:
         raise AssertionError("an alias bomb was accepted")
+
+
+COMPONENT = {"component-definition": {"uuid": "a7ba800c-a432-44cd-9075-0862cd66da6b",
+                                      "components": [{
+    "title": "GRC", "props": [{"name": "implementation-status", "value": "partial"}],
+    "control-implementations": [{
+        "source": "#r1", "props": [{"name": "framework", "ns": "urn:stackrift:oscal",
+                                    "value": "eu-ai-act"}],
+        "implemented-requirements": [{"control-id": "art9"}, {"control-id": "art12"}]}]}],
+    "back-matter": {"resources": [{"uuid": "r1", "rlinks": [{"href": "sp800-53.json"}]}]}}}
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["components", "control-implementations", "implemented-requirements",
+                         "control-id", "props", "name", "value", "ns", "source", "uuid",
+                         "back-matter", "resources", "rlinks", "title"]), inner, max_size=3),
+    max_leaves=8)
+
+
+def _paths(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [path]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*path, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            found += _paths(child, (*path, i))
+    return found
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_component_definitions_raise_only_input_errors(tmp_path: Path,
+                                                               data: st.DataObject) -> None:
+    import copy
+    import json
+
+    from stackrift.compliance.oscal_import import load_control_file
+
+    document = copy.deepcopy(COMPONENT)
+    at = data.draw(st.sampled_from(_paths(document)[1:]))
+    parent: object = document
+    for key in at[:-1]:
+        parent = parent[key]  # type: ignore[index]
+    parent[at[-1]] = data.draw(JSON_VALUES)  # type: ignore[index]
+    path = tmp_path / "component.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with contextlib.suppress(InputError):
+        load_control_file(path, packaged())

@@ -104,7 +104,8 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
             "allowed_accelerators, export_licences, training_compute_ops, user_data, "
             "user_data_mechanisms, crypto, ai_roles, high_risk_route, interacts_with_people, "
-            "opinion_influence, federal, cii, sector, mlps_level, adopted_frameworks"
+            "opinion_influence, federal, cii, sector, mlps_level, adopted_frameworks, "
+            "gpai_provider, high_impact, frontier_compute, recommender, consequential_decisions"
         ],
     ),
     (
@@ -256,7 +257,8 @@ MALFORMED: list[tuple[str, str, str, list[str]]] = [
             "public_facing, generative, components, sboms, annual_cost, allowed_sites, "
             "allowed_accelerators, export_licences, training_compute_ops, user_data, "
             "user_data_mechanisms, crypto, ai_roles, high_risk_route, interacts_with_people, "
-            "opinion_influence, federal, cii, sector, mlps_level, adopted_frameworks",
+            "opinion_influence, federal, cii, sector, mlps_level, adopted_frameworks, "
+            "gpai_provider, high_impact, frontier_compute, recommender, consequential_decisions",
         ],
     ),
 ]

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stackrift.choices import TableFormat
-from stackrift.cli.options import AsOf, EstateFile, OutputPath, TableFormatOption, command_group
-from stackrift.cli.output import note, write_tables
+from stackrift.choices import ComplianceFormat, TableFormat
+from stackrift.cli.options import AsOf, EstateFile, OutputPath, command_group
+from stackrift.cli.output import note, write_json, write_tables
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
@@ -28,8 +28,13 @@ FrameworkDirs = Annotated[list[Path] | None, typer.Option(
 OscalDir = Annotated[Path | None, typer.Option(
     "--oscal", help="Folder of OSCAL catalogues (SP 800-53 Rev 5) for control titles; default "
     f"{DEFAULT_OSCAL} when present.")]
+FormatOption = Annotated[ComplianceFormat, typer.Option(
+    "--format", "-f", case_sensitive=False, help="Output: terminal (text), json, md, oscal "
+    "(OSCAL JSON: assessment results; for plan, a plan of action and milestones) or xlsx "
+    "(a workbook, one row per system and requirement).")]
 ControlsFile = Annotated[Path | None, typer.Option(
-    "--controls", help="Controls file (controls.yaml): implemented controls and evidence.")]
+    "--controls", help="Controls file (controls.yaml) or OSCAL component definition (JSON): "
+    "implemented controls and evidence.")]
 
 
 def oscal_folder(given: Path | None) -> Path | None:
@@ -41,17 +46,70 @@ def oscal_folder(given: Path | None) -> Path | None:
 
 
 def _run(estate: Path, as_of: str | None, frameworks: list[Path] | None, oscal: Path | None,
-         controls: Path | None, *, with_plan: bool) -> ComplianceOutcome:
+         controls: Path | None, *, with_plan: bool, with_status: bool = True
+         ) -> ComplianceOutcome:
     from stackrift.cli.options import parse_as_of
     from stackrift.compliance.views import run_compliance
     from stackrift.estate.loader import load_estate
 
     outcome = run_compliance(load_estate(estate).estate, parse_as_of(as_of),
                              frameworks=tuple(frameworks or ()), controls=controls,
-                             oscal_dir=oscal_folder(oscal), with_plan=with_plan)
+                             oscal_dir=oscal_folder(oscal), with_plan=with_plan,
+                             with_status=with_status)
     for caveat in outcome.caveats:
         note(f"caveat: {caveat}")
     return outcome
+
+
+def _write_bytes(data: bytes, path: Path | None) -> None:
+    """A binary document to ``path`` atomically, or to standard output when it is no terminal."""
+    import os
+    import sys
+    import tempfile
+
+    from stackrift.errors import UsageError
+
+    if path is None:
+        if sys.stdout.isatty():
+            raise UsageError("an XLSX workbook is binary; expected -o FILE or a pipe")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        return
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        Path(temporary).replace(path)
+        temporary = None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write output ({exc.strerror}); expected a writable "
+                         "file path") from exc
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+    note(f"wrote {path}")
+
+
+def _export(fmt: ComplianceFormat, output: Path | None, outcome: ComplianceOutcome,
+            estate: Path, as_of: str | None, *, plan: bool) -> bool:
+    """Write the OSCAL or XLSX form of ``outcome``; False for the table formats."""
+    from stackrift.cli.options import parse_as_of
+
+    day = parse_as_of(as_of)
+    if fmt is ComplianceFormat.OSCAL:
+        from stackrift.compliance.oscal_export import assessment_results, plan_of_action
+
+        document = plan_of_action if plan else assessment_results
+        write_json(document(outcome, estate_name=estate.name, as_of=day), output)
+        return True
+    if fmt is ComplianceFormat.XLSX:
+        from stackrift.compliance.xlsx_export import workbook
+
+        _write_bytes(workbook(outcome, estate_name=estate.name, as_of=day), output)
+        return True
+    return False
 
 
 def _rich(table: Table) -> RichTable:
@@ -67,9 +125,9 @@ def _rich(table: Table) -> RichTable:
     return shown
 
 
-def _write(fmt: TableFormat, output: Path | None, tables: list[Table],
+def _write(fmt: ComplianceFormat, output: Path | None, tables: list[Table],
            data: dict[str, Any]) -> None:
-    write_tables(fmt, output,
+    write_tables(TableFormat(fmt.value), output,
                  data=lambda: {**data, "tables": [t.to_json() for t in tables]},
                  renderables=lambda: [_rich(t) for t in tables])
 
@@ -78,7 +136,7 @@ def _write(fmt: TableFormat, output: Path | None, tables: list[Table],
 def obligations(
     estate: EstateFile,
     as_of: AsOf = None,
-    output_format: TableFormatOption = TableFormat.TERMINAL,
+    output_format: FormatOption = ComplianceFormat.TERMINAL,
     output: OutputPath = None,
     frameworks: FrameworkDirs = None,
     oscal: OscalDir = None,
@@ -91,15 +149,25 @@ def obligations(
     """
     from stackrift.compliance.views import (
         DISCLAIMER,
+        applicable_rows_table,
         caveat_table,
         obligation_rows_table,
         obligation_table,
         reuse_table,
         status_table,
+        undetermined_table,
     )
 
-    outcome = _run(estate, as_of, frameworks, oscal, controls, with_plan=False)
-    tables = [obligation_table(outcome.verdicts), obligation_rows_table(outcome.verdicts)]
+    # the workbook names the controls of the smallest set covering each obligation
+    outcome = _run(estate, as_of, frameworks, oscal, controls,
+                   with_plan=controls is not None and output_format is ComplianceFormat.XLSX)
+    if _export(output_format, output, outcome, estate, as_of, plan=False):
+        return
+    tables = [obligation_table(outcome.verdicts)]
+    if output_format is ComplianceFormat.JSON:
+        tables.append(obligation_rows_table(outcome.verdicts))
+    else:  # text: thousands of undetermined rows read better (and draw faster) grouped
+        tables += [applicable_rows_table(outcome.verdicts), undetermined_table(outcome.verdicts)]
     if outcome.statuses is not None:
         tables += [status_table(outcome.statuses), reuse_table(outcome.statuses)]
     if outcome.caveats:
@@ -112,9 +180,10 @@ def obligations(
 def plan(
     estate: EstateFile,
     controls: Annotated[Path, typer.Option(
-        "--controls", help="Controls file (controls.yaml): the candidate controls and costs.")],
+        "--controls", help="Controls file (controls.yaml) or OSCAL component definition "
+        "(JSON): the candidate controls and costs.")],
     as_of: AsOf = None,
-    output_format: TableFormatOption = TableFormat.TERMINAL,
+    output_format: FormatOption = ComplianceFormat.TERMINAL,
     output: OutputPath = None,
     frameworks: FrameworkDirs = None,
     oscal: OscalDir = None,
@@ -125,7 +194,10 @@ def plan(
     """
     from stackrift.compliance.views import DISCLAIMER, caveat_table, plan_tables
 
-    outcome = _run(estate, as_of, frameworks, oscal, controls, with_plan=True)
+    outcome = _run(estate, as_of, frameworks, oscal, controls, with_plan=True,
+                   with_status=output_format in (ComplianceFormat.OSCAL, ComplianceFormat.XLSX))
+    if _export(output_format, output, outcome, estate, as_of, plan=True):
+        return
     assert outcome.plan is not None  # with_plan and a controls file always give one
     comparison = outcome.plan
     tables = plan_tables(comparison)

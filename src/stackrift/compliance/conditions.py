@@ -228,6 +228,21 @@ def _flag_checks(conditions: Conditions) -> Iterator[Check]:
             yield FlagIs(flag, expected)
 
 
+def facts_read(check: Check) -> frozenset[str] | None:
+    """The names of the :class:`SystemFacts` fields ``check`` reads; ``None`` for a check of
+    another kind (then nothing may be assumed about what it reads)."""
+    if isinstance(check, Reaches):
+        return frozenset([check.only] if check.only else ["users_in", "sites_in"])
+    if isinstance(check, IsOneOf | FlagIs | AtLeast):
+        return frozenset({check.fact})
+    if isinstance(check, AllOf | AnyOf):
+        parts = [facts_read(p) for p in check.parts]
+        if any(p is None for p in parts):
+            return None
+        return frozenset().union(*(p for p in parts if p is not None))
+    return None
+
+
 def to_check(conditions: Conditions | None) -> Check:
     """The check a :class:`Conditions` record describes (no conditions: always true)."""
     if conditions is None:

@@ -10,10 +10,11 @@ and citations for the framework and for the date rule used.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
+from operator import attrgetter
 
 from stackrift.compliance.conditions import (
     AllOf,
@@ -21,6 +22,7 @@ from stackrift.compliance.conditions import (
     CheckResult,
     SystemFacts,
     Truth,
+    facts_read,
     to_check,
 )
 from stackrift.compliance.loader import ComplianceLibrary, RequirementRef
@@ -203,24 +205,56 @@ def evaluate_system(library: ComplianceLibrary, facts: SystemFacts, as_of: date
     return evaluate_systems(library, [facts], as_of)
 
 
+_FACT_FIELDS = tuple(f.name for f in fields(SystemFacts) if f.name != "system_id")
+
+
+def _projection(checks: Sequence[Check]) -> tuple[str, ...]:
+    """The facts these checks read, in a fixed order; every fact when one check cannot say."""
+    read = [facts_read(c) for c in checks]
+    if any(r is None for r in read):
+        return _FACT_FIELDS
+    names = frozenset().union(*(r for r in read if r is not None))
+    return tuple(sorted(names))
+
+
+def _key_of(names: tuple[str, ...]) -> Callable[[SystemFacts], object]:
+    """What a system's facts look like to checks reading ``names`` (a cache key)."""
+    if not names:
+        return lambda facts: ()
+    return attrgetter(*names)
+
+
 def evaluate_systems(library: ComplianceLibrary, systems: Sequence[SystemFacts], as_of: date
                      ) -> tuple[ObligationVerdict, ...]:
-    """Every requirement for every system, sorted by system then reference. Systems with the
-    same facts share one evaluation (estates repeat profiles)."""
+    """Every requirement for every system, sorted by system then reference.
+
+    A requirement's outcome depends only on the facts its checks read, so it is decided once per
+    distinct value of those facts and shared by every system that has them (estates repeat
+    profiles, and most requirements read two or three facts)."""
     compiled = [_compile(library.index[ref]) for ref in sorted(library.index)]
-    by_profile: dict[SystemFacts, tuple[ObligationVerdict, ...]] = {}
+    framework_keys: dict[str, Callable[[SystemFacts], object]] = {}
+    for c in compiled:
+        if c.item.framework.id not in framework_keys:
+            framework_keys[c.item.framework.id] = _key_of(_projection([c.framework_check]))
+    reads = [_projection([c.framework_check, c.check, *(e[1] for e in c.schedule)])
+             for c in compiled]
+    outer_cache: dict[tuple[str, object], CheckResult] = {}
+    decided: list[dict[object, ObligationVerdict]] = [{} for _ in compiled]
+    keys = [_key_of(names) for names in reads]
     out: list[ObligationVerdict] = []
     for facts in sorted(systems, key=lambda f: f.system_id):
-        profile = replace(facts, system_id="")
-        if profile not in by_profile:
-            outer: dict[str, CheckResult] = {}
-            for c in compiled:
+        for c, key_of, cache in zip(compiled, keys, decided, strict=True):
+            key = key_of(facts)
+            shared = cache.get(key)
+            if shared is None:
                 fid = c.item.framework.id
-                if fid not in outer:
-                    outer[fid] = c.framework_check.evaluate(profile)
-            by_profile[profile] = tuple(
-                _evaluate(c, profile, as_of, outer[c.item.framework.id]) for c in compiled)
-        out.extend(v.for_system(facts.system_id) for v in by_profile[profile])
+                outer_key = (fid, framework_keys[fid](facts))
+                outer = outer_cache.get(outer_key)
+                if outer is None:
+                    outer = outer_cache[outer_key] = c.framework_check.evaluate(facts)
+                shared = cache[key] = _verdict(c, facts, _decide(c, facts, as_of, outer))
+            out.append(shared if shared.system_id == facts.system_id
+                       else shared.for_system(facts.system_id))
     return tuple(out)
 
 
@@ -295,25 +329,40 @@ def control_applies_to(control: Control, system_id: str) -> bool:
     return control.systems is None or system_id in control.systems
 
 
+def _controls_by_requirement(catalogue: ControlCatalogue, implied: Implications
+                             ) -> dict[str, list[tuple[Control, bool]]]:
+    """For each requirement, the controls that count towards it (in catalogue order) and
+    whether each could meet it fully; planned and absent controls count for nothing."""
+    by_ref: dict[str, list[tuple[Control, bool]]] = {}
+    for control in catalogue.controls:
+        if control.status in (ControlStatus.PLANNED, ControlStatus.NOT_IMPLEMENTED):
+            continue
+        covered = set().union(*(implied.covers(r) for r in control.satisfies))
+        partly = set().union(*(implied.partly_covers(r) for r in control.satisfies)) - covered
+        full = control.status is ControlStatus.IMPLEMENTED
+        for ref in covered:
+            by_ref.setdefault(ref, []).append((control, full))
+        for ref in partly:
+            by_ref.setdefault(ref, []).append((control, False))
+    order = {c.id: i for i, c in enumerate(catalogue.controls)}
+    for entries in by_ref.values():
+        entries.sort(key=lambda e: order[e[0].id])
+    return by_ref
+
+
 def obligation_status(verdicts: Sequence[ObligationVerdict], catalogue: ControlCatalogue,
                       implied: Implications) -> tuple[ObligationStatus, ...]:
     """Met / partially met / missing for each in-scope verdict. Only implemented controls meet
     an obligation; a partial control, or a crosswalk relation short of covering, counts as
     partial; planned and absent controls count for nothing."""
+    by_ref = _controls_by_requirement(catalogue, implied)
     out: list[ObligationStatus] = []
     for verdict in (v for v in verdicts if v.in_scope):
         full: list[Control] = []
         part: list[Control] = []
-        for control in catalogue.controls:
-            if not control_applies_to(control, verdict.system_id) or control.status in (
-                    ControlStatus.PLANNED, ControlStatus.NOT_IMPLEMENTED):
-                continue
-            covered = set().union(*(implied.covers(r) for r in control.satisfies))
-            partly = set().union(*(implied.partly_covers(r) for r in control.satisfies))
-            if verdict.ref in covered and control.status is ControlStatus.IMPLEMENTED:
-                full.append(control)
-            elif verdict.ref in covered or verdict.ref in partly:
-                part.append(control)
+        for control, meets in by_ref.get(verdict.ref, ()):
+            if control_applies_to(control, verdict.system_id):
+                (full if meets else part).append(control)
         status = MetStatus.MET if full else MetStatus.PARTIAL if part else MetStatus.MISSING
         evidence = tuple(sorted({e.location for c in full + part for e in c.evidence}))
         out.append(ObligationStatus(verdict=verdict, status=status,

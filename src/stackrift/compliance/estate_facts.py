@@ -2,8 +2,9 @@
 
 The estate gives defaults (``public_facing: false``) for keys a user did not write; only keys the
 user wrote count as known here, so a missing key gives *undetermined* verdicts that name it rather
-than a silent "not applicable". Facts the estate has no field for yet (AI role, sector, CII,
-MLPS level, adopted frameworks, ...) are optional fields of a system; ``extra`` overrides them.
+than a silent "not applicable". The facts only obligations need (AI role, sector, CII, MLPS
+level, adopted frameworks, GPAI provider, high impact, frontier compute, recommender,
+consequential decisions) are optional fields of a system; ``extra`` overrides any of them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def system_facts(estate: Estate, system: System) -> SystemFacts:
         mlps_level=system.mlps_level,
         adopted_frameworks=None if system.adopted_frameworks is None else frozenset(
             system.adopted_frameworks),
+        gpai_provider=system.gpai_provider, high_impact=system.high_impact,
+        frontier_compute=system.frontier_compute, recommender=system.recommender,
+        consequential_decisions=system.consequential_decisions,
     )
 
 

@@ -66,6 +66,9 @@ class ComplianceLibrary:
     frameworks: tuple[Framework, ...]
     crosswalks: tuple[Crosswalk, ...]
     notes: tuple[str, ...] = ()
+    # per OSCAL-backed framework, the ids its catalogues hold beyond the selection (read only
+    # when the catalogue folder was given): known controls that are not requirements here
+    unselected: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False)
     index: Mapping[str, RequirementRef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -170,7 +173,7 @@ def _read_all(sources: Iterator[tuple[Path, str | None]]
 
 
 def _oscal_requirements(located: Located[Framework], oscal_dir: Path | None
-                        ) -> tuple[tuple[Requirement, ...], str | None]:
+                        ) -> tuple[tuple[Requirement, ...], str | None, frozenset[str]]:
     """The framework's OSCAL selection as requirements, titles read from the catalogue."""
     selection = located.value.oscal
     assert selection is not None
@@ -178,7 +181,8 @@ def _oscal_requirements(located: Located[Framework], oscal_dir: Path | None
         note = (f"{located.value.id}: OSCAL catalogue not read (no folder given); "
                 f"{len(selection.controls)} selected control ids kept without titles")
         return tuple(Requirement(id=c, title=f"{c.upper()} (title not read)",
-                                 kind=RequirementKind.CONTROL) for c in selection.controls), note
+                                 kind=RequirementKind.CONTROL) for c in selection.controls), \
+            note, frozenset()
     controls: dict[str, OscalControl] = {}
     for name in selection.catalogs:
         catalog = read_catalog(oscal_dir / name)
@@ -192,7 +196,7 @@ def _oscal_requirements(located: Located[Framework], oscal_dir: Path | None
                     "ids of controls in those catalogues") for i, c in missing])
     return tuple(Requirement(id=c, title=f"{controls[c].label} {controls[c].title}",
                              kind=RequirementKind.CONTROL, section=controls[c].group)
-                 for c in selection.controls), None
+                 for c in selection.controls), None, frozenset(controls) - set(selection.controls)
 
 
 def _framework_set_problems(frameworks: Sequence[Located[Framework]]) -> Iterator[Problem]:
@@ -232,16 +236,18 @@ def load_library(directories: Sequence[Path] = (), *, oscal_dir: Path | None = N
     problems = list(_framework_set_problems(frameworks))
     resolved: list[Framework] = []
     notes: list[str] = []
+    unselected: dict[str, frozenset[str]] = {}
     for located in frameworks:
         framework = located.value
         if framework.oscal is not None:
-            requirements, note = _oscal_requirements(located, oscal_dir)
+            requirements, note, unselected[framework.id] = _oscal_requirements(located,
+                                                                               oscal_dir)
             framework = framework.model_copy(
                 update={"requirements": (*framework.requirements, *requirements)})
             notes.extend([note] if note else [])
         resolved.append(framework)
     library = ComplianceLibrary(tuple(resolved), tuple(c.value for c in crosswalks),
-                                tuple(notes))
+                                tuple(notes), unselected)
     problems.extend(_mapping_problems(crosswalks, library.index))
     if problems:
         raise ComplianceInputError(sorted(problems, key=lambda p: (

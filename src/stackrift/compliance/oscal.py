@@ -7,6 +7,7 @@ every problem names the file and the JSON path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ from stackrift.boundedio import read_bounded
 from stackrift.compliance.model import ComplianceInputError
 from stackrift.errors import Location, Problem
 
+# properties in our own namespace (OSCAL lets each organisation qualify its names by a URI)
+NAMESPACE = "urn:stackrift:oscal"
+_NOT_TOKEN = re.compile(r"[^A-Za-z0-9._\-]")
 MAX_CATALOG_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 8  # controls nest as control -> enhancement; groups may nest a little
 
@@ -102,3 +106,10 @@ def read_catalog(path: Path) -> OscalCatalog:
         controls.setdefault(control.id, control)
     return OscalCatalog(path=str(path), title=str(metadata.get("title", "")),
                         version=str(metadata.get("version", "")), controls=controls)
+
+
+def target_token(ref: str) -> str:
+    """An OSCAL token for a requirement reference (``eu-ai-act:art9`` → ``eu-ai-act_art9``):
+    tokens hold no colon; other characters outside the token alphabet become ``-``."""
+    token = _NOT_TOKEN.sub("-", ref.replace(":", "_", 1))
+    return token if token[0].isalpha() or token[0] == "_" else f"_{token}"

@@ -28,7 +28,8 @@ from stackrift.compliance.engine import (
     status_counts,
 )
 from stackrift.compliance.estate_facts import estate_facts
-from stackrift.compliance.loader import ComplianceLibrary, load_controls, load_library
+from stackrift.compliance.loader import ComplianceLibrary, load_library
+from stackrift.compliance.oscal_import import load_control_file
 from stackrift.estate.model import Estate
 from stackrift.summaries import Table
 
@@ -45,29 +46,31 @@ class ComplianceOutcome:
     verdicts: tuple[ObligationVerdict, ...]
     statuses: tuple[ObligationStatus, ...] | None = None
     plan: PlanComparison | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def caveats(self) -> tuple[str, ...]:
-        """What was not looked at (e.g. OSCAL titles not read)."""
-        return self.library.notes
+        """What was not looked at (e.g. OSCAL titles not read, imported controls left out)."""
+        return self.library.notes + self.notes
 
 
 def run_compliance(estate: Estate, as_of: date, *, frameworks: Sequence[Path] = (),
                    controls: Path | None = None, oscal_dir: Path | None = None,
-                   with_plan: bool = False,
+                   with_plan: bool = False, with_status: bool = True,
                    extra: Mapping[str, Mapping[str, Any]] | None = None) -> ComplianceOutcome:
-    """Evaluate ``estate``; with ``controls``, the status of each obligation and (``with_plan``)
-    the cheapest control set against per-framework plans."""
+    """Evaluate ``estate``; with ``controls``, the status of each obligation (unless not
+    ``with_status``) and (``with_plan``) the cheapest control set against per-framework plans."""
     library = load_library(tuple(frameworks), oscal_dir=oscal_dir)
     facts = estate_facts(estate, extra)
     verdicts = evaluate_systems(library, facts, as_of)
     if controls is None:
         return ComplianceOutcome(library=library, facts=facts, verdicts=verdicts)
-    catalogue = load_controls(controls, library)
+    imported = load_control_file(controls, library)
+    catalogue = imported.catalogue
     implied = implications(library)
     return ComplianceOutcome(
-        library=library, facts=facts, verdicts=verdicts,
-        statuses=obligation_status(verdicts, catalogue, implied),
+        library=library, facts=facts, verdicts=verdicts, notes=imported.notes,
+        statuses=obligation_status(verdicts, catalogue, implied) if with_status else None,
         plan=plan_controls(verdicts, catalogue, implied) if with_plan else None)
 
 
@@ -94,6 +97,26 @@ def obligation_rows_table(verdicts: Sequence[ObligationVerdict]) -> Table:
           v.applies_from.isoformat() if v.applies_from else None, ", ".join(v.missing) or None,
           v.title] for v in verdicts
          if v.in_scope or v.status is Applicability.UNDETERMINED])
+
+
+def applicable_rows_table(verdicts: Sequence[ObligationVerdict]) -> Table:
+    """One row per system × requirement that applies now or later (the text view's rows)."""
+    return Table.of(
+        "Obligations in scope", ["system", "requirement", "kind", "status", "from", "title"],
+        [[v.system_id, v.ref, v.kind.value, v.status.value,
+          v.applies_from.isoformat() if v.applies_from else None, v.title]
+         for v in verdicts if v.in_scope])
+
+
+def undetermined_table(verdicts: Sequence[ObligationVerdict]) -> Table:
+    """Undetermined requirements grouped per system, framework and missing facts: what to
+    record to decide them (every row is in the JSON form's ``Obligations`` table)."""
+    groups: Counter[tuple[str, str, str]] = Counter(
+        (v.system_id, v.framework_id, ", ".join(v.missing) or "a fact") for v in verdicts
+        if v.status is Applicability.UNDETERMINED)
+    return Table.of("Undetermined: facts to record", ["system", "framework", "requirements",
+                                                      "missing facts"],
+                    [[s, f, n, m] for (s, f, m), n in sorted(groups.items())])
 
 
 def status_table(statuses: Sequence[ObligationStatus]) -> Table:

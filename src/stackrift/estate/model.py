@@ -281,6 +281,22 @@ class System(Record):
     adopted_frameworks: tuple[str, ...] | None = Field(
         default=None, description="Ids of voluntary frameworks the owner adopted for this "
         "system (e.g. iso-iec-42001); an empty list says none.")
+    gpai_provider: bool | None = Field(
+        default=None, description="Whether the owner provides the general-purpose AI model in "
+        "this system (AI Act Arts 53 and 55).")
+    high_impact: bool | None = Field(
+        default=None, description="Whether it is 'high-impact AI' under Korea's AI Basic Act "
+        "(significant effect on life, safety or fundamental rights in the listed areas).")
+    frontier_compute: bool | None = Field(
+        default=None, description="Whether its training compute is at or above a law's frontier "
+        "threshold (Korea's AI Basic Act Art 32).")
+    recommender: bool | None = Field(
+        default=None, description="Whether it recommends, ranks, selects or filters content or "
+        "offers for its users (China's algorithm recommendation provisions).")
+    consequential_decisions: bool | None = Field(
+        default=None, description="Whether it makes, or is a substantial factor in, "
+        "consequential decisions about people (employment, credit, housing, insurance, "
+        "education, health care, legal or government services; Colorado's AI law).")
 
 
 class DataCategory(StrEnum):
