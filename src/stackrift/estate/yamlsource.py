@@ -27,6 +27,8 @@ PathKey = tuple[str | int, ...]
 
 # Only plain collections: a tagged one (e.g. !!python/object/apply) is refused, never constructed.
 _PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ class _Builder:
     def loc(self, node: yaml.Node) -> Location:
         return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
 
+    def _key(self, node: yaml.Node) -> Any:
+        if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+            return node.value  # what the safe constructor makes of text, without its dispatch
+        return self.constructor.construct_object(node, deep=True)
+
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
@@ -86,7 +93,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node, deep=True)
+                key = self._key(key_node)
                 if not isinstance(key, str | int | bool) or isinstance(key, bool):
                     self.problems.append(
                         Problem(
@@ -111,6 +118,14 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        # What the safe constructor makes of plain text and nulls, without its dispatch.
+        if node.tag == _STR_TAG:
+            return node.value
+        if node.tag == _NULL_TAG:
+            return None
         try:
             return self.constructor.construct_object(node, deep=True)
         except ValueError as exc:  # e.g. a timestamp such as 2026-13-01 that is not a real date
@@ -190,7 +205,33 @@ def check_expansion(node: yaml.Node, name: str, text: str | None = None) -> None
         )
 
 
-_FastLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader with its implicit tag resolution remembered per plain scalar text.
+
+    The safe loader has no path resolvers, so a scalar's tag depends only on its text and on
+    whether it was written plain; estates repeat the same short values (countries, categories)
+    thousands of times, and the resolver's regular expressions dominated parsing."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= _MAX_REMEMBERED_TEXT:
+                    self._plain_tags[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+_MAX_REMEMBERED_TEXT = 64
+assert not _BaseLoader.yaml_path_resolvers, "tags would depend on the path, not the text alone"
 
 
 def _yaml_problem(name: str, exc: yaml.YAMLError, line_offset: int) -> InvalidInputError:
@@ -237,7 +278,7 @@ def _compose(text: str) -> yaml.Node | None:
         node: yaml.Node | None = loader.get_single_node()
         return node
     except yaml.YAMLError:
-        if _FastLoader is yaml.SafeLoader:
+        if _BaseLoader is yaml.SafeLoader:
             raise
     finally:
         loader.dispose()
