@@ -26,7 +26,15 @@ from typing import Any, Literal, TypeVar, cast
 from stackrift.estate.model import DataFlow, Estate, Site, System
 from stackrift.estate.yamlsource import load_yaml_data
 from stackrift.findings import Citation
-from stackrift.rules.conditions import Compiled, EvalContext, Tri, compile_condition, evaluate
+from stackrift.rules.conditions import (
+    Compiled,
+    EvalContext,
+    FactGuard,
+    Tri,
+    compile_condition,
+    compile_guards,
+    evaluate,
+)
 from stackrift.rules.facts import (
     EstateIndex,
     FactValue,
@@ -256,6 +264,9 @@ class _CompiledRule:
     a one-flow estate (its volume is then that flow's own count). ``None``: ownership read."""
     read_values: Callable[[Mapping[str, FactValue]], tuple[FactValue, ...]] | None = None
     """The values of ``reads`` in a subject's facts (``None`` for an absent fact), in order."""
+    guards: tuple[FactGuard, ...] = ()
+    """Fact tests the rule needs to fire: one failing on a subject's known facts makes the
+    rule's result ``False`` without evaluating it (see ``compile_guards``)."""
 
 
 VOLUME_READS = ("categories", "subjects", "devices", "subjects_countries")
@@ -329,7 +340,8 @@ def _compiled_rules(rules: RuleSet) -> Mapping[Scope, tuple[_CompiledRule, ...]]
             kind = _kind(rule.when, named, set())
             reads = _shareable_reads(rule, kind, named)
             by_scope[rule.scope].append(_CompiledRule(rule, compiled, kind, named, reads,
-                                                      _values_reader(reads)))
+                                                      _values_reader(reads),
+                                                      compile_guards(rule.when, named)))
         found = {scope: tuple(entries) for scope, entries in by_scope.items()}
         rules.derived["engine.compiled_rules"] = found
     return cast(Mapping[Scope, tuple[_CompiledRule, ...]], found)
@@ -438,7 +450,9 @@ def _rule_results(rules: RuleSet, scope: Scope, subject: _Subject, compiled: boo
     """Every in-force rule of ``scope`` tested on the subject."""
     found = _Results({}, [], {}, [])
     if compiled:
-        results = [(e.rule, _judge_compiled(e, subject))
+        facts = subject.facts
+        results = [(e.rule, (False, (), []) if any(g(facts) for g in e.guards)
+                    else _judge_compiled(e, subject))
                    for e in _in_force(rules, scope, subject.as_of)]
     else:
         results = [(r, _judge_reference(r, rules, subject)) for r in rules.rules
