@@ -10,7 +10,7 @@ are bounded.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,11 +53,35 @@ class LocatedDocument:
         return Location(self.path, 1, 1)
 
 
+class _Locations(Mapping[PathKey, Location]):
+    """Locations made on demand from the parser's marks: a document has one per value, and
+    only the few that a problem or a finding points at are ever asked for."""
+
+    __slots__ = ("_file", "_marks")
+
+    def __init__(self, file: str, marks: dict[PathKey, yaml.Mark]) -> None:
+        self._file = file
+        self._marks = marks
+
+    def __getitem__(self, path: PathKey) -> Location:
+        mark = self._marks[path]
+        return Location(self._file, mark.line + 1, mark.column + 1)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._marks
+
+    def __iter__(self) -> Iterator[PathKey]:
+        return iter(self._marks)
+
+    def __len__(self) -> int:
+        return len(self._marks)
+
+
 class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
-        self.values: dict[PathKey, Location] = {}
-        self.keys: dict[PathKey, Location] = {}
+        self.values: dict[PathKey, yaml.Mark] = {}
+        self.keys: dict[PathKey, yaml.Mark] = {}
         self.problems: list[Problem] = []
         self.nodes = 0
         self.constructor = yaml.SafeLoader("")  # only its safe scalar constructors are used
@@ -82,7 +106,7 @@ class _Builder:
                     )
                 ]
             )
-        self.values[path] = self.loc(node)
+        self.values[path] = node.start_mark
         if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_COLLECTION_TAGS:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -113,7 +137,7 @@ class _Builder:
                         )
                     )
                     continue
-                self.keys[(*path, key)] = self.loc(key_node)
+                self.keys[(*path, key)] = key_node.start_mark
                 result[key] = self.build(value_node, (*path, key))
             return result
         if isinstance(node, yaml.SequenceNode):
@@ -343,4 +367,5 @@ def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
         ) from exc
     if builder.problems:
         raise InvalidInputError(builder.problems)
-    return LocatedDocument(name, data, builder.values, builder.keys)
+    return LocatedDocument(name, data, _Locations(name, builder.values),
+                           _Locations(name, builder.keys))
