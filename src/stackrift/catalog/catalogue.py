@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from stackrift.catalog.cache import cache_key, read_cached, write_cached
 from stackrift.catalog.index import build_index, purl_base
 from stackrift.catalog.model import (
     CatalogueData,
@@ -512,6 +513,19 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
 
         return _cached(knowledge_path("catalog/data"))
     files = sorted(directory.glob("*.yaml"))
+    key = cache_key(files)
+    cached = read_cached(key) if key is not None else None
+    if cached is not None:
+        _check_integrity(cached, directory)
+        return Catalogue(cached)
+    merged = _validated(directory, files)
+    if key is not None:
+        write_cached(key, merged)
+    return Catalogue(merged)
+
+
+def _validated(directory: Path, files: list[Path]) -> CatalogueData:
+    """The catalogue files read with locations, validated one by one, merged and checked."""
     problems: list[Problem] = []
     data: list[CatalogueData] = []
     for file in files:
@@ -549,7 +563,7 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
         measures=tuple(m for d in data for m in d.measures),
     )
     _check_integrity(merged, directory)
-    return Catalogue(merged)
+    return merged
 
 
 def _check_integrity(data: CatalogueData, where: Path) -> None:
