@@ -441,6 +441,20 @@ def compile_guards(cond: Condition, named: Mapping[str, Condition]) -> tuple[Fac
     return tuple(guards)
 
 
+def combined_guard(guards: tuple[FactGuard, ...]) -> FactGuard | None:
+    """One test that fails when any of ``guards`` does (``None`` without guards)."""
+    if not guards:
+        return None
+    combined = guards[0]
+    for guard in guards[1:]:
+        combined = _either(combined, guard)
+    return combined
+
+
+def _either(first: FactGuard, second: FactGuard) -> FactGuard:
+    return lambda facts: first(facts) or second(facts)
+
+
 def _collect_guards(cond: Condition, named: Mapping[str, Condition], guards: list[FactGuard],
                     seen: set[str]) -> None:
     # The same order of cases as compile_condition and evaluate.

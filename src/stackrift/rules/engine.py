@@ -31,6 +31,7 @@ from stackrift.rules.conditions import (
     EvalContext,
     FactGuard,
     Tri,
+    combined_guard,
     compile_condition,
     compile_guards,
     evaluate,
@@ -264,9 +265,9 @@ class _CompiledRule:
     a one-flow estate (its volume is then that flow's own count). ``None``: ownership read."""
     read_values: Callable[[Mapping[str, FactValue]], tuple[FactValue, ...]] | None = None
     """The values of ``reads`` in a subject's facts (``None`` for an absent fact), in order."""
-    guards: tuple[FactGuard, ...] = ()
-    """Fact tests the rule needs to fire: one failing on a subject's known facts makes the
-    rule's result ``False`` without evaluating it (see ``compile_guards``)."""
+    ruled_out: FactGuard | None = None
+    """The fact tests the rule needs to fire, as one: true when one fails on a subject's known
+    facts, which makes the rule's result ``False`` without evaluating it (``compile_guards``)."""
 
 
 VOLUME_READS = ("categories", "subjects", "devices", "subjects_countries")
@@ -341,7 +342,8 @@ def _compiled_rules(rules: RuleSet) -> Mapping[Scope, tuple[_CompiledRule, ...]]
             reads = _shareable_reads(rule, kind, named)
             by_scope[rule.scope].append(_CompiledRule(rule, compiled, kind, named, reads,
                                                       _values_reader(reads),
-                                                      compile_guards(rule.when, named)))
+                                                      combined_guard(compile_guards(
+                                                          rule.when, named))))
         found = {scope: tuple(entries) for scope, entries in by_scope.items()}
         rules.derived["engine.compiled_rules"] = found
     return cast(Mapping[Scope, tuple[_CompiledRule, ...]], found)
@@ -451,7 +453,7 @@ def _rule_results(rules: RuleSet, scope: Scope, subject: _Subject, compiled: boo
     found = _Results({}, [], {}, [])
     if compiled:
         facts = subject.facts
-        results = [(e.rule, (False, (), []) if any(g(facts) for g in e.guards)
+        results = [(e.rule, (False, (), []) if e.ruled_out is not None and e.ruled_out(facts)
                     else _judge_compiled(e, subject))
                    for e in _in_force(rules, scope, subject.as_of)]
     else:
