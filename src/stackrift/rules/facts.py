@@ -40,6 +40,7 @@ class EstateIndex:
         self.systems = {s.id: s for s in estate.systems}
         self.components = {c.id: c for c in estate.components}
         self._provider_country = provider_country
+        self._endpoints: dict[str, Endpoint] = {}
         self.flows_by_system: dict[str, list[DataFlow]] = {}
         for flow in estate.data_flows:
             if flow.system is not None:
@@ -102,7 +103,14 @@ class EstateIndex:
         return self._facts[flow.id]
 
     def endpoint(self, ref: str) -> Endpoint:
-        """A flow end: a site resolves to its country and operating entity; an entity to itself."""
+        """A flow end: a site resolves to its country and operating entity; an entity to itself
+        (worked out once per end: every flow's facts and groups ask)."""
+        found = self._endpoints.get(ref)
+        if found is None:
+            found = self._endpoints[ref] = self._endpoint(ref)
+        return found
+
+    def _endpoint(self, ref: str) -> Endpoint:
         if ref in self.sites:
             site = self.sites[ref]
             entity = self.entities.get(site.entity) if site.entity else None
