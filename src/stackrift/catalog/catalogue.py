@@ -505,15 +505,16 @@ def _merge_documents(documents: Iterable[LocatedDocument]) -> dict[str, Any]:
     return merged
 
 
-def load_catalogue(directory: Path | None = None) -> Catalogue:
+def load_catalogue(directory: Path | None = None, *, keep_copy: bool = False) -> Catalogue:
     """Load every ``*.yaml`` file of a catalogue directory (default: the active knowledge set's,
-    read once per process)."""
+    read once per process and kept as a validated JSON copy between processes, see
+    ``catalog/cache.py``; ``keep_copy`` does the same for another directory)."""
     if directory is None:
         from stackrift.knowledge.sets import knowledge_path
 
         return _cached(knowledge_path("catalog/data"))
     files = sorted(directory.glob("*.yaml"))
-    key = cache_key(files)
+    key = cache_key(files) if keep_copy else None
     cached = read_cached(key) if key is not None else None
     if cached is not None:
         _check_integrity(cached, directory)
@@ -619,4 +620,4 @@ def _check_integrity(data: CatalogueData, where: Path) -> None:
 
 @cache
 def _cached(directory: Path) -> Catalogue:
-    return load_catalogue(directory)
+    return load_catalogue(directory, keep_copy=True)

@@ -1414,7 +1414,10 @@ def _shares(planner: Planner, estate: Estate) -> dict[str, Any]:
 
     result: dict[str, Any] = {}
     for label, current in (("before", planner.estate), ("after", estate)):
-        stacks = [system_stack(current, s, planner.catalogue) for s in current.systems]
+        # The planner resolved every stack of its own estate once already (ids are unique).
+        known = current is planner.estate and len(planner.stacks) == len(current.systems)
+        stacks = ([planner.stacks[s.id] for s in current.systems] if known
+                  else [system_stack(current, s, planner.catalogue) for s in current.systems])
         result[label] = {
             layer.value: {b.value: round(100 * v, 1) for b, v in sorted(
                 layer_concentration(stacks, layer).bloc_shares.items())}
