@@ -235,16 +235,16 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _FastLoader(_BaseLoader):  # type: ignore[misc]
     """The safe loader with its implicit tag resolution remembered per plain scalar text.
 
-    The safe loader has no path resolvers, so a scalar's tag depends only on its text and on
-    whether it was written plain; estates repeat the same short values (countries, categories)
-    thousands of times, and the resolver's regular expressions dominated parsing."""
+    Without path resolvers (the safe loader has none), a scalar's tag depends only on its text
+    and on whether it was written plain; estates repeat the same short values (countries,
+    categories) thousands of times, and the resolver's regular expressions dominated parsing."""
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._plain_tags: dict[str, str] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
+        if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
             tag = self._plain_tags.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
@@ -255,7 +255,6 @@ class _FastLoader(_BaseLoader):  # type: ignore[misc]
 
 
 _MAX_REMEMBERED_TEXT = 64
-assert not _BaseLoader.yaml_path_resolvers, "tags would depend on the path, not the text alone"
 
 
 def _yaml_problem(name: str, exc: yaml.YAMLError, line_offset: int) -> InvalidInputError:
