@@ -136,11 +136,14 @@ def _provider_countries(path: Path) -> ProviderCountry:
     table = {name.casefold(): (entry["country"] if isinstance(entry, dict) else entry)
              for name, entry in (providers or {}).items()}
 
+    known: dict[str, str | None] = {}  # asked for every flow end; names are few
+
     def lookup(name: str) -> str | None:
-        vendor = catalogue.vendor_by_name(name)
-        if vendor is not None and vendor.country:
-            return vendor.country
-        return table.get(name.casefold())
+        if name not in known:
+            vendor = catalogue.vendor_by_name(name)
+            known[name] = (vendor.country if vendor is not None and vendor.country
+                           else table.get(name.casefold()))
+        return known[name]
 
     return lookup
 
