@@ -41,3 +41,19 @@ def test_byte_order_mark_accepted(tmp_path: Path) -> None:
     path = tmp_path / "doc.json"
     path.write_bytes(b'\xef\xbb\xbf{"a": 1}')
     assert load_located(path).data == {"a": 1}
+
+
+def test_remembered_tags_and_direct_text_match_the_safe_loader(tmp_path: Path) -> None:
+    """Tags remembered per plain text, and text and nulls taken without the constructor's
+    dispatch, give exactly what PyYAML's own safe loader gives, quoted or not, repeated or not."""
+    import yaml
+
+    scalars = ["yes", "'yes'", "no", "1", "'1'", "0x1f", "1_000", "1.5", ".inf", "null", "~",
+               "''", "2026-11-29", "'2026-11-29'", "2026-11-29T10:00:00Z", "CN", '"CN"', "True",
+               "on", "-", "0o17", "1e3"]
+    text = "items:\n" + "".join(f"  - {s}\n  - {s}\n" for s in scalars) + "keys:\n" + "".join(
+        f"  {s}: {n}\n" for n, s in enumerate(["a", "'b'", "c d", "'1x'"]))
+    path = tmp_path / "doc.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_located(path).data == yaml.load(text, Loader=yaml.SafeLoader)
+    assert yamlsource.load_yaml_data(text, "doc") == yaml.load(text, Loader=yaml.SafeLoader)

@@ -21,7 +21,13 @@ from tests.rules.test_rules_scenarios import SCENARIOS
 
 from stackrift.estate.loader import load_estate
 from stackrift.estate.model import Estate
-from stackrift.rules.conditions import EvalContext, compile_condition, evaluate
+from stackrift.rules.conditions import (
+    EvalContext,
+    combined_guard,
+    compile_condition,
+    compile_guards,
+    evaluate,
+)
 from stackrift.rules.engine import (
     RuleSet,
     detect_conflicts,
@@ -127,6 +133,29 @@ def test_every_compiled_condition_equals_the_interpreter(rules: RuleSet) -> None
             assert quiet.unknown == slow.unknown and not quiet.trace
             compared += 1
     assert compared > 1_000
+
+
+@pytest.mark.parametrize(("name", "subject"), ESTATES, ids=[n for n, _ in ESTATES])
+def test_a_rule_ruled_out_by_its_fact_guards_evaluates_false(rules: RuleSet, name: str,
+                                                             subject: Estate) -> None:
+    """The engine skips a rule whose guard fails; the interpreter must then say ``False``.
+    Guards that never fail would make this vacuous, so they must fail often too."""
+    index = EstateIndex(subject)
+    subjects = ([(f, index.flow_facts(f)) for f in subject.data_flows]
+                + [(s, system_facts(index, s)) for s in subject.systems]
+                + [(s, site_facts(index, s)) for s in subject.sites])
+    ruled_out = 0
+    for rule in rules.rules:
+        named = rules.conditions_for(rule.id)
+        guard = combined_guard(compile_guards(rule.when, named))
+        for item, facts in subjects:
+            if type(item).__name__.lower().replace("dataflow", "flow") != rule.scope.value:
+                continue
+            if guard is not None and guard(facts):
+                ctx = EvalContext(EstateIndex(subject), AS_OF, item, facts, named)
+                assert evaluate(rule.when, ctx) is False, (rule.id, item.id)
+                ruled_out += 1
+    assert ruled_out > 0, name
 
 
 @pytest.mark.parametrize("day", DAYS, ids=str)

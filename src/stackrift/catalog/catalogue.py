@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from stackrift.catalog.cache import cache_key, read_cached, write_cached
 from stackrift.catalog.index import build_index, purl_base
 from stackrift.catalog.model import (
     CatalogueData,
@@ -504,14 +505,28 @@ def _merge_documents(documents: Iterable[LocatedDocument]) -> dict[str, Any]:
     return merged
 
 
-def load_catalogue(directory: Path | None = None) -> Catalogue:
+def load_catalogue(directory: Path | None = None, *, keep_copy: bool = False) -> Catalogue:
     """Load every ``*.yaml`` file of a catalogue directory (default: the active knowledge set's,
-    read once per process)."""
+    read once per process and kept as a validated JSON copy between processes, see
+    ``catalog/cache.py``; ``keep_copy`` does the same for another directory)."""
     if directory is None:
         from stackrift.knowledge.sets import knowledge_path
 
         return _cached(knowledge_path("catalog/data"))
     files = sorted(directory.glob("*.yaml"))
+    key = cache_key(files) if keep_copy else None
+    cached = read_cached(key) if key is not None else None
+    if cached is not None:
+        _check_integrity(cached, directory)
+        return Catalogue(cached)
+    merged = _validated(directory, files)
+    if key is not None:
+        write_cached(key, merged)
+    return Catalogue(merged)
+
+
+def _validated(directory: Path, files: list[Path]) -> CatalogueData:
+    """The catalogue files read with locations, validated one by one, merged and checked."""
     problems: list[Problem] = []
     data: list[CatalogueData] = []
     for file in files:
@@ -549,7 +564,7 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
         measures=tuple(m for d in data for m in d.measures),
     )
     _check_integrity(merged, directory)
-    return Catalogue(merged)
+    return merged
 
 
 def _check_integrity(data: CatalogueData, where: Path) -> None:
@@ -605,4 +620,4 @@ def _check_integrity(data: CatalogueData, where: Path) -> None:
 
 @cache
 def _cached(directory: Path) -> Catalogue:
-    return load_catalogue(directory)
+    return load_catalogue(directory, keep_copy=True)

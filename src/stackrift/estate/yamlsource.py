@@ -10,7 +10,7 @@ are bounded.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ PathKey = tuple[str | int, ...]
 
 # Only plain collections: a tagged one (e.g. !!python/object/apply) is refused, never constructed.
 _PLAIN_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,46 @@ class LocatedDocument:
         return Location(self.path, 1, 1)
 
 
+class _Locations(Mapping[PathKey, Location]):
+    """Locations made on demand from the parser's marks: a document has one per value, and
+    only the few that a problem or a finding points at are ever asked for."""
+
+    __slots__ = ("_file", "_marks")
+
+    def __init__(self, file: str, marks: dict[PathKey, yaml.Mark]) -> None:
+        self._file = file
+        self._marks = marks
+
+    def __getitem__(self, path: PathKey) -> Location:
+        mark = self._marks[path]
+        return Location(self._file, mark.line + 1, mark.column + 1)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._marks
+
+    def __iter__(self) -> Iterator[PathKey]:
+        return iter(self._marks)
+
+    def __len__(self) -> int:
+        return len(self._marks)
+
+
 class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
-        self.values: dict[PathKey, Location] = {}
-        self.keys: dict[PathKey, Location] = {}
+        self.values: dict[PathKey, yaml.Mark] = {}
+        self.keys: dict[PathKey, yaml.Mark] = {}
         self.problems: list[Problem] = []
         self.nodes = 0
         self.constructor = yaml.SafeLoader("")  # only its safe scalar constructors are used
 
     def loc(self, node: yaml.Node) -> Location:
         return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def _key(self, node: yaml.Node) -> Any:
+        if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+            return node.value  # what the safe constructor makes of text, without its dispatch
+        return self.constructor.construct_object(node, deep=True)
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.nodes += 1
@@ -75,7 +106,7 @@ class _Builder:
                     )
                 ]
             )
-        self.values[path] = self.loc(node)
+        self.values[path] = node.start_mark
         if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_COLLECTION_TAGS:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -86,7 +117,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node, deep=True)
+                key = self._key(key_node)
                 if not isinstance(key, str | int | bool) or isinstance(key, bool):
                     self.problems.append(
                         Problem(
@@ -106,11 +137,19 @@ class _Builder:
                         )
                     )
                     continue
-                self.keys[(*path, key)] = self.loc(key_node)
+                self.keys[(*path, key)] = key_node.start_mark
                 result[key] = self.build(value_node, (*path, key))
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        # What the safe constructor makes of plain text and nulls, without its dispatch.
+        if node.tag == _STR_TAG:
+            return node.value
+        if node.tag == _NULL_TAG:
+            return None
         try:
             return self.constructor.construct_object(node, deep=True)
         except ValueError as exc:  # e.g. a timestamp such as 2026-13-01 that is not a real date
@@ -190,7 +229,32 @@ def check_expansion(node: yaml.Node, name: str, text: str | None = None) -> None
         )
 
 
-_FastLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader with its implicit tag resolution remembered per plain scalar text.
+
+    Without path resolvers (the safe loader has none), a scalar's tag depends only on its text
+    and on whether it was written plain; estates repeat the same short values (countries,
+    categories) thousands of times, and the resolver's regular expressions dominated parsing."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= _MAX_REMEMBERED_TEXT:
+                    self._plain_tags[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+_MAX_REMEMBERED_TEXT = 64
 
 
 def _yaml_problem(name: str, exc: yaml.YAMLError, line_offset: int) -> InvalidInputError:
@@ -237,7 +301,7 @@ def _compose(text: str) -> yaml.Node | None:
         node: yaml.Node | None = loader.get_single_node()
         return node
     except yaml.YAMLError:
-        if _FastLoader is yaml.SafeLoader:
+        if _BaseLoader is yaml.SafeLoader:
             raise
     finally:
         loader.dispose()
@@ -302,4 +366,5 @@ def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
         ) from exc
     if builder.problems:
         raise InvalidInputError(builder.problems)
-    return LocatedDocument(name, data, builder.values, builder.keys)
+    return LocatedDocument(name, data, _Locations(name, builder.values),
+                           _Locations(name, builder.keys))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.estate.model import ComponentType, Estate
 from stackrift.plan.stack import ESSENTIAL_LAYERS, StackLayer, SystemStack, system_stack
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Node = tuple[str, str]  # (kind, id): system, component, product, vendor, site, country
 
@@ -44,6 +46,8 @@ class EstateGraph:
     """Dependency graph of an estate with, per system, its essential-layer entry points."""
 
     def __init__(self, estate: Estate, catalogue: Catalogue) -> None:
+        import networkx as nx  # only stress tests build the graph; the planner never does
+
         self.estate = estate
         self.graph: nx.DiGraph = nx.DiGraph()
         self.stacks: dict[str, SystemStack] = {}
@@ -95,7 +99,9 @@ class EstateGraph:
     def reach(self, node: Node) -> frozenset[Node]:
         """The node and everything it depends on."""
         if node not in self._reach:
-            self._reach[node] = frozenset({node} | nx.descendants(self.graph, node))
+            from networkx import descendants
+
+            self._reach[node] = frozenset({node} | descendants(self.graph, node))
         return self._reach[node]
 
     def disabled_by(self, lost: Iterable[Node]) -> dict[str, Disabled]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from stackrift.estate.model import DataFlow, Estate, Mechanism
+from stackrift.estate.model import Component, DataFlow, Estate, Mechanism, System
 from stackrift.findings import Citation
 from stackrift.rules.engine import (
     FlowVerdict,
@@ -73,6 +73,7 @@ class FlowJudge:
         self.rules = rules
         self._cache: dict[str, FlowJudgement] = {}
         self._index: tuple[Estate, EstateIndex] | None = None
+        self._positions: tuple[Estate, dict[str, list[int]]] | None = None
         self._facts_read = flow_facts_read(rules)
         self._thresholds = count_thresholds(rules)
         self._signatures: dict[tuple[object, ...], str] = {}
@@ -112,8 +113,7 @@ class FlowJudge:
             mini = estate.model_copy(update={
                 "sites": tuple(s for s in estate.sites if s.id in ends),
                 "systems": (system,) if system is not None else (),
-                "components": tuple(c for c in estate.components
-                                    if system is not None and c.id in system.components),
+                "components": self._components_of(estate, system),
                 "data_flows": (flow,)})
             cached = _reduce(evaluate_estate(mini, as_of, self.rules,
                                              shared_results=self._shared())[0])
@@ -121,6 +121,20 @@ class FlowJudge:
             self.evaluations += 1
         return FlowJudgement(flow.id, cached.verdict, cached.lawful, cached.prohibited,
                              cached.missing, cached.rules_fired, cached.citations)
+
+    def _components_of(self, estate: Estate, system: System | None) -> tuple[Component, ...]:
+        """The estate's components that ``system`` names, in the estate's order (as a filter
+        of ``estate.components`` would give them), found through positions kept per estate."""
+        if system is None:
+            return ()
+        if self._positions is None or self._positions[0] is not estate:
+            positions: dict[str, list[int]] = {}
+            for number, component in enumerate(estate.components):
+                positions.setdefault(component.id, []).append(number)
+            self._positions = (estate, positions)
+        found = self._positions[1]
+        chosen = sorted(n for ref in set(system.components) for n in found.get(ref, ()))
+        return tuple(estate.components[n] for n in chosen)
 
     def _shared(self) -> dict[Hashable, Any] | None:
         """Rule results the engine shares between lone evaluations (one rule set: ours)."""

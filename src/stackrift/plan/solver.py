@@ -93,6 +93,7 @@ from stackrift.plan.scenario import (
 )
 from stackrift.plan.stack import (
     AvailabilityCheck,
+    ControlHit,
     Exposure,
     StackLayer,
     SystemStack,
@@ -363,6 +364,8 @@ class Planner:
         self._equivalent_cache: dict[str, list[Product]] = {}
         self._listings: dict[str, tuple[Exposure, ...]] = {}
         self._available: dict[tuple[str, str], AvailabilityCheck] = {}
+        self._hits: dict[tuple[str, str], list[ControlHit]] = {}
+        self._candidates: dict[tuple[object, ...], list[Product]] = {}
         self._holders = {s.id: cloud_holder(s, catalogue, self.estate) for s in self.estate.sites}
         self.exclude_listed = False
         self._check_inputs()
@@ -402,6 +405,17 @@ class Planner:
         that removed them - the two cheapest substitutes that are inconsistent or, under
         --exclude-listed, listed (both forbidden by named requirements)."""
         system = self.stacks[system_id].system
+        # All the choice reads of the system (burdens, swaps, the allowed list): systems alike
+        # in these share it.
+        key = (system_entity(self.estate, system), system.components,
+               system.allowed_accelerators, current.id, self.exclude_listed)
+        known = self._candidates.get(key)
+        if known is None:
+            known = self._candidates[key] = self._rank_accelerators(system_id, current)
+        return list(known)
+
+    def _rank_accelerators(self, system_id: str, current: Product) -> list[Product]:
+        system = self.stacks[system_id].system
         allowed = {p.id for n in system.allowed_accelerators if (p := self._product(n))}
         pool = [current, *(p for p in self._equivalents(current)
                            if p.layer == Layer.ACCELERATOR and p.id != current.id)]
@@ -423,7 +437,7 @@ class Planner:
             vendor = self.catalogue.vendors.get(p.vendor)
             bloc = vendor.bloc if vendor else Bloc.UNKNOWN
             if per_bloc[bloc] < CANDIDATES_PER_BLOC and not any(
-                    c.gp10 for c in control_hits(p, "US", self.as_of)):
+                    c.gp10 for c in self._control_hits(p, "US")):
                 per_bloc[bloc] += 1
                 chosen.setdefault(p.id, p)
         for p in [p for p in ranked if not usable(p)][:CANDIDATES_PER_BLOC]:
@@ -432,6 +446,15 @@ class Planner:
             if p.id in allowed:
                 chosen.setdefault(p.id, p)
         return sorted(chosen.values(), key=lambda p: p.id)
+
+    def _control_hits(self, product: Product, country: str) -> list[ControlHit]:
+        """:func:`control_hits` on the planning date, once per product and country (asked for
+        every system, candidate accelerator and candidate site)."""
+        key = (product.id, country)
+        found = self._hits.get(key)
+        if found is None:
+            found = self._hits[key] = control_hits(product, country, self.as_of)
+        return found
 
     def swap(self, system_id: str, current: Product | None, candidate: Product) -> StackSwap:
         """The stack swap, shared by systems with the same components (it reads no more)."""
@@ -856,7 +879,7 @@ class Planner:
         for k, avar in v.accels.items():
             product = self.catalogue.products[k]
             for country in sorted(by_country):
-                for hit in control_hits(product, country, self.as_of):
+                for hit in self._control_hits(product, country):
                     if hit.gp10 or hit.control.id in system.export_licences:
                         continue
                     caught[hit.control.id].append((country, avar))
@@ -886,7 +909,7 @@ class Planner:
         nexus = us_nexus(self.estate, system_entity(self.estate, system))
         for avar_id, avar in v.accels.items():
             product = self.catalogue.products[avar_id]
-            gp10 = [h for h in control_hits(product, "US", self.as_of) if h.gp10]
+            gp10 = [h for h in self._control_hits(product, "US") if h.gp10]
             if gp10 and nexus != UsNexus.NONE:
                 lit = literal(Requirement(
                     f"gp10:{system_id}", "gp10",
@@ -1391,7 +1414,10 @@ def _shares(planner: Planner, estate: Estate) -> dict[str, Any]:
 
     result: dict[str, Any] = {}
     for label, current in (("before", planner.estate), ("after", estate)):
-        stacks = [system_stack(current, s, planner.catalogue) for s in current.systems]
+        # The planner resolved every stack of its own estate once already (ids are unique).
+        known = current is planner.estate and len(planner.stacks) == len(current.systems)
+        stacks = ([planner.stacks[s.id] for s in current.systems] if known
+                  else [system_stack(current, s, planner.catalogue) for s in current.systems])
         result[label] = {
             layer.value: {b.value: round(100 * v, 1) for b, v in sorted(
                 layer_concentration(stacks, layer).bloc_shares.items())}

@@ -9,11 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from typing import TypeVar
 
 from stackrift.catalog.catalogue import Catalogue, Resolution
 from stackrift.catalog.model import ExportControl, Layer, Product, Vendor, bloc_of
 from stackrift.catalog.model import StackLayer as StackLayer  # the one enum, owned by the catalogue
-from stackrift.estate.model import Bloc, Component, ComponentType, Estate, Site, SiteKind, System
+from stackrift.estate.model import (
+    Bloc,
+    Component,
+    ComponentType,
+    Entity,
+    Estate,
+    Site,
+    SiteKind,
+    System,
+)
 from stackrift.findings import Citation
 from stackrift.plan.groups import DestinationMatch, control_in_force, is_gp10, match_destination
 
@@ -88,17 +98,63 @@ def cloud_holder(site: Site, catalogue: Catalogue, estate: Estate) -> Holder:
             return Holder(StackLayer.CLOUD, vendor.id, vendor.name, vendor.bloc, vendor=vendor)
         return Holder(StackLayer.CLOUD, f"unresolved:{site.provider}",
                       f"{site.provider} (not catalogued)", Bloc.UNKNOWN)
-    owner = estate.entity(site.entity) if site.entity else None
+    owner = _entity(estate, site.entity) if site.entity else None
     name = owner.name if owner else site.name
     return Holder(StackLayer.CLOUD, f"on-prem:{site.entity or site.id}", f"on-premises ({name})",
                   bloc_of(site.country), note="self-operated")
 
 
+@dataclass(frozen=True)
+class _Lookups:
+    """An estate's components, sites and entities by id: the first of each id, as
+    :meth:`Estate.component`, :meth:`Estate.site` and :meth:`Estate.entity` find them."""
+
+    components: dict[str, Component]
+    sites: dict[str, Site]
+    entities: dict[str, Entity]
+
+
+_Identified = TypeVar("_Identified", Component, Site, Entity)
+
+
+def _first_by_id(items: tuple[_Identified, ...]) -> dict[str, _Identified]:
+    found: dict[str, _Identified] = {}
+    for item in items:
+        found.setdefault(item.id, item)
+    return found
+
+
+def _lookups(estate: Estate) -> _Lookups:
+    """The look-ups of a (frozen) estate, kept for the last few estates asked: the planner and
+    the stress tests ask for every system of the same estates, thousands of times."""
+    for known, found in _recent:
+        if known is estate:
+            return found
+    found = _Lookups(_first_by_id(estate.components), _first_by_id(estate.sites),
+                     _first_by_id(estate.entities))
+    _recent.insert(0, (estate, found))
+    del _recent[_RECENT_ESTATES:]
+    return found
+
+
+_RECENT_ESTATES = 4
+_recent: list[tuple[Estate, _Lookups]] = []
+
+
+def _entity(estate: Estate, entity_id: str) -> Entity | None:
+    return _lookups(estate).entities.get(entity_id)
+
+
+def _site(estate: Estate, site_id: str) -> Site | None:
+    return _lookups(estate).sites.get(site_id)
+
+
 def system_stack(estate: Estate, system: System, catalogue: Catalogue) -> SystemStack:
     """Resolve each of a system's components into layer holders; models follow their lineage."""
     holders: list[Holder] = []
+    by_id = _lookups(estate).components
     for ref in system.components:
-        component = estate.component(ref)
+        component = by_id.get(ref)
         if component is None:
             continue
         resolution = catalogue.resolve(component)
@@ -113,7 +169,7 @@ def system_stack(estate: Estate, system: System, catalogue: Catalogue) -> System
             holders.append(_holder(layer, origin, component, note, chain[-1].reference))
         else:
             holders.append(_holder(layer, resolution, component))
-    site = estate.site(system.site) if system.site else None
+    site = _site(estate, system.site) if system.site else None
     if site is not None:
         holders.append(cloud_holder(site, catalogue, estate))
         holders.append(Holder(StackLayer.COUNTRY, site.country, site.country,
@@ -137,14 +193,14 @@ class UsNexus(StrEnum):
 
 def us_nexus(estate: Estate, entity_id: str | None) -> UsNexus:
     """Classify an entity by its country and ownership chain (see :class:`UsNexus`)."""
-    entity = estate.entity(entity_id) if entity_id else None
+    entity = _entity(estate, entity_id) if entity_id else None
     if entity is None:
         return UsNexus.NONE
     if entity.country == "US":
         return UsNexus.US_PERSON
     share, current, seen = 1.0, entity, {entity.id}
     while current.parent and current.parent not in seen:
-        parent = estate.entity(current.parent)
+        parent = _entity(estate, current.parent)
         if parent is None:
             break
         share *= (current.ownership_pct if current.ownership_pct is not None else 100.0) / 100.0
@@ -159,7 +215,7 @@ def system_entity(estate: Estate, system: System) -> str | None:
     """The entity that uses a system: its owner, else the entity running its site."""
     if system.owner:
         return system.owner
-    site = estate.site(system.site) if system.site else None
+    site = _site(estate, system.site) if system.site else None
     return site.entity if site else None
 
 
@@ -206,12 +262,12 @@ def headquarters_of(estate: Estate, entity_id: str | None) -> tuple[str, ...]:
     """The countries of an entity and of its ultimate parent in the estate: the EAR's test for
     end users "headquartered in, or with an ultimate parent headquartered in" a destination.
     Empty when the entity is unknown."""
-    entity = estate.entity(entity_id) if entity_id else None
+    entity = _entity(estate, entity_id) if entity_id else None
     if entity is None:
         return ()
     current, seen = entity, {entity.id}
     while current.parent and current.parent not in seen:
-        parent = estate.entity(current.parent)
+        parent = _entity(estate, current.parent)
         if parent is None:
             break
         seen.add(parent.id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from stackrift.catalog.catalogue import Catalogue
@@ -544,12 +545,29 @@ def swap_accelerator(estate: Estate, system: System, old: Component, new: Produc
                     else ComponentType.RUNTIME)
             added.append(_sub_component(replacement.new, kind, catalogue))
             refs.append(added[-1].id)
-    known = {c.id for c in estate.components}
+    # The planner applies hundreds of swaps to estates of thousands of records: the ids are
+    # gathered and searched by C loops (map, list.index) rather than generator expressions.
+    known = set(map(_ID, estate.components))
     components = estate.components + tuple(c for c in added if c.id not in known)
-    systems = tuple(s.model_copy(update={"components": tuple(dict.fromkeys(refs))})
-                    if s.id == system.id
-                    else s for s in estate.systems)
-    return estate.model_copy(update={"components": components, "systems": systems})
+    systems = list(estate.systems)
+    ids = list(map(_ID, systems))
+    update = {"components": tuple(dict.fromkeys(refs))}
+    for position in _positions(ids, system.id):
+        systems[position] = systems[position].model_copy(update=update)
+    return estate.model_copy(update={"components": components, "systems": tuple(systems)})
+
+
+_ID = attrgetter("id")
+
+
+def _positions(ids: list[str], wanted: str) -> list[int]:
+    """Every position of ``wanted`` in ``ids``."""
+    found: list[int] = []
+    while True:
+        try:
+            found.append(ids.index(wanted, found[-1] + 1 if found else 0))
+        except ValueError:
+            return found
 
 
 def _sub_component(product: Product, kind: ComponentType, catalogue: Catalogue) -> Component:

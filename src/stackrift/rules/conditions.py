@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from stackrift.estate.model import DataFlow, Site, System
 from stackrift.rules.facts import EstateIndex, FactValue, ownership_fact
@@ -425,6 +426,63 @@ def _compile_fact(cond: Condition) -> Compiled:
     return fact
 
 
+FactGuard = Callable[[Mapping[str, FactValue]], bool]
+"""True when a subject's facts alone make a condition false."""
+
+
+def compile_guards(cond: Condition, named: Mapping[str, Condition]) -> tuple[FactGuard, ...]:
+    """Tests that rule ``cond`` out from the facts alone: one per plain fact test that must
+    hold for ``cond`` to hold (a conjunct, directly or through named conditions and nested
+    ``all``). A guard is true only when its fact is known and the test fails; ``cond`` then
+    evaluates to ``False`` whatever its other parts say, since ``all`` is false as soon as one
+    part is (what those parts miss matters only for an undetermined result)."""
+    guards: list[FactGuard] = []
+    _collect_guards(cond, named, guards, set())
+    return tuple(guards)
+
+
+def combined_guard(guards: tuple[FactGuard, ...]) -> FactGuard | None:
+    """One test that fails when any of ``guards`` does (``None`` without guards)."""
+    if not guards:
+        return None
+    combined = guards[0]
+    for guard in guards[1:]:
+        combined = _either(combined, guard)
+    return combined
+
+
+def _either(first: FactGuard, second: FactGuard) -> FactGuard:
+    return lambda facts: first(facts) or second(facts)
+
+
+def _collect_guards(cond: Condition, named: Mapping[str, Condition], guards: list[FactGuard],
+                    seen: set[str]) -> None:
+    # The same order of cases as compile_condition and evaluate.
+    if cond.all is not None:
+        for child in cond.all:
+            _collect_guards(child, named, guards, seen)
+    elif cond.any is not None or cond.not_ is not None or cond.volume is not None:
+        return
+    elif cond.ref is not None:
+        if cond.ref in named and cond.ref not in seen:
+            seen.add(cond.ref)
+            _collect_guards(named[cond.ref], named, guards, seen)
+    elif cond.fact is not None and cond.fact not in OWNERSHIP_FACTS:
+        guards.append(_fact_guard(cond.fact, cond))
+
+
+def _fact_guard(name: str, cond: Condition) -> FactGuard:
+    if cond.known is not None:
+        wanted = cond.known
+        return lambda facts: (facts.get(name) is not None) != wanted
+    compare = _compile_compare(cond)
+
+    def fails(facts: Mapping[str, FactValue]) -> bool:
+        value = facts.get(name)
+        return value is not None and not compare(value)
+    return fails
+
+
 def _compile_compare(cond: Condition) -> Comparison:
     """The comparison ``_compare`` makes, with its operands prepared once."""
     if cond.eq is not None:
@@ -443,9 +501,16 @@ def _compile_compare(cond: Condition) -> Comparison:
         if isinstance(value, float) and number is not None:
             return number(value)
         if isinstance(value, frozenset) and members_test is not None:
-            return members_test(frozenset(v.casefold() for v in value))
+            return members_test(_casefolded(value))
         return False
     return compare
+
+
+@lru_cache(maxsize=4096)
+def _casefolded(value: frozenset[str]) -> frozenset[str]:
+    """A set fact's members case-folded: the same few sets (categories, countries) are
+    tested by rule after rule, flow after flow."""
+    return frozenset(v.casefold() for v in value)
 
 
 def _compile_eq(eq: Scalar) -> Comparison:

@@ -19,13 +19,23 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 from stackrift.estate.model import DataFlow, Estate, Site, System
 from stackrift.estate.yamlsource import load_yaml_data
 from stackrift.findings import Citation
-from stackrift.rules.conditions import Compiled, EvalContext, Tri, compile_condition, evaluate
+from stackrift.rules.conditions import (
+    Compiled,
+    EvalContext,
+    FactGuard,
+    Tri,
+    combined_guard,
+    compile_condition,
+    compile_guards,
+    evaluate,
+)
 from stackrift.rules.facts import (
     EstateIndex,
     FactValue,
@@ -126,11 +136,14 @@ def _provider_countries(path: Path) -> ProviderCountry:
     table = {name.casefold(): (entry["country"] if isinstance(entry, dict) else entry)
              for name, entry in (providers or {}).items()}
 
+    known: dict[str, str | None] = {}  # asked for every flow end; names are few
+
     def lookup(name: str) -> str | None:
-        vendor = catalogue.vendor_by_name(name)
-        if vendor is not None and vendor.country:
-            return vendor.country
-        return table.get(name.casefold())
+        if name not in known:
+            vendor = catalogue.vendor_by_name(name)
+            known[name] = (vendor.country if vendor is not None and vendor.country
+                           else table.get(name.casefold()))
+        return known[name]
 
     return lookup
 
@@ -253,6 +266,11 @@ class _CompiledRule:
     the facts the test counts with). A ``facts`` rule's result and trace are the same for any
     subject with those values, in any estate; so is a volume rule's result for the only flow of
     a one-flow estate (its volume is then that flow's own count). ``None``: ownership read."""
+    read_values: Callable[[Mapping[str, FactValue]], tuple[FactValue, ...]] | None = None
+    """The values of ``reads`` in a subject's facts (``None`` for an absent fact), in order."""
+    ruled_out: FactGuard | None = None
+    """The fact tests the rule needs to fire, as one: true when one fails on a subject's known
+    facts, which makes the rule's result ``False`` without evaluating it (``compile_guards``)."""
 
 
 VOLUME_READS = ("categories", "subjects", "devices", "subjects_countries")
@@ -278,6 +296,24 @@ def _shareable_reads(rule: Rule, kind: RuleKind, named: Mapping[str, Condition]
     found: set[str] = set() if kind == "facts" else set(VOLUME_READS)
     _reads(rule.when, named, found, set())
     return None if found & OWNERSHIP_FACTS else tuple(sorted(found))
+
+
+def _values_reader(reads: tuple[str, ...] | None
+                   ) -> Callable[[Mapping[str, FactValue]], tuple[FactValue, ...]] | None:
+    """``tuple(facts.get(n) for n in reads)``, read in one C call when every fact is present
+    (flow facts always hold every name they know; an absent one falls back to ``get``)."""
+    if reads is None:
+        return None
+    if len(reads) < 2:
+        return lambda facts: tuple(facts.get(n) for n in reads)
+    getter = itemgetter(*reads)
+
+    def read(facts: Mapping[str, FactValue]) -> tuple[FactValue, ...]:
+        try:
+            return cast(tuple[FactValue, ...], getter(facts))
+        except KeyError:
+            return tuple(facts.get(n) for n in reads)
+    return read
 
 
 def _kind(cond: Condition, named: Mapping[str, Condition], seen: set[str]) -> RuleKind:
@@ -306,8 +342,11 @@ def _compiled_rules(rules: RuleSet) -> Mapping[Scope, tuple[_CompiledRule, ...]]
             named = rules.conditions_for(rule.id)
             compiled = compile_condition(rule.when, named, shared.setdefault(id(named), {}))
             kind = _kind(rule.when, named, set())
-            by_scope[rule.scope].append(_CompiledRule(rule, compiled, kind, named,
-                                                      _shareable_reads(rule, kind, named)))
+            reads = _shareable_reads(rule, kind, named)
+            by_scope[rule.scope].append(_CompiledRule(rule, compiled, kind, named, reads,
+                                                      _values_reader(reads),
+                                                      combined_guard(compile_guards(
+                                                          rule.when, named))))
         found = {scope: tuple(entries) for scope, entries in by_scope.items()}
         rules.derived["engine.compiled_rules"] = found
     return cast(Mapping[Scope, tuple[_CompiledRule, ...]], found)
@@ -360,9 +399,9 @@ def _judge_compiled(entry: _CompiledRule, subject: _Subject
     memo_key = entry.rule.id
     hit = subject.memo.get(memo_key) if cacheable and subject.memo is not None else None
     wide: Hashable = None
-    if hit is None and subject.by_reads is not None and entry.reads is not None and (
+    if hit is None and subject.by_reads is not None and entry.read_values is not None and (
             entry.kind == "facts" or subject.lone):
-        wide = (memo_key, subject.as_of, tuple(subject.facts.get(n) for n in entry.reads))
+        wide = (memo_key, subject.as_of, entry.read_values(subject.facts))
         hit = subject.by_reads.get(wide)
     if hit is not None:
         result, unknown, lines = hit
@@ -416,7 +455,9 @@ def _rule_results(rules: RuleSet, scope: Scope, subject: _Subject, compiled: boo
     """Every in-force rule of ``scope`` tested on the subject."""
     found = _Results({}, [], {}, [])
     if compiled:
-        results = [(e.rule, _judge_compiled(e, subject))
+        facts = subject.facts
+        results = [(e.rule, (False, (), []) if e.ruled_out is not None and e.ruled_out(facts)
+                    else _judge_compiled(e, subject))
                    for e in _in_force(rules, scope, subject.as_of)]
     else:
         results = [(r, _judge_reference(r, rules, subject)) for r in rules.rules

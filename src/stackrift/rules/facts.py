@@ -40,6 +40,7 @@ class EstateIndex:
         self.systems = {s.id: s for s in estate.systems}
         self.components = {c.id: c for c in estate.components}
         self._provider_country = provider_country
+        self._endpoints: dict[str, Endpoint] = {}
         self.flows_by_system: dict[str, list[DataFlow]] = {}
         for flow in estate.data_flows:
             if flow.system is not None:
@@ -48,6 +49,7 @@ class EstateIndex:
         self.volume_memo: dict[tuple[int, tuple[str, ...], date], dict[int, str | None]] = {}
         """Per volume test and group: whether each flow of the group counts (see conditions)."""
         self._facts: dict[str, dict[str, FactValue]] = {}
+        self._site_flows: dict[str, list[DataFlow]] | None = None
         self._groups: dict[tuple[str, ...], list[DataFlow]] = {}
         self._group_keys: dict[str, dict[str, tuple[str, ...]]] = {}
         for flow in estate.data_flows:
@@ -63,6 +65,21 @@ class EstateIndex:
             if leaves:
                 for key in keys.values():
                     self._groups.setdefault(key, []).append(flow)
+
+    def site_flows(self, site_id: str) -> list[DataFlow]:
+        """The flows with an end at the site or run by a system hosted there (a flow may be
+        listed twice: only the sets of their categories and countries are read)."""
+        if self._site_flows is None:
+            by_site: dict[str, list[DataFlow]] = {}
+            for flow in self.estate.data_flows:
+                for end in {flow.source, flow.destination}:
+                    by_site.setdefault(end, []).append(flow)
+            for system in self.estate.systems:
+                if system.site is not None:
+                    by_site.setdefault(system.site, []).extend(
+                        self.flows_by_system.get(system.id, ()))
+            self._site_flows = by_site
+        return self._site_flows.get(site_id, [])
 
     def group(self, flow: DataFlow, per: str) -> list[DataFlow]:
         """Flows leaving the same origin country with the same exporter (``per="exporter"``) or
@@ -86,7 +103,14 @@ class EstateIndex:
         return self._facts[flow.id]
 
     def endpoint(self, ref: str) -> Endpoint:
-        """A flow end: a site resolves to its country and operating entity; an entity to itself."""
+        """A flow end: a site resolves to its country and operating entity; an entity to itself
+        (worked out once per end: every flow's facts and groups ask)."""
+        found = self._endpoints.get(ref)
+        if found is None:
+            found = self._endpoints[ref] = self._endpoint(ref)
+        return found
+
+    def _endpoint(self, ref: str) -> Endpoint:
         if ref in self.sites:
             site = self.sites[ref]
             entity = self.entities.get(site.entity) if site.entity else None
@@ -242,9 +266,7 @@ def system_facts(index: EstateIndex, system: System) -> dict[str, FactValue]:
 def site_facts(index: EstateIndex, site: Site) -> dict[str, FactValue]:
     """Every site fact: where it is, who runs it, and what data flows touch it."""
     entity = index.entities.get(site.entity) if site.entity else None
-    touching = [f for f in index.estate.data_flows if site.id in (f.source, f.destination)]
-    hosted = {s.id for s in index.estate.systems if s.site == site.id}
-    touching += [f for f in index.estate.data_flows if f.system in hosted and f not in touching]
+    touching = index.site_flows(site.id)
     return {
         "site_country": site.country,
         "site_provider_country": index.provider_country(site),
