@@ -51,7 +51,7 @@ class StoreInfo:
     created: bool = False  # no store existed: this one was made with the starter pack
 
 
-def open_scan_store(path: Path | None) -> tuple[AdvisoryStore, StoreInfo]:
+def open_scan_store(path: Path | str | None) -> tuple[AdvisoryStore, StoreInfo]:
     """The store at ``path`` (or the default), with the starter pack imported if it lacks it.
 
     A store that exists but cannot be used (a newer schema, corrupt, not SQLite) is refused
@@ -59,6 +59,10 @@ def open_scan_store(path: Path | None) -> tuple[AdvisoryStore, StoreInfo]:
     false "clean". Only when no store exists is one created with the starter pack alone (in
     memory when the location cannot be written), and the report says so.
     """
+    from stackrift.advisories.sqlstore import is_store_url
+
+    if is_store_url(path):  # a database named by URL: opened (and migrated) or refused
+        return _open_url_store(str(path))
     target = Path(path or default_store_path())
     absent = str(target) != ":memory:" and not target.exists()
     note = None
@@ -87,6 +91,22 @@ def open_scan_store(path: Path | None) -> tuple[AdvisoryStore, StoreInfo]:
         store.close()
         raise
     return store, info
+
+
+def _open_url_store(url: str) -> tuple[AdvisoryStore, StoreInfo]:
+    """A store in a database named by URL; it is never replaced by another (fail closed)."""
+    from stackrift.advisories.sqlstore import open_sql_store
+
+    store = open_sql_store(url)
+    try:
+        held = store.describe()
+        starter = held.content_label == "starter"
+        caveats = [_starter_only_caveat(held.records, store.describe(newest=True).newest)
+                   ] if starter else []
+        return store, StoreInfo(store.url, starter, held.records, None, tuple(caveats))
+    except BaseException:
+        store.close()
+        raise
 
 
 def _prepare(store: AdvisoryStore, absent: bool) -> list[str]:

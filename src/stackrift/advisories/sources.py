@@ -31,7 +31,7 @@ class StoreAtPath:
     unusable store is an error; only an absent one is made from the starter pack, with a
     caveat."""
 
-    path: Path | None = None
+    path: Path | str | None = None  # a SQLite file or a SQLAlchemy URL
 
     @contextmanager
     def open(self) -> Iterator[tuple[AdvisoryReader, StoreInfo]]:

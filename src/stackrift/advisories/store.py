@@ -801,10 +801,19 @@ class SqliteStore:
         self.close()
 
 
-def open_store(path: Path | None = None, *, create: bool = True,
+def open_store(path: Path | str | None = None, *, create: bool = True,
                starter: bool = True) -> AdvisoryStore:
     """Open (and migrate) the store at ``path`` or the default location; with ``starter``, the
-    packaged starter pack is imported if the store lacks this version of it."""
+    packaged starter pack is imported if the store lacks this version of it.
+
+    ``path`` may be a SQLAlchemy URL (``sqlite:///…``, ``postgresql+psycopg://…``): the store
+    then lives in that database (:mod:`stackrift.advisories.sqlstore`)."""
+    from stackrift.advisories.sqlstore import is_store_url
+
+    if is_store_url(path):
+        from stackrift.advisories.sqlstore import open_sql_store
+
+        return open_sql_store(str(path), create=create, starter=starter)
     store = SqliteStore(path or default_store_path(), create=create)
     if starter:
         from stackrift.advisories.starter_pack import ensure_starter

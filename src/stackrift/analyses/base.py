@@ -43,7 +43,7 @@ class AnalysisContext:
 
     @classmethod
     def default(cls, as_of: date, *, catalogue: Catalogue | None = None,
-                db: Path | None = None, rules_dirs: Sequence[Path] = (),
+                db: Path | str | None = None, rules_dirs: Sequence[Path] = (),
                 options: Sequence[object] = ()) -> AnalysisContext:
         """The usual context: the packaged (or given) catalogue, the store at ``db`` or the
         default one, the packaged rule packs plus those in ``rules_dirs`` (loaded now, so a bad

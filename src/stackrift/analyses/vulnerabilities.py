@@ -168,7 +168,7 @@ class VulnerabilitiesAnalysis:
         return AnalysisResult(findings, summary)
 
 
-def run_scan(document: BomDocument, *, db: Path | None, catalogue: Catalogue | None,
+def run_scan(document: BomDocument, *, db: Path | str | None, catalogue: Catalogue | None,
              vex: Sequence[Path] = (), waivers: Path | None = None,
              as_of: date | None = None, source: AdvisorySource | None = None) -> ScanResult:
     """``stackrift scan``: match a BOM document's components against the store at ``db`` (or

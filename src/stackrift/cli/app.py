@@ -59,6 +59,8 @@ COMMANDS: tuple[CommandEntry, ...] = (
     CommandEntry("compliance", "compliance", "Certification obligations per system across "
                  "regimes, and the smallest control set that meets them.", group=True),
     CommandEntry("schema", "schema", "Print JSON Schemas of StackRift's inputs.", group=True),
+    CommandEntry("serve", "serve", "Run the StackRift server: projects, estates, SBOMs and "
+                 "assessments over HTTP."),
 )
 _BY_NAME = {entry.name: entry for entry in COMMANDS}
 

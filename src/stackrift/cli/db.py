@@ -93,7 +93,7 @@ def db_import(
 
 
 def _import_lines(report: ImportReport, starter: ImportReport | None,
-                  db: Path | None) -> list[RenderableType]:
+                  db: str | None) -> list[RenderableType]:
     rows = [(name, str(c.read), str(c.new), str(c.updated), str(c.unchanged), str(c.rejected),
              f"{c.duplicates} ({c.duplicate_identical} identical, {c.duplicate_revised} revised)")
             for name, c in sorted(report.sources.items())]

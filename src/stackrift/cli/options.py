@@ -59,9 +59,11 @@ EstateFile = Annotated[Path, typer.Argument(help="Estate file (YAML or JSON).")]
 ExtraRules = Annotated[
     list[Path] | None, typer.Option("--rules", help="Extra rule-pack folder (repeatable).")
 ]
-DbOption = Annotated[Path | None, typer.Option("--db", envvar="STACKRIFT_DB",
-                                               help="Advisory store (SQLite file); default in "
-                                               "the user data directory.")]
+# a str, not a Path: a database URL (postgresql+psycopg://…) must keep its double slashes
+DbOption = Annotated[str | None, typer.Option("--db", envvar="STACKRIFT_DB",
+                                              help="Advisory store: a SQLite file, or a database "
+                                              "URL (sqlite:///FILE, postgresql+psycopg://…); "
+                                              "default in the user data directory.")]
 VexFiles = Annotated[list[Path] | None, typer.Option(
     "--vex", help="VEX document (CycloneDX VEX, OpenVEX or CSAF VEX); repeatable.")]
 InputFormat = Annotated[str | None, typer.Option(

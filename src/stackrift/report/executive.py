@@ -130,15 +130,21 @@ def load_baseline(path: Path) -> dict[str, str]:
         document: Any = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidInputError.single(path, f"baseline is not valid JSON ({exc})", where) from exc
+    return severities_of_report(document, str(path))
+
+
+def severities_of_report(document: Any, source: str) -> dict[str, str]:
+    """Finding id → severity from a parsed JSON report."""
+    where = "a JSON report written by 'stackrift assess --format json'"
     findings = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(findings, list):
-        raise InvalidInputError.single(path, "baseline has no 'findings' list", where)
+        raise InvalidInputError.single(source, "baseline has no 'findings' list", where)
     severities: dict[str, str] = {}
     for number, item in enumerate(findings):
         if not (isinstance(item, dict) and isinstance(item.get("id"), str)
                 and isinstance(item.get("severity"), str)):
             raise InvalidInputError.single(
-                path, f"baseline findings[{number}] has no string 'id' and 'severity'", where)
+                source, f"baseline findings[{number}] has no string 'id' and 'severity'", where)
         severities[item["id"]] = item["severity"]
     return severities
 
@@ -146,9 +152,14 @@ def load_baseline(path: Path) -> dict[str, str]:
 def compare_with_baseline(findings: Iterable[Finding], baseline: Mapping[str, str],
                           source: str) -> BaselineChanges:
     """Findings new since the baseline, gone since it, and those whose severity changed."""
-    current = {f.id: f for f in findings}
+    return compare_severities({f.id: f.severity.value for f in findings}, baseline, source)
+
+
+def compare_severities(current: Mapping[str, str], baseline: Mapping[str, str],
+                       source: str) -> BaselineChanges:
+    """The same comparison over finding id → severity maps (two stored JSON reports)."""
     added = tuple(sorted(i for i in current if i not in baseline))
     resolved = tuple(sorted(i for i in baseline if i not in current))
-    changed = tuple(sorted((i, baseline[i], f.severity.value) for i, f in current.items()
-                           if i in baseline and baseline[i] != f.severity.value))
+    changed = tuple(sorted((i, baseline[i], severity) for i, severity in current.items()
+                           if i in baseline and baseline[i] != severity))
     return BaselineChanges(source, added, resolved, changed)
