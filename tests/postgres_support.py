@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,13 +70,17 @@ def _as_cluster_owner(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    """A running throw-away cluster for the whole session."""
+class PostgresUnavailableError(RuntimeError):
+    """The machine has no PostgreSQL server binaries."""
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[PostgresCluster]:
+    """Start a cluster in a temporary folder; stop and remove it on leaving."""
     initdb, pg_ctl = _tool("initdb"), _tool("pg_ctl")
     if initdb is None or pg_ctl is None:
-        _missing("initdb/pg_ctl not found (install Debian's postgresql package)")
-    assert initdb is not None and pg_ctl is not None
+        raise PostgresUnavailableError(
+            "initdb/pg_ctl not found (install Debian's postgresql package)")
     root = Path(tempfile.mkdtemp(prefix="stackrift-pg-"))
     data, sockets = root / "data", root / "sockets"
     sockets.mkdir()
@@ -83,20 +88,30 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
     port = _free_port()
-    subprocess.run(_as_cluster_owner([initdb, "-D", str(data), "-U", _SUPERUSER, "--auth=trust",
-                                      "-E", "UTF8", "--no-sync"]),
-                   check=True, capture_output=True)
-    options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c max_connections=200")
-    subprocess.run(_as_cluster_owner([pg_ctl, "-D", str(data), "-o", options, "-l",
-                                      str(root / "server.log"), "-w", "start"]),
-                   check=True, capture_output=True)
     try:
+        subprocess.run(_as_cluster_owner([initdb, "-D", str(data), "-U", _SUPERUSER,
+                                          "--auth=trust", "-E", "UTF8", "--no-sync"]),
+                       check=True, capture_output=True)
+        options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c max_connections=200")
+        subprocess.run(_as_cluster_owner([pg_ctl, "-D", str(data), "-o", options, "-l",
+                                          str(root / "server.log"), "-w", "start"]),
+                       check=True, capture_output=True)
         yield PostgresCluster("127.0.0.1", port, _SUPERUSER)
     finally:
-        subprocess.run(_as_cluster_owner([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
-                       check=False, capture_output=True)
+        if data.exists():
+            subprocess.run(_as_cluster_owner([pg_ctl, "-D", str(data), "-m", "immediate",
+                                              "stop"]), check=False, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A running throw-away cluster for the whole session."""
+    if _tool("initdb") is None or _tool("pg_ctl") is None:
+        _missing("initdb/pg_ctl not found (install Debian's postgresql package)")
+    with throwaway_cluster() as cluster:
+        yield cluster
 
 
 _database_numbers = itertools.count(1)
