@@ -52,6 +52,9 @@ def serve(
         "which override the file.")] = None,
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", help="Folder for the SQLite database and the first-admin file.")] = None,
+    advisory_db: Annotated[str | None, typer.Option(
+        "--advisory-db", help="The advisory store: a SQLite file or a SQLAlchemy URL (may be "
+        "--database); default the store `stackrift db` uses.")] = None,
     worker: Annotated[bool | None, typer.Option(
         "--worker/--no-worker", help="Run assessments in this process (default on).")] = None,
     output_format: Annotated[SummaryFormat | None, typer.Option(
@@ -74,6 +77,7 @@ def serve(
 
     settings = load_settings({"database_url": database, "host": host, "port": port,
                               "data_dir": data_dir, "worker": worker,
+                              "advisory_db": advisory_db,
                               "log_format": output_format.value if output_format else None},
                              config_file=config)
     logging_config = log_config(settings.log_format, output)

@@ -28,7 +28,7 @@ def document_text(bundle: dict[str, Any], fmt: str, info: str, day: date) -> str
     return bundle_text(bundle)
 
 
-def export(source: Path, fmt: str, tlp: Tlp, as_of: date, db: Path | None
+def export(source: Path, fmt: str, tlp: Tlp, as_of: date, db: Path | str | None
            ) -> tuple[str, tuple[Caveat, ...]]:
     """``intel export``: the document and what it could not include."""
     from stackrift.intel.sources import is_report, load_estate_source, load_report

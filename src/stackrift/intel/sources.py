@@ -106,7 +106,7 @@ def load_report(path: Path) -> ExportSource:
                         "findings give no file hash; export the estate for both"),))
 
 
-def load_estate_source(path: Path, as_of: date, db: Path | None = None) -> ExportSource:
+def load_estate_source(path: Path, as_of: date, db: Path | str | None = None) -> ExportSource:
     """Assess the estate (vulnerabilities and artefacts) and collect what the export needs."""
     from stackrift.analyses.base import AnalysisContext
     from stackrift.bom.estate import merge_sboms, system_boms

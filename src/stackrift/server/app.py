@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from stackrift import __version__
 from stackrift.errors import InputError, InvalidInputError
 from stackrift.server import web
+from stackrift.server.advisories import AdvisoryHolder
 from stackrift.server.config import ServerSettings
 from stackrift.server.errors import NotAuthenticatedError, ServiceError
 from stackrift.server.taxii import router as taxii_router
@@ -30,6 +31,14 @@ def _core_routers() -> tuple[RouterFactory, ...]:
     from stackrift.server.routes import accounts, assessments, projects, system, tools
 
     return (system.router, accounts.router, projects.router, assessments.router, tools.router)
+
+
+def _osv_router(advisories: AdvisoryHolder) -> APIRouter:
+    """The OSV API over the configured advisory store, resolving product text as a scan does."""
+    from stackrift.catalog.catalogue import load_catalogue
+    from stackrift.server.osv import osv_router
+
+    return osv_router(advisories.lend, catalogue=load_catalogue())
 
 
 ROUTERS: tuple[RouterFactory, ...] = (web.router, taxii_router)
@@ -67,6 +76,7 @@ def create_app(settings: ServerSettings, *, extra_routers: Sequence[RouterFactor
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     sessions = session_factory(engine)
+    advisories = AdvisoryHolder(settings.advisory_db)
     run_worker = settings.worker if start_worker is None else start_worker
 
     @asynccontextmanager
@@ -82,6 +92,7 @@ def create_app(settings: ServerSettings, *, extra_routers: Sequence[RouterFactor
         finally:
             if worker is not None:
                 worker.stop(settings.shutdown_grace_seconds)
+            advisories.close()
             engine.dispose()
 
     app = FastAPI(title="StackRift server", version=__version__, lifespan=lifespan,
@@ -93,4 +104,5 @@ def create_app(settings: ServerSettings, *, extra_routers: Sequence[RouterFactor
     _install_handlers(app)
     for factory in (*_core_routers(), *ROUTERS, *extra_routers):
         app.include_router(factory())
+    app.include_router(_osv_router(advisories))
     return app

@@ -63,6 +63,10 @@ class ServerSettings:
     session_hours: float = 12.0
     secure_cookies: bool = False
     log_format: str = "json"
+    advisory_db: str = ""
+    """The advisory store for assessments and the OSV API: a SQLite file or a SQLAlchemy URL (it
+    may be the server's own database); empty: the library's default store (``$STACKRIFT_DB``
+    or the data folder), as ``stackrift db`` and ``stackrift scan`` use it."""
     advisory_source: Callable[[], AdvisorySource] = default_advisory_source
     """Where assessments get advisories: the one place to switch to another store."""
 
@@ -146,6 +150,12 @@ def load_settings(flags: Mapping[str, Any] | None = None, *, config_file: Path |
             raise UsageError(f"unknown server setting {name}")
         if value is not None:
             values[name] = _convert(name, value, f"--{name.replace('_', '-')}")
+    if advisory_source is None and values.get("advisory_db"):
+        from functools import partial
+
+        from stackrift.advisories.sources import StoreAtPath
+
+        advisory_source = partial(StoreAtPath, values["advisory_db"])
     if advisory_source is not None:
         values["advisory_source"] = advisory_source
     if values.get("log_format", "json") not in LOG_FORMATS:

@@ -239,8 +239,8 @@ def _check_with_stix2(obj: dict[str, Any]) -> None:
     """The stix2 library's property checks (indicator patterns by the STIX pattern grammar)."""
     import warnings
 
-    import stix2  # type: ignore[import-untyped]
-    from stix2.exceptions import STIXError  # type: ignore[import-untyped]
+    import stix2
+    from stix2.exceptions import STIXError
 
     try:
         with warnings.catch_warnings():
