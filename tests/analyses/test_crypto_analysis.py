@@ -241,3 +241,34 @@ def test_a_pin_applies_to_both_hops_through_a_gateway(tmp_path: Path) -> None:
     assert any("gw->va-api offers none of the pinned" in u
                for u in finding.evidence["pin_not_offered"])
     assert "via gateway gw" in finding.title
+
+
+def test_files_that_cannot_be_read_are_findings_not_silence(tmp_path: Path) -> None:
+    """A missing certificate and an unreadable probe result: the system gets one finding of
+    unknown severity naming both, and the rest of the analysis still runs."""
+    (tmp_path / "probe.json").write_text("[1, 2", encoding="utf-8")
+    result = _run(tmp_path, us_crypto={**US_CRYPTO, "certificates": ["certs/gone.pem"],
+                                       "probes": ["probe.json"]})
+    [finding] = [f for f in result.findings if f.rule == "file-not-read"]
+    assert finding.severity is Severity.UNKNOWN and finding.subject.id == "va-api"
+    files = finding.evidence["files"]
+    assert isinstance(files, list) and len(files) == 2
+    assert files[0].startswith("certificate certs/gone.pem:") and "No such file" in files[0]
+    assert files[1].startswith("probe probe.json:")
+    assert [f for f in result.findings if f.rule == "no-common-suite"]
+
+
+def test_the_demo_moved_elsewhere_still_reads_its_files(demo_estate: Path, tmp_path: Path
+                                                        ) -> None:
+    from stackrift.estate.rebase import rebase_files
+    from stackrift.plan.render import estate_yaml
+
+    loaded = load_estate(demo_estate)
+    moved = tmp_path / "elsewhere" / "estate.yaml"
+    moved.parent.mkdir()
+    for estate, files in ((loaded.estate, 2),
+                          (rebase_files(loaded.estate, loaded.base_dir, moved.parent), 0)):
+        moved.write_text(estate_yaml(estate, "moved"), encoding="utf-8")
+        result = CryptoAnalysis().run(load_estate(moved), AnalysisContext(
+            as_of=AS_OF, catalogue=load_catalogue()))
+        assert len([f for f in result.findings if f.rule == "file-not-read"]) == files

@@ -33,3 +33,22 @@ def test_demo_estate_has_findings_from_the_starter_pack(demo_estate: Path,
     # the second run reuses the store without importing again
     again = VulnerabilitiesAnalysis().run(load_estate(demo_estate), context)
     assert [f.id for f in again.findings] == [f.id for f in result.findings]
+
+
+def test_an_sbom_that_cannot_be_read_is_a_finding(tmp_path: Path) -> None:
+    """Called on its own (the pipeline stops earlier with a located error), the analysis
+    reports an unreadable SBOM as a finding of unknown severity, not as a clean system."""
+    (tmp_path / "broken.cdx.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "estate.yaml").write_text(
+        "organisation: {name: Org, hq_country: US}\n"
+        "entities: [{id: hq, name: HQ, country: US}]\n"
+        "sites: [{id: s, name: S, kind: on_prem, country: US, entity: hq}]\n"
+        "systems: [{id: a, name: A, purpose: p, owner: hq, site: s,\n"
+        "           sboms: [broken.cdx.json]}]\n", encoding="utf-8")
+    context = AnalysisContext.default(date(2026, 11, 15), catalogue=load_catalogue(),
+                                      db=tmp_path / "store.sqlite")
+    result = VulnerabilitiesAnalysis().run(load_estate(tmp_path / "estate.yaml"), context)
+    [finding] = [f for f in result.findings if f.rule == "sbom-not-read"]
+    assert finding.severity.value == "unknown" and finding.subject.id == "a"
+    assert finding.evidence["sbom"] == "broken.cdx.json"
+    assert result.summary["sbom_problems"]

@@ -12,6 +12,7 @@ from stackrift.catalog.catalogue import Catalogue, load_catalogue
 from stackrift.cli import main
 from stackrift.errors import InvalidInputError, UsageError
 from stackrift.estate.loader import LoadedEstate, load_estate
+from stackrift.estate.rebase import rebase_files
 from stackrift.pipeline import assess
 from stackrift.plan.lawful import FlowJudge
 from stackrift.plan.render import estate_yaml
@@ -46,11 +47,14 @@ def test_demo_plan_is_lawful_and_valid(demo_plan: tuple[LoadedEstate, PlanResult
         assert changed[system].accelerator_to not in ("nvidia-h20", "nvidia-h100")
         assert changed[system].burden.total > 0
     # The written estate is accepted by the loader and the assessment pipeline ...
+    # (written elsewhere, it still finds the SBOMs, CBOMs and certificates the demo names)
     path = tmp_path / "planned.yaml"
-    path.write_text(estate_yaml(result.new_estate, "planned"))
+    moved = rebase_files(result.new_estate, loaded.base_dir, tmp_path)
+    path.write_text(estate_yaml(moved, "planned"))
     planned = load_estate(path)
     report = assess(planned, AnalysisContext(as_of=AS_OF, catalogue=load_catalogue()))
     assert any(s.name == "concentration" for s in report.sections)
+    assert not [f.id for f in report.findings if f.rule in ("file-not-read", "sbom-not-read")]
     # ... and the transfers engine finds no prohibited flow in it.
     verdicts = evaluate_estate(planned.estate, AS_OF, load_rule_set())
     assert verdicts and all(v.verdict is not Verdict.PROHIBITED for v in verdicts)

@@ -3,8 +3,13 @@ their reports stored, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import orjson
 from tests.server.conftest import MINIMAL, Server
+
+import stackrift.demo
 
 
 def test_health_and_readiness(server: Server) -> None:
@@ -90,3 +95,31 @@ def test_an_estate_finds_its_sboms_by_their_upload_names(server: Server) -> None
     summary = report["analyses"]["vulnerabilities"]["summary"]
     assert "sbom_problems" not in summary, summary["sbom_problems"]
     assert any("transformers" in f["id"] for f in report["findings"]), report["findings"]
+
+
+def test_an_estate_finds_its_crypto_files_and_says_which_it_did_not(server: Server) -> None:
+    """The demo names a certificate chain and a CBOM: assessed without them, each is a
+    file-not-read finding; uploaded under the names the estate uses, both are read."""
+    demo = Path(stackrift.demo.__file__).parent
+    created = server.post("/api/v1/projects", json={"unit_id": server.ids["unit_a"],
+                                                    "name": "with crypto files"}).json()
+    assert server.upload(created["id"], "estate", "estate.yaml",
+                         (demo / "estate.yaml").read_bytes()).status_code == 201
+
+    def not_read() -> list[dict[str, Any]]:
+        queued = server.post(f"/api/v1/projects/{created['id']}/assessments",
+                             json={"as_of": "2026-12-04", "analyses": ["crypto"]}).json()
+        assert server.wait_for(queued["id"])["status"] == "done"
+        report = orjson.loads(server.get(f"/api/v1/assessments/{queued['id']}/report").content)
+        return [f for f in report["findings"] if f["rule"] == "file-not-read"]
+
+    missing = not_read()
+    assert {f["subject"]["id"] for f in missing} == {"us-fraud", "global-rag"}
+    assert all(f["severity"] == "unknown" for f in missing)
+    assert any("crypto/us-fraud-chain.pem" in str(f["evidence"]) for f in missing)
+    refused = server.upload(created["id"], "crypto", "crypto/bad.pem", b"not a certificate")
+    assert refused.status_code == 422 and refused.json()["problems"][0]["file"] == "crypto/bad.pem"
+    for name in ("crypto/us-fraud-chain.pem", "crypto/global-rag.cbom.json"):
+        assert server.upload(created["id"], "crypto", name,
+                             (demo / name).read_bytes()).status_code == 201
+    assert not_read() == []

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from tests.server.conftest import BACKENDS, MINIMAL, QUICK, database_url
 
 SRC = Path(__file__).parents[2] / "src"
+DEMO = SRC / "stackrift" / "demo" / "estate.yaml"
 
 
 def _free_port() -> int:
@@ -33,11 +34,11 @@ def _free_port() -> int:
 class Process:
     """One ``stackrift serve`` run on a database, and an HTTP client to it."""
 
-    def __init__(self, url: str, folder: Path) -> None:
+    def __init__(self, url: str, folder: Path, grace: float = 1.0) -> None:
         self.port = _free_port()
         env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
                "STACKRIFT_SERVER_JOB_LEASE_SECONDS": "2", "STACKRIFT_SERVER_POLL_SECONDS": "0.2",
-               "STACKRIFT_SERVER_SHUTDOWN_GRACE_SECONDS": "1"}
+               "STACKRIFT_SERVER_SHUTDOWN_GRACE_SECONDS": str(grace)}
         self.log = (folder / f"serve-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "stackrift", "serve", "--database", url, "--data-dir",
@@ -112,7 +113,7 @@ def test_a_killed_server_loses_nothing_and_runs_the_job_again(database: tuple[st
     _wait(first, token, queued["id"], _running)
     first.stop(signal.SIGKILL)
 
-    second = Process(url, folder)
+    second = Process(url, folder, grace=0.3)
     try:
         done = _wait(second, token, queued["id"], lambda s: s["status"] in {"done", "failed"})
         assert done["status"] == "done" and done["attempts"] == 2, done
@@ -122,9 +123,13 @@ def test_a_killed_server_loses_nothing_and_runs_the_job_again(database: tuple[st
         report = second.call("GET", f"/api/v1/assessments/{queued['id']}/report", token).json()
         assert len(report["findings"]) == done["finding_count"]
 
-        # every analysis, the cryptographic matrix included, outlasts the 1 s shutdown grace
+        # every analysis of the demo estate (seconds of work) outlasts a 0.3 s shutdown grace
+        demo = second.call("POST", f"/api/v1/projects/{project}/uploads", token,
+                           data={"kind": "estate", "name": "demo.yaml"},
+                           files={"file": ("demo.yaml", DEMO.read_bytes())}).json()
         again = second.call("POST", f"/api/v1/projects/{project}/assessments", token,
-                            json={"as_of": "2026-12-04"}).json()
+                            json={"as_of": "2026-12-04", "estate_upload_id": demo["id"]}
+                            ).json()
         _wait(second, token, again["id"], _running)
     finally:
         lines = second.stop(signal.SIGTERM)

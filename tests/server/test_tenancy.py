@@ -31,7 +31,7 @@ PATH_IDS = {"project_id": "project_b", "upload_id": "upload_b", "assessment_id":
             "unit_id": "unit_b", "user_id": "user_viewer_b", "token_id": "token_viewer_b",
             "collection_id": "collection_b", "object_id": "object_b", "status_id": "status_b"}
 # path parameters that name no object of a unit (e.g. an advisory id), with a value to send
-UNSCOPED_PARAMS: dict[str, str] = {}
+UNSCOPED_PARAMS: dict[str, str] = {"ident": "GHSA-0000-0000-0000"}
 UNIT_B_MARKERS = ("unit b", "estate of b", "viewer_b", "analyst_b", "admin_b")
 
 

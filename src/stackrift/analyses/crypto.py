@@ -77,6 +77,8 @@ class _View:
     countries: dict[str, str]
     blocks: dict[str, CryptoBlock]
     endpoints: dict[str, Endpoint]
+    # system id -> "file: why" for each probe file of its block that could not be read
+    unread_probes: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, estate: Estate, base: Path) -> _View:
@@ -187,7 +189,8 @@ def _endpoints(view: _View) -> dict[str, Endpoint]:
                 update={"criticality": system.criticality.value})})
         out[system_id] = endpoint_from_block(system_id, block,
                                              view.countries.get(system.site or ""),
-                                             base=view.base)
+                                             base=view.base,
+                                             unread=view.unread_probes.setdefault(system_id, []))
     return out
 
 
@@ -410,16 +413,33 @@ def _inventories(view: _View, registry: Registry, as_of: date
 
     rows: list[tuple[str, int, int, int]] = []
     findings: list[Finding] = []
-    files: dict[str, tuple[InventoryItem, ...]] = {}  # a site's CBOM is read once
+    files: dict[str, tuple[InventoryItem, ...] | str] = {}  # a site's CBOM is read once
     for system in view.estate.systems:
         block = view.blocks.get(system.id)
         if block is None:
             continue
         inv = build_inventory(block, registry, base=view.base, source=system.id,
-                              files=files)
+                              files=files, strict=False)
         rows.append((system.id, len(inv.items), len(inv.quantum_vulnerable), len(inv.unknown)))
         findings += _inventory_findings(system, inv, as_of)
+        unread = [*inv.unread, *view.unread_probes.get(system.id, ())]
+        if unread:
+            findings.append(_files_not_read(system, unread))
     return rows, findings
+
+
+def _files_not_read(system: System, unread: list[str]) -> Finding:
+    """Fail closed: what a file would have told is unknown, so the finding's severity is
+    unknown (gated by ``--unknown-severity-as``) and says what was not looked at."""
+    return Finding(
+        id=finding_id(NAME, "file-not-read", system.id), analysis=NAME, rule="file-not-read",
+        severity=Severity.UNKNOWN,
+        title=f"{system.id}: {len(unread)} cryptography file(s) could not be read; its "
+              "inventory and handshake verdicts leave them out",
+        subject=Subject(kind=SubjectKind.SYSTEM, id=system.id, field="crypto"),
+        evidence={"status": "not looked at", "files": unread},
+        recommendation="Make the files available beside the estate (paths are relative to the "
+                       "estate file) or remove them from the crypto block, then assess again.")
 
 
 def _inventory_findings(system: System, inv: Inventory, as_of: date) -> list[Finding]:

@@ -40,7 +40,7 @@ class VulnerabilityOptions:
     waivers: Path | None = None
 
 
-def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[str]]:
+def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[SbomNotRead]]:
     """Targets from estate components (purl or vendor/product) and each system's SBOMs.
 
     Returns the targets and any SBOM problems (unreadable files are reported, not fatal).
@@ -63,10 +63,38 @@ def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[str]]:
             try:
                 document = read_bom(path)
             except InputError as exc:
-                problems.append(f"system {system.id}: SBOM {sbom}: {exc.diagnostics()[0]}")
+                problems.append(SbomNotRead(system.id, sbom, exc.diagnostics()[0]))
                 continue
             targets.extend(targets_from_document(document, (system.id,)))
     return targets, problems
+
+
+@dataclass(frozen=True)
+class SbomNotRead:
+    """A system's SBOM that could not be read: its components were not looked at."""
+
+    system: str
+    sbom: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"system {self.system}: SBOM {self.sbom}: {self.why}"
+
+
+def sbom_not_read_finding(problem: SbomNotRead) -> Finding:
+    """Fail closed: the SBOM's components may carry any vulnerability, so the finding's
+    severity is unknown (gated by ``--unknown-severity-as``)."""
+    from stackrift.findings import Severity
+
+    return Finding(
+        id=finding_id(NAME, "sbom-not-read", problem.system, problem.sbom), analysis=NAME,
+        rule="sbom-not-read", severity=Severity.UNKNOWN,
+        title=f"{problem.system}: SBOM {problem.sbom} could not be read; its components "
+              "were not assessed",
+        subject=Subject(kind=SubjectKind.SYSTEM, id=problem.system, field="sboms"),
+        evidence={"status": "not looked at", "sbom": problem.sbom, "reason": problem.why},
+        recommendation="Make the SBOM available at the path the estate names (relative to "
+                       "the estate file) or correct the path, then assess again.")
 
 
 def to_finding(match: Match, estate_ids: frozenset[str]) -> Finding:
@@ -161,10 +189,11 @@ class VulnerabilitiesAnalysis:
                           waivers=waivers, as_of=context.as_of)
         estate_ids = frozenset(c.id for c in estate.estate.components)
         findings = tuple(to_finding(m, estate_ids) for m in result.matches) + tuple(
-            not_assessed_finding(t, why, estate_ids) for t, why in result.not_assessed)
+            not_assessed_finding(t, why, estate_ids) for t, why in result.not_assessed) + tuple(
+            sbom_not_read_finding(p) for p in problems)
         summary = result.summary()
         if problems:
-            summary["sbom_problems"] = problems
+            summary["sbom_problems"] = [str(p) for p in problems]
         return AnalysisResult(findings, summary)
 
 

@@ -176,7 +176,7 @@ def _estate_holders(path: Path | None, registry: Registry) -> list[Holder]:
     loaded = load_estate(path)
     base = Path(loaded.path).parent
     names = {s.id: s.name for s in loaded.estate.systems}
-    files: dict[str, tuple[InventoryItem, ...]] = {}
+    files: dict[str, tuple[InventoryItem, ...] | str] = {}
     return [Holder(system_id, names[system_id], block,
                    build_inventory(block, registry, base=base, source=system_id, files=files))
             for system_id, block in system_blocks(loaded.estate).items()]

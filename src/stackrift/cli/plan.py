@@ -105,6 +105,7 @@ def plan(
     """
     from stackrift.catalog.catalogue import load_catalogue
     from stackrift.estate.loader import load_estate
+    from stackrift.estate.rebase import rebase_files
     from stackrift.plan.lawful import FlowJudge
     from stackrift.plan.render import estate_yaml
     from stackrift.plan.scenario import load_scenario, resolve_scenario
@@ -124,7 +125,9 @@ def plan(
     if estate_out is not None and result.new_estate is not None:
         header = (f"Planned by stackrift plan from {estate} as of {day} "
                   f"(objective {objective.value}).\nReview before use: not legal advice.")
-        write_report(estate_yaml(result.new_estate, header), estate_out)
+        # the planned estate names the same SBOMs, CBOMs and certificates from its own folder
+        planned = rebase_files(result.new_estate, loaded.base_dir, estate_out.parent)
+        write_report(estate_yaml(planned, header), estate_out)
     if not result.feasible:
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -25,6 +25,7 @@ from stackrift.crypto.model import (
     ProtocolVersion,
     endpoint_facts,
 )
+from stackrift.errors import InputError
 
 if TYPE_CHECKING:
     from stackrift.estate.model import Estate
@@ -64,11 +65,17 @@ def load_probed_profile(path: Path) -> CryptoProfile:
                                       "a profile as the probe writes it") from None
 
 
-def _merged(block: CryptoBlock, base: Path) -> CryptoProfile:
+def _merged(block: CryptoBlock, base: Path, unread: list[str] | None) -> CryptoProfile:
     profile = CryptoProfile.model_validate(block.model_dump(
         include=set(CryptoProfile.model_fields)))
     for rel in block.probes:
-        seen = load_probed_profile(base / rel)
+        try:
+            seen = load_probed_profile(base / rel)
+        except InputError as exc:
+            if unread is None:
+                raise
+            unread.append(f"probe {rel}: {exc.diagnostics()[0]}")
+            continue
         profile = profile.model_copy(update={
             name: tuple(dict.fromkeys((*getattr(profile, name), *getattr(seen, name))))
             for name in ("protocols", "cipher_suites", "groups", "signature_schemes")})
@@ -76,9 +83,11 @@ def _merged(block: CryptoBlock, base: Path) -> CryptoProfile:
 
 
 def endpoint_from_block(system_id: str, block: CryptoBlock, country: str | None, *,
-                        base: Path) -> Endpoint:
-    """The engine's view of a system: declared plus probed capabilities, and its facts."""
-    return Endpoint(id=system_id, profile=_merged(block, base),
+                        base: Path, unread: list[str] | None = None) -> Endpoint:
+    """The engine's view of a system: declared plus probed capabilities, and its facts. A
+    probe file that cannot be read raises its error, or, given ``unread``, is listed there
+    and left out (the caller must say the endpoint is incomplete)."""
+    return Endpoint(id=system_id, profile=_merged(block, base, unread),
                     facts=endpoint_facts(country, block.facts))
 
 

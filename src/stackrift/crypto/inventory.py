@@ -4,7 +4,7 @@ every algorithm normalised to the registry, and what was not understood.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from stackrift.crypto.loader import Registry
 from stackrift.crypto.model import AssetType, CryptoProfile, InventoryItem, ProtocolType
 from stackrift.crypto.readers.cbom import read_cbom
 from stackrift.crypto.readers.x509 import read_certificates
+from stackrift.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Inventory:
 
     items: tuple[InventoryItem, ...]
     unknown: tuple[str, ...]
+    unread: tuple[str, ...] = ()  # "file: why" for each referenced file that could not be read
 
     @property
     def quantum_vulnerable(self) -> tuple[InventoryItem, ...]:
@@ -51,30 +53,41 @@ def _declared(profile: CryptoProfile, registry: Registry, source: str) -> Iterab
 
 
 def build_inventory(profile: CryptoProfile, registry: Registry, *, base: Path,
-                    source: str, files: dict[str, tuple[InventoryItem, ...]] | None = None
-                    ) -> Inventory:
+                    source: str, files: dict[str, tuple[InventoryItem, ...] | str] | None = None,
+                    strict: bool = True) -> Inventory:
     """Everything ``profile`` declares or references (paths relative to ``base``). ``files``
-    keeps what each CBOM or certificate file held, for callers that read the same file for
-    many endpoints."""
+    keeps what each CBOM or certificate file held (or why it could not be read), for callers
+    that read the same file for many endpoints. A file that cannot be read raises its error;
+    with ``strict=False`` it is listed in ``unread`` instead, so that an assessment can say
+    what it did not look at and go on with the rest."""
     items: list[InventoryItem] = []
     unknown: list[str] = []
+    unread: list[str] = []
     for entry in _declared(profile, registry, source):
         if isinstance(entry, str):
             unknown.append(entry)
         else:
             items.append(entry)
-    cache = {} if files is None else files
-    for rel in profile.cboms:
-        key = f"cbom:{base / rel}"
-        if key not in cache:
-            cache[key] = tuple(read_cbom(base / rel, registry))
-        items.extend(cache[key])
-    for rel in profile.certificates:
-        key = f"certificate:{base / rel}"
-        if key not in cache:
-            cache[key] = tuple(_certificate_items(base / rel, registry))
-        items.extend(cache[key])
-    return Inventory(tuple(items), tuple(unknown))
+    cache: dict[str, tuple[InventoryItem, ...] | str] = {} if files is None else files
+    readers: tuple[tuple[str, tuple[str, ...], Callable[[Path], Iterable[InventoryItem]]], ...] = (
+        ("cbom", profile.cboms, lambda path: read_cbom(path, registry)),
+        ("certificate", profile.certificates, lambda path: _certificate_items(path, registry)))
+    for kind, names, read in readers:
+        for rel in names:
+            key = f"{kind}:{base / rel}"
+            if key not in cache:
+                try:
+                    cache[key] = tuple(read(base / rel))
+                except InputError as exc:
+                    if strict:
+                        raise
+                    cache[key] = exc.diagnostics()[0]
+            held = cache[key]
+            if isinstance(held, str):
+                unread.append(f"{kind} {rel}: {held}")
+            else:
+                items.extend(held)
+    return Inventory(tuple(items), tuple(unknown), tuple(unread))
 
 
 def _certificate_items(path: Path, registry: Registry) -> Iterable[InventoryItem]:

@@ -11,16 +11,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from tests.browser_support import chromium_factory, console_errors, save_artefact, start_chromium
 
@@ -116,11 +117,27 @@ def _shot(chrome: WebDriver, name: str, errors: list[str]) -> None:
     errors.extend(f"{name}: {e}" for e in console_errors(chrome))
 
 
+def _replaced(page: WebElement) -> Callable[[WebDriver], bool]:
+    """Whether the page ``page`` belongs to has been replaced by the next one. While the
+    browser swaps documents, it may answer that the node belongs to no document: gone too."""
+    def gone(_driver: WebDriver) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc.msg):
+                return True
+            raise
+        return False
+    return gone
+
+
 def _submit(chrome: WebDriver, form_css: str) -> None:
     """Submit a form and wait for the next page to replace this one."""
     page = chrome.find_element(By.TAG_NAME, "html")
     chrome.find_element(By.CSS_SELECTOR, f"{form_css} button[type=submit]").click()
-    WebDriverWait(chrome, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(chrome, 30).until(_replaced(page))
 
 
 def _log_in(chrome: WebDriver, server: LiveServer) -> None:
@@ -200,7 +217,7 @@ def test_a_person_assesses_an_estate_and_sees_what_changed(
 
     opened = chrome.find_element(By.TAG_NAME, "html")
     chrome.find_element(By.CSS_SELECTOR, "table.findings tbody tr a").click()
-    WebDriverWait(chrome, 30).until(expected_conditions.staleness_of(opened))
+    WebDriverWait(chrome, 30).until(_replaced(opened))
     assert "/findings/" in chrome.current_url
     assert chrome.find_element(By.ID, "citations").is_displayed()
     assert chrome.find_element(By.ID, "evidence").is_displayed()

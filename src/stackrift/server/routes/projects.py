@@ -71,9 +71,10 @@ def _upload_routes(api: APIRouter) -> None:
                          file: Annotated[UploadFile, File()],
                          name: Annotated[str | None, Form(max_length=200)] = None
                          ) -> UploadView:
-        """Upload an estate, SBOM, controls file, rule pack, VEX or waivers file. It is read
-        by the library first: a file with problems is refused (422, every problem located)
-        and nothing is stored; otherwise it becomes the next version of its name."""
+        """Upload an estate, SBOM, controls file, rule pack, VEX, waivers or crypto file (a
+        CBOM, certificates or a probe result). It is read by the library first: a file with
+        problems is refused (422, every problem located) and nothing is stored; otherwise it
+        becomes the next version of its name."""
         limit = request.app.state.settings.max_upload_bytes
         content = await read_bounded(file, limit)
         # reading a large SBOM takes a while: off the event loop

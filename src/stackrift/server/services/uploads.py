@@ -28,6 +28,7 @@ class UploadKind(StrEnum):
     RULES = "rules"
     VEX = "vex"
     WAIVERS = "waivers"
+    CRYPTO = "crypto"  # a CBOM, certificates (PEM/DER) or a probe result a crypto block names
 
 
 _NAME_LIMIT = 200
@@ -99,6 +100,30 @@ def _check_waivers(name: str, content: bytes, folder: Path) -> None:
     load_waivers(_written(folder, name, content))
 
 
+def _check_crypto(name: str, content: bytes, folder: Path) -> None:
+    """Read as the crypto analysis will: a probe result (JSON with a ``profile``), a CBOM
+    (other JSON) or certificates."""
+    import orjson
+
+    from stackrift.crypto.endpoints import load_probed_profile
+    from stackrift.crypto.loader import load_registry
+    from stackrift.crypto.readers.cbom import read_cbom
+    from stackrift.crypto.readers.x509 import read_certificates
+
+    path = _written(folder, name, content)
+    if not content.lstrip().startswith(b"{"):
+        read_certificates(path, load_registry())
+        return
+    try:
+        probe = isinstance(document := orjson.loads(content), dict) and "profile" in document
+    except orjson.JSONDecodeError:
+        probe = False  # the CBOM reader names the problem
+    if probe:
+        load_probed_profile(path)
+    else:
+        read_cbom(path, load_registry())
+
+
 def _written(folder: Path, name: str, content: bytes) -> Path:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,7 +134,8 @@ def _written(folder: Path, name: str, content: bytes) -> Path:
 _CHECKS: dict[UploadKind, Callable[[str, bytes, Path], None]] = {
     UploadKind.ESTATE: _check_estate, UploadKind.SBOM: _check_sbom,
     UploadKind.CONTROLS: _check_controls, UploadKind.RULES: _check_rules,
-    UploadKind.VEX: _check_vex, UploadKind.WAIVERS: _check_waivers}
+    UploadKind.VEX: _check_vex, UploadKind.WAIVERS: _check_waivers,
+    UploadKind.CRYPTO: _check_crypto}
 
 
 def _named(exc: InputError, folder: Path) -> InputError:
