@@ -119,6 +119,13 @@ class MessageFormat(StrEnum):
     JSON = "json"
 
 
+class DigestAlgorithm(StrEnum):
+    """How ``intel digest`` hides indicator values (see ``stackrift.intel.sovereign``)."""
+
+    HMAC = "hmac-sha256"
+    BLOOM = "bloom"
+
+
 class TlpLevel(StrEnum):
     """TLP 2.0 levels a user marks an export with (the library's ``intel.model.Tlp``)."""
 

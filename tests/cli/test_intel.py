@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_string
 from tests.cli.conftest import Cli
@@ -104,7 +105,10 @@ def test_sightings_count_matches_and_unreadable_lines(cli: Cli, tmp_path: Path) 
     assert strict.code == 2 and "eve.json:2:1: invalid UTF-8" in strict.err
 
 
-def test_digest_match_reveal_round_trip_with_audits(cli: Cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", [[], ["--algorithm", "bloom",
+                                             "--false-positive-rate", "1e-5"]])
+def test_digest_match_reveal_round_trip_with_audits(cli: Cli, tmp_path: Path,
+                                                    algorithm: list[str]) -> None:
     key = tmp_path / "community.key"
     key.write_text("s" * 40)
     indicators, log = _indicators(tmp_path / "i.json"), _eve(tmp_path / "eve.json")
@@ -116,8 +120,13 @@ def test_digest_match_reveal_round_trip_with_audits(cli: Cli, tmp_path: Path) ->
     assert not digest.exists()
     run = cli("intel", "digest", str(indicators), "--key", str(key), "--community", "soc",
               "--from", "DE", "--to", "CN", "--transfer-lawful", "--state", str(state),
-              "--audit", str(tmp_path / "a1.json"), "-o", str(digest))
+              "--audit", str(tmp_path / "a1.json"), "-o", str(digest), *algorithm)
     assert run.code == 0, run.err
+    sent = json.loads(digest.read_text())
+    assert sent["algorithm"] == ("bloom" if algorithm else "hmac-sha256")
+    if algorithm:
+        assert sent["bloom"]["false_positive_rate"] <= 1e-5
+        assert json.loads((tmp_path / "a1.json").read_text())["kept_local"]["algorithm"] == "bloom"
     assert "intel.eu.gdpr.44.indicator-digests" in {
         r["id"] for r in json.loads((tmp_path / "a1.json").read_text())["rules"]}
     assert "203.0.113.5" not in digest.read_text()

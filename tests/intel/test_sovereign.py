@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import orjson
+import pytest
 
 from stackrift.intel.matching import indicators_from
 from stackrift.intel.release import Destination, load_release_rules
@@ -63,7 +64,9 @@ def _cn_logs(folder: Path) -> list[Path]:
     return [conn, dns, eve]
 
 
-def test_eu_learns_which_three_matched_and_cn_logs_stay_home(tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", ["hmac-sha256", "bloom"])
+def test_eu_learns_which_three_matched_and_cn_logs_stay_home(tmp_path: Path, algorithm: str
+                                                             ) -> None:
     rules = load_release_rules()
     # the EU side may send digests of addresses only with a transfer basis (pseudonymised data)
     refused, _, decision = release_digest(Destination("DE", "CN", AS_OF), rules)
@@ -72,8 +75,9 @@ def test_eu_learns_which_three_matched_and_cn_logs_stay_home(tmp_path: Path) -> 
                                           rules)
     assert allowed
     indicators = indicators_from([("eu.json", _eu_bundle())])
-    digest, state = make_digest(indicators, KEY, "eu-cn-soc")
+    digest, state = make_digest(indicators, KEY, "eu-cn-soc", algorithm=algorithm)
     digest_sent = canonical(digest.to_json())
+    assert orjson.loads(digest_sent)["algorithm"] == algorithm
     eu_audit = audit_record("digest", digest.to_json(), as_of=AS_OF.isoformat(),
                             direction="DE->CN", rules=eu_rules, local={"indicators": 50})
 
@@ -85,8 +89,11 @@ def test_eu_learns_which_three_matched_and_cn_logs_stay_home(tmp_path: Path) -> 
     cn_audit = audit_record("match", match.to_json(), as_of=AS_OF.isoformat(),
                             direction="CN->DE", rules=cited, local=local)
 
-    found = {r["name"]: r["count"] for r in reveal(state, match)}
+    revealed = reveal(state, match)
+    found = {r["name"]: r["count"] for r in revealed}
     assert found == {"eu-7": 2, "eu-21": 2, "eu-45": 1}
+    if algorithm == "bloom":  # every count carries the stated rate of false matches
+        assert all(0 < r["false_match_rate_per_value"] < 1e-6 for r in revealed)
 
     raw = b"".join(p.read_bytes() for p in logs)
     for sent in (digest_sent, match_sent):
@@ -117,3 +124,39 @@ def test_cidr_indicators_match_through_prefix_digests(tmp_path: Path) -> None:
     assert reveal(state, match) == [{"indicator": "indicator--00000000-0000-4000-8000-000000000001",
                                      "name": "indicator--00000000-0000-4000-8000-000000000001",
                                      "count": 4}]
+
+
+def test_bloom_digests_are_unlinkable_and_carry_no_full_digest(tmp_path: Path) -> None:
+    """Two Bloom digests of the same indicators share no filter, salt or bucket list, and no
+    entry holds a value's full keyed digest."""
+    indicators = indicators_from([("eu.json", _eu_bundle())])
+    first, _ = make_digest(indicators, KEY, "c", algorithm="bloom", false_positive_rate=1e-4)
+    second, _ = make_digest(indicators, KEY, "c", algorithm="bloom", false_positive_rate=1e-4)
+    assert first.bloom is not None and second.bloom is not None
+    assert first.bloom.salt != second.bloom.salt and first.bloom.data != second.bloom.data
+    # 50 buckets of at least 14 bits each: a few may meet by chance, the lists do not
+    assert len({e.digest for e in first.entries} & {e.digest for e in second.entries}) < 3
+    assert first.bloom.false_positive_rate <= 1e-4
+    assert all(len(e.digest) <= 12 for e in first.entries)  # buckets, not 64-hex digests
+    hmac_digest, _ = make_digest(indicators, KEY, "c")
+    assert {e.digest for e in hmac_digest.entries}.isdisjoint({e.digest for e in first.entries})
+
+
+def test_a_bloom_message_that_does_not_add_up_is_refused(tmp_path: Path) -> None:
+    from stackrift.errors import InvalidInputError
+    from stackrift.intel.sovereign import read_digest
+
+    indicators = indicators_from([("eu.json", _eu_bundle())])
+    digest, _ = make_digest(indicators, KEY, "c", algorithm="bloom")
+    document = digest.to_json()
+    for damage in ({"bits": document["bloom"]["bits"] * 2}, {"hashes": 10_000},
+                   {"filter": "not base64!"}):
+        path = tmp_path / "digest.json"
+        path.write_bytes(orjson.dumps({**document, "bloom": {**document["bloom"], **damage}}))
+        with pytest.raises(InvalidInputError, match="malformed digest message"):
+            read_digest(path)
+    path.write_bytes(orjson.dumps({**document, "algorithm": "rot13"}))
+    with pytest.raises(InvalidInputError, match="digest algorithm 'rot13'"):
+        read_digest(path)
+    path.write_bytes(orjson.dumps(document))
+    assert read_digest(path) == digest

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stackrift.choices import IntelFormat, MessageFormat, TableFormat, TlpLevel
+from stackrift.choices import DigestAlgorithm, IntelFormat, MessageFormat, TableFormat, TlpLevel
 from stackrift.cli.options import AsOf, DbOption, OutputPath, TableFormatOption, command_group
 from stackrift.cli.output import note, write_json, write_report, write_tables
 
@@ -181,6 +181,13 @@ def digest(
     recipient: Recipient = None,
     transfer_lawful: Lawful = None,
     packs: Packs = None,
+    algorithm: Annotated[DigestAlgorithm, typer.Option(
+        "--algorithm", help="hmac-sha256: one keyed digest per value (exact); bloom: a keyed, "
+        "salted Bloom filter with short buckets (smaller, unlinkable, with a stated "
+        "false-match rate).")] = DigestAlgorithm.HMAC,
+    false_positive_rate: Annotated[float, typer.Option(
+        "--false-positive-rate", min=1e-12, max=0.1,
+        help="The Bloom filter's false-positive rate (with --algorithm bloom).")] = 1e-6,
 ) -> None:
     """Write keyed digests of indicators for a partner to match without seeing them."""
     from stackrift.intel.service import digest as run_digest
@@ -188,7 +195,9 @@ def digest(
     del output_format  # one format
     request = _request(origin, target, as_of, recipient=recipient,
                        transfer_lawful=transfer_lawful, packs=tuple(packs or ()))
-    message, local_state, audit_record = run_digest(bundles, key, community, request)
+    message, local_state, audit_record = run_digest(
+        bundles, key, community, request, algorithm=algorithm.value,
+        false_positive_rate=false_positive_rate)
     _write_file(state, local_state)
     _write_file(audit, audit_record)
     write_json(message, output)

@@ -112,10 +112,12 @@ def sightings(bundles: list[Path], logs: list[Path], strict: bool, log_format: s
             "caveats": [str(c) for c in result.caveats]}
 
 
-def digest(bundles: list[Path], key_file: Path, community: str, request: ReleaseRequest
+def digest(bundles: list[Path], key_file: Path, community: str, request: ReleaseRequest, *,
+           algorithm: str = "hmac-sha256", false_positive_rate: float = 1e-6
            ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """``intel digest``: the message, the local state and the audit record; refused (nothing
-    written) when the release rules keep the digests home."""
+    written) when the release rules keep the digests home. ``algorithm``: ``hmac-sha256`` or
+    ``bloom`` (sized for ``false_positive_rate``)."""
     from stackrift.errors import UsageError
     from stackrift.intel.matching import indicators_from
     from stackrift.intel.release import Destination, load_release_rules
@@ -131,12 +133,16 @@ def digest(bundles: list[Path], key_file: Path, community: str, request: Release
                          f"{', '.join(decision['rules'])} (missing facts: {missing}); nothing "
                          "was written")
     indicators = indicators_from(read_bundles(bundles))
-    message, state = make_digest(indicators, load_key(key_file), community)
+    message, state = make_digest(indicators, load_key(key_file), community,
+                                 algorithm=algorithm, false_positive_rate=false_positive_rate)
     document = message.to_json()
     audit = audit_record("digest", document, as_of=request.as_of.isoformat(),
                          direction=f"{destination.origin_country}->"
                          f"{destination.destination_country}", rules=cited,
                          local={"indicators": len(indicators.ids), "digests": decision,
+                                "algorithm": message.algorithm,
+                                **({"false_match_rate": state["false_match_rate"]}
+                                   if "false_match_rate" in state else {}),
                                 "not_sent": state["not_sent"],
                                 "kept": ["indicator values", "reference table (state)",
                                          "community key"]})

@@ -8,6 +8,14 @@
    lines, addresses and host names never enter the message.
 3. ``reveal`` (indicator holder): references back to indicators.
 
+Two digest algorithms. ``hmac-sha256`` sends one keyed digest per indicator value: exact, and
+as large as the indicator set. ``bloom`` sends a Bloom filter of keyed, salted hashes at a stated
+false-positive rate plus, per reference, a short bucket of the same hash: a value the log holder
+finds in the filter is counted for the references of its bucket. The message is smaller, carries
+no full digest of any indicator, and a fresh salt makes two digests of the same indicators
+unlinkable; the price is a stated rate of false matches (filter and bucket both hit by a value
+that is no indicator), which reveal reports with every count.
+
 Messages are frozen records with a versioned JSON form; each step's audit record says what crossed
 the border (the message's SHA-256, size and fields) and cites the rules applied. Anyone holding
 the community key can test a guessed value against a digest, so the key is shared only within the
@@ -16,8 +24,11 @@ community, and digests of low-entropy values (single IPv4 addresses) are guessab
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import math
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -69,21 +80,118 @@ class DigestEntry:
     digest: str
 
 
+HMAC = "hmac-sha256"
+BLOOM = "bloom"
+ALGORITHMS = (HMAC, BLOOM)
+MAX_BLOOM_HASHES = 32
+MAX_BLOOM_BITS = 8 * (48 << 20)  # the filter must fit a message
+
+
+@dataclass(frozen=True)
+class BloomFilter:
+    """A Bloom filter over HMAC(key, salt, kind, value); positions by double hashing."""
+
+    bits: int
+    hashes: int
+    elements: int
+    salt: str  # hex; fresh per digest
+    bucket_bits: int
+    data: bytes
+
+    @classmethod
+    def sized(cls, elements: int, false_positive_rate: float) -> BloomFilter:
+        """An empty filter for ``elements`` values at the requested rate (bits and hashes by
+        the usual optimum: m = -n ln p / (ln 2)^2, k = m/n ln 2)."""
+        n = max(elements, 1)
+        bits = max(64, math.ceil(-n * math.log(false_positive_rate) / math.log(2) ** 2))
+        if bits > MAX_BLOOM_BITS:
+            from stackrift.errors import UsageError
+
+            raise UsageError(f"a Bloom filter for {elements} values at a false-positive rate of "
+                             f"{false_positive_rate} needs {bits} bits, more than a message "
+                             f"carries ({MAX_BLOOM_BITS}); raise the rate or use {HMAC}")
+        hashes = min(MAX_BLOOM_HASHES, max(1, round(bits / n * math.log(2))))
+        # buckets: enough bits that references rarely share one, few enough that a bucket
+        # stands for many possible values
+        bucket_bits = min(48, max(12, math.ceil(math.log2(n)) + 8))
+        return cls(bits, hashes, elements, secrets.token_hex(16), bucket_bits,
+                   bytes((bits + 7) // 8))
+
+    @property
+    def false_positive_rate(self) -> float:
+        """The filter's rate at its element count: (1 - e^(-kn/m))^k."""
+        k, n, m = self.hashes, self.elements, self.bits
+        return (1 - math.exp(-k * n / m)) ** k if n else 0.0
+
+    def locate(self, key: bytes, kind: str, value: str) -> tuple[list[int], str]:
+        """The bit positions and the bucket (hex) of one normalised value."""
+        raw = hmac.new(key, f"{self.salt}\x1f{kind}\x1f{value}".encode(),
+                       hashlib.sha256).digest()
+        first = int.from_bytes(raw[:8], "big")
+        step = int.from_bytes(raw[8:16], "big") | 1
+        bucket = int.from_bytes(raw[16:24], "big") >> (64 - self.bucket_bits)
+        return ([(first + i * step) % self.bits for i in range(self.hashes)],
+                format(bucket, "x"))
+
+    def contains(self, positions: list[int]) -> bool:
+        data = self.data
+        return all(data[p >> 3] >> (p & 7) & 1 for p in positions)
+
+    def with_values(self, key: bytes, values: Iterable[tuple[str, str]]) -> BloomFilter:
+        data = bytearray(self.data)
+        for kind, value in values:
+            for p in self.locate(key, kind, value)[0]:
+                data[p >> 3] |= 1 << (p & 7)
+        return BloomFilter(self.bits, self.hashes, self.elements, self.salt,
+                           self.bucket_bits, bytes(data))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"bits": self.bits, "hashes": self.hashes, "elements": self.elements,
+                "salt": self.salt, "bucket_bits": self.bucket_bits,
+                "false_positive_rate": self.false_positive_rate,
+                "filter": base64.b64encode(self.data).decode("ascii")}
+
+    @classmethod
+    def from_json(cls, document: Any) -> BloomFilter:
+        """Checked: sizes agree and stay within the limits (a hostile message fails here)."""
+        if not isinstance(document, dict):
+            raise ValueError("bloom is not an object")
+        bits, hashes = int(document["bits"]), int(document["hashes"])
+        elements, bucket_bits = int(document["elements"]), int(document["bucket_bits"])
+        salt = str(document["salt"])
+        data = base64.b64decode(str(document["filter"]), validate=True)
+        if not (64 <= bits <= MAX_BLOOM_BITS and 1 <= hashes <= MAX_BLOOM_HASHES
+                and 8 <= bucket_bits <= 64 and elements >= 0 and len(salt) <= 128):
+            raise ValueError("bloom parameters out of range")
+        if len(data) != (bits + 7) // 8:
+            raise ValueError(f"filter of {len(data)} bytes for {bits} bits")
+        return cls(bits, hashes, elements, salt, bucket_bits, data)
+
+
 @dataclass(frozen=True)
 class DigestMessage:
-    """What the indicator holder sends."""
+    """What the indicator holder sends. With ``bloom``, each entry's ``digest`` is the
+    reference's bucket, and the filter says whether a value is (probably) an indicator."""
 
     community: str
     key_id: str
     entries: tuple[DigestEntry, ...]
     prefixes: tuple[tuple[int, int], ...] = ()
+    bloom: BloomFilter | None = None
+
+    @property
+    def algorithm(self) -> str:
+        return BLOOM if self.bloom is not None else HMAC
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": "stackrift-digest", "version": VERSION, "algorithm": "hmac-sha256",
-                "community": self.community, "key_id": self.key_id,
-                "prefixes": [list(p) for p in self.prefixes],
-                "entries": [{"ref": e.ref, "kind": e.kind, "digest": e.digest}
-                            for e in self.entries]}
+        document = {"kind": "stackrift-digest", "version": VERSION, "algorithm": self.algorithm,
+                    "community": self.community, "key_id": self.key_id,
+                    "prefixes": [list(p) for p in self.prefixes],
+                    "entries": [{"ref": e.ref, "kind": e.kind, "digest": e.digest}
+                                for e in self.entries]}
+        if self.bloom is not None:
+            document["bloom"] = self.bloom.to_json()
+        return document
 
     @property
     def message_id(self) -> str:
@@ -124,15 +232,22 @@ def _message(path: Path, kind: str) -> dict[str, Any]:
 def read_digest(path: Path) -> DigestMessage:
     """A digest message, checked."""
     document = _message(path, "stackrift-digest")
+    algorithm = document.get("algorithm", HMAC)
+    if algorithm not in ALGORITHMS:
+        raise InvalidInputError.single(path, f"digest algorithm {algorithm!r}",
+                                       f"one of {', '.join(ALGORITHMS)}")
     try:
         entries = tuple(DigestEntry(str(e["ref"]), str(e["kind"]), str(e["digest"]))
                         for e in document["entries"])
         prefixes = tuple((int(v), int(p)) for v, p in document.get("prefixes", []))
+        bloom = BloomFilter.from_json(document["bloom"]) if algorithm == BLOOM else None
         return DigestMessage(str(document["community"]), str(document["key_id"]), entries,
-                             prefixes)
+                             prefixes, bloom)
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInputError.single(path, f"malformed digest message ({exc})",
-                                       "entries of ref, kind and digest") from None
+                                       "entries of ref, kind and digest"
+                                       + (" and a bloom filter" if algorithm == BLOOM else "")
+                                       ) from None
 
 
 def read_match(path: Path) -> MatchMessage:
@@ -147,9 +262,8 @@ def read_match(path: Path) -> MatchMessage:
                                        "counts of ref and count") from None
 
 
-def make_digest(indicators: IndicatorSet, key: bytes, community: str
-                ) -> tuple[DigestMessage, dict[str, Any]]:
-    """The digest message and the local state (reference -> indicator) reveal needs."""
+def _values_by_indicator(indicators: IndicatorSet) -> dict[str, list[tuple[str, str]]]:
+    """Each indicator's (kind, normalised value) pairs, networks as (netV/P, number)."""
     by_id: dict[str, list[tuple[str, str]]] = {}
     for (kind, value), ids in indicators.exact.items():
         for indicator_id in ids:
@@ -158,19 +272,41 @@ def make_digest(indicators: IndicatorSet, key: bytes, community: str
         for number, ids in table.items():
             for indicator_id in ids:
                 by_id.setdefault(indicator_id, []).append((f"net{version}/{prefix}", str(number)))
+    return by_id
+
+
+def make_digest(indicators: IndicatorSet, key: bytes, community: str, *,
+                algorithm: str = HMAC, false_positive_rate: float = 1e-6
+                ) -> tuple[DigestMessage, dict[str, Any]]:
+    """The digest message and the local state (reference -> indicator) reveal needs;
+    ``false_positive_rate`` sizes the Bloom filter (``algorithm="bloom"``)."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"digest algorithm {algorithm!r}")
+    by_id = _values_by_indicator(indicators)
     refs = {i: hmac.new(key, f"ref\x1f{i}".encode(), hashlib.sha256).hexdigest()[:32]
             for i in by_id}
-    entries = sorted((DigestEntry(refs[i], kind, digest_value(key, kind, value))
+    bloom = None
+    if algorithm == BLOOM:
+        values = {v for found in by_id.values() for v in found}
+        bloom = BloomFilter.sized(len(values), false_positive_rate).with_values(key, values)
+    entries = sorted((DigestEntry(refs[i], kind, bloom.locate(key, kind, value)[1]
+                                  if bloom is not None else digest_value(key, kind, value))
                       for i, values in by_id.items() for kind, value in values),
                      key=lambda e: (e.ref, e.kind, e.digest))
     message = DigestMessage(community, key_id(key), tuple(entries),
-                            tuple(sorted(indicators.networks)))
+                            tuple(sorted(indicators.networks)), bloom)
     not_sent = [i for i in indicators.ids if i not in by_id]
-    state = {"kind": "stackrift-digest-state", "version": VERSION,
-             "digest_id": message.message_id, "community": community,
-             "refs": {refs[i]: {"indicator": i, "name": indicators.names.get(i, i)}
-                      for i in sorted(by_id)},
-             "not_sent": sorted(not_sent)}
+    state: dict[str, Any] = {
+        "kind": "stackrift-digest-state", "version": VERSION, "digest_id": message.message_id,
+        "community": community,
+        "refs": {refs[i]: {"indicator": i, "name": indicators.names.get(i, i)}
+                 for i in sorted(by_id)},
+        "not_sent": sorted(not_sent), "algorithm": message.algorithm}
+    if bloom is not None:
+        # a value that is no indicator is counted when it hits the filter and a used bucket
+        buckets = len({(e.kind, e.digest) for e in entries})
+        state["false_match_rate"] = bloom.false_positive_rate * min(
+            1.0, buckets / 2 ** bloom.bucket_bits)
     return message, state
 
 
@@ -206,9 +342,15 @@ class DigestMatcher:
     def refs(self, event: Event) -> set[str]:
         """References the event matches."""
         found: set[str] = set()
+        bloom = self.message.bloom
         for kind, value in event.observables:
             for candidate_kind, candidate in self._candidates(kind, value):
-                digest = digest_value(self.key, candidate_kind, candidate)
+                if bloom is None:
+                    digest = digest_value(self.key, candidate_kind, candidate)
+                else:
+                    positions, digest = bloom.locate(self.key, candidate_kind, candidate)
+                    if not bloom.contains(positions):
+                        continue
                 found.update(self.table.get((candidate_kind, digest), ()))
         return found
 
@@ -289,7 +431,9 @@ def reveal(state: dict[str, Any], match: MatchMessage) -> list[dict[str, Any]]:
     if unknown:
         raise InvalidInputError.single("match", f"{len(unknown)} reference(s) the digest did not "
                                        "send", "references from the digest")
-    return [{"indicator": refs[r]["indicator"], "name": refs[r]["name"], "count": c}
+    rate = state.get("false_match_rate")
+    return [{"indicator": refs[r]["indicator"], "name": refs[r]["name"], "count": c,
+             **({"false_match_rate_per_value": rate} if rate is not None else {})}
             for r, c in match.counts if c > 0]
 
 
