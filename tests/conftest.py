@@ -31,9 +31,13 @@ DEMO_ESTATE = REPO_ROOT / "src" / "stackrift" / "demo" / "estate.yaml"
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The real-data folder; tests that need it skip with a reason when it is absent."""
+    """The real-data folder; tests that need it skip with a reason when it is absent, and fail
+    under CI (which always has it beside the checkout)."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real corpora not found at {SHARED_DATA} (set STACKRIFT_SHARED_DATA)")
+        reason = f"real corpora not found at {SHARED_DATA} (set STACKRIFT_SHARED_DATA)"
+        if os.environ.get("CI"):
+            pytest.fail(f"the real corpora are required on CI: {reason}")
+        pytest.skip(reason)
     return SHARED_DATA
 
 
