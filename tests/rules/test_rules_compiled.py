@@ -173,3 +173,29 @@ def test_results_shared_across_one_flow_estates_equal_reference(rules: RuleSet,
             assert fast == evaluate_estate(alone, day, rules, compiled=False), flow.id
             compared += 1
     assert compared > 200 and shared
+
+
+@pytest.mark.parametrize(("name", "subject"), ESTATES, ids=[n for n, _ in ESTATES])
+def test_a_rule_the_dispatch_index_leaves_out_evaluates_false(rules: RuleSet, name: str,
+                                                              subject: Estate) -> None:
+    """The engine looks only at the rules its index admits for a subject's value of the most
+    tested fact; every rule it leaves out must evaluate ``False`` in the interpreter. The index
+    must leave rules out often, or this says nothing."""
+    from stackrift.rules.engine import Scope, _dispatch
+
+    index = EstateIndex(subject)
+    left_out = 0
+    for scope, subjects in ((Scope.FLOW, [(f, index.flow_facts(f)) for f in subject.data_flows]),
+                            (Scope.SYSTEM, [(s, system_facts(index, s))
+                                            for s in subject.systems])):
+        dispatch = _dispatch(rules, scope, AS_OF)
+        for item, facts in subjects:
+            looked_at = {e.rule.id for e in dispatch.candidates(facts)}
+            for entry in dispatch.every:
+                if entry.rule.id in looked_at:
+                    continue
+                named = rules.conditions_for(entry.rule.id)
+                ctx = EvalContext(EstateIndex(subject), AS_OF, item, facts, named)
+                assert evaluate(entry.rule.when, ctx) is False, (entry.rule.id, item.id)
+                left_out += 1
+    assert left_out > 0 or not subject.data_flows, name

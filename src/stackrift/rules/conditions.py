@@ -216,6 +216,7 @@ def _fact(cond: Condition, ctx: EvalContext) -> Tri:
     return result
 
 
+@lru_cache(maxsize=4096)  # a rule's operands, folded again for every trace
 def _fold(values: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
     """Codes and names compare case-insensitively (``us`` = ``US``, ``H100`` = ``h100``)."""
     return frozenset(v.casefold() for v in values)
@@ -439,6 +440,37 @@ def compile_guards(cond: Condition, named: Mapping[str, Condition]) -> tuple[Fac
     guards: list[FactGuard] = []
     _collect_guards(cond, named, guards, set())
     return tuple(guards)
+
+
+def admitted_texts(cond: Condition, named: Mapping[str, Condition]
+                   ) -> dict[str, frozenset[str]]:
+    """For each fact a conjunct of ``cond`` tests with ``eq`` a text or ``in`` texts: the
+    casefolded values for which ``cond`` can hold (another known text makes it ``False``, as
+    its guard says). Lets an engine index rules by such a fact's value."""
+    found: dict[str, frozenset[str]] = {}
+    _collect_admitted(cond, named, found, set())
+    return found
+
+
+def _collect_admitted(cond: Condition, named: Mapping[str, Condition],
+                      found: dict[str, frozenset[str]], seen: set[str]) -> None:
+    # The same walk as _collect_guards: only tests every firing needs.
+    if cond.all is not None:
+        for child in cond.all:
+            _collect_admitted(child, named, found, seen)
+    elif cond.ref is not None:
+        if cond.ref in named and cond.ref not in seen:
+            seen.add(cond.ref)
+            _collect_admitted(named[cond.ref], named, found, seen)
+    elif (cond.fact is not None and cond.fact not in OWNERSHIP_FACTS and cond.known is None
+          and cond.any is None and cond.not_ is None and cond.volume is None):
+        values = None
+        if isinstance(cond.eq, str):
+            values = frozenset({cond.eq.casefold()})
+        elif cond.in_ is not None and cond.eq is None:
+            values = _fold(cond.in_)
+        if values is not None:
+            found[cond.fact] = found[cond.fact] & values if cond.fact in found else values
 
 
 def combined_guard(guards: tuple[FactGuard, ...]) -> FactGuard | None:

@@ -451,6 +451,54 @@ def _in_force(rules: RuleSet, scope: Scope, as_of: date) -> tuple[_CompiledRule,
     return active
 
 
+@dataclass(frozen=True)
+class _Dispatch:
+    """In-force rules indexed by the text value of the fact most of them test with ``eq``/``in``
+    (e.g. the origin country): a rule whose test excludes a subject's value would be ruled out
+    by its guard anyway, so it is not even looked at. Order is the rule set's."""
+
+    fact: str | None
+    every: tuple[_CompiledRule, ...]
+    by_value: Mapping[str, tuple[_CompiledRule, ...]]
+    unconstrained: tuple[_CompiledRule, ...]
+
+    @classmethod
+    def of(cls, entries: tuple[_CompiledRule, ...]) -> _Dispatch:
+        from collections import Counter
+
+        from stackrift.rules.conditions import admitted_texts
+
+        admitted = [admitted_texts(e.rule.when, e.conditions) for e in entries]
+        counts = Counter(fact for found in admitted for fact in found)
+        if not counts:
+            return cls(None, entries, {}, entries)
+        fact = counts.most_common(1)[0][0]
+        values = {v for found in admitted for v in found.get(fact, ())}
+        by_value = {v: tuple(e for e, found in zip(entries, admitted, strict=True)
+                             if fact not in found or v in found[fact]) for v in values}
+        unconstrained = tuple(e for e, found in zip(entries, admitted, strict=True)
+                              if fact not in found)
+        return cls(fact, entries, by_value, unconstrained)
+
+    def candidates(self, facts: Mapping[str, FactValue]) -> tuple[_CompiledRule, ...]:
+        if self.fact is None:
+            return self.every
+        value = facts.get(self.fact)
+        if not isinstance(value, str):  # unknown or not a text: every rule is looked at
+            return self.every
+        return self.by_value.get(value.casefold(), self.unconstrained)
+
+
+def _dispatch(rules: RuleSet, scope: Scope, as_of: date) -> _Dispatch:
+    key = f"engine.dispatch.{scope.value}"
+    known = rules.derived.get(key)
+    if isinstance(known, tuple) and known[0] == as_of:
+        return cast(_Dispatch, known[1])
+    made = _Dispatch.of(_in_force(rules, scope, as_of))
+    rules.derived[key] = (as_of, made)
+    return made
+
+
 def _rule_results(rules: RuleSet, scope: Scope, subject: _Subject, compiled: bool) -> _Results:
     """Every in-force rule of ``scope`` tested on the subject."""
     found = _Results({}, [], {}, [])
@@ -458,7 +506,7 @@ def _rule_results(rules: RuleSet, scope: Scope, subject: _Subject, compiled: boo
         facts = subject.facts
         results = [(e.rule, (False, (), []) if e.ruled_out is not None and e.ruled_out(facts)
                     else _judge_compiled(e, subject))
-                   for e in _in_force(rules, scope, subject.as_of)]
+                   for e in _dispatch(rules, scope, subject.as_of).candidates(facts)]
     else:
         results = [(r, _judge_reference(r, rules, subject)) for r in rules.rules
                    if r.scope is scope and r.in_force(subject.as_of)]
