@@ -22,7 +22,6 @@ from sqlalchemy import create_engine, text
 from tests.server.conftest import BACKENDS, MINIMAL, QUICK, database_url
 
 SRC = Path(__file__).parents[2] / "src"
-DEMO = SRC / "stackrift" / "demo" / "estate.yaml"
 
 
 def _free_port() -> int:
@@ -89,6 +88,17 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[s
     yield database_url(request.param, request, tmp_path), tmp_path
 
 
+def _large_estate(flows: int) -> bytes:
+    """The minimal estate with ``flows`` more data flows, each with its own facts (so none
+    shares another's verdict)."""
+    extra = "".join(
+        f"  - {{id: extra-{i}, from: aws-euc1, to: aws-use1, recipient: example-us, "
+        f"system: assistant, data_categories: [personal], subjects: {500 + i}, "
+        "subjects_countries: [DE], transfer_kind: intra_group, mechanisms: [scc], "
+        "start: 2026-01-01}\n" for i in range(flows))
+    return (MINIMAL.read_text(encoding="utf-8").rstrip("\n") + "\n" + extra).encode()
+
+
 def _setup(server: Process, token: str) -> tuple[int, dict[str, Any]]:
     unit = server.call("POST", "/api/v1/units", token, json={"name": "group"}).json()
     project = server.call("POST", "/api/v1/projects", token,
@@ -123,12 +133,13 @@ def test_a_killed_server_loses_nothing_and_runs_the_job_again(database: tuple[st
         report = second.call("GET", f"/api/v1/assessments/{queued['id']}/report", token).json()
         assert len(report["findings"]) == done["finding_count"]
 
-        # every analysis of the demo estate (seconds of work) outlasts a 0.3 s shutdown grace
-        demo = second.call("POST", f"/api/v1/projects/{project}/uploads", token,
-                           data={"kind": "estate", "name": "demo.yaml"},
-                           files={"file": ("demo.yaml", DEMO.read_bytes())}).json()
+        # every analysis of an estate of 3,000 flows (many seconds of work) outlasts a 0.3 s
+        # shutdown grace
+        large = second.call("POST", f"/api/v1/projects/{project}/uploads", token,
+                            data={"kind": "estate", "name": "large.yaml"},
+                            files={"file": ("large.yaml", _large_estate(3_000))}).json()
         again = second.call("POST", f"/api/v1/projects/{project}/assessments", token,
-                            json={"as_of": "2026-12-04", "estate_upload_id": demo["id"]}
+                            json={"as_of": "2026-12-04", "estate_upload_id": large["id"]}
                             ).json()
         _wait(second, token, again["id"], _running)
     finally:
