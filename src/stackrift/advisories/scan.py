@@ -59,7 +59,7 @@ def open_scan_store(path: Path | str | None) -> tuple[AdvisoryStore, StoreInfo]:
     false "clean". Only when no store exists is one created with the starter pack alone (in
     memory when the location cannot be written), and the report says so.
     """
-    from stackrift.advisories.sqlstore import is_store_url
+    from stackrift.advisories.storeurl import is_store_url
 
     if is_store_url(path):  # a database named by URL: opened (and migrated) or refused
         return _open_url_store(str(path))

@@ -53,6 +53,7 @@ from stackrift.advisories.store import (
     StoredRecord,
     unpack_record,
 )
+from stackrift.advisories.storeurl import is_store_url as is_store_url  # re-exported
 from stackrift.errors import StoreError, UnusableStoreError, UsageError
 
 P = ParamSpec("P")
@@ -62,15 +63,6 @@ BATCH = 2000  # records per write: memory stays flat, round trips amortised
 CHUNK = 500  # values per IN list
 GENERATION_META = "generation"  # changes with every import: readers' caches follow it
 _PG_IMPORT_LOCK = 0x5354_4B52  # advisory lock key serialising imports on PostgreSQL ("STKR")
-_URL_SCHEMES = ("sqlite", "postgresql")
-
-
-def is_store_url(location: object) -> bool:
-    """Whether a ``--db`` value names a database by SQLAlchemy URL rather than a SQLite file."""
-    if not isinstance(location, str) or "://" not in location:
-        return False
-    scheme = location.split("://", 1)[0].split("+", 1)[0].lower()
-    return scheme in _URL_SCHEMES
 
 
 def safe_url(url: str) -> str:

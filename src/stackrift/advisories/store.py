@@ -810,7 +810,7 @@ def open_store(path: Path | str | None = None, *, create: bool = True,
 
     ``path`` may be a SQLAlchemy URL (``sqlite:///…``, ``postgresql+psycopg://…``): the store
     then lives in that database (:mod:`stackrift.advisories.sqlstore`)."""
-    from stackrift.advisories.sqlstore import is_store_url
+    from stackrift.advisories.storeurl import is_store_url
 
     if is_store_url(path):
         from stackrift.advisories.sqlstore import open_sql_store

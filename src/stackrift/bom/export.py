@@ -8,18 +8,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import stackrift.bom.spdx3_out as spdx3_out
 from stackrift.bom import cyclonedx_out
 from stackrift.bom._cdx_schema import validator
 from stackrift.bom.artefacts import ArtefactFinding
-from stackrift.bom.base import BomDocument, read_bom
-from stackrift.bom.environment import read_environment
+from stackrift.bom.base import BomDocument
 from stackrift.bom.provenance import ComponentProvenance, enrich
+from stackrift.bom.targets import load_target as load_target  # re-exported
 from stackrift.catalog.catalogue import Catalogue
 from stackrift.choices import BomFormat as BomFormat  # re-exported: callers import it here
-from stackrift.errors import StackRiftError, UsageError
+from stackrift.errors import StackRiftError
 from stackrift.findings import Severity
 
 
@@ -47,17 +46,6 @@ def summary(result: Export) -> str:
     return (f"{result.document.path}: {len(result.document.components)} components "
             f"({by_bloc or 'none'}), {lineages} with base-model lineage, "
             f"{unsafe} unsafe model artefacts ({result.document.format})")
-
-
-def load_target(target: Path | None, *, env: bool = False,
-                input_format: str | None = None) -> BomDocument:
-    if env:
-        if target is not None:
-            raise UsageError("give either a TARGET or --env, not both")
-        return read_environment()
-    if target is None:
-        raise UsageError("missing TARGET (an SBOM, lock file or model folder) or --env")
-    return read_bom(target, input_format)
 
 
 def export(document: BomDocument, output_format: BomFormat, catalogue: Catalogue, *,

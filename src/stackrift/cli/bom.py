@@ -56,7 +56,8 @@ def bom(
     fail_on: FailOn = Severity.HIGH,
 ) -> None:
     """Read any SBOM, lock file or model folder; write CycloneDX or SPDX 3 with provenance."""
-    from stackrift.bom.export import export, load_target, summary
+    from stackrift.bom.export import export, summary
+    from stackrift.bom.targets import load_target
     from stackrift.catalog.catalogue import load_catalogue
 
     document = load_target(target, env=env, input_format=input_format)
@@ -99,7 +100,7 @@ def scan(
 ) -> None:
     """Match an SBOM's or lock file's components against the advisory store."""
     from stackrift.analyses.vulnerabilities import run_scan
-    from stackrift.bom.export import load_target
+    from stackrift.bom.targets import load_target
     from stackrift.catalog.catalogue import load_catalogue
 
     check_gate(fail_on, unknown_as)

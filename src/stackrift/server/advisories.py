@@ -22,7 +22,7 @@ class AdvisoryHolder:
     """Lends the configured store's reader for the length of a ``with``."""
 
     def __init__(self, location: str) -> None:
-        from stackrift.advisories.sqlstore import is_store_url
+        from stackrift.advisories.storeurl import is_store_url
 
         self.location = location or None
         self._shared = is_store_url(self.location)
