@@ -9,13 +9,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
@@ -211,34 +211,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def served(pypa_store: AdvisoryStore, catalogue: Catalogue) -> Iterator[str]:
-    """The router over the store, served by uvicorn on a free loopback port."""
-    import uvicorn
-
-    app = FastAPI()
-    app.include_router(osv_router(lambda: nullcontext(pypa_store), catalogue=catalogue))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def pypa_store(request: pytest.FixtureRequest, shared_data: Path,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdvisoryStore]:
-    """The PyPA corpus (and the starter pack) in a SQLite file or a PostgreSQL database, both
-    through SQLAlchemy (whose pooled connections the server's threads share)."""
+def pypa_location(request: pytest.FixtureRequest, shared_data: Path,
+                  tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The PyPA corpus (and the starter pack) imported into a SQLite file or a PostgreSQL
+    database; the store's URL."""
     from stackrift.advisories.importer import import_paths
     from stackrift.advisories.store import open_store
 
@@ -249,9 +226,49 @@ def pypa_store(request: pytest.FixtureRequest, shared_data: Path,
         location = cluster.create_database(f"osv_api_{os.getpid()}")
     with open_store(location) as store:
         import_paths(store, [shared_data / "osv-pypa"])
-    store = open_store(location)
+    return location
+
+
+@pytest.fixture(scope="module")
+def pypa_store(pypa_location: str) -> Iterator[AdvisoryStore]:
+    """The PyPA store, through SQLAlchemy (whose pooled connections the server's threads
+    share)."""
+    from stackrift.advisories.store import open_store
+
+    store = open_store(pypa_location)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="module")
+def served(pypa_location: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``stackrift serve`` in its own process, answering from the PyPA store; its bare URL."""
+    folder = tmp_path_factory.mktemp("serve")
+    port = _free_port()
+    src = Path(__file__).parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    log = (folder / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stackrift", "serve", "--database",
+         f"sqlite:///{folder / 'server.sqlite'}", "--data-dir", str(folder), "--port", str(port),
+         "--advisory-db", pypa_location],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, (folder / "serve.log").read_text()
+            assert time.monotonic() < deadline, "stackrift serve did not become ready"
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(60)
+        log.close()
 
 
 def _group_of(store: AdvisoryReader, ids: list[str]) -> str:
@@ -260,9 +277,10 @@ def _group_of(store: AdvisoryReader, ids: list[str]) -> str:
     return groups.pop()
 
 
+@pytest.mark.parametrize("path", ["", "/v1/query"], ids=["bare-url", "query-url"])
 def test_pip_audit_reports_what_stackrift_scan_reports(served: str, pypa_store: AdvisoryStore,
                                                        catalogue: Catalogue,
-                                                       tmp_path: Path) -> None:
+                                                       tmp_path: Path, path: str) -> None:
     from stackrift.advisories.matching import purl_identity
     from stackrift.advisories.scan import StoreInfo, scan, targets_from_document
     from stackrift.bom.base import read_bom
@@ -270,7 +288,7 @@ def test_pip_audit_reports_what_stackrift_scan_reports(served: str, pypa_store: 
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(REQUIREMENTS, encoding="utf-8")
     completed = subprocess.run(
-        [_pip_audit(), "-s", "osv", "--osv-url", f"{served}/v1/query", "-r",
+        [_pip_audit(), "-s", "osv", "--osv-url", f"{served}{path}", "-r",
          str(requirements), "--no-deps", "--disable-pip", "-f", "json", "--aliases", "on",
          "--progress-spinner", "off", "--cache-dir", str(tmp_path / "cache"),
          "--timeout", "60"],

@@ -35,6 +35,9 @@ def test_the_server_answers_osv_queries_from_its_advisory_store(
         assert vulnerable.status_code == 200, vulnerable.text
         ids = {v["id"] for v in vulnerable.json()["vulns"]}
         assert ids, "Jinja2 2.10 has known advisories in the PyPA corpus"
+        # the bare URL answers queries too (pip-audit posts to --osv-url as given)
+        assert client.post("/", json={"package": {"name": "jinja2", "ecosystem": "PyPI"},
+                                      "version": "2.10"}).json() == vulnerable.json()
         clean = client.post("/v1/query", json={
             "package": {"name": "jinja2", "ecosystem": "PyPI"}, "version": "99.0"})
         assert clean.status_code == 200 and clean.json() == {}

@@ -107,17 +107,25 @@ def osv_router(open_reader: ReaderOpener, *, catalogue: Catalogue | None = None)
     catalogue's product names too, so answers equal the scan's; without it only learned
     mappings and package coordinates resolve product text."""
     answerer = _Answerer(open_reader, catalogue)
-    router = APIRouter(prefix="/v1", tags=["osv"])
+    router = APIRouter(tags=["osv"])
 
-    @router.post("/query")
-    async def query(request: Request) -> Response:
+    async def answer_query(request: Request) -> Response:
         async def work() -> dict[str, Any]:
             parsed = parse_query(await _body(request, MAX_QUERY_BYTES))
             hits = (await run_in_threadpool(answerer.answer, [parsed]))[0]
             return {"vulns": [osv_object(h) for h in hits]} if hits else {}
         return await _guarded(work)
 
-    @router.post("/querybatch")
+    @router.post("/v1/query")
+    async def query(request: Request) -> Response:
+        return await answer_query(request)
+
+    # pip-audit posts to --osv-url exactly as given: the server's bare URL works too
+    @router.post("/", summary="Query (the same as POST /v1/query)")
+    async def query_at_root(request: Request) -> Response:
+        return await answer_query(request)
+
+    @router.post("/v1/querybatch")
     async def querybatch(request: Request) -> Response:
         async def work() -> dict[str, Any]:
             queries = parse_batch(await _body(request, MAX_BATCH_BYTES))
@@ -126,7 +134,7 @@ def osv_router(open_reader: ReaderOpener, *, catalogue: Catalogue | None = None)
                                 for hits in answers]}
         return await _guarded(work)
 
-    @router.get("/vulns/{ident}")
+    @router.get("/v1/vulns/{ident}")
     async def vuln(ident: str) -> Response:
         async def work() -> dict[str, Any]:
             return await run_in_threadpool(answerer.vulnerability, ident)
