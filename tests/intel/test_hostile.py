@@ -104,3 +104,15 @@ def test_arbitrary_messages_are_input_errors(tmp_path_factory: pytest.TempPathFa
         path.write_text(json.dumps(body))
         with pytest.raises(InputError):
             (read_digest if kind == "stackrift-digest" else read_match)(path)
+
+
+def test_an_empty_pattern_is_an_input_error_not_a_validator_crash() -> None:
+    """stix2-patterns' validator raises UnboundLocalError on an empty pattern."""
+    import pytest
+
+    from stackrift.errors import InvalidInputError
+    from stackrift.intel.matching import check_complex
+
+    for pattern in ("", "   "):
+        with pytest.raises(InvalidInputError, match="empty STIX pattern"):
+            check_complex(pattern, "bundle.json")

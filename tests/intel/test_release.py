@@ -132,3 +132,43 @@ def test_the_product_provider_may_receive_it(cn_source: ExportSource) -> None:
         "CN", "US", AS_OF, recipient_in_community=True, recipient_is_product_provider=True),
         load_release_rules())
     assert UNDISCLOSED in _vulns(outcome.bundle)
+
+
+def _observables() -> dict:
+    green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+    return {"type": "bundle", "id": "bundle--11111111-1111-4111-8111-111111111111", "objects": [
+        {"type": "ipv4-addr", "spec_version": "2.1",
+         "id": "ipv4-addr--11111111-1111-5111-8111-111111111111", "value": "10.20.30.40",
+         "object_marking_refs": [green]},
+        {"type": "email-addr", "spec_version": "2.1",
+         "id": "email-addr--11111111-1111-5111-8111-111111111112", "value": "ivan@example.ru",
+         "object_marking_refs": [green]}]}
+
+
+def test_the_other_transfer_regimes_keep_personal_data_home_from_their_in_force_date() -> None:
+    """RU, SA and VN rules are in force on the as-of date, each cited; India's transfer
+    provisions start later (unverified date), so an Indian release is not held by them yet."""
+    rules = load_release_rules()
+    for origin in ("RU", "SA", "VN", "SG"):
+        outcome = release(_observables(), Destination(origin, "DE", AS_OF,
+                                                      recipient_in_community=True), rules)
+        released = {o["type"]: o for o in outcome.bundle["objects"]}
+        assert released["ipv4-addr"]["value"] == "10.20.30.0/24", origin
+        assert "email-addr" not in released, origin
+        cited = {r["id"] for r in outcome.record["rules"]}
+        slug = origin.lower()
+        assert {f"intel.{slug}.ip-addresses", f"intel.{slug}.identifiers"} <= cited, cited
+        lawful = release(_observables(), Destination(origin, "DE", AS_OF,
+                                                     recipient_in_community=True,
+                                                     transfer_lawful=True), rules)
+        assert {o["type"]: o for o in lawful.bundle["objects"]}["ipv4-addr"]["value"] == \
+            "10.20.30.40"
+    india_now = release(_observables(), Destination("IN", "DE", AS_OF,
+                                                    recipient_in_community=True), rules)
+    assert not any(r["id"].startswith("intel.in.") for r in india_now.record["rules"])
+    india_later = release(_observables(), Destination("IN", "DE", date(2027, 6, 1),
+                                                      recipient_in_community=True), rules)
+    assert {o["type"]: o for o in india_later.bundle["objects"]}["ipv4-addr"]["value"] == \
+        "10.20.30.0/24"
+    (ip_rule,) = [r for r in india_later.record["rules"] if r["id"] == "intel.in.ip-addresses"]
+    assert ip_rule["citation"]["confidence"] == "unverified"

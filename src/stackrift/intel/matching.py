@@ -96,7 +96,12 @@ def check_complex(pattern: str, where: str) -> Any:
     from stix2matcher.matcher import Pattern
     from stix2patterns.validator import run_validator
 
-    errors = run_validator(pattern, stix_version="2.1")
+    if not pattern.strip():
+        raise InvalidInputError.single(where, "empty STIX pattern", "a STIX 2.1 pattern")
+    try:
+        errors = run_validator(pattern, stix_version="2.1")
+    except Exception as exc:  # the validator's own failures on odd input (a library bug)
+        errors = [f"the pattern validator failed on it ({type(exc).__name__})"]
     if errors:
         raise InvalidInputError.single(where, f"invalid STIX pattern: {errors[0]}",
                                        "a STIX 2.1 pattern")
