@@ -477,14 +477,17 @@ def combined_guard(guards: tuple[FactGuard, ...]) -> FactGuard | None:
     """One test that fails when any of ``guards`` does (``None`` without guards)."""
     if not guards:
         return None
-    combined = guards[0]
-    for guard in guards[1:]:
-        combined = _either(combined, guard)
-    return combined
+    if len(guards) == 1:
+        return guards[0]
 
-
-def _either(first: FactGuard, second: FactGuard) -> FactGuard:
-    return lambda facts: first(facts) or second(facts)
+    def any_fails(facts: Mapping[str, FactValue]) -> bool:
+        # a loop, not a chain of closures nor any() over a generator: this runs for every
+        # rule on every subject
+        for guard in guards:  # noqa: SIM110
+            if guard(facts):
+                return True
+        return False
+    return any_fails
 
 
 def _collect_guards(cond: Condition, named: Mapping[str, Condition], guards: list[FactGuard],
