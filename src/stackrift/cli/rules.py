@@ -56,7 +56,6 @@ def transfers(
     from stackrift.estate.implied import with_implied_flows
     from stackrift.estate.loader import load_estate
     from stackrift.rules.engine import load_rule_set
-    from stackrift.rules.terminal import transfers_renderables
     from stackrift.rules.views import evaluate_all, transfers_json
 
     loaded = load_estate(estate)
@@ -65,6 +64,8 @@ def transfers(
     if output_format is TableFormat.JSON:
         write_json(transfers_json(result, str(estate)), output)
         return
+    from stackrift.rules.terminal import transfers_renderables  # rich: for text output only
+
     if output_format is TableFormat.MD:
         from stackrift.textout import markdown
 

@@ -55,8 +55,24 @@ def citation_json(citation: Citation) -> dict[str, Any]:
             "unverified_reason": citation.unverified_reason}
 
 
-def flow_json(verdict: FlowVerdict) -> dict[str, Any]:
-    """One flow verdict as JSON."""
+def _citations_json(citations: tuple[Citation, ...],
+                    seen: dict[int, dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """``citation_json`` of each; ``seen`` keeps each citation's JSON by identity, since
+    thousands of verdicts cite the same few dozen rule citations."""
+    if seen is None:
+        return [citation_json(c) for c in citations]
+    out = []
+    for citation in citations:
+        found = seen.get(id(citation))
+        if found is None:
+            found = seen[id(citation)] = citation_json(citation)
+        out.append(found)
+    return out
+
+
+def flow_json(verdict: FlowVerdict, seen: dict[int, dict[str, Any]] | None = None
+              ) -> dict[str, Any]:
+    """One flow verdict as JSON (``seen``: see ``_citations_json``)."""
     return {"id": verdict.flow_id, "origin": verdict.origin, "destination": verdict.destination,
             "verdict": verdict.verdict.value, "lawful": verdict.lawful,
             "regimes": list(verdict.regimes),
@@ -66,7 +82,7 @@ def flow_json(verdict: FlowVerdict) -> dict[str, Any]:
             "rules_undetermined": list(verdict.rules_undetermined),
             "missing_facts": list(verdict.missing_facts),
             "rules_holding": list(verdict.rules_holding),
-            "citations": [citation_json(c) for c in verdict.citations],
+            "citations": _citations_json(verdict.citations, seen),
             "trace": list(verdict.trace)}
 
 
@@ -96,14 +112,16 @@ def matrix(flows: tuple[FlowVerdict, ...]) -> tuple[list[str], list[str], list[l
     """Origins, destinations, cell texts (verdict counts) and cell values (worst verdict rank)."""
     origins = sorted({f.origin or "?" for f in flows})
     destinations = sorted({f.destination or "?" for f in flows})
+    by_cell: dict[tuple[str, str], list[FlowVerdict]] = {}
+    for flow in flows:
+        by_cell.setdefault((flow.origin or "?", flow.destination or "?"), []).append(flow)
     cells: list[list[str]] = []
     values: list[list[int | None]] = []
     for origin in origins:
         row_text: list[str] = []
         row_value: list[int | None] = []
         for destination in destinations:
-            here = [f for f in flows if (f.origin or "?") == origin
-                    and (f.destination or "?") == destination]
+            here = by_cell.get((origin, destination), [])
             counts = Counter(f.verdict for f in here)
             row_text.append(", ".join(f"{n} {v.value}" for v, n in
                                       sorted(counts.items(), key=lambda kv: -kv[0].rank)))
@@ -123,10 +141,11 @@ def sources_json(rules: RuleSet) -> list[dict[str, Any]]:
 def transfers_json(result: TransfersResult, estate_path: str) -> dict[str, Any]:
     """The JSON document printed by ``stackrift transfers --format json``."""
     origins, destinations, cells, _ = matrix(result.flows)
+    seen: dict[int, dict[str, Any]] = {}
     return {"disclaimer": DISCLAIMER, "as_of": result.as_of.isoformat(), "estate": estate_path,
             "sources": sources_json(result.rules),
             "matrix": {"origins": origins, "destinations": destinations, "cells": cells},
-            "flows": [flow_json(f) for f in result.flows],
+            "flows": [flow_json(f, seen) for f in result.flows],
             "systems": [subject_json(s) for s in result.systems if s.rules_fired],
             "sites": [subject_json(s) for s in result.sites if s.rules_fired],
             "conflicts": [conflict_json(c) for c in result.conflicts]}
