@@ -358,13 +358,17 @@ def _compile_any(children: list[Compiled]) -> Compiled:
 def _compile_ref(name: str, named: Mapping[str, Condition],
                  shared: dict[str, Compiled]) -> Compiled:
     key = (id(shared), name)
+    resolved: list[Compiled] = []
 
     def target() -> Compiled:
         # Compiled on first use: the loader rejects cycles, but laziness keeps this safe anyway.
+        if resolved:
+            return resolved[0]
         found = shared.get(name)
         if found is None:
             found = compile_condition(named[name], named, shared)
             shared[name] = found
+        resolved.append(found)
         return found
 
     def ref(ctx: EvalContext) -> Tri:
@@ -373,12 +377,17 @@ def _compile_ref(name: str, named: Mapping[str, Condition],
             return target()(ctx)
         known = results.get(key)
         if known is None:
-            # Evaluated apart so that the facts it misses are recorded with its result.
-            alone = EvalContext(ctx.index, ctx.as_of, ctx.subject, ctx.facts, ctx.conditions,
-                                tracing=False, named_results=results)
-            known = (target()(alone), frozenset(alone.unknown))
+            # Evaluated apart so that the facts it misses are recorded with its result: the
+            # same context (untraced) with its own set of unknown facts for the time being.
+            outer = ctx.unknown
+            ctx.unknown = set()
+            try:
+                known = (target()(ctx), frozenset(ctx.unknown))
+            finally:
+                ctx.unknown = outer
             results[key] = known
-        ctx.unknown |= known[1]
+        if known[1]:
+            ctx.unknown |= known[1]
         return known[0]
     return ref
 
