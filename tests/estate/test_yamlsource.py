@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from stackrift.errors import InvalidInputError
 from stackrift.estate import yamlsource
@@ -57,3 +59,55 @@ def test_remembered_tags_and_direct_text_match_the_safe_loader(tmp_path: Path) -
     path.write_text(text, encoding="utf-8")
     assert load_located(path).data == yaml.load(text, Loader=yaml.SafeLoader)
     assert yamlsource.load_yaml_data(text, "doc") == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def _by_nodes(text: str) -> tuple[Any, ...]:
+    node = yamlsource._compose(text)
+    if node is None:
+        return ("empty",)
+    builder = yamlsource._Builder("f")
+    data = builder.build(node, ())
+    return _outcome(data, builder)
+
+
+def _by_events(text: str) -> tuple[Any, ...] | None:
+    builder = yamlsource._Builder("f")
+    try:
+        found, data = yamlsource._EventBuilder(builder).run(text)
+    except yamlsource._UnusualDocumentError:
+        return None
+    return _outcome(data, builder) if found else ("empty",)
+
+
+def _outcome(data: Any, builder: Any) -> tuple[Any, ...]:
+    return (data, [str(p) for p in builder.problems],
+            sorted((k, m.line, m.column) for k, m in builder.values.items()),
+            sorted((k, m.line, m.column) for k, m in builder.keys.items()))
+
+
+TRICKY = ["a: 1\na: 2\n", "1: x\n2.5: y\ntrue: z\n~: n\n", "d: 2026-13-01\n",
+          "a: [1, {b: 2, b: 3}]\n", "x:\n  - a\n  - [b, c]\n  - {d: e}\n",
+          "'q': \"r\"\nplain: yes\nn: null\ne: ''\n", "---\n", "", "# only a comment\n",
+          "[1, 2, {a: b}]\n", "scalar\n", "k: ! 12\n", "a: {x: 1}\na: {y: 2}\n",
+          "t: 2026-01-01\nf: 1.5\ni: 0x10\n0x10: hex\n", "a: 1\n---\nb: 2\n", "k: !!str 12\n",
+          "? [a, b]\n: c\n", "a: b: c\n"]
+
+
+def test_values_from_events_equal_values_from_nodes() -> None:
+    """Estates, packs and fixtures are read straight from libyaml's events; every value,
+    location, key location and problem must be what the node path gives (documents the event
+    path leaves to the node path are skipped here and read there)."""
+    root = Path(__file__).parents[2]
+    files = [p for folder in ("src", "tests", "docs") for p in (root / folder).rglob("*.y*ml")]
+    compared = 0
+    for text in [*TRICKY, *(p.read_text(encoding="utf-8-sig") for p in files)]:
+        try:
+            expected = _by_nodes(text)
+        except yaml.YAMLError:
+            assert _by_events(text) is None
+            continue
+        got = _by_events(text)
+        if got is not None:
+            assert got == expected, text[:200]
+            compared += 1
+    assert compared > 50

@@ -308,17 +308,177 @@ def _compose(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
+class _UnusualDocumentError(Exception):
+    """The document uses something the event builder leaves to the node path (anchors and
+    aliases, explicit tags, complex keys, several documents, a syntax error)."""
+
+
+_EVENT_RESOLVER = yaml.resolver.Resolver()
+_RESOLVED: dict[tuple[str, bool, bool], str] = {}
+
+
+def _event_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag the composer would give an untagged scalar (remembered for short texts)."""
+    key = (value, implicit[0], implicit[1])
+    tag = _RESOLVED.get(key)
+    if tag is None:
+        tag = str(_EVENT_RESOLVER.resolve(  # type: ignore[no-untyped-call]
+            yaml.ScalarNode, value, implicit))
+        if len(value) <= _MAX_REMEMBERED_TEXT and len(_RESOLVED) < 100_000:
+            _RESOLVED[key] = tag
+    return tag
+
+
+class _EventBuilder:
+    """Values, marks, problems and limits as :class:`_Builder` gives them from nodes, built
+    straight from libyaml's events (no node objects: a fraction of the cost). Raises
+    :class:`_UnusualDocumentError` for what it leaves to the node path."""
+
+    def __init__(self, builder: _Builder) -> None:
+        self.b = builder
+        # open collections: (container, its path, pending mapping key and its event)
+        self.stack: list[tuple[Any, PathKey, tuple[str, Any] | None]] = []
+        self.skipping = 0  # depth inside a value whose key was refused (not built)
+        self.root: Any = None
+
+    def run(self, text: str) -> tuple[bool, Any]:
+        documents = 0
+        try:
+            for event in yaml.parse(text, Loader=_BaseLoader):
+                kind = type(event)
+                if kind is yaml.DocumentStartEvent:
+                    documents += 1
+                    if documents > 1:
+                        raise _UnusualDocumentError
+                elif kind is yaml.AliasEvent:
+                    raise _UnusualDocumentError
+                elif kind in _NODE_EVENTS:
+                    self._node(event, kind)
+                elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                    if self.skipping:
+                        self.skipping -= 1
+                    else:
+                        self.stack.pop()
+        except yaml.YAMLError:
+            raise _UnusualDocumentError from None
+        return documents > 0, self.root
+
+    def _node(self, event: Any, kind: type) -> None:
+        if event.anchor is not None or event.tag not in (None, "!"):
+            raise _UnusualDocumentError
+        if self.skipping:
+            self.skipping += kind is not yaml.ScalarEvent
+            return
+        stack = self.stack
+        if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is None:
+            if kind is not yaml.ScalarEvent:  # a collection as a key
+                raise _UnusualDocumentError
+            self._key(event)
+            return
+        path = self._path()
+        if path is None:  # the value of a refused key
+            stack[-1] = (stack[-1][0], stack[-1][1], None)
+            self.skipping += kind is not yaml.ScalarEvent
+            return
+        self.b.nodes += 1
+        if self.b.nodes > MAX_NODES:
+            raise InvalidInputError([Problem(
+                self._loc(event), "document expands to too many values (alias expansion?)",
+                f"at most {MAX_NODES:,} values")])
+        self.b.values[path] = event.start_mark
+        value: Any = (self._scalar(event) if kind is yaml.ScalarEvent
+                      else {} if kind is yaml.MappingStartEvent else [])
+        if stack:
+            container, parent, pending = stack[-1]
+            if isinstance(container, list):
+                container.append(value)
+            else:
+                assert pending is not None
+                container[pending[0]] = value
+                stack[-1] = (container, parent, None)
+        else:
+            self.root = value
+        if kind is not yaml.ScalarEvent:
+            stack.append((value, path, None))
+
+    def _key(self, event: Any) -> None:
+        container, path, _ = self.stack[-1]
+        key = self._scalar(event)
+        refused = None
+        if not isinstance(key, str | int) or isinstance(key, bool):
+            refused = Problem(self._loc(event), f"mapping key {key!r} is not a string",
+                              "plain text keys")
+        elif str(key) in container:
+            refused = Problem(self._loc(event), f"duplicate key '{key}'",
+                              "each key once per mapping")
+        if refused is not None:
+            self.b.problems.append(refused)
+            self.stack[-1] = (container, path, ("", None))  # None event: refused
+            return
+        self.b.keys[(*path, str(key))] = event.start_mark
+        self.stack[-1] = (container, path, (str(key), event))
+
+    def _path(self) -> PathKey | None:
+        if not self.stack:
+            return ()
+        container, path, pending = self.stack[-1]
+        if isinstance(container, list):
+            return (*path, len(container))
+        assert pending is not None
+        return None if pending[1] is None else (*path, pending[0])
+
+    def _scalar(self, event: Any) -> Any:
+        tag = _event_tag(event.value, event.implicit)
+        if tag == _STR_TAG:
+            return event.value
+        if tag == _NULL_TAG:
+            return None
+        return self.b._scalar(yaml.ScalarNode(tag, event.value, event.start_mark,
+                                              event.end_mark))
+
+    def _loc(self, event: Any) -> Location:
+        return Location(self.b.path, event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+_NODE_EVENTS = frozenset({yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent})
+
+
+def _located_from_events(name: str, text: str) -> LocatedDocument | None:
+    """The document built straight from events, or ``None`` when it needs the node path (for
+    anchors, aliases or escapes, whose checks walk the node tree, or anything unusual)."""
+    if "&" in text or "\\u" in text or "\\U" in text:
+        return None
+    builder = _Builder(name)
+    try:
+        found, data = _EventBuilder(builder).run(text)
+    except _UnusualDocumentError:
+        return None
+    if not found:
+        raise InvalidInputError.single(name, "file is empty", "a YAML or JSON document", 1, 1)
+    if builder.problems:
+        raise InvalidInputError(builder.problems)
+    return LocatedDocument(name, data, _Locations(name, builder.values),
+                           _Locations(name, builder.keys))
+
+
+def _read_text(path: Path) -> str:
+    raw = read_bounded(path, MAX_FILE_BYTES)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError.single(
+            str(path), f"not valid UTF-8 at byte {exc.start}", "a UTF-8 encoded YAML or JSON file"
+        ) from exc
+
+
 def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
     """Parse a YAML or JSON file safely, keeping locations. Raises :class:`InvalidInputError`."""
     name = str(path)
     if text is None:
-        raw = read_bounded(path, MAX_FILE_BYTES)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInputError.single(
-                name, f"not valid UTF-8 at byte {exc.start}", "a UTF-8 encoded YAML or JSON file"
-            ) from exc
+        text = _read_text(path)
+    fast = _located_from_events(name, text)
+    if fast is not None:
+        return fast
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
