@@ -42,6 +42,19 @@ class EvalContext:
 
 
 def _fmt(value: object) -> str:
+    """A fact value as traces show it; sets of text (the facts' sets are made of ``str``) are
+    formatted once, since traces repeat them."""
+    if isinstance(value, frozenset):
+        return _fmt_frozen(value)
+    return _fmt_any(value)
+
+
+@lru_cache(maxsize=8192)
+def _fmt_frozen(value: frozenset[object]) -> str:
+    return _fmt_any(value)
+
+
+def _fmt_any(value: object) -> str:
     if isinstance(value, frozenset | set | tuple | list):
         return "[" + ", ".join(sorted(str(v) for v in value)) + "]"
     if isinstance(value, float) and value.is_integer():
