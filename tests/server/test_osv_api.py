@@ -6,22 +6,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.conftest import FakeAdvisoryReader
 from tests.postgres_support import PostgresCluster
+from tests.server.serving import ServeProcess
 
 from stackrift.advisories.interface import AdvisoryReader, AdvisoryStore
 from stackrift.advisories.model import Advisory, Affected, Event, Range, Rating
@@ -205,12 +203,6 @@ def _pip_audit() -> str:
     return which
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def pypa_location(request: pytest.FixtureRequest, shared_data: Path,
                   tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -244,31 +236,12 @@ def pypa_store(pypa_location: str) -> Iterator[AdvisoryStore]:
 def served(pypa_location: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``stackrift serve`` in its own process, answering from the PyPA store; its bare URL."""
     folder = tmp_path_factory.mktemp("serve")
-    port = _free_port()
-    src = Path(__file__).parents[2] / "src"
-    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    log = (folder / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "stackrift", "serve", "--database",
-         f"sqlite:///{folder / 'server.sqlite'}", "--data-dir", str(folder), "--port", str(port),
-         "--advisory-db", pypa_location],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    server = ServeProcess(folder, "--database", f"sqlite:///{folder / 'server.sqlite'}",
+                          "--advisory-db", pypa_location)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, (folder / "serve.log").read_text()
-            assert time.monotonic() < deadline, "stackrift serve did not become ready"
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield url
+        yield server.base
     finally:
-        process.terminate()
-        process.wait(60)
-        log.close()
+        server.stop()
 
 
 def _group_of(store: AdvisoryReader, ids: list[str]) -> str:

@@ -6,68 +6,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from tests.server.conftest import BACKENDS, MINIMAL, QUICK, database_url
-
-SRC = Path(__file__).parents[2] / "src"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.server.serving import ServeProcess
 
 
-class Process:
-    """One ``stackrift serve`` run on a database, and an HTTP client to it."""
-
-    def __init__(self, url: str, folder: Path, grace: float = 1.0) -> None:
-        self.port = _free_port()
-        env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-               "STACKRIFT_SERVER_JOB_LEASE_SECONDS": "2", "STACKRIFT_SERVER_POLL_SECONDS": "0.2",
-               "STACKRIFT_SERVER_SHUTDOWN_GRACE_SECONDS": str(grace)}
-        self.log = (folder / f"serve-{self.port}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "stackrift", "serve", "--database", url, "--data-dir",
-             str(folder), "--port", str(self.port)], env=env, stdout=self.log,
-            stderr=subprocess.STDOUT)
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, (folder / f"serve-{self.port}.log").read_text()
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError("the server did not become ready")
-
-    def call(self, method: str, path: str, token: str, **kwargs: Any) -> httpx.Response:
-        return httpx.request(method, self.base + path, timeout=30,
-                             headers={"Authorization": f"Bearer {token}"}, **kwargs)
-
-    def stop(self, sig: int) -> list[str]:
-        """Send the signal, wait for the end; the lines the server wrote."""
-        self.process.send_signal(sig)
-        self.process.wait(60)
-        self.log.close()
-        return Path(self.log.name).read_text().splitlines()
+def _serve(url: str, folder: Path, grace: float = 1.0) -> ServeProcess:
+    """The server on ``url`` with short leases, polls and shutdown grace."""
+    return ServeProcess(folder, "--database", url, env={
+        "STACKRIFT_SERVER_JOB_LEASE_SECONDS": "2", "STACKRIFT_SERVER_POLL_SECONDS": "0.2",
+        "STACKRIFT_SERVER_SHUTDOWN_GRACE_SECONDS": str(grace)})
 
 
-def _wait(server: Process, token: str, assessment: int, until: Any) -> dict[str, Any]:
+def _wait(server: ServeProcess, token: str, assessment: int, until: Any) -> dict[str, Any]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         state: dict[str, Any] = server.call("GET", f"/api/v1/assessments/{assessment}",
@@ -99,7 +57,7 @@ def _large_estate(flows: int) -> bytes:
     return (MINIMAL.read_text(encoding="utf-8").rstrip("\n") + "\n" + extra).encode()
 
 
-def _setup(server: Process, token: str) -> tuple[int, dict[str, Any]]:
+def _setup(server: ServeProcess, token: str) -> tuple[int, dict[str, Any]]:
     unit = server.call("POST", "/api/v1/units", token, json={"name": "group"}).json()
     project = server.call("POST", "/api/v1/projects", token,
                           json={"unit_id": unit["id"], "name": "estate"}).json()
@@ -112,7 +70,7 @@ def _setup(server: Process, token: str) -> tuple[int, dict[str, Any]]:
 def test_a_killed_server_loses_nothing_and_runs_the_job_again(database: tuple[str, Path]
                                                                 ) -> None:
     url, folder = database
-    first = Process(url, folder)
+    first = _serve(url, folder)
     credentials = folder / "first-admin.txt"
     assert credentials.stat().st_mode & 0o077 == 0  # the owner's alone
     token = credentials.read_text().split("API token: ")[1].split()[0]
@@ -123,7 +81,7 @@ def test_a_killed_server_loses_nothing_and_runs_the_job_again(database: tuple[st
     _wait(first, token, queued["id"], _running)
     first.stop(signal.SIGKILL)
 
-    second = Process(url, folder, grace=0.3)
+    second = _serve(url, folder, grace=0.3)
     try:
         done = _wait(second, token, queued["id"], lambda s: s["status"] in {"done", "failed"})
         assert done["status"] == "done" and done["attempts"] == 2, done

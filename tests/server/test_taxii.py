@@ -6,7 +6,6 @@ permissions, other units' collections as 404, and hostile input refused with cle
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import uuid
@@ -23,6 +22,7 @@ from taxii2client.common import TokenAuth
 from taxii2client.exceptions import AccessError
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 from tests.server.conftest import BACKENDS, database_url
+from tests.server.serving import free_port
 
 from stackrift.server.app import create_app
 from stackrift.server.config import load_settings
@@ -67,12 +67,6 @@ class Live:
         return str(made.json()["id"])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _people(live: Live) -> None:
     """Units A and B; a server administrator; per unit a viewer, an analyst and an admin."""
     with live.app.state.sessions() as db:
@@ -98,7 +92,7 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     settings = load_settings({"database_url": database_url(request.param, request, folder),
                               "data_dir": folder}, env={})
     app = create_app(settings, start_worker=False)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)

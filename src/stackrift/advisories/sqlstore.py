@@ -51,6 +51,7 @@ from stackrift.advisories.store import (
     MIN_SHARE,
     MIN_SUPPORT,
     StoredRecord,
+    group_views,
     unpack_record,
 )
 from stackrift.advisories.storeurl import is_store_url as is_store_url  # re-exported
@@ -240,22 +241,14 @@ class SqlAdvisoryStore:
         i, r = t.idents, t.records
         found: dict[str, GroupView] = {}
         for chunk in _chunks(sorted(set(group_ids))):
-            ids: dict[str, set[str]] = defaultdict(set)
-            for ident, group_id in conn.execute(
-                    select(i.c.ident, r.c.group_id)
-                    .join(i, (i.c.source == r.c.source) & (i.c.record_id == r.c.id))
-                    .where(r.c.group_id.in_(list(chunk)))):
-                ids[group_id].add(ident)
+            idents = [(ident, group) for ident, group in conn.execute(
+                select(i.c.ident, r.c.group_id)
+                .join(i, (i.c.source == r.c.source) & (i.c.record_id == r.c.id))
+                .where(r.c.group_id.in_(list(chunk))))]
             rows = sorted((s, ident, g, bytes(blob)) for s, ident, g, blob in conn.execute(
                 select(r.c.source, r.c.id, r.c.group_id, r.c.data)
                 .where(r.c.group_id.in_(list(chunk)))))
-            records: dict[str, list[Advisory]] = defaultdict(list)
-            for source, ident, group_id, blob in rows:
-                records[group_id].append(self._record(source, ident, blob))
-            for group_id in chunk:
-                if group_id in ids:
-                    found[group_id] = GroupView(group_id, tuple(sorted(ids[group_id])),
-                                                tuple(records[group_id]))
+            found.update(group_views(chunk, idents, rows, self._record))
         return found
 
     @_db_errors

@@ -238,6 +238,23 @@ def not_older(candidate: str | None, stored: str | None) -> bool:
     return candidate >= stored
 
 
+def group_views(group_ids: Sequence[str], idents: Iterable[tuple[str, str]],
+                records: Iterable[tuple[str, str, str, bytes]],
+                decode: Callable[[str, str, bytes], Advisory]) -> dict[str, GroupView]:
+    """Groups from their members' ids ``(ident, group_id)`` and their records ``(source, id,
+    group_id, data)`` in the order to keep; a group without ids is not in the store. Both stores
+    (SQLite, SQLAlchemy) fetch the rows their own way and assemble them here."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for ident, group_id in idents:
+        ids[group_id].add(ident)
+    members: dict[str, list[Advisory]] = defaultdict(list)
+    for source, ident, group_id, blob in records:
+        members[group_id].append(decode(source, ident, blob))
+    return {group_id: GroupView(group_id, tuple(sorted(ids[group_id])),
+                                tuple(members[group_id]))
+            for group_id in group_ids if group_id in ids}
+
+
 class SqliteStore:
     """The default store: one SQLite file (or ``:memory:``)."""
 
@@ -609,22 +626,14 @@ class SqliteStore:
             marks = ",".join("?" * len(chunk))
             # sorting and de-duplicating here rather than in SQL keeps the blobs out of
             # SQLite's temporary sort trees
-            ids: dict[str, set[str]] = defaultdict(set)
-            for ident, group_id in self.db.execute(
-                    "SELECT i.ident, r.group_id FROM records r JOIN idents i "  # noqa: S608
-                    "ON i.source = r.source AND i.record_id = r.id "
-                    f"WHERE r.group_id IN ({marks})", chunk):
-                ids[group_id].add(ident)
+            idents = self.db.execute(
+                "SELECT i.ident, r.group_id FROM records r JOIN idents i "  # noqa: S608
+                "ON i.source = r.source AND i.record_id = r.id "
+                f"WHERE r.group_id IN ({marks})", chunk).fetchall()
             rows = sorted(self.db.execute(
                 "SELECT source, id, group_id, data FROM records "  # noqa: S608
                 f"WHERE group_id IN ({marks})", chunk))
-            records: dict[str, list[Advisory]] = defaultdict(list)
-            for source, ident, group_id, blob in rows:
-                records[group_id].append(self._record(source, ident, blob))
-            for group_id in chunk:
-                if group_id in ids:
-                    found[group_id] = GroupView(group_id, tuple(sorted(ids[group_id])),
-                                                tuple(records[group_id]))
+            found.update(group_views(chunk, idents, rows, self._record))
         return found
 
     def records_for_package(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:

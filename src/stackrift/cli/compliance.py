@@ -63,10 +63,9 @@ def _run(estate: Path, as_of: str | None, frameworks: list[Path] | None, oscal: 
 
 def _write_bytes(data: bytes, path: Path | None) -> None:
     """A binary document to ``path`` atomically, or to standard output when it is no terminal."""
-    import os
     import sys
-    import tempfile
 
+    from stackrift.cli.output import write_atomic
     from stackrift.errors import UsageError
 
     if path is None:
@@ -75,20 +74,7 @@ def _write_bytes(data: bytes, path: Path | None) -> None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         return
-    temporary: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        Path(temporary).replace(path)
-        temporary = None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write output ({exc.strerror}); expected a writable "
-                         "file path") from exc
-    finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+    write_atomic(path, data)
     note(f"wrote {path}")
 
 

@@ -64,15 +64,20 @@ def write_report(text: str, path: Path | None, *, filtered: bool = False) -> Non
     note(f"wrote {path}")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``path`` so that a reader sees the old file or the whole new one, never a part."""
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write ``path`` (text as UTF-8) so that a reader sees the old file or the whole new one,
+    never a part."""
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                              dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        if isinstance(content, str):
+            with os.fdopen(handle, "w", encoding="utf-8") as text_stream:
+                text_stream.write(content)
+        else:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(content)
         Path(temporary).replace(path)
         temporary = None
     except OSError as exc:

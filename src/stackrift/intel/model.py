@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
+from stackrift.enums import RankedStrEnum
 from stackrift.findings import Citation
 
 # Namespace of every StackRift STIX id (uuid5 of a stable key, then shaped as the UUIDv4 that
@@ -35,7 +35,7 @@ TLP_STANDARD = Citation(
     "are taken from the OASIS marking objects' names and the widely reproduced FIRST text")
 
 
-class Tlp(StrEnum):
+class Tlp(RankedStrEnum):
     """TLP 2.0 levels, least to most restrictive."""
 
     CLEAR = "clear"
@@ -44,9 +44,6 @@ class Tlp(StrEnum):
     AMBER_STRICT = "amber+strict"
     RED = "red"
 
-    @property
-    def rank(self) -> int:
-        return list(Tlp).index(self)
 
     @property
     def marking_id(self) -> str:

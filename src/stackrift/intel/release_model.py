@@ -18,12 +18,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from stackrift.enums import RankedStrEnum
 from stackrift.estate.model import Identifier
 from stackrift.findings import Citation
 from stackrift.rules.model import Condition, Confidence, InForce, PackRecord
 
 
-class Action(StrEnum):
+class Action(RankedStrEnum):
     """What a rule does to an object or property; later members are stricter."""
 
     KEEP = "keep"
@@ -31,9 +32,6 @@ class Action(StrEnum):
     REMOVE = "remove"
     WITHHOLD = "withhold"
 
-    @property
-    def rank(self) -> int:
-        return list(Action).index(self)
 
 
 class PropertyKind(StrEnum):

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from stackrift.enums import RankedStrEnum
 from stackrift.estate.model import DataCategory, Identifier
 from stackrift.findings import Citation
 
 
-class Verdict(StrEnum):
+class Verdict(RankedStrEnum):
     """What a rule (or the combination of rules) says about a flow. Later members are worse.
 
     ``undetermined`` is never a rule's outcome: the engine gives it to a flow when a rule that
@@ -32,9 +33,6 @@ class Verdict(StrEnum):
     UNDETERMINED = "undetermined"
     PROHIBITED = "prohibited"
 
-    @property
-    def rank(self) -> int:
-        return list(Verdict).index(self)
 
 
 class Scope(StrEnum):

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from tests.browser_support import chromium_factory, console_errors, save_artefact, start_chromium
+from tests.server.serving import ServeProcess
 
 __all__ = ["chromium_factory"]  # the fixture, imported so pytest finds it here
 
@@ -40,13 +39,6 @@ class LiveServer:
     password: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _first_admin(path: Path, process: subprocess.Popen[bytes]) -> dict[str, str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -59,47 +51,23 @@ def _first_admin(path: Path, process: subprocess.Popen[bytes]) -> dict[str, str]
     raise AssertionError("stackrift serve did not create its first administrator")
 
 
-def _ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"stackrift serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("stackrift serve did not become ready")
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """``stackrift serve`` on a free port with a fresh SQLite database, and a unit made by the
     first administrator through the API."""
     folder = tmp_path_factory.mktemp("web-live")
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
-        "STACKRIFT_SERVER_POLL_SECONDS": "0.2"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "stackrift", "serve", "--port", str(port), "--data-dir",
-         str(folder), "-f", "terminal", "-o", str(folder / "server.log")],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = ServeProcess(folder, "-f", "terminal", "-o", str(folder / "server.log"), env={
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT),
+                                       os.environ.get("PYTHONPATH", "")]),
+        "STACKRIFT_SERVER_POLL_SECONDS": "0.2"})
     try:
-        url = f"http://127.0.0.1:{port}"
-        _ready(url, process)
-        admin = _first_admin(folder / "first-admin.txt", process)
-        made = httpx.post(f"{url}/api/v1/units", json={"name": "Group IT"}, timeout=10,
+        admin = _first_admin(folder / "first-admin.txt", server.process)
+        made = httpx.post(f"{server.base}/api/v1/units", json={"name": "Group IT"}, timeout=10,
                           headers={"Authorization": f"Bearer {admin['API token']}"})
         assert made.status_code == 201, made.text
-        yield LiveServer(url, admin["user"], admin["password"])
+        yield LiveServer(server.base, admin["user"], admin["password"])
     finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server.stop()
 
 
 def _changed_estate(folder: Path) -> Path:

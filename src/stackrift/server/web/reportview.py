@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from stackrift.findings import Severity
+from stackrift.report._view import safe_url as report_safe_url
 
 SEVERITY_ORDER: tuple[str, ...] = tuple(s.value for s in sorted(Severity, key=lambda s: -s.rank))
 """Critical down to info, as every report lists them."""
@@ -221,10 +221,4 @@ def evidence_rows(value: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 def safe_url(url: Any) -> str | None:
     """An http(s) link, else ``None`` (citations are data; no ``javascript:`` links)."""
-    if not isinstance(url, str):
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else None
+    return report_safe_url(url) if isinstance(url, str) else None
