@@ -16,6 +16,20 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+FIRST_GENERATION_THRESHOLD = 10_000
+"""Allocations (net of frees) between young-generation collections in a command's process.
+CPython's default, 700, was set for much smaller heaps: loading an estate, a rule set or a
+catalogue allocates 10^5–10^6 small objects, and at 700 the collector's passes cost about a
+fifth of ``stackrift transfers`` on 2,000 flows. Cyclic garbage is rare in this program, so a
+larger step holds at most a few thousand extra objects."""
+
+
+def raise_collection_threshold() -> None:
+    """Collect the young generation less often (never more often than already configured)."""
+    first, second, third = gc.get_threshold()
+    if 0 < first < FIRST_GENERATION_THRESHOLD:  # 0: the collector was turned off on purpose
+        gc.set_threshold(FIRST_GENERATION_THRESHOLD, second, third)
+
 
 @contextmanager
 def paused_gc() -> Iterator[None]:

@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     if [a for a in args if a not in ("-v", "--verbose")] == ["--version"]:
         print_version()  # answered before the command line (typer) is even loaded
         raise SystemExit(EXIT_OK)
+    from stackrift.gcpause import raise_collection_threshold
+
+    raise_collection_threshold()
     import typer
 
     from stackrift.cli.app import app
