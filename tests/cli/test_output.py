@@ -22,6 +22,23 @@ def test_atomic_write_replaces_whole_and_leaves_no_temporary(tmp_path: Path) -> 
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.txt"]
 
 
+def test_a_named_pipe_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    """As /dev/null or /dev/stdout would be: renaming over a device replaces it with a file."""
+    import stat
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    write_atomic(pipe, "through the pipe\n")
+    reader.join(timeout=10)
+    assert received == [b"through the pipe\n"]
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
 def test_failed_write_keeps_the_old_file_and_names_the_path(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:

@@ -66,7 +66,11 @@ def write_report(text: str, path: Path | None, *, filtered: bool = False) -> Non
 
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write ``path`` (text as UTF-8) so that a reader sees the old file or the whole new one,
-    never a part."""
+    never a part. A path that is not a regular file (``/dev/null``, ``/dev/stdout``, a named
+    pipe) is written in place: renaming over it would replace the device with a file."""
+    if path.exists() and not path.is_file():
+        _write_in_place(path, content)
+        return
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +90,15 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     finally:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
+
+
+def _write_in_place(path: Path, content: str | bytes) -> None:
+    try:
+        with path.open("wb") as stream:
+            stream.write(content.encode() if isinstance(content, str) else content)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write output ({exc.strerror}); expected a writable "
+                         "file path") from exc
 
 
 def json_text(data: object) -> str:

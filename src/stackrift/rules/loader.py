@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from stackrift.errors import InvalidInputError, Location, Problem, combine
 from stackrift.estate.loader import validation_error
@@ -20,15 +20,19 @@ MAX_PACK_FILES = 500
 
 @dataclass(frozen=True)
 class LoadedPack:
-    """A validated pack and the file it came from."""
+    """A validated pack and the file it came from.
+
+    ``read`` gives the file's parsed document with the location of every value; a pack taken
+    from its validated copy is parsed only if a location is asked for (a problem to report)."""
 
     pack: Pack
-    document: LocatedDocument
+    path: str
     packaged: bool
+    read: Callable[[], LocatedDocument] = field(repr=False, compare=False)
 
-    @property
-    def path(self) -> str:
-        return self.document.path
+    @cached_property
+    def document(self) -> LocatedDocument:
+        return self.read()
 
     def locate_rule(self, rule_id: str) -> Location:
         for collection in ("rules", "conflicts"):
@@ -87,8 +91,9 @@ class RuleSet:
         return loaded.pack.conditions if loaded else {}
 
 
-def _pack_problems(doc: LocatedDocument, pack: Pack) -> Iterator[Problem]:
-    """Fact names, operators, references and cycles, checked per rule's scope."""
+def _pack_problems(locate: Callable[[PathKey], Location], pack: Pack) -> Iterator[Problem]:
+    """Fact names, operators, references and cycles, checked per rule's scope (``locate``: where
+    a path of the pack's file is)."""
     defined = frozenset(pack.conditions)
 
     def cycles(name: str, trail: tuple[str, ...]) -> Iterator[str]:
@@ -101,7 +106,7 @@ def _pack_problems(doc: LocatedDocument, pack: Pack) -> Iterator[Problem]:
 
     for name in sorted(pack.conditions):
         for cycle in cycles(name, (name,)):
-            yield Problem(doc.locate(("conditions", name)), f"condition refs form a cycle: {cycle}",
+            yield Problem(locate(("conditions", name)), f"condition refs form a cycle: {cycle}",
                           "refs that end in plain conditions")
             return
 
@@ -109,7 +114,7 @@ def _pack_problems(doc: LocatedDocument, pack: Pack) -> Iterator[Problem]:
         seen: set[str] = set()
         pending = [cond]
         for sub, message in cond.check_facts(scope, defined):
-            yield Problem(doc.locate((*path, *sub)), message,
+            yield Problem(locate((*path, *sub)), message,
                           f"a condition valid for {scope.value} rules")
         while pending:
             current = pending.pop()
@@ -118,7 +123,7 @@ def _pack_problems(doc: LocatedDocument, pack: Pack) -> Iterator[Problem]:
                     seen.add(ref)
                     referenced = pack.conditions[ref]
                     for sub, message in referenced.check_facts(scope, defined):
-                        yield Problem(doc.locate(("conditions", ref, *sub)),
+                        yield Problem(locate(("conditions", ref, *sub)),
                                       f"{message} (used by a {scope.value} rule at {path[-2]})",
                                       f"a condition valid for {scope.value} rules")
                     pending.append(referenced)
@@ -149,10 +154,10 @@ def load_pack(path: Path, *, packaged: bool = False, text: str | None = None) ->
         pack = Pack.model_validate(doc.data)
     except ValidationError as exc:
         raise validation_error(doc, exc, Pack) from exc
-    error = combine(_pack_problems(doc, pack))
+    error = combine(_pack_problems(doc.locate, pack))
     if error is not None:
         raise error
-    return LoadedPack(pack, doc, packaged)
+    return LoadedPack(pack, doc.path, packaged, lambda: doc)
 
 
 def _files(directory: Path) -> list[Path]:
@@ -180,14 +185,52 @@ def _packaged_packs() -> tuple[LoadedPack, ...]:
     return _knowledge_packs(knowledge.section("rules/packs"), label)
 
 
+class _PackCopy(BaseModel):
+    """The packs of a knowledge set as validated (see ``stackrift/validatedcopy.py``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    names: tuple[str, ...]
+    packs: tuple[Pack, ...]
+
+
+_COPY_KIND = "rule-packs"
+_COPY_FORMAT = b"stackrift-rule-packs-1"
+# the models that validate a pack and the module that checks its references
+_COPY_MODULES = ("stackrift.rules.model", "stackrift.rules.conditions", __name__)
+
+
 @cache
 def _knowledge_packs(root: Path, label: str | None) -> tuple[LoadedPack, ...]:
-    loaded = []
+    from stackrift.validatedcopy import copy_key, read_copy, write_copy
+
+    sources: list[tuple[Path, str]] = []
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(PACK_SUFFIXES) and entry.is_file():
             name = Path(f"{label}/{entry.name}") if label else entry
-            loaded.append(load_pack(name, packaged=True, text=entry.read_text(encoding="utf-8")))
-    return tuple(loaded)
+            sources.append((name, entry.read_text(encoding="utf-8")))
+    key = copy_key(_COPY_FORMAT, _COPY_MODULES,
+                   [(str(name), text.encode()) for name, text in sources])
+    copy = read_copy(_COPY_KIND, key, _PackCopy) if key is not None else None
+    if copy is not None and copy.names == tuple(str(name) for name, _ in sources):
+        loaded = tuple(_from_copy(pack, name, text) for pack, (name, text)
+                       in zip(copy.packs, sources, strict=True))
+        # a copy is checked like the files it stands for; one that fails is not used
+        if not any(next(_pack_problems(_locator(p), p.pack), None) for p in loaded):
+            return loaded
+    loaded = tuple(load_pack(name, packaged=True, text=text) for name, text in sources)
+    if key is not None:
+        write_copy(_COPY_KIND, key, _PackCopy(names=tuple(p.path for p in loaded),
+                                              packs=tuple(p.pack for p in loaded))
+                   .model_dump_json(by_alias=True).encode())
+    return loaded
+
+
+def _locator(loaded: LoadedPack) -> Callable[[PathKey], Location]:
+    return lambda path: loaded.document.locate(path)
+
+
+def _from_copy(pack: Pack, name: Path, text: str) -> LoadedPack:
+    return LoadedPack(pack, str(name), True, lambda: load_located(name, text=text))
 
 
 def _set_problems(packs: Sequence[LoadedPack]) -> Iterator[Problem]:
