@@ -22,31 +22,12 @@ from stackrift.catalog.model import (
     Vendor,
     bloc_of,
 )
+from stackrift.catalog.names import name_keys, strip_suffixes
+from stackrift.catalog.names import norm as _norm
 from stackrift.errors import InvalidInputError, Problem, combine
 from stackrift.estate.loader import validation_error
 from stackrift.estate.model import Bloc, Component, ComponentType, Site, SiteKind
 from stackrift.estate.yamlsource import LocatedDocument, load_located
-
-
-def _norm(text: str) -> str:
-    """Lower case, alphanumerics only: 'Huawei Co., Ltd.' -> 'huaweicoltd'."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-_CORPORATE_SUFFIX = re.compile(
-    r"[,.]?\s+(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|gmbh|ag|sa|plc|"
-    r"technologies|technology|tech|group|holdings?)\.?$",
-    re.IGNORECASE,
-)
-
-
-def _strip_suffixes(name: str) -> str:
-    previous = None
-    name = name.strip()
-    while previous != name:
-        previous = name
-        name = _CORPORATE_SUFFIX.sub("", name).strip(" ,.")
-    return name
 
 
 class Evidence(StrEnum):
@@ -142,8 +123,8 @@ class Catalogue:
         self._vendor_names: dict[str, Vendor] = {}
         for vendor in data.vendors:
             for name in (vendor.id, vendor.name, *vendor.aliases):
-                self._vendor_names.setdefault(_norm(name), vendor)
-                self._vendor_names.setdefault(_norm(_strip_suffixes(name)), vendor)
+                for key in name_keys(name):
+                    self._vendor_names.setdefault(key, vendor)
         self.index = build_index(data.vendors, data.products)
         self._product_names: dict[str, list[Product]] = {}
         for product in data.products:
@@ -169,8 +150,11 @@ class Catalogue:
 
     def vendor_by_name(self, name: str) -> Vendor | None:
         return self._vendor_names.get(_norm(name)) or self._vendor_names.get(
-            _norm(_strip_suffixes(name))
-        )
+            _norm(strip_suffixes(name)))
+
+    def vendor_countries(self) -> dict[str, str | None]:
+        """Every name key ``vendor_by_name`` knows, with its vendor's country."""
+        return {key: vendor.country for key, vendor in self._vendor_names.items()}
 
     def vendor_by_hf_org(self, org: str) -> Vendor | None:
         return self.index.vendor_by_hf_org(org)

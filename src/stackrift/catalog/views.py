@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackrift.catalog.catalogue import Catalogue, _norm
+from stackrift.catalog.catalogue import Catalogue
 from stackrift.catalog.model import Vendor
+from stackrift.catalog.names import norm as _norm
 from stackrift.errors import UsageError
 
 

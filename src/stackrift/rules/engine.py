@@ -128,9 +128,9 @@ def packaged_provider_countries() -> ProviderCountry:
 
 @cache
 def _provider_countries(path: Path) -> ProviderCountry:
-    from stackrift.catalog.catalogue import load_catalogue
+    from stackrift.catalog.countries import packaged_vendor_countries
 
-    catalogue = load_catalogue()
+    vendors = packaged_vendor_countries()
     text = path.read_text("utf-8")
     providers = load_yaml_data(text, str(path)).get("providers")
     table = {name.casefold(): (entry["country"] if isinstance(entry, dict) else entry)
@@ -140,9 +140,7 @@ def _provider_countries(path: Path) -> ProviderCountry:
 
     def lookup(name: str) -> str | None:
         if name not in known:
-            vendor = catalogue.vendor_by_name(name)
-            known[name] = (vendor.country if vendor is not None and vendor.country
-                           else table.get(name.casefold()))
+            known[name] = vendors.country(name) or table.get(name.casefold())
         return known[name]
 
     return lookup
