@@ -117,3 +117,14 @@ def test_version_imports_no_analysis_renderer_or_reader() -> None:
     assert {"stackrift.analyses.vulnerabilities", "stackrift.report.html",
             "stackrift.bom.spdx3", "stackrift.advisories.osv"} <= plugins
     assert loaded & plugins == set()
+
+
+def test_finding_the_analyses_imports_no_solver_nor_data_frames() -> None:
+    """Every ``assess`` imports every analysis module (to know their names): OR-Tools (with
+    numpy and pandas, about 0.4 s) is imported only by the solvers that run it."""
+    code = ("import sys\nfrom stackrift.analyses.base import ANALYSES\nANALYSES.discover()\n"
+            "print('\\n'.join(sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=SRC.parent)
+    loaded = {m.split(".")[0] for m in done.stdout.split()}
+    assert loaded & {"ortools", "pandas", "numpy"} == set()

@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ortools.sat.python import cp_model
-
 from stackrift.compliance.engine import (
     Applicability,
     Implications,
@@ -133,6 +131,10 @@ def _solve_rows(rows: set[Row], costs: Mapping[str, int], time_limit_s: float
     """The cheapest controls meeting every row with CP-SAT, and whether proven optimal."""
     if not rows:
         return set(), True
+    # imported here: OR-Tools brings numpy and pandas (about 0.4 s), and every `assess` imports
+    # this module through the compliance analysis, selected or not
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     used = sorted({c for row in rows for c in row})
     pick = {c: model.new_bool_var(f"pick_{i}") for i, c in enumerate(used)}
