@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from stackrift.analyses.base import AnalysisContext
 from stackrift.analyses.vulnerabilities import VulnerabilitiesAnalysis
 from stackrift.catalog.catalogue import load_catalogue
@@ -52,3 +54,41 @@ def test_an_sbom_that_cannot_be_read_is_a_finding(tmp_path: Path) -> None:
     assert finding.severity.value == "unknown" and finding.subject.id == "a"
     assert finding.evidence["sbom"] == "broken.cdx.json"
     assert result.summary["sbom_problems"]
+
+
+def test_an_assessment_reads_each_sbom_once(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline merges SBOM components into the estate and the analysis makes targets of
+    the same documents: one read of each file serves both."""
+    from stackrift import pipeline
+    from stackrift.bom import base as bom_base
+    from stackrift.bom import estate as bom_estate
+
+    (tmp_path / "app.cdx.json").write_text(
+        '{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": '
+        '[{"type": "library", "bom-ref": "t", "name": "torch", "version": "2.5.1", '
+        '"purl": "pkg:pypi/torch@2.5.1"}]}', encoding="utf-8")
+    (tmp_path / "estate.yaml").write_text(
+        "organisation: {name: Org, hq_country: US}\n"
+        "entities: [{id: hq, name: HQ, country: US}]\n"
+        "sites: [{id: s, name: S, kind: on_prem, country: US, entity: hq}]\n"
+        "systems: [{id: a, name: A, purpose: p, owner: hq, site: s,\n"
+        "           sboms: [app.cdx.json]}]\n", encoding="utf-8")
+    reads: list[Path] = []
+    real = bom_estate.read_bom
+
+    def counted(path: Path) -> object:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(bom_estate, "read_bom", counted)
+    monkeypatch.setattr(bom_base, "read_bom", counted)
+    bom_estate._read.cache_clear()
+    context = AnalysisContext.default(date(2026, 11, 15), catalogue=load_catalogue(),
+                                      db=tmp_path / "store.sqlite")
+    report = pipeline.assess(load_estate(tmp_path / "estate.yaml"), context,
+                             only=frozenset({"vulnerabilities"}))
+    assert [p.name for p in reads] == ["app.cdx.json"]
+    # the SBOM's torch is both merged (its component id) and scanned (its finding)
+    assert [(f.rule, f.subject.id) for f in report.findings] == [
+        ("known-vulnerability", "app.cdx.json:t")]

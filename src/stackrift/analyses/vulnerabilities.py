@@ -46,7 +46,7 @@ def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[SbomNotRead
     Returns the targets and any SBOM problems (unreadable files are reported, not fatal).
     """
     from stackrift.advisories.scan import component_target, targets_from_document
-    from stackrift.bom.base import read_bom
+    from stackrift.bom.estate import read_cached  # the same documents merge_sboms read
     from stackrift.errors import InputError
 
     estate = loaded.estate
@@ -61,7 +61,7 @@ def estate_targets(loaded: LoadedEstate) -> tuple[list[Target], list[SbomNotRead
         for sbom in system.sboms:
             path = (loaded.base_dir / sbom) if not Path(sbom).is_absolute() else Path(sbom)
             try:
-                document = read_bom(path)
+                document = read_cached(path)
             except InputError as exc:
                 problems.append(SbomNotRead(system.id, sbom, exc.diagnostics()[0]))
                 continue
