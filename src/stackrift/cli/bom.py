@@ -102,21 +102,25 @@ def scan(
     from stackrift.analyses.vulnerabilities import run_scan
     from stackrift.bom.targets import load_target
     from stackrift.catalog.catalogue import load_catalogue
+    from stackrift.gcpause import paused_gc
 
     check_gate(fail_on, unknown_as)
     day = parse_as_of(as_of)
-    document = load_target(target, env=env, input_format=input_format)
-    catalogue = load_catalogue()
-    result = run_scan(document, db=db, catalogue=catalogue, vex=vex or (), waivers=waivers,
-                      as_of=day)
-    table = output_format in (ScanFormat.TERMINAL, ScanFormat.TABLE)
-    # the table prints the caveats itself; other formats carry them in the document
-    _store_notices(result.store, caveats=not table or output is not None)
-    if table:
-        _write_table(result, output, unknown_as)
-    else:
-        write_report(_scan_document(result, document, output_format, day, catalogue.version,
-                                    fail_on, unknown_as), output)
+    # tens of thousands of components, records, matches and their JSON stay alive until the
+    # report is written: collector passes over them would cost more than the scan itself
+    with paused_gc():
+        document = load_target(target, env=env, input_format=input_format)
+        catalogue = load_catalogue()
+        result = run_scan(document, db=db, catalogue=catalogue, vex=vex or (), waivers=waivers,
+                          as_of=day)
+        table = output_format in (ScanFormat.TERMINAL, ScanFormat.TABLE)
+        # the table prints the caveats itself; other formats carry them in the document
+        _store_notices(result.store, caveats=not table or output is not None)
+        if table:
+            _write_table(result, output, unknown_as)
+        else:
+            write_report(_scan_document(result, document, output_format, day, catalogue.version,
+                                        fail_on, unknown_as), output)
     # A model file or folder scanned for advisories must not hide an unsafe pickle in it.
     unsafe = _print_artefacts(document.metadata.get("artefact_findings") or (), fail_on)
     # a component that could not be assessed counts as an unknown severity, never as clean
@@ -127,13 +131,14 @@ def scan(
 
 
 def _scan_document(result: ScanResult, document: BomDocument, output_format: ScanFormat,
-                   day: date, knowledge: str, fail_on: Severity, unknown_as: Severity) -> str:
+                   day: date, knowledge: str, fail_on: Severity, unknown_as: Severity
+                   ) -> str | bytes:
     """The scan as JSON, CycloneDX VEX or SARIF."""
     if output_format is ScanFormat.JSON:
         from stackrift.advisories.scan import scan_json
-        from stackrift.cli.output import json_text
+        from stackrift.cli.output import json_bytes
 
-        return json_text(scan_json(result))
+        return json_bytes(scan_json(result))
     if output_format is ScanFormat.CYCLONEDX_VEX:
         from stackrift.report.cyclonedx_vex import render
 

@@ -47,13 +47,27 @@ def note(message: str, *, style: str | None = None) -> None:
     err().print(message, style=style, markup=False, highlight=False)
 
 
-def write_report(text: str, path: Path | None, *, filtered: bool = False) -> None:
+def write_report(text: str | bytes, path: Path | None, *, filtered: bool = False) -> None:
     """``text`` to standard output, or to ``path`` atomically (then 'wrote PATH' on stderr).
 
+    ``text`` may be UTF-8 bytes (large JSON reports: written without decoding them first).
     ``filtered``: the text was rendered by a SafeConsole (input text already escaped), so the
     colour codes rich added itself are kept at a terminal.
     """
+    if isinstance(text, bytes) and path is None:
+        stream = getattr(sys.stdout, "buffer", None)
+        utf8 = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") == "utf8"
+        if stream is None or not utf8 or sys.stdout.isatty():
+            text = text.decode("utf-8")
+        else:  # the same bytes the text stream would have written
+            sys.stdout.flush()
+            stream.write(text)
+            if not text.endswith(b"\n"):
+                stream.write(b"\n")
+            stream.flush()
+            return
     if path is None:
+        assert isinstance(text, str)
         if sys.stdout.isatty() and not filtered:  # plain() writes JSON's \uXXXX escapes
             from stackrift.textsafe import plain
 
@@ -90,9 +104,14 @@ def write_atomic(path: Path, content: str | bytes) -> None:
 
 def json_text(data: object) -> str:
     """Indented JSON with sorted-as-given keys; non-string keys (counts by year) allowed."""
+    return json_bytes(data).decode()
+
+
+def json_bytes(data: object) -> bytes:
+    """:func:`json_text` as UTF-8 bytes (a large report need not be decoded to be written)."""
     import orjson
 
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
 
 
 def write_json(data: object, path: Path | None) -> None:
