@@ -22,6 +22,8 @@ from stackrift.advisories.correlation import Correlator
 from stackrift.advisories.importer import import_paths
 from stackrift.advisories.matcher import AFFECTED_STATUSES, Matcher, Target, match_details
 from stackrift.advisories.matching import (
+    PreparedEntry,
+    affects,
     ecosystem_key,
     in_range,
     key_function,
@@ -162,6 +164,26 @@ def test_scan_equals_a_per_component_reference(
     for match in result.matches:
         assert match.details == match_details(match.records, match.severity_known)
         assert match_json(match, shared) == match_json(match)
+
+
+def test_prepared_entries_decide_like_affects(
+        real_store: tuple[SqliteStore, ImportReport]) -> None:
+    """Every OSV entry, prepared once, says what :func:`affects` says of the versions it names,
+    their neighbours and versions no ordering accepts."""
+    store = real_store[0]
+    decided = 0
+    for (blob,) in store.db.execute("SELECT data FROM records WHERE source = 'osv'"):
+        for entry in Advisory.decode(blob).affected:
+            ecosystem = ecosystem_key(entry.ecosystem)
+            named = {*entry.versions, *(e.version for r in entry.ranges for e in r.events)}
+            versions = {v for n in named for v in (n, f"{n}.0", f"{n}.1", f"{n}rc1", f"v{n}")}
+            versions.update(("0", "0.0.1", "1.0", "999", "not a version", "1.0.0-beta"))
+            prepared = PreparedEntry(entry, ecosystem)
+            for version in sorted(versions):
+                assert prepared.affects(version) == affects(entry, version, ecosystem), (
+                    entry, version)
+                decided += 1
+    assert decided > 100_000
 
 
 def test_streamed_import_stores_what_was_stored_before(

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from stackrift.advisories.interface import AdvisoryReader, GroupView
 from stackrift.advisories.matching import (
+    PreparedEntry,
     UnparseableVersionError,
     affects,
     ecosystem_key,
@@ -136,27 +137,28 @@ class Match:
         return dict(self._details().first_published)
 
 
-def _package_entries(record: Advisory, ecosystem: str, name: str) -> tuple[Affected, ...]:
-    """The affected entries of a package record that name this package as affected."""
+def _package_entries(record: Advisory, ecosystem: str, name: str) -> tuple[PreparedEntry, ...]:
+    """The affected entries of a package record that name this package as affected, prepared
+    for deciding the package's versions."""
     from stackrift.advisories.matching import normalise_name
 
-    return tuple(a for a in record.affected
+    return tuple(PreparedEntry(a, ecosystem) for a in record.affected
                  if a.name and ecosystem_key(a.ecosystem) == ecosystem
                  and normalise_name(ecosystem, a.name) == name
                  and a.status in AFFECTED_STATUSES)
 
 
-def _package_verdict(entries: Sequence[Affected], ecosystem: str, version: str
+def _package_verdict(entries: Sequence[PreparedEntry], ecosystem: str, version: str
                      ) -> tuple[bool | None, tuple[str, ...]]:
     """Whether a package record's entries (:func:`_package_entries`) affect this version, and
     the fixed versions they name."""
     verdict: bool | None = None
     fixed: list[str] = []
     for a in entries:
-        result = affects(a, version, ecosystem)
+        result = a.affects(version)
         if result:
             verdict = True
-            fixed.extend(f for f in fixed_versions(a) if _after(f, version, ecosystem))
+            fixed.extend(f for f in a.fixed if _after(f, version, ecosystem))
         elif result is False and verdict is None:
             verdict = False
     return verdict, tuple(dict.fromkeys(fixed))
@@ -220,8 +222,10 @@ class Matcher:
         self.catalogue_keys = catalogue_keys or {}
         self._groups: dict[str, GroupView] = {}
         self._summaries: dict[str, _GroupSummary] = {}
-        # a package record's entries naming the package, found once per record and package
-        self._entries: dict[tuple[str, str, tuple[str, str]], tuple[Affected, ...]] = {}
+        # per package: its records in effect (not withdrawn, published by the cutoff), each
+        # with its entries naming the package, prepared once
+        self._plans: dict[tuple[str, str], list[tuple[str, tuple[str, str],
+                                                       tuple[PreparedEntry, ...]]]] = {}
         self._shapes: dict[tuple[str, frozenset[tuple[tuple[str, str], str]]],
                            tuple[tuple[SourceRecord, ...], str, tuple[str, ...],
                                  MatchDetails]] = {}
@@ -273,6 +277,18 @@ class Matcher:
                     seen.add((group_id, record.source, record.id))
                     found.append((group_id, record))
         return found
+
+    def _plan(self, ecosystem: str, name: str
+              ) -> list[tuple[str, tuple[str, str], tuple[PreparedEntry, ...]]]:
+        """The package's records in effect, each with its prepared entries naming the package
+        (worked out once per package however many of its versions are scanned)."""
+        plan = self._plans.get((ecosystem, name))
+        if plan is None:
+            plan = self._plans[(ecosystem, name)] = [
+                (group_id, (record.source, record.id), _package_entries(record, ecosystem, name))
+                for group_id, record in self._records_for(ecosystem, name)
+                if not (record.withdrawn or self._future(record))]
+        return plan
 
     def _future(self, record: Advisory) -> bool:
         return bool(self.cutoff and record.published and record.published[:10] > self.cutoff)
@@ -344,16 +360,10 @@ class Matcher:
         excluded: set[str] = set()
         basis: dict[str, str] = {}
         if identity and identity[:2] in self._known:
-            for group_id, record in self._records_for(identity[0], identity[1]):
-                if record.withdrawn or self._future(record):
-                    continue
-                entries = self._entries.get((record.source, record.id, identity[:2]))
-                if entries is None:
-                    entries = self._entries[(record.source, record.id, identity[:2])] = \
-                        _package_entries(record, identity[0], identity[1])
+            for group_id, record_key, entries in self._plan(identity[0], identity[1]):
                 verdict, record_fixed = _package_verdict(entries, identity[0], version)
                 if verdict:
-                    methods.setdefault(group_id, {})[(record.source, record.id)] = "range"
+                    methods.setdefault(group_id, {})[record_key] = "range"
                     fixed.setdefault(group_id, []).extend(record_fixed)
                     basis[group_id] = "range"
                 elif verdict is False:
