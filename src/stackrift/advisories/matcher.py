@@ -11,7 +11,7 @@ package record's ranges are more precise than free text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -20,14 +20,11 @@ from typing import Any, NamedTuple
 from stackrift.advisories.interface import AdvisoryReader, GroupView
 from stackrift.advisories.matching import (
     PreparedEntry,
-    UnparseableVersionError,
-    affects,
     ecosystem_key,
-    fixed_versions,
     key_function,
     purl_identity,
 )
-from stackrift.advisories.model import Advisory, Affected
+from stackrift.advisories.model import Advisory
 from stackrift.advisories.products import coordinate_keys, parse_product, product_key, satisfies
 from stackrift.advisories.severity import severity_of
 from stackrift.findings import Severity
@@ -158,32 +155,10 @@ def _package_verdict(entries: Sequence[PreparedEntry], ecosystem: str, version: 
         result = a.affects(version)
         if result:
             verdict = True
-            fixed.extend(f for f in a.fixed if _after(f, version, ecosystem))
+            fixed.extend(a.fixed_after(version))
         elif result is False and verdict is None:
             verdict = False
     return verdict, tuple(dict.fromkeys(fixed))
-
-
-@lru_cache(maxsize=65536)
-def _after(candidate: str, version: str, ecosystem: str) -> bool:
-    key = key_function(ecosystem)
-    try:
-        return bool(key(candidate) > key(version))
-    except UnparseableVersionError:
-        return False
-
-
-def _text_verdict(affected: Affected, keys: Mapping[str, str], version: str,
-                  ecosystem: str | None) -> tuple[bool | None, tuple[str, ...]]:
-    if affected.status not in AFFECTED_STATUSES:
-        return None, ()  # CSAF/VEX "not affected", "fixed", "under investigation" never match
-    product = affected.product or ""
-    if parse_product(product).key not in keys:
-        return None, ()
-    if affected.ranges or affected.versions:
-        result = affects(affected, version, ecosystem)
-        return result, fixed_versions(affected) if result else ()
-    return _product_text_verdict(product, version, ecosystem)
 
 
 @lru_cache(maxsize=262144)
@@ -237,6 +212,9 @@ class Matcher:
         self._key_records: dict[str, list[tuple[str, Advisory]]] = {}
         self._keys_cache: dict[tuple[tuple[str, str] | None, str | None, str | None],
                                dict[str, str]] = {}
+        self._text_plans: dict[tuple[tuple[str, str] | None, str | None, str | None],
+                               list[tuple[str, tuple[str, str], tuple[
+                                   tuple[PreparedEntry | None, str, str], ...]]]] = {}
 
     def prefetch(self, targets: Iterable[Target]) -> None:
         """Load the records of every package and product key the targets name in a few
@@ -368,23 +346,54 @@ class Matcher:
                     basis[group_id] = "range"
                 elif verdict is False:
                     excluded.add(group_id)
+        for group_id, record_key, text_entries in self._text_plan(target):
+            if group_id in excluded and group_id not in methods:
+                continue  # a package record for this package says "not affected"
+            for prepared, product, how in text_entries:
+                if prepared is not None:
+                    result = prepared.affects(version)
+                    verdict, text_fixed = result, prepared.fixed if result else ()
+                else:
+                    verdict, text_fixed = _product_text_verdict(product, version, ecosystem)
+                if verdict:
+                    hits = methods.setdefault(group_id, {})
+                    hits.setdefault(record_key, "product-text")
+                    fixed.setdefault(group_id, []).extend(text_fixed)
+                    basis.setdefault(group_id, how)
+                    break
+        return methods, fixed, basis
+
+    def _text_plan(self, target: Target) -> list[tuple[str, tuple[str, str], tuple[
+            tuple[PreparedEntry | None, str, str], ...]]]:
+        """The product-text records in effect naming the target's product keys, each with its
+        affected entries naming one of those keys (prepared when they carry versions or ranges,
+        else their product text) and how that key is known; worked out once per product."""
+        identity = target.identity
+        package = (identity[0], identity[1]) if identity else None
+        cache_key = (package, target.vendor, target.product)
+        plan = self._text_plans.get(cache_key)
+        if plan is not None:
+            return plan
         keys = self.product_keys(target)
+        plan = []
         if keys:
+            ecosystem = identity[0] if identity else None
             for group_id, record in self._records_for_keys(keys):
                 if record.withdrawn or self._future(record):
                     continue
-                if group_id in excluded and group_id not in methods:
-                    continue  # a package record for this package says "not affected"
+                entries = []
                 for a in record.affected:
-                    verdict, text_fixed = _text_verdict(a, keys, version, ecosystem)
-                    if verdict:
-                        hits = methods.setdefault(group_id, {})
-                        hits.setdefault((record.source, record.id), "product-text")
-                        fixed.setdefault(group_id, []).extend(text_fixed)
-                        how = keys[parse_product(a.product or "").key]
-                        basis.setdefault(group_id, how)
-                        break
-        return methods, fixed, basis
+                    if a.status not in AFFECTED_STATUSES:
+                        continue  # CSAF/VEX "not affected", "fixed"… never match
+                    product = a.product or ""
+                    key = parse_product(product).key
+                    if key not in keys:
+                        continue
+                    prepared = PreparedEntry(a, ecosystem) if a.ranges or a.versions else None
+                    entries.append((prepared, product, keys[key]))
+                plan.append((group_id, (record.source, record.id), tuple(entries)))
+        self._text_plans[cache_key] = plan
+        return plan
 
     def _summary(self, group_id: str) -> _GroupSummary:
         """What a group's records say, computed once per scan however many components hit it."""

@@ -143,11 +143,18 @@ def semver_key(text: str) -> tuple[Any, ...]:
     return (core, 0, ids)
 
 
+_NOT_PEP440: set[str] = set()  # lru_cache keeps no exceptions: refused texts are kept here
+
+
 @lru_cache(maxsize=262144)
 def pep440_key(text: str) -> Version:
+    if text in _NOT_PEP440:  # e.g. a commit hash given as a fixed version, asked again
+        raise UnparseableVersionError(text)
     try:
         return Version(text)
     except InvalidVersion as exc:
+        if len(_NOT_PEP440) < 262144:
+            _NOT_PEP440.add(text)
         raise UnparseableVersionError(text) from exc
 
 
@@ -420,10 +427,11 @@ class PreparedEntry:
     """An affected entry prepared for deciding many versions of one ecosystem: what
     :func:`affects` says, with its listed versions indexed and its ranges prepared once."""
 
-    __slots__ = ("fixed", "index", "listed", "ranges", "versions")
+    __slots__ = ("fixed", "fixed_keys", "index", "listed", "order", "ranges", "versions")
 
     def __init__(self, affected: Affected, ecosystem: str | None) -> None:
         eco = ecosystem or affected.ecosystem
+        self.order = key_function(eco)
         self.versions = frozenset(affected.versions)
         self.listed = bool(affected.versions)
         # PEP 440 equality (1.0 == 1.0.0) of listed versions, by their non-zero numbers
@@ -431,6 +439,23 @@ class PreparedEntry:
                       if eco == "PyPI" and affected.versions else None)
         self.ranges = tuple(PreparedRange(rng, eco) for rng in affected.ranges)
         self.fixed = fixed_versions(affected)
+        fixed_keys = []
+        for fixed in self.fixed:
+            try:
+                fixed_keys.append((fixed, self.order(fixed)))
+            except UnparseableVersionError:
+                continue  # never after any version
+        self.fixed_keys = tuple(fixed_keys)
+
+    def fixed_after(self, version: str) -> list[str]:
+        """The fixed versions after ``version`` in the ecosystem's order (what to upgrade to)."""
+        if not self.fixed_keys:
+            return []
+        try:
+            current = self.order(version)
+        except UnparseableVersionError:
+            return []
+        return [fixed for fixed, key in self.fixed_keys if key > current]
 
     def affects(self, version: str) -> bool | None:
         """:func:`affects` of this entry."""
