@@ -17,6 +17,7 @@ import pytest
 from packaging.version import InvalidVersion, Version
 
 from stackrift.advisories import importer
+from stackrift.advisories import scan as scan_module
 from stackrift.advisories import store as store_module
 from stackrift.advisories.correlation import Correlator
 from stackrift.advisories.importer import import_paths
@@ -31,8 +32,9 @@ from stackrift.advisories.matching import (
 )
 from stackrift.advisories.model import Advisory, Affected, ImportReport
 from stackrift.advisories.products import parse_product, satisfies
-from stackrift.advisories.scan import StoreInfo, match_json, scan
+from stackrift.advisories.scan import StoreInfo, match_json, scan, scan_json, scan_json_pieces
 from stackrift.advisories.store import SqliteStore, StoredRecord, prepare
+from stackrift.cli.output import json_bytes
 
 from .conftest import IMPORTED_CONTENT, cnvd_entry, osv_doc, write_cnvd, write_json
 from .content_digest import content_digest
@@ -184,6 +186,18 @@ def test_prepared_entries_decide_like_affects(
                     entry, version)
                 decided += 1
     assert decided > 100_000
+
+
+@pytest.mark.parametrize("per_piece", [1, 7, scan_module.FINDINGS_PER_PIECE])
+def test_json_in_pieces_equals_the_whole_document(
+        real_store: tuple[SqliteStore, ImportReport], per_piece: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    store = real_store[0]
+    info = StoreInfo(store.path, starter_pack=False, records=store.record_count())
+    monkeypatch.setattr(scan_module, "FINDINGS_PER_PIECE", per_piece)
+    for targets in (real_targets(store, 300), real_targets(store, 1), []):
+        result = scan(targets, store, info)
+        assert b"".join(scan_json_pieces(result)) == json_bytes(scan_json(result))
 
 
 def test_streamed_import_stores_what_was_stored_before(

@@ -9,7 +9,7 @@ import math
 import sqlite3
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -468,6 +468,39 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
     summary["suppressed_findings"] = [{**match_json(m, shared), "suppressed_because": why}
                                       for m, why in result.suppressed]
     return {"findings": [match_json(m, shared) for m in result.matches], "summary": summary}
+
+
+FINDINGS_PER_PIECE = 1024
+
+
+def scan_json_pieces(result: ScanResult) -> Iterator[bytes]:
+    """:func:`scan_json` as indented JSON (orjson, two spaces, as ``json_text`` writes it), in
+    pieces: findings are built and serialised a thousand at a time, so a large scan's report is
+    never held whole, as objects or as text."""
+    import orjson
+
+    option = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+    summary = result.summary()
+    shared: dict[int, dict[str, Any]] = {}
+    summary["suppressed_findings"] = [{**match_json(m, shared), "suppressed_because": why}
+                                      for m, why in result.suppressed]
+    matches = result.matches
+    if not matches:
+        yield b'{\n  "findings": [],'
+    else:
+        yield b'{\n  "findings": [\n    '
+        for start in range(0, len(matches), FINDINGS_PER_PIECE):
+            if start:
+                yield b",\n    "
+            piece = orjson.dumps([match_json(m, shared)
+                                  for m in matches[start:start + FINDINGS_PER_PIECE]],
+                                 option=option)
+            # "[\n  {…},\n  {…}\n]": the items, one level deeper (JSON strings hold no newline)
+            yield piece[4:-2].replace(b"\n", b"\n  ")
+        yield b"\n  ],"
+    yield b'\n  "summary": '
+    yield orjson.dumps(summary, option=option).replace(b"\n", b"\n  ")
+    yield b"\n}"
 
 
 NARROW_TERMINAL = 110

@@ -22,7 +22,7 @@ from stackrift.cli.options import (
     command_group,
     parse_as_of,
 )
-from stackrift.cli.output import note, write_report
+from stackrift.cli.output import note, write_report, write_report_pieces
 from stackrift.findings import Severity, fails_gate
 
 if TYPE_CHECKING:
@@ -118,6 +118,10 @@ def scan(
         _store_notices(result.store, caveats=not table or output is not None)
         if table:
             _write_table(result, output, unknown_as)
+        elif output_format is ScanFormat.JSON:
+            from stackrift.advisories.scan import scan_json_pieces
+
+            write_report_pieces(scan_json_pieces(result), output)
         else:
             write_report(_scan_document(result, document, output_format, day, catalogue.version,
                                         fail_on, unknown_as), output)
@@ -131,14 +135,8 @@ def scan(
 
 
 def _scan_document(result: ScanResult, document: BomDocument, output_format: ScanFormat,
-                   day: date, knowledge: str, fail_on: Severity, unknown_as: Severity
-                   ) -> str | bytes:
-    """The scan as JSON, CycloneDX VEX or SARIF."""
-    if output_format is ScanFormat.JSON:
-        from stackrift.advisories.scan import scan_json
-        from stackrift.cli.output import json_bytes
-
-        return json_bytes(scan_json(result))
+                   day: date, knowledge: str, fail_on: Severity, unknown_as: Severity) -> str:
+    """The scan as CycloneDX VEX or SARIF (JSON is written in pieces: scan_json_pieces)."""
     if output_format is ScanFormat.CYCLONEDX_VEX:
         from stackrift.report.cyclonedx_vex import render
 

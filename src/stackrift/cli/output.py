@@ -54,20 +54,10 @@ def write_report(text: str | bytes, path: Path | None, *, filtered: bool = False
     ``filtered``: the text was rendered by a SafeConsole (input text already escaped), so the
     colour codes rich added itself are kept at a terminal.
     """
-    if isinstance(text, bytes) and path is None:
-        stream = getattr(sys.stdout, "buffer", None)
-        utf8 = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") == "utf8"
-        if stream is None or not utf8 or sys.stdout.isatty():
-            text = text.decode("utf-8")
-        else:  # the same bytes the text stream would have written
-            sys.stdout.flush()
-            stream.write(text)
-            if not text.endswith(b"\n"):
-                stream.write(b"\n")
-            stream.flush()
-            return
+    if isinstance(text, bytes):
+        write_report_pieces((text,), path)
+        return
     if path is None:
-        assert isinstance(text, str)
         if sys.stdout.isatty() and not filtered:  # plain() writes JSON's \uXXXX escapes
             from stackrift.textsafe import plain
 
@@ -78,7 +68,30 @@ def write_report(text: str | bytes, path: Path | None, *, filtered: bool = False
     note(f"wrote {path}")
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
+def write_report_pieces(pieces: Iterable[bytes], path: Path | None) -> None:
+    """:func:`write_report` of UTF-8 text made in pieces (a large report is never held whole
+    when it goes to a file or a pipe)."""
+    stream = getattr(sys.stdout, "buffer", None) if path is None else None
+    utf8 = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") == "utf8"
+    if path is None and (stream is None or not utf8 or sys.stdout.isatty()):
+        write_report(b"".join(pieces).decode("utf-8"), None)
+        return
+    if stream is not None:  # the bytes the text stream would have written
+        sys.stdout.flush()
+        last = b""
+        for piece in pieces:
+            stream.write(piece)
+            last = piece or last
+        if not last.endswith(b"\n"):
+            stream.write(b"\n")
+        stream.flush()
+        return
+    assert path is not None
+    write_atomic(path, pieces)
+    note(f"wrote {path}")
+
+
+def write_atomic(path: Path, content: str | bytes | Iterable[bytes]) -> None:
     """Write ``path`` (text as UTF-8) so that a reader sees the old file or the whole new one,
     never a part."""
     temporary: str | None = None
@@ -91,7 +104,10 @@ def write_atomic(path: Path, content: str | bytes) -> None:
                 text_stream.write(content)
         else:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
+                if isinstance(content, bytes):
+                    stream.write(content)
+                else:
+                    stream.writelines(content)
         Path(temporary).replace(path)
         temporary = None
     except OSError as exc:
