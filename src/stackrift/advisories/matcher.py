@@ -172,6 +172,15 @@ def _product_text_verdict(product: str, version: str, ecosystem: str | None
     return result, fixed
 
 
+class _TextPlan(NamedTuple):
+    """The product-text records that may name a product (:meth:`Matcher._text_plan`)."""
+
+    conditions: tuple[tuple[PreparedEntry | None, str], ...]  # (prepared entry, product text)
+    holders: tuple[tuple[int, ...], ...]  # per condition: the records with an entry on it
+    # per record: group, (source, id), and its entries as (condition, how its key is known)
+    records: tuple[tuple[str, tuple[str, str], tuple[tuple[int, str], ...]], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class _GroupSummary:
     ids: tuple[str, ...]
@@ -213,8 +222,7 @@ class Matcher:
         self._keys_cache: dict[tuple[tuple[str, str] | None, str | None, str | None],
                                dict[str, str]] = {}
         self._text_plans: dict[tuple[tuple[str, str] | None, str | None, str | None],
-                               list[tuple[str, tuple[str, str], tuple[
-                                   tuple[PreparedEntry | None, str, str], ...]]]] = {}
+                               _TextPlan] = {}
 
     def prefetch(self, targets: Iterable[Target]) -> None:
         """Load the records of every package and product key the targets name in a few
@@ -346,28 +354,40 @@ class Matcher:
                     basis[group_id] = "range"
                 elif verdict is False:
                     excluded.add(group_id)
-        for group_id, record_key, text_entries in self._text_plan(target):
+        plan = self._text_plan(target)
+        if not plan.records:
+            return methods, fixed, basis
+        # each distinct condition once for this version, then only the records holding one
+        # that holds, in the plan's order
+        holding: dict[int, tuple[str, ...]] = {}
+        candidates: set[int] = set()
+        for index, (prepared, product) in enumerate(plan.conditions):
+            if prepared is not None:
+                result = prepared.affects(version)
+                verdict, text_fixed = result, prepared.fixed if result else ()
+            else:
+                verdict, text_fixed = _product_text_verdict(product, version, ecosystem)
+            if verdict:
+                holding[index] = text_fixed
+                candidates.update(plan.holders[index])
+        for position in sorted(candidates):
+            group_id, record_key, on = plan.records[position]
             if group_id in excluded and group_id not in methods:
                 continue  # a package record for this package says "not affected"
-            for prepared, product, how in text_entries:
-                if prepared is not None:
-                    result = prepared.affects(version)
-                    verdict, text_fixed = result, prepared.fixed if result else ()
-                else:
-                    verdict, text_fixed = _product_text_verdict(product, version, ecosystem)
-                if verdict:
-                    hits = methods.setdefault(group_id, {})
-                    hits.setdefault(record_key, "product-text")
-                    fixed.setdefault(group_id, []).extend(text_fixed)
+            for index, how in on:
+                found = holding.get(index)
+                if found is not None:
+                    methods.setdefault(group_id, {}).setdefault(record_key, "product-text")
+                    fixed.setdefault(group_id, []).extend(found)
                     basis.setdefault(group_id, how)
                     break
         return methods, fixed, basis
 
-    def _text_plan(self, target: Target) -> list[tuple[str, tuple[str, str], tuple[
-            tuple[PreparedEntry | None, str, str], ...]]]:
-        """The product-text records in effect naming the target's product keys, each with its
-        affected entries naming one of those keys (prepared when they carry versions or ranges,
-        else their product text) and how that key is known; worked out once per product."""
+    def _text_plan(self, target: Target) -> _TextPlan:
+        """The product-text records in effect naming the target's product keys, with their
+        affected entries naming one of those keys as conditions (an entry prepared when it
+        carries versions or ranges, else its product text, shared by every entry with that
+        text) and how that key is known; worked out once per product."""
         identity = target.identity
         package = (identity[0], identity[1]) if identity else None
         cache_key = (package, target.vendor, target.product)
@@ -375,7 +395,10 @@ class Matcher:
         if plan is not None:
             return plan
         keys = self.product_keys(target)
-        plan = []
+        conditions: list[tuple[PreparedEntry | None, str]] = []
+        holders: list[list[int]] = []
+        by_text: dict[str, int] = {}
+        records: list[tuple[str, tuple[str, str], tuple[tuple[int, str], ...]]] = []
         if keys:
             ecosystem = identity[0] if identity else None
             for group_id, record in self._records_for_keys(keys):
@@ -389,10 +412,22 @@ class Matcher:
                     key = parse_product(product).key
                     if key not in keys:
                         continue
-                    prepared = PreparedEntry(a, ecosystem) if a.ranges or a.versions else None
-                    entries.append((prepared, product, keys[key]))
-                plan.append((group_id, (record.source, record.id), tuple(entries)))
-        self._text_plans[cache_key] = plan
+                    if a.ranges or a.versions:
+                        index = len(conditions)
+                        conditions.append((PreparedEntry(a, ecosystem), product))
+                        holders.append([])
+                    elif product in by_text:
+                        index = by_text[product]
+                    else:
+                        index = by_text[product] = len(conditions)
+                        conditions.append((None, product))
+                        holders.append([])
+                    if not holders[index] or holders[index][-1] != len(records):
+                        holders[index].append(len(records))
+                    entries.append((index, keys[key]))
+                records.append((group_id, (record.source, record.id), tuple(entries)))
+        plan = self._text_plans[cache_key] = _TextPlan(
+            tuple(conditions), tuple(tuple(h) for h in holders), tuple(records))
         return plan
 
     def _summary(self, group_id: str) -> _GroupSummary:

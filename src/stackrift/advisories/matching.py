@@ -427,16 +427,18 @@ class PreparedEntry:
     """An affected entry prepared for deciding many versions of one ecosystem: what
     :func:`affects` says, with its listed versions indexed and its ranges prepared once."""
 
-    __slots__ = ("fixed", "fixed_keys", "index", "listed", "order", "ranges", "versions")
+    __slots__ = ("fixed", "fixed_keys", "index", "listed", "order", "pep440", "ranges",
+                 "versions")
 
     def __init__(self, affected: Affected, ecosystem: str | None) -> None:
         eco = ecosystem or affected.ecosystem
         self.order = key_function(eco)
         self.versions = frozenset(affected.versions)
-        self.listed = bool(affected.versions)
-        # PEP 440 equality (1.0 == 1.0.0) of listed versions, by their non-zero numbers
-        self.index = (_listed_by_numbers(affected.versions)
-                      if eco == "PyPI" and affected.versions else None)
+        self.listed = affected.versions
+        # PEP 440 equality (1.0 == 1.0.0) of listed versions, by their non-zero numbers: the
+        # index is built when first needed (most versions asked are listed as written)
+        self.pep440 = eco == "PyPI" and bool(affected.versions)
+        self.index: dict[tuple[int, ...], tuple[str, ...]] | None = None
         self.ranges = tuple(PreparedRange(rng, eco) for rng in affected.ranges)
         self.fixed = fixed_versions(affected)
         fixed_keys = []
@@ -468,8 +470,11 @@ class PreparedEntry:
                 return True
             if result is False:
                 decided = True
-        if self.index is not None and _pep440_in_index(version, self.index):
-            return True
+        if self.pep440:
+            if self.index is None:
+                self.index = _listed_by_numbers(self.listed)
+            if _pep440_in_index(version, self.index):
+                return True
         if decided or self.listed:
             return False
         return None
