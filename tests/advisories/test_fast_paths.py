@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,13 @@ from stackrift.advisories import scan as scan_module
 from stackrift.advisories import store as store_module
 from stackrift.advisories.correlation import Correlator
 from stackrift.advisories.importer import import_paths
-from stackrift.advisories.matcher import AFFECTED_STATUSES, Matcher, Target, match_details
+from stackrift.advisories.matcher import (
+    AFFECTED_STATUSES,
+    Match,
+    Matcher,
+    Target,
+    match_details,
+)
 from stackrift.advisories.matching import (
     PreparedEntry,
     affects,
@@ -165,6 +172,9 @@ def test_scan_equals_a_per_component_reference(
     shared: dict[int, dict[str, object]] = {}
     for match in result.matches:
         assert match.details == match_details(match.records, match.severity_known)
+        # built through its slots: the same as the dataclass's own constructor builds
+        built = Match(**{f.name: getattr(match, f.name) for f in fields(Match)})
+        assert built == match and repr(built) == repr(match) and built.details is match.details
         assert match_json(match, shared) == match_json(match)
 
 
