@@ -28,6 +28,7 @@ from stackrift.advisories.matcher import (
     Matcher,
     Target,
     match_details,
+    new_target,
 )
 from stackrift.advisories.matching import (
     PreparedEntry,
@@ -208,6 +209,19 @@ def test_json_in_pieces_equals_the_whole_document(
     for targets in (real_targets(store, 300), real_targets(store, 1), []):
         result = scan(targets, store, info)
         assert b"".join(scan_json_pieces(result)) == json_bytes(scan_json(result))
+
+
+@pytest.mark.parametrize(("version", "purl", "vendor", "product"), [
+    ("1.0", "pkg:pypi/Torch_Vision@2.0", None, None), (None, "pkg:golang/github.com/a/b@v1.2.3",
+                                                       None, None),
+    (None, "pkg:npm/%40scope/name", "v", "p"), ("", None, "Google", "TensorFlow"),
+    (None, "not a purl", None, None)])
+def test_targets_built_through_slots_equal_the_dataclass(
+        version: str | None, purl: str | None, vendor: str | None, product: str | None) -> None:
+    built = new_target("ref", "name", version, purl, vendor, product, ("system",))
+    expected = Target("ref", "name", version, purl, vendor, product, ("system",))
+    assert built == expected and repr(built) == repr(expected)
+    assert built.identity == expected.identity and built.version == expected.version
 
 
 def test_streamed_import_stores_what_was_stored_before(

@@ -59,6 +59,24 @@ class Target:
             object.__setattr__(self, "version", identity[2])
 
 
+_TARGET_SETTERS = tuple(getattr(Target, f.name).__set__ for f in fields(Target))
+
+
+def new_target(ref: str, name: str, version: str | None, purl: str | None = None,
+               vendor: str | None = None, product: str | None = None,
+               systems: tuple[str, ...] = ()) -> Target:
+    """``Target(...)``, each field set through its slot (a scan builds one per component; the
+    frozen dataclass's ``__init__`` costs an ``object.__setattr__`` call per field)."""
+    identity = purl_identity(purl) if purl else None
+    if not version and identity and identity[2]:
+        version = identity[2]  # the version inside a purl is the component's version
+    target: Target = object.__new__(Target)
+    for setter, value in zip(_TARGET_SETTERS, (ref, name, version, purl, vendor, product,
+                                               systems, identity), strict=True):
+        setter(target, value)
+    return target
+
+
 class SourceRecord(NamedTuple):
     """What one record of a matched group says, and how it took part in the match."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackrift.advisories.interface import AdvisoryReader, AdvisoryStore, CachingReader
-from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target
+from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target, new_target
 from stackrift.advisories.matching import cpe_parts, purl_identity, version_of
 from stackrift.advisories.products import product_key
 from stackrift.advisories.starter_pack import ensure_starter
@@ -156,12 +156,10 @@ def component_target(component: Component, ref: str, systems: Sequence[str] = ()
     """The target for one estate or SBOM component: its version is the declared one, else the
     one inside its purl or CPE; a CPE also names the vendor and product when they are absent."""
     cpe = cpe_parts(component.cpe) if component.cpe else None
-    return Target(ref=ref, name=component.name,
-                  version=version_of(component.version, component.purl, component.cpe),
-                  purl=component.purl,
-                  vendor=component.vendor or (cpe[0] if cpe else None),
-                  product=component.product or (cpe[1] if cpe else None),
-                  systems=tuple(systems))
+    return new_target(ref, component.name,
+                      version_of(component.version, component.purl, component.cpe),
+                      component.purl, component.vendor or (cpe[0] if cpe else None),
+                      component.product or (cpe[1] if cpe else None), tuple(systems))
 
 
 def targets_from_document(document: BomDocument, systems: Sequence[str] = ()) -> list[Target]:
