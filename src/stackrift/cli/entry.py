@@ -15,6 +15,8 @@ library until it knows a command is to run: ``stackrift --version`` answers at o
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
 from typing import NoReturn
@@ -66,6 +68,10 @@ def _report_error(exc: Exception, verbose: bool) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console-script entry point: the only place that exits."""
+    if argv is None:  # the process ends with this command
+        # Its last step would be a full collector pass over every object still alive (~0.4 s
+        # after a 50,000-component scan) only to find the few cycles: they go with the process.
+        atexit.register(gc.freeze)
     args = sys.argv[1:] if argv is None else argv
     verbose = "-v" in args or "--verbose" in args or bool(os.environ.get("STACKRIFT_DEBUG"))
     if [a for a in args if a not in ("-v", "--verbose")] == ["--version"]:
