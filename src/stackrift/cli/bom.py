@@ -99,16 +99,18 @@ def scan(
     as_of: AsOf = None,
 ) -> None:
     """Match an SBOM's or lock file's components against the advisory store."""
-    from stackrift.analyses.vulnerabilities import run_scan
-    from stackrift.bom.targets import load_target
-    from stackrift.catalog.catalogue import load_catalogue
     from stackrift.gcpause import paused_gc
 
     check_gate(fail_on, unknown_as)
     day = parse_as_of(as_of)
-    # tens of thousands of components, records, matches and their JSON stay alive until the
-    # report is written: collector passes over them would cost more than the scan itself
+    # the modules' objects, then tens of thousands of components, records, matches and their
+    # JSON stay alive until the report is written: collector passes over them would cost more
+    # than the scan itself
     with paused_gc():
+        from stackrift.analyses.vulnerabilities import run_scan
+        from stackrift.bom.targets import load_target
+        from stackrift.catalog.catalogue import load_catalogue
+
         document = load_target(target, env=env, input_format=input_format)
         catalogue = load_catalogue()
         result = run_scan(document, db=db, catalogue=catalogue, vex=vex or (), waivers=waivers,

@@ -77,9 +77,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     if [a for a in args if a not in ("-v", "--verbose")] == ["--version"]:
         print_version()  # answered before the command line (typer) is even loaded
         raise SystemExit(EXIT_OK)
-    import typer
+    from stackrift.gcpause import paused_gc
 
-    from stackrift.cli.app import app
+    with paused_gc():  # thousands of long-lived objects: no collector pass needs to see them
+        import typer
+
+        from stackrift.cli.app import app
 
     try:
         code = app(args=args, prog_name="stackrift", standalone_mode=False)
