@@ -486,15 +486,17 @@ def scan_json_pieces(result: ScanResult) -> Iterator[bytes]:
     if not matches:
         yield b'{\n  "findings": [],'
     else:
-        yield b'{\n  "findings": [\n    '
+        head, tail = b'{\n  "findings": [\n    ', b"\n  ]\n}"
+        yield head
         for start in range(0, len(matches), FINDINGS_PER_PIECE):
             if start:
                 yield b",\n    "
-            piece = orjson.dumps([match_json(m, shared)
-                                  for m in matches[start:start + FINDINGS_PER_PIECE]],
+            # the same document with only these findings: their text, indented as in the whole
+            piece = orjson.dumps({"findings": [match_json(m, shared) for m in
+                                               matches[start:start + FINDINGS_PER_PIECE]]},
                                  option=option)
-            # "[\n  {…},\n  {…}\n]": the items, one level deeper (JSON strings hold no newline)
-            yield piece[4:-2].replace(b"\n", b"\n  ")
+            assert piece.startswith(head) and piece.endswith(tail)
+            yield piece[len(head):-len(tail)]
         yield b"\n  ],"
     yield b'\n  "summary": '
     yield orjson.dumps(summary, option=option).replace(b"\n", b"\n  ")
