@@ -180,6 +180,12 @@ def _package_verdict(entries: Sequence[PreparedEntry], ecosystem: str, version: 
                      ) -> tuple[bool | None, tuple[str, ...]]:
     """Whether a package record's entries (:func:`_package_entries`) affect this version, and
     the fixed versions they name."""
+    if len(entries) == 1:  # most records name a package once
+        only = entries[0]
+        result = only.affects(version)
+        if result:
+            return True, tuple(dict.fromkeys(only.fixed_after(version)))
+        return result, ()
     verdict: bool | None = None
     fixed: list[str] = []
     for a in entries:
