@@ -49,7 +49,7 @@ def fails_gate(severity: Severity, fail_on: Severity,
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Citation(Frozen):

@@ -11,17 +11,28 @@ from __future__ import annotations
 
 import random
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 from packaging.version import InvalidVersion, Version
 
 from stackrift.advisories import importer
+from stackrift.advisories import scan as scan_module
 from stackrift.advisories import store as store_module
 from stackrift.advisories.correlation import Correlator
 from stackrift.advisories.importer import import_paths
-from stackrift.advisories.matcher import AFFECTED_STATUSES, Matcher, Target, match_details
+from stackrift.advisories.matcher import (
+    AFFECTED_STATUSES,
+    Match,
+    Matcher,
+    Target,
+    match_details,
+    new_target,
+)
 from stackrift.advisories.matching import (
+    PreparedEntry,
+    affects,
     ecosystem_key,
     in_range,
     key_function,
@@ -29,8 +40,9 @@ from stackrift.advisories.matching import (
 )
 from stackrift.advisories.model import Advisory, Affected, ImportReport
 from stackrift.advisories.products import parse_product, satisfies
-from stackrift.advisories.scan import StoreInfo, match_json, scan
+from stackrift.advisories.scan import StoreInfo, match_json, scan, scan_json, scan_json_pieces
 from stackrift.advisories.store import SqliteStore, StoredRecord, prepare
+from stackrift.cli.output import json_bytes
 
 from .conftest import IMPORTED_CONTENT, cnvd_entry, osv_doc, write_cnvd, write_json
 from .content_digest import content_digest
@@ -161,7 +173,55 @@ def test_scan_equals_a_per_component_reference(
     shared: dict[int, dict[str, object]] = {}
     for match in result.matches:
         assert match.details == match_details(match.records, match.severity_known)
+        # built through its slots: the same as the dataclass's own constructor builds
+        built = Match(**{f.name: getattr(match, f.name) for f in fields(Match)})
+        assert built == match and repr(built) == repr(match) and built.details is match.details
         assert match_json(match, shared) == match_json(match)
+
+
+def test_prepared_entries_decide_like_affects(
+        real_store: tuple[SqliteStore, ImportReport]) -> None:
+    """Every OSV entry, prepared once, says what :func:`affects` says of the versions it names,
+    their neighbours and versions no ordering accepts."""
+    store = real_store[0]
+    decided = 0
+    for (blob,) in store.db.execute("SELECT data FROM records WHERE source = 'osv'"):
+        for entry in Advisory.decode(blob).affected:
+            ecosystem = ecosystem_key(entry.ecosystem)
+            named = {*entry.versions, *(e.version for r in entry.ranges for e in r.events)}
+            versions = {v for n in named for v in (n, f"{n}.0", f"{n}.1", f"{n}rc1", f"v{n}")}
+            versions.update(("0", "0.0.1", "1.0", "999", "not a version", "1.0.0-beta"))
+            prepared = PreparedEntry(entry, ecosystem)
+            for version in sorted(versions):
+                assert prepared.affects(version) == affects(entry, version, ecosystem), (
+                    entry, version)
+                decided += 1
+    assert decided > 100_000
+
+
+@pytest.mark.parametrize("per_piece", [1, 7, scan_module.FINDINGS_PER_PIECE])
+def test_json_in_pieces_equals_the_whole_document(
+        real_store: tuple[SqliteStore, ImportReport], per_piece: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    store = real_store[0]
+    info = StoreInfo(store.path, starter_pack=False, records=store.record_count())
+    monkeypatch.setattr(scan_module, "FINDINGS_PER_PIECE", per_piece)
+    for targets in (real_targets(store, 300), real_targets(store, 1), []):
+        result = scan(targets, store, info)
+        assert b"".join(scan_json_pieces(result)) == json_bytes(scan_json(result))
+
+
+@pytest.mark.parametrize(("version", "purl", "vendor", "product"), [
+    ("1.0", "pkg:pypi/Torch_Vision@2.0", None, None), (None, "pkg:golang/github.com/a/b@v1.2.3",
+                                                       None, None),
+    (None, "pkg:npm/%40scope/name", "v", "p"), ("", None, "Google", "TensorFlow"),
+    (None, "not a purl", None, None)])
+def test_targets_built_through_slots_equal_the_dataclass(
+        version: str | None, purl: str | None, vendor: str | None, product: str | None) -> None:
+    built = new_target("ref", "name", version, purl, vendor, product, ("system",))
+    expected = Target("ref", "name", version, purl, vendor, product, ("system",))
+    assert built == expected and repr(built) == repr(expected)
+    assert built.identity == expected.identity and built.version == expected.version
 
 
 def test_streamed_import_stores_what_was_stored_before(

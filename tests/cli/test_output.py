@@ -22,7 +22,9 @@ def test_atomic_write_replaces_whole_and_leaves_no_temporary(tmp_path: Path) -> 
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.txt"]
 
 
-def test_a_named_pipe_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", ["through the pipe\n", [b"through ", b"the pipe\n"]])
+def test_a_named_pipe_is_written_in_place_not_replaced(tmp_path: Path,
+                                                       content: str | list[bytes]) -> None:
     """As /dev/null or /dev/stdout would be: renaming over a device replaces it with a file."""
     import stat
     import threading
@@ -32,7 +34,7 @@ def test_a_named_pipe_is_written_in_place_not_replaced(tmp_path: Path) -> None:
     received: list[bytes] = []
     reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
     reader.start()
-    write_atomic(pipe, "through the pipe\n")
+    write_atomic(pipe, content)
     reader.join(timeout=10)
     assert received == [b"through the pipe\n"]
     assert stat.S_ISFIFO(pipe.stat().st_mode)

@@ -11,22 +11,20 @@ package record's ranges are more precise than free text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from stackrift.advisories.interface import AdvisoryReader, GroupView
 from stackrift.advisories.matching import (
-    UnparseableVersionError,
-    affects,
+    PreparedEntry,
     ecosystem_key,
-    fixed_versions,
     key_function,
     purl_identity,
 )
-from stackrift.advisories.model import Advisory, Affected
+from stackrift.advisories.model import Advisory
 from stackrift.advisories.products import coordinate_keys, parse_product, product_key, satisfies
 from stackrift.advisories.severity import severity_of
 from stackrift.findings import Severity
@@ -59,6 +57,24 @@ class Target:
         if not self.version and identity and identity[2]:
             # the version inside a purl is the component's version
             object.__setattr__(self, "version", identity[2])
+
+
+_TARGET_SETTERS = tuple(getattr(Target, f.name).__set__ for f in fields(Target))
+
+
+def new_target(ref: str, name: str, version: str | None, purl: str | None = None,
+               vendor: str | None = None, product: str | None = None,
+               systems: tuple[str, ...] = ()) -> Target:
+    """``Target(...)``, each field set through its slot (a scan builds one per component; the
+    frozen dataclass's ``__init__`` costs an ``object.__setattr__`` call per field)."""
+    identity = purl_identity(purl) if purl else None
+    if not version and identity and identity[2]:
+        version = identity[2]  # the version inside a purl is the component's version
+    target: Target = object.__new__(Target)
+    for setter, value in zip(_TARGET_SETTERS, (ref, name, version, purl, vendor, product,
+                                               systems, identity), strict=True):
+        setter(target, value)
+    return target
 
 
 class SourceRecord(NamedTuple):
@@ -136,52 +152,50 @@ class Match:
         return dict(self._details().first_published)
 
 
-def _package_entries(record: Advisory, ecosystem: str, name: str) -> tuple[Affected, ...]:
-    """The affected entries of a package record that name this package as affected."""
+_MATCH_SETTERS = tuple(getattr(Match, f.name).__set__ for f in fields(Match))
+
+
+def _new_match(*values: Any) -> Match:
+    """``Match(*values)`` with every field given, each set through its slot: a scan builds one
+    per finding (10^4–10^5), and the frozen dataclass's ``__init__`` costs an
+    ``object.__setattr__`` call per field, twice the cost of the rest of the match."""
+    match: Match = object.__new__(Match)
+    for setter, value in zip(_MATCH_SETTERS, values, strict=True):
+        setter(match, value)
+    return match
+
+
+def _package_entries(record: Advisory, ecosystem: str, name: str) -> tuple[PreparedEntry, ...]:
+    """The affected entries of a package record that name this package as affected, prepared
+    for deciding the package's versions."""
     from stackrift.advisories.matching import normalise_name
 
-    return tuple(a for a in record.affected
+    return tuple(PreparedEntry(a, ecosystem) for a in record.affected
                  if a.name and ecosystem_key(a.ecosystem) == ecosystem
                  and normalise_name(ecosystem, a.name) == name
                  and a.status in AFFECTED_STATUSES)
 
 
-def _package_verdict(entries: Sequence[Affected], ecosystem: str, version: str
+def _package_verdict(entries: Sequence[PreparedEntry], ecosystem: str, version: str
                      ) -> tuple[bool | None, tuple[str, ...]]:
     """Whether a package record's entries (:func:`_package_entries`) affect this version, and
     the fixed versions they name."""
+    if len(entries) == 1:  # most records name a package once
+        only = entries[0]
+        result = only.affects(version)
+        if result:
+            return True, tuple(dict.fromkeys(only.fixed_after(version)))
+        return result, ()
     verdict: bool | None = None
     fixed: list[str] = []
     for a in entries:
-        result = affects(a, version, ecosystem)
+        result = a.affects(version)
         if result:
             verdict = True
-            fixed.extend(f for f in fixed_versions(a) if _after(f, version, ecosystem))
+            fixed.extend(a.fixed_after(version))
         elif result is False and verdict is None:
             verdict = False
     return verdict, tuple(dict.fromkeys(fixed))
-
-
-@lru_cache(maxsize=65536)
-def _after(candidate: str, version: str, ecosystem: str) -> bool:
-    key = key_function(ecosystem)
-    try:
-        return bool(key(candidate) > key(version))
-    except UnparseableVersionError:
-        return False
-
-
-def _text_verdict(affected: Affected, keys: Mapping[str, str], version: str,
-                  ecosystem: str | None) -> tuple[bool | None, tuple[str, ...]]:
-    if affected.status not in AFFECTED_STATUSES:
-        return None, ()  # CSAF/VEX "not affected", "fixed", "under investigation" never match
-    product = affected.product or ""
-    if parse_product(product).key not in keys:
-        return None, ()
-    if affected.ranges or affected.versions:
-        result = affects(affected, version, ecosystem)
-        return result, fixed_versions(affected) if result else ()
-    return _product_text_verdict(product, version, ecosystem)
 
 
 @lru_cache(maxsize=262144)
@@ -193,6 +207,15 @@ def _product_text_verdict(product: str, version: str, ecosystem: str | None
     result = satisfies(version, parsed.clauses, key_function(ecosystem))
     fixed = tuple(c.version for c in parsed.clauses if c.op == "<") if result else ()
     return result, fixed
+
+
+class _TextPlan(NamedTuple):
+    """The product-text records that may name a product (:meth:`Matcher._text_plan`)."""
+
+    conditions: tuple[tuple[PreparedEntry | None, str], ...]  # (prepared entry, product text)
+    holders: tuple[tuple[int, ...], ...]  # per condition: the records with an entry on it
+    # per record: group, (source, id), and its entries as (condition, how its key is known)
+    records: tuple[tuple[str, tuple[str, str], tuple[tuple[int, str], ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +243,10 @@ class Matcher:
         self.catalogue_keys = catalogue_keys or {}
         self._groups: dict[str, GroupView] = {}
         self._summaries: dict[str, _GroupSummary] = {}
-        # a package record's entries naming the package, found once per record and package
-        self._entries: dict[tuple[str, str, tuple[str, str]], tuple[Affected, ...]] = {}
+        # per package: its records in effect (not withdrawn, published by the cutoff), each
+        # with its entries naming the package, prepared once
+        self._plans: dict[tuple[str, str], list[tuple[str, tuple[str, str],
+                                                       tuple[PreparedEntry, ...]]]] = {}
         self._shapes: dict[tuple[str, frozenset[tuple[tuple[str, str], str]]],
                            tuple[tuple[SourceRecord, ...], str, tuple[str, ...],
                                  MatchDetails]] = {}
@@ -233,6 +258,8 @@ class Matcher:
         self._key_records: dict[str, list[tuple[str, Advisory]]] = {}
         self._keys_cache: dict[tuple[tuple[str, str] | None, str | None, str | None],
                                dict[str, str]] = {}
+        self._text_plans: dict[tuple[tuple[str, str] | None, str | None, str | None],
+                               _TextPlan] = {}
 
     def prefetch(self, targets: Iterable[Target]) -> None:
         """Load the records of every package and product key the targets name in a few
@@ -273,6 +300,18 @@ class Matcher:
                     seen.add((group_id, record.source, record.id))
                     found.append((group_id, record))
         return found
+
+    def _plan(self, ecosystem: str, name: str
+              ) -> list[tuple[str, tuple[str, str], tuple[PreparedEntry, ...]]]:
+        """The package's records in effect, each with its prepared entries naming the package
+        (worked out once per package however many of its versions are scanned)."""
+        plan = self._plans.get((ecosystem, name))
+        if plan is None:
+            plan = self._plans[(ecosystem, name)] = [
+                (group_id, (record.source, record.id), _package_entries(record, ecosystem, name))
+                for group_id, record in self._records_for(ecosystem, name)
+                if not (record.withdrawn or self._future(record))]
+        return plan
 
     def _future(self, record: Advisory) -> bool:
         return bool(self.cutoff and record.published and record.published[:10] > self.cutoff)
@@ -344,37 +383,89 @@ class Matcher:
         excluded: set[str] = set()
         basis: dict[str, str] = {}
         if identity and identity[:2] in self._known:
-            for group_id, record in self._records_for(identity[0], identity[1]):
-                if record.withdrawn or self._future(record):
-                    continue
-                entries = self._entries.get((record.source, record.id, identity[:2]))
-                if entries is None:
-                    entries = self._entries[(record.source, record.id, identity[:2])] = \
-                        _package_entries(record, identity[0], identity[1])
+            for group_id, record_key, entries in self._plan(identity[0], identity[1]):
                 verdict, record_fixed = _package_verdict(entries, identity[0], version)
                 if verdict:
-                    methods.setdefault(group_id, {})[(record.source, record.id)] = "range"
+                    methods.setdefault(group_id, {})[record_key] = "range"
                     fixed.setdefault(group_id, []).extend(record_fixed)
                     basis[group_id] = "range"
                 elif verdict is False:
                     excluded.add(group_id)
+        plan = self._text_plan(target)
+        if not plan.records:
+            return methods, fixed, basis
+        # each distinct condition once for this version, then only the records holding one
+        # that holds, in the plan's order
+        holding: dict[int, tuple[str, ...]] = {}
+        candidates: set[int] = set()
+        for index, (prepared, product) in enumerate(plan.conditions):
+            if prepared is not None:
+                result = prepared.affects(version)
+                verdict, text_fixed = result, prepared.fixed if result else ()
+            else:
+                verdict, text_fixed = _product_text_verdict(product, version, ecosystem)
+            if verdict:
+                holding[index] = text_fixed
+                candidates.update(plan.holders[index])
+        for position in sorted(candidates):
+            group_id, record_key, on = plan.records[position]
+            if group_id in excluded and group_id not in methods:
+                continue  # a package record for this package says "not affected"
+            for index, how in on:
+                found = holding.get(index)
+                if found is not None:
+                    methods.setdefault(group_id, {}).setdefault(record_key, "product-text")
+                    fixed.setdefault(group_id, []).extend(found)
+                    basis.setdefault(group_id, how)
+                    break
+        return methods, fixed, basis
+
+    def _text_plan(self, target: Target) -> _TextPlan:
+        """The product-text records in effect naming the target's product keys, with their
+        affected entries naming one of those keys as conditions (an entry prepared when it
+        carries versions or ranges, else its product text, shared by every entry with that
+        text) and how that key is known; worked out once per product."""
+        identity = target.identity
+        package = (identity[0], identity[1]) if identity else None
+        cache_key = (package, target.vendor, target.product)
+        plan = self._text_plans.get(cache_key)
+        if plan is not None:
+            return plan
         keys = self.product_keys(target)
+        conditions: list[tuple[PreparedEntry | None, str]] = []
+        holders: list[list[int]] = []
+        by_text: dict[str, int] = {}
+        records: list[tuple[str, tuple[str, str], tuple[tuple[int, str], ...]]] = []
         if keys:
+            ecosystem = identity[0] if identity else None
             for group_id, record in self._records_for_keys(keys):
                 if record.withdrawn or self._future(record):
                     continue
-                if group_id in excluded and group_id not in methods:
-                    continue  # a package record for this package says "not affected"
+                entries = []
                 for a in record.affected:
-                    verdict, text_fixed = _text_verdict(a, keys, version, ecosystem)
-                    if verdict:
-                        hits = methods.setdefault(group_id, {})
-                        hits.setdefault((record.source, record.id), "product-text")
-                        fixed.setdefault(group_id, []).extend(text_fixed)
-                        how = keys[parse_product(a.product or "").key]
-                        basis.setdefault(group_id, how)
-                        break
-        return methods, fixed, basis
+                    if a.status not in AFFECTED_STATUSES:
+                        continue  # CSAF/VEX "not affected", "fixed"… never match
+                    product = a.product or ""
+                    key = parse_product(product).key
+                    if key not in keys:
+                        continue
+                    if a.ranges or a.versions:
+                        index = len(conditions)
+                        conditions.append((PreparedEntry(a, ecosystem), product))
+                        holders.append([])
+                    elif product in by_text:
+                        index = by_text[product]
+                    else:
+                        index = by_text[product] = len(conditions)
+                        conditions.append((None, product))
+                        holders.append([])
+                    if not holders[index] or holders[index][-1] != len(records):
+                        holders[index].append(len(records))
+                    entries.append((index, keys[key]))
+                records.append((group_id, (record.source, record.id), tuple(entries)))
+        plan = self._text_plans[cache_key] = _TextPlan(
+            tuple(conditions), tuple(tuple(h) for h in holders), tuple(records))
+        return plan
 
     def _summary(self, group_id: str) -> _GroupSummary:
         """What a group's records say, computed once per scan however many components hit it."""
@@ -423,9 +514,6 @@ class Matcher:
                 match_details(records, summary.severity_known))
         records, method, sources, details = shared
         confidence = CONFIDENCE["range"] if method == "range" else CONFIDENCE.get(basis, 0.5)
-        return Match(
-            target=target, group_id=group_id, ids=summary.ids, sources=sources,
-            title=summary.title, severity=summary.severity,
-            severity_known=summary.severity_known, fixed=tuple(dict.fromkeys(fixed)),
-            method=method, confidence=confidence, records=records, basis=basis,
-            details=details)
+        return _new_match(target, group_id, summary.ids, sources, summary.title,
+                          summary.severity, summary.severity_known, tuple(dict.fromkeys(fixed)),
+                          method, confidence, records, basis, None, details)

@@ -143,11 +143,18 @@ def semver_key(text: str) -> tuple[Any, ...]:
     return (core, 0, ids)
 
 
+_NOT_PEP440: set[str] = set()  # lru_cache keeps no exceptions: refused texts are kept here
+
+
 @lru_cache(maxsize=262144)
 def pep440_key(text: str) -> Version:
+    if text in _NOT_PEP440:  # e.g. a commit hash given as a fixed version, asked again
+        raise UnparseableVersionError(text)
     try:
         return Version(text)
     except InvalidVersion as exc:
+        if len(_NOT_PEP440) < 262144:
+            _NOT_PEP440.add(text)
         raise UnparseableVersionError(text) from exc
 
 
@@ -310,7 +317,12 @@ def affects(affected: Affected, version: str, ecosystem: str | None = None) -> b
 
 def _pep440_listed(version: str, versions: tuple[str, ...]) -> bool:
     """PEP 440 equality (1.0 == 1.0.0) for listed versions."""
-    candidates = _listed_by_numbers(versions).get(_nonzero_numbers(version))
+    return _pep440_in_index(version, _listed_by_numbers(versions))
+
+
+def _pep440_in_index(version: str, index: dict[tuple[int, ...], tuple[str, ...]]) -> bool:
+    """:func:`_pep440_listed` with the list's :func:`_listed_by_numbers` index given."""
+    candidates = index.get(_nonzero_numbers(version))
     if not candidates:
         return False
     try:
@@ -353,3 +365,116 @@ def fixed_versions(affected: Affected) -> tuple[str, ...]:
     """Versions where a range is fixed (what to upgrade to), deduplicated in order."""
     return tuple(dict.fromkeys(e.version for r in affected.ranges for e in r.events
                                if e.kind == "fixed"))
+
+
+# -- entries prepared for deciding many versions ---------------------------------------------------
+
+class PreparedRange:
+    """An OSV range with its event versions parsed once, for deciding many versions: what
+    :func:`in_range` says of each (a scan asks a package's records about every version of the
+    package that it meets)."""
+
+    __slots__ = ("key", "limits", "opened", "points", "undecidable")
+
+    def __init__(self, rng: Range, ecosystem: str | None) -> None:
+        self.key = key_function(ecosystem, rng.type)
+        # a GIT range or an event version the rules cannot order: never decided
+        self.undecidable = rng.type == "GIT"
+        self.opened = False  # introduced: 0, the lowest version
+        # (version, rank, whether last_affected), greatest first: the first at or below the
+        # version (last_affected only below) is the greatest such event, which decides
+        points: list[tuple[Any, int, bool]] = []
+        limits: list[Any] = []
+        if not self.undecidable:
+            try:
+                for kind, at in rng.events:
+                    if kind == "limit":
+                        if at != "*":
+                            limits.append(self.key(at))
+                        continue
+                    if kind == "introduced" and at == "0":
+                        self.opened = True
+                        continue
+                    points.append((self.key(at), _ORDER[kind], kind == "last_affected"))
+            except UnparseableVersionError:
+                self.undecidable = True
+        points.sort(key=lambda point: (point[0], point[1]), reverse=True)
+        self.points = tuple(points)
+        self.limits = tuple(limits)
+
+    def contains(self, version: str) -> bool | None:
+        """:func:`in_range` of this range."""
+        if self.undecidable:
+            return None
+        try:
+            target = self.key(version)
+        except UnparseableVersionError:
+            return None
+        affected = self.opened
+        for point, rank, last_affected in self.points:
+            if point < target or (point == target and not last_affected):
+                affected = rank == _INTRODUCED
+                break
+        if affected and self.limits and not any(target < limit for limit in self.limits):
+            return False
+        return affected
+
+
+_INTRODUCED = _ORDER["introduced"]
+
+
+class PreparedEntry:
+    """An affected entry prepared for deciding many versions of one ecosystem: what
+    :func:`affects` says, with its listed versions indexed and its ranges prepared once."""
+
+    __slots__ = ("fixed", "fixed_keys", "index", "listed", "order", "pep440", "ranges",
+                 "versions")
+
+    def __init__(self, affected: Affected, ecosystem: str | None) -> None:
+        eco = ecosystem or affected.ecosystem
+        self.order = key_function(eco)
+        self.versions = frozenset(affected.versions)
+        self.listed = affected.versions
+        # PEP 440 equality (1.0 == 1.0.0) of listed versions, by their non-zero numbers: the
+        # index is built when first needed (most versions asked are listed as written)
+        self.pep440 = eco == "PyPI" and bool(affected.versions)
+        self.index: dict[tuple[int, ...], tuple[str, ...]] | None = None
+        self.ranges = tuple(PreparedRange(rng, eco) for rng in affected.ranges)
+        self.fixed = fixed_versions(affected)
+        fixed_keys = []
+        for fixed in self.fixed:
+            try:
+                fixed_keys.append((fixed, self.order(fixed)))
+            except UnparseableVersionError:
+                continue  # never after any version
+        self.fixed_keys = tuple(fixed_keys)
+
+    def fixed_after(self, version: str) -> list[str]:
+        """The fixed versions after ``version`` in the ecosystem's order (what to upgrade to)."""
+        if not self.fixed_keys:
+            return []
+        try:
+            current = self.order(version)
+        except UnparseableVersionError:
+            return []
+        return [fixed for fixed, key in self.fixed_keys if key > current]
+
+    def affects(self, version: str) -> bool | None:
+        """:func:`affects` of this entry."""
+        if version in self.versions:
+            return True
+        decided = False
+        for rng in self.ranges:
+            result = rng.contains(version)
+            if result:
+                return True
+            if result is False:
+                decided = True
+        if self.pep440:
+            if self.index is None:
+                self.index = _listed_by_numbers(self.listed)
+            if _pep440_in_index(version, self.index):
+                return True
+        if decided or self.listed:
+            return False
+        return None

@@ -9,7 +9,7 @@ import math
 import sqlite3
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackrift.advisories.interface import AdvisoryReader, AdvisoryStore, CachingReader
-from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target
+from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target, new_target
 from stackrift.advisories.matching import cpe_parts, purl_identity, version_of
 from stackrift.advisories.products import product_key
 from stackrift.advisories.starter_pack import ensure_starter
@@ -156,12 +156,10 @@ def component_target(component: Component, ref: str, systems: Sequence[str] = ()
     """The target for one estate or SBOM component: its version is the declared one, else the
     one inside its purl or CPE; a CPE also names the vendor and product when they are absent."""
     cpe = cpe_parts(component.cpe) if component.cpe else None
-    return Target(ref=ref, name=component.name,
-                  version=version_of(component.version, component.purl, component.cpe),
-                  purl=component.purl,
-                  vendor=component.vendor or (cpe[0] if cpe else None),
-                  product=component.product or (cpe[1] if cpe else None),
-                  systems=tuple(systems))
+    return new_target(ref, component.name,
+                      version_of(component.version, component.purl, component.cpe),
+                      component.purl, component.vendor or (cpe[0] if cpe else None),
+                      component.product or (cpe[1] if cpe else None), tuple(systems))
 
 
 def targets_from_document(document: BomDocument, systems: Sequence[str] = ()) -> list[Target]:
@@ -468,6 +466,41 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
     summary["suppressed_findings"] = [{**match_json(m, shared), "suppressed_because": why}
                                       for m, why in result.suppressed]
     return {"findings": [match_json(m, shared) for m in result.matches], "summary": summary}
+
+
+FINDINGS_PER_PIECE = 1024
+
+
+def scan_json_pieces(result: ScanResult) -> Iterator[bytes]:
+    """:func:`scan_json` as indented JSON (orjson, two spaces, as ``json_text`` writes it), in
+    pieces: findings are built and serialised a thousand at a time, so a large scan's report is
+    never held whole, as objects or as text."""
+    import orjson
+
+    option = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+    summary = result.summary()
+    shared: dict[int, dict[str, Any]] = {}
+    summary["suppressed_findings"] = [{**match_json(m, shared), "suppressed_because": why}
+                                      for m, why in result.suppressed]
+    matches = result.matches
+    if not matches:
+        yield b'{\n  "findings": [],'
+    else:
+        head, tail = b'{\n  "findings": [\n    ', b"\n  ]\n}"
+        yield head
+        for start in range(0, len(matches), FINDINGS_PER_PIECE):
+            if start:
+                yield b",\n    "
+            # the same document with only these findings: their text, indented as in the whole
+            piece = orjson.dumps({"findings": [match_json(m, shared) for m in
+                                               matches[start:start + FINDINGS_PER_PIECE]]},
+                                 option=option)
+            assert piece.startswith(head) and piece.endswith(tail)
+            yield piece[len(head):-len(tail)]
+        yield b"\n  ],"
+    yield b'\n  "summary": '
+    yield orjson.dumps(summary, option=option).replace(b"\n", b"\n  ")
+    yield b"\n}"
 
 
 NARROW_TERMINAL = 110

@@ -69,11 +69,11 @@ def ensure_starter(store: AdvisoryStore) -> ImportReport | None:
     """Import the starter pack unless this version of it is already in the store.
 
     Returns what the import did, or None when nothing had to be done."""
-    from stackrift.advisories.importer import stored_records
-
     held = store.describe()
     if held.meta.get(META_KEY) == starter_version():
         return None
+    from stackrift.advisories.importer import stored_records  # (and the feed parsers)
+
     report = ImportReport()
     records = list(stored_records(_files(), report))
     stored = store.modified_of((r.source, r.id) for r in records)

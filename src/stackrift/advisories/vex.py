@@ -210,6 +210,8 @@ def load_waivers(path: Path) -> list[Waiver]:
 def apply(matches: list[Match], statements: list[VexStatement], waivers: list[Waiver],
           as_of: date) -> tuple[list[Match], list[tuple[Match, str]]]:
     """Split matches into kept (annotated with VEX status) and suppressed (with why)."""
+    if not statements and not waivers:
+        return list(matches), []
     kept: list[Match] = []
     suppressed: list[tuple[Match, str]] = []
     for match in matches:

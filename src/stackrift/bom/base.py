@@ -57,8 +57,12 @@ class BomReader(Protocol):
         ...
 
 
+# modules of the package that hold no reader: detection need not import them (the model
+# artefact checks import a pickle disassembler; the writers their schemas)
+_NOT_READERS = frozenset({"base", "artefacts", "cyclonedx_out", "estate", "export", "provenance",
+                          "spdx3_out", "targets"})
 READERS: Registry[type[BomReader]] = Registry("BOM reader", "stackrift.bom",
-                                             lambda cls: cls.format)
+                                             lambda cls: cls.format, skip=_NOT_READERS)
 register_reader = READERS.register
 
 

@@ -60,7 +60,7 @@ def bloc_of(country: str | None) -> Bloc:
 
 
 class CatalogRecord(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Layer(StrEnum):

@@ -22,7 +22,7 @@ from stackrift.cli.options import (
     command_group,
     parse_as_of,
 )
-from stackrift.cli.output import note, write_report
+from stackrift.cli.output import note, write_report, write_report_pieces
 from stackrift.findings import Severity, fails_gate
 
 if TYPE_CHECKING:
@@ -99,24 +99,34 @@ def scan(
     as_of: AsOf = None,
 ) -> None:
     """Match an SBOM's or lock file's components against the advisory store."""
-    from stackrift.analyses.vulnerabilities import run_scan
-    from stackrift.bom.targets import load_target
-    from stackrift.catalog.catalogue import load_catalogue
+    from stackrift.gcpause import paused_gc
 
     check_gate(fail_on, unknown_as)
     day = parse_as_of(as_of)
-    document = load_target(target, env=env, input_format=input_format)
-    catalogue = load_catalogue()
-    result = run_scan(document, db=db, catalogue=catalogue, vex=vex or (), waivers=waivers,
-                      as_of=day)
-    table = output_format in (ScanFormat.TERMINAL, ScanFormat.TABLE)
-    # the table prints the caveats itself; other formats carry them in the document
-    _store_notices(result.store, caveats=not table or output is not None)
-    if table:
-        _write_table(result, output, unknown_as)
-    else:
-        write_report(_scan_document(result, document, output_format, day, catalogue.version,
-                                    fail_on, unknown_as), output)
+    # the modules' objects, then tens of thousands of components, records, matches and their
+    # JSON stay alive until the report is written: collector passes over them would cost more
+    # than the scan itself
+    with paused_gc():
+        from stackrift.analyses.vulnerabilities import run_scan
+        from stackrift.bom.targets import load_target
+        from stackrift.catalog.catalogue import load_catalogue
+
+        document = load_target(target, env=env, input_format=input_format)
+        catalogue = load_catalogue()
+        result = run_scan(document, db=db, catalogue=catalogue, vex=vex or (), waivers=waivers,
+                          as_of=day)
+        table = output_format in (ScanFormat.TERMINAL, ScanFormat.TABLE)
+        # the table prints the caveats itself; other formats carry them in the document
+        _store_notices(result.store, caveats=not table or output is not None)
+        if table:
+            _write_table(result, output, unknown_as)
+        elif output_format is ScanFormat.JSON:
+            from stackrift.advisories.scan import scan_json_pieces
+
+            write_report_pieces(scan_json_pieces(result), output)
+        else:
+            write_report(_scan_document(result, document, output_format, day, catalogue.version,
+                                        fail_on, unknown_as), output)
     # A model file or folder scanned for advisories must not hide an unsafe pickle in it.
     unsafe = _print_artefacts(document.metadata.get("artefact_findings") or (), fail_on)
     # a component that could not be assessed counts as an unknown severity, never as clean
@@ -128,12 +138,7 @@ def scan(
 
 def _scan_document(result: ScanResult, document: BomDocument, output_format: ScanFormat,
                    day: date, knowledge: str, fail_on: Severity, unknown_as: Severity) -> str:
-    """The scan as JSON, CycloneDX VEX or SARIF."""
-    if output_format is ScanFormat.JSON:
-        from stackrift.advisories.scan import scan_json
-        from stackrift.cli.output import json_text
-
-        return json_text(scan_json(result))
+    """The scan as CycloneDX VEX or SARIF (JSON is written in pieces: scan_json_pieces)."""
     if output_format is ScanFormat.CYCLONEDX_VEX:
         from stackrift.report.cyclonedx_vex import render
 

@@ -15,6 +15,8 @@ library until it knows a command is to run: ``stackrift --version`` answers at o
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
 from typing import NoReturn
@@ -66,17 +68,23 @@ def _report_error(exc: Exception, verbose: bool) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console-script entry point: the only place that exits."""
+    if argv is None:  # the process ends with this command
+        # Its last step would be a full collector pass over every object still alive (~0.4 s
+        # after a 50,000-component scan) only to find the few cycles: they go with the process.
+        atexit.register(gc.freeze)
     args = sys.argv[1:] if argv is None else argv
     verbose = "-v" in args or "--verbose" in args or bool(os.environ.get("STACKRIFT_DEBUG"))
     if [a for a in args if a not in ("-v", "--verbose")] == ["--version"]:
         print_version()  # answered before the command line (typer) is even loaded
         raise SystemExit(EXIT_OK)
-    from stackrift.gcpause import raise_collection_threshold
+    from stackrift.gcpause import paused_gc, raise_collection_threshold
 
     raise_collection_threshold()
-    import typer
 
-    from stackrift.cli.app import app
+    with paused_gc():  # thousands of long-lived objects: no collector pass needs to see them
+        import typer
+
+        from stackrift.cli.app import app
 
     try:
         code = app(args=args, prog_name="stackrift", standalone_mode=False)

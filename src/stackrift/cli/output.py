@@ -47,12 +47,16 @@ def note(message: str, *, style: str | None = None) -> None:
     err().print(message, style=style, markup=False, highlight=False)
 
 
-def write_report(text: str, path: Path | None, *, filtered: bool = False) -> None:
+def write_report(text: str | bytes, path: Path | None, *, filtered: bool = False) -> None:
     """``text`` to standard output, or to ``path`` atomically (then 'wrote PATH' on stderr).
 
+    ``text`` may be UTF-8 bytes (large JSON reports: written without decoding them first).
     ``filtered``: the text was rendered by a SafeConsole (input text already escaped), so the
     colour codes rich added itself are kept at a terminal.
     """
+    if isinstance(text, bytes):
+        write_report_pieces((text,), path)
+        return
     if path is None:
         if sys.stdout.isatty() and not filtered:  # plain() writes JSON's \uXXXX escapes
             from stackrift.textsafe import plain
@@ -64,7 +68,30 @@ def write_report(text: str, path: Path | None, *, filtered: bool = False) -> Non
     note(f"wrote {path}")
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
+def write_report_pieces(pieces: Iterable[bytes], path: Path | None) -> None:
+    """:func:`write_report` of UTF-8 text made in pieces (a large report is never held whole
+    when it goes to a file or a pipe)."""
+    stream = getattr(sys.stdout, "buffer", None) if path is None else None
+    utf8 = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") == "utf8"
+    if path is None and (stream is None or not utf8 or sys.stdout.isatty()):
+        write_report(b"".join(pieces).decode("utf-8"), None)
+        return
+    if stream is not None:  # the bytes the text stream would have written
+        sys.stdout.flush()
+        last = b""
+        for piece in pieces:
+            stream.write(piece)
+            last = piece or last
+        if not last.endswith(b"\n"):
+            stream.write(b"\n")
+        stream.flush()
+        return
+    assert path is not None
+    write_atomic(path, pieces)
+    note(f"wrote {path}")
+
+
+def write_atomic(path: Path, content: str | bytes | Iterable[bytes]) -> None:
     """Write ``path`` (text as UTF-8) so that a reader sees the old file or the whole new one,
     never a part. A path that is not a regular file (``/dev/null``, ``/dev/stdout``, a named
     pipe) is written in place: renaming over it would replace the device with a file."""
@@ -81,7 +108,10 @@ def write_atomic(path: Path, content: str | bytes) -> None:
                 text_stream.write(content)
         else:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
+                if isinstance(content, bytes):
+                    stream.write(content)
+                else:
+                    stream.writelines(content)
         Path(temporary).replace(path)
         temporary = None
     except OSError as exc:
@@ -92,10 +122,15 @@ def write_atomic(path: Path, content: str | bytes) -> None:
             Path(temporary).unlink(missing_ok=True)
 
 
-def _write_in_place(path: Path, content: str | bytes) -> None:
+def _write_in_place(path: Path, content: str | bytes | Iterable[bytes]) -> None:
     try:
         with path.open("wb") as stream:
-            stream.write(content.encode() if isinstance(content, str) else content)
+            if isinstance(content, str):
+                stream.write(content.encode())
+            elif isinstance(content, bytes):
+                stream.write(content)
+            else:
+                stream.writelines(content)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write output ({exc.strerror}); expected a writable "
                          "file path") from exc
@@ -103,9 +138,14 @@ def _write_in_place(path: Path, content: str | bytes) -> None:
 
 def json_text(data: object) -> str:
     """Indented JSON with sorted-as-given keys; non-string keys (counts by year) allowed."""
+    return json_bytes(data).decode()
+
+
+def json_bytes(data: object) -> bytes:
+    """:func:`json_text` as UTF-8 bytes (a large report need not be decoded to be written)."""
     import orjson
 
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
 
 
 def write_json(data: object, path: Path | None) -> None:

@@ -17,7 +17,7 @@ from stackrift.findings import Citation
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --- CycloneDX CBOM vocabulary -----------------------------------------------------------------

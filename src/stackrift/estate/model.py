@@ -35,7 +35,8 @@ class Record(BaseModel):
     """Base of every estate record: immutable, and unknown keys are errors."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, use_enum_values=False
+        frozen=True, extra="forbid", populate_by_name=True, use_enum_values=False,
+        defer_build=True,
     )
 
 
