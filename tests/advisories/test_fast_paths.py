@@ -12,14 +12,17 @@ from __future__ import annotations
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.version import InvalidVersion, Version
 
-from stackrift.advisories import importer
+from stackrift.advisories import cnvd
 from stackrift.advisories import store as store_module
+from stackrift.advisories import stored as stored_module
 from stackrift.advisories.correlation import Correlator
-from stackrift.advisories.importer import import_paths
+from stackrift.advisories.feed import detect
+from stackrift.advisories.importer import advisory_files, import_paths
 from stackrift.advisories.matcher import AFFECTED_STATUSES, Matcher, Target, match_details
 from stackrift.advisories.matching import (
     ecosystem_key,
@@ -31,9 +34,12 @@ from stackrift.advisories.model import Advisory, Affected, ImportReport
 from stackrift.advisories.products import parse_product, satisfies
 from stackrift.advisories.scan import StoreInfo, match_json, scan
 from stackrift.advisories.store import SqliteStore, StoredRecord, prepare
+from stackrift.advisories.stored import prepare_all
 
 from .conftest import IMPORTED_CONTENT, cnvd_entry, osv_doc, write_cnvd, write_json
 from .content_digest import content_digest
+
+cnvd_stored = cnvd._stored
 
 Hits = dict[tuple[str, str], dict[tuple[str, str], str]]  # (component, group) -> record -> how
 
@@ -190,6 +196,11 @@ def test_import_holds_no_record_data_once_stored(tmp_path: Path,
         prepared.append(stored.data)
         return stored
 
+    def cnvd_spy(fields: Any) -> StoredRecord:
+        stored = cnvd_stored(fields)
+        prepared.append(stored.data)
+        return stored
+
     held: list[bytes] = []
     checked: list[int] = []
     groups = Correlator.record_groups
@@ -203,7 +214,8 @@ def test_import_holds_no_record_data_once_stored(tmp_path: Path,
         checked.append(len(prepared))
         return groups(correlator)
 
-    monkeypatch.setattr(importer, "prepare", spy)
+    monkeypatch.setattr(stored_module, "prepare", spy)
+    monkeypatch.setattr(cnvd, "_stored", cnvd_spy)
     monkeypatch.setattr(store_module, "BULK_BATCH", 1, raising=False)
     monkeypatch.setattr(Correlator, "record_groups", at_the_end)
     feeds = tmp_path / "feeds"
@@ -252,3 +264,29 @@ def test_small_import_regroups_like_a_fresh_import(tmp_path: Path) -> None:
         ("osv", "PYSEC-2021-1"): "CVE-2021-0005", ("osv", "PYSEC-2021-2"): "GHSA-2222-3333-4444",
         ("osv", "PYSEC-2021-3"): "CVE-2021-0005", ("osv", "PYSEC-2021-4"): "CVE-2021-0009",
         ("osv", "PYSEC-2021-5"): "CVE-2021-0009", ("osv", "PYSEC-2021-6"): "CVE-2021-0009"}
+
+
+@pytest.mark.parametrize("corpus", ["cnvd", "osv-pypa", "osv-go", "cnnvd"])
+def test_prepared_records_equal_the_parsed_ones_prepared(shared_data: Path, corpus: str) -> None:
+    """A feed's import path (``prepared``, which CNVD builds straight from the XML) gives what
+    preparing its parsed records gives, record for record and rejection for rejection."""
+    compared = 0
+    for file in advisory_files([shared_data / corpus]):
+        feed = detect(file)
+        if feed is None:
+            continue
+        assert list(feed.prepared(file)) == list(prepare_all(feed.parse(file))), file
+        compared += 1
+    assert compared
+
+
+def test_cnvd_prepared_rejects_as_parse_does(tmp_path: Path) -> None:
+    write_cnvd(tmp_path / "1.xml.gz", [cnvd_entry("CNVD-2021-1", opened="2021-01-01"),
+                                       cnvd_entry("CNVD-2021-2", opened="yesterday"),
+                                       cnvd_entry("not-an-id", opened="2021-01-01")])
+    feed = detect(tmp_path / "1.xml.gz")
+    assert feed is not None
+    prepared = list(feed.prepared(tmp_path / "1.xml.gz"))
+    assert prepared == list(prepare_all(feed.parse(tmp_path / "1.xml.gz")))
+    assert [type(item).__name__ for item in prepared] == ["StoredRecord", "Rejection",
+                                                          "Rejection"]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from stackrift.advisories.feed import FeedParser, detect
 from stackrift.advisories.interface import AdvisoryWriter
 from stackrift.advisories.model import Advisory, ImportReport, Rejection, Skipped
-from stackrift.advisories.store import StoredRecord, prepare
+from stackrift.advisories.stored import StoredRecord
 from stackrift.errors import InvalidInputError, Location, Problem
 from stackrift.gcpause import paused_gc
 
@@ -133,11 +133,19 @@ def _prepare_files(batch: tuple[tuple[Path, ...], str | None]) -> list[_ParsedFi
 def _prepare_file(file: Path, forced: str | None) -> _ParsedFile[StoredRecord]:
     """Parse and prepare one file (in a worker process: errors travel back as problems)."""
     try:
-        parsed = _parse_file(file, forced)
+        feed: FeedParser | None = detect(file, forced)
+        if feed is None:
+            return _ParsedFile(None, skipped=Skipped(str(file), "not an advisory file"))
+        records: list[StoredRecord] = []
+        rejections: list[Rejection] = []
+        for item in feed.prepared(file):
+            if isinstance(item, Rejection):
+                rejections.append(item)
+            else:
+                records.append(item)
     except InvalidInputError as exc:
         return _ParsedFile(None, problems=tuple(exc.problems))
-    return _ParsedFile(parsed.source, tuple(prepare(r) for r in parsed.records),
-                       parsed.rejections, parsed.skipped)
+    return _ParsedFile(feed.source, tuple(records), tuple(rejections))
 
 
 # Below this much input the pool's start-up costs more than it saves.

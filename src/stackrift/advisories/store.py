@@ -14,9 +14,8 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
@@ -30,7 +29,6 @@ from stackrift.advisories.interface import (
     StoreIndex,
 )
 from stackrift.advisories.interface import GroupView as GroupView
-from stackrift.advisories.matching import ecosystem_key, normalise_name
 from stackrift.advisories.model import (
     Advisory,
     Affected,
@@ -40,7 +38,8 @@ from stackrift.advisories.model import (
     Rating,
     digest_of,
 )
-from stackrift.advisories.products import text_key
+from stackrift.advisories.stored import StoredRecord as StoredRecord
+from stackrift.advisories.stored import prepare as prepare
 from stackrift.errors import StoreError, UnusableStoreError, UsageError
 
 APP_NAME = "stackrift"
@@ -54,39 +53,6 @@ def default_store_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME)) / "advisories.sqlite"
-
-
-class StoredRecord(NamedTuple):
-    """A record prepared for storage: its encoded form and digest, and the keys the store
-    indexes it by. Preparing is the costly per-record step of an import, so it runs where the
-    record is parsed (in a worker process for large imports); a tuple crosses cheaply."""
-
-    source: str
-    id: str
-    modified: str | None
-    published: str | None
-    withdrawn: str | None
-    digest: str
-    data: bytes
-    ids: tuple[str, ...]
-    packages: tuple[tuple[str, str], ...]
-    products: tuple[str, ...]
-
-
-def prepare(record: Advisory) -> StoredRecord:
-    """The stored form of a record."""
-    data = record.encode()
-    packages: set[tuple[str, str]] = set()
-    products: set[str] = set()
-    for a in record.affected:
-        if a.name:
-            if package := _package_key(a.ecosystem, a.name):
-                packages.add(package)
-        elif a.product and (key := text_key(a.product)):
-            products.add(key)
-    return StoredRecord(record.source, record.id, record.modified, record.published,
-                        record.withdrawn, digest_of(data), data, record.ids,
-                        tuple(sorted(packages)), tuple(sorted(products)))
 
 
 # -- SQLite ----------------------------------------------------------------------------------------
@@ -213,13 +179,6 @@ def _reencode_records(db: sqlite3.Connection) -> None:
         updates.append((data, digest_of(data), source, ident))
     db.executemany("UPDATE records SET data = ?, digest = ? WHERE source = ? AND id = ?",
                    updates)
-
-
-@lru_cache(maxsize=65536)
-def _package_key(ecosystem: str | None, name: str) -> tuple[str, str] | None:
-    """(canonical ecosystem, normalised name) as the packages table keeps them."""
-    eco = ecosystem_key(ecosystem)
-    return (eco, normalise_name(eco, name)) if eco else None
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
