@@ -172,7 +172,7 @@ def test_scan_equals_a_per_component_reference(
 
 def test_streamed_import_stores_what_was_stored_before(
         real_store: tuple[SqliteStore, ImportReport]) -> None:
-    # the session's real store imported the three corpora (in worker processes) by streaming
+    # the session's real store imported the three corpora by streaming
     assert IMPORTED_CONTENT["real"] == CORPORA_CONTENT_DIGEST
 
 

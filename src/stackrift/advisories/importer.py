@@ -1,7 +1,7 @@
 """``db import``: walk paths, detect each file's feed format, parse, deduplicate, store atomically.
 
-Files are parsed, and their records prepared for storage, in worker processes for large imports;
-the store consumes the records in file order inside one transaction. A file that is not what it
+Files are parsed, and their records prepared for storage, as the store consumes them in file
+order inside one transaction (in worker processes only when a caller asks for them). A file that is not what it
 claims (broken XML, a zip bomb) raises :class:`InvalidInputError` and the transaction is rolled
 back, so nothing is written; a malformed record is a rejection with its file and reason
 (``strict`` turns rejections into an error, again rolling everything back).
@@ -74,9 +74,9 @@ def stored_records(paths: Sequence[Path], report: ImportReport, *, forced: str |
     happens in ``report``. An id seen again is yielded again only when the later copy wins
     (a newer revision), so a consumer keeps the last copy of each id.
 
-    Large imports are parsed and prepared in worker processes (one per available core), which
-    takes most of an import's time; results are read back in file order, so what is yielded
-    does not depend on the number of workers. Errors (a file that is not what it claims, a
+    Files are parsed and prepared in this process, or in ``workers`` worker processes when
+    asked (results are read back in file order, so what is yielded does not depend on the
+    number of workers). Errors (a file that is not what it claims, a
     rejection under ``strict``) are raised from the iteration.
     """
     files = list(advisory_files(paths))
@@ -148,26 +148,13 @@ def _prepare_file(file: Path, forced: str | None) -> _ParsedFile[StoredRecord]:
     return _ParsedFile(feed.source, tuple(records), tuple(rejections))
 
 
-# Below this much input the pool's start-up costs more than it saves.
-PARALLEL_MIN_FILES = 32
-PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-
-
-def _worker_count(files: Sequence[Path], workers: int | None) -> int:
-    if workers is not None:
-        return max(1, workers)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    if cores < 2 or len(files) < PARALLEL_MIN_FILES:
-        return 1
-    size = 0
-    for file in files:
-        size += file.stat().st_size
-        if size >= PARALLEL_MIN_BYTES:
-            return min(cores, 8)
-    return 1
+def _worker_count(workers: int | None) -> int:
+    """Worker processes for an import: none unless asked for. Parsing is most of an import's
+    work, but a pool only moves it: the records still cross to the importing process (encoded
+    on one side, decoded on the other) and each worker loads the parsers again, so a pool
+    costs more CPU time in all than one process does, and saves wall time only on an idle
+    machine with cores to spare."""
+    return 1 if workers is None else max(1, workers)
 
 
 BATCH_BYTES = 512 * 1024  # work per worker task: small enough to balance, large to amortise
@@ -194,7 +181,7 @@ def _batches(files: Sequence[Path]) -> list[tuple[Path, ...]]:
 
 def _prepared(files: Sequence[Path], forced: str | None, workers: int | None
               ) -> Iterator[_ParsedFile[StoredRecord]]:
-    count = _worker_count(files, workers)
+    count = _worker_count(workers)
     if count == 1:
         for file in files:
             yield _prepare_file(file, forced)
