@@ -1,10 +1,10 @@
 """``db import``: walk paths, detect each file's feed format, parse, deduplicate, store atomically.
 
 Files are parsed, and their records prepared for storage, as the store consumes them in file
-order inside one transaction (in worker processes only when a caller asks for them). A file that is not what it
-claims (broken XML, a zip bomb) raises :class:`InvalidInputError` and the transaction is rolled
-back, so nothing is written; a malformed record is a rejection with its file and reason
-(``strict`` turns rejections into an error, again rolling everything back).
+order inside one transaction (in worker processes only when a caller asks for them). A file
+that is not what it claims (broken XML, a zip bomb) raises :class:`InvalidInputError` and the
+transaction is rolled back, so nothing is written; a malformed record is a rejection with its
+file and reason (``strict`` turns rejections into an error, again rolling everything back).
 """
 
 from __future__ import annotations
