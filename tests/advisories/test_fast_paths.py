@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 from stackrift.advisories import cnvd
 from stackrift.advisories import store as store_module
 from stackrift.advisories import stored as stored_module
-from stackrift.advisories.correlation import Correlator
+from stackrift.advisories.correlation import Correlator, group_records
 from stackrift.advisories.feed import detect
 from stackrift.advisories.importer import advisory_files, import_paths
 from stackrift.advisories.matcher import AFFECTED_STATUSES, Matcher, Target, match_details
@@ -203,10 +203,10 @@ def test_import_holds_no_record_data_once_stored(tmp_path: Path,
 
     held: list[bytes] = []
     checked: list[int] = []
-    groups = Correlator.record_groups
+    groups = Correlator.moved_groups
 
-    def at_the_end(correlator: Correlator) -> dict[tuple[str, str], str]:
-        # every record written, indexes and commit to come: the references are the list and
+    def at_the_end(correlator: Correlator) -> list[tuple[str, str]]:
+        # every record written and indexed, commit to come: the references are the list and
         # getrefcount's argument, nothing else (the last record read may still be named by
         # the loop that read it)
         held.extend(prepared[index] for index in range(len(prepared) - 1)
@@ -217,7 +217,7 @@ def test_import_holds_no_record_data_once_stored(tmp_path: Path,
     monkeypatch.setattr(stored_module, "prepare", spy)
     monkeypatch.setattr(cnvd, "_stored", cnvd_spy)
     monkeypatch.setattr(store_module, "BULK_BATCH", 1, raising=False)
-    monkeypatch.setattr(Correlator, "record_groups", at_the_end)
+    monkeypatch.setattr(Correlator, "moved_groups", at_the_end)
     feeds = tmp_path / "feeds"
     feeds.mkdir()
     for number in range(40):
@@ -290,3 +290,31 @@ def test_cnvd_prepared_rejects_as_parse_does(tmp_path: Path) -> None:
     assert prepared == list(prepare_all(feed.parse(tmp_path / "1.xml.gz")))
     assert [type(item).__name__ for item in prepared] == ["StoredRecord", "Rejection",
                                                           "Rejection"]
+
+
+def test_bulk_load_groups_equal_those_of_the_final_records(tmp_path: Path) -> None:
+    """A bulk load moves rows whose groups joined and regroups what revisions touched: the
+    groups equal those of the final records grouped at once (a revision here drops the CVE id
+    that joined two groups, and a later record gives a group a lower CVE id)."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    write_cnvd(feeds / "1.xml.gz", [
+        cnvd_entry("CNVD-2021-1", cves=("CVE-2021-0005", "CVE-2021-0009"), opened="2021-01-01"),
+        cnvd_entry("CNVD-2021-2", cves=("CVE-2021-0009",)),
+        cnvd_entry("CNVD-2021-3", cves=("CVE-2021-0020",))])
+    write_cnvd(feeds / "2.xml.gz", [
+        cnvd_entry("CNVD-2021-1", cves=("CVE-2021-0005",), opened="2021-03-01"),
+        cnvd_entry("CNVD-2021-4", cves=("CVE-2021-0001", "CVE-2021-0020"))])
+    write_json(feeds / "PYSEC-1.json", osv_doc("PYSEC-2021-1", aliases=("CVE-2021-0009",)))
+    with SqliteStore(tmp_path / "store.sqlite") as store:
+        import_paths(store, [feeds])
+        stored = {(s, i): g for s, i, g in store.db.execute(
+            "SELECT source, id, group_id FROM records")}
+        ids = {(s, i): tuple(ident for (ident,) in store.db.execute(
+            "SELECT ident FROM idents WHERE source = ? AND record_id = ?", (s, i)))
+            for s, i in stored}
+    _ident_group, expected = group_records(ids)
+    assert stored == expected
+    assert stored[("cnvd", "CNVD-2021-1")] == "CVE-2021-0005"
+    assert stored[("cnvd", "CNVD-2021-2")] == "CVE-2021-0009"
+    assert stored[("cnvd", "CNVD-2021-3")] == "CVE-2021-0001"

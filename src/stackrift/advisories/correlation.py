@@ -33,6 +33,7 @@ class Correlator:
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
         self.first_id: dict[tuple[str, str], str] = {}
+        self.demoted: list[str] = []  # ids that were a group's id once, and no longer are
 
     def _find(self, item: str) -> str:
         parent = self.parent
@@ -50,6 +51,7 @@ class Correlator:
             if _group_key(rb) < _group_key(ra):
                 ra, rb = rb, ra
             self.parent[rb] = ra
+            self.demoted.append(rb)
 
     def add(self, record: tuple[str, str], idents: Iterable[str]) -> None:
         parent = self.parent
@@ -63,6 +65,7 @@ class Correlator:
                     parent[ident] = root = self._find(first)
                     if _group_key(ident) < _group_key(root):
                         parent[root] = parent[ident] = ident
+                        self.demoted.append(root)
             elif first is None:
                 first = ident
             else:
@@ -71,6 +74,21 @@ class Correlator:
             first = record[1]
             parent.setdefault(first, first)
         self.first_id[record] = first
+
+    def link(self, record: tuple[str, str], idents: Iterable[str]) -> None:
+        """Join ``idents`` to an added record's group (the ids of a later copy of it)."""
+        parent = self.parent
+        first = self.first_id[record]
+        for ident in idents:
+            parent.setdefault(ident, ident)
+            self._union(first, ident)
+
+    def moved_groups(self) -> list[tuple[str, str]]:
+        """(former group id, group id now) for every group that joined another: what
+        :meth:`group_of` said before is, for each record, either still its group or one of
+        these former ids."""
+        find = self._find
+        return [(old, new) for old in dict.fromkeys(self.demoted) if (new := find(old)) != old]
 
     def group_of(self, record: tuple[str, str]) -> str:
         """The group of an added record, from the records added so far."""
