@@ -32,7 +32,9 @@ class Correlator:
 
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
-        self.first_id: dict[tuple[str, str], str] = {}
+        # source -> record id -> the record's first joining id (held by source and id: an
+        # import adds 10^5 records)
+        self.first_id: dict[str, dict[str, str]] = {}
         self.demoted: list[str] = []  # ids that were a group's id once, and no longer are
 
     def _find(self, item: str) -> str:
@@ -73,12 +75,15 @@ class Correlator:
         if first is None:
             first = record[1]
             parent.setdefault(first, first)
-        self.first_id[record] = first
+        source = self.first_id.get(record[0])
+        if source is None:
+            source = self.first_id[record[0]] = {}
+        source[record[1]] = first
 
     def link(self, record: tuple[str, str], idents: Iterable[str]) -> None:
         """Join ``idents`` to an added record's group (the ids of a later copy of it)."""
         parent = self.parent
-        first = self.first_id[record]
+        first = self.first_id[record[0]][record[1]]
         for ident in idents:
             parent.setdefault(ident, ident)
             self._union(first, ident)
@@ -92,15 +97,18 @@ class Correlator:
 
     def group_of(self, record: tuple[str, str]) -> str:
         """The group of an added record, from the records added so far."""
-        return self._find(self.first_id[record])
+        return self._find(self.first_id[record[0]][record[1]])
 
     def record_groups(self) -> dict[tuple[str, str], str]:
         """(source, record id) -> group id."""
         find = self._find
-        return {record: find(first) for record, first in self.first_id.items()}
+        return {(source, ident): find(first) for source, firsts in self.first_id.items()
+                for ident, first in firsts.items()}
 
     def groups(self) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
         """(id -> group id, (source, record id) -> group id)."""
         ident_group = {ident: self._find(ident) for ident in self.parent}
-        record_group = {record: ident_group[first] for record, first in self.first_id.items()}
+        record_group = {(source, ident): ident_group[first]
+                        for source, firsts in self.first_id.items()
+                        for ident, first in firsts.items()}
         return ident_group, record_group
