@@ -29,7 +29,7 @@ from stackrift.advisories.model import (
 from stackrift.advisories.severity import cvss_rating
 from stackrift.advisories.stored import StoredRecord, prepare_all
 from stackrift.errors import InvalidInputError
-from stackrift.estate.yamlsource import load_yaml_data
+from stackrift.estate.yamlsource import load_plain_yaml_data
 
 _SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -89,7 +89,7 @@ def parse_osv_bytes(data: bytes, where: str, *, yaml_text: bool) -> Advisory | R
                          "or YAML")
     try:
         # JSON goes to orjson: a YAML loader would accept it too, ~20x more slowly
-        raw = load_yaml_data(text, where) if yaml_text else orjson.loads(data)
+        raw = load_plain_yaml_data(text, where) if yaml_text else orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         return rejection(where, None, f"not valid JSON ({str(exc).splitlines()[0]})")
     except InvalidInputError as exc:  # YAML syntax, or an alias bomb refused before expansion
