@@ -35,7 +35,8 @@ class Correlator:
         # source -> record id -> the record's first joining id (held by source and id: an
         # import adds 10^5 records)
         self.first_id: dict[str, dict[str, str]] = {}
-        self.demoted: list[str] = []  # ids that were a group's id once, and no longer are
+        # ids that were a group's id once (for a record added before), and no longer are
+        self.demoted: list[str] = []
 
     def _find(self, item: str) -> str:
         parent = self.parent
@@ -58,20 +59,25 @@ class Correlator:
     def add(self, record: tuple[str, str], idents: Iterable[str]) -> None:
         parent = self.parent
         first: str | None = None
+        fresh = False  # whether the group's id is an id this call created (no row has it yet)
         for ident in idents:
             if ident not in parent:
                 parent[ident] = ident
                 if first is None:
                     first = ident
+                    fresh = True
                 else:  # a new id joins the record's first id's group: no search needed
                     parent[ident] = root = self._find(first)
                     if _group_key(ident) < _group_key(root):
                         parent[root] = parent[ident] = ident
-                        self.demoted.append(root)
+                        if not fresh:
+                            self.demoted.append(root)
+                        fresh = True
             elif first is None:
                 first = ident
             else:
                 self._union(first, ident)
+                fresh = False
         if first is None:
             first = record[1]
             parent.setdefault(first, first)
