@@ -13,15 +13,18 @@ import random
 import sys
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.version import InvalidVersion, Version
 
-from stackrift.advisories import importer
+from stackrift.advisories import cnvd
 from stackrift.advisories import scan as scan_module
 from stackrift.advisories import store as store_module
-from stackrift.advisories.correlation import Correlator
-from stackrift.advisories.importer import import_paths
+from stackrift.advisories import stored as stored_module
+from stackrift.advisories.correlation import Correlator, group_records
+from stackrift.advisories.feed import detect
+from stackrift.advisories.importer import advisory_files, import_paths
 from stackrift.advisories.matcher import (
     AFFECTED_STATUSES,
     Match,
@@ -42,10 +45,13 @@ from stackrift.advisories.model import Advisory, Affected, ImportReport
 from stackrift.advisories.products import parse_product, satisfies
 from stackrift.advisories.scan import StoreInfo, match_json, scan, scan_json, scan_json_pieces
 from stackrift.advisories.store import SqliteStore, StoredRecord, prepare
+from stackrift.advisories.stored import prepare_all
 from stackrift.cli.output import json_bytes
 
 from .conftest import IMPORTED_CONTENT, cnvd_entry, osv_doc, write_cnvd, write_json
 from .content_digest import content_digest
+
+cnvd_stored = cnvd._stored
 
 Hits = dict[tuple[str, str], dict[tuple[str, str], str]]  # (component, group) -> record -> how
 
@@ -226,7 +232,7 @@ def test_targets_built_through_slots_equal_the_dataclass(
 
 def test_streamed_import_stores_what_was_stored_before(
         real_store: tuple[SqliteStore, ImportReport]) -> None:
-    # the session's real store imported the three corpora (in worker processes) by streaming
+    # the session's real store imported the three corpora by streaming
     assert IMPORTED_CONTENT["real"] == CORPORA_CONTENT_DIGEST
 
 
@@ -250,12 +256,17 @@ def test_import_holds_no_record_data_once_stored(tmp_path: Path,
         prepared.append(stored.data)
         return stored
 
+    def cnvd_spy(fields: Any) -> StoredRecord:
+        stored = cnvd_stored(fields)
+        prepared.append(stored.data)
+        return stored
+
     held: list[bytes] = []
     checked: list[int] = []
-    groups = Correlator.record_groups
+    groups = Correlator.moved_groups
 
-    def at_the_end(correlator: Correlator) -> dict[tuple[str, str], str]:
-        # every record written, indexes and commit to come: the references are the list and
+    def at_the_end(correlator: Correlator) -> list[tuple[str, str]]:
+        # every record written and indexed, commit to come: the references are the list and
         # getrefcount's argument, nothing else (the last record read may still be named by
         # the loop that read it)
         held.extend(prepared[index] for index in range(len(prepared) - 1)
@@ -263,9 +274,10 @@ def test_import_holds_no_record_data_once_stored(tmp_path: Path,
         checked.append(len(prepared))
         return groups(correlator)
 
-    monkeypatch.setattr(importer, "prepare", spy)
+    monkeypatch.setattr(stored_module, "prepare", spy)
+    monkeypatch.setattr(cnvd, "_stored", cnvd_spy)
     monkeypatch.setattr(store_module, "BULK_BATCH", 1, raising=False)
-    monkeypatch.setattr(Correlator, "record_groups", at_the_end)
+    monkeypatch.setattr(Correlator, "moved_groups", at_the_end)
     feeds = tmp_path / "feeds"
     feeds.mkdir()
     for number in range(40):
@@ -312,3 +324,57 @@ def test_small_import_regroups_like_a_fresh_import(tmp_path: Path) -> None:
         ("osv", "PYSEC-2021-1"): "CVE-2021-0005", ("osv", "PYSEC-2021-2"): "GHSA-2222-3333-4444",
         ("osv", "PYSEC-2021-3"): "CVE-2021-0005", ("osv", "PYSEC-2021-4"): "CVE-2021-0009",
         ("osv", "PYSEC-2021-5"): "CVE-2021-0009", ("osv", "PYSEC-2021-6"): "CVE-2021-0009"}
+
+
+@pytest.mark.parametrize("corpus", ["cnvd", "osv-pypa", "osv-go", "cnnvd"])
+def test_prepared_records_equal_the_parsed_ones_prepared(shared_data: Path, corpus: str) -> None:
+    """A feed's import path (``prepared``, which CNVD builds straight from the XML) gives what
+    preparing its parsed records gives, record for record and rejection for rejection."""
+    compared = 0
+    for file in advisory_files([shared_data / corpus]):
+        feed = detect(file)
+        if feed is None:
+            continue
+        assert list(feed.prepared(file)) == list(prepare_all(feed.parse(file))), file
+        compared += 1
+    assert compared
+
+
+def test_cnvd_prepared_rejects_as_parse_does(tmp_path: Path) -> None:
+    write_cnvd(tmp_path / "1.xml.gz", [cnvd_entry("CNVD-2021-1", opened="2021-01-01"),
+                                       cnvd_entry("CNVD-2021-2", opened="yesterday"),
+                                       cnvd_entry("not-an-id", opened="2021-01-01")])
+    feed = detect(tmp_path / "1.xml.gz")
+    assert feed is not None
+    prepared = list(feed.prepared(tmp_path / "1.xml.gz"))
+    assert prepared == list(prepare_all(feed.parse(tmp_path / "1.xml.gz")))
+    assert [type(item).__name__ for item in prepared] == ["StoredRecord", "Rejection",
+                                                          "Rejection"]
+
+
+def test_bulk_load_groups_equal_those_of_the_final_records(tmp_path: Path) -> None:
+    """A bulk load moves rows whose groups joined and regroups what revisions touched: the
+    groups equal those of the final records grouped at once (a revision here drops the CVE id
+    that joined two groups, and a later record gives a group a lower CVE id)."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    write_cnvd(feeds / "1.xml.gz", [
+        cnvd_entry("CNVD-2021-1", cves=("CVE-2021-0005", "CVE-2021-0009"), opened="2021-01-01"),
+        cnvd_entry("CNVD-2021-2", cves=("CVE-2021-0009",)),
+        cnvd_entry("CNVD-2021-3", cves=("CVE-2021-0020",))])
+    write_cnvd(feeds / "2.xml.gz", [
+        cnvd_entry("CNVD-2021-1", cves=("CVE-2021-0005",), opened="2021-03-01"),
+        cnvd_entry("CNVD-2021-4", cves=("CVE-2021-0001", "CVE-2021-0020"))])
+    write_json(feeds / "PYSEC-1.json", osv_doc("PYSEC-2021-1", aliases=("CVE-2021-0009",)))
+    with SqliteStore(tmp_path / "store.sqlite") as store:
+        import_paths(store, [feeds])
+        stored = {(s, i): g for s, i, g in store.db.execute(
+            "SELECT source, id, group_id FROM records")}
+        ids = {(s, i): tuple(ident for (ident,) in store.db.execute(
+            "SELECT ident FROM idents WHERE source = ? AND record_id = ?", (s, i)))
+            for s, i in stored}
+    _ident_group, expected = group_records(ids)
+    assert stored == expected
+    assert stored[("cnvd", "CNVD-2021-1")] == "CVE-2021-0005"
+    assert stored[("cnvd", "CNVD-2021-2")] == "CVE-2021-0009"
+    assert stored[("cnvd", "CNVD-2021-3")] == "CVE-2021-0001"

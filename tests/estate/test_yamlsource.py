@@ -111,3 +111,36 @@ def test_values_from_events_equal_values_from_nodes() -> None:
             assert got == expected, text[:200]
             compared += 1
     assert compared > 50
+
+
+PLAIN_TRICKY = [*TRICKY, "a: 1\nb: 2.5\nc: true\nd: ~\ne: 2021-01-01\nf: 2021-01-01T10:00:00Z\n",
+                "- a\n- b: c\n  d: [1, 2, {e: f}]\n", "<<: {a: 1}\n", "= : x\n",
+                "a: &x 1\nb: *x\n", "a: !tag x\n", "[1, 2", "a: \"\\u00e9\"\n", "x: [[[[deep]]]]\n",
+                "a: 0o17\nb: .inf\nc: 1_000\nd: 190:20:30\ne: on\n", "a: |\n  block\nb: >\n  f\n",
+                "'key': !!binary aGVsbG8=\n", "k: [a, {b: [c, {d: e}]}]\n"]
+
+
+def _loaded(load: Any, text: str) -> tuple[str, str]:
+    try:
+        return ("value", repr(load(text, "f")))
+    except InvalidInputError as exc:
+        return ("error", repr([str(p) for p in exc.problems]))
+
+
+def test_plain_loader_equals_load_yaml_data(shared_data: Path) -> None:
+    """OSV YAML records are read straight from libyaml's events when plain; values and errors
+    must be what load_yaml_data gives, on every YAML file of the repository and of the PyPA
+    advisory corpus and on tricky documents (anything unusual takes load_yaml_data itself)."""
+    root = Path(__file__).parents[2]
+    files = [p for folder in ("src", "tests", "docs") for p in (root / folder).rglob("*.y*ml")]
+    files += sorted((shared_data / "osv-pypa").rglob("*.yaml"))
+    built = 0
+    for text in [*PLAIN_TRICKY, *(p.read_text(encoding="utf-8-sig") for p in files)]:
+        expected = _loaded(yamlsource.load_yaml_data, text)
+        assert _loaded(yamlsource.load_plain_yaml_data, text) == expected, text[:200]
+        try:
+            yamlsource._plain_from_events(text)
+            built += 1
+        except yamlsource._UnusualDocumentError:
+            pass
+    assert built > 2000

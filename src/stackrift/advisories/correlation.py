@@ -32,7 +32,11 @@ class Correlator:
 
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
-        self.first_id: dict[tuple[str, str], str] = {}
+        # source -> record id -> the record's first joining id (held by source and id: an
+        # import adds 10^5 records)
+        self.first_id: dict[str, dict[str, str]] = {}
+        # ids that were a group's id once (for a record added before), and no longer are
+        self.demoted: list[str] = []
 
     def _find(self, item: str) -> str:
         parent = self.parent
@@ -50,39 +54,67 @@ class Correlator:
             if _group_key(rb) < _group_key(ra):
                 ra, rb = rb, ra
             self.parent[rb] = ra
+            self.demoted.append(rb)
 
     def add(self, record: tuple[str, str], idents: Iterable[str]) -> None:
         parent = self.parent
         first: str | None = None
+        fresh = False  # whether the group's id is an id this call created (no row has it yet)
         for ident in idents:
             if ident not in parent:
                 parent[ident] = ident
                 if first is None:
                     first = ident
+                    fresh = True
                 else:  # a new id joins the record's first id's group: no search needed
                     parent[ident] = root = self._find(first)
                     if _group_key(ident) < _group_key(root):
                         parent[root] = parent[ident] = ident
+                        if not fresh:
+                            self.demoted.append(root)
+                        fresh = True
             elif first is None:
                 first = ident
             else:
                 self._union(first, ident)
+                fresh = False
         if first is None:
             first = record[1]
             parent.setdefault(first, first)
-        self.first_id[record] = first
+        source = self.first_id.get(record[0])
+        if source is None:
+            source = self.first_id[record[0]] = {}
+        source[record[1]] = first
+
+    def link(self, record: tuple[str, str], idents: Iterable[str]) -> None:
+        """Join ``idents`` to an added record's group (the ids of a later copy of it)."""
+        parent = self.parent
+        first = self.first_id[record[0]][record[1]]
+        for ident in idents:
+            parent.setdefault(ident, ident)
+            self._union(first, ident)
+
+    def moved_groups(self) -> list[tuple[str, str]]:
+        """(former group id, group id now) for every group that joined another: what
+        :meth:`group_of` said before is, for each record, either still its group or one of
+        these former ids."""
+        find = self._find
+        return [(old, new) for old in dict.fromkeys(self.demoted) if (new := find(old)) != old]
 
     def group_of(self, record: tuple[str, str]) -> str:
         """The group of an added record, from the records added so far."""
-        return self._find(self.first_id[record])
+        return self._find(self.first_id[record[0]][record[1]])
 
     def record_groups(self) -> dict[tuple[str, str], str]:
         """(source, record id) -> group id."""
         find = self._find
-        return {record: find(first) for record, first in self.first_id.items()}
+        return {(source, ident): find(first) for source, firsts in self.first_id.items()
+                for ident, first in firsts.items()}
 
     def groups(self) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
         """(id -> group id, (source, record id) -> group id)."""
         ident_group = {ident: self._find(ident) for ident in self.parent}
-        record_group = {record: ident_group[first] for record, first in self.first_id.items()}
+        record_group = {(source, ident): ident_group[first]
+                        for source, firsts in self.first_id.items()
+                        for ident, first in firsts.items()}
         return ident_group, record_group

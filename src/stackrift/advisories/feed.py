@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from lxml import etree
 
@@ -22,6 +22,9 @@ from stackrift.advisories.model import Advisory, Rejection
 from stackrift.boundedio import read_bounded, size_text
 from stackrift.errors import InvalidInputError
 from stackrift.registry import Registry
+
+if TYPE_CHECKING:
+    from stackrift.advisories.stored import StoredRecord
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # largest advisory file or archive member accepted
 MAX_ZIP_TOTAL = 2 * 1024 * 1024 * 1024  # sum of declared uncompressed sizes in one archive
@@ -43,6 +46,11 @@ class FeedParser(Protocol):
     def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
         """Yield records, or a rejection per malformed record; raise
         :class:`InvalidInputError` when the file as a whole is not this format."""
+        ...
+
+    def prepared(self, path: Path) -> Iterator[StoredRecord | Rejection]:
+        """What :meth:`parse` yields, each record in its stored form (an import's path):
+        ``prepare_all(self.parse(path))``, or the same built more directly."""
         ...
 
 
@@ -232,6 +240,16 @@ def _badly_typed(record: Advisory) -> str | None:
                  if not (isinstance(value, str) or (optional and value is None))), None)
 
 
+# What building a record from a document of the wrong shape raises (see guarded_record)
+SHAPE_ERRORS = (AttributeError, TypeError, KeyError, ValueError, IndexError)
+
+
+def shape_rejection(where: str, exc: Exception) -> Rejection:
+    """The rejection of a record whose document has a value of the wrong type or shape."""
+    return rejection(where, None, f"a value has a type or shape the format does not allow "
+                     f"({type(exc).__name__}: {exc})")
+
+
 def guarded_record(where: str, build: Callable[[], Advisory | Rejection], *,
                    check_types: bool = True) -> Advisory | Rejection:
     """A record built from a parsed document, or a rejection when a value in it has a type
@@ -241,9 +259,8 @@ def guarded_record(where: str, build: Callable[[], Advisory | Rejection], *,
     sparing large imports a walk over every record."""
     try:
         record = build()
-    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
-        return rejection(where, None, f"a value has a type or shape the format does not allow "
-                         f"({type(exc).__name__}: {exc})")
+    except SHAPE_ERRORS as exc:
+        return shape_rejection(where, exc)
     if check_types and isinstance(record, Advisory) and (field := _badly_typed(record)):
         return rejection(where, record.id if isinstance(record.id, str) else None,
                          f"'{field}' is not text")

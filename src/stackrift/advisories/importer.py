@@ -1,10 +1,10 @@
 """``db import``: walk paths, detect each file's feed format, parse, deduplicate, store atomically.
 
-Files are parsed, and their records prepared for storage, in worker processes for large imports;
-the store consumes the records in file order inside one transaction. A file that is not what it
-claims (broken XML, a zip bomb) raises :class:`InvalidInputError` and the transaction is rolled
-back, so nothing is written; a malformed record is a rejection with its file and reason
-(``strict`` turns rejections into an error, again rolling everything back).
+Files are parsed, and their records prepared for storage, as the store consumes them in file
+order inside one transaction (in worker processes only when a caller asks for them). A file
+that is not what it claims (broken XML, a zip bomb) raises :class:`InvalidInputError` and the
+transaction is rolled back, so nothing is written; a malformed record is a rejection with its
+file and reason (``strict`` turns rejections into an error, again rolling everything back).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from stackrift.advisories.feed import FeedParser, detect
 from stackrift.advisories.interface import AdvisoryWriter
-from stackrift.advisories.model import Advisory, ImportReport, Rejection, Skipped
-from stackrift.advisories.store import StoredRecord, prepare
+from stackrift.advisories.model import DIGEST_LENGTH, Advisory, ImportReport, Rejection, Skipped
+from stackrift.advisories.stored import StoredRecord
 from stackrift.errors import InvalidInputError, Location, Problem
 from stackrift.gcpause import paused_gc
 
@@ -74,9 +74,9 @@ def stored_records(paths: Sequence[Path], report: ImportReport, *, forced: str |
     happens in ``report``. An id seen again is yielded again only when the later copy wins
     (a newer revision), so a consumer keeps the last copy of each id.
 
-    Large imports are parsed and prepared in worker processes (one per available core), which
-    takes most of an import's time; results are read back in file order, so what is yielded
-    does not depend on the number of workers. Errors (a file that is not what it claims, a
+    Files are parsed and prepared in this process, or in ``workers`` worker processes when
+    asked (results are read back in file order, so what is yielded does not depend on the
+    number of workers). Errors (a file that is not what it claims, a
     rejection under ``strict``) are raised from the iteration.
     """
     files = list(advisory_files(paths))
@@ -133,33 +133,28 @@ def _prepare_files(batch: tuple[tuple[Path, ...], str | None]) -> list[_ParsedFi
 def _prepare_file(file: Path, forced: str | None) -> _ParsedFile[StoredRecord]:
     """Parse and prepare one file (in a worker process: errors travel back as problems)."""
     try:
-        parsed = _parse_file(file, forced)
+        feed: FeedParser | None = detect(file, forced)
+        if feed is None:
+            return _ParsedFile(None, skipped=Skipped(str(file), "not an advisory file"))
+        records: list[StoredRecord] = []
+        rejections: list[Rejection] = []
+        for item in feed.prepared(file):
+            if isinstance(item, Rejection):
+                rejections.append(item)
+            else:
+                records.append(item)
     except InvalidInputError as exc:
         return _ParsedFile(None, problems=tuple(exc.problems))
-    return _ParsedFile(parsed.source, tuple(prepare(r) for r in parsed.records),
-                       parsed.rejections, parsed.skipped)
+    return _ParsedFile(feed.source, tuple(records), tuple(rejections))
 
 
-# Below this much input the pool's start-up costs more than it saves.
-PARALLEL_MIN_FILES = 32
-PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-
-
-def _worker_count(files: Sequence[Path], workers: int | None) -> int:
-    if workers is not None:
-        return max(1, workers)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    if cores < 2 or len(files) < PARALLEL_MIN_FILES:
-        return 1
-    size = 0
-    for file in files:
-        size += file.stat().st_size
-        if size >= PARALLEL_MIN_BYTES:
-            return min(cores, 8)
-    return 1
+def _worker_count(workers: int | None) -> int:
+    """Worker processes for an import: none unless asked for. Parsing is most of an import's
+    work, but a pool only moves it: the records still cross to the importing process (encoded
+    on one side, decoded on the other) and each worker loads the parsers again, so a pool
+    costs more CPU time in all than one process does, and saves wall time only on an idle
+    machine with cores to spare."""
+    return 1 if workers is None else max(1, workers)
 
 
 BATCH_BYTES = 512 * 1024  # work per worker task: small enough to balance, large to amortise
@@ -186,7 +181,7 @@ def _batches(files: Sequence[Path]) -> list[tuple[Path, ...]]:
 
 def _prepared(files: Sequence[Path], forced: str | None, workers: int | None
               ) -> Iterator[_ParsedFile[StoredRecord]]:
-    count = _worker_count(files, workers)
+    count = _worker_count(workers)
     if count == 1:
         for file in files:
             yield _prepare_file(file, forced)
@@ -258,30 +253,35 @@ def _tally(parsed: _ParsedFile[Any], report: ImportReport) -> bool:
 
 class _Deduplicator:
     """Keeps one record per (source, id): the latest revision, reporting duplicates. Only each
-    kept copy's digest and date are held, so records can be stored as they stream past."""
+    kept copy's digest and date are held (as one string, by source and id: an import of 10^5
+    records holds 10^5 of them), so records can be stored as they stream past."""
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        self.kept: dict[tuple[str, str], tuple[str, str | None]] = {}
+        # source -> id -> the kept copy's digest followed by its ``modified`` (or nothing)
+        self.kept: dict[str, dict[str, str]] = {}
         self.duplicate_ids: set[str] = set()
 
     def add(self, source: str, ident: str, modified: str | None, digest: str) -> bool:
         """Count the record; whether it is now the kept copy of its id."""
-        key = (source, ident)
-        previous = self.kept.get(key)
+        assert len(digest) == DIGEST_LENGTH
+        kept = self.kept.get(source)
+        if kept is None:
+            kept = self.kept[source] = {}
+        previous = kept.get(ident)
         if previous is None:
-            self.kept[key] = (digest, modified)
+            kept[ident] = digest + modified if modified else digest
             return True
         summary = self.report.summary(source)
         summary.duplicates += 1
         self.duplicate_ids.add(ident)
-        if previous[0] == digest:
+        if previous.startswith(digest):
             summary.duplicate_identical += 1
             return False
         summary.duplicate_revised += 1
         # the later revision wins; at equal dates the one read later (files in order)
-        if (modified or "") >= (previous[1] or ""):
-            self.kept[key] = (digest, modified)
+        if (modified or "") >= previous[DIGEST_LENGTH:]:
+            kept[ident] = digest + modified if modified else digest
             return True
         return False
 

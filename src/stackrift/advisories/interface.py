@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from stackrift.advisories.model import Advisory, ImportReport
-    from stackrift.advisories.store import StoredRecord
+    from stackrift.advisories.stored import StoredRecord
 
 PackageKey = tuple[str, str]  # (canonical ecosystem, normalised name)
 GroupRecords = list[tuple[str, "Advisory"]]  # (group id, record), in store order

@@ -135,9 +135,12 @@ class Advisory:
 ENCODING = 2  # version of the stored record form; 1 was a JSON object per record
 
 
+DIGEST_LENGTH = 32  # hexadecimal digits of a record's digest
+
+
 def digest_of(blob: bytes) -> str:
     """The digest of a record's stored form (see :meth:`Advisory.digest`)."""
-    return hashlib.sha256(blob).hexdigest()[:32]
+    return hashlib.sha256(blob).hexdigest()[:DIGEST_LENGTH]
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,9 @@ from stackrift.advisories.model import (
     Rejection,
 )
 from stackrift.advisories.severity import cvss_rating
+from stackrift.advisories.stored import StoredRecord, prepare_all
 from stackrift.errors import InvalidInputError
-from stackrift.estate.yamlsource import load_yaml_data
+from stackrift.estate.yamlsource import load_plain_yaml_data
 
 _SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -53,6 +54,9 @@ class OsvFeed:
         if name.endswith((".yaml", ".yml")):
             return any(line.startswith(b"id:") for line in head.splitlines())
         return False
+
+    def prepared(self, path: Path) -> Iterator[StoredRecord | Rejection]:
+        return prepare_all(self.parse(path))
 
     def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
         if path.name.lower().endswith(".zip"):
@@ -85,7 +89,7 @@ def parse_osv_bytes(data: bytes, where: str, *, yaml_text: bool) -> Advisory | R
                          "or YAML")
     try:
         # JSON goes to orjson: a YAML loader would accept it too, ~20x more slowly
-        raw = load_yaml_data(text, where) if yaml_text else orjson.loads(data)
+        raw = load_plain_yaml_data(text, where) if yaml_text else orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         return rejection(where, None, f"not valid JSON ({str(exc).splitlines()[0]})")
     except InvalidInputError as exc:  # YAML syntax, or an alias bomb refused before expansion

@@ -18,7 +18,7 @@ from typing import Any
 
 from stackrift.advisories.interface import AdvisoryReader, AdvisoryStore
 from stackrift.advisories.model import ImportReport
-from stackrift.advisories.store import StoredRecord
+from stackrift.advisories.stored import StoredRecord
 
 META_KEY = "starter_pack"
 LABEL = "starter"

@@ -14,9 +14,8 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
@@ -30,7 +29,6 @@ from stackrift.advisories.interface import (
     StoreIndex,
 )
 from stackrift.advisories.interface import GroupView as GroupView
-from stackrift.advisories.matching import ecosystem_key, normalise_name
 from stackrift.advisories.model import (
     Advisory,
     Affected,
@@ -40,7 +38,8 @@ from stackrift.advisories.model import (
     Rating,
     digest_of,
 )
-from stackrift.advisories.products import text_key
+from stackrift.advisories.stored import StoredRecord as StoredRecord
+from stackrift.advisories.stored import prepare as prepare
 from stackrift.errors import StoreError, UnusableStoreError, UsageError
 
 APP_NAME = "stackrift"
@@ -54,39 +53,6 @@ def default_store_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME)) / "advisories.sqlite"
-
-
-class StoredRecord(NamedTuple):
-    """A record prepared for storage: its encoded form and digest, and the keys the store
-    indexes it by. Preparing is the costly per-record step of an import, so it runs where the
-    record is parsed (in a worker process for large imports); a tuple crosses cheaply."""
-
-    source: str
-    id: str
-    modified: str | None
-    published: str | None
-    withdrawn: str | None
-    digest: str
-    data: bytes
-    ids: tuple[str, ...]
-    packages: tuple[tuple[str, str], ...]
-    products: tuple[str, ...]
-
-
-def prepare(record: Advisory) -> StoredRecord:
-    """The stored form of a record."""
-    data = record.encode()
-    packages: set[tuple[str, str]] = set()
-    products: set[str] = set()
-    for a in record.affected:
-        if a.name:
-            if package := _package_key(a.ecosystem, a.name):
-                packages.add(package)
-        elif a.product and (key := text_key(a.product)):
-            products.add(key)
-    return StoredRecord(record.source, record.id, record.modified, record.published,
-                        record.withdrawn, digest_of(data), data, record.ids,
-                        tuple(sorted(packages)), tuple(sorted(products)))
 
 
 # -- SQLite ----------------------------------------------------------------------------------------
@@ -163,7 +129,7 @@ BULK_INDEXES = {
     "products_key": "CREATE INDEX products_key ON products (key)",
     "products_record": "CREATE INDEX products_record ON products (source, record_id)",
 }
-IMPORT_CACHE_KIB = 32 * 1024
+IMPORT_CACHE_KIB = 8 * 1024  # larger caches measured no quicker (the file outgrows any cache)
 LOCAL_REGROUP_LIMIT = 5000  # changed records up to which only the groups they touch regroup
 BULK_BATCH = 2000  # records per write while bulk loading: memory stays flat, calls amortised
 MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
@@ -213,13 +179,6 @@ def _reencode_records(db: sqlite3.Connection) -> None:
         updates.append((data, digest_of(data), source, ident))
     db.executemany("UPDATE records SET data = ?, digest = ? WHERE source = ? AND id = ?",
                    updates)
-
-
-@lru_cache(maxsize=65536)
-def _package_key(ecosystem: str | None, name: str) -> tuple[str, str] | None:
-    """(canonical ecosystem, normalised name) as the packages table keeps them."""
-    eco = ecosystem_key(ecosystem)
-    return (eco, normalise_name(eco, name)) if eco else None
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -392,64 +351,73 @@ class SqliteStore:
         """Into an empty store: everything is written as records arrive, while the rest of the
         input is still being parsed, and the indexes are built once at the end.
 
-        A record is written with the group its ids have so far; the few whose group changes
-        later (a record read afterwards joins their group to a lower CVE id) are updated at the
-        end. A later copy of a record (a revision read from a later file) is written as a new
-        row; the earlier copy's row is deleted at the end, and its ids, packages and products
-        rewritten."""
+        A record is written with the group its ids have so far; when groups join later (a
+        record read afterwards joins two, or gives one a lower CVE id), the rows of the former
+        groups move to the joined one at the end. A later copy of a record (a revision read
+        from a later file) is written as a new row; the earlier copy's row is deleted at the
+        end, its ids, packages and products rewritten, and the groups it touches regrouped
+        from the ids the store then holds (a revision may drop ids, splitting a group)."""
         db = self.db
         for name in BULK_INDEXES:
             db.execute(f"DROP INDEX IF EXISTS {name}")
         # rows are numbered here, so a row can be found again before any index exists
         rowid = int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0])
-        # only what the end needs is held per record (ids, row, group), never its data: the
-        # records themselves go to SQLite in batches as they arrive
-        kept: dict[tuple[str, str], tuple[tuple[str, ...], int, str]] = {}
+        # the only per-record state held here: each id's row, by source (the records go to
+        # SQLite in batches as they arrive, and the correlator holds their ids)
+        rows_of: dict[str, dict[str, int]] = {}
         stale: list[tuple[int]] = []  # rows of earlier copies
         superseded: dict[tuple[str, str], StoredRecord] = {}  # their winning copies' keys
         correlator = Correlator()
-        regroup = False  # a revision that changes a record's ids needs groups built afresh
         batch: list[StoredRecord] = []
         rows: list[tuple[Any, ...]] = []
         for record in records:
-            key = (record.source, record.id)
-            previous = kept.get(key)
+            source, ident = record.source, record.id
+            kept = rows_of.get(source)
+            if kept is None:
+                kept = rows_of[source] = {}
+            key = (source, ident)
+            previous = kept.get(ident)
             if previous is None:
                 correlator.add(key, record.ids)
-                group_id = correlator.group_of(key)
             else:
-                stale.append((previous[1],))
+                stale.append((previous,))
                 superseded[key] = record._replace(data=b"")
-                regroup = regroup or previous[0] != record.ids
-                group_id = previous[2]
+                correlator.link(key, record.ids)
             rowid += 1
-            kept[key] = (record.ids, rowid, group_id)
+            kept[ident] = rowid
             batch.append(record)
-            rows.append((rowid, record.source, record.id, group_id, record.modified,
+            rows.append((rowid, source, ident, correlator.group_of(key), record.modified,
                          record.published, record.withdrawn, record.digest, now, now,
                          record.data))
             if len(batch) >= BULK_BATCH:
                 self._write_batch(batch, rows)
         self._write_batch(batch, rows)
-        if not kept:
+        if not rows_of:
             return False
-        for source, _ident in kept:
-            report.summary(source).new += 1
-        final = (group_records({key: ids for key, (ids, _row, _g) in kept.items()})[1]
-                 if regroup else correlator.record_groups())
+        for source, kept in rows_of.items():
+            report.summary(source).new += len(kept)
+        del rows_of
+        self._finish_bulk(stale, superseded, correlator)
+        return True
+
+    def _finish_bulk(self, stale: list[tuple[int]], superseded: dict[tuple[str, str],
+                     StoredRecord], correlator: Correlator) -> None:
+        """The end of a bulk load: earlier copies' rows deleted, indexes built, rows moved to
+        the groups theirs joined, superseded records' keys rewritten and their groups
+        regrouped."""
+        db = self.db
         db.executemany("DELETE FROM records WHERE rowid = ?", stale)
-        db.executemany("UPDATE records SET group_id = ? WHERE rowid = ?",
-                       [(final[key], row) for key, (_ids, row, group_id) in kept.items()
-                        if final[key] != group_id])
         for statement in BULK_INDEXES.values():
             db.execute(statement)
+        db.executemany("UPDATE records SET group_id = ? WHERE group_id = ?",
+                       [(new, old) for old, new in correlator.moved_groups()])
         if superseded:
             keys = sorted(superseded)
             for table in ("idents", "packages", "products"):
                 db.executemany(f"DELETE FROM {table} WHERE source = ? AND record_id = ?",  # noqa: S608
                                keys)
             self._insert_keys([superseded[key] for key in keys])
-        return True
+            self._regroup_groups({correlator.group_of(key) for key in keys})
 
     def _write_batch(self, batch: list[StoredRecord], rows: list[tuple[Any, ...]]) -> None:
         """Records (with their row numbers) and their keys; empties both lists."""
@@ -504,6 +472,22 @@ class SqliteStore:
                 f"SELECT source, id, group_id FROM records WHERE group_id IN ({marks})",  # noqa: S608
                 chunk))
         return self._store_groups({**links, **fresh}, stored, fresh)
+
+    def _regroup_groups(self, groups: set[str]) -> None:
+        """Regroup the records of stored ``groups`` from the ids the store holds for them."""
+        links: dict[tuple[str, str], list[str]] = defaultdict(list)
+        stored: list[tuple[str, str, str]] = []
+        for chunk in _chunks(sorted(groups), 500):
+            marks = ",".join("?" * len(chunk))
+            for ident, source, record_id in self.db.execute(
+                    "SELECT i.ident, i.source, i.record_id FROM records r JOIN idents i "  # noqa: S608
+                    f"ON i.source = r.source AND i.record_id = r.id WHERE r.group_id IN ({marks})",
+                    chunk):
+                links[(source, record_id)].append(ident)
+            stored.extend(self.db.execute(
+                f"SELECT source, id, group_id FROM records WHERE group_id IN ({marks})",  # noqa: S608
+                chunk))
+        self._store_groups(links, stored, {})
 
     def _groups_touching(self, idents: set[str], records: Mapping[tuple[str, str], object]
                          ) -> set[str]:

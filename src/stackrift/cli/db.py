@@ -73,12 +73,12 @@ def db_import(
 
     output_format = chosen_format(output_format, json, SummaryFormat.JSON)
     quiet = output_format is SummaryFormat.JSON
-    files = sum(1 for _ in advisory_files(paths))
+    files = list(advisory_files(paths))  # walked once: the import reads this list
     # the starter pack is added after the import: into a new store, the feeds load in bulk
-    with open_store(db, starter=False) as store, Progress(console=err(), transient=True,
-                                                          disable=files < 50 or quiet) as progress:
-        task = progress.add_task("reading advisories", total=files)
-        report = import_paths(store, paths, forced=feed_format.value if feed_format else None,
+    with open_store(db, starter=False) as store, Progress(
+            console=err(), transient=True, disable=len(files) < 50 or quiet) as progress:
+        task = progress.add_task("reading advisories", total=len(files))
+        report = import_paths(store, files, forced=feed_format.value if feed_format else None,
                               strict=strict, progress=lambda _p: progress.advance(task))
         starter = ensure_starter(store)
         if starter is not None:

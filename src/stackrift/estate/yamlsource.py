@@ -291,6 +291,115 @@ def load_yaml_data(text: str, name: str, *, line_offset: int = 0) -> Any:
         loader.dispose()
 
 
+def load_plain_yaml_data(text: str, name: str) -> Any:
+    """:func:`load_yaml_data`'s values (and errors), built straight from libyaml's events when
+    the document is plain: one document without anchors, aliases, explicit tags, merge keys,
+    collection keys, ``\\u`` escapes or deep nesting, and no more values than the limit.
+    Anything else, or any syntax error, goes through :func:`load_yaml_data` itself. Building
+    from events skips the node tree, the larger part of the cost of a small document."""
+    if "\\u" not in text and "\\U" not in text:
+        try:
+            return _plain_from_events(text)
+        except _UnusualDocumentError:
+            pass
+    return load_yaml_data(text, name)
+
+
+# Implicitly resolved scalar tags built from events, with the safe constructor's function for
+# each (text and null are built inline); any other tag sends a document to the node path.
+_PLAIN_SCALAR_TAGS = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                                "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"})
+_PLAIN_MAX_DEPTH = 64  # deeper documents take the node path (whose recursion limit applies)
+
+
+class _MappingFrame:
+    """An open mapping while a plain document is built, with its pending key."""
+
+    __slots__ = ("key", "mapping", "pending")
+
+    def __init__(self, mapping: dict[Any, Any]) -> None:
+        self.mapping = mapping
+        self.key: Any = None
+        self.pending = False
+
+
+def _plain_from_events(text: str) -> Any:
+    """The value of a plain document (see :func:`load_plain_yaml_data`); raises
+    :class:`_UnusualDocumentError` for anything else."""
+    stack: list[Any] = []  # open collections: a list, or a mapping's frame
+    root: list[Any] = []
+    documents = nodes = 0
+    parser = _BaseLoader(text)
+    try:
+        while (event := parser.get_event()) is not None:
+            kind = type(event)
+            if kind in _NODE_EVENTS:
+                nodes += 1
+                if nodes > MAX_NODES or len(stack) >= _PLAIN_MAX_DEPTH:
+                    raise _UnusualDocumentError
+                _plain_node(event, kind, stack, root)
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.AliasEvent:
+                raise _UnusualDocumentError
+            else:
+                documents += kind is yaml.DocumentStartEvent
+    except yaml.YAMLError:
+        raise _UnusualDocumentError from None
+    finally:
+        parser.dispose()
+    if documents != 1 or len(root) != 1:
+        raise _UnusualDocumentError
+    return root[0]
+
+
+def _plain_node(event: Any, kind: type, stack: list[Any], root: list[Any]) -> None:
+    if event.anchor is not None or event.tag not in (None, "!"):
+        raise _UnusualDocumentError
+    top = stack[-1] if stack else root
+    if kind is yaml.ScalarEvent:
+        _place(top, _plain_scalar(event), True)
+    elif kind is yaml.MappingStartEvent:
+        frame = _MappingFrame({})
+        _place(top, frame.mapping, False)
+        stack.append(frame)
+    else:
+        sequence: list[Any] = []
+        _place(top, sequence, False)
+        stack.append(sequence)
+
+
+def _plain_scalar(event: Any) -> Any:
+    """A plain document's scalar, as the safe constructor makes it."""
+    value = event.value
+    tag = _event_tag(value, event.implicit) if event.implicit[0] else _STR_TAG
+    if tag == _STR_TAG:
+        return value
+    if tag == _NULL_TAG:
+        return None
+    if tag in _PLAIN_SCALAR_TAGS:
+        constructor = _PLAIN_CONSTRUCTOR
+        try:
+            return constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, value))
+        except (ValueError, ArithmeticError, yaml.YAMLError):  # a bad date: its error there
+            raise _UnusualDocumentError from None
+    raise _UnusualDocumentError  # merge and value keys, or a resolver's own tag
+
+
+def _place(top: Any, value: Any, scalar: bool) -> None:
+    """Put a value into the open collection ``top`` (the root list for the document)."""
+    if type(top) is list:
+        top.append(value)
+    elif top.pending:  # this is the pending key's value
+        top.mapping[top.key] = value
+        top.pending = False
+    elif scalar:
+        top.key = value
+        top.pending = True
+    else:  # a collection as a key
+        raise _UnusualDocumentError
+
+
 def _compose(text: str) -> yaml.Node | None:
     """The node tree of a single document, from libyaml's parser when PyYAML was built with it
     (several times faster; its nodes carry the same line and column marks). A document libyaml
@@ -314,6 +423,7 @@ class _UnusualDocumentError(Exception):
 
 
 _EVENT_RESOLVER = yaml.resolver.Resolver()
+_PLAIN_CONSTRUCTOR: Any = yaml.SafeLoader("")  # only its safe scalar constructors are used
 _RESOLVED: dict[tuple[str, bool, bool], str] = {}
 
 
