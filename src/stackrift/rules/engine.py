@@ -502,9 +502,10 @@ def _rule_results(rules: RuleSet, scope: Scope, subject: _Subject, compiled: boo
     found = _Results({}, [], {}, [])
     if compiled:
         facts = subject.facts
-        results = [(e.rule, (False, (), []) if e.ruled_out is not None and e.ruled_out(facts)
-                    else _judge_compiled(e, subject))
-                   for e in _dispatch(rules, scope, subject.as_of).candidates(facts)]
+        # a rule its guard rules out is False: neither fired nor undetermined, so not listed
+        results = [(e.rule, _judge_compiled(e, subject))
+                   for e in _dispatch(rules, scope, subject.as_of).candidates(facts)
+                   if e.ruled_out is None or not e.ruled_out(facts)]
     else:
         results = [(r, _judge_reference(r, rules, subject)) for r in rules.rules
                    if r.scope is scope and r.in_force(subject.as_of)]
