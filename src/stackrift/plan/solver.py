@@ -67,6 +67,7 @@ from stackrift.estate.model import (
     System,
 )
 from stackrift.findings import Citation
+from stackrift.gcpause import paused_gc
 from stackrift.plan.burden import (
     Burden,
     BurdenTerm,
@@ -671,37 +672,42 @@ class Planner:
         """Solve; ``cross_border`` lets systems move to sites in other countries. By default each
         stays in its country: its users' data is rarely declared as flows, so a move abroad
         would look lawful while it is not."""
-        options = _options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
-                           cross_border)
-        self.exclude_listed = exclude_listed
-        self._swaps.clear()
-        report = progress or (lambda message: None)
-        started = time.perf_counter()
-        build = _Build(cp_model.CpModel(), frozenset(relax))
-        site_ids = sorted(self.sites)
-        self._system_variables(build, site_ids, cross_border, report)
-        notes = self._scenario_requirements(build.model, build.literal, build.svars, scenarios)
-        report(f"judging {len(self.flow_estate.data_flows)} data flows (declared and implied) at "
-               "candidate sites")
-        flows = self._flow_requirements(build.model, build.literal, build.svars, site_ids,
-                                        build.cost_terms)
-        self._cap_requirements(build.model, build.literal, build.svars, options)
-        self._objective(build.model, build.svars, build.cost_terms, options)
-        self._literals = list(build.literals.values())
-        built = time.perf_counter()
-        report(f"searching (time limit {time_limit:g} s, {workers} workers)")
-        solver, status = self._search(build.model, options)
-        stats = _stats(build, flows, len(site_ids), built - started, time.perf_counter() - built)
-        run = _Run(options, started, stats, tuple(sc.id for sc in scenarios), tuple(notes))
-        if status == cp_model.INFEASIBLE:
-            report("infeasible: shrinking the conflicting requirements")
-            return self._infeasible(build, solver, run)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return PlanResult("unknown", objective.value, self.as_of,
-                              time.perf_counter() - started, stats=stats,
-                              scenarios=run.scenarios, notes=run.notes)
-        report("extracting the plan and re-checking every flow of the planned estate")
-        return self._planned(build, solver, status, flows, run)
+        # Building the model allocates some 10^6 objects (variables, constraints, judgements)
+        # that all live until the plan is extracted: collector passes over them would cost more
+        # than they find (see gcpause.py).
+        with paused_gc():
+            options = _options(objective, max_bloc_share, max_vendor_share, time_limit, workers,
+                               cross_border)
+            self.exclude_listed = exclude_listed
+            self._swaps.clear()
+            report = progress or (lambda message: None)
+            started = time.perf_counter()
+            build = _Build(cp_model.CpModel(), frozenset(relax))
+            site_ids = sorted(self.sites)
+            self._system_variables(build, site_ids, cross_border, report)
+            notes = self._scenario_requirements(build.model, build.literal, build.svars, scenarios)
+            report(f"judging {len(self.flow_estate.data_flows)} data flows (declared and "
+                   "implied) at candidate sites")
+            flows = self._flow_requirements(build.model, build.literal, build.svars, site_ids,
+                                            build.cost_terms)
+            self._cap_requirements(build.model, build.literal, build.svars, options)
+            self._objective(build.model, build.svars, build.cost_terms, options)
+            self._literals = list(build.literals.values())
+            built = time.perf_counter()
+            report(f"searching (time limit {time_limit:g} s, {workers} workers)")
+            solver, status = self._search(build.model, options)
+            stats = _stats(build, flows, len(site_ids), built - started,
+                           time.perf_counter() - built)
+            run = _Run(options, started, stats, tuple(sc.id for sc in scenarios), tuple(notes))
+            if status == cp_model.INFEASIBLE:
+                report("infeasible: shrinking the conflicting requirements")
+                return self._infeasible(build, solver, run)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return PlanResult("unknown", objective.value, self.as_of,
+                                  time.perf_counter() - started, stats=stats,
+                                  scenarios=run.scenarios, notes=run.notes)
+            report("extracting the plan and re-checking every flow of the planned estate")
+            return self._planned(build, solver, status, flows, run)
 
     def _system_variables(self, build: _Build, site_ids: list[str], cross_border: bool,
                           report: Progress) -> None:
