@@ -55,15 +55,19 @@ def transfers(
     """
     from stackrift.estate.implied import with_implied_flows
     from stackrift.estate.loader import load_estate
+    from stackrift.gcpause import paused_gc
     from stackrift.rules.engine import load_rule_set
     from stackrift.rules.views import evaluate_all, transfers_json
 
-    loaded = load_estate(estate)
-    result = evaluate_all(with_implied_flows(loaded.estate), parse_as_of(as_of),
-                          load_rule_set(tuple(rules or ())))
-    if output_format is TableFormat.JSON:
-        write_json(transfers_json(result, str(estate)), output)
-        return
+    # the estate, rule set, facts and verdicts all live until the report is written: collector
+    # passes over them would find nothing to free
+    with paused_gc():
+        loaded = load_estate(estate)
+        result = evaluate_all(with_implied_flows(loaded.estate), parse_as_of(as_of),
+                              load_rule_set(tuple(rules or ())))
+        if output_format is TableFormat.JSON:
+            write_json(transfers_json(result, str(estate)), output)
+            return
     from stackrift.rules.terminal import transfers_renderables  # rich: for text output only
 
     if output_format is TableFormat.MD:
