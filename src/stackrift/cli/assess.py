@@ -84,21 +84,26 @@ def assess(
     from stackrift.catalog.catalogue import load_catalogue
     from stackrift.cli.compliance import oscal_folder
     from stackrift.estate.loader import load_estate
+    from stackrift.gcpause import paused_gc
     from stackrift.pipeline import assess as run_assess
 
     check_gate(fail_on, unknown_as)
-    context = AnalysisContext.default(
-        parse_as_of(as_of), catalogue=load_catalogue(), db=db, rules_dirs=tuple(rules or ()),
-        options=[VulnerabilityOptions(vex=tuple(vex or ()), waivers=waivers),
-                 ComplianceOptions(frameworks=tuple(frameworks or ()), controls=controls,
-                                   oscal_dir=oscal_folder(oscal))],
-    )
-    report = run_assess(load_estate(estate), context,
-                        only=frozenset(analysis) if analysis else None,
-                        fail_on=fail_on, unknown_as=unknown_as)
-    if baseline is not None:
-        report = _with_baseline(report, baseline)
-    write_report(_renderer(output_format, output).render(report), output)
+    # the estate, knowledge, findings and report all live until the report is written:
+    # collector passes over them would find nothing to free
+    with paused_gc():
+        context = AnalysisContext.default(
+            parse_as_of(as_of), catalogue=load_catalogue(), db=db,
+            rules_dirs=tuple(rules or ()),
+            options=[VulnerabilityOptions(vex=tuple(vex or ()), waivers=waivers),
+                     ComplianceOptions(frameworks=tuple(frameworks or ()), controls=controls,
+                                       oscal_dir=oscal_folder(oscal))],
+        )
+        report = run_assess(load_estate(estate), context,
+                            only=frozenset(analysis) if analysis else None,
+                            fail_on=fail_on, unknown_as=unknown_as)
+        if baseline is not None:
+            report = _with_baseline(report, baseline)
+        write_report(_renderer(output_format, output).render(report), output)
     if report.failing():
         raise typer.Exit(EXIT_FINDINGS)
 
