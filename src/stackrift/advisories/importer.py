@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -114,14 +114,19 @@ def _parse_file(file: Path, forced: str | None) -> _ParsedFile[Advisory]:
     feed: FeedParser | None = detect(file, forced)
     if feed is None:
         return _ParsedFile(None, skipped=Skipped(str(file), "not an advisory file"))
-    records: list[Advisory] = []
+    return _split(feed.source, feed.parse(file))
+
+
+def _split(source: str, items: Iterable[R | Rejection]) -> _ParsedFile[R]:
+    """A file's records and rejections, apart, in the order read."""
+    records: list[R] = []
     rejections: list[Rejection] = []
-    for item in feed.parse(file):
+    for item in items:
         if isinstance(item, Rejection):
             rejections.append(item)
         else:
             records.append(item)
-    return _ParsedFile(feed.source, tuple(records), tuple(rejections))
+    return _ParsedFile(source, tuple(records), tuple(rejections))
 
 
 def _prepare_files(batch: tuple[tuple[Path, ...], str | None]) -> list[_ParsedFile[StoredRecord]]:
@@ -136,16 +141,9 @@ def _prepare_file(file: Path, forced: str | None) -> _ParsedFile[StoredRecord]:
         feed: FeedParser | None = detect(file, forced)
         if feed is None:
             return _ParsedFile(None, skipped=Skipped(str(file), "not an advisory file"))
-        records: list[StoredRecord] = []
-        rejections: list[Rejection] = []
-        for item in feed.prepared(file):
-            if isinstance(item, Rejection):
-                rejections.append(item)
-            else:
-                records.append(item)
+        return _split(feed.source, feed.prepared(file))
     except InvalidInputError as exc:
         return _ParsedFile(None, problems=tuple(exc.problems))
-    return _ParsedFile(feed.source, tuple(records), tuple(rejections))
 
 
 def _worker_count(workers: int | None) -> int:

@@ -459,22 +459,17 @@ class SqliteStore:
             return self._regroup_all(changed)
         fresh = {(r.source, r.id): r.ids for r in changed}
         touched = self._groups_touching({i for ids in fresh.values() for i in ids}, fresh)
-        links: dict[tuple[str, str], list[str]] = defaultdict(list)
-        stored: list[tuple[str, str, str]] = []
-        for chunk in _chunks(sorted(touched), 500):
-            marks = ",".join("?" * len(chunk))
-            for ident, source, record_id in self.db.execute(
-                    "SELECT i.ident, i.source, i.record_id FROM records r JOIN idents i "  # noqa: S608
-                    f"ON i.source = r.source AND i.record_id = r.id WHERE r.group_id IN ({marks})",
-                    chunk):
-                links[(source, record_id)].append(ident)
-            stored.extend(self.db.execute(
-                f"SELECT source, id, group_id FROM records WHERE group_id IN ({marks})",  # noqa: S608
-                chunk))
+        links, stored = self._group_members(touched)
         return self._store_groups({**links, **fresh}, stored, fresh)
 
     def _regroup_groups(self, groups: set[str]) -> None:
         """Regroup the records of stored ``groups`` from the ids the store holds for them."""
+        links, stored = self._group_members(groups)
+        self._store_groups(links, stored, {})
+
+    def _group_members(self, groups: set[str]
+                       ) -> tuple[dict[tuple[str, str], list[str]], list[tuple[str, str, str]]]:
+        """The stored records of ``groups``: each record's ids, and (source, id, group) rows."""
         links: dict[tuple[str, str], list[str]] = defaultdict(list)
         stored: list[tuple[str, str, str]] = []
         for chunk in _chunks(sorted(groups), 500):
@@ -487,7 +482,7 @@ class SqliteStore:
             stored.extend(self.db.execute(
                 f"SELECT source, id, group_id FROM records WHERE group_id IN ({marks})",  # noqa: S608
                 chunk))
-        self._store_groups(links, stored, {})
+        return links, stored
 
     def _groups_touching(self, idents: set[str], records: Mapping[tuple[str, str], object]
                          ) -> set[str]:
