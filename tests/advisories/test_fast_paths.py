@@ -23,7 +23,7 @@ from stackrift.advisories import scan as scan_module
 from stackrift.advisories import store as store_module
 from stackrift.advisories import stored as stored_module
 from stackrift.advisories.correlation import Correlator, group_records
-from stackrift.advisories.feed import detect
+from stackrift.advisories.feed import PreparingFeedParser, detect, prepared_records
 from stackrift.advisories.importer import advisory_files, import_paths
 from stackrift.advisories.matcher import (
     AFFECTED_STATUSES,
@@ -335,7 +335,7 @@ def test_prepared_records_equal_the_parsed_ones_prepared(shared_data: Path, corp
         feed = detect(file)
         if feed is None:
             continue
-        assert list(feed.prepared(file)) == list(prepare_all(feed.parse(file))), file
+        assert list(prepared_records(feed, file)) == list(prepare_all(feed.parse(file))), file
         compared += 1
     assert compared
 
@@ -346,6 +346,7 @@ def test_cnvd_prepared_rejects_as_parse_does(tmp_path: Path) -> None:
                                        cnvd_entry("not-an-id", opened="2021-01-01")])
     feed = detect(tmp_path / "1.xml.gz")
     assert feed is not None
+    assert isinstance(feed, PreparingFeedParser)
     prepared = list(feed.prepared(tmp_path / "1.xml.gz"))
     assert prepared == list(prepare_all(feed.parse(tmp_path / "1.xml.gz")))
     assert [type(item).__name__ for item in prepared] == ["StoredRecord", "Rejection",

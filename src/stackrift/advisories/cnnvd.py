@@ -26,7 +26,6 @@ from stackrift.advisories.feed import (
 )
 from stackrift.advisories.model import Advisory, Affected, Rating, Rejection
 from stackrift.advisories.severity import cnnvd_hazard
-from stackrift.advisories.stored import StoredRecord, prepare_all
 
 _CNNVD_ID = re.compile(r"^CNNVD-\d{6}-\d+$")
 _CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
@@ -42,9 +41,6 @@ class CnnvdFeed:
 
     def sniff(self, path: Path, head: bytes) -> bool:
         return b'"cnnvdCode"' in head or b"<vuln-id>" in head or b"<cnnvd" in head
-
-    def prepared(self, path: Path) -> Iterator[StoredRecord | Rejection]:
-        return prepare_all(self.parse(path))
 
     def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
         head = path.name.lower()

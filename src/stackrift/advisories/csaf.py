@@ -19,7 +19,6 @@ import orjson
 from stackrift.advisories.feed import guarded_record, read_limited, register_feed, rejection
 from stackrift.advisories.model import Advisory, Affected, Rating, Rejection
 from stackrift.advisories.severity import cvss_rating
-from stackrift.advisories.stored import StoredRecord, prepare_all
 from stackrift.errors import InvalidInputError
 
 STATUSES = ("known_affected", "first_affected", "last_affected", "fixed", "first_fixed",
@@ -35,9 +34,6 @@ class CsafFeed:
 
     def sniff(self, path: Path, head: bytes) -> bool:
         return path.name.lower().endswith(".json") and b'"csaf_version"' in head
-
-    def prepared(self, path: Path) -> Iterator[StoredRecord | Rejection]:
-        return prepare_all(self.parse(path))
 
     def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
         try:

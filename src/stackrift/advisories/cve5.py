@@ -16,7 +16,6 @@ import orjson
 from stackrift.advisories.feed import guarded_record, read_limited, register_feed, rejection
 from stackrift.advisories.model import Advisory, Affected, Event, Range, Rating, Rejection
 from stackrift.advisories.severity import cvss_rating
-from stackrift.advisories.stored import StoredRecord, prepare_all
 
 _COLLECTIONS = {"pypi.org": "PyPI", "npmjs": "npm", "pkg.go.dev": "Go", "proxy.golang.org": "Go",
                 "repo.maven.apache.org": "Maven", "crates.io": "crates.io"}
@@ -32,9 +31,6 @@ class Cve5Feed:
     def sniff(self, path: Path, head: bytes) -> bool:
         return path.name.lower().endswith(".json") and (b'"CVE_RECORD"' in head
                                                          or b'"cveMetadata"' in head)
-
-    def prepared(self, path: Path) -> Iterator[StoredRecord | Rejection]:
-        return prepare_all(self.parse(path))
 
     def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
         try:

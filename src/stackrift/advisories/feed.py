@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, runtime_checkable
 
 from lxml import etree
 
@@ -48,10 +48,26 @@ class FeedParser(Protocol):
         :class:`InvalidInputError` when the file as a whole is not this format."""
         ...
 
+
+
+@runtime_checkable
+class PreparingFeedParser(FeedParser, Protocol):
+    """A feed that builds its records' stored form directly (a feed with very many records:
+    no record objects, nothing encoded twice); it must equal what preparing ``parse``'s
+    records gives."""
+
     def prepared(self, path: Path) -> Iterator[StoredRecord | Rejection]:
-        """What :meth:`parse` yields, each record in its stored form (an import's path):
-        ``prepare_all(self.parse(path))``, or the same built more directly."""
+        """What :meth:`parse` yields, each record in its stored form."""
         ...
+
+
+def prepared_records(feed: FeedParser, path: Path) -> Iterator[StoredRecord | Rejection]:
+    """What ``feed.parse(path)`` yields, each record in its stored form (an import's path)."""
+    if isinstance(feed, PreparingFeedParser):
+        return feed.prepared(path)
+    from stackrift.advisories.stored import prepare_all
+
+    return prepare_all(feed.parse(path))
 
 
 FEED_MODULES = ("cve5", "csaf", "cnnvd", "cnvd", "osv")  # most specific first

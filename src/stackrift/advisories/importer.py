@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from stackrift.advisories.feed import FeedParser, detect
+from stackrift.advisories.feed import FeedParser, detect, prepared_records
 from stackrift.advisories.interface import AdvisoryWriter
 from stackrift.advisories.model import DIGEST_LENGTH, Advisory, ImportReport, Rejection, Skipped
 from stackrift.advisories.stored import StoredRecord
@@ -141,7 +141,7 @@ def _prepare_file(file: Path, forced: str | None) -> _ParsedFile[StoredRecord]:
         feed: FeedParser | None = detect(file, forced)
         if feed is None:
             return _ParsedFile(None, skipped=Skipped(str(file), "not an advisory file"))
-        return _split(feed.source, feed.prepared(file))
+        return _split(feed.source, prepared_records(feed, file))
     except InvalidInputError as exc:
         return _ParsedFile(None, problems=tuple(exc.problems))
 

@@ -27,7 +27,6 @@ from stackrift.advisories.model import (
     Rejection,
 )
 from stackrift.advisories.severity import cvss_rating
-from stackrift.advisories.stored import StoredRecord, prepare_all
 from stackrift.errors import InvalidInputError
 from stackrift.estate.yamlsource import load_plain_yaml_data
 
@@ -54,9 +53,6 @@ class OsvFeed:
         if name.endswith((".yaml", ".yml")):
             return any(line.startswith(b"id:") for line in head.splitlines())
         return False
-
-    def prepared(self, path: Path) -> Iterator[StoredRecord | Rejection]:
-        return prepare_all(self.parse(path))
 
     def parse(self, path: Path) -> Iterator[Advisory | Rejection]:
         if path.name.lower().endswith(".zip"):

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from stackrift.choices import SummaryFormat, TableFormat
 from stackrift.errors import UsageError
@@ -103,15 +103,8 @@ def write_atomic(path: Path, content: str | bytes | Iterable[bytes]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                              dir=path.parent)
-        if isinstance(content, str):
-            with os.fdopen(handle, "w", encoding="utf-8") as text_stream:
-                text_stream.write(content)
-        else:
-            with os.fdopen(handle, "wb") as stream:
-                if isinstance(content, bytes):
-                    stream.write(content)
-                else:
-                    stream.writelines(content)
+        with os.fdopen(handle, "wb") as stream:
+            _emit(stream, content)
         Path(temporary).replace(path)
         temporary = None
     except OSError as exc:
@@ -125,15 +118,20 @@ def write_atomic(path: Path, content: str | bytes | Iterable[bytes]) -> None:
 def _write_in_place(path: Path, content: str | bytes | Iterable[bytes]) -> None:
     try:
         with path.open("wb") as stream:
-            if isinstance(content, str):
-                stream.write(content.encode())
-            elif isinstance(content, bytes):
-                stream.write(content)
-            else:
-                stream.writelines(content)
+            _emit(stream, content)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write output ({exc.strerror}); expected a writable "
                          "file path") from exc
+
+
+def _emit(stream: BinaryIO, content: str | bytes | Iterable[bytes]) -> None:
+    """Text as UTF-8, bytes as they are, or pieces of bytes in order."""
+    if isinstance(content, str):
+        stream.write(content.encode("utf-8"))
+    elif isinstance(content, bytes):
+        stream.write(content)
+    else:
+        stream.writelines(content)
 
 
 def json_text(data: object) -> str:
