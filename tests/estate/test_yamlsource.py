@@ -144,3 +144,48 @@ def test_plain_loader_equals_load_yaml_data(shared_data: Path) -> None:
         except yamlsource._UnusualDocumentError:
             pass
     assert built > 2000
+
+
+def _located(text: str, load: Any) -> tuple[Any, ...]:
+    try:
+        doc = load("f", text)
+    except InvalidInputError as exc:
+        return ("error", [str(p) for p in exc.problems])
+    return (repr(doc.data), sorted((k, str(v)) for k, v in doc.value_locations.items()),
+            sorted((k, str(v)) for k, v in doc.key_locations.items()))
+
+
+def test_values_read_before_their_marks_equal_the_located_builders(shared_data: Path) -> None:
+    """A document is read without marks and located again only when a location is asked for;
+    its values, every location and every problem must be what building it with its marks
+    gives, on every YAML file of the repository and of the PyPA corpus and on tricky
+    documents (documents with a problem or anything unusual are built with their marks)."""
+    root = Path(__file__).parents[2]
+    files = [p for folder in ("src", "tests", "docs") for p in (root / folder).rglob("*.y*ml")]
+    files += sorted((shared_data / "osv-pypa").rglob("*.yaml"))[:600]
+    deferred = 0
+    for text in [*PLAIN_TRICKY, *(p.read_text(encoding="utf-8-sig") for p in files)]:
+        expected = _located(text, yamlsource._load_located_now)
+        assert _located(text, lambda name, t: load_located(Path(name), text=t)) == expected, (
+            text[:200])
+        deferred += yamlsource._located_later("f", text) is not None
+    assert deferred > 500
+    assert yamlsource._located_later("f", "a: 1\na: 2\n") is None  # reported with its place
+
+
+def test_marks_are_found_once_and_only_when_asked_for(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    path = tmp_path / "doc.yaml"
+    path.write_text("a:\n  - b: 1\n", encoding="utf-8")
+    calls: list[str] = []
+    located_now = yamlsource._load_located_now
+
+    def counted(name: str, text: str) -> Any:
+        calls.append(name)
+        return located_now(name, text)
+    monkeypatch.setattr(yamlsource, "_load_located_now", counted)
+    doc = load_located(path)
+    assert doc.data == {"a": [{"b": 1}]} and calls == []
+    assert str(doc.locate(("a", 0, "b"))) == f"{path}:2:8"
+    assert str(doc.locate(("a", 0, "b"), key=True)) == f"{path}:2:5"
+    assert len(calls) == 1

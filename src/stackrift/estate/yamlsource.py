@@ -10,7 +10,7 @@ are bounded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -312,71 +312,12 @@ _PLAIN_SCALAR_TAGS = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int
 _PLAIN_MAX_DEPTH = 64  # deeper documents take the node path (whose recursion limit applies)
 
 
-class _MappingFrame:
-    """An open mapping while a plain document is built, with its pending key."""
-
-    __slots__ = ("key", "mapping", "pending")
-
-    def __init__(self, mapping: dict[Any, Any]) -> None:
-        self.mapping = mapping
-        self.key: Any = None
-        self.pending = False
+_NO_KEY: Any = object()  # a mapping's next scalar is a key
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> its implicit tag (a safe resolver's)
 
 
-def _plain_from_events(text: str) -> Any:
-    """The value of a plain document (see :func:`load_plain_yaml_data`); raises
-    :class:`_UnusualDocumentError` for anything else."""
-    stack: list[Any] = []  # open collections: a list, or a mapping's frame
-    root: list[Any] = []
-    documents = nodes = 0
-    parser = _BaseLoader(text)
-    try:
-        while (event := parser.get_event()) is not None:
-            kind = type(event)
-            if kind in _NODE_EVENTS:
-                nodes += 1
-                if nodes > MAX_NODES or len(stack) >= _PLAIN_MAX_DEPTH:
-                    raise _UnusualDocumentError
-                _plain_node(event, kind, stack, root)
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                stack.pop()
-            elif kind is yaml.AliasEvent:
-                raise _UnusualDocumentError
-            else:
-                documents += kind is yaml.DocumentStartEvent
-    except yaml.YAMLError:
-        raise _UnusualDocumentError from None
-    finally:
-        parser.dispose()
-    if documents != 1 or len(root) != 1:
-        raise _UnusualDocumentError
-    return root[0]
-
-
-def _plain_node(event: Any, kind: type, stack: list[Any], root: list[Any]) -> None:
-    if event.anchor is not None or event.tag not in (None, "!"):
-        raise _UnusualDocumentError
-    top = stack[-1] if stack else root
-    if kind is yaml.ScalarEvent:
-        _place(top, _plain_scalar(event), True)
-    elif kind is yaml.MappingStartEvent:
-        frame = _MappingFrame({})
-        _place(top, frame.mapping, False)
-        stack.append(frame)
-    else:
-        sequence: list[Any] = []
-        _place(top, sequence, False)
-        stack.append(sequence)
-
-
-def _plain_scalar(event: Any) -> Any:
-    """A plain document's scalar, as the safe constructor makes it."""
-    value = event.value
-    tag = _event_tag(value, event.implicit) if event.implicit[0] else _STR_TAG
-    if tag == _STR_TAG:
-        return value
-    if tag == _NULL_TAG:
-        return None
+def _typed_scalar(tag: str, value: str) -> Any:
+    """A plain scalar that is not text nor null, as the safe constructor makes it."""
     if tag in _PLAIN_SCALAR_TAGS:
         constructor = _PLAIN_CONSTRUCTOR
         try:
@@ -386,18 +327,94 @@ def _plain_scalar(event: Any) -> Any:
     raise _UnusualDocumentError  # merge and value keys, or a resolver's own tag
 
 
-def _place(top: Any, value: Any, scalar: bool) -> None:
-    """Put a value into the open collection ``top`` (the root list for the document)."""
-    if type(top) is list:
-        top.append(value)
-    elif top.pending:  # this is the pending key's value
-        top.mapping[top.key] = value
-        top.pending = False
-    elif scalar:
-        top.key = value
-        top.pending = True
-    else:  # a collection as a key
+def _scalar_value(event: Any) -> Any:
+    """A plain document's scalar, as the safe constructor makes it."""
+    value = event.value
+    if not event.implicit[0]:  # quoted, or a block: text
+        return value
+    tag = _PLAIN_TAGS.get(value)
+    if tag is None:
+        tag = _event_tag(value, event.implicit)
+        if len(value) <= _MAX_REMEMBERED_TEXT and len(_PLAIN_TAGS) < 100_000:
+            _PLAIN_TAGS[value] = tag
+    if tag == _STR_TAG:
+        return value
+    return None if tag == _NULL_TAG else _typed_scalar(tag, value)
+
+
+def _mapping_key(key: Any, mapping: dict[Any, Any], estate_keys: bool) -> Any:
+    if not estate_keys:
+        return key
+    if type(key) is not str:
+        if type(key) is not int:
+            raise _UnusualDocumentError
+        key = str(key)
+    if key in mapping:
         raise _UnusualDocumentError
+    return key
+
+
+def _plain_from_events(text: str, *, estate_keys: bool = False) -> Any:
+    """The value of a plain document (see :func:`load_plain_yaml_data`); raises
+    :class:`_UnusualDocumentError` for anything else.
+
+    With ``estate_keys``, mapping keys are what :func:`load_located` accepts: text, or whole
+    numbers made text; any other key, or a key given twice, is unusual here (the located
+    builders then report it with its location)."""
+    parser = _BaseLoader(text)
+    try:
+        documents, root = _plain_events_built(parser.get_event, estate_keys)
+    except yaml.YAMLError:
+        raise _UnusualDocumentError from None
+    finally:
+        parser.dispose()
+    if documents != 1 or len(root) != 1:
+        raise _UnusualDocumentError
+    return root[0]
+
+
+def _plain_events_built(get_event: Callable[[], Any], estate_keys: bool
+                        ) -> tuple[int, list[Any]]:
+    """How many documents the events hold, and their values. One loop with the placing of
+    values inline: calls per event were most of the cost."""
+    # open collections under the innermost (``top``): a list, or a mapping as [mapping, its
+    # pending key or _NO_KEY], each with whether it is a list
+    stack: list[tuple[Any, bool]] = []
+    root: list[Any] = []
+    top: Any = root
+    top_is_list = True
+    documents = nodes = 0
+    scalar_event, mapping_start, sequence_start = (yaml.ScalarEvent, yaml.MappingStartEvent,
+                                                   yaml.SequenceStartEvent)
+    while (event := get_event()) is not None:
+        kind = type(event)
+        if kind is scalar_event or kind is mapping_start or kind is sequence_start:
+            nodes += 1
+            if (nodes > MAX_NODES or len(stack) >= _PLAIN_MAX_DEPTH
+                    or event.anchor is not None or event.tag not in (None, "!")):
+                raise _UnusualDocumentError
+            scalar = kind is scalar_event
+            value = _scalar_value(event) if scalar else {} if kind is mapping_start else []
+            if top_is_list:
+                top.append(value)
+            elif top[1] is not _NO_KEY:
+                top[0][top[1]] = value
+                top[1] = _NO_KEY
+            elif scalar:
+                top[1] = _mapping_key(value, top[0], estate_keys)
+            else:  # a collection as a key
+                raise _UnusualDocumentError
+            if not scalar:
+                stack.append((top, top_is_list))
+                top_is_list = kind is sequence_start
+                top = value if top_is_list else [value, _NO_KEY]
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            top, top_is_list = stack.pop()
+        elif kind is yaml.AliasEvent:
+            raise _UnusualDocumentError
+        else:
+            documents += kind is yaml.DocumentStartEvent
+    return documents, root
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -581,11 +598,74 @@ def _read_text(path: Path) -> str:
         ) from exc
 
 
+class _DeferredMarks:
+    """The marks of a document that was built without them, found when first asked for by
+    building it again with them (most documents are read without a problem or a finding
+    pointing into them, so their marks are never needed)."""
+
+    __slots__ = ("_document", "_name", "_text")
+
+    def __init__(self, name: str, text: str) -> None:
+        self._name = name
+        self._text: str | None = text
+        self._document: LocatedDocument | None = None
+
+    def table(self, keys: bool) -> Mapping[PathKey, Location]:
+        if self._document is None:
+            assert self._text is not None
+            self._document = _load_located_now(self._name, self._text)
+            self._text = None
+        return self._document.key_locations if keys else self._document.value_locations
+
+
+class _DeferredLocations(Mapping[PathKey, Location]):
+    """A location table (of values, or of mapping keys) filled on first use."""
+
+    __slots__ = ("_keys", "_marks")
+
+    def __init__(self, marks: _DeferredMarks, keys: bool) -> None:
+        self._marks = marks
+        self._keys = keys
+
+    def __getitem__(self, path: PathKey) -> Location:
+        return self._marks.table(self._keys)[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._marks.table(self._keys)
+
+    def __iter__(self) -> Iterator[PathKey]:
+        return iter(self._marks.table(self._keys))
+
+    def __len__(self) -> int:
+        return len(self._marks.table(self._keys))
+
+
+def _located_later(name: str, text: str) -> LocatedDocument | None:
+    """The document's values built without marks (its locations found when first asked for),
+    or ``None`` when the document needs a located builder now: anything unusual, and any
+    problem (a refused or repeated key, a bad value, too many values), which is reported with
+    its location."""
+    if "&" in text or "\\u" in text or "\\U" in text:
+        return None
+    try:
+        data = _plain_from_events(text, estate_keys=True)
+    except _UnusualDocumentError:
+        return None
+    marks = _DeferredMarks(name, text)
+    return LocatedDocument(name, data, _DeferredLocations(marks, keys=False),
+                           _DeferredLocations(marks, keys=True))
+
+
 def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
     """Parse a YAML or JSON file safely, keeping locations. Raises :class:`InvalidInputError`."""
     name = str(path)
     if text is None:
         text = _read_text(path)
+    return _located_later(name, text) or _load_located_now(name, text)
+
+
+def _load_located_now(name: str, text: str) -> LocatedDocument:
+    """:func:`load_located` with every value's mark kept as the document is built."""
     fast = _located_from_events(name, text)
     if fast is not None:
         return fast
