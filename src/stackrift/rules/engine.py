@@ -725,18 +725,22 @@ def detect_conflicts(estate: Estate, as_of: date, rules: RuleSet, *,
         if not all(side.in_force(as_of) for side in sides):
             continue
         conditions = rules.conditions_for(conflict.id)
+        side_tests = [tests[(conflict.id, number)] for number in range(len(sides))]
         for subject, facts in subjects[conflict.scope]:
+            # untraced first, stopping at the first side that does not hold: most subjects
+            # meet no conflict, and only a hit's traces are reported
+            if not all(test(EvalContext(index, as_of, subject, facts, conditions,
+                                        tracing=False)) is True for test in side_tests):
+                continue
             traces: list[str] = []
-            results = []
-            for number, side in enumerate(sides):
+            for side, test in zip(sides, side_tests, strict=True):
                 ctx = EvalContext(index, as_of, subject, facts, conditions)
-                results.append(tests[(conflict.id, number)](ctx))
+                test(ctx)
                 traces.append(f"{side.regime}: " + "; ".join(ctx.trace))
-            if all(r is True for r in results):
-                hits.append(ConflictHit(
-                    conflict.id, conflict.title, conflict.scope, subject.id,
-                    _related(index, subject), (sides[0].regime, sides[1].regime),
-                    (sides[0].demand, sides[1].demand), (sides[0].cited(), sides[1].cited()),
-                    conflict.why, conflict.resolutions, conflict.severity,
-                    conflict.confidence.value, tuple(traces)))
+            hits.append(ConflictHit(
+                conflict.id, conflict.title, conflict.scope, subject.id,
+                _related(index, subject), (sides[0].regime, sides[1].regime),
+                (sides[0].demand, sides[1].demand), (sides[0].cited(), sides[1].cited()),
+                conflict.why, conflict.resolutions, conflict.severity,
+                conflict.confidence.value, tuple(traces)))
     return tuple(sorted(hits, key=lambda h: (h.conflict_id, h.kind.value, h.subject_id)))
