@@ -545,12 +545,23 @@ def _decide(rules: RuleSet, scope: Scope, subject: _Subject, mechanisms: frozens
 
 
 def _flow_key(index: EstateIndex, flow: DataFlow, facts: Mapping[str, FactValue],
-              read: frozenset[str]) -> Hashable:
-    """What a flow's ``facts``/``own_volume`` results depend on: the facts flow rules read, and
-    the exporter and recipient whose ownership chains ownership facts follow."""
+              read: Callable[[Mapping[str, FactValue]], tuple[FactValue, ...]]) -> Hashable:
+    """What a flow's ``facts``/``own_volume`` results depend on: the values of the facts flow
+    rules read (``read``, in a fixed order), and the exporter and recipient whose ownership
+    chains ownership facts follow."""
     exporter, recipient = index.exporter(flow), index.recipient(flow)
-    return (tuple(item for item in facts.items() if item[0] in read),
-            exporter.id if exporter else None, recipient.id if recipient else None)
+    return (read(facts), exporter.id if exporter else None,
+            recipient.id if recipient else None)
+
+
+def _flow_facts_reader(rules: RuleSet) -> Callable[[Mapping[str, FactValue]],
+                                                   tuple[FactValue, ...]]:
+    """The values of every fact flow rules read (:func:`_facts_read`), in one fixed order."""
+    found = rules.derived.get("engine.flow_facts_reader")
+    if found is None:
+        found = _values_reader(tuple(sorted(_facts_read(rules))))
+        rules.derived["engine.flow_facts_reader"] = found
+    return cast(Callable[[Mapping[str, FactValue]], tuple[FactValue, ...]], found)
 
 
 def _facts_read(rules: RuleSet) -> frozenset[str]:
@@ -619,7 +630,7 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
     """
     index = _index(estate, provider_country, rules, compiled)
     memo: dict[Hashable, dict[str, _Memo]] = {}
-    read = _facts_read(rules)
+    read = _flow_facts_reader(rules)
     verdicts = []
     for flow in estate.data_flows:
         facts = index.flow_facts(flow)
