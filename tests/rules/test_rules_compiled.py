@@ -179,8 +179,8 @@ def test_results_shared_across_one_flow_estates_equal_reference(rules: RuleSet,
 def test_a_rule_the_dispatch_index_leaves_out_evaluates_false(rules: RuleSet, name: str,
                                                               subject: Estate) -> None:
     """The engine looks only at the rules its index admits for a subject's value of the most
-    tested fact; every rule it leaves out must evaluate ``False`` in the interpreter. The index
-    must leave rules out often, or this says nothing."""
+    tested fact and for its sets (``any_of`` tests); every rule it leaves out must evaluate
+    ``False`` in the interpreter. The index must leave rules out often, or this says nothing."""
     from stackrift.rules.engine import Scope, _dispatch
 
     index = EstateIndex(subject)
@@ -199,3 +199,17 @@ def test_a_rule_the_dispatch_index_leaves_out_evaluates_false(rules: RuleSet, na
                 assert evaluate(entry.rule.when, ctx) is False, (entry.rule.id, item.id)
                 left_out += 1
     assert left_out > 0 or not subject.data_flows, name
+
+
+def test_the_dispatch_index_narrows_by_sets(rules: RuleSet) -> None:
+    """Sets (data categories, subjects' countries) leave rules out that the text value alone
+    admits: the narrowing is exercised (what it leaves out is checked above)."""
+    from stackrift.rules.engine import _dispatch
+    from stackrift.rules.model import Scope
+
+    subject = generated(200, 3)
+    index = EstateIndex(subject)
+    dispatch = _dispatch(rules, Scope.FLOW, AS_OF)
+    narrowed = sum(len(dispatch._by_text(facts)) - len(dispatch.candidates(facts))
+                   for facts in (index.flow_facts(f) for f in subject.data_flows))
+    assert dispatch.set_facts and narrowed > len(subject.data_flows)

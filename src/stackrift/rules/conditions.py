@@ -470,20 +470,31 @@ def admitted_texts(cond: Condition, named: Mapping[str, Condition]
     casefolded values for which ``cond`` can hold (another known text makes it ``False``, as
     its guard says). Lets an engine index rules by such a fact's value."""
     found: dict[str, frozenset[str]] = {}
-    _collect_admitted(cond, named, found, set())
+    _collect_admitted(cond, named, found, {}, set())
+    return found
+
+
+def admitted_members(cond: Condition, named: Mapping[str, Condition]
+                     ) -> dict[str, tuple[frozenset[str], ...]]:
+    """For each set fact a conjunct of ``cond`` tests with ``any_of`` alone: the casefolded
+    members of each such test. ``cond`` can hold only when the fact's known set meets every
+    one of them (otherwise its guard says ``False``). Lets an engine skip rules by a set."""
+    found: dict[str, tuple[frozenset[str], ...]] = {}
+    _collect_admitted(cond, named, {}, found, set())
     return found
 
 
 def _collect_admitted(cond: Condition, named: Mapping[str, Condition],
-                      found: dict[str, frozenset[str]], seen: set[str]) -> None:
+                      texts: dict[str, frozenset[str]],
+                      members: dict[str, tuple[frozenset[str], ...]], seen: set[str]) -> None:
     # The same walk as _collect_guards: only tests every firing needs.
     if cond.all is not None:
         for child in cond.all:
-            _collect_admitted(child, named, found, seen)
+            _collect_admitted(child, named, texts, members, seen)
     elif cond.ref is not None:
         if cond.ref in named and cond.ref not in seen:
             seen.add(cond.ref)
-            _collect_admitted(named[cond.ref], named, found, seen)
+            _collect_admitted(named[cond.ref], named, texts, members, seen)
     elif (cond.fact is not None and cond.fact not in OWNERSHIP_FACTS and cond.known is None
           and cond.any is None and cond.not_ is None and cond.volume is None):
         values = None
@@ -492,7 +503,11 @@ def _collect_admitted(cond: Condition, named: Mapping[str, Condition],
         elif cond.in_ is not None and cond.eq is None:
             values = _fold(cond.in_)
         if values is not None:
-            found[cond.fact] = found[cond.fact] & values if cond.fact in found else values
+            texts[cond.fact] = texts[cond.fact] & values if cond.fact in texts else values
+        elif (cond.any_of is not None and cond.eq is None and cond.not_in is None
+              and cond.matches is None):
+            # a set fact is decided by its first set test, any_of (see _compile_compare)
+            members[cond.fact] = (*members.get(cond.fact, ()), _fold(cond.any_of))
 
 
 def combined_guard(guards: tuple[FactGuard, ...]) -> FactGuard | None:
@@ -558,13 +573,13 @@ def _compile_compare(cond: Condition) -> Comparison:
         if isinstance(value, float) and number is not None:
             return number(value)
         if isinstance(value, frozenset) and members_test is not None:
-            return members_test(_casefolded(value))
+            return members_test(casefolded(value))
         return False
     return compare
 
 
 @lru_cache(maxsize=4096)
-def _casefolded(value: frozenset[str]) -> frozenset[str]:
+def casefolded(value: frozenset[str]) -> frozenset[str]:
     """A set fact's members case-folded: the same few sets (categories, countries) are
     tested by rule after rule, flow after flow."""
     return frozenset(v.casefold() for v in value)

@@ -31,6 +31,7 @@ from stackrift.rules.conditions import (
     EvalContext,
     FactGuard,
     Tri,
+    casefolded,
     combined_guard,
     compile_condition,
     compile_guards,
@@ -452,33 +453,73 @@ def _in_force(rules: RuleSet, scope: Scope, as_of: date) -> tuple[_CompiledRule,
 @dataclass(frozen=True)
 class _Dispatch:
     """In-force rules indexed by the text value of the fact most of them test with ``eq``/``in``
-    (e.g. the origin country): a rule whose test excludes a subject's value would be ruled out
-    by its guard anyway, so it is not even looked at. Order is the rule set's."""
+    (e.g. the origin country), then narrowed by the members of the set fact most of them test
+    with ``any_of`` (e.g. the data subjects' countries): a rule whose test excludes a subject's
+    value would be ruled out by its guard anyway, so it is not even looked at. Order is the
+    rule set's."""
 
     fact: str | None
     every: tuple[_CompiledRule, ...]
     by_value: Mapping[str, tuple[_CompiledRule, ...]]
     unconstrained: tuple[_CompiledRule, ...]
+    set_facts: tuple[str, ...] = ()
+    """The set facts rules test with ``any_of`` (e.g. data categories, subjects' countries)."""
+    set_tests: Mapping[str, tuple[tuple[int, frozenset[str]], ...]] = field(
+        default_factory=dict)
+    """By rule id: for each of its ``any_of`` tests of a set fact, the fact's position in
+    ``set_facts`` and the members the test admits."""
+    narrowed: dict[Hashable, tuple[_CompiledRule, ...]] = field(default_factory=dict,
+                                                                  compare=False)
+    """Candidates already narrowed by set values (subjects repeat the same few sets)."""
 
     @classmethod
     def of(cls, entries: tuple[_CompiledRule, ...]) -> _Dispatch:
         from collections import Counter
 
-        from stackrift.rules.conditions import admitted_texts
+        from stackrift.rules.conditions import admitted_members, admitted_texts
 
         admitted = [admitted_texts(e.rule.when, e.conditions) for e in entries]
+        members = [admitted_members(e.rule.when, e.conditions) for e in entries]
+        set_facts = tuple(sorted({fact for found in members for fact in found}))
+        set_tests = {e.rule.id: tuple((set_facts.index(fact), admits)
+                                      for fact, tests in sorted(found.items())
+                                      for admits in tests)
+                     for e, found in zip(entries, members, strict=True) if found}
         counts = Counter(fact for found in admitted for fact in found)
         if not counts:
-            return cls(None, entries, {}, entries)
+            return cls(None, entries, {}, entries, set_facts, set_tests)
         fact = counts.most_common(1)[0][0]
         values = {v for found in admitted for v in found.get(fact, ())}
         by_value = {v: tuple(e for e, found in zip(entries, admitted, strict=True)
                              if fact not in found or v in found[fact]) for v in values}
         unconstrained = tuple(e for e, found in zip(entries, admitted, strict=True)
                               if fact not in found)
-        return cls(fact, entries, by_value, unconstrained)
+        return cls(fact, entries, by_value, unconstrained, set_facts, set_tests)
 
     def candidates(self, facts: Mapping[str, FactValue]) -> tuple[_CompiledRule, ...]:
+        found = self._by_text(facts)
+        if not self.set_facts:
+            return found
+        # an unknown set (or not a set) skips no rule: its tests are left to the guards
+        sets = tuple(value if isinstance(value := facts.get(name), frozenset) else None
+                     for name in self.set_facts)
+        key = (id(found), sets)
+        narrowed = self.narrowed.get(key)
+        if narrowed is None:
+            folded = [None if value is None else casefolded(value) for value in sets]
+            narrowed = tuple(e for e in found if self._admits(e.rule.id, folded))
+            if len(self.narrowed) < 8192:
+                self.narrowed[key] = narrowed
+        return narrowed
+
+    def _admits(self, rule_id: str, folded: list[frozenset[str] | None]) -> bool:
+        for position, admits in self.set_tests.get(rule_id, ()):
+            value = folded[position]
+            if value is not None and not value & admits:
+                return False
+        return True
+
+    def _by_text(self, facts: Mapping[str, FactValue]) -> tuple[_CompiledRule, ...]:
         if self.fact is None:
             return self.every
         value = facts.get(self.fact)
