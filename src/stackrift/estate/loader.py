@@ -191,10 +191,13 @@ def _references(doc: LocatedDocument) -> Iterator[Problem]:
 
     def check(
         collection: str, index: int, item: dict[str, Any], field: str, targets: tuple[str, ...]
-    ) -> Iterator[Problem]:
+    ) -> list[Problem]:
         value = item.get(field)
+        if value is None or (type(value) is str and value in ids[targets[0]]):
+            return []  # most references: absent, or naming the first kind they may name
         refs = [(None, value)] if isinstance(value, str) else _texts(value)
         owner = _text(item.get("id")) or f"#{index + 1}"
+        problems = []
         for sub, target in refs:
             if any(target in ids[t] for t in targets):
                 continue
@@ -204,12 +207,13 @@ def _references(doc: LocatedDocument) -> Iterator[Problem]:
             noun = " or ".join(_NOUN[t] for t in targets)
             known = sorted(set().union(*(ids[t] for t in targets)))
             listing = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
-            yield Problem(
+            problems.append(Problem(
                 doc.locate(path),
                 f"{_NOUN[collection]} '{owner}' names {noun} '{target}' in '{field}', "
                 "which is not defined",
                 f"the id of a defined {noun} ({listing or 'none defined'})",
-            )
+            ))
+        return problems
 
     for i, item in _records(data, "entities"):
         yield from check("entities", i, item, "parent", ("entities",))
