@@ -60,6 +60,13 @@ def _advisory_store_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _validated_copies_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the validated JSON copies of the packaged catalogue, packs and tables out of the
+    user's cache folder during tests (a test that needs another folder sets its own)."""
+    os.environ.setdefault("STACKRIFT_CACHE_DIR", str(tmp_path_factory.mktemp("copies")))
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _packaged_knowledge(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tests read the packaged knowledge set, never one installed in the user's data folder."""
     os.environ["STACKRIFT_KNOWLEDGE_HOME"] = str(tmp_path_factory.mktemp("knowledge-home"))
