@@ -42,15 +42,15 @@ class EvalContext:
 
 
 def _fmt(value: object) -> str:
-    """A fact value as traces show it; sets of text (the facts' sets are made of ``str``) are
-    formatted once, since traces repeat them."""
-    if isinstance(value, frozenset):
-        return _fmt_frozen(value)
+    """A fact value or operand as traces show it; sets of text (the facts' sets) and tuples of
+    a rule's operands are formatted once, since traces repeat them."""
+    if isinstance(value, frozenset | tuple):
+        return _fmt_collection(value)
     return _fmt_any(value)
 
 
 @lru_cache(maxsize=8192)
-def _fmt_frozen(value: frozenset[object]) -> str:
+def _fmt_collection(value: frozenset[object] | tuple[object, ...]) -> str:
     return _fmt_any(value)
 
 
