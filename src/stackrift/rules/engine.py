@@ -376,6 +376,9 @@ class _Subject:
     by_reads: dict[Hashable, _Memo] | None = None
     """Results of rules with known ``reads``, keyed by rule, date and the values read: shared
     between estates (see ``evaluate_estate``'s ``shared_results``). ``None``: not shared."""
+    traces: dict[Hashable, tuple[str, ...]] | None = None
+    """Traces of fired ``facts`` rules, keyed as ``by_reads``, shared by the subjects of one
+    evaluation (a fired rule's trace is written again only for values not seen yet)."""
 
     def context(self, conditions: Mapping[str, Condition], tracing: bool) -> EvalContext:
         if tracing:
@@ -409,9 +412,7 @@ def _judge_compiled(entry: _CompiledRule, subject: _Subject
         result = entry.when(ctx)
         unknown, lines = (tuple(sorted(ctx.unknown)) if ctx.unknown else ()), None
     if result is True and lines is None:
-        traced = subject.context(conditions, tracing=True)
-        entry.when(traced)
-        lines = tuple(traced.trace)
+        lines = _fired_trace(entry, subject)
     if cacheable and hit is None and subject.memo is not None:
         # A trace naming the flow's own id and counts (own_volume) is not shared.
         subject.memo[memo_key] = (result, unknown, lines if entry.kind == "facts" else None)
@@ -421,6 +422,23 @@ def _judge_compiled(entry: _CompiledRule, subject: _Subject
         elif not unknown:  # a volume's trace and unknown counts name the flow: not shared
             subject.by_reads[wide] = (result, (), None)
     return result, unknown, list(lines or ())
+
+
+def _fired_trace(entry: _CompiledRule, subject: _Subject) -> tuple[str, ...]:
+    """The trace of a rule that fired on ``subject``: the rule evaluated again, traced, unless
+    a ``facts`` rule fired on the same values read before."""
+    key: Hashable = None
+    if subject.traces is not None and entry.kind == "facts" and entry.read_values is not None:
+        key = (entry.rule.id, subject.as_of, entry.read_values(subject.facts))
+        known = subject.traces.get(key)
+        if known is not None:
+            return known
+    traced = subject.context(entry.conditions, tracing=True)
+    entry.when(traced)
+    lines = tuple(traced.trace)
+    if key is not None and subject.traces is not None:
+        subject.traces[key] = lines
+    return lines
 
 
 def _judge_reference(rule: Rule, rules: RuleSet, subject: _Subject
@@ -672,12 +690,13 @@ def evaluate_estate(estate: Estate, as_of: date, rules: RuleSet, *,
     index = _index(estate, provider_country, rules, compiled)
     memo: dict[Hashable, dict[str, _Memo]] = {}
     read = _flow_facts_reader(rules)
+    traces: dict[Hashable, tuple[str, ...]] = {}
     verdicts = []
     for flow in estate.data_flows:
         facts = index.flow_facts(flow)
         shared = memo.setdefault(_flow_key(index, flow, facts, read), {})
         subject = _Subject(index, flow, facts, as_of, shared, lone=len(estate.data_flows) == 1,
-                           by_reads=shared_results)
+                           by_reads=shared_results, traces=traces)
         out = _decide(rules, Scope.FLOW, subject, frozenset(m.value for m in flow.mechanisms),
                       hold_undetermined=True, compiled=compiled)
         origin, destination = facts["origin_country"], facts["destination_country"]
