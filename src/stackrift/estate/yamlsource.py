@@ -603,19 +603,20 @@ class _DeferredMarks:
     building it again with them (most documents are read without a problem or a finding
     pointing into them, so their marks are never needed)."""
 
-    __slots__ = ("_document", "_name", "_text")
+    __slots__ = ("_name", "_tables", "_text")
 
     def __init__(self, name: str, text: str) -> None:
         self._name = name
         self._text: str | None = text
-        self._document: LocatedDocument | None = None
+        self._tables: tuple[Mapping[PathKey, Location], Mapping[PathKey, Location]] | None = None
 
     def table(self, keys: bool) -> Mapping[PathKey, Location]:
-        if self._document is None:
+        if self._tables is None:
             assert self._text is not None
-            self._document = _load_located_now(self._name, self._text)
+            located = _load_located_now(self._name, self._text)  # its values are not kept
+            self._tables = (located.value_locations, located.key_locations)
             self._text = None
-        return self._document.key_locations if keys else self._document.value_locations
+        return self._tables[1] if keys else self._tables[0]
 
 
 class _DeferredLocations(Mapping[PathKey, Location]):
