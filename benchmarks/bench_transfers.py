@@ -62,7 +62,7 @@ def floor(path: Path) -> int:
     from stackrift.rules.engine import packaged_provider_countries
     from stackrift.rules.facts import EstateIndex
 
-    estate = load_estate(path).estate
+    estate = load_estate(path, locate_now=False).estate
     index = EstateIndex(estate, packaged_provider_countries())
     built = [index.flow_facts(flow) for flow in estate.data_flows]
     return 0 if len(built) == len(estate.data_flows) else 1

@@ -189,3 +189,15 @@ def test_marks_are_found_once_and_only_when_asked_for(monkeypatch: pytest.Monkey
     assert str(doc.locate(("a", 0, "b"))) == f"{path}:2:8"
     assert str(doc.locate(("a", 0, "b"), key=True)) == f"{path}:2:5"
     assert len(calls) == 1
+
+
+def test_an_estate_read_without_its_marks_locates_as_one_read_with_them(
+        demo_estate: Path) -> None:
+    from stackrift.estate.loader import load_estate
+
+    now, later = load_estate(demo_estate), load_estate(demo_estate, locate_now=False)
+    assert now.estate == later.estate
+    for collection in ("entities", "sites", "components", "systems", "data_flows"):
+        for record in now.document.data.get(collection, []):
+            assert (now.locate(collection, record["id"], "id")
+                    == later.locate(collection, record["id"], "id"))

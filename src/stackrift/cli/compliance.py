@@ -52,7 +52,7 @@ def _run(estate: Path, as_of: str | None, frameworks: list[Path] | None, oscal: 
     from stackrift.compliance.views import run_compliance
     from stackrift.estate.loader import load_estate
 
-    outcome = run_compliance(load_estate(estate).estate, parse_as_of(as_of),
+    outcome = run_compliance(load_estate(estate, locate_now=False).estate, parse_as_of(as_of),
                              frameworks=tuple(frameworks or ()), controls=controls,
                              oscal_dir=oscal_folder(oscal), with_plan=with_plan,
                              with_status=with_status)

@@ -48,7 +48,7 @@ def stress(
     from stackrift.plan.scenario import load_scenario, resolve_scenario
     from stackrift.plan.stress import run_scenarios
 
-    loaded = load_estate(estate)
+    loaded = load_estate(estate, locate_now=False)
     parsed = [load_scenario(resolve_scenario(s)) for s in scenarios]
     results = run_scenarios(loaded.estate, parsed, load_catalogue(),
                             FlowJudge.load(tuple(rules or ())), parse_as_of(as_of))
@@ -112,7 +112,7 @@ def plan(
     from stackrift.plan.solver import Planner
 
     estate_out, output = _legacy_estate_output(estate_out, output)
-    loaded = load_estate(estate)
+    loaded = load_estate(estate, locate_now=False)
     shocks = [load_scenario(resolve_scenario(s)) for s in scenario or ()]
     day = parse_as_of(as_of)
     planner = Planner(loaded, load_catalogue(), FlowJudge.load(tuple(rules or ())), day)

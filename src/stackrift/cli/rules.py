@@ -62,7 +62,7 @@ def transfers(
     # the estate, rule set, facts and verdicts all live until the report is written: collector
     # passes over them would find nothing to free
     with paused_gc():
-        loaded = load_estate(estate)
+        loaded = load_estate(estate, locate_now=False)  # verdicts name no line
         result = evaluate_all(with_implied_flows(loaded.estate), parse_as_of(as_of),
                               load_rule_set(tuple(rules or ())))
         if output_format is TableFormat.JSON:

@@ -314,6 +314,10 @@ def _ordered(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.column))
 
 
-def load_estate(path: str | Path) -> LoadedEstate:
-    """Read, parse and validate an estate file (YAML or JSON)."""
-    return validate_document(load_located(Path(path)))
+def load_estate(path: str | Path, *, locate_now: bool = True) -> LoadedEstate:
+    """Read, parse and validate an estate file (YAML or JSON).
+
+    Every value's location is found as the file is read, for reports that locate their
+    findings; ``locate_now=False`` leaves that until a location is first asked for (a problem
+    in the file still names its line and column), for commands that report none."""
+    return validate_document(load_located(Path(path), locate_now=locate_now))

@@ -657,12 +657,16 @@ def _located_later(name: str, text: str) -> LocatedDocument | None:
                            _DeferredLocations(marks, keys=True))
 
 
-def load_located(path: Path, *, text: str | None = None) -> LocatedDocument:
-    """Parse a YAML or JSON file safely, keeping locations. Raises :class:`InvalidInputError`."""
+def load_located(path: Path, *, text: str | None = None,
+                 locate_now: bool = False) -> LocatedDocument:
+    """Parse a YAML or JSON file safely, keeping locations. Raises :class:`InvalidInputError`.
+
+    Locations are found when first asked for (most documents never need one), or, with
+    ``locate_now``, while the document is read: quicker when many will be asked for."""
     name = str(path)
     if text is None:
         text = _read_text(path)
-    return _located_later(name, text) or _load_located_now(name, text)
+    return (None if locate_now else _located_later(name, text)) or _load_located_now(name, text)
 
 
 def _load_located_now(name: str, text: str) -> LocatedDocument:
