@@ -1,10 +1,11 @@
 """Shared measuring for the benchmarks: whole commands in fresh processes, compared with a floor.
 
-Every figure is the median of several runs (with min–max), for wall time, CPU time (user + system of
-the child process and the processes it waited for) and peak resident memory, read from the kernel's
-accounting (``os.wait4``), so a command that uses two processes cannot hide its cost behind wall
-time. A target compares a command with its floor measured in the same run on the same machine and
-says met or missed; ``run.py`` collects the verdicts of all scripts and prints them together.
+Every figure is the median of several runs (with min–max), for wall time, CPU time (user + system
+of the child process and the processes it waited for, read from the kernel's accounting,
+``os.wait4``, so a command that uses two processes cannot hide its cost behind wall time) and peak
+resident memory of the largest process (reported by GNU time, see ``run_once``). A target compares
+a command with its floor measured in the same run on the same machine and says met or missed;
+``run.py`` collects the verdicts of all scripts and prints them together.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -69,22 +71,39 @@ def stackrift(*args: str) -> list[str]:
     return python("-m", "stackrift", *args)
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def run_once(argv: Sequence[str], *, env: Mapping[str, str] | None = None,
              cwd: Path | None = None, ok_codes: Sequence[int] = (0,)) -> Run:
-    """Run ``argv`` to completion, its output discarded, and read its own resource usage."""
-    started = time.perf_counter()
-    process = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, **(env or {})}, cwd=cwd)
-    assert process.stderr is not None
-    stderr = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in ok_codes:
-        raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}: "
-                           f"{stderr.decode(errors='replace')[-2000:]}")
-    # ru_maxrss is in KiB on Linux
-    return Run(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, peak_mib=usage.ru_maxrss / 1024)
+    """Run ``argv`` to completion, its output discarded, and read its own resource usage.
+
+    The command is started by GNU time, which reports its peak memory: the kernel counts in a
+    process's peak the memory of the process it was forked from until it runs its program
+    (Linux keeps the larger), so the peak of a child of this interpreter, which holds the
+    benchmark's generated inputs, would include this interpreter's size. GNU time forks the
+    command from its own small process. CPU time comes from this process's accounting of the
+    child and everything it waited for (GNU time's own share is about a millisecond)."""
+    if not GNU_TIME.is_file():
+        raise SystemExit(f"benchmarks need GNU time at {GNU_TIME} (Debian package 'time'; "
+                         "`make bench` installs it)")
+    with tempfile.TemporaryDirectory() as scratch:
+        peak_file = Path(scratch) / "peak"
+        started = time.perf_counter()
+        process = subprocess.Popen([str(GNU_TIME), "-f", "%M", "-o", str(peak_file), *argv],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   env={**os.environ, **(env or {})}, cwd=cwd)
+        assert process.stderr is not None
+        stderr = process.stderr.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in ok_codes:
+            raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}: "
+                               f"{stderr.decode(errors='replace')[-2000:]}")
+        # the last line is the peak in KiB (a line before it notes a non-zero exit)
+        peak_kib = int(peak_file.read_text().split()[-1])
+    return Run(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, peak_mib=peak_kib / 1024)
 
 
 def measure(label: str, argv: Sequence[str], *, runs: int = DEFAULT_RUNS,
