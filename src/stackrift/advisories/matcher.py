@@ -27,7 +27,7 @@ from stackrift.advisories.matching import (
 from stackrift.advisories.model import Advisory
 from stackrift.advisories.products import coordinate_keys, parse_product, product_key, satisfies
 from stackrift.advisories.severity import severity_of
-from stackrift.findings import Severity
+from stackrift.severities import Severity
 
 WESTERN = frozenset({"osv", "cve5", "csaf"})
 CHINESE = frozenset({"cnvd", "cnnvd"})
