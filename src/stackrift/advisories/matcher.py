@@ -60,20 +60,28 @@ class Target:
 
 
 _TARGET_SETTERS = tuple(getattr(Target, f.name).__set__ for f in fields(Target))
+(_SET_REF, _SET_NAME, _SET_VERSION, _SET_PURL, _SET_VENDOR, _SET_PRODUCT, _SET_SYSTEMS,
+ _SET_IDENTITY) = _TARGET_SETTERS
 
 
 def new_target(ref: str, name: str, version: str | None, purl: str | None = None,
                vendor: str | None = None, product: str | None = None,
                systems: tuple[str, ...] = ()) -> Target:
     """``Target(...)``, each field set through its slot (a scan builds one per component; the
-    frozen dataclass's ``__init__`` costs an ``object.__setattr__`` call per field)."""
+    frozen dataclass's ``__init__`` costs an ``object.__setattr__`` call per field, and a loop
+    over the setters costs more than the calls written out)."""
     identity = purl_identity(purl) if purl else None
     if not version and identity and identity[2]:
         version = identity[2]  # the version inside a purl is the component's version
     target: Target = object.__new__(Target)
-    for setter, value in zip(_TARGET_SETTERS, (ref, name, version, purl, vendor, product,
-                                               systems, identity), strict=True):
-        setter(target, value)
+    _SET_REF(target, ref)
+    _SET_NAME(target, name)
+    _SET_VERSION(target, version)
+    _SET_PURL(target, purl)
+    _SET_VENDOR(target, vendor)
+    _SET_PRODUCT(target, product)
+    _SET_SYSTEMS(target, systems)
+    _SET_IDENTITY(target, identity)
     return target
 
 
@@ -216,6 +224,9 @@ class _TextPlan(NamedTuple):
     holders: tuple[tuple[int, ...], ...]  # per condition: the records with an entry on it
     # per record: group, (source, id), and its entries as (condition, how its key is known)
     records: tuple[tuple[str, tuple[str, str], tuple[tuple[int, str], ...]], ...]
+
+
+_NO_TEXT = _TextPlan((), (), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,7 +404,7 @@ class Matcher:
                     excluded.add(group_id)
         plan = self._text_plan(target)
         if not plan.records:
-            return methods, fixed, basis
+            return (methods, fixed, basis) if methods else None
         # each distinct condition once for this version, then only the records holding one
         # that holds, in the plan's order
         holding: dict[int, tuple[str, ...]] = {}
@@ -432,6 +443,9 @@ class Matcher:
         if plan is not None:
             return plan
         keys = self.product_keys(target)
+        if not keys:  # most packages: no product text can name them
+            self._text_plans[cache_key] = _NO_TEXT
+            return _NO_TEXT
         conditions: list[tuple[PreparedEntry | None, str]] = []
         holders: list[list[int]] = []
         by_text: dict[str, int] = {}
