@@ -342,8 +342,9 @@ class Matcher:
         cache_key = (package, target.vendor, target.product)
         keys = self._keys_cache.get(cache_key)
         if keys is None:
-            keys = self._keys_cache[cache_key] = self._product_keys(package, target.vendor,
-                                                                    target.product)
+            keys = self._product_keys(package, target.vendor, target.product)
+            if keys:  # none is quick to find again, and most of a large SBOM's packages have none
+                self._keys_cache[cache_key] = keys
         return keys
 
     def _product_keys(self, package: tuple[str, str] | None, vendor: str | None,
@@ -443,8 +444,7 @@ class Matcher:
         if plan is not None:
             return plan
         keys = self.product_keys(target)
-        if not keys:  # most packages: no product text can name them
-            self._text_plans[cache_key] = _NO_TEXT
+        if not keys:  # most packages: no product text can name them (nothing kept per package)
             return _NO_TEXT
         conditions: list[tuple[PreparedEntry | None, str]] = []
         holders: list[list[int]] = []
