@@ -8,44 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class Severity(StrEnum):
-    INFO = "info"
-    LOW = "low"
-    MEDIUM = "medium"
-    # no rating in any source: never shown as a guess; ranked between medium and high, and
-    # gated as configured (``--unknown-severity-as``, high by default)
-    UNKNOWN = "unknown"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    def at_least(self, other: Severity) -> bool:
-        return self.rank >= other.rank
-
-
-_RANK = {
-    Severity.INFO: 0,
-    Severity.LOW: 1,
-    Severity.MEDIUM: 2,
-    Severity.UNKNOWN: 3,
-    Severity.HIGH: 4,
-    Severity.CRITICAL: 5,
-}
-
-
-def gated_severity(severity: Severity, unknown_as: Severity = Severity.HIGH) -> Severity:
-    """The severity a gate compares: an unknown severity counts as ``unknown_as``."""
-    return unknown_as if severity is Severity.UNKNOWN else severity
-
-
-def fails_gate(severity: Severity, fail_on: Severity,
-               unknown_as: Severity = Severity.HIGH) -> bool:
-    """Whether a finding of ``severity`` trips a ``--fail-on`` threshold."""
-    return gated_severity(severity, unknown_as).at_least(fail_on)
+# the levels and the gate live apart from the models, so that scan loads no pydantic model
+from stackrift.severities import Severity as Severity
+from stackrift.severities import fails_gate as fails_gate
+from stackrift.severities import gated_severity as gated_severity
 
 
 class Frozen(BaseModel):

@@ -19,17 +19,18 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, TypeVar
 
 from stackrift.boundedio import read_bounded
 from stackrift.errors import InvalidInputError
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 ENV_CACHE = "STACKRIFT_CACHE_DIR"
 MAX_COPY_BYTES = 64 * 1024 * 1024
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 
 def cache_folder() -> Path | None:
@@ -79,12 +80,26 @@ def _path(kind: str, key: str) -> Path | None:
 
 def read_copy(kind: str, key: str, model: type[ModelT]) -> ModelT | None:
     """The copy of ``kind`` under ``key``, validated; ``None`` when there is no usable copy."""
+    from pydantic import ValidationError
+
+    payload = read_copy_bytes(kind, key)
+    if payload is None:
+        return None
+    try:
+        return model.model_validate_json(payload)
+    except (ValidationError, ValueError):
+        return None
+
+
+def read_copy_bytes(kind: str, key: str) -> bytes | None:
+    """The bytes of the copy of ``kind`` under ``key``, for a caller that validates them in
+    full itself; ``None`` when there is no readable copy."""
     path = _path(kind, key)
     if path is None or not path.is_file():
         return None
     try:
-        return model.model_validate_json(read_bounded(path, MAX_COPY_BYTES))
-    except (InvalidInputError, ValidationError, ValueError):
+        return read_bounded(path, MAX_COPY_BYTES)
+    except InvalidInputError:
         return None
 
 

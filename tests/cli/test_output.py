@@ -124,3 +124,20 @@ def test_init_writes_json_through_o(cli: Cli, tmp_path: Path) -> None:
     assert cli("validate", str(target)).code == 0
     clash = cli("init", str(tmp_path / "a.yaml"), "-o", str(tmp_path / "b.yaml"))
     assert clash.code == 2 and "expected one" in clash.err
+
+
+@pytest.mark.parametrize("message", [
+    "wrote /tmp/report.json", "wrote ./a b/c-d_e+f,g=h@i%j(k)'l\"m#n~o", "  spaced  ", "x" * 400,
+    "[bold]not markup[/bold]", "a;b|c&d*e?f<g>h!i$j`k\\l^m{n}", "",
+    # not plain: written by the console (emoji codes, control characters, other scripts)
+    "caveat: :smile: here", "tab\there", "bell\x07", "é and 中文"])
+def test_a_plain_note_is_written_as_the_console_writes_it(
+        message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from stackrift.cli import output
+    from stackrift.textsafe import SafeConsole
+
+    output.note(message)
+    written = capsys.readouterr().err
+    console = SafeConsole(stderr=True, soft_wrap=True)
+    console.print(message, style=None, markup=False, highlight=False)
+    assert written == capsys.readouterr().err

@@ -27,7 +27,7 @@ from stackrift.advisories.matching import (
 from stackrift.advisories.model import Advisory
 from stackrift.advisories.products import coordinate_keys, parse_product, product_key, satisfies
 from stackrift.advisories.severity import severity_of
-from stackrift.findings import Severity
+from stackrift.severities import Severity
 
 WESTERN = frozenset({"osv", "cve5", "csaf"})
 CHINESE = frozenset({"cnvd", "cnnvd"})
@@ -60,20 +60,28 @@ class Target:
 
 
 _TARGET_SETTERS = tuple(getattr(Target, f.name).__set__ for f in fields(Target))
+(_SET_REF, _SET_NAME, _SET_VERSION, _SET_PURL, _SET_VENDOR, _SET_PRODUCT, _SET_SYSTEMS,
+ _SET_IDENTITY) = _TARGET_SETTERS
 
 
 def new_target(ref: str, name: str, version: str | None, purl: str | None = None,
                vendor: str | None = None, product: str | None = None,
                systems: tuple[str, ...] = ()) -> Target:
     """``Target(...)``, each field set through its slot (a scan builds one per component; the
-    frozen dataclass's ``__init__`` costs an ``object.__setattr__`` call per field)."""
+    frozen dataclass's ``__init__`` costs an ``object.__setattr__`` call per field, and a loop
+    over the setters costs more than the calls written out)."""
     identity = purl_identity(purl) if purl else None
     if not version and identity and identity[2]:
         version = identity[2]  # the version inside a purl is the component's version
     target: Target = object.__new__(Target)
-    for setter, value in zip(_TARGET_SETTERS, (ref, name, version, purl, vendor, product,
-                                               systems, identity), strict=True):
-        setter(target, value)
+    _SET_REF(target, ref)
+    _SET_NAME(target, name)
+    _SET_VERSION(target, version)
+    _SET_PURL(target, purl)
+    _SET_VENDOR(target, vendor)
+    _SET_PRODUCT(target, product)
+    _SET_SYSTEMS(target, systems)
+    _SET_IDENTITY(target, identity)
     return target
 
 
@@ -218,6 +226,9 @@ class _TextPlan(NamedTuple):
     records: tuple[tuple[str, tuple[str, str], tuple[tuple[int, str], ...]], ...]
 
 
+_NO_TEXT = _TextPlan((), (), ())
+
+
 @dataclass(frozen=True, slots=True)
 class _GroupSummary:
     ids: tuple[str, ...]
@@ -331,8 +342,9 @@ class Matcher:
         cache_key = (package, target.vendor, target.product)
         keys = self._keys_cache.get(cache_key)
         if keys is None:
-            keys = self._keys_cache[cache_key] = self._product_keys(package, target.vendor,
-                                                                    target.product)
+            keys = self._product_keys(package, target.vendor, target.product)
+            if keys:  # none is quick to find again, and most of a large SBOM's packages have none
+                self._keys_cache[cache_key] = keys
         return keys
 
     def _product_keys(self, package: tuple[str, str] | None, vendor: str | None,
@@ -393,7 +405,7 @@ class Matcher:
                     excluded.add(group_id)
         plan = self._text_plan(target)
         if not plan.records:
-            return methods, fixed, basis
+            return (methods, fixed, basis) if methods else None
         # each distinct condition once for this version, then only the records holding one
         # that holds, in the plan's order
         holding: dict[int, tuple[str, ...]] = {}
@@ -432,6 +444,8 @@ class Matcher:
         if plan is not None:
             return plan
         keys = self.product_keys(target)
+        if not keys:  # most packages: no product text can name them (nothing kept per package)
+            return _NO_TEXT
         conditions: list[tuple[PreparedEntry | None, str]] = []
         holders: list[list[int]] = []
         by_text: dict[str, int] = {}

@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from stackrift.advisories.interface import AdvisoryReader, AdvisoryStore, CachingReader
 from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target, new_target
 from stackrift.advisories.matching import cpe_parts, purl_identity, version_of
@@ -25,14 +27,14 @@ from stackrift.advisories.starter_pack import starter_pack_path as starter_pack_
 from stackrift.advisories.store import SqliteStore, default_store_path
 from stackrift.advisories.vex import VexStatement, Waiver, apply
 from stackrift.errors import StoreError, UnusableStoreError
-from stackrift.findings import Severity
 from stackrift.gcpause import paused_gc
+from stackrift.severities import Severity
 from stackrift.summaries import BarChart, Table, summary_json
-from stackrift.textout import natural_width
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from stackrift.advisories.sources import AdvisorySource
     from stackrift.bom.base import BomDocument
     from stackrift.catalog.catalogue import Catalogue
     from stackrift.estate.model import Component
@@ -133,9 +135,13 @@ def _starter_only_caveat(records: int, newest: str | None) -> str:
             "current feeds with 'stackrift db update' or 'stackrift db import'.")
 
 
-def catalogue_keys(catalogue: Catalogue | None) -> dict[tuple[str, str], set[str]]:
+CatalogueKeys = dict[tuple[str, str], set[str]]
+"""Per package (ecosystem, name): the product-text keys its catalogue product is known by."""
+
+
+def catalogue_keys(catalogue: Catalogue | None) -> CatalogueKeys:
     """Product-text keys for every catalogue product with a purl (vendor + product names)."""
-    keys: dict[tuple[str, str], set[str]] = {}
+    keys: CatalogueKeys = {}
     if catalogue is None:
         return keys
     for vendor in catalogue.vendors.values():
@@ -152,6 +158,64 @@ def catalogue_keys(catalogue: Catalogue | None) -> dict[tuple[str, str], set[str
     return keys
 
 
+KEYS_COPY = "catalogue-keys"
+_KEYS_FORM = b"stackrift-catalogue-keys-1"
+# what the keys depend on besides the catalogue's files: the models that validate them and the
+# code that works the keys out
+_KEYS_MODULES = ("stackrift.catalog.model", "stackrift.catalog.catalogue", "stackrift.estate.model",
+                 "stackrift.findings", "stackrift.advisories.scan", "stackrift.advisories.matching",
+                 "stackrift.advisories.products")
+
+
+def active_catalogue_keys() -> CatalogueKeys:
+    """:func:`catalogue_keys` of the active knowledge set's catalogue.
+
+    Loading the catalogue imports and validates its models (about 0.1 s and 15 MiB, more than a
+    small scan itself); the keys are kept as a JSON copy in the user's cache folder beside the
+    catalogue's own (``stackrift/validatedcopy.py``), keyed by the catalogue's files and the
+    code above. A copy is only written from a catalogue that loaded and validated; one that is
+    missing or not of the expected shape is ignored, and the catalogue is loaded as before."""
+    from stackrift.knowledge.sets import knowledge_path
+    from stackrift.validatedcopy import copy_key, read_copy_bytes, write_copy
+
+    try:
+        files = sorted(knowledge_path("catalog/data").glob("*.yaml"))
+        contents = [(file.name, file.read_bytes()) for file in files]
+    except OSError:
+        contents = None  # the catalogue's loader reports it
+    key = copy_key(_KEYS_FORM, _KEYS_MODULES, contents) if contents is not None else None
+    kept = _read_keys(read_copy_bytes(KEYS_COPY, key)) if key is not None else None
+    if kept is not None:
+        return kept
+    from stackrift.catalog.catalogue import load_catalogue
+
+    keys = catalogue_keys(load_catalogue())
+    if key is not None:
+        write_copy(KEYS_COPY, key, orjson.dumps([[ecosystem, name, sorted(found)] for
+                                                 (ecosystem, name), found in sorted(keys.items())]))
+    return keys
+
+
+def _read_keys(payload: bytes | None) -> CatalogueKeys | None:
+    """Keys from a copy's JSON, ``None`` unless every entry is [ecosystem, name, [key...]]."""
+    if payload is None:
+        return None
+    try:
+        entries = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    keys: CatalogueKeys = {}
+    if not isinstance(entries, list):
+        return None
+    for entry in entries:
+        if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)
+                and isinstance(entry[1], str) and isinstance(entry[2], list)
+                and all(isinstance(k, str) for k in entry[2])):
+            return None
+        keys[(entry[0], entry[1])] = set(entry[2])
+    return keys
+
+
 def component_target(component: Component, ref: str, systems: Sequence[str] = ()) -> Target:
     """The target for one estate or SBOM component: its version is the declared one, else the
     one inside its purl or CPE; a CPE also names the vendor and product when they are absent."""
@@ -165,6 +229,22 @@ def component_target(component: Component, ref: str, systems: Sequence[str] = ()
 def targets_from_document(document: BomDocument, systems: Sequence[str] = ()) -> list[Target]:
     """Targets for every component of a BOM document."""
     return [component_target(c, c.purl or c.id, systems) for c in document.components]
+
+
+def scan_store(targets: Sequence[Target], *, db: Path | str | None,
+               catalogue: Catalogue | None = None, keys: CatalogueKeys | None = None,
+               vex: Sequence[Path] = (), waivers: Path | None = None, as_of: date | None = None,
+               source: AdvisorySource | None = None) -> ScanResult:
+    """Match targets against the store at ``db`` (or the reader ``source`` lends, e.g. a
+    server's), with the VEX documents and waivers file given (:func:`scan`)."""
+    from stackrift.advisories.sources import StoreAtPath
+    from stackrift.advisories.vex import load_vex, load_waivers
+
+    statements = [s for p in vex for s in load_vex(p)]
+    waiver_list = load_waivers(waivers) if waivers else []
+    with (source or StoreAtPath(db)).open() as (reader, info), paused_gc():
+        return scan(targets, reader, info, catalogue=catalogue, vex=statements,
+                    waivers=waiver_list, as_of=as_of, keys=keys)
 
 
 @dataclass
@@ -186,11 +266,16 @@ class ScanResult:
 
 def scan(targets: Iterable[Target], store: AdvisoryReader, info: StoreInfo, *,
          catalogue: Catalogue | None = None, vex: Sequence[VexStatement] = (),
-         waivers: Sequence[Waiver] = (), as_of: date | None = None) -> ScanResult:
-    """Match every target (one match per group and component), then apply VEX and waivers."""
+         waivers: Sequence[Waiver] = (), as_of: date | None = None,
+         keys: CatalogueKeys | None = None) -> ScanResult:
+    """Match every target (one match per group and component), then apply VEX and waivers.
+
+    ``keys``: the catalogue's product keys when already worked out (:func:`catalogue_keys`,
+    :func:`active_catalogue_keys`); otherwise they are worked out from ``catalogue``."""
     with paused_gc():
         try:
-            return _scan(targets, store, info, catalogue, vex, waivers, as_of)
+            return _scan(targets, store, info, catalogue_keys(catalogue) if keys is None else keys,
+                         vex, waivers, as_of)
         except sqlite3.DatabaseError as exc:
             # a damaged store found mid-scan is refused like one found on opening
             raise UnusableStoreError(f"{info.path}: the advisory store is unreadable ({exc}); "
@@ -203,9 +288,9 @@ def scan(targets: Iterable[Target], store: AdvisoryReader, info: StoreInfo, *,
 
 
 def _scan(targets: Iterable[Target], store: AdvisoryReader, info: StoreInfo,
-          catalogue: Catalogue | None, vex: Sequence[VexStatement], waivers: Sequence[Waiver],
+          keys: CatalogueKeys, vex: Sequence[VexStatement], waivers: Sequence[Waiver],
           as_of: date | None) -> ScanResult:
-    matcher = Matcher(store, catalogue_keys(catalogue), as_of)
+    matcher = Matcher(store, keys, as_of)
     seen: dict[tuple[str, str], Match] = {}
     unversioned = []
     unique = _unique(targets)
@@ -475,8 +560,6 @@ def scan_json_pieces(result: ScanResult) -> Iterator[bytes]:
     """:func:`scan_json` as indented JSON (orjson, two spaces, as ``json_text`` writes it), in
     pieces: findings are built and serialised a thousand at a time, so a large scan's report is
     never held whole, as objects or as text."""
-    import orjson
-
     option = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
     summary = result.summary()
     shared: dict[int, dict[str, Any]] = {}
@@ -510,6 +593,8 @@ def render_table(result: ScanResult, console: Console,
                  unknown_as: Severity = Severity.HIGH) -> None:
     """The terminal view of a scan: one row per finding, then the coverage line."""
     from rich.table import Table
+
+    from stackrift.textout import natural_width
 
     summary = result.summary()
     for caveat in summary["caveats"]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stackrift.advisories.model import Rating
-from stackrift.findings import Severity
+from stackrift.severities import Severity
 
 _WORDS = {
     "critical": Severity.CRITICAL, "high": Severity.HIGH, "important": Severity.HIGH,

@@ -202,16 +202,10 @@ def run_scan(document: BomDocument, *, db: Path | str | None, catalogue: Catalog
              as_of: date | None = None, source: AdvisorySource | None = None) -> ScanResult:
     """``stackrift scan``: match a BOM document's components against the store at ``db`` (or
     the reader ``source`` lends, e.g. a server's)."""
-    from stackrift.advisories.scan import scan, targets_from_document
-    from stackrift.advisories.sources import StoreAtPath
-    from stackrift.advisories.vex import load_vex, load_waivers
-    from stackrift.gcpause import paused_gc
+    from stackrift.advisories.scan import scan_store, targets_from_document
 
-    statements = [s for p in vex for s in load_vex(p)]
-    waiver_list = load_waivers(waivers) if waivers else []
-    with (source or StoreAtPath(db)).open() as (reader, info), paused_gc():
-        return scan(targets_from_document(document), reader, info, catalogue=catalogue,
-                    vex=statements, waivers=waiver_list, as_of=as_of)
+    return scan_store(targets_from_document(document), db=db, catalogue=catalogue, vex=vex,
+                      waivers=waivers, as_of=as_of, source=source)
 
 
 def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogue_version: str,

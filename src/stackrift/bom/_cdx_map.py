@@ -12,6 +12,17 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from stackrift.bom._cdx_fields import (
+    PROP_BASE_MODELS,
+    PROP_HF_ID,
+    PROP_RELATION,
+    PROP_SUPPLIER_COUNTRY,
+    PROP_TYPE,
+    PROP_VENDOR,
+    entity_name,
+    properties,
+    text,
+)
 from stackrift.bom._common import (
     IdAllocator,
     country_code,
@@ -40,34 +51,18 @@ CDX_TO_TYPE = {
     "cryptographic-asset": ComponentType.CRYPTOGRAPHIC_ASSET,
 }
 
-PROP_BLOC = "stackrift:bloc"
-PROP_COUNTRY = "stackrift:country"
-PROP_ENTITY_LIST = "stackrift:entity-list"
-PROP_LINEAGE = "stackrift:lineage"
-PROP_BASE_MODELS = "stackrift:base-models"
-PROP_RELATION = "stackrift:base-model-relation"
-PROP_HF_ID = "stackrift:hf-id"
-PROP_TYPE = "stackrift:type"
-PROP_VENDOR = "stackrift:vendor"
-PROP_SUPPLIER_COUNTRY = "stackrift:supplier-country"
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
 def licence_of(node: dict[str, Any]) -> str | None:
     """One SPDX-style licence string from a CycloneDX ``licenses`` array."""
     parts: list[str] = []
     for choice in node.get("licenses") or ():
         if not isinstance(choice, dict):
             continue
-        if _text(choice.get("expression")):
+        if text(choice.get("expression")):
             parts.append(str(choice["expression"]).strip())
             continue
         licence = choice.get("license")
         if isinstance(licence, dict):
-            name = _text(licence.get("id")) or _text(licence.get("name"))
+            name = text(licence.get("id")) or text(licence.get("name"))
             if name:
                 parts.append(name)
     if not parts:
@@ -88,27 +83,19 @@ def hashes_of(node: dict[str, Any]) -> tuple[Hash, ...]:
     return _HASHES.validate_python([{"alg": a, "value": v} for a, v in sorted(pairs)])
 
 
-def _properties(node: dict[str, Any]) -> dict[str, str]:
-    props: dict[str, str] = {}
-    for prop in node.get("properties") or ():
-        if isinstance(prop, dict) and isinstance(prop.get("name"), str):
-            props.setdefault(prop["name"], str(prop.get("value") or ""))
-    return props
-
-
 def _entity(node: Any) -> tuple[str | None, str | None]:
     """Name and address country of an organizational entity."""
     if not isinstance(node, dict):
         return None, None
     address = node.get("address")
     country = country_code(address.get("country")) if isinstance(address, dict) else None
-    return _text(node.get("name")), country
+    return entity_name(node), country
 
 
 def _hf_id(node: dict[str, Any], model: bool, props: dict[str, str]) -> str | None:
     if props.get(PROP_HF_ID):
         return props[PROP_HF_ID]
-    purl = _text(node.get("purl"))
+    purl = text(node.get("purl"))
     if purl and hf_id_from_purl(purl):
         return hf_id_from_purl(purl)
     if not model:
@@ -118,8 +105,8 @@ def _hf_id(node: dict[str, Any], model: bool, props: dict[str, str]) -> str | No
             found = hf_id_from_url(ref["url"])
             if found:
                 return found
-    name = _text(node.get("name")) or ""
-    group = _text(node.get("group"))
+    name = text(node.get("name")) or ""
+    group = text(node.get("group"))
     if group and "/" not in name:
         name = f"{group}/{name}"
     if name.count("/") == 1 and " " not in name:
@@ -141,27 +128,27 @@ class _State:
 
 
 def _component(node: dict[str, Any], state: _State, service: bool = False) -> str | None:
-    name = _text(node.get("name"))
+    name = text(node.get("name"))
     if name is None:
         return None
     cdx_type = "service" if service else str(node.get("type") or "library")
-    props = _properties(node)
+    props = properties(node)
     kind = (ComponentType.CLOUD_SERVICE if service
             else CDX_TO_TYPE.get(cdx_type, ComponentType.OTHER))
     if props.get(PROP_TYPE):
         with contextlib.suppress(ValueError):
             kind = ComponentType(props[PROP_TYPE])
-    version = _text(node.get("version"))
-    group = _text(node.get("group"))
-    ref = _text(node.get("bom-ref"))
+    version = text(node.get("version"))
+    group = text(node.get("group"))
+    ref = text(node.get("bom-ref"))
     fallback = "/".join(filter(None, (group, name))) + (f"@{version}" if version else "")
     cid = state.ids.take(ref, fallback)
     if ref:
         state.by_ref[ref] = cid
     supplier, supplier_country = _entity(node.get("supplier") or node.get("provider"))
     manufacturer, manufacturer_country = _entity(node.get("manufacturer"))
-    vendor = (props.get(PROP_VENDOR) or supplier or manufacturer or _text(node.get("publisher"))
-              or _text(node.get("author")))
+    vendor = (props.get(PROP_VENDOR) or supplier or manufacturer or text(node.get("publisher"))
+              or text(node.get("author")))
     relation = None
     if props.get(PROP_RELATION):
         try:
@@ -170,14 +157,14 @@ def _component(node: dict[str, Any], state: _State, service: bool = False) -> st
             relation = None
     component = Component(
         id=cid, type=kind, name=name, vendor=vendor, version=version,
-        purl=_text(node.get("purl")), cpe=_text(node.get("cpe")),
+        purl=text(node.get("purl")), cpe=text(node.get("cpe")),
         hf_id=_hf_id(node, kind is ComponentType.MODEL, props),
         base_models=tuple(filter(None, props.get(PROP_BASE_MODELS, "").split(" "))),
         base_model_relation=relation,
         supplier_country=(supplier_country or manufacturer_country
                           or country_code(props.get(PROP_SUPPLIER_COUNTRY))),
         license=licence_of(node), hashes=hashes_of(node),
-        description=_text(node.get("description")))
+        description=text(node.get("description")))
     state.components.append(component)
     state.cdx_types[cid] = cdx_type
     provenance = {k: v for k, v in props.items() if k.startswith("stackrift:")}

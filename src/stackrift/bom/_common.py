@@ -6,16 +6,19 @@ import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import pycountry
-from packageurl import PackageURL
 
 from stackrift.bom._jsonpos import locate
 from stackrift.boundedio import read_bounded
 from stackrift.errors import InvalidInputError, Location, Problem
-from stackrift.estate.model import Hash
+
+if TYPE_CHECKING:
+    from stackrift.estate.model import Hash
+
+# pycountry, packageurl and the estate models are imported where used: scan's direct CycloneDX
+# path reads JSON and locates errors with this module and needs none of them
 
 MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
 """Largest SBOM/lock file read into memory; beyond this a file is refused rather than parsed.
@@ -66,6 +69,8 @@ def hash_alg(name: str) -> str:
 
 
 def make_hash(alg: str, value: str) -> Hash:
+    from stackrift.estate.model import Hash
+
     # Both fields are plain strings built here; skipping validation keeps large SBOMs cheap.
     return Hash.model_construct(alg=hash_alg(alg), value=value.strip().lower())
 
@@ -87,6 +92,8 @@ def country_code(value: object) -> str | None:
     """ISO 3166-1 alpha-2 code from a code or an English country name; ``None`` if unknown."""
     if not isinstance(value, str) or not value.strip():
         return None
+    import pycountry
+
     text = value.strip()
     if len(text) == 2 and pycountry.countries.get(alpha_2=text.upper()) is not None:
         return text.upper()
@@ -106,6 +113,8 @@ def pypi_name(name: str) -> str:
 
 
 def pypi_purl(name: str, version: str | None) -> str:
+    from packageurl import PackageURL
+
     return PackageURL(type="pypi", name=pypi_name(name), version=version).to_string()
 
 
@@ -122,6 +131,8 @@ def hf_id_from_url(url: str) -> str | None:
 def hf_id_from_purl(purl: str) -> str | None:
     if not purl.startswith("pkg:huggingface/"):
         return None  # parsing every purl would dominate the cost of reading large SBOMs
+    from packageurl import PackageURL
+
     try:
         parsed = PackageURL.from_string(purl)
     except ValueError:
@@ -130,6 +141,9 @@ def hf_id_from_purl(purl: str) -> str | None:
         return f"{parsed.namespace}/{parsed.name}"
     return None
 
+
+HEAD_BYTES = 4096
+"""How much of a file format detection reads."""
 
 UTF8_BOM = b"\xef\xbb\xbf"
 """Some tools start JSON files with a byte-order mark; it is not part of the document."""

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import ValidationError
 
+from stackrift.bom._common import HEAD_BYTES, UTF8_BOM
 from stackrift.errors import InvalidInputError
 from stackrift.estate.model import Component
 from stackrift.gcpause import paused_gc
@@ -80,9 +81,6 @@ def _detected(path: Path, head: bytes) -> BomReader | None:
     return None
 
 
-HEAD_BYTES = 4096
-
-
 def _guarded(reader: BomReader, path: Path) -> BomDocument:
     """Run a reader; a value no component can hold is the input's fault, not an internal error."""
     try:
@@ -114,7 +112,7 @@ def read_bom(path: Path, format: str | None = None) -> BomDocument:
             head = b""
         else:
             with path.open("rb") as handle:
-                head = handle.read(HEAD_BYTES).removeprefix(b"\xef\xbb\xbf")
+                head = handle.read(HEAD_BYTES).removeprefix(UTF8_BOM)
     except OSError as exc:
         raise InvalidInputError.single(
             path, f"cannot read file ({exc.strerror})", "an existing, readable file"

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from stackrift.bom import _cdx_schema
+from stackrift.bom._cdx_fields import is_cyclonedx_json
 from stackrift.bom._cdx_map import to_document
 from stackrift.bom._common import read_json
 from stackrift.bom.base import BomDocument, register_reader
@@ -18,9 +19,7 @@ class CycloneDxJsonReader:
     format: ClassVar[str] = "cyclonedx-json"
 
     def accepts(self, path: Path, head: bytes) -> bool:
-        text = head.lstrip()
-        return text.startswith(b"{") and (b'"bomFormat"' in head or
-                                          b"cyclonedx.org/schema/bom" in head)
+        return is_cyclonedx_json(head)
 
     def read(self, path: Path) -> BomDocument:
         raw, data = read_json(path)

@@ -19,8 +19,7 @@ import orjson
 from lxml import etree
 
 from stackrift import __version__
-from stackrift.bom._cdx_map import (
-    CDX_TO_TYPE,
+from stackrift.bom._cdx_fields import (
     PROP_BASE_MODELS,
     PROP_BLOC,
     PROP_COUNTRY,
@@ -31,6 +30,7 @@ from stackrift.bom._cdx_map import (
     PROP_SUPPLIER_COUNTRY,
     PROP_TYPE,
 )
+from stackrift.bom._cdx_map import CDX_TO_TYPE
 from stackrift.bom.base import BomDocument
 from stackrift.bom.provenance import ComponentProvenance
 from stackrift.errors import UsageError

@@ -16,10 +16,11 @@ library until it knows a command is to run: ``stackrift --version`` answers at o
 from __future__ import annotations
 
 import atexit
+import errno
 import gc
 import os
 import sys
-from typing import NoReturn
+from typing import NoReturn, TextIO, cast
 
 from stackrift import __version__
 
@@ -66,6 +67,38 @@ def _report_error(exc: Exception, verbose: bool) -> NoReturn:
                           "run again with -v for the traceback and report it"])
 
 
+def _scan_without_typer(args: list[str], verbose: bool) -> None:
+    """Run ``scan`` when its arguments are plain (:mod:`stackrift.cli.scanning`), ending the
+    process as the typer path would: the same exit codes and messages, ``aborted`` on end of
+    input, 130 on an interrupt, 1 on a closed output pipe. Returns only without running it."""
+    from stackrift.cli.scanning import plain_arguments, run_scan_command
+
+    arguments = plain_arguments(args, os.environ)
+    if arguments is None:
+        return
+    from stackrift.knowledge.sets import select_knowledge
+
+    select_knowledge(None)  # what the root command does without --knowledge
+    try:
+        code = run_scan_command(arguments)
+    except EOFError:
+        sys.stderr.write("\n")
+        _fail(EXIT_INPUT, ["aborted"])
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            _report_error(exc, verbose)
+        from typer._click.utils import PacifyFlushWrapper
+
+        sys.stdout = cast(TextIO, PacifyFlushWrapper(sys.stdout))
+        sys.stderr = cast(TextIO, PacifyFlushWrapper(sys.stderr))
+        raise SystemExit(1) from None
+    except Exception as exc:
+        _report_error(exc, verbose)
+    raise SystemExit(code)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console-script entry point: the only place that exits."""
     if argv is None:  # the process ends with this command
@@ -80,6 +113,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     from stackrift.gcpause import paused_gc, raise_collection_threshold
 
     raise_collection_threshold()
+    if args[:1] == ["scan"]:
+        _scan_without_typer(args[1:], verbose)  # returns when typer is to read the arguments
 
     with paused_gc():  # thousands of long-lived objects: no collector pass needs to see them
         import typer

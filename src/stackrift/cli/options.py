@@ -7,9 +7,8 @@ enums (:mod:`stackrift.choices`), never copies of them.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -20,10 +19,10 @@ from stackrift.choices import (
     SummaryFormat,
     TableFormat,
 )
-from stackrift.errors import UsageError
 
-if TYPE_CHECKING:
-    from stackrift.findings import Severity
+# checked the same way by the commands and by scan's direct path (stackrift/cli/scanning.py)
+from stackrift.cli.values import check_gate as check_gate
+from stackrift.cli.values import parse_as_of as parse_as_of
 
 
 def command_group(**settings: Any) -> typer.Typer:
@@ -68,25 +67,3 @@ VexFiles = Annotated[list[Path] | None, typer.Option(
     "--vex", help="VEX document (CycloneDX VEX, OpenVEX or CSAF VEX); repeatable.")]
 InputFormat = Annotated[str | None, typer.Option(
     "--input-format", help="Force the input format instead of detecting it.")]
-
-
-def parse_as_of(value: str | None) -> date:
-    """``--as-of`` as a date; today when not given."""
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of: '{value}' is not a date; expected YYYY-MM-DD") from None
-
-
-def check_gate(fail_on: Severity, unknown_as: Severity) -> None:
-    """Refuse thresholds that cannot be compared: 'unknown' is a finding's state, not a level."""
-    from stackrift.findings import Severity
-
-    if fail_on is Severity.UNKNOWN:
-        raise UsageError("--fail-on unknown: expected info, low, medium, high or critical; "
-                         "unknown severities are gated by --unknown-severity-as")
-    if unknown_as is Severity.UNKNOWN:
-        raise UsageError("--unknown-severity-as unknown: expected info, low, medium, high or "
-                         "critical")

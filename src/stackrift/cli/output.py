@@ -8,6 +8,7 @@ go to standard error. Consoles are created on first use, so ``--version`` loads 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -44,7 +45,21 @@ def err() -> SafeConsole:
 
 def note(message: str, *, style: str | None = None) -> None:
     """One line on standard error, shown as given (no markup read in it)."""
+    if style is None and _PLAIN_NOTE.fullmatch(message) and not _is_terminal(sys.stderr):
+        # what the console writes for such a line (a test checks it): no need to load rich
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+        return
     err().print(message, style=style, markup=False, highlight=False)
+
+
+# printable ASCII without ':' (rich reads :name: as an emoji) and without control characters
+_PLAIN_NOTE = re.compile(r"[ -9;-~]*")
+
+
+def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return not callable(isatty) or bool(isatty())
 
 
 def write_report(text: str | bytes, path: Path | None, *, filtered: bool = False) -> None:

@@ -16,9 +16,12 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stackrift.errors import InputError, InvalidInputError
-from stackrift.knowledge.manifest import MANIFEST_NAME, Manifest, read_manifest, verify_files
+
+if TYPE_CHECKING:
+    from stackrift.knowledge.manifest import Manifest
 
 APP_NAME = "stackrift"
 ENV_SET = "STACKRIFT_KNOWLEDGE"
@@ -106,6 +109,8 @@ def packaged_root() -> Path:
 @cache
 def packaged_set() -> KnowledgeSet:
     """The set shipped in the package (trusted like the code; a test keeps its manifest true)."""
+    from stackrift.knowledge.manifest import read_manifest
+
     root = packaged_root()
     return KnowledgeSet(root, read_manifest(root / PACKAGED_MANIFEST), KnowledgeSource.PACKAGED,
                         None)
@@ -113,6 +118,8 @@ def packaged_set() -> KnowledgeSet:
 
 @cache
 def _verified_folder(folder: str, source: KnowledgeSource) -> KnowledgeSet:
+    from stackrift.knowledge.manifest import MANIFEST_NAME, read_manifest, verify_files
+
     root = Path(folder)
     if not root.is_dir():
         raise InvalidInputError.single(root, "knowledge set folder not found",
@@ -190,5 +197,27 @@ def _resolve_active(env: str | None) -> KnowledgeSet:
 
 
 def knowledge_path(section: str) -> Path:
-    """The folder of ``section`` (e.g. ``catalog/data``) in the active knowledge set."""
+    """The folder of ``section`` (e.g. ``catalog/data``) in the active knowledge set.
+
+    When that is the packaged set, its folder is known without reading its manifest (trusted
+    like the code), so a command that only reads a section's files loads no manifest model."""
+    if not _selected and _packaged_is_active(os.environ.get(ENV_SET), os.environ.get(ENV_HOME)):
+        return packaged_root() / section
     return active_knowledge().section(section)
+
+
+def _packaged_is_active(env: str | None, env_home: str | None) -> bool:
+    """Whether :func:`_resolve_active` would give the packaged set without a folder selected:
+    ``$STACKRIFT_KNOWLEDGE`` says so, or names nothing and no installed pointer exists (any
+    other trouble with the pointer is left to :func:`installed_folder` to report)."""
+    if env == KnowledgeSource.PACKAGED.value:
+        return True
+    if env:
+        return False
+    try:
+        os.stat(_pointer_path(env_home))  # noqa: PTH116 - a str path, as _stat_key reads it
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
