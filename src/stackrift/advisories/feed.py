@@ -63,11 +63,17 @@ class PreparingFeedParser(FeedParser, Protocol):
 
 def prepared_records(feed: FeedParser, path: Path) -> Iterator[StoredRecord | Rejection]:
     """What ``feed.parse(path)`` yields, each record in its stored form (an import's path)."""
-    if isinstance(feed, PreparingFeedParser):
-        return feed.prepared(path)
+    prepares = _PREPARES.get(type(feed))
+    if prepares is None:  # checking a runtime protocol costs as much as parsing a small file
+        prepares = _PREPARES[type(feed)] = isinstance(feed, PreparingFeedParser)
+    if prepares:
+        return cast(PreparingFeedParser, feed).prepared(path)
     from stackrift.advisories.stored import prepare_all
 
     return prepare_all(feed.parse(path))
+
+
+_PREPARES: dict[type, bool] = {}  # feed class -> whether it is a PreparingFeedParser
 
 
 FEED_MODULES = ("cve5", "csaf", "cnnvd", "cnvd", "osv")  # most specific first

@@ -38,7 +38,9 @@ def advisory_files(paths: Sequence[Path]) -> Iterator[Path]:
     """Every file under ``paths`` in a stable order (directories walked recursively)."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file())
+            # ordered as paths order themselves (part by part), compared as tuples: quicker
+            yield from sorted((p for p in path.rglob("*") if p.is_file()),
+                              key=lambda p: p.parts)
         elif path.is_file():
             yield path
         elif path.exists():  # a device or pipe: feeds are files, and archives need seeking

@@ -118,11 +118,15 @@ def _import_lines(report: ImportReport, starter: ImportReport | None,
 
 def _shown(db: str | None) -> str:
     """The store as messages name it: a database URL without its password."""
-    from stackrift.advisories.sqlstore import is_store_url, safe_url
+    from stackrift.advisories.storeurl import is_store_url
 
     if db is None:
         return "the default store"
-    return safe_url(db) if is_store_url(db) else db
+    if not is_store_url(db):
+        return db
+    from stackrift.advisories.sqlstore import safe_url  # loads SQLAlchemy: only for a URL
+
+    return safe_url(db)
 
 
 def _starter_line(status: dict[str, Any]) -> str:
