@@ -130,6 +130,10 @@ BULK_INDEXES = {
     "products_key": "CREATE INDEX products_key ON products (key)",
     "products_record": "CREATE INDEX products_record ON products (source, record_id)",
 }
+# Pages of a new store: records average ~0.7 KB, and an import writes ~10^5 of them and reads
+# the tables back to build the indexes; 16 KiB pages halve the system time of a large import
+# (a quarter of the reads and writes) and leave look-ups as quick as 4 KiB ones.
+PAGE_SIZE = 16384
 IMPORT_CACHE_KIB = 8 * 1024  # larger caches measured no quicker (the file outgrows any cache)
 LOCAL_REGROUP_LIMIT = 5000  # changed records up to which only the groups they touch regroup
 BULK_BATCH = 2000  # records per write while bulk loading: memory stays flat, calls amortised
@@ -252,6 +256,8 @@ class SqliteStore:
             raise UnusableStoreError(f"{self.path}: store schema {version} is newer than this "
                                      f"StackRift understands ({SCHEMA_VERSION}); upgrade "
                                      "StackRift or pass --db with another store")
+        if version == 0:  # a new store: its pages are sized before its first table exists
+            self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         for number in range(version, SCHEMA_VERSION):
             self.db.execute("BEGIN IMMEDIATE")
             try:
