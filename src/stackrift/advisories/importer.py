@@ -21,7 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from stackrift.advisories.feed import FeedParser, detect, prepared_records
+from stackrift.advisories.feed import (
+    FeedParser,
+    detect,
+    prepared_records,
+    whole_files_kept,
+)
 from stackrift.advisories.interface import AdvisoryWriter
 from stackrift.advisories.model import DIGEST_LENGTH, Advisory, ImportReport, Rejection, Skipped
 from stackrift.advisories.stored import StoredRecord
@@ -140,10 +145,11 @@ def _prepare_files(batch: tuple[tuple[Path, ...], str | None]) -> list[_ParsedFi
 def _prepare_file(file: Path, forced: str | None) -> _ParsedFile[StoredRecord]:
     """Parse and prepare one file (in a worker process: errors travel back as problems)."""
     try:
-        feed: FeedParser | None = detect(file, forced)
-        if feed is None:
-            return _ParsedFile(None, skipped=Skipped(str(file), "not an advisory file"))
-        return _split(feed.source, prepared_records(feed, file))
+        with whole_files_kept():  # a small file is read once, for detection and parsing
+            feed: FeedParser | None = detect(file, forced)
+            if feed is None:
+                return _ParsedFile(None, skipped=Skipped(str(file), "not an advisory file"))
+            return _split(feed.source, prepared_records(feed, file))
     except InvalidInputError as exc:
         return _ParsedFile(None, problems=tuple(exc.problems))
 
