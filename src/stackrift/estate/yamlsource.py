@@ -322,28 +322,53 @@ class _MappingFrame:
         self.key: Any = None
         self.pending = False
 
+    def place(self, scalar: Any) -> None:
+        """A scalar: the pending key's value, else the next key."""
+        if self.pending:
+            self.mapping[self.key] = scalar
+            self.pending = False
+        else:
+            self.key = scalar
+            self.pending = True
+
 
 def _plain_from_events(text: str) -> Any:
     """The value of a plain document (see :func:`load_plain_yaml_data`); raises
-    :class:`_UnusualDocumentError` for anything else."""
+    :class:`_UnusualDocumentError` for anything else.
+
+    Scalars, most of the events (the PyPA corpus has ~3 x 10^5), are placed in this loop with
+    the innermost open collection at hand; collections open in :func:`_open_collection`."""
     stack: list[Any] = []  # open collections: a list, or a mapping's frame
     root: list[Any] = []
+    top: Any = root  # the innermost open collection (the root list for the document)
     documents = nodes = 0
+    plain_tags = _PLAIN_TAGS  # remembered as _event_tag resolves
     parser = _BaseLoader(text)
+    get_event = parser.get_event
     try:
-        while (event := parser.get_event()) is not None:
+        while (event := get_event()) is not None:
             kind = type(event)
-            if kind in _NODE_EVENTS:
+            if kind is _SCALAR:
                 nodes += 1
-                if nodes > MAX_NODES or len(stack) >= _PLAIN_MAX_DEPTH:
+                if (nodes > MAX_NODES or len(stack) >= _PLAIN_MAX_DEPTH
+                        or event.anchor is not None or event.tag not in (None, "!")):
                     raise _UnusualDocumentError
-                _plain_node(event, kind, stack, root)
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                value = event.value
+                # a quoted scalar is text; a plain one is text when its tag resolves so
+                if event.implicit[0] and plain_tags.get(value) != _STR_TAG:
+                    value = _plain_scalar(event)
+                if type(top) is list:
+                    top.append(value)
+                else:
+                    top.place(value)
+            elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+                nodes += 1
+                top = _open_collection(event, kind is _MAPPING_START, top, stack, nodes)
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
                 stack.pop()
-            elif kind is yaml.AliasEvent:
-                raise _UnusualDocumentError
+                top = stack[-1] if stack else root
             else:
-                documents += kind is yaml.DocumentStartEvent
+                documents += _document_start(kind)
     except yaml.YAMLError:
         raise _UnusualDocumentError from None
     finally:
@@ -353,20 +378,36 @@ def _plain_from_events(text: str) -> Any:
     return root[0]
 
 
-def _plain_node(event: Any, kind: type, stack: list[Any], root: list[Any]) -> None:
-    if event.anchor is not None or event.tag not in (None, "!"):
+def _open_collection(event: Any, mapping: bool, top: Any, stack: list[Any], nodes: int) -> Any:
+    """Open a mapping or sequence inside ``top`` (the document's ``nodes``-th value); the new
+    innermost collection."""
+    if (nodes > MAX_NODES or len(stack) >= _PLAIN_MAX_DEPTH or event.anchor is not None
+            or event.tag not in (None, "!")):
         raise _UnusualDocumentError
-    top = stack[-1] if stack else root
-    if kind is yaml.ScalarEvent:
-        _place(top, _plain_scalar(event), True)
-    elif kind is yaml.MappingStartEvent:
-        frame = _MappingFrame({})
-        _place(top, frame.mapping, False)
-        stack.append(frame)
-    else:
-        sequence: list[Any] = []
-        _place(top, sequence, False)
-        stack.append(sequence)
+    container: Any = {} if mapping else []
+    opened = _MappingFrame(container) if mapping else container
+    if type(top) is list:
+        top.append(container)
+    elif top.pending:  # this is the pending key's value
+        top.mapping[top.key] = container
+        top.pending = False
+    else:  # a collection as a key
+        raise _UnusualDocumentError
+    stack.append(opened)
+    return opened
+
+
+def _document_start(kind: type) -> int:
+    """1 for the start of a document, 0 for another event that holds no value; an alias is
+    left to the node path."""
+    if kind is yaml.AliasEvent:
+        raise _UnusualDocumentError
+    return 1 if kind is yaml.DocumentStartEvent else 0
+
+
+_SCALAR, _MAPPING_START, _SEQUENCE_START = (yaml.ScalarEvent, yaml.MappingStartEvent,
+                                            yaml.SequenceStartEvent)
+_MAPPING_END, _SEQUENCE_END = yaml.MappingEndEvent, yaml.SequenceEndEvent
 
 
 def _plain_scalar(event: Any) -> Any:
@@ -384,20 +425,6 @@ def _plain_scalar(event: Any) -> Any:
         except (ValueError, ArithmeticError, yaml.YAMLError):  # a bad date: its error there
             raise _UnusualDocumentError from None
     raise _UnusualDocumentError  # merge and value keys, or a resolver's own tag
-
-
-def _place(top: Any, value: Any, scalar: bool) -> None:
-    """Put a value into the open collection ``top`` (the root list for the document)."""
-    if type(top) is list:
-        top.append(value)
-    elif top.pending:  # this is the pending key's value
-        top.mapping[top.key] = value
-        top.pending = False
-    elif scalar:
-        top.key = value
-        top.pending = True
-    else:  # a collection as a key
-        raise _UnusualDocumentError
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -424,18 +451,21 @@ class _UnusualDocumentError(Exception):
 
 _EVENT_RESOLVER = yaml.resolver.Resolver()
 _PLAIN_CONSTRUCTOR: Any = yaml.SafeLoader("")  # only its safe scalar constructors are used
-_RESOLVED: dict[tuple[str, bool, bool], str] = {}
+# plain scalar text -> its tag (short texts: a plain scalar's tag depends on its text alone)
+_PLAIN_TAGS: dict[str, str] = {}
 
 
 def _event_tag(value: str, implicit: tuple[bool, bool]) -> str:
-    """The tag the composer would give an untagged scalar (remembered for short texts)."""
-    key = (value, implicit[0], implicit[1])
-    tag = _RESOLVED.get(key)
+    """The tag the composer would give an untagged scalar: text unless it was written plain
+    (the safe resolver has no path resolvers), else what the resolver says (remembered)."""
+    if not implicit[0]:
+        return _STR_TAG
+    tag = _PLAIN_TAGS.get(value)
     if tag is None:
         tag = str(_EVENT_RESOLVER.resolve(  # type: ignore[no-untyped-call]
             yaml.ScalarNode, value, implicit))
-        if len(value) <= _MAX_REMEMBERED_TEXT and len(_RESOLVED) < 100_000:
-            _RESOLVED[key] = tag
+        if len(value) <= _MAX_REMEMBERED_TEXT and len(_PLAIN_TAGS) < 100_000:
+            _PLAIN_TAGS[value] = tag
     return tag
 
 
