@@ -74,9 +74,13 @@ def db_import(
     output_format = chosen_format(output_format, json, SummaryFormat.JSON)
     quiet = output_format is SummaryFormat.JSON
     files = list(advisory_files(paths))  # walked once: the import reads this list
+    console = err()
+    # a bar only where it is seen: off a terminal it draws nothing, yet its refresh thread
+    # would render it ten times a second for the whole import
+    shown = len(files) >= 50 and not quiet and console.is_terminal
     # the starter pack is added after the import: into a new store, the feeds load in bulk
     with open_store(db, starter=False) as store, Progress(
-            console=err(), transient=True, disable=len(files) < 50 or quiet) as progress:
+            console=console, transient=True, disable=not shown) as progress:
         task = progress.add_task("reading advisories", total=len(files))
         report = import_paths(store, files, forced=feed_format.value if feed_format else None,
                               strict=strict, progress=lambda _p: progress.advance(task))
