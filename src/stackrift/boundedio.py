@@ -35,9 +35,17 @@ def read_bounded(path: Path, limit: int) -> bytes:
     try:
         with path.open("rb") as handle:
             info = os.fstat(handle.fileno())
-            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            if not stat.S_ISREG(info.st_mode):
+                data = handle.read(limit + 1)
+            elif info.st_size > limit:
                 raise too_large(path, f"file is {info.st_size:,} bytes", limit)
-            data = handle.read(limit + 1)
+            else:
+                # a read asks for what the file holds: read(n) allocates n bytes up front,
+                # which for a small file costs more than reading it; one more byte (and the
+                # rest, up to the limit) in case the file grew since it was measured
+                data = handle.read(info.st_size + 1)
+                if len(data) > info.st_size:
+                    data += handle.read(limit - len(data) + 1)
     except OSError as exc:
         raise InvalidInputError.single(path, f"cannot read file ({exc.strerror or exc})",
                                        "an existing, readable file") from exc

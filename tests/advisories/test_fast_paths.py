@@ -23,7 +23,14 @@ from stackrift.advisories import scan as scan_module
 from stackrift.advisories import store as store_module
 from stackrift.advisories import stored as stored_module
 from stackrift.advisories.correlation import Correlator, group_records
-from stackrift.advisories.feed import PreparingFeedParser, detect, prepared_records
+from stackrift.advisories.feed import (
+    PreparingFeedParser,
+    detect,
+    prepared_records,
+    read_head,
+    read_limited,
+    whole_files_kept,
+)
 from stackrift.advisories.importer import advisory_files, import_paths
 from stackrift.advisories.matcher import (
     AFFECTED_STATUSES,
@@ -47,6 +54,7 @@ from stackrift.advisories.scan import StoreInfo, match_json, scan, scan_json, sc
 from stackrift.advisories.store import SqliteStore, StoredRecord, prepare
 from stackrift.advisories.stored import prepare_all
 from stackrift.cli.output import json_bytes
+from stackrift.errors import InvalidInputError
 
 from .conftest import IMPORTED_CONTENT, cnvd_entry, osv_doc, write_cnvd, write_json
 from .content_digest import content_digest
@@ -338,6 +346,42 @@ def test_prepared_records_equal_the_parsed_ones_prepared(shared_data: Path, corp
         assert list(prepared_records(feed, file)) == list(prepare_all(feed.parse(file))), file
         compared += 1
     assert compared
+
+
+@pytest.mark.parametrize("corpus", ["osv-pypa", "osv-go", "cnnvd"])
+def test_files_read_once_for_detection_and_parsing(shared_data: Path, corpus: str) -> None:
+    """An import parses a small file from the bytes its format detection read: the records
+    equal those read from the file again."""
+    compared = 0
+    for file in advisory_files([shared_data / corpus]):
+        with whole_files_kept():
+            feed = detect(file)
+            once = None if feed is None else list(prepared_records(feed, file))
+        if feed is None:
+            continue
+        assert once == list(prepared_records(feed, file)), file
+        compared += 1
+    assert compared
+
+
+def test_detected_file_is_kept_only_for_its_own_parse(tmp_path: Path) -> None:
+    """Bytes kept by format detection serve the same file once, inside the block only: a file
+    changed after a detection outside it, or another file, is read from disk."""
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_bytes(b'{"id": "PYSEC-2021-1"}')
+    second.write_bytes(b'{"id": "PYSEC-2021-2"}')
+    read_head(first)
+    first.write_bytes(b'{"id": "PYSEC-2021-3"}')
+    assert read_limited(first) == b'{"id": "PYSEC-2021-3"}'
+    with whole_files_kept():
+        read_head(first)
+        assert read_limited(second) == b'{"id": "PYSEC-2021-2"}'
+        first.write_bytes(b'{"id": "PYSEC-2021-4"}')
+        assert read_limited(first) == b'{"id": "PYSEC-2021-3"}'  # the bytes detection read
+        assert read_limited(first) == b'{"id": "PYSEC-2021-4"}'  # once
+    with pytest.raises(InvalidInputError, match="limit"), whole_files_kept():
+        read_head(first)
+        read_limited(first, 5)  # the limit holds for kept bytes too
 
 
 def test_cnvd_prepared_rejects_as_parse_does(tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 
-def _group_key(ident: str) -> tuple[int, str]:
-    return (0 if ident.startswith("CVE-") else 1, ident)
+def _precedes(a: str, b: str) -> bool:
+    """Whether id ``a`` comes before ``b`` as a group's id: CVE ids first, then by text."""
+    a_cve, b_cve = a.startswith("CVE-"), b.startswith("CVE-")
+    return a_cve > b_cve if a_cve != b_cve else a < b
 
 
 def group_records(links: Mapping[tuple[str, str], Iterable[str]]
@@ -51,40 +53,49 @@ class Correlator:
         ra, rb = self._find(a), self._find(b)
         if ra != rb:
             # the smaller group key becomes the root, so the root is the group id
-            if _group_key(rb) < _group_key(ra):
+            if _precedes(rb, ra):
                 ra, rb = rb, ra
             self.parent[rb] = ra
             self.demoted.append(rb)
 
-    def add(self, record: tuple[str, str], idents: Iterable[str]) -> None:
+    def add(self, record: tuple[str, str], idents: Iterable[str]) -> str:
+        """Add a record with its joining ids; its group now (what :meth:`group_of` says)."""
         parent = self.parent
         first: str | None = None
+        root: str | None = None  # the group's id, when known without a search
         fresh = False  # whether the group's id is an id this call created (no row has it yet)
         for ident in idents:
             if ident not in parent:
                 parent[ident] = ident
                 if first is None:
-                    first = ident
+                    first = root = ident
                     fresh = True
-                else:  # a new id joins the record's first id's group: no search needed
-                    parent[ident] = root = self._find(first)
-                    if _group_key(ident) < _group_key(root):
-                        parent[root] = parent[ident] = ident
-                        if not fresh:
-                            self.demoted.append(root)
-                        fresh = True
+                    continue
+                # a new id joins the record's first id's group: no search needed
+                if root is None:
+                    root = self._find(first)
+                if _precedes(ident, root):
+                    parent[root] = ident
+                    if not fresh:
+                        self.demoted.append(root)
+                    fresh = True
+                    root = ident
+                else:
+                    parent[ident] = root
             elif first is None:
                 first = ident
             else:
                 self._union(first, ident)
                 fresh = False
+                root = None
         if first is None:
-            first = record[1]
+            first, root = record[1], None
             parent.setdefault(first, first)
         source = self.first_id.get(record[0])
         if source is None:
             source = self.first_id[record[0]] = {}
         source[record[1]] = first
+        return root if root is not None else self._find(first)
 
     def link(self, record: tuple[str, str], idents: Iterable[str]) -> None:
         """Join ``idents`` to an added record's group (the ids of a later copy of it)."""

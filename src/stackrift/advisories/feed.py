@@ -12,6 +12,7 @@ import gzip
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, runtime_checkable
@@ -63,11 +64,17 @@ class PreparingFeedParser(FeedParser, Protocol):
 
 def prepared_records(feed: FeedParser, path: Path) -> Iterator[StoredRecord | Rejection]:
     """What ``feed.parse(path)`` yields, each record in its stored form (an import's path)."""
-    if isinstance(feed, PreparingFeedParser):
-        return feed.prepared(path)
+    prepares = _PREPARES.get(type(feed))
+    if prepares is None:  # checking a runtime protocol costs as much as parsing a small file
+        prepares = _PREPARES[type(feed)] = isinstance(feed, PreparingFeedParser)
+    if prepares:
+        return cast(PreparingFeedParser, feed).prepared(path)
     from stackrift.advisories.stored import prepare_all
 
     return prepare_all(feed.parse(path))
+
+
+_PREPARES: dict[type, bool] = {}  # feed class -> whether it is a PreparingFeedParser
 
 
 FEED_MODULES = ("cve5", "csaf", "cnnvd", "cnvd", "osv")  # most specific first
@@ -82,11 +89,50 @@ def feeds() -> dict[str, FeedParser]:
     return {cls.format: cls() for cls in FEEDS.by_module()}
 
 
+class _WholeFileMemo:
+    """The last file :func:`read_head` read to its end, while :func:`whole_files_kept` is
+    active: an import detects each file's format and then parses it, and most OSV files are
+    shorter than a head, so the parser takes the bytes read for detection rather than opening
+    the file again."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.path: Path | None = None
+        self.data = b""
+
+    def keep(self, path: Path, data: bytes) -> None:
+        if self.active:
+            self.path, self.data = path, data
+
+    def take(self, path: Path, limit: int) -> bytes | None:
+        """The kept bytes of ``path`` (once), if they are kept and within ``limit``."""
+        if self.path != path or len(self.data) > limit:
+            return None
+        data, self.path, self.data = self.data, None, b""
+        return data
+
+
+_MEMO = _WholeFileMemo()
+
+
+@contextmanager
+def whole_files_kept() -> Iterator[None]:
+    """Within the block, a small file read by format detection is not read again by its
+    parser (for one detection and parse of a file: the two reads a moment apart)."""
+    _MEMO.active = True
+    try:
+        yield
+    finally:
+        _MEMO.active, _MEMO.path, _MEMO.data = False, None, b""
+
+
 def read_head(path: Path) -> bytes:
     """The first bytes of a file, decompressed when it is gzip."""
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
+            if len(head) < HEAD_BYTES:  # the whole file: a buffered read stops early only there
+                _MEMO.keep(path, head)
             if head[:2] == b"\x1f\x8b":
                 # compressed data is never much larger than the original: 8x the head is plenty
                 head += handle.read(7 * HEAD_BYTES)
@@ -118,7 +164,9 @@ def detect(path: Path, forced: str | None = None) -> FeedParser | None:
 def read_limited(path: Path, limit: int | None = None) -> bytes:
     """A whole file, refusing files (devices and pipes too) larger than ``limit``
     (:data:`MAX_FILE_BYTES` unless given)."""
-    return read_bounded(path, MAX_FILE_BYTES if limit is None else limit)
+    limit = MAX_FILE_BYTES if limit is None else limit
+    kept = _MEMO.take(path, limit)
+    return read_bounded(path, limit) if kept is None else kept
 
 
 def read_maybe_gzip(path: Path) -> bytes:

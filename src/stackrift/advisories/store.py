@@ -9,6 +9,7 @@ An import is one transaction: a failure or interruption leaves the store as it w
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import zlib
 from collections import Counter, defaultdict
@@ -129,11 +130,18 @@ BULK_INDEXES = {
     "products_key": "CREATE INDEX products_key ON products (key)",
     "products_record": "CREATE INDEX products_record ON products (source, record_id)",
 }
+# Pages of a new store: records average ~0.7 KB, and an import writes ~10^5 of them and reads
+# the tables back to build the indexes; 16 KiB pages halve the system time of a large import
+# (a quarter of the reads and writes) and leave look-ups as quick as 4 KiB ones.
+PAGE_SIZE = 16384
 IMPORT_CACHE_KIB = 8 * 1024  # larger caches measured no quicker (the file outgrows any cache)
 LOCAL_REGROUP_LIMIT = 5000  # changed records up to which only the groups they touch regroup
 BULK_BATCH = 2000  # records per write while bulk loading: memory stays flat, calls amortised
 MIN_SUPPORT = 2  # a learned text->package mapping needs two shared CVEs
 MIN_SHARE = 0.15  # …and at least this share of the key's links
+
+
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")  # an import's time
 
 
 def unpack_record(blob: bytes, origin: str = "") -> Advisory:
@@ -248,6 +256,8 @@ class SqliteStore:
             raise UnusableStoreError(f"{self.path}: store schema {version} is newer than this "
                                      f"StackRift understands ({SCHEMA_VERSION}); upgrade "
                                      "StackRift or pass --db with another store")
+        if version == 0:  # a new store: its pages are sized before its first table exists
+            self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         for number in range(version, SCHEMA_VERSION):
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -371,27 +381,28 @@ class SqliteStore:
         batch: list[StoredRecord] = []
         rows: list[tuple[Any, ...]] = []
         for record in records:
-            source, ident = record.source, record.id
+            # unpacked at once: quicker than reading the fields one by one (10^5 records)
+            source, ident, modified, published, withdrawn, digest, data, ids, _, _ = record
             kept = rows_of.get(source)
             if kept is None:
                 kept = rows_of[source] = {}
             key = (source, ident)
             previous = kept.get(ident)
             if previous is None:
-                correlator.add(key, record.ids)
+                group = correlator.add(key, ids)
             else:
                 stale.append((previous,))
                 superseded[key] = record._replace(data=b"")
-                correlator.link(key, record.ids)
+                correlator.link(key, ids)
+                group = correlator.group_of(key)
             rowid += 1
             kept[ident] = rowid
             batch.append(record)
-            rows.append((rowid, source, ident, correlator.group_of(key), record.modified,
-                         record.published, record.withdrawn, record.digest, now, now,
-                         record.data))
+            rows.append((rowid, source, ident, group, modified, published, withdrawn, digest,
+                         data))
             if len(batch) >= BULK_BATCH:
-                self._write_batch(batch, rows)
-        self._write_batch(batch, rows)
+                self._write_batch(batch, rows, now)
+        self._write_batch(batch, rows, now)
         if not rows_of:
             return False
         for source, kept in rows_of.items():
@@ -419,12 +430,15 @@ class SqliteStore:
             self._insert_keys([superseded[key] for key in keys])
             self._regroup_groups({correlator.group_of(key) for key in keys})
 
-    def _write_batch(self, batch: list[StoredRecord], rows: list[tuple[Any, ...]]) -> None:
+    def _write_batch(self, batch: list[StoredRecord], rows: list[tuple[Any, ...]],
+                     now: str) -> None:
         """Records (with their row numbers) and their keys; empties both lists."""
+        # the import's time is written as a literal rather than bound twice in every row
+        assert _TIMESTAMP.fullmatch(now), now
         self.db.executemany(
-            "INSERT INTO records (rowid, source, id, group_id, modified, published, withdrawn, "
-            "digest, first_seen, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows)
+            "INSERT INTO records (rowid, source, id, group_id, modified, published, withdrawn, "  # noqa: S608
+            f"digest, first_seen, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{now}', "
+            f"'{now}', ?)", rows)
         self._insert_keys(batch)
         batch.clear()
         rows.clear()

@@ -74,9 +74,13 @@ def db_import(
     output_format = chosen_format(output_format, json, SummaryFormat.JSON)
     quiet = output_format is SummaryFormat.JSON
     files = list(advisory_files(paths))  # walked once: the import reads this list
+    console = err()
+    # a bar only where it is seen: off a terminal it draws nothing, yet its refresh thread
+    # would render it ten times a second for the whole import
+    shown = len(files) >= 50 and not quiet and console.is_terminal
     # the starter pack is added after the import: into a new store, the feeds load in bulk
     with open_store(db, starter=False) as store, Progress(
-            console=err(), transient=True, disable=len(files) < 50 or quiet) as progress:
+            console=console, transient=True, disable=not shown) as progress:
         task = progress.add_task("reading advisories", total=len(files))
         report = import_paths(store, files, forced=feed_format.value if feed_format else None,
                               strict=strict, progress=lambda _p: progress.advance(task))
@@ -118,11 +122,15 @@ def _import_lines(report: ImportReport, starter: ImportReport | None,
 
 def _shown(db: str | None) -> str:
     """The store as messages name it: a database URL without its password."""
-    from stackrift.advisories.sqlstore import is_store_url, safe_url
+    from stackrift.advisories.storeurl import is_store_url
 
     if db is None:
         return "the default store"
-    return safe_url(db) if is_store_url(db) else db
+    if not is_store_url(db):
+        return db
+    from stackrift.advisories.sqlstore import safe_url  # loads SQLAlchemy: only for a URL
+
+    return safe_url(db)
 
 
 def _starter_line(status: dict[str, Any]) -> str:
