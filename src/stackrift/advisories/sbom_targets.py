@@ -59,11 +59,15 @@ class _Walk:
         subject = metadata.get("component") if isinstance(metadata, dict) else None
         if isinstance(subject, dict):
             self.component(subject)
-        for section in ("components", "services"):
-            for node in data.get(section) or ():
-                if isinstance(node, dict):
-                    self.component(node)
+        self.listed(data)
         return self.targets
+
+    def listed(self, node: dict[str, Any]) -> None:
+        """The components and services listed in ``node`` (the document or a component)."""
+        for section in ("components", "services"):
+            for child in node.get(section) or ():
+                if isinstance(child, dict):
+                    self.component(child)
 
     def component(self, node: dict[str, Any]) -> None:
         if node.keys() <= _PLAIN:
@@ -109,10 +113,7 @@ class _Walk:
             for ancestor in pedigree.get("ancestors") or ():
                 if isinstance(ancestor, dict):
                     self.component(ancestor)
-        for section in ("components", "services"):
-            for child in node.get(section) or ():
-                if isinstance(child, dict):
-                    self.component(child)
+        self.listed(node)
 
 
 # fields that neither name a vendor nor hold components (see :meth:`_Walk.plain`)

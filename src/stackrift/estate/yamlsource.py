@@ -203,6 +203,12 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], open_nodes: set[int]) 
     return memo[id(node)]
 
 
+def _may_alias_or_escape(text: str) -> bool:
+    """Whether a text may hold an anchor (so aliases) or a ``\\u``/``\\U`` escape (so a lone
+    surrogate): what the node tree's checks look for, and only they."""
+    return "&" in text or "\\u" in text or "\\U" in text
+
+
 def check_expansion(node: yaml.Node, name: str, text: str | None = None) -> None:
     """Refuse a composed document whose alias expansion is recursive or too large, or whose
     text is not Unicode.
@@ -211,7 +217,7 @@ def check_expansion(node: yaml.Node, name: str, text: str | None = None) -> None
     the walk is skipped when it cannot find anything: no ``&`` means no anchor (so no alias),
     and no ``\\u``/``\\U`` escape means no surrogate (decoded UTF-8 holds none).
     """
-    if text is not None and "&" not in text and "\\u" not in text and "\\U" not in text:
+    if text is not None and not _may_alias_or_escape(text):
         return
     try:
         size = _expanded_size(node, {}, set())
@@ -573,7 +579,7 @@ _NODE_EVENTS = frozenset({yaml.ScalarEvent, yaml.MappingStartEvent, yaml.Sequenc
 def _located_from_events(name: str, text: str) -> LocatedDocument | None:
     """The document built straight from events, or ``None`` when it needs the node path (for
     anchors, aliases or escapes, whose checks walk the node tree, or anything unusual)."""
-    if "&" in text or "\\u" in text or "\\U" in text:
+    if _may_alias_or_escape(text):
         return None
     builder = _Builder(name)
     try:
@@ -646,7 +652,7 @@ def _located_later(name: str, text: str) -> LocatedDocument | None:
     or ``None`` when the document needs a located builder now: anything unusual, and any
     problem (a refused or repeated key, a bad value, too many values), which is reported with
     its location."""
-    if "&" in text or "\\u" in text or "\\U" in text:
+    if _may_alias_or_escape(text):
         return None
     try:
         data = _plain_from_events(text, estate_keys=True)
