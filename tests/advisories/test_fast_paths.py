@@ -1,7 +1,9 @@
 """The optimised scan and import paths give what straightforward ones give, on the real corpora.
 
-The matcher decides each product text once per version, indexes PEP 440 version lists, and
-shares what a group's records say between components; the import streams records to the store
+The matcher decides each record once for all the versions of its package that a scan names
+(bisecting the ordered versions at the record's events), matches a batch of packages at a time,
+decides each product text once per version, indexes PEP 440 version lists, and shares what a
+group's records say between components; the import streams records to the store
 without holding them. Here a plain per-component matcher (every record and entry evaluated for
 every component, listed versions compared by parsing each one) and the content digest of the
 store as imported before streaming are the references.
@@ -42,13 +44,14 @@ from stackrift.advisories.matcher import (
 )
 from stackrift.advisories.matching import (
     PreparedEntry,
+    VersionSet,
     affects,
     ecosystem_key,
     in_range,
     key_function,
     normalise_name,
 )
-from stackrift.advisories.model import Advisory, Affected, ImportReport
+from stackrift.advisories.model import Advisory, Affected, Event, ImportReport, Range
 from stackrift.advisories.products import parse_product, satisfies
 from stackrift.advisories.scan import StoreInfo, match_json, scan, scan_json, scan_json_pieces
 from stackrift.advisories.store import SqliteStore, StoredRecord, prepare
@@ -211,6 +214,72 @@ def test_prepared_entries_decide_like_affects(
                     entry, version)
                 decided += 1
     assert decided > 100_000
+
+
+def _split_equals_affects(entry: Affected, ecosystem: str | None, versions: set[str]) -> int:
+    """Whether one entry decided for all ``versions`` at once says what it says of each."""
+    prepared = PreparedEntry(entry, ecosystem)
+    affected, not_affected = prepared.split(VersionSet(versions))
+    for version in versions:
+        found = True if version in affected else False if version in not_affected else None
+        assert found == prepared.affects(version), (entry, version)
+    return len(versions)
+
+
+def test_entries_split_all_versions_as_they_decide_each(
+        real_store: tuple[SqliteStore, ImportReport]) -> None:
+    """Every OSV entry decided for many versions at once (by bisection at its events) says
+    what it says of each version alone: the versions it names, their neighbours, versions no
+    ordering accepts."""
+    decided = 0
+    for (blob,) in real_store[0].db.execute("SELECT data FROM records WHERE source = 'osv'"):
+        for entry in Advisory.decode(blob).affected:
+            named = {*entry.versions, *(e.version for r in entry.ranges for e in r.events)}
+            versions = {v for n in named for v in (n, f"{n}.0", f"{n}.1", f"{n}rc1", f"v{n}")}
+            versions.update(("0", "0.0.1", "1.0", "999", "not a version", "1.0.0-beta", "*"))
+            decided += _split_equals_affects(entry, ecosystem_key(entry.ecosystem), versions)
+    assert decided > 100_000
+
+
+def test_random_entries_split_all_versions_as_they_decide_each() -> None:
+    """Made-up entries over every ordering: events in any order and kind (ties, ``limit``,
+    ``last_affected``, versions an ordering refuses), GIT ranges, listed versions."""
+    chooser = random.Random(3)
+    pool = ["0", "0.9", "1.0", "1.0.0", "1.0.1", "1.0.post1", "1.0-sp1", "1.1", "1.2-rc1", "1.2",
+            "2.0", "2.0.0a1", "v2.1", "3", "10.0", "abc", "*"]
+    decided = 0
+    for _ in range(5000):
+        ecosystem = chooser.choice(["PyPI", "Go", "Maven", "npm", "Debian", None])
+        ranges = tuple(
+            Range(chooser.choice(["ECOSYSTEM", "SEMVER", "GIT"]),
+                  tuple(Event(chooser.choice(["introduced", "fixed", "last_affected", "limit"]),
+                              chooser.choice(pool)) for _ in range(chooser.randint(0, 5))))
+            for _ in range(chooser.randint(0, 3)))
+        listed = tuple(chooser.sample(pool, chooser.randint(0, 3))) \
+            if chooser.random() < 0.4 else ()
+        entry = Affected(ecosystem=ecosystem, name="p", ranges=ranges, versions=listed)
+        decided += _split_equals_affects(entry, ecosystem,
+                                         set(chooser.sample(pool, chooser.randint(1, len(pool)))))
+    assert decided > 20_000
+
+
+@pytest.mark.parametrize("per_batch", [1, 5])
+def test_batches_of_packages_match_as_one_component_at_a_time(
+        real_store: tuple[SqliteStore, ImportReport], per_batch: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Matching in batches of packages, each record decided for all of a package's versions at
+    once and then let go, finds for every component what matching it alone finds."""
+    store = real_store[0]
+    targets = real_targets(store, 400)
+    # the same package and version twice (one decision serves both)
+    targets += [new_target(f"again{n}", t.name, t.version, t.purl)
+                for n, t in enumerate(targets[:40])]
+    monkeypatch.setattr("stackrift.advisories.matcher.PACKAGES_PER_BATCH", per_batch)
+    together = Matcher(store).match_all(targets)
+    alone = Matcher(store)  # each package loaded, decided and let go again for every component
+    assert sum(map(len, together)) > 400
+    for target, matches in zip(targets, together, strict=True):
+        assert matches == alone.match(target), target
 
 
 @pytest.mark.parametrize("per_piece", [1, 7, scan_module.FINDINGS_PER_PIECE])

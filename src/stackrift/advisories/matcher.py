@@ -17,9 +17,10 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from stackrift.advisories.interface import AdvisoryReader, GroupView
+from stackrift.advisories.interface import AdvisoryReader, CachingReader, GroupView
 from stackrift.advisories.matching import (
     PreparedEntry,
+    VersionSet,
     ecosystem_key,
     key_function,
     purl_identity,
@@ -161,15 +162,35 @@ class Match:
 
 
 _MATCH_SETTERS = tuple(getattr(Match, f.name).__set__ for f in fields(Match))
+(_SET_TARGET, _SET_GROUP, _SET_IDS, _SET_SOURCES, _SET_TITLE, _SET_SEVERITY, _SET_KNOWN,
+ _SET_FIXED, _SET_METHOD, _SET_CONFIDENCE, _SET_RECORDS, _SET_BASIS, _SET_VEX,
+ _SET_DETAILS) = _MATCH_SETTERS
 
 
-def _new_match(*values: Any) -> Match:
-    """``Match(*values)`` with every field given, each set through its slot: a scan builds one
+def _new_match(  # noqa: PLR0913 (one argument per field of Match)
+        target: Target, group_id: str, ids: tuple[str, ...], sources: tuple[str, ...],
+        title: str | None, severity: Severity, severity_known: bool, fixed: tuple[str, ...],
+        method: str, confidence: float, records: tuple[SourceRecord, ...], basis: str,
+        vex: dict[str, Any] | None, details: MatchDetails | None) -> Match:
+    """``Match(...)`` with every field given, each set through its slot: a scan builds one
     per finding (10^4–10^5), and the frozen dataclass's ``__init__`` costs an
-    ``object.__setattr__`` call per field, twice the cost of the rest of the match."""
+    ``object.__setattr__`` call per field, twice the cost of the rest of the match (a loop
+    over the setters costs more than the calls written out)."""
     match: Match = object.__new__(Match)
-    for setter, value in zip(_MATCH_SETTERS, values, strict=True):
-        setter(match, value)
+    _SET_TARGET(match, target)
+    _SET_GROUP(match, group_id)
+    _SET_IDS(match, ids)
+    _SET_SOURCES(match, sources)
+    _SET_TITLE(match, title)
+    _SET_SEVERITY(match, severity)
+    _SET_KNOWN(match, severity_known)
+    _SET_FIXED(match, fixed)
+    _SET_METHOD(match, method)
+    _SET_CONFIDENCE(match, confidence)
+    _SET_RECORDS(match, records)
+    _SET_BASIS(match, basis)
+    _SET_VEX(match, vex)
+    _SET_DETAILS(match, details)
     return match
 
 
@@ -184,26 +205,36 @@ def _package_entries(record: Advisory, ecosystem: str, name: str) -> tuple[Prepa
                  and a.status in AFFECTED_STATUSES)
 
 
-def _package_verdict(entries: Sequence[PreparedEntry], ecosystem: str, version: str
-                     ) -> tuple[bool | None, tuple[str, ...]]:
-    """Whether a package record's entries (:func:`_package_entries`) affect this version, and
-    the fixed versions they name."""
-    if len(entries) == 1:  # most records name a package once
-        only = entries[0]
-        result = only.affects(version)
-        if result:
-            return True, tuple(dict.fromkeys(only.fixed_after(version)))
-        return result, ()
-    verdict: bool | None = None
-    fixed: list[str] = []
-    for a in entries:
-        result = a.affects(version)
-        if result:
-            verdict = True
-            fixed.extend(a.fixed_after(version))
-        elif result is False and verdict is None:
-            verdict = False
-    return verdict, tuple(dict.fromkeys(fixed))
+class _PackageDecisions(NamedTuple):
+    """What a package's records say of each of its versions a scan asks about."""
+
+    versions: set[str]
+    # version -> the records affecting it, in the plan's order: (group, record, fixed versions)
+    affecting: dict[str, list[tuple[str, tuple[str, str], tuple[str, ...]]]]
+    # version -> groups with a record of the package saying it is not affected
+    excluding: dict[str, set[str]]
+
+
+def _decide_package(plan: Sequence[tuple[str, tuple[str, str], tuple[PreparedEntry, ...]]],
+                    versions: VersionSet, into: _PackageDecisions) -> None:
+    """Each record of a package's plan decided for all of ``versions`` at once (a version is
+    affected when any of the record's entries affects it, and excluded when one says it is not
+    and none that it is), added to ``into``."""
+    affecting, excluding = into.affecting, into.excluding
+    for group_id, record_key, entries in plan:
+        fixed_by: dict[str, list[str]] = {}
+        refused: set[str] = set()
+        for entry in entries:
+            affected, not_affected = entry.split(versions)
+            for version in affected:
+                fixed_by.setdefault(version, []).extend(entry.fixed_after(version))
+            refused |= not_affected
+        for version, fixed in fixed_by.items():
+            affecting.setdefault(version, []).append(
+                (group_id, record_key, tuple(dict.fromkeys(fixed))))
+        for version in refused.difference(fixed_by):
+            excluding.setdefault(version, set()).add(group_id)
+    into.versions.update(versions.versions)
 
 
 @lru_cache(maxsize=262144)
@@ -227,12 +258,24 @@ class _TextPlan(NamedTuple):
 
 
 _NO_TEXT = _TextPlan((), (), ())
+_NONE: frozenset[str] = frozenset()
+
+
+def _product_of(target: Target) -> tuple[tuple[str, str] | None, str | None, str | None]:
+    """What names a target's product: its package (from the purl), vendor and product."""
+    identity = target.identity
+    return (identity[0], identity[1]) if identity else None, target.vendor, target.product
+
+# packages whose records are held at once while matching (see Matcher.match_all)
+PACKAGES_PER_BATCH = 256
 
 
 @dataclass(frozen=True, slots=True)
 class _GroupSummary:
     ids: tuple[str, ...]
-    records: tuple[tuple[Advisory, tuple[dict[str, Any], ...]], ...]
+    # per record in effect: source, id, published, ratings (what a match's records hold: the
+    # decoded records themselves are let go)
+    records: tuple[tuple[str, str, str | None, tuple[dict[str, Any], ...]], ...]
     title: str | None
     severity: Severity
     severity_known: bool
@@ -258,6 +301,9 @@ class Matcher:
         # with its entries naming the package, prepared once
         self._plans: dict[tuple[str, str], list[tuple[str, tuple[str, str],
                                                        tuple[PreparedEntry, ...]]]] = {}
+        # per package: the versions to decide together (match_all), and what was decided
+        self._versions: dict[tuple[str, str], set[str]] = {}
+        self._decisions: dict[tuple[str, str], _PackageDecisions] = {}
         self._shapes: dict[tuple[str, frozenset[tuple[tuple[str, str], str]]],
                            tuple[tuple[SourceRecord, ...], str, tuple[str, ...],
                                  MatchDetails]] = {}
@@ -271,19 +317,32 @@ class Matcher:
                                dict[str, str]] = {}
         self._text_plans: dict[tuple[tuple[str, str] | None, str | None, str | None],
                                _TextPlan] = {}
+        # what no product key names, while match_all runs (most of a large SBOM's packages)
+        self._keyless: set[tuple[tuple[str, str] | None, str | None, str | None]] = set()
 
     def prefetch(self, targets: Iterable[Target]) -> None:
         """Load the records of every package and product key the targets name in a few
         queries, rather than a few per component."""
         targets = list(targets)
-        wanted = {identity[:2] for t in targets
-                  if (identity := t.identity) and identity[:2] in self._known}
-        wanted.difference_update(self._package_records)
+        self._load_packages({identity[:2] for t in targets
+                             if (identity := t.identity) and identity[:2] in self._known})
+        self._load_keys(targets)
+
+    def _load_packages(self, packages: Iterable[tuple[str, str]]) -> None:
+        wanted = set(packages).difference(self._package_records)
         if wanted:
             found = self.store.lookup(packages=wanted).packages
             for package in wanted:
                 self._package_records[package] = found.get(package, [])
-        keys = {key for t in targets for key in self.product_keys(t)}
+
+    def _load_keys(self, targets: Iterable[Target], *, note_keyless: bool = False) -> None:
+        keys: set[str] = set()
+        for target in targets:
+            found = self.product_keys(target)
+            if found:
+                keys.update(found)
+            elif note_keyless:
+                self._keyless.add(_product_of(target))
         keys.difference_update(self._key_records)
         if keys:
             by_key = self.store.lookup(product_keys=keys).products
@@ -337,12 +396,10 @@ class Matcher:
     def product_keys(self, target: Target) -> dict[str, str]:
         """Product keys naming this target, with how the mapping is known (shared: do not
         modify)."""
-        identity = target.identity
-        package = (identity[0], identity[1]) if identity else None
-        cache_key = (package, target.vendor, target.product)
+        cache_key = _product_of(target)
         keys = self._keys_cache.get(cache_key)
         if keys is None:
-            keys = self._product_keys(package, target.vendor, target.product)
+            keys = self._product_keys(*cache_key)
             if keys:  # none is quick to find again, and most of a large SBOM's packages have none
                 self._keys_cache[cache_key] = keys
         return keys
@@ -370,16 +427,73 @@ class Matcher:
         return self.match_all([target])[0]
 
     def match_all(self, targets: Sequence[Target]) -> list[list[Match]]:
-        """:meth:`match` for each target; the matched groups are loaded in a few queries."""
-        self.prefetch(targets)
+        """:meth:`match` for each target.
+
+        Targets are matched a batch of packages at a time: the batch's records are loaded in a
+        few queries, each record is decided for all of the package's versions at once, and
+        once the batch's matches are built its records are let go (memory stays bounded by a
+        batch, not the SBOM)."""
+        by_package: dict[tuple[str, str] | None, list[int]] = {}
+        for index, target in enumerate(targets):
+            identity = target.identity
+            package = None
+            if identity and identity[:2] in self._known:
+                package = identity[:2]
+                if target.version:  # the version _hits decides
+                    self._versions.setdefault(package, set()).add(identity[2] or target.version)
+            by_package.setdefault(package, []).append(index)
+        self._load_keys(targets, note_keyless=True)
+        packages = sorted(p for p in by_package if p is not None)
+        batches: list[list[tuple[str, str] | None]] = [
+            list(packages[start:start + PACKAGES_PER_BATCH])
+            for start in range(0, len(packages), PACKAGES_PER_BATCH)]
+        if None in by_package:
+            batches.append([None])
+        found: list[list[Match]] = [[] for _ in targets]
+        for batch in batches:
+            self._load_packages(p for p in batch if p is not None)
+            indices = [index for package in batch for index in by_package[package]]
+            for index, matches in zip(indices, self._match_batch([targets[i] for i in indices]),
+                                      strict=True):
+                found[index] = matches
+            self._let_go(p for p in batch if p is not None)
+        self._keyless.clear()
+        return found
+
+    def _match_batch(self, targets: Sequence[Target]) -> list[list[Match]]:
         hits = [self._hits(target) for target in targets]
-        missing = {g for found in hits if found for g in found[0] if g not in self._groups}
+        missing = {g for found in hits if found for g in found[0] if g not in self._summaries}
         if missing:
             self._groups.update(self.store.groups(missing))
         return [sorted((self._build(target, g, by_record, found[1].get(g, []), found[2][g])
                         for g, by_record in found[0].items()),
                        key=lambda m: (-m.severity.rank, m.group_id)) if found and found[0] else []
                 for target, found in zip(targets, hits, strict=True)]
+
+    def _let_go(self, packages: Iterable[tuple[str, str]]) -> None:
+        """Forget what was loaded and worked out for a batch's packages (its matches hold what
+        they need); a store caching decoded records forgets them too."""
+        for package in packages:
+            self._package_records.pop(package, None)
+            self._plans.pop(package, None)
+            self._decisions.pop(package, None)
+            self._versions.pop(package, None)
+        self._groups.clear()  # summarised: only the summaries are needed again
+        if isinstance(self.store, CachingReader):
+            self.store.forget_records()
+
+    def _decided(self, package: tuple[str, str], version: str) -> _PackageDecisions:
+        """What the package's records say of ``version``, decided together with every version
+        of the package that the targets being matched name."""
+        decisions = self._decisions.get(package)
+        if decisions is None:
+            decisions = self._decisions[package] = _PackageDecisions(set(), {}, {})
+        if version not in decisions.versions:
+            wanted = self._versions.pop(package, set())
+            wanted.add(version)
+            _decide_package(self._plan(*package), VersionSet(wanted - decisions.versions),
+                            decisions)
+        return decisions
 
     def _hits(self, target: Target) -> tuple[dict[str, dict[tuple[str, str], str]],
                                              dict[str, list[str]], dict[str, str]] | None:
@@ -392,17 +506,14 @@ class Matcher:
         ecosystem = identity[0] if identity else None
         methods: dict[str, dict[tuple[str, str], str]] = {}
         fixed: dict[str, list[str]] = {}
-        excluded: set[str] = set()
         basis: dict[str, str] = {}
+        decisions = None
         if identity and identity[:2] in self._known:
-            for group_id, record_key, entries in self._plan(identity[0], identity[1]):
-                verdict, record_fixed = _package_verdict(entries, identity[0], version)
-                if verdict:
-                    methods.setdefault(group_id, {})[record_key] = "range"
-                    fixed.setdefault(group_id, []).extend(record_fixed)
-                    basis[group_id] = "range"
-                elif verdict is False:
-                    excluded.add(group_id)
+            decisions = self._decided(identity[:2], version)
+            for group_id, record_key, record_fixed in decisions.affecting.get(version, ()):
+                methods.setdefault(group_id, {})[record_key] = "range"
+                fixed.setdefault(group_id, []).extend(record_fixed)
+                basis[group_id] = "range"
         plan = self._text_plan(target)
         if not plan.records:
             return (methods, fixed, basis) if methods else None
@@ -419,6 +530,7 @@ class Matcher:
             if verdict:
                 holding[index] = text_fixed
                 candidates.update(plan.holders[index])
+        excluded = decisions.excluding.get(version, _NONE) if decisions else _NONE
         for position in sorted(candidates):
             group_id, record_key, on = plan.records[position]
             if group_id in excluded and group_id not in methods:
@@ -437,12 +549,12 @@ class Matcher:
         affected entries naming one of those keys as conditions (an entry prepared when it
         carries versions or ranges, else its product text, shared by every entry with that
         text) and how that key is known; worked out once per product."""
-        identity = target.identity
-        package = (identity[0], identity[1]) if identity else None
-        cache_key = (package, target.vendor, target.product)
+        cache_key = _product_of(target)
         plan = self._text_plans.get(cache_key)
         if plan is not None:
             return plan
+        if cache_key in self._keyless:
+            return _NO_TEXT
         keys = self.product_keys(target)
         if not keys:  # most packages: no product text can name them (nothing kept per package)
             return _NO_TEXT
@@ -451,7 +563,7 @@ class Matcher:
         by_text: dict[str, int] = {}
         records: list[tuple[str, tuple[str, str], tuple[tuple[int, str], ...]]] = []
         if keys:
-            ecosystem = identity[0] if identity else None
+            ecosystem = target.identity[0] if target.identity else None
             for group_id, record in self._records_for_keys(keys):
                 if record.withdrawn or self._future(record):
                     continue
@@ -487,7 +599,7 @@ class Matcher:
         if cached is not None:
             return cached
         group = self._group(group_id)
-        records: list[tuple[Advisory, tuple[dict[str, Any], ...]]] = []
+        records: list[tuple[str, str, str | None, tuple[dict[str, Any], ...]]] = []
         severities: list[Severity] = []
         for record in group.records:
             if record.withdrawn or self._future(record):
@@ -500,7 +612,7 @@ class Matcher:
                 ratings.append({"scheme": rating.scheme, "vector": rating.vector,
                                 "score": rating.score, "rating": rating.rating,
                                 "severity": level.value if level else None})
-            records.append((record, tuple(ratings)))
+            records.append((record.source, record.id, record.published, tuple(ratings)))
         title = next((r.title for r in group.records if r.title and r.source in WESTERN), None) \
             or next((_first_sentence(r.details) for r in group.records
                      if r.details and r.source in WESTERN), None) \
@@ -519,9 +631,9 @@ class Matcher:
         shape = (group_id, frozenset(hits.items()))
         shared = self._shapes.get(shape)
         if shared is None:
-            records = tuple(SourceRecord(r.source, r.id, r.published, ratings,
-                                         hits.get((r.source, r.id), "alias"))
-                            for r, ratings in summary.records)
+            records = tuple(SourceRecord(source, ident, published, ratings,
+                                         hits.get((source, ident), "alias"))
+                            for source, ident, published, ratings in summary.records)
             method = max((r.method for r in records), key=lambda m: METHOD_RANK[m])
             shared = self._shapes[shape] = (
                 records, method, tuple(sorted({r.source for r in records})),

@@ -10,8 +10,10 @@ evaluated against package versions.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote
 
@@ -419,7 +421,84 @@ class PreparedRange:
             return False
         return affected
 
+    def split(self, versions: VersionSet) -> tuple[list[str], list[str]] | None:
+        """:meth:`contains` of every version of ``versions`` at once: those in the range and
+        those not (a version the ordering refuses is in neither); None when undecidable.
 
+        The event deciding a version is the greatest (version, rank) at or below it
+        (``last_affected`` only below), so each event decides from one place in the ordered
+        versions on, found by bisection: the cost grows with the events, not the versions."""
+        if self.undecidable:
+            return None
+        keys, names = versions.ordered(self.key)
+        # (where the event starts to count, its place in ascending (version, rank), its rank)
+        starts = sorted((bisect_right(keys, point) if last_affected else bisect_left(keys, point),
+                         place, rank)
+                        for place, (point, rank, last_affected) in enumerate(reversed(self.points)))
+        cut = bisect_left(keys, max(self.limits)) if self.limits else len(keys)
+        inside: list[str] = []
+        outside: list[str] = []
+        deciding, affected, begin = -1, self.opened, 0
+        for start, place, rank in starts:
+            if start > begin:
+                _divide(names, begin, start, affected, cut, inside, outside)
+                begin = start
+            if place > deciding:
+                deciding, affected = place, rank == _INTRODUCED
+        _divide(names, begin, len(names), affected, cut, inside, outside)
+        return inside, outside
+
+
+def _divide(names: list[str], begin: int, end: int, affected: bool, cut: int,
+            inside: list[str], outside: list[str]) -> None:
+    """Versions ``names[begin:end]`` into ``inside`` when affected, but only below ``cut`` (at
+    or above every ``limit`` a version is outside), else into ``outside``."""
+    if end <= begin:
+        return
+    if not affected:
+        outside.extend(names[begin:end])
+        return
+    below = min(end, max(begin, cut))
+    inside.extend(names[begin:below])
+    outside.extend(names[below:end])
+
+
+class VersionSet:
+    """The distinct versions of one package that a scan asks about, ordered once per ordering,
+    so that each record of the package is decided for all of them at once
+    (:meth:`PreparedEntry.split`)."""
+
+    __slots__ = ("_by_numbers", "_orders", "versions")
+
+    def __init__(self, versions: Iterable[str]) -> None:
+        self.versions = set(versions)  # read only
+        self._orders: dict[Callable[[str], Any], tuple[list[Any], list[str]]] = {}
+        self._by_numbers: dict[tuple[int, ...], list[str]] | None = None
+
+    def ordered(self, key: Callable[[str], Any]) -> tuple[list[Any], list[str]]:
+        """The versions ``key`` accepts, ascending: their keys and the versions."""
+        found = self._orders.get(key)
+        if found is None:
+            pairs = []
+            for version in self.versions:
+                try:
+                    pairs.append((key(version), version))
+                except UnparseableVersionError:
+                    continue
+            pairs.sort(key=_KEY_OF_PAIR)
+            found = self._orders[key] = ([k for k, _ in pairs], [v for _, v in pairs])
+        return found
+
+    def by_numbers(self) -> dict[tuple[int, ...], list[str]]:
+        """The versions by their non-zero numbers (:func:`_nonzero_numbers`)."""
+        if self._by_numbers is None:
+            self._by_numbers = {}
+            for version in self.versions:
+                self._by_numbers.setdefault(_nonzero_numbers(version), []).append(version)
+        return self._by_numbers
+
+
+_KEY_OF_PAIR = itemgetter(0)
 _INTRODUCED = _ORDER["introduced"]
 
 
@@ -478,3 +557,26 @@ class PreparedEntry:
         if decided or self.listed:
             return False
         return None
+
+    def split(self, versions: VersionSet) -> tuple[set[str], set[str]]:
+        """:meth:`affects` of every version of ``versions`` at once: the affected ones, and
+        those decided not affected (the rest are undecided)."""
+        affected = versions.versions.intersection(self.listed)
+        decided: set[str] = set()
+        for rng in self.ranges:
+            found = rng.split(versions)
+            if found is not None:
+                affected.update(found[0])
+                decided.update(found[1])
+        if self.pep440:
+            if self.index is None:
+                self.index = _listed_by_numbers(self.listed)
+            by_numbers = versions.by_numbers()
+            for numbers in by_numbers.keys() & self.index.keys():
+                affected.update(version for version in by_numbers[numbers]
+                                if version not in affected
+                                and _pep440_in_index(version, self.index))
+        if self.listed:
+            return affected, versions.versions - affected
+        decided -= affected
+        return affected, decided
