@@ -237,7 +237,7 @@ def _decide_package(plan: Sequence[tuple[str, tuple[str, str], tuple[PreparedEnt
     into.versions.update(versions.versions)
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=16384)  # bounded: most (text, version) pairs of a large scan come once
 def _product_text_verdict(product: str, version: str, ecosystem: str | None
                           ) -> tuple[bool | None, tuple[str, ...]]:
     """A product text's version clauses against a version: many records share one text
@@ -267,7 +267,7 @@ def _product_of(target: Target) -> tuple[tuple[str, str] | None, str | None, str
     return (identity[0], identity[1]) if identity else None, target.vendor, target.product
 
 # packages whose records are held at once while matching (see Matcher.match_all)
-PACKAGES_PER_BATCH = 256
+PACKAGES_PER_BATCH = 64
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,7 @@ def ecosystem_key(ecosystem: str | None) -> str | None:
     return _CANONICAL.get(base.lower(), base)
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=16384)  # bounded: a scan asks each of its components' purls once
 def purl_identity(purl: str) -> tuple[str, str, str | None] | None:
     """(ecosystem, normalised name, version) from a purl; None if it is not a package purl."""
     if not purl.startswith("pkg:"):
@@ -512,7 +512,9 @@ class PreparedEntry:
     def __init__(self, affected: Affected, ecosystem: str | None) -> None:
         eco = ecosystem or affected.ecosystem
         self.order = key_function(eco)
-        self.versions = frozenset(affected.versions)
+        # listed versions as a set, built when a version is first asked alone (:meth:`affects`;
+        # :meth:`split` needs none)
+        self.versions: frozenset[str] | None = None
         self.listed = affected.versions
         # PEP 440 equality (1.0 == 1.0.0) of listed versions, by their non-zero numbers: the
         # index is built when first needed (most versions asked are listed as written)
@@ -540,7 +542,10 @@ class PreparedEntry:
 
     def affects(self, version: str) -> bool | None:
         """:func:`affects` of this entry."""
-        if version in self.versions:
+        listed = self.versions
+        if listed is None:
+            listed = self.versions = frozenset(self.listed)
+        if version in listed:
             return True
         decided = False
         for rng in self.ranges:
@@ -568,14 +573,15 @@ class PreparedEntry:
             if found is not None:
                 affected.update(found[0])
                 decided.update(found[1])
-        if self.pep440:
+        if self.pep440 and len(affected) < len(versions.versions):
+            # listed under another spelling (1.0 == 1.0.0): only versions not yet affected
             if self.index is None:
                 self.index = _listed_by_numbers(self.listed)
             by_numbers = versions.by_numbers()
             for numbers in by_numbers.keys() & self.index.keys():
-                affected.update(version for version in by_numbers[numbers]
-                                if version not in affected
-                                and _pep440_in_index(version, self.index))
+                for version in by_numbers[numbers]:
+                    if version not in affected and _pep440_in_index(version, self.index):
+                        affected.add(version)
         if self.listed:
             return affected, versions.versions - affected
         decided -= affected

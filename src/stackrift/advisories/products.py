@@ -223,12 +223,21 @@ def _npm_names(name: str) -> tuple[set[str], set[str]]:
     return vendors, products
 
 
-@lru_cache(maxsize=65536)
 def coordinate_keys(ecosystem: str, name: str) -> frozenset[str]:
     """Product keys a Maven (``group:artifact``) or npm package may appear under in free product
     text (CNVD, CNNVD) or CPE-style vendor/product names: vendor + product, the vendor written
     twice (``Red Hat Red Hat Undertow``), and the product named as its own vendor
     (``infinispan infinispan``). Empty for other ecosystems."""
+    if ecosystem not in ("Maven", "npm"):
+        return _NO_KEYS  # nothing to remember: a large SBOM's other packages would fill a cache
+    return _coordinate_keys(ecosystem, name)
+
+
+_NO_KEYS: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=65536)
+def _coordinate_keys(ecosystem: str, name: str) -> frozenset[str]:
     if ecosystem == "Maven" and ":" in name:
         group, artifact = name.split(":", 1)
         vendors, products = _maven_names(group, artifact)
