@@ -343,7 +343,7 @@ def _pep440_in_index(version: str, index: dict[tuple[int, ...], tuple[str, ...]]
 _DIGITS = re.compile(r"\d+")
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=65536)  # bounded: a large scan meets many versions once
 def _nonzero_numbers(version: str) -> tuple[int, ...]:
     """The non-zero numbers of a version, in order.
 
@@ -353,14 +353,17 @@ def _nonzero_numbers(version: str) -> tuple[int, ...]:
     return tuple(n for digits in _DIGITS.findall(version) if (n := int(digits)))
 
 
-@lru_cache(maxsize=16384)
-def _listed_by_numbers(versions: tuple[str, ...]) -> dict[tuple[int, ...], tuple[str, ...]]:
-    """A versions list indexed by :func:`_nonzero_numbers`, built once per list (a scan asks
-    the same record's list about many versions of its package)."""
+def _index_listed(versions: tuple[str, ...]) -> dict[tuple[int, ...], tuple[str, ...]]:
+    """A versions list indexed by :func:`_nonzero_numbers` (a prepared entry keeps its own;
+    :func:`_listed_by_numbers` remembers them for entries asked one version at a time)."""
     index: dict[tuple[int, ...], list[str]] = {}
     for listed in versions:
         index.setdefault(_nonzero_numbers(listed), []).append(listed)
     return {numbers: tuple(found) for numbers, found in index.items()}
+
+
+# built once per list: a scan asks the same record's list about many versions of its package
+_listed_by_numbers = lru_cache(maxsize=16384)(_index_listed)
 
 
 def fixed_versions(affected: Affected) -> tuple[str, ...]:
@@ -556,7 +559,7 @@ class PreparedEntry:
                 decided = True
         if self.pep440:
             if self.index is None:
-                self.index = _listed_by_numbers(self.listed)
+                self.index = _index_listed(self.listed)
             if _pep440_in_index(version, self.index):
                 return True
         if decided or self.listed:
@@ -576,7 +579,7 @@ class PreparedEntry:
         if self.pep440 and len(affected) < len(versions.versions):
             # listed under another spelling (1.0 == 1.0.0): only versions not yet affected
             if self.index is None:
-                self.index = _listed_by_numbers(self.listed)
+                self.index = _index_listed(self.listed)
             by_numbers = versions.by_numbers()
             for numbers in by_numbers.keys() & self.index.keys():
                 for version in by_numbers[numbers]:
