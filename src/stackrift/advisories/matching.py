@@ -354,16 +354,17 @@ def _nonzero_numbers(version: str) -> tuple[int, ...]:
 
 
 def _index_listed(versions: tuple[str, ...]) -> dict[tuple[int, ...], tuple[str, ...]]:
-    """A versions list indexed by :func:`_nonzero_numbers` (a prepared entry keeps its own;
-    :func:`_listed_by_numbers` remembers them for entries asked one version at a time)."""
+    """A versions list indexed by :func:`_nonzero_numbers`."""
     index: dict[tuple[int, ...], list[str]] = {}
     for listed in versions:
         index.setdefault(_nonzero_numbers(listed), []).append(listed)
     return {numbers: tuple(found) for numbers, found in index.items()}
 
 
-# built once per list: a scan asks the same record's list about many versions of its package
-_listed_by_numbers = lru_cache(maxsize=16384)(_index_listed)
+# built once per list: a scan asks the same record's list about many versions of its package,
+# and records of one vulnerability (GHSA, PYSEC) often list the same versions; bounded, as it
+# keeps the lists it holds alive
+_listed_by_numbers = lru_cache(maxsize=1024)(_index_listed)
 
 
 def fixed_versions(affected: Affected) -> tuple[str, ...]:
@@ -559,7 +560,7 @@ class PreparedEntry:
                 decided = True
         if self.pep440:
             if self.index is None:
-                self.index = _index_listed(self.listed)
+                self.index = _listed_by_numbers(self.listed)
             if _pep440_in_index(version, self.index):
                 return True
         if decided or self.listed:
@@ -579,7 +580,7 @@ class PreparedEntry:
         if self.pep440 and len(affected) < len(versions.versions):
             # listed under another spelling (1.0 == 1.0.0): only versions not yet affected
             if self.index is None:
-                self.index = _index_listed(self.listed)
+                self.index = _listed_by_numbers(self.listed)
             by_numbers = versions.by_numbers()
             for numbers in by_numbers.keys() & self.index.keys():
                 for version in by_numbers[numbers]:
