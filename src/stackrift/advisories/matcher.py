@@ -448,6 +448,10 @@ class Matcher:
             list(packages[start:start + PACKAGES_PER_BATCH])
             for start in range(0, len(packages), PACKAGES_PER_BATCH)]
         if None in by_package:
+            # packages no record names: only product text can match them, so a component no
+            # product key names has nothing to match
+            by_package[None] = [index for index in by_package[None]
+                                if _product_of(targets[index]) not in self._keyless]
             batches.append([None])
         found: list[list[Match]] = [[] for _ in targets]
         for batch in batches:
