@@ -71,6 +71,23 @@ def test_purl_identity_per_ecosystem() -> None:
     assert purl_identity("not-a-purl") is None
 
 
+@pytest.mark.parametrize(("purl", "expected"), [
+    ("pkg:pypi/name@1.0#sub/path?x", ("PyPI", "name", "1.0")),
+    ("pkg:pypi/name?repository_url=https://x/@y#sub", ("PyPI", "name", None)),
+    ("pkg:pypi/name@1.0?a=b#c", ("PyPI", "name", "1.0")),
+    ("pkg://pypi//Name_X@v1.0", ("PyPI", "name-x", "v1.0")),
+    ("pkg:golang/github.com/a/b/@v1.2", ("Go", "github.com/a/b", "1.2")),
+    ("pkg:npm/%40scope/%2Fodd@1.0%2B2", ("npm", "@scope//odd", "1.0+2")),
+    ("pkg:maven/org.x/art", ("Maven", "org.x:art", None)),
+    ("pkg:pypi/", None), ("pkg:pypi", None), ("pkg:/name@1", None),
+    ("pkg:GitHub/actions/checkout@v4", ("GitHub Actions", "actions/checkout", "v4")),
+])
+def test_purl_identity_of_unusual_purls(purl: str, expected: tuple[str, str, str | None] | None
+                                        ) -> None:
+    """Subpaths, qualifiers, empty segments, percent-encoding, names without a version."""
+    assert purl_identity(purl) == expected
+
+
 @pytest.mark.parametrize(("text", "key", "version", "expected"), [
     ("Google TensorFlow <2.6.0", "google tensorflow", "2.4.0", True),
     ("Google TensorFlow <2.6.0", "google tensorflow", "2.6.0", False),

@@ -23,7 +23,7 @@ from stackrift.advisories.matching import (
     VersionSet,
     ecosystem_key,
     key_function,
-    purl_identity,
+    parse_purl_identity,
 )
 from stackrift.advisories.model import Advisory
 from stackrift.advisories.products import coordinate_keys, parse_product, product_key, satisfies
@@ -53,7 +53,7 @@ class Target:
     identity: tuple[str, str, str | None] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        identity = purl_identity(self.purl) if self.purl else None
+        identity = parse_purl_identity(self.purl) if self.purl else None
         object.__setattr__(self, "identity", identity)
         if not self.version and identity and identity[2]:
             # the version inside a purl is the component's version
@@ -71,7 +71,7 @@ def new_target(ref: str, name: str, version: str | None, purl: str | None = None
     """``Target(...)``, each field set through its slot (a scan builds one per component; the
     frozen dataclass's ``__init__`` costs an ``object.__setattr__`` call per field, and a loop
     over the setters costs more than the calls written out)."""
-    identity = purl_identity(purl) if purl else None
+    identity = parse_purl_identity(purl) if purl else None
     if not version and identity and identity[2]:
         version = identity[2]  # the version inside a purl is the component's version
     target: Target = object.__new__(Target)

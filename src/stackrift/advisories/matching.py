@@ -57,23 +57,26 @@ def ecosystem_key(ecosystem: str | None) -> str | None:
     return _CANONICAL.get(base.lower(), base)
 
 
-@lru_cache(maxsize=16384)  # bounded: a scan asks each of its components' purls once
-def purl_identity(purl: str) -> tuple[str, str, str | None] | None:
-    """(ecosystem, normalised name, version) from a purl; None if it is not a package purl."""
+def parse_purl_identity(purl: str) -> tuple[str, str, str | None] | None:
+    """(ecosystem, normalised name, version) from a purl; None if it is not a package purl.
+
+    Not remembered: a scan target parses its purl once (:func:`purl_identity` remembers)."""
     if not purl.startswith("pkg:"):
         return None
     body = purl[4:]
-    for mark in ("#", "?"):  # subpath and qualifiers
-        cut = body.find(mark)
-        if cut >= 0:
-            body = body[:cut]
+    if "#" in body:  # subpath
+        body = body[:body.find("#")]
+    if "?" in body:  # qualifiers
+        body = body[:body.find("?")]
     version = None
     at = body.rfind("@")
     if at > body.rfind("/"):
         body, version = body[:at], body[at + 1:]
         if "%" in version:
             version = unquote(version)
-    parts = [p for p in body.split("/") if p]
+    parts = body.split("/")
+    if "" in parts:  # empty segments (pkg:/pypi//name) are skipped
+        parts = [p for p in parts if p]
     if "%" in body:
         parts = [unquote(p) for p in parts]
     if len(parts) < 2:
@@ -89,6 +92,11 @@ def purl_identity(purl: str) -> tuple[str, str, str | None] | None:
     if kind == "golang" and version and version.startswith("v"):
         version = version[1:]
     return ecosystem, normalise_name(ecosystem, name), version
+
+
+# the same purls asked again and again (VEX statements against each match, versions of
+# components without one); bounded, as a large scan's purls come once each
+purl_identity = lru_cache(maxsize=16384)(parse_purl_identity)
 
 
 def cpe_parts(cpe: str) -> tuple[str, str, str | None] | None:
