@@ -362,3 +362,31 @@ def test_revisions_that_join_and_split_groups_regroup_as_sqlite(empty_url: str,
         assert final["PYSEC-2099-1"].group_id == "CVE-2099-1"
         assert final["GHSA-2099-0001"].group_id == final["PYSEC-2099-3"].group_id == "CVE-2099-2"
         assert final["PYSEC-2099-5"].group_id == "CVE-2099-5"
+
+
+def _go_record(ident: str, published: str) -> dict[str, Any]:
+    """An OSV record as Go's vulnerability database writes it: the zero time for "modified"."""
+    return {"id": ident, "modified": "0001-01-01T00:00:00Z", "published": published,
+            "affected": [{"package": {"ecosystem": "Go", "name": "example.com/mod"},
+                          "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"},
+                                                                    {"fixed": "1.2.0"}]}]}]}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_newest_record_day_skips_the_zero_time(
+        kind: str, request: pytest.FixtureRequest,
+        tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    """A record's news is dated by its modification, else its publication; Go's zero time
+    (0001-01-01) is no date, so coverage never calls year 1 the newest record."""
+    import orjson
+
+    folder = tmp_path / "osv"
+    folder.mkdir()
+    for record in (_go_record("GO-2099-0001", "2022-03-04T00:00:00Z"),
+                   _go_record("GO-2099-0002", "0001-01-01T00:00:00Z")):
+        (folder / f"{record['id']}.json").write_bytes(orjson.dumps(record))
+    with open_store(_database(kind, request, tmp_path_factory), starter=False) as store:
+        import_paths(store, [folder])
+        described = store.describe(["Go"], newest=True)
+    assert described.package_coverage == {"Go": {"osv": (2, "2022-03-04")}}
+    assert described.newest == "2022-03-04"

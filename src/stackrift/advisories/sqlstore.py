@@ -26,6 +26,7 @@ from typing import Any, ParamSpec, TypeVar
 from sqlalchemy import (
     Connection,
     Engine,
+    case,
     create_engine,
     delete,
     distinct,
@@ -268,8 +269,10 @@ class SqlAdvisoryStore:
 
     @staticmethod
     def _day() -> Any:
+        # modified, else published; a date before 1970 is no date (Go's zero time, 0001-01-01)
         r = t.records
-        return func.max(func.substr(func.coalesce(r.c.modified, r.c.published), 1, 10))
+        return func.max(func.substr(case((r.c.modified >= "1970", r.c.modified),
+                                         (r.c.published >= "1970", r.c.published)), 1, 10))
 
     def _package_coverage(self, conn: Connection, ecosystems: Iterable[str]
                           ) -> dict[str, dict[str, tuple[int, str | None]]]:

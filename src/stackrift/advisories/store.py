@@ -144,6 +144,12 @@ MIN_SHARE = 0.15  # …and at least this share of the key's links
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")  # an import's time
 
 
+# The day of a record's latest news: modified, else published. A date before 1970 is no date:
+# Go's vulnerability database writes the zero time (0001-01-01) for "unknown".
+_NEWEST_DAY = ("MAX(SUBSTR(CASE WHEN {r}modified >= '1970' THEN {r}modified "
+               "WHEN {r}published >= '1970' THEN {r}published END, 1, 10))")
+
+
 def unpack_record(blob: bytes, origin: str = "") -> Advisory:
     """A stored record decoded; an undecodable one makes the store unusable (both stores)."""
     # Records are stored uncompressed: compressing cost more import time than the disk it saved
@@ -732,8 +738,8 @@ class SqliteStore:
         found: dict[str, dict[str, tuple[int, str | None]]] = {}
         for ecosystem in sorted(set(ecosystems)):
             rows = self.db.execute(
-                "SELECT r.source, COUNT(DISTINCT r.id), "
-                "MAX(SUBSTR(COALESCE(r.modified, r.published), 1, 10)) FROM packages p "
+                "SELECT r.source, COUNT(DISTINCT r.id), "  # noqa: S608
+                f"{_NEWEST_DAY.format(r='r.')} FROM packages p "
                 "JOIN records r ON r.source = p.source AND r.id = p.record_id "
                 "WHERE p.ecosystem = ? GROUP BY r.source", (ecosystem,)).fetchall()
             found[ecosystem] = {source: (count, newest) for source, count, newest in rows}
@@ -747,15 +753,15 @@ class SqliteStore:
             count = self.db.execute("SELECT COUNT(DISTINCT record_id) FROM products "
                                     "WHERE source = ?", (source,)).fetchone()[0]
             newest = self.db.execute(
-                "SELECT MAX(SUBSTR(COALESCE(modified, published), 1, 10)) FROM records "
-                "WHERE source = ?", (source,)).fetchone()[0]
+                f"SELECT {_NEWEST_DAY.format(r='')} FROM records WHERE source = ?",  # noqa: S608
+                (source,)).fetchone()[0]
             found[source] = (int(count), newest)
         return found
 
     def newest_record_date(self) -> str | None:
         """The latest modification (else publication) day of any record."""
-        row = self.db.execute("SELECT MAX(SUBSTR(COALESCE(modified, published), 1, 10)) "
-                              "FROM records").fetchone()
+        row = self.db.execute(
+            f"SELECT {_NEWEST_DAY.format(r='')} FROM records").fetchone()  # noqa: S608
         return str(row[0]) if row and row[0] else None
 
     def record_count(self) -> int:
