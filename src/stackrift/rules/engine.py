@@ -181,6 +181,17 @@ class _Outcome:
                 "rules_holding": tuple(self.holding)}
 
 
+def _citation(rules: RuleSet, rule: Rule) -> Citation:
+    """``rule.cited()``, made once per rule set: thousands of verdicts cite the same few rules
+    (a citation is immutable, so they share it)."""
+    made = cast(dict[int, tuple[Rule, Citation]],
+                rules.derived.setdefault("engine.citations", {}))
+    found = made.get(id(rule))
+    if found is None or found[0] is not rule:
+        found = made[id(rule)] = (rule, rule.cited())
+    return found[1]
+
+
 def _restricts(rule: Rule, mechanisms: frozenset[str]) -> bool:
     """Whether ``rule``, were it to fire, could make the verdict unlawful: it prohibits, or it
     demands a mechanism set of which none is fully in place."""
@@ -206,7 +217,7 @@ def _hold_undetermined(out: _Outcome, rules: RuleSet, superseded_by: Mapping[str
         rule = rules.rule(rid)
         assert rule is not None
         out.regimes.add(rules.regime_of(rule))
-        out.citations.append(rule.cited())
+        out.citations.append(_citation(rules, rule))
     if out.verdict.rank < Verdict.UNDETERMINED.rank:
         out.verdict = Verdict.UNDETERMINED
         out.trace.insert(0, f"verdict undetermined: {', '.join(deciding)} could prohibit this "
@@ -238,7 +249,7 @@ def _apply_fired(out: _Outcome, rules: RuleSet, rule: Rule, lines: list[str],
     out.obligations += [o for o in rule.obligations if o not in out.obligations]
     out.obligations += [f"deadline: {d}" for d in rule.deadlines
                         if f"deadline: {d}" not in out.obligations]
-    out.citations.append(rule.cited())
+    out.citations.append(_citation(rules, rule))
     conf = " (unverified)" if rule.confidence.value == "unverified" else ""
     out.trace.append(f"{rule.id} [{regime}] fired -> {verdict.value}{note}{conf}: "
                      + "; ".join(lines))
