@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from stackrift.estate.model import DataFlow, Entity, Estate, Site, System
@@ -180,6 +181,17 @@ def _set(values: Iterable[Any]) -> frozenset[str]:
     return frozenset(str(getattr(v, "value", v)) for v in values)
 
 
+def _field_set(values: Iterable[Any]) -> frozenset[str]:
+    """``_set`` of a flow's field (categories, countries, mechanisms); that of a tuple, as the
+    model validates them, is remembered: thousands of flows repeat the same few."""
+    return _tuple_set(values) if isinstance(values, tuple) else _set(values)
+
+
+@lru_cache(maxsize=4096)
+def _tuple_set(values: tuple[Any, ...]) -> frozenset[str]:
+    return _set(values)
+
+
 def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
     """Every flow fact (see ``FLOW_FACTS`` in :mod:`stackrift.rules.model`) for one flow."""
     origin = index.endpoint(flow.source)
@@ -198,12 +210,13 @@ def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
         "recipient_name": recipient.name if recipient else None,
         "cross_border": (None if origin.country is None or destination.country is None
                          else origin.country != destination.country),
-        "categories": _set(flow.data_categories),
+        "categories": _field_set(flow.data_categories),
         "subjects": None if flow.subjects is None else float(flow.subjects),
         "devices": None if flow.devices is None else float(flow.devices),
-        "subjects_countries": _set(flow.subjects_countries) if flow.subjects_countries else None,
+        "subjects_countries": (_field_set(flow.subjects_countries) if flow.subjects_countries
+                               else None),
         "transfer_kind": flow.transfer_kind.value,
-        "mechanisms": _set(flow.mechanisms),
+        "mechanisms": _field_set(flow.mechanisms),
         "exporter_ciio": exporter.ciio if exporter else None,
         "exporter_data_broker": exporter.data_broker if exporter else None,
         "exporter_significant_data_fiduciary": (exporter.significant_data_fiduciary if exporter
