@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackrift.choices import TableFormat
-from stackrift.cli.output import out, write_json, write_report
+from stackrift.cli.output import json_bytes, out, write_report
 from stackrift.cli.values import parse_as_of
 
 
@@ -104,7 +104,8 @@ def run_transfers_command(arguments: TransfersArguments) -> int:
         result = evaluate_all(with_implied_flows(loaded.estate), parse_as_of(a.as_of),
                               load_rule_set(a.rules))
         if a.output_format is TableFormat.JSON:
-            write_json(transfers_json(result, str(a.estate)), a.output)
+            # bytes: megabytes of JSON are written without being decoded and encoded again
+            write_report(json_bytes(transfers_json(result, str(a.estate))), a.output)
             return 0
     from stackrift.rules.terminal import transfers_renderables  # rich: for text output only
 
