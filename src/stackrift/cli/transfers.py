@@ -90,16 +90,17 @@ def _converted(values: dict[str, str], estate: str | None,
 
 def run_transfers_command(arguments: TransfersArguments) -> int:
     """Run ``transfers``: every flow's verdict, written in the chosen format. Its exit code."""
-    from stackrift.estate.implied import with_implied_flows
-    from stackrift.estate.loader import load_estate
     from stackrift.gcpause import paused_gc
-    from stackrift.rules.engine import load_rule_set
-    from stackrift.rules.views import evaluate_all, transfers_json
 
     a = arguments
-    # the estate, rule set, facts and verdicts all live until the report is written: collector
-    # passes over them would find nothing to free
+    # the modules' objects, then the estate, rule set, facts and verdicts all live until the
+    # report is written: collector passes over them would find nothing to free
     with paused_gc():
+        from stackrift.estate.implied import with_implied_flows
+        from stackrift.estate.loader import load_estate
+        from stackrift.rules.engine import load_rule_set
+        from stackrift.rules.views import evaluate_all, transfers_json
+
         loaded = load_estate(a.estate, locate_now=False)  # verdicts name no line
         result = evaluate_all(with_implied_flows(loaded.estate), parse_as_of(a.as_of),
                               load_rule_set(a.rules))
