@@ -21,7 +21,7 @@ from datetime import date
 from functools import cache, partial
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 from stackrift.estate.model import DataFlow, Estate, Site, System
 from stackrift.estate.yamlsource import load_yaml_data
@@ -224,8 +224,7 @@ def _hold_undetermined(out: _Outcome, rules: RuleSet, superseded_by: Mapping[str
                          f"flow or demand a missing mechanism; record {', '.join(facts)}")
 
 
-@dataclass(frozen=True)
-class _FiredEffect:
+class _FiredEffect(NamedTuple):
     """What one fired rule adds to a verdict, given the mechanisms in place: the same for every
     flow with those mechanisms, so worked out once per rule set (see ``_fired_effect``)."""
 
@@ -399,7 +398,7 @@ def _compiled_rules(rules: RuleSet) -> Mapping[Scope, tuple[_CompiledRule, ...]]
     return cast(Mapping[Scope, tuple[_CompiledRule, ...]], found)
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: one is made per flow, and a frozen one takes three times as long
 class _Subject:
     """One subject to decide, with what the decision may be cached under.
 
