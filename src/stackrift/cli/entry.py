@@ -20,6 +20,7 @@ import errno
 import gc
 import os
 import sys
+from collections.abc import Callable
 from typing import NoReturn, TextIO, cast
 
 from stackrift import __version__
@@ -69,18 +70,35 @@ def _report_error(exc: Exception, verbose: bool) -> NoReturn:
 
 def _scan_without_typer(args: list[str], verbose: bool) -> None:
     """Run ``scan`` when its arguments are plain (:mod:`stackrift.cli.scanning`), ending the
-    process as the typer path would: the same exit codes and messages, ``aborted`` on end of
-    input, 130 on an interrupt, 1 on a closed output pipe. Returns only without running it."""
+    process as the typer path would. Returns only without running it."""
     from stackrift.cli.scanning import plain_arguments, run_scan_command
 
     arguments = plain_arguments(args, os.environ)
     if arguments is None:
         return
+    _run_without_typer(lambda: run_scan_command(arguments), verbose)
+
+
+def _transfers_without_typer(args: list[str], verbose: bool) -> None:
+    """Run ``transfers`` when its arguments are plain (:mod:`stackrift.cli.transfers`), ending
+    the process as the typer path would. Returns only without running it."""
+    from stackrift.cli.transfers import plain_arguments, run_transfers_command
+
+    arguments = plain_arguments(args, os.environ)
+    if arguments is None:
+        return
+    _run_without_typer(lambda: run_transfers_command(arguments), verbose)
+
+
+def _run_without_typer(command: Callable[[], int], verbose: bool) -> NoReturn:
+    """Run a command whose arguments were read without typer, ending the process as the typer
+    path would: the same exit codes and messages, ``aborted`` on end of input, 130 on an
+    interrupt, 1 on a closed output pipe."""
     from stackrift.knowledge.sets import select_knowledge
 
     select_knowledge(None)  # what the root command does without --knowledge
     try:
-        code = run_scan_command(arguments)
+        code = command()
     except EOFError:
         sys.stderr.write("\n")
         _fail(EXIT_INPUT, ["aborted"])
@@ -115,6 +133,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     raise_collection_threshold()
     if args[:1] == ["scan"]:
         _scan_without_typer(args[1:], verbose)  # returns when typer is to read the arguments
+    if args[:1] == ["transfers"]:
+        _transfers_without_typer(args[1:], verbose)  # the same
 
     with paused_gc():  # thousands of long-lived objects: no collector pass needs to see them
         import typer

@@ -18,13 +18,10 @@ from stackrift.cli.options import (
     SummaryFormatOption,
     TableFormatOption,
     command_group,
-    parse_as_of,
 )
 from stackrift.cli.output import (
     chosen_format,
-    out,
     write_json,
-    write_report,
     write_summary,
     write_tables,
 )
@@ -53,37 +50,12 @@ def transfers(
     Flows whose id starts with "implied:" are not declared: they are the data of a system's
     users (users_countries) reaching its site and its outputs going back.
     """
-    from stackrift.estate.implied import with_implied_flows
-    from stackrift.estate.loader import load_estate
-    from stackrift.gcpause import paused_gc
-    from stackrift.rules.engine import load_rule_set
-    from stackrift.rules.views import evaluate_all, transfers_json
+    from stackrift.cli.transfers import TransfersArguments, run_transfers_command
 
-    # the estate, rule set, facts and verdicts all live until the report is written: collector
-    # passes over them would find nothing to free
-    with paused_gc():
-        loaded = load_estate(estate, locate_now=False)  # verdicts name no line
-        result = evaluate_all(with_implied_flows(loaded.estate), parse_as_of(as_of),
-                              load_rule_set(tuple(rules or ())))
-        if output_format is TableFormat.JSON:
-            write_json(transfers_json(result, str(estate)), output)
-            return
-    from stackrift.rules.terminal import transfers_renderables  # rich: for text output only
-
-    if output_format is TableFormat.MD:
-        from stackrift.textout import markdown
-
-        write_report(markdown(transfers_renderables(result, str(estate))), output)
-        return
-    from stackrift.textsafe import SafeConsole
-
-    # at a terminal, lines wrap to its width; to a file or pipe they are written whole
-    console = SafeConsole(soft_wrap=not (out().is_terminal and output is None),
-                          record=output is not None)
-    for renderable in transfers_renderables(result, str(estate)):
-        console.print(renderable)
-    if output is not None:
-        write_report(console.export_text(), output)
+    # plain command lines skip typer and run the same function (see stackrift.cli.transfers)
+    run_transfers_command(TransfersArguments(estate=estate, as_of=as_of,
+                                             output_format=output_format, output=output,
+                                             rules=tuple(rules or ())))
 
 
 @app.command("list")

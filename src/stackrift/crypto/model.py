@@ -293,8 +293,10 @@ class RegimeRule(Frozen):
     title: str
     applies_when: Condition
     effect: Effect
-    selects: Selector = Selector()
-    requires: Requirement = Requirement()
+    # model_construct(): the value Selector() gives, without building Selector's validator
+    # (defer_build) at import, for every command that reads an estate (so below too)
+    selects: Selector = Selector.model_construct()
+    requires: Requirement = Requirement.model_construct()
     in_force_from: date | None = None
     in_force_until: date | None = None
     explanation: str | None = None
@@ -353,7 +355,7 @@ class Endpoint(Frozen):
     id: str
     name: str | None = None
     profile: CryptoProfile
-    facts: EndpointFacts = EndpointFacts()
+    facts: EndpointFacts = EndpointFacts.model_construct()
 
 
 # --- inventory ------------------------------------------------------------------------------------
@@ -429,7 +431,7 @@ class CryptoBlock(CryptoProfile):
     """The optional ``crypto`` block of a system, site or flow in the estate: what it offers,
     the facts regimes test, probe results it relies on, and, for a gateway, its faces."""
 
-    facts: CryptoFacts = CryptoFacts()
+    facts: CryptoFacts = CryptoFacts.model_construct()
     probes: tuple[str, ...] = Field(
         default=(), description="Endpoint JSON files written by the probe, relative to the "
         "estate; what a server was seen to accept is added to what is declared.")
@@ -440,7 +442,7 @@ class SiteCryptoBlock(CryptoProfile):
     """The optional ``crypto`` block of a site: defaults for every system that runs there (a
     system's own block overrides it key by key, and fact by fact)."""
 
-    facts: CryptoFacts = CryptoFacts()
+    facts: CryptoFacts = CryptoFacts.model_construct()
 
 
 class FlowCryptoBlock(Frozen):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +98,8 @@ def _problem(doc: LocatedDocument, error: ErrorDetails, root: type[BaseModel]) -
     kind = error["type"]
     where = _describe(path)
     if kind == "extra_forbidden":
+        import difflib  # only for a problem: a valid estate never needs it
+
         key = str(path[-1])
         model = _model_for(path[:-1], root)
         allowed = _allowed_keys(model) if model else []

@@ -421,6 +421,10 @@ def _fact_reader(cond: Condition) -> tuple[str, Callable[[EvalContext], FactValu
     return name, read
 
 
+_MAX_SHOWN_VALUES = 1024
+"""Trace lines kept per fact test (one per value seen)."""
+
+
 def _compile_fact(cond: Condition) -> Compiled:
     label, read = _fact_reader(cond)
     if cond.known is not None:
@@ -433,6 +437,9 @@ def _compile_fact(cond: Condition) -> Compiled:
             return (value is not None) == wanted
         return known
     compare = _compile_compare(cond)
+    # a test's trace line depends on the value alone, and fired rules trace the same few values
+    # flow after flow (keyed by type too: True and 1.0 are equal keys)
+    shown: dict[tuple[type, FactValue], str] = {}
 
     def fact(ctx: EvalContext) -> Tri:
         value = read(ctx)
@@ -443,8 +450,14 @@ def _compile_fact(cond: Condition) -> Compiled:
             return None
         result = compare(value)
         if ctx.tracing:
-            text, _ = _compare(cond, value)  # the reference wording, only when it is shown
-            ctx.trace.append(f"{label} = {_fmt(value)} {text}: {'yes' if result else 'no'}")
+            key = (type(value), value)
+            line = shown.get(key)
+            if line is None:
+                text, _ = _compare(cond, value)  # the reference wording, only when it is shown
+                line = f"{label} = {_fmt(value)} {text}: {'yes' if result else 'no'}"
+                if len(shown) < _MAX_SHOWN_VALUES:
+                    shown[key] = line
+            ctx.trace.append(line)
         return result
     return fact
 

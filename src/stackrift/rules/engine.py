@@ -21,7 +21,7 @@ from datetime import date
 from functools import cache, partial
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 from stackrift.estate.model import DataFlow, Estate, Site, System
 from stackrift.estate.yamlsource import load_yaml_data
@@ -181,6 +181,17 @@ class _Outcome:
                 "rules_holding": tuple(self.holding)}
 
 
+def _citation(rules: RuleSet, rule: Rule) -> Citation:
+    """``rule.cited()``, made once per rule set: thousands of verdicts cite the same few rules
+    (a citation is immutable, so they share it)."""
+    made = cast(dict[int, tuple[Rule, Citation]],
+                rules.derived.setdefault("engine.citations", {}))
+    found = made.get(id(rule))
+    if found is None or found[0] is not rule:
+        found = made[id(rule)] = (rule, rule.cited())
+    return found[1]
+
+
 def _restricts(rule: Rule, mechanisms: frozenset[str]) -> bool:
     """Whether ``rule``, were it to fire, could make the verdict unlawful: it prohibits, or it
     demands a mechanism set of which none is fully in place."""
@@ -206,42 +217,78 @@ def _hold_undetermined(out: _Outcome, rules: RuleSet, superseded_by: Mapping[str
         rule = rules.rule(rid)
         assert rule is not None
         out.regimes.add(rules.regime_of(rule))
-        out.citations.append(rule.cited())
+        out.citations.append(_citation(rules, rule))
     if out.verdict.rank < Verdict.UNDETERMINED.rank:
         out.verdict = Verdict.UNDETERMINED
         out.trace.insert(0, f"verdict undetermined: {', '.join(deciding)} could prohibit this "
                          f"flow or demand a missing mechanism; record {', '.join(facts)}")
 
 
-def _apply_fired(out: _Outcome, rules: RuleSet, rule: Rule, lines: list[str],
-                 mechanisms: frozenset[str]) -> None:
-    """Add one fired, not superseded rule's verdict, mechanisms, duties and trace to ``out``."""
+class _FiredEffect(NamedTuple):
+    """What one fired rule adds to a verdict, given the mechanisms in place: the same for every
+    flow with those mechanisms, so worked out once per rule set (see ``_fired_effect``)."""
+
+    verdict: Verdict
+    regime: str
+    required: tuple[str, ...]
+    """The mechanisms of the set chosen (the one missing fewest)."""
+    missing: tuple[str, ...]
+    deadlines: tuple[str, ...]
+    """The rule's deadlines as obligation lines."""
+    trace_head: str
+    """The start of the rule's trace line, before its condition's own lines."""
+
+
+def _fired_effect(rules: RuleSet, rule: Rule, mechanisms: frozenset[str]) -> _FiredEffect:
+    """``_effect_of`` the rule and mechanisms, remembered per rule set: flows repeat the same
+    few mechanism sets, rule after rule."""
+    made = cast(dict[tuple[int, frozenset[str]], tuple[Rule, _FiredEffect]],
+                rules.derived.setdefault("engine.fired_effects", {}))
+    key = (id(rule), mechanisms)
+    found = made.get(key)
+    if found is None or found[0] is not rule:
+        found = made[key] = (rule, _effect_of(rules, rule, mechanisms))
+    return found[1]
+
+
+def _effect_of(rules: RuleSet, rule: Rule, mechanisms: frozenset[str]) -> _FiredEffect:
+    """What ``rule`` adds when it fires on a flow with ``mechanisms`` in place."""
     regime = rules.regime_of(rule)
     verdict = rule.outcome
     note = ""
+    required: tuple[str, ...] = ()
+    gap: tuple[str, ...] = ()
     if rule.mechanisms:
         options = sorted(rule.mechanisms, key=lambda s: len(set(s.all_of) - mechanisms))
-        chosen = options[0]
-        gap = [m for m in chosen.all_of if m not in mechanisms]
-        out.required += [m for m in chosen.all_of if m not in out.required]
-        out.missing += [m for m in gap if m not in out.missing]
+        required = options[0].all_of
+        gap = tuple(m for m in required if m not in mechanisms)
         alternatives = " | ".join("+".join(s.all_of) for s in rule.mechanisms)
         note = (f"; needs {alternatives}; in place: {', '.join(sorted(mechanisms)) or 'none'}"
                 f"; missing: {', '.join(gap) or 'none'}")
         if gap and rule.if_missing == "prohibited":
             verdict = Verdict.PROHIBITED
             note += " -> prohibited without it"
+    conf = " (unverified)" if rule.confidence.value == "unverified" else ""
+    return _FiredEffect(verdict, regime, required, gap,
+                        tuple(f"deadline: {d}" for d in rule.deadlines),
+                        f"{rule.id} [{regime}] fired -> {verdict.value}{note}{conf}: ")
+
+
+def _apply_fired(out: _Outcome, rules: RuleSet, rule: Rule, lines: list[str],
+                 mechanisms: frozenset[str]) -> None:
+    """Add one fired, not superseded rule's verdict, mechanisms, duties and trace to ``out``."""
+    effect = _fired_effect(rules, rule, mechanisms)
+    verdict = effect.verdict
+    out.required += [m for m in effect.required if m not in out.required]
+    out.missing += [m for m in effect.missing if m not in out.missing]
     out.verdict = max(out.verdict, verdict, key=lambda v: v.rank)
     if verdict is not Verdict.NOT_APPLICABLE:
-        out.regimes.add(regime)
+        out.regimes.add(effect.regime)
     out.fired.append(rule.id)
     out.obligations += [o for o in rule.obligations if o not in out.obligations]
-    out.obligations += [f"deadline: {d}" for d in rule.deadlines
-                        if f"deadline: {d}" not in out.obligations]
-    out.citations.append(rule.cited())
-    conf = " (unverified)" if rule.confidence.value == "unverified" else ""
-    out.trace.append(f"{rule.id} [{regime}] fired -> {verdict.value}{note}{conf}: "
-                     + "; ".join(lines))
+    out.obligations += [d for d in effect.deadlines if d not in out.obligations]
+    out.citations.append(_citation(rules, rule))
+    out.trace.append(effect.trace_head + "; ".join(lines))
 
 
 RuleKind = Literal["facts", "own_volume", "group_volume"]
@@ -351,7 +398,7 @@ def _compiled_rules(rules: RuleSet) -> Mapping[Scope, tuple[_CompiledRule, ...]]
     return cast(Mapping[Scope, tuple[_CompiledRule, ...]], found)
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: one is made per flow, and a frozen one takes three times as long
 class _Subject:
     """One subject to decide, with what the decision may be cached under.
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from stackrift.estate.model import DataFlow, Entity, Estate, Site, System
 
@@ -49,6 +50,7 @@ class EstateIndex:
         self.volume_memo: dict[tuple[int, tuple[str, ...], date], dict[int, str | None]] = {}
         """Per volume test and group: whether each flow of the group counts (see conditions)."""
         self._facts: dict[str, dict[str, FactValue]] = {}
+        self._end_facts: dict[tuple[str, str, str | None], EndFacts] = {}
         self._site_flows: dict[str, list[DataFlow]] | None = None
         self._groups: dict[tuple[str, ...], list[DataFlow]] = {}
         self._group_keys: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -101,6 +103,14 @@ class EstateIndex:
         if flow.id not in self._facts:
             self._facts[flow.id] = flow_facts(self, flow)
         return self._facts[flow.id]
+
+    def end_facts(self, flow: DataFlow) -> EndFacts:
+        """The facts of ``flow``'s ends and recipient, worked out once per such triple."""
+        key = (flow.source, flow.destination, flow.recipient)
+        found = self._end_facts.get(key)
+        if found is None:
+            found = self._end_facts[key] = end_facts(self, flow)
+        return found
 
     def endpoint(self, ref: str) -> Endpoint:
         """A flow end: a site resolves to its country and operating entity; an entity to itself
@@ -180,45 +190,99 @@ def _set(values: Iterable[Any]) -> frozenset[str]:
     return frozenset(str(getattr(v, "value", v)) for v in values)
 
 
-def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
-    """Every flow fact (see ``FLOW_FACTS`` in :mod:`stackrift.rules.model`) for one flow."""
+def _field_set(values: Iterable[Any]) -> frozenset[str]:
+    """``_set`` of a flow's field (categories, countries, mechanisms); that of a tuple, as the
+    model validates them, is remembered: thousands of flows repeat the same few."""
+    return _tuple_set(values) if isinstance(values, tuple) else _set(values)
+
+
+@lru_cache(maxsize=4096)
+def _tuple_set(values: tuple[Any, ...]) -> frozenset[str]:
+    return _set(values)
+
+
+class EndFacts(NamedTuple):
+    """The facts of a flow that follow from its two ends and its recipient alone: the same for
+    every flow between them (an estate has thousands of flows and far fewer such pairs)."""
+
+    origin_country: str | None
+    destination_country: str | None
+    exporter_country: str | None
+    recipient_country: str | None
+    recipient_name: str | None
+    cross_border: bool | None
+    exporter_ciio: FactValue
+    exporter_data_broker: FactValue
+    exporter_significant_data_fiduciary: FactValue
+    recipient_dpf_certified: FactValue
+    recipient_in_group: bool | None
+    recipient_is_exporter_subsidiary: bool | None
+    origin_free_trade_zone: bool
+    origin_provider_country: str | None
+    destination_provider_country: str | None
+
+
+def end_facts(index: EstateIndex, flow: DataFlow) -> EndFacts:
+    """The facts :class:`EndFacts` holds, for ``flow``'s ends and recipient."""
     origin = index.endpoint(flow.source)
     destination = index.endpoint(flow.destination)
     exporter = origin.entity
     recipient = index.recipient(flow)
+    return EndFacts(
+        origin_country=origin.country,
+        destination_country=destination.country,
+        exporter_country=exporter.country if exporter else origin.country,
+        recipient_country=recipient.country if recipient else destination.country,
+        recipient_name=recipient.name if recipient else None,
+        cross_border=(None if origin.country is None or destination.country is None
+                      else origin.country != destination.country),
+        exporter_ciio=exporter.ciio if exporter else None,
+        exporter_data_broker=exporter.data_broker if exporter else None,
+        exporter_significant_data_fiduciary=(exporter.significant_data_fiduciary if exporter
+                                             else None),
+        recipient_dpf_certified=recipient.dpf_certified if recipient else None,
+        recipient_in_group=(recipient.relationship.value == "group") if recipient else None,
+        recipient_is_exporter_subsidiary=(index.in_same_group(exporter, recipient)
+                                          if exporter and recipient else None),
+        origin_free_trade_zone=(origin.site.free_trade_zone is not None if origin.site
+                                else False),
+        origin_provider_country=index.provider_country(origin.site),
+        destination_provider_country=index.provider_country(destination.site))
+
+
+def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
+    """Every flow fact (see ``FLOW_FACTS`` in :mod:`stackrift.rules.model`) for one flow."""
+    ends = index.end_facts(flow)
     system = index.systems.get(flow.system) if flow.system else None
     system_flows = index.flows_by_system.get(flow.system, []) if flow.system else []
     system_origins = frozenset(c for c in (index.endpoint(f.source).country for f in system_flows)
                                if c is not None)
     return {
-        "origin_country": origin.country,
-        "destination_country": destination.country,
-        "exporter_country": exporter.country if exporter else origin.country,
-        "recipient_country": recipient.country if recipient else destination.country,
-        "recipient_name": recipient.name if recipient else None,
-        "cross_border": (None if origin.country is None or destination.country is None
-                         else origin.country != destination.country),
-        "categories": _set(flow.data_categories),
+        "origin_country": ends.origin_country,
+        "destination_country": ends.destination_country,
+        "exporter_country": ends.exporter_country,
+        "recipient_country": ends.recipient_country,
+        "recipient_name": ends.recipient_name,
+        "cross_border": ends.cross_border,
+        "categories": _field_set(flow.data_categories),
         "subjects": None if flow.subjects is None else float(flow.subjects),
         "devices": None if flow.devices is None else float(flow.devices),
-        "subjects_countries": _set(flow.subjects_countries) if flow.subjects_countries else None,
+        "subjects_countries": (_field_set(flow.subjects_countries) if flow.subjects_countries
+                               else None),
         "transfer_kind": flow.transfer_kind.value,
-        "mechanisms": _set(flow.mechanisms),
-        "exporter_ciio": exporter.ciio if exporter else None,
-        "exporter_data_broker": exporter.data_broker if exporter else None,
-        "exporter_significant_data_fiduciary": (exporter.significant_data_fiduciary if exporter
-                                                else None),
-        "recipient_dpf_certified": recipient.dpf_certified if recipient else None,
-        "recipient_in_group": (recipient.relationship.value == "group") if recipient else None,
-        "recipient_is_exporter_subsidiary": (index.in_same_group(exporter, recipient)
-                                             if exporter and recipient else None),
+        "mechanisms": _field_set(flow.mechanisms),
+        "exporter_ciio": ends.exporter_ciio,
+        "exporter_data_broker": ends.exporter_data_broker,
+        "exporter_significant_data_fiduciary": ends.exporter_significant_data_fiduciary,
+        "recipient_dpf_certified": ends.recipient_dpf_certified,
+        "recipient_in_group": ends.recipient_in_group,
+        "recipient_is_exporter_subsidiary": ends.recipient_is_exporter_subsidiary,
         "government_request": flow.government_request,
         "anonymised": flow.anonymised,
         "purpose": flow.purpose,
-        "origin_free_trade_zone": (origin.site.free_trade_zone is not None if origin.site
-                                   else False),
-        "origin_provider_country": index.provider_country(origin.site),
-        "destination_provider_country": index.provider_country(destination.site),
+        "origin_free_trade_zone": ends.origin_free_trade_zone,
+        "origin_provider_country": ends.origin_provider_country,
+        "destination_provider_country": ends.destination_provider_country,
         "destination_system_origin_countries": system_origins if system else None,
         "destination_system_users_countries": (_set(system.users_countries) if system else None),
         "initial_collection": flow.initial_collection,
