@@ -57,14 +57,19 @@ def generate(flows: int, seed: int = 7) -> dict[str, Any]:
 
 
 def floor(path: Path) -> int:
-    """Parse and validate the estate, then build every flow's facts (no rule is tested)."""
-    from stackrift.estate.loader import load_estate
-    from stackrift.rules.engine import packaged_provider_countries
-    from stackrift.rules.facts import EstateIndex
+    """Parse and validate the estate, then build every flow's facts (no rule is tested), with
+    the collector paused as the command pauses it (else the floor pays passes the command
+    does not)."""
+    from stackrift.gcpause import paused_gc
 
-    estate = load_estate(path, locate_now=False).estate
-    index = EstateIndex(estate, packaged_provider_countries())
-    built = [index.flow_facts(flow) for flow in estate.data_flows]
+    with paused_gc():
+        from stackrift.estate.loader import load_estate
+        from stackrift.rules.engine import packaged_provider_countries
+        from stackrift.rules.facts import EstateIndex
+
+        estate = load_estate(path, locate_now=False).estate
+        index = EstateIndex(estate, packaged_provider_countries())
+        built = [index.flow_facts(flow) for flow in estate.data_flows]
     return 0 if len(built) == len(estate.data_flows) else 1
 
 
