@@ -8,7 +8,8 @@ its worker processes') and peak memory, medians of several runs.
    libyaml, orjson) that builds no records and writes nothing. Targets: import <= 1.5 x the floor
    in wall and in CPU time; peak memory <= 150 MiB. For information, StackRift's own parsers
    alone (records built, nothing stored) are measured too. Import runs take over 30 s on the
-   shared machine, so import and its floors run 3 times (not 5).
+   shared machine, so import and its floors run 3 times (not 5), in rounds (floor, parsers,
+   import), so the machine's drift lands on all three alike.
 2. Scan generated CycloneDX SBOMs of 1,000, 10,000 and 50,000 components (``stackrift scan -f
    json``). One component in five is a real (package, version) pair taken from the imported OSV
    records (so findings happen); the others name packages no advisory names. Floor: parse the
@@ -29,10 +30,12 @@ from pathlib import Path
 
 from harness import (
     Measurement,
+    Run,
     check_limit,
     check_ratio,
     measure,
     python,
+    run_once,
     shared_data,
     stackrift,
 )
@@ -147,6 +150,22 @@ def generated_sbom(pairs: list[tuple[str, str, str]], size: int, folder: Path) -
 
 # -- the benchmark --------------------------------------------------------------------------------
 
+def _interleaved(commands: list[tuple[str, list[str]]], runs: int) -> list[Measurement]:
+    """``measure`` for several commands, run in rounds (each command once per round), so a
+    change in the machine's speed during the runs lands on all of them alike."""
+    for _label, argv in commands:  # a warm-up round fills the page cache
+        run_once(argv)
+    done: list[list[Run]] = [[] for _ in commands]
+    for _ in range(runs):
+        for runs_of, (_label, argv) in zip(done, commands, strict=True):
+            runs_of.append(run_once(argv))
+    results = [Measurement(label, tuple(runs_of))
+               for runs_of, (label, _argv) in zip(done, commands, strict=True)]
+    for result in results:
+        print(f"  {result.describe()}", flush=True)
+    return results
+
+
 def bench_import(data: Path, folder: Path) -> Path:
     """Import and its floors; returns a store holding the corpora."""
     db = folder / "import.sqlite"
@@ -154,10 +173,10 @@ def bench_import(data: Path, folder: Path) -> Path:
     # a new store each run: the shell removes it, then becomes the import (same process)
     command = ["sh", "-c", 'rm -f "$0" "$0-journal" && exec "$@"', str(db),
                *stackrift("db", "import", "--db", str(db), *paths)]
-    bare = measure("bare parse (floor)", python(SCRIPT, "--bare", str(data)), runs=IMPORT_RUNS)
-    measure("stackrift parsers alone (information)", python(SCRIPT, "--parse", str(data)),
-            runs=IMPORT_RUNS)
-    imported = measure("stackrift db import", command, runs=IMPORT_RUNS)
+    bare, _parsers, imported = _interleaved(
+        [("bare parse (floor)", python(SCRIPT, "--bare", str(data))),
+         ("stackrift parsers alone (information)", python(SCRIPT, "--parse", str(data))),
+         ("stackrift db import", command)], runs=IMPORT_RUNS)
     check_ratio("import vs bare parse", imported, bare, 1.5)
     check_limit("import peak memory", "peak_mib", imported.median("peak_mib"), 150.0)
     return db
