@@ -117,6 +117,24 @@ def measure(label: str, argv: Sequence[str], *, runs: int = DEFAULT_RUNS,
     return result
 
 
+def measure_interleaved(commands: Sequence[tuple[str, Sequence[str], Sequence[int]]], *,
+                        runs: int = DEFAULT_RUNS) -> list[Measurement]:
+    """:func:`measure` of several commands ``(label, argv, exit codes taken as success)`` run
+    in rounds, each command once per round after a warm-up round, so that a change in the
+    machine's speed during the runs lands on all of them alike (a command and its floor)."""
+    for _label, argv, ok_codes in commands:  # the warm-up round fills the page cache
+        run_once(argv, ok_codes=ok_codes)
+    done: list[list[Run]] = [[] for _ in commands]
+    for _ in range(runs):
+        for runs_of, (_label, argv, ok_codes) in zip(done, commands, strict=True):
+            runs_of.append(run_once(argv, ok_codes=ok_codes))
+    results = [Measurement(label, tuple(runs_of))
+               for runs_of, (label, _argv, _ok) in zip(done, commands, strict=True)]
+    for result in results:
+        print(f"  {result.describe()}", flush=True)
+    return results
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A target compared with its floor: the ratio of medians and whether it is within the limit."""
