@@ -14,9 +14,10 @@ its worker processes') and peak memory, medians of several runs.
    json``). One component in five is a real (package, version) pair taken from the imported OSV
    records (so findings happen); the others name packages no advisory names. Floor: parse the
    SBOM with orjson plus one indexed SQLite look-up of the stored records per distinct package,
-   run in rounds with the scan (floor, scan). Targets: scan <= 3 x the floor (wall and CPU) at each size; peak memory <= 2 x the floor's
-   (which holds the parsed SBOM and the looked-up records); growth from 10,000 to 50,000
-   components at most linear (CPU ratio <= 5).
+   run in rounds with the scan (floor, scan). Targets: scan <= 3 x the floor (wall and CPU) at
+   each size; peak memory <= 2 x the floor's (which holds the parsed SBOM, and each package's
+   looked-up records in turn); growth from 10,000 to 50,000 components at most linear (CPU
+   ratio <= 5).
 """
 
 from __future__ import annotations

@@ -18,35 +18,20 @@ import pytest
 
 from stackrift.advisories.starter_pack import starter_pack_path
 from stackrift.cli import scanning
-from stackrift.cli.app import COMMANDS, app, load_command
 from stackrift.cli.scanning import ScanArguments, plain_arguments
 
-from .conftest import Cli
+from .conftest import Cli, declared_options, typer_reading
 
 LEFT_TO_TYPER = {"--env", "--help"}
 
 
-def _typer_reading(args: list[str], monkeypatch: pytest.MonkeyPatch) -> ScanArguments | str:
+def _typer_reading(args: list[str], monkeypatch: pytest.MonkeyPatch) -> object:
     """What typer passes the command for ``scan ARGS``, or its refusal."""
-    seen: list[ScanArguments] = []
-
-    def record(arguments: ScanArguments) -> int:
-        seen.append(arguments)
-        return 0
-
-    monkeypatch.setattr(scanning, "run_scan_command", record)
-    try:
-        app(args=["scan", *args], prog_name="stackrift", standalone_mode=False)
-    except Exception as exc:
-        return type(exc).__name__
-    return seen[0]
+    return typer_reading("scan", scanning, "run_scan_command", args, monkeypatch)
 
 
 def test_every_declared_option_is_read_or_left_to_typer() -> None:
-    command = load_command(next(e for e in COMMANDS if e.name == "scan"))
-    declared = {name for param in command.params for name in param.opts
-                if name.startswith("-")}
-    assert declared | {"--help"} == set(scanning._VALUED) | LEFT_TO_TYPER
+    assert declared_options("scan") == set(scanning._VALUED) | LEFT_TO_TYPER
 
 
 PLAIN = [

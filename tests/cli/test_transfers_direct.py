@@ -16,36 +16,21 @@ from pathlib import Path
 import pytest
 
 from stackrift.cli import transfers
-from stackrift.cli.app import COMMANDS, app, load_command
 from stackrift.cli.transfers import TransfersArguments, plain_arguments
 
-from .conftest import Cli
+from .conftest import Cli, declared_options, typer_reading
 
 LEFT_TO_TYPER = {"--help"}
 DEMO_ESTATE = Path(__file__).resolve().parents[2] / "src" / "stackrift" / "demo" / "estate.yaml"
 
 
-def _typer_reading(args: list[str], monkeypatch: pytest.MonkeyPatch) -> TransfersArguments | str:
+def _typer_reading(args: list[str], monkeypatch: pytest.MonkeyPatch) -> object:
     """What typer passes the command for ``transfers ARGS``, or its refusal."""
-    seen: list[TransfersArguments] = []
-
-    def record(arguments: TransfersArguments) -> int:
-        seen.append(arguments)
-        return 0
-
-    monkeypatch.setattr(transfers, "run_transfers_command", record)
-    try:
-        app(args=["transfers", *args], prog_name="stackrift", standalone_mode=False)
-    except Exception as exc:
-        return type(exc).__name__
-    return seen[0]
+    return typer_reading("transfers", transfers, "run_transfers_command", args, monkeypatch)
 
 
 def test_every_declared_option_is_read_or_left_to_typer() -> None:
-    command = load_command(next(e for e in COMMANDS if e.name == "transfers"))
-    declared = {name for param in command.params for name in param.opts
-                if name.startswith("-")}
-    assert declared | {"--help"} == set(transfers._VALUED) | LEFT_TO_TYPER
+    assert declared_options("transfers") == set(transfers._VALUED) | LEFT_TO_TYPER
 
 
 PLAIN = [

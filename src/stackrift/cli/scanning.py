@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from stackrift.choices import ScanFormat
 from stackrift.cli.entry import EXIT_FINDINGS
 from stackrift.cli.output import note, write_report, write_report_pieces
-from stackrift.cli.values import check_gate, parse_as_of
+from stackrift.cli.values import check_gate, parse_as_of, plain_tokens
 from stackrift.severities import Severity, fails_gate
 
 if TYPE_CHECKING:
@@ -60,32 +60,10 @@ _SEVERITIES = {s.value: s for s in Severity}
 def plain_arguments(args: Sequence[str], environ: Mapping[str, str]) -> ScanArguments | None:
     """The arguments after ``scan`` when they are plain (see the module's docstring), else
     ``None``: typer is to read them."""
-    values: dict[str, str] = {}
-    vex: list[Path] = []
-    target: str | None = None
-    tokens = iter(args)
-    for token in tokens:
-        if not token.startswith("-"):
-            if target is not None or not token:
-                return None
-            target = token
-            continue
-        name, attached, value = token.partition("=")
-        field = _VALUED.get(name)
-        if field is None or (attached and not name.startswith("--")):
-            return None
-        if not attached:
-            value = next(tokens, "")
-        if not value or value.startswith("-") or (field in values and field != "vex"):
-            return None
-        if field == "vex":
-            vex.append(Path(value))
-        else:
-            values[field] = value
-    for field, variable in _ENVIRONMENT.items():
-        if field not in values and variable in environ:
-            values[field] = environ[variable]  # an empty one is refused below: typer ignores it
-    return _converted(values, target, tuple(vex))
+    read = plain_tokens(args, _VALUED, "vex", _ENVIRONMENT, environ)
+    if read is None:
+        return None
+    return _converted(read.values, read.positional, tuple(Path(v) for v in read.repeated))
 
 
 def _converted(values: dict[str, str], target: str | None,

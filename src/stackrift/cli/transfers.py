@@ -19,7 +19,7 @@ from pathlib import Path
 
 from stackrift.choices import TableFormat
 from stackrift.cli.output import json_bytes, out, write_report
-from stackrift.cli.values import parse_as_of
+from stackrift.cli.values import parse_as_of, plain_tokens
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,6 @@ class TransfersArguments:
 # option -> field, for the options that take one value (--rules may be repeated)
 _VALUED = {"--as-of": "as_of", "-f": "output_format", "--format": "output_format",
            "-o": "output", "--output": "output", "--rules": "rules"}
-_REPEATABLE = frozenset({"rules"})
 _ENVIRONMENT = {"as_of": "STACKRIFT_AS_OF"}
 _FORMATS = {f.value: f for f in TableFormat}
 
@@ -45,32 +44,10 @@ def plain_arguments(args: Sequence[str], environ: Mapping[str, str]
                     ) -> TransfersArguments | None:
     """The arguments after ``transfers`` when they are plain (see the module's docstring), else
     ``None``: typer is to read them."""
-    values: dict[str, str] = {}
-    rules: list[Path] = []
-    estate: str | None = None
-    tokens = iter(args)
-    for token in tokens:
-        if not token.startswith("-"):
-            if estate is not None or not token:
-                return None
-            estate = token
-            continue
-        name, attached, value = token.partition("=")
-        field = _VALUED.get(name)
-        if field is None or (attached and not name.startswith("--")):
-            return None
-        if not attached:
-            value = next(tokens, "")
-        if not value or value.startswith("-") or (field in values and field not in _REPEATABLE):
-            return None
-        if field in _REPEATABLE:
-            rules.append(Path(value))
-        else:
-            values[field] = value
-    for field, variable in _ENVIRONMENT.items():
-        if field not in values and variable in environ:
-            values[field] = environ[variable]  # an empty one is refused below: typer ignores it
-    return _converted(values, estate, tuple(rules))
+    read = plain_tokens(args, _VALUED, "rules", _ENVIRONMENT, environ)
+    if read is None:
+        return None
+    return _converted(read.values, read.positional, tuple(Path(v) for v in read.repeated))
 
 
 def _converted(values: dict[str, str], estate: str | None,
