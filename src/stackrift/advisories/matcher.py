@@ -320,28 +320,22 @@ class Matcher:
         # what no product key names, while match_all runs (most of a large SBOM's packages)
         self._keyless: set[tuple[tuple[str, str] | None, str | None, str | None]] = set()
 
-    def prefetch(self, targets: Iterable[Target]) -> None:
-        """Load the records of every package and product key the targets name in a few
-        queries, rather than a few per component."""
-        targets = list(targets)
-        self._load_packages({identity[:2] for t in targets
-                             if (identity := t.identity) and identity[:2] in self._known})
-        self._load_keys(targets)
-
     def _load_packages(self, packages: Iterable[tuple[str, str]]) -> None:
+        """The records of every package given not yet loaded, in a few queries."""
         wanted = set(packages).difference(self._package_records)
         if wanted:
             found = self.store.lookup(packages=wanted).packages
             for package in wanted:
                 self._package_records[package] = found.get(package, [])
 
-    def _load_keys(self, targets: Iterable[Target], *, note_keyless: bool = False) -> None:
+    def _load_keys(self, targets: Iterable[Target]) -> None:
+        """The records of every product key naming the targets (noting those no key names)."""
         keys: set[str] = set()
         for target in targets:
             found = self.product_keys(target)
             if found:
                 keys.update(found)
-            elif note_keyless:
+            else:
                 self._keyless.add(_product_of(target))
         keys.difference_update(self._key_records)
         if keys:
@@ -350,11 +344,8 @@ class Matcher:
                 self._key_records[key] = by_key.get(key, [])
 
     def _records_for(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
-        records = self._package_records.get((ecosystem, name))
-        if records is None:
-            records = list(self.store.lookup(packages=[(ecosystem, name)]).packages
-                           .get((ecosystem, name), ()))
-        return records
+        self._load_packages([(ecosystem, name)])
+        return self._package_records[(ecosystem, name)]
 
     def _records_for_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
         missing = [key for key in keys if key not in self._key_records]
@@ -442,7 +433,7 @@ class Matcher:
                 if target.version:  # the version _hits decides
                     self._versions.setdefault(package, set()).add(identity[2] or target.version)
             by_package.setdefault(package, []).append(index)
-        self._load_keys(targets, note_keyless=True)
+        self._load_keys(targets)
         packages = sorted(p for p in by_package if p is not None)
         batches: list[list[tuple[str, str] | None]] = [
             list(packages[start:start + PACKAGES_PER_BATCH])

@@ -181,15 +181,26 @@ class _Outcome:
                 "rules_holding": tuple(self.holding)}
 
 
-def _citation(rules: RuleSet, rule: Rule) -> Citation:
-    """``rule.cited()``, made once per rule set: thousands of verdicts cite the same few rules
-    (a citation is immutable, so they share it)."""
-    made = cast(dict[int, tuple[Rule, Citation]],
-                rules.derived.setdefault("engine.citations", {}))
-    found = made.get(id(rule))
+_Made = TypeVar("_Made")
+
+
+def _per_rule(rules: RuleSet, table: str, rule: Rule, extra: Hashable,
+              make: Callable[[], _Made]) -> _Made:
+    """``make()`` for ``rule`` (and ``extra``), remembered in the rule set's ``table``: thousands
+    of flows ask the same few rules the same thing. Kept by the rule's id beside the rule, so
+    an id reused by another rule object is never confused with it."""
+    made = cast(dict[tuple[int, Hashable], tuple[Rule, _Made]],
+                rules.derived.setdefault(table, {}))
+    key = (id(rule), extra)
+    found = made.get(key)
     if found is None or found[0] is not rule:
-        found = made[id(rule)] = (rule, rule.cited())
+        found = made[key] = (rule, make())
     return found[1]
+
+
+def _citation(rules: RuleSet, rule: Rule) -> Citation:
+    """``rule.cited()``, made once per rule set (a citation is immutable: verdicts share it)."""
+    return _per_rule(rules, "engine.citations", rule, None, rule.cited)
 
 
 def _restricts(rule: Rule, mechanisms: frozenset[str]) -> bool:
@@ -242,13 +253,8 @@ class _FiredEffect(NamedTuple):
 def _fired_effect(rules: RuleSet, rule: Rule, mechanisms: frozenset[str]) -> _FiredEffect:
     """``_effect_of`` the rule and mechanisms, remembered per rule set: flows repeat the same
     few mechanism sets, rule after rule."""
-    made = cast(dict[tuple[int, frozenset[str]], tuple[Rule, _FiredEffect]],
-                rules.derived.setdefault("engine.fired_effects", {}))
-    key = (id(rule), mechanisms)
-    found = made.get(key)
-    if found is None or found[0] is not rule:
-        found = made[key] = (rule, _effect_of(rules, rule, mechanisms))
-    return found[1]
+    return _per_rule(rules, "engine.fired_effects", rule, mechanisms,
+                     partial(_effect_of, rules, rule, mechanisms))
 
 
 def _effect_of(rules: RuleSet, rule: Rule, mechanisms: frozenset[str]) -> _FiredEffect:
