@@ -176,6 +176,16 @@ def test_empty_store_gets_the_starter_pack(tmp_path: Path) -> None:
         assert store.content_label() == "starter"
 
 
+def test_starter_pack_version_file_is_current() -> None:
+    # starter.json saves hashing the pack on every scan; a changed pack must change it, or
+    # stores would keep the old pack
+    from stackrift.advisories.starter_pack import VERSION_FILE, pack_digest, starter_version
+
+    assert starter_version() == pack_digest(), (
+        f"the starter pack changed: set 'version' in stackrift/advisories/{VERSION_FILE} to "
+        f"{pack_digest()}")
+
+
 def test_as_of_ignores_later_advisories(starter_db: Path, tmp_path: Path) -> None:
     document = read_bom(sbom(tmp_path, "pkg:pypi/torch@2.1.0"))
     before = run_scan(document, db=starter_db, catalogue=None, as_of=date(2025, 1, 1))
@@ -205,3 +215,15 @@ def test_cli_db_commands(real_store: tuple[SqliteStore, ImportReport],
     with pytest.raises(SystemExit) as exit_info:
         main(["db", "stats", "--db", str(Path(store.path).parent / "missing.sqlite")])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("values", [[5], [3, 1], [4, 1, 9, 2], [7, 7, 1, 0, 30], list(range(101)),
+                                    [2, 9, 4, 4, 11, 0, 8, 3]])
+def test_lag_percentiles_median_is_statistics_median(values: list[int]) -> None:
+    import statistics
+
+    from stackrift.advisories.scan import percentiles
+
+    found = percentiles(values)
+    assert found["median"] == statistics.median(values)
+    assert found["n"] == len(values)

@@ -7,7 +7,6 @@ version ranges (OSV-style) or free product text (CNVD/CNNVD-style) that the prod
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -140,7 +139,11 @@ DIGEST_LENGTH = 32  # hexadecimal digits of a record's digest
 
 def digest_of(blob: bytes) -> str:
     """The digest of a record's stored form (see :meth:`Advisory.digest`)."""
-    return hashlib.sha256(blob).hexdigest()[:DIGEST_LENGTH]
+    # imported here: hashlib loads OpenSSL's libcrypto (~3.5 MiB), which reading records
+    # (every scan) never needs; only imports digest
+    from hashlib import sha256
+
+    return sha256(blob).hexdigest()[:DIGEST_LENGTH]
 
 
 @dataclass(frozen=True, slots=True)

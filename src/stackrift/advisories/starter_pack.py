@@ -9,7 +9,6 @@ The version imported is kept in the store (``meta``), so ``db stats`` can report
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -22,6 +21,7 @@ from stackrift.advisories.stored import StoredRecord
 
 META_KEY = "starter_pack"
 LABEL = "starter"
+VERSION_FILE = "starter.json"  # beside the pack: its version (see starter_version)
 
 
 def starter_pack_path() -> Path:
@@ -36,7 +36,21 @@ def _files() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def starter_version() -> str:
+    """The packaged pack's version: a digest of its files (:func:`pack_digest`), kept beside
+    them in ``starter.json`` so that opening a store (every scan) reads one small file instead of
+    hashing the pack; the tests check that the two agree."""
+    import orjson
+
+    path = Path(str(resources.files("stackrift.advisories") / VERSION_FILE))
+    version = orjson.loads(path.read_bytes())["version"]
+    assert isinstance(version, str), path
+    return version
+
+
+def pack_digest() -> str:
     """A digest of the pack's files: changes whenever a StackRift release changes the pack."""
+    import hashlib
+
     root = starter_pack_path()
     digest = hashlib.sha256()
     for path in _files():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -177,6 +176,8 @@ def read_json(path: Path) -> tuple[bytes, Any]:
 
 def load_toml(path: Path) -> dict[str, Any]:
     """Parse TOML, turning syntax errors into ``FILE:LINE:COL`` problems."""
+    import tomllib  # here: most readers (and every scan) parse no TOML
+
     raw = read_bytes(path)
     try:
         return tomllib.loads(raw.decode("utf-8"))
