@@ -152,3 +152,37 @@ def test_ipv6_spellings_match(tmp_path: Path) -> None:
     log.write_text('{"event_type":"flow","src_ip":"2001:0db8:0000:0000:0000:0000:0000:0007",'
                    '"dest_ip":"fe80::1"}\n')
     assert sum(match_logs(indicators_from([("b", bundle)]), [log]).counts.values()) == 1
+
+
+def test_remembered_addresses_match_as_a_fresh_look_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a matcher remembers each address's hits (and starts again when its memo is full): every
+    # answer must be what a matcher that never saw the address gives
+    import random
+
+    from stackrift.intel import matching
+    from stackrift.intel.telemetry import Event
+
+    def indicator(index: int, pattern: str) -> dict[str, str]:
+        return {"type": "indicator", "id": f"indicator--00000000-0000-4000-8000-{index:012d}",
+                "pattern": pattern, "pattern_type": "stix"}
+
+    objects = [indicator(1, "[ipv4-addr:value = '198.51.100.7']"),
+               indicator(2, "[ipv4-addr:value ISSUBSET '198.51.100.0/24']"),
+               indicator(3, "[ipv4-addr:value ISSUBSET '198.51.0.0/16']"),
+               indicator(4, "[ipv6-addr:value = '2001:db8::7']"),
+               indicator(5, "[ipv6-addr:value ISSUBSET '2001:db8::/32']"),
+               indicator(6, "[domain-name:value = 'evil.example']")]
+    indicators = indicators_from([("b", {"type": "bundle", "objects": objects})])
+    rng = random.Random(5)
+    addresses = ["198.51.100.7", "198.51.100.8", "198.51.7.1", "203.0.113.9", "not an address",
+                 "2001:0db8::0007", "2001:db8::8", "fe80::1", "10.0.0.1"]
+    events = [Event(line, tuple(("ip", rng.choice(addresses)) for _ in range(rng.randrange(4)))
+                    + (("domain", "www.evil.example"),) * rng.randrange(2))
+              for line in range(400)]
+    monkeypatch.setattr(matching, "ADDRESS_MEMO", 3)  # starts again many times
+    remembering = matching.Matcher(indicators)
+    found = [remembering.hits(event) for event in events]
+    assert found == [matching.Matcher(indicators).hits(event) for event in events]
+    assert {"indicator--00000000-0000-4000-8000-000000000001",
+            "indicator--00000000-0000-4000-8000-000000000005"} <= set().union(*found)
+    assert len(remembering._addresses) <= 3

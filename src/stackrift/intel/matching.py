@@ -221,6 +221,12 @@ def _observed(event: Event) -> list[dict[str, Any]]:
              "objects": [observed, *scos]}]
 
 
+ADDRESS_MEMO = 1 << 18
+"""Addresses whose hits a :class:`Matcher` remembers (about 40 MiB when full, then it starts
+again): logs name the same hosts over and over, and an address costs a parse and a look-up per
+network size otherwise."""
+
+
 class Matcher:
     """Matches events against one indicator set; one instance per run."""
 
@@ -228,18 +234,23 @@ class Matcher:
         self.indicators = indicators
         self.exact = indicators.exact
         self.networks = sorted(indicators.networks.items())
+        self._addresses: dict[str, tuple[str, ...]] = {}
 
     def hits(self, event: Event) -> set[str]:
         """Ids of the indicators the event matches (each at most once per event)."""
         found: set[str] = set()
         exact = self.exact
+        addresses = self._addresses
         for kind, value in event.observables:
-            if kind == "ip":  # the hot path: addresses are compared as written
-                ids = exact.get(("ip", normalise(kind, value) if ":" in value else value))
+            if kind == "ip":  # the hot path
+                ids = addresses.get(value)
+                if ids is None:
+                    ids = self._address_hits(value)
+                    if len(addresses) >= ADDRESS_MEMO:
+                        addresses.clear()
+                    addresses[value] = ids
                 if ids:
                     found.update(ids)
-                if self.networks:
-                    found.update(self._network_hits(value))
             elif kind == "domain":
                 for suffix in _domain_suffixes(value.lower().rstrip(".")):
                     found.update(exact.get(("domain", suffix), ()))
@@ -250,6 +261,15 @@ class Matcher:
             found.update(i for i, pattern in self.indicators.complex
                          if observed and pattern.match(observed))
         return found
+
+    def _address_hits(self, value: str) -> tuple[str, ...]:
+        """The indicators an address matches: listed as written (IPv6 normalised), or inside a
+        listed network."""
+        found = list(self.exact.get(("ip", normalise("ip", value) if ":" in value else value),
+                                    ()))
+        if self.networks:
+            found += self._network_hits(value)
+        return tuple(found)
 
     def _network_hits(self, value: str) -> list[str]:
         parsed = _ip_number(value)

@@ -32,6 +32,11 @@ CEF_KEYS = {"src": "ip", "dst": "ip", "shost": "domain", "dhost": "domain", "req
             "suser": "user", "duser": "user", "fileHash": "hash", "destinationDnsDomain": "domain"}
 
 
+# Event(...) without the named tuple's Python-level __new__: a Zeek conn.log has a line per
+# connection (millions), and that call was a fifth of reading one
+_new_event = tuple.__new__
+
+
 def _answer(value: str) -> tuple[str, str]:
     return ("ip" if _IPV4.fullmatch(value) or ":" in value else "domain", value)
 
@@ -76,7 +81,7 @@ class ZeekTsv:
                     found += [_answer(v) for v in value.split(set_separator) if v not in _UNSET]
                 else:
                     found.append((kind, value))
-            yield Event(number, tuple(found))
+            yield _new_event(Event, (number, tuple(found)))
 
 
 def _json_object(number: int, text: str, stats: ReadStats) -> dict[str, Any] | None:
