@@ -22,6 +22,7 @@ from stackrift.advisories.matching import (
     PreparedEntry,
     VersionSet,
     ecosystem_key,
+    forget_listed_indexes,
     key_function,
     parse_purl_identity,
 )
@@ -474,6 +475,8 @@ class Matcher:
             self._decisions.pop(package, None)
             self._versions.pop(package, None)
         self._groups.clear()  # summarised: only the summaries are needed again
+        forget_listed_indexes()
+        _product_text_verdict.cache_clear()  # versions of the batch's packages, mostly
         if isinstance(self.store, CachingReader):
             self.store.forget_records()
 

@@ -375,6 +375,12 @@ def _index_listed(versions: tuple[str, ...]) -> dict[tuple[int, ...], tuple[str,
 _listed_by_numbers = lru_cache(maxsize=1024)(_index_listed)
 
 
+def forget_listed_indexes() -> None:
+    """Drop the remembered list indexes: each keeps its list, and so the record's version
+    strings, alive (a matcher calls this as it lets a batch of packages' records go)."""
+    _listed_by_numbers.cache_clear()
+
+
 def fixed_versions(affected: Affected) -> tuple[str, ...]:
     """Versions where a range is fixed (what to upgrade to), deduplicated in order."""
     return tuple(dict.fromkeys(e.version for r in affected.ranges for e in r.events
