@@ -163,7 +163,7 @@ def active_knowledge() -> KnowledgeSet:
     key = (tuple(_selected), env_set, env_home, _stat_key(_pointer_path(env_home)))
     if _active and _active[0][0] == key:
         return _active[0][1]
-    found = _resolve_active(env_set)
+    found = _resolve_active(env_set, env_home)
     _active[:] = [(key, found)]
     return found
 
@@ -184,14 +184,32 @@ def _stat_key(path: str) -> tuple[int, int, int] | None:
     return (status.st_ino, status.st_mtime_ns, status.st_size)
 
 
-def _resolve_active(env: str | None) -> KnowledgeSet:
+def _choice(env: str | None, env_home: str | None) -> Path | KnowledgeSource:
+    """Which set the module's order makes active, reading no file: a folder (chosen for the
+    process, or named by ``$STACKRIFT_KNOWLEDGE``), the installed set (its pointer exists, or
+    cannot be checked: :func:`installed_folder` then reports the trouble), or the packaged set."""
     if _selected:
-        return open_folder(_selected[0])
-    if env and env != KnowledgeSource.PACKAGED.value:
-        return open_folder(Path(env))
-    if env != KnowledgeSource.PACKAGED.value:
+        return _selected[0]
+    if env == KnowledgeSource.PACKAGED.value:
+        return KnowledgeSource.PACKAGED
+    if env:
+        return Path(env)
+    try:
+        os.stat(_pointer_path(env_home))  # noqa: PTH116 - a str path, as _stat_key reads it
+    except FileNotFoundError:
+        return KnowledgeSource.PACKAGED
+    except OSError:
+        pass
+    return KnowledgeSource.INSTALLED
+
+
+def _resolve_active(env: str | None, env_home: str | None) -> KnowledgeSet:
+    choice = _choice(env, env_home)
+    if isinstance(choice, Path):
+        return open_folder(choice)
+    if choice is KnowledgeSource.INSTALLED:
         installed = installed_folder()
-        if installed is not None:
+        if installed is not None:  # (the pointer went away since it was checked)
             return open_folder(installed, KnowledgeSource.INSTALLED)
     return packaged_set()
 
@@ -201,23 +219,7 @@ def knowledge_path(section: str) -> Path:
 
     When that is the packaged set, its folder is known without reading its manifest (trusted
     like the code), so a command that only reads a section's files loads no manifest model."""
-    if not _selected and _packaged_is_active(os.environ.get(ENV_SET), os.environ.get(ENV_HOME)):
+    choice = _choice(os.environ.get(ENV_SET), os.environ.get(ENV_HOME))
+    if choice is KnowledgeSource.PACKAGED:
         return packaged_root() / section
     return active_knowledge().section(section)
-
-
-def _packaged_is_active(env: str | None, env_home: str | None) -> bool:
-    """Whether :func:`_resolve_active` would give the packaged set without a folder selected:
-    ``$STACKRIFT_KNOWLEDGE`` says so, or names nothing and no installed pointer exists (any
-    other trouble with the pointer is left to :func:`installed_folder` to report)."""
-    if env == KnowledgeSource.PACKAGED.value:
-        return True
-    if env:
-        return False
-    try:
-        os.stat(_pointer_path(env_home))  # noqa: PTH116 - a str path, as _stat_key reads it
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    return False
