@@ -19,7 +19,7 @@ from stackrift.cli.options import (
     command_group,
     parse_as_of,
 )
-from stackrift.cli.output import note, write_report
+from stackrift.cli.output import note, print_artefacts, write_report
 from stackrift.findings import Severity
 
 app = command_group()
@@ -56,8 +56,6 @@ def bom(
     result = export(document, output_format, load_catalogue(catalog),
                     spec_version=spec_version, as_of=parse_as_of(as_of))
     write_report(result.text, output)
-    from stackrift.cli.scanning import print_artefacts
-
     unsafe = print_artefacts(result.artefacts, fail_on)
     note(summary(result))
     if unsafe:

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
@@ -22,6 +22,8 @@ from stackrift.errors import UsageError
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from stackrift.bom.artefacts import ArtefactFinding
+    from stackrift.severities import Severity
     from stackrift.textsafe import SafeConsole
 
 E = TypeVar("E")
@@ -51,6 +53,14 @@ def note(message: str, *, style: str | None = None) -> None:
         sys.stderr.flush()
         return
     err().print(message, style=style, markup=False, highlight=False)
+
+
+def print_artefacts(findings: Sequence[ArtefactFinding], fail_on: Severity) -> bool:
+    """Model-artefact findings (an unsafe pickle in a model folder…) on standard error; whether
+    any reaches ``fail_on``."""
+    for finding in findings:
+        note(f"{finding.severity.value.upper()}: {finding.path}: {finding.message}")
+    return any(f.severity.at_least(fail_on) for f in findings)
 
 
 # printable ASCII without ':' (rich reads :name: as an emoji) and without control characters

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from stackrift.choices import ScanFormat
 from stackrift.cli.entry import EXIT_FINDINGS
-from stackrift.cli.output import note, write_report, write_report_pieces
+from stackrift.cli.output import note, print_artefacts, write_report, write_report_pieces
 from stackrift.cli.values import check_gate, parse_as_of, plain_tokens
 from stackrift.severities import Severity, fails_gate
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
     from stackrift.advisories.matcher import Target
     from stackrift.advisories.scan import ScanResult, StoreInfo
-    from stackrift.bom.artefacts import ArtefactFinding
     from stackrift.bom.base import BomDocument
 
 @dataclass(frozen=True)
@@ -131,13 +130,6 @@ def run_scan_command(arguments: ScanArguments) -> int:
     if unsafe or any(fails_gate(s, a.fail_on, a.unknown_as) for s in severities):
         return EXIT_FINDINGS
     return 0
-
-
-def print_artefacts(findings: Sequence[ArtefactFinding], fail_on: Severity) -> bool:
-    """Print model-artefact findings to stderr; whether any reaches ``fail_on``."""
-    for finding in findings:
-        note(f"{finding.severity.value.upper()}: {finding.path}: {finding.message}")
-    return any(f.severity.at_least(fail_on) for f in findings)
 
 
 def _scan_input(a: ScanArguments) -> tuple[BomDocument | None, list[Target]]:
