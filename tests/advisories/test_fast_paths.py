@@ -453,6 +453,35 @@ def test_detected_file_is_kept_only_for_its_own_parse(tmp_path: Path) -> None:
         read_limited(first, 5)  # the limit holds for kept bytes too
 
 
+def test_kept_bytes_belong_to_their_thread(tmp_path: Path) -> None:
+    """A block in one thread neither serves nor ends another thread's kept bytes (imports can
+    run side by side in the server)."""
+    import threading
+
+    first = tmp_path / "a.json"
+    first.write_bytes(b'{"id": "PYSEC-2021-1"}')
+    detected, other_done = threading.Event(), threading.Event()
+    seen: list[bytes] = []
+
+    def other() -> None:
+        detected.wait()
+        seen.append(read_limited(first))  # no block here: read from disk
+        with whole_files_kept():
+            pass  # ending its own block leaves the main thread's alone
+        other_done.set()
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    with whole_files_kept():
+        read_head(first)
+        first.write_bytes(b'{"id": "PYSEC-2021-2"}')
+        detected.set()
+        other_done.wait()
+        assert read_limited(first) == b'{"id": "PYSEC-2021-1"}'  # what detection read
+    worker.join()
+    assert seen == [b'{"id": "PYSEC-2021-2"}']
+
+
 def test_cnvd_prepared_rejects_as_parse_does(tmp_path: Path) -> None:
     write_cnvd(tmp_path / "1.xml.gz", [cnvd_entry("CNVD-2021-1", opened="2021-01-01"),
                                        cnvd_entry("CNVD-2021-2", opened="yesterday"),

@@ -9,6 +9,7 @@ network) and check zip archives against decompression bombs before reading them.
 from __future__ import annotations
 
 import gzip
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -89,11 +90,11 @@ def feeds() -> dict[str, FeedParser]:
     return {cls.format: cls() for cls in FEEDS.by_module()}
 
 
-class _WholeFileMemo:
+class _WholeFileMemo(threading.local):
     """The last file :func:`read_head` read to its end, while :func:`whole_files_kept` is
     active: an import detects each file's format and then parses it, and most OSV files are
     shorter than a head, so the parser takes the bytes read for detection rather than opening
-    the file again."""
+    the file again. One per thread: imports running side by side (the server) keep their own."""
 
     def __init__(self) -> None:
         self.active = False
