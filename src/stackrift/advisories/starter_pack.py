@@ -42,9 +42,7 @@ def starter_version() -> str:
     import orjson
 
     path = Path(str(resources.files("stackrift.advisories") / VERSION_FILE))
-    version = orjson.loads(path.read_bytes())["version"]
-    assert isinstance(version, str), path
-    return version
+    return str(orjson.loads(path.read_bytes())["version"])
 
 
 def pack_digest() -> str:
