@@ -8,10 +8,15 @@ version ranges (OSV-style) or free product text (CNVD/CNNVD-style) that the prod
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import orjson
+
+if TYPE_CHECKING:
+    import hashlib
 
 Source = Literal["osv", "cve5", "csaf", "cnvd", "cnnvd", "starter"]
 SOURCES: tuple[str, ...] = ("osv", "cve5", "csaf", "cnvd", "cnnvd", "starter")
@@ -139,11 +144,17 @@ DIGEST_LENGTH = 32  # hexadecimal digits of a record's digest
 
 def digest_of(blob: bytes) -> str:
     """The digest of a record's stored form (see :meth:`Advisory.digest`)."""
-    # imported here: hashlib loads OpenSSL's libcrypto (~3.5 MiB), which reading records
-    # (every scan) never needs; only imports digest
+    return _sha256()(blob).hexdigest()[:DIGEST_LENGTH]
+
+
+@cache
+def _sha256() -> Callable[[bytes], hashlib._Hash]:
+    # imported on first use: hashlib loads OpenSSL's libcrypto (~3.5 MiB), which reading
+    # records (every scan) never needs; an import statement per record would cost imports
+    # twice the hashing
     from hashlib import sha256
 
-    return sha256(blob).hexdigest()[:DIGEST_LENGTH]
+    return sha256
 
 
 @dataclass(frozen=True, slots=True)
