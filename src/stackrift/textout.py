@@ -27,9 +27,14 @@ PIPE_MAX_WIDTH = 200  # wider, descriptive text wraps; id columns never wrap (no
 def natural_width(renderables: Iterable[RenderableType]) -> int:
     """The width at which none of ``renderables`` needs to wrap (within the bounds above)."""
     probe = Console(width=PIPE_MAX_WIDTH, file=io.StringIO(), color_system=None)
-    widest = max((Measurement.get(probe, probe.options, r).maximum for r in renderables),
-                 default=PIPE_MIN_WIDTH)
-    return max(PIPE_MIN_WIDTH, min(PIPE_MAX_WIDTH, widest))
+    widest = PIPE_MIN_WIDTH
+    for renderable in renderables:
+        widest = max(widest, Measurement.get(probe, probe.options, renderable).maximum)
+        if widest >= PIPE_MAX_WIDTH:
+            # the width is capped there, so the rest cannot change it (measuring a report's
+            # tables of thousands of rows cost seconds)
+            return PIPE_MAX_WIDTH
+    return widest
 
 
 def render_text(renderables: list[RenderableType], *, width: int | None,
