@@ -222,9 +222,9 @@ def _observed(event: Event) -> list[dict[str, Any]]:
 
 
 ADDRESS_MEMO = 1 << 18
-"""Addresses whose hits a :class:`Matcher` remembers (about 40 MiB when full, then it starts
-again): logs name the same hosts over and over, and an address costs a parse and a look-up per
-network size otherwise."""
+"""Addresses whose hits a :class:`Matcher` remembers (then it starts again; full of IPv4
+addresses it holds about 23 MiB, more with IPv6): logs name the same hosts over and over, and an
+address costs a parse and a look-up per network size otherwise."""
 
 
 class Matcher:
