@@ -468,7 +468,8 @@ class Matcher:
 
     def _let_go(self, packages: Iterable[tuple[str, str]]) -> None:
         """Forget what was loaded and worked out for a batch's packages (its matches hold what
-        they need); a store caching decoded records forgets them too."""
+        they need); a store caching decoded records forgets them too, and so do the caches of
+        list indexes and product-text verdicts, which would keep the records' strings alive."""
         for package in packages:
             self._package_records.pop(package, None)
             self._plans.pop(package, None)
