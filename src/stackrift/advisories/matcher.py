@@ -267,6 +267,7 @@ def _product_of(target: Target) -> tuple[tuple[str, str] | None, str | None, str
     identity = target.identity
     return (identity[0], identity[1]) if identity else None, target.vendor, target.product
 
+
 # packages whose records are held at once while matching (see Matcher.match_all)
 PACKAGES_PER_BATCH = 64
 
@@ -338,10 +339,14 @@ class Matcher:
                 keys.update(found)
             else:
                 self._keyless.add(_product_of(target))
-        keys.difference_update(self._key_records)
-        if keys:
-            by_key = self.store.lookup(product_keys=keys).products
-            for key in keys:
+        self._load_key_records(keys)
+
+    def _load_key_records(self, keys: Iterable[str]) -> None:
+        """The records of every product key given not yet loaded, in a few queries."""
+        wanted = set(keys).difference(self._key_records)
+        if wanted:
+            by_key = self.store.lookup(product_keys=wanted).products
+            for key in wanted:
                 self._key_records[key] = by_key.get(key, [])
 
     def _records_for(self, ecosystem: str, name: str) -> list[tuple[str, Advisory]]:
@@ -349,11 +354,7 @@ class Matcher:
         return self._package_records[(ecosystem, name)]
 
     def _records_for_keys(self, keys: Iterable[str]) -> list[tuple[str, Advisory]]:
-        missing = [key for key in keys if key not in self._key_records]
-        if missing:
-            by_key = self.store.lookup(product_keys=missing).products
-            for key in missing:
-                self._key_records[key] = by_key.get(key, [])
+        self._load_key_records(keys)
         seen: set[tuple[str, str, str]] = set()
         found = []
         for key in sorted(keys):

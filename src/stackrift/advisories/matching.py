@@ -491,7 +491,7 @@ class VersionSet:
     def __init__(self, versions: Iterable[str]) -> None:
         self.versions = set(versions)  # read only
         self._orders: dict[Callable[[str], Any], tuple[list[Any], list[str]]] = {}
-        self._by_numbers: dict[tuple[int, ...], list[str]] | None = None
+        self._by_numbers: dict[tuple[int, ...], tuple[str, ...]] | None = None
 
     def ordered(self, key: Callable[[str], Any]) -> tuple[list[Any], list[str]]:
         """The versions ``key`` accepts, ascending: their keys and the versions."""
@@ -507,12 +507,10 @@ class VersionSet:
             found = self._orders[key] = ([k for k, _ in pairs], [v for _, v in pairs])
         return found
 
-    def by_numbers(self) -> dict[tuple[int, ...], list[str]]:
-        """The versions by their non-zero numbers (:func:`_nonzero_numbers`)."""
+    def by_numbers(self) -> dict[tuple[int, ...], tuple[str, ...]]:
+        """The versions by their non-zero numbers (:func:`_index_listed`)."""
         if self._by_numbers is None:
-            self._by_numbers = {}
-            for version in self.versions:
-                self._by_numbers.setdefault(_nonzero_numbers(version), []).append(version)
+            self._by_numbers = _index_listed(tuple(self.versions))
         return self._by_numbers
 
 
@@ -548,6 +546,12 @@ class PreparedEntry:
                 continue  # never after any version
         self.fixed_keys = tuple(fixed_keys)
 
+    def _listed_index(self) -> dict[tuple[int, ...], tuple[str, ...]]:
+        """The listed versions by their non-zero numbers, built when first needed."""
+        if self.index is None:
+            self.index = _listed_by_numbers(self.listed)
+        return self.index
+
     def fixed_after(self, version: str) -> list[str]:
         """The fixed versions after ``version`` in the ecosystem's order (what to upgrade to)."""
         if not self.fixed_keys:
@@ -572,11 +576,8 @@ class PreparedEntry:
                 return True
             if result is False:
                 decided = True
-        if self.pep440:
-            if self.index is None:
-                self.index = _listed_by_numbers(self.listed)
-            if _pep440_in_index(version, self.index):
-                return True
+        if self.pep440 and _pep440_in_index(version, self._listed_index()):
+            return True
         if decided or self.listed:
             return False
         return None
@@ -593,12 +594,11 @@ class PreparedEntry:
                 decided.update(found[1])
         if self.pep440 and len(affected) < len(versions.versions):
             # listed under another spelling (1.0 == 1.0.0): only versions not yet affected
-            if self.index is None:
-                self.index = _listed_by_numbers(self.listed)
+            index = self._listed_index()
             by_numbers = versions.by_numbers()
-            for numbers in by_numbers.keys() & self.index.keys():
+            for numbers in by_numbers.keys() & index.keys():
                 for version in by_numbers[numbers]:
-                    if version not in affected and _pep440_in_index(version, self.index):
+                    if version not in affected and _pep440_in_index(version, index):
                         affected.add(version)
         if self.listed:
             return affected, versions.versions - affected
