@@ -20,8 +20,8 @@ import errno
 import gc
 import os
 import sys
-from collections.abc import Callable
-from typing import NoReturn, TextIO, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import NoReturn, TextIO, TypeVar, cast
 
 from stackrift import __version__
 
@@ -68,26 +68,18 @@ def _report_error(exc: Exception, verbose: bool) -> NoReturn:
                           "run again with -v for the traceback and report it"])
 
 
-def _scan_without_typer(args: list[str], verbose: bool) -> None:
-    """Run ``scan`` when its arguments are plain (:mod:`stackrift.cli.scanning`), ending the
-    process as the typer path would. Returns only without running it."""
-    from stackrift.cli.scanning import plain_arguments, run_scan_command
-
-    arguments = plain_arguments(args, os.environ)
-    if arguments is None:
-        return
-    _run_without_typer(lambda: run_scan_command(arguments), verbose)
+_Arguments = TypeVar("_Arguments")
 
 
-def _transfers_without_typer(args: list[str], verbose: bool) -> None:
-    """Run ``transfers`` when its arguments are plain (:mod:`stackrift.cli.transfers`), ending
-    the process as the typer path would. Returns only without running it."""
-    from stackrift.cli.transfers import plain_arguments, run_transfers_command
-
-    arguments = plain_arguments(args, os.environ)
-    if arguments is None:
-        return
-    _run_without_typer(lambda: run_transfers_command(arguments), verbose)
+def _run_if_plain(args: list[str], verbose: bool,
+                  read: Callable[[Sequence[str], Mapping[str, str]], _Arguments | None],
+                  run: Callable[[_Arguments], int]) -> None:
+    """Run a command whose arguments ``read`` finds plain (``scan``: :mod:`stackrift.cli.scanning`,
+    ``transfers``: :mod:`stackrift.cli.transfers`), ending the process as the typer path would.
+    Returns only without running it: typer is to read the arguments."""
+    arguments = read(args, os.environ)
+    if arguments is not None:
+        _run_without_typer(lambda: run(arguments), verbose)
 
 
 def _run_without_typer(command: Callable[[], int], verbose: bool) -> NoReturn:
@@ -132,9 +124,14 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
     raise_collection_threshold()
     if args[:1] == ["scan"]:
-        _scan_without_typer(args[1:], verbose)  # returns when typer is to read the arguments
-    if args[:1] == ["transfers"]:
-        _transfers_without_typer(args[1:], verbose)  # the same
+        from stackrift.cli import scanning
+
+        _run_if_plain(args[1:], verbose, scanning.plain_arguments, scanning.run_scan_command)
+    elif args[:1] == ["transfers"]:
+        from stackrift.cli import transfers
+
+        _run_if_plain(args[1:], verbose, transfers.plain_arguments,
+                      transfers.run_transfers_command)
 
     with paused_gc():  # thousands of long-lived objects: no collector pass needs to see them
         import typer
