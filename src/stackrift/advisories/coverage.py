@@ -15,6 +15,7 @@ from typing import Any
 
 from stackrift.advisories.interface import AdvisoryReader
 from stackrift.advisories.matcher import CHINESE, WESTERN
+from stackrift.advisories.model import FIRST_DATE
 from stackrift.advisories.scan import percentiles
 
 
@@ -25,8 +26,7 @@ def _day(text: str | None) -> date | None:
         day = date.fromisoformat(text[:10])
     except ValueError:
         return None
-    # Go's vulndb writes the zero time (0001-01-01) for "unknown"
-    return day if day.year >= 1970 else None
+    return day if text >= FIRST_DATE else None  # else a placeholder
 
 
 def coverage(store: AdvisoryReader) -> dict[str, Any]:

@@ -141,6 +141,11 @@ ENCODING = 2  # version of the stored record form; 1 was a JSON object per recor
 
 DIGEST_LENGTH = 32  # hexadecimal digits of a record's digest
 
+FIRST_DATE = "1970"
+"""Record dates (ISO text) before this are placeholders, not dates: Go's vulnerability database
+writes the zero time (0001-01-01) for "unknown". Whatever reads record dates (newest record,
+first publication, lags) ignores them."""
+
 
 def digest_of(blob: bytes) -> str:
     """The digest of a record's stored form (see :meth:`Advisory.digest`)."""

@@ -20,6 +20,7 @@ import orjson
 from stackrift.advisories.interface import AdvisoryReader, AdvisoryStore, CachingReader
 from stackrift.advisories.matcher import CHINESE, WESTERN, Match, Matcher, Target, new_target
 from stackrift.advisories.matching import cpe_parts, purl_identity, version_of
+from stackrift.advisories.model import FIRST_DATE
 from stackrift.advisories.products import product_key
 from stackrift.advisories.starter_pack import ensure_starter
 from stackrift.advisories.starter_pack import starter_pack_path as starter_pack_path
@@ -399,9 +400,8 @@ def _side(sources: tuple[str, ...]) -> str:
 def lag_days(published: dict[str, str]) -> int | None:
     """Days from the first Western publication to the first Chinese one (negative: China
     first); None unless both sides have a date."""
-    # dates before 1970 are placeholders (Go's zero time), not publication dates
-    west = [d for s, d in published.items() if s in WESTERN and d >= "1970"]
-    china = [d for s, d in published.items() if s in CHINESE and d >= "1970"]
+    west = [d for s, d in published.items() if s in WESTERN and d >= FIRST_DATE]
+    china = [d for s, d in published.items() if s in CHINESE and d >= FIRST_DATE]
     if not west or not china:
         return None
     return (date.fromisoformat(min(china)) - date.fromisoformat(min(west))).days

@@ -47,7 +47,7 @@ from stackrift.advisories.interface import (
     StoreDescription,
     StoreIndex,
 )
-from stackrift.advisories.model import Advisory, ImportReport
+from stackrift.advisories.model import FIRST_DATE, Advisory, ImportReport
 from stackrift.advisories.store import (
     MIN_SHARE,
     MIN_SUPPORT,
@@ -269,10 +269,10 @@ class SqlAdvisoryStore:
 
     @staticmethod
     def _day() -> Any:
-        # modified, else published; a date before 1970 is no date (Go's zero time, 0001-01-01)
+        # modified, else published (placeholders are no date: FIRST_DATE)
         r = t.records
-        return func.max(func.substr(case((r.c.modified >= "1970", r.c.modified),
-                                         (r.c.published >= "1970", r.c.published)), 1, 10))
+        return func.max(func.substr(case((r.c.modified >= FIRST_DATE, r.c.modified),
+                                         (r.c.published >= FIRST_DATE, r.c.published)), 1, 10))
 
     def _package_coverage(self, conn: Connection, ecosystems: Iterable[str]
                           ) -> dict[str, dict[str, tuple[int, str | None]]]:

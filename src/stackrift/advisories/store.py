@@ -31,6 +31,7 @@ from stackrift.advisories.interface import (
 )
 from stackrift.advisories.interface import GroupView as GroupView
 from stackrift.advisories.model import (
+    FIRST_DATE,
     Advisory,
     Affected,
     Event,
@@ -144,10 +145,9 @@ MIN_SHARE = 0.15  # …and at least this share of the key's links
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")  # an import's time
 
 
-# The day of a record's latest news: modified, else published. A date before 1970 is no date:
-# Go's vulnerability database writes the zero time (0001-01-01) for "unknown".
-_NEWEST_DAY = ("MAX(SUBSTR(CASE WHEN {r}modified >= '1970' THEN {r}modified "
-               "WHEN {r}published >= '1970' THEN {r}published END, 1, 10))")
+# The day of a record's latest news: modified, else published (placeholders are no date)
+_NEWEST_DAY = (f"MAX(SUBSTR(CASE WHEN {{r}}modified >= '{FIRST_DATE}' THEN {{r}}modified "
+               f"WHEN {{r}}published >= '{FIRST_DATE}' THEN {{r}}published END, 1, 10))")
 
 
 def unpack_record(blob: bytes, origin: str = "") -> Advisory:
