@@ -51,6 +51,7 @@ class EstateIndex:
         """Per volume test and group: whether each flow of the group counts (see conditions)."""
         self._facts: dict[str, dict[str, FactValue]] = {}
         self._end_facts: dict[tuple[str, str, str | None], EndFacts] = {}
+        self._system_origins: dict[str, frozenset[str]] = {}
         self._site_flows: dict[str, list[DataFlow]] | None = None
         self._groups: dict[tuple[str, ...], list[DataFlow]] = {}
         self._group_keys: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -110,6 +111,16 @@ class EstateIndex:
         found = self._end_facts.get(key)
         if found is None:
             found = self._end_facts[key] = end_facts(self, flow)
+        return found
+
+    def system_origin_countries(self, system_id: str) -> frozenset[str]:
+        """The countries the flows into a system come from, worked out once per system (each
+        of its flows asks)."""
+        found = self._system_origins.get(system_id)
+        if found is None:
+            found = self._system_origins[system_id] = frozenset(
+                country for flow in self.flows_by_system.get(system_id, ())
+                if (country := self.endpoint(flow.source).country) is not None)
         return found
 
     def endpoint(self, ref: str) -> Endpoint:
@@ -254,9 +265,6 @@ def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
     """Every flow fact (see ``FLOW_FACTS`` in :mod:`stackrift.rules.model`) for one flow."""
     ends = index.end_facts(flow)
     system = index.systems.get(flow.system) if flow.system else None
-    system_flows = index.flows_by_system.get(flow.system, []) if flow.system else []
-    system_origins = frozenset(c for c in (index.endpoint(f.source).country for f in system_flows)
-                               if c is not None)
     return {
         "origin_country": ends.origin_country,
         "destination_country": ends.destination_country,
@@ -283,7 +291,8 @@ def flow_facts(index: EstateIndex, flow: DataFlow) -> dict[str, FactValue]:
         "origin_free_trade_zone": ends.origin_free_trade_zone,
         "origin_provider_country": ends.origin_provider_country,
         "destination_provider_country": ends.destination_provider_country,
-        "destination_system_origin_countries": system_origins if system else None,
+        "destination_system_origin_countries": (index.system_origin_countries(system.id)
+                                                if system else None),
         "destination_system_users_countries": (_set(system.users_countries) if system else None),
         "initial_collection": flow.initial_collection,
         "on_ftz_negative_list": flow.on_ftz_negative_list,
