@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -200,3 +201,74 @@ def test_workers_are_spawned_beside_other_threads(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "serial.sqlite") as serial:
         import_paths(serial, [corpus], workers=1)
         assert serial.fingerprint()[1:] == in_workers
+
+
+def _counted(store: SqliteStore, ecosystems: list[str]) -> tuple[Any, Any]:
+    """Package and text coverage counted from the store's rows (what each scan used to count),
+    to compare with what the imports kept."""
+    newest = ("MAX(SUBSTR(CASE WHEN {r}modified >= '1970' THEN {r}modified WHEN "
+              "{r}published >= '1970' THEN {r}published END, 1, 10))")
+    packages = {ecosystem: {source: (count, day) for source, count, day in store.db.execute(
+        f"SELECT r.source, COUNT(DISTINCT r.id), {newest.format(r='r.')} FROM packages p "
+        "JOIN records r ON r.source = p.source AND r.id = p.record_id WHERE p.ecosystem = ? "
+        "GROUP BY r.source ORDER BY r.source", (ecosystem,))} for ecosystem in ecosystems}
+    text = {}
+    for (source,) in store.db.execute("SELECT DISTINCT source FROM products").fetchall():
+        count = store.db.execute("SELECT COUNT(DISTINCT record_id) FROM products WHERE "
+                                 "source = ?", (source,)).fetchone()[0]
+        day = store.db.execute(f"SELECT {newest.format(r='')} FROM records WHERE source = ?",
+                               (source,)).fetchone()[0]
+        text[source] = (count, day)
+    return packages, text
+
+
+def _kept(store: SqliteStore, ecosystems: list[str]) -> tuple[Any, Any]:
+    described = store.describe(ecosystems, text=True)
+    return described.package_coverage, described.text_coverage
+
+
+ECOSYSTEMS = ["Go", "PyPI", "npm"]
+
+
+def test_coverage_kept_by_imports_equals_counting_the_store(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "feeds")
+    with SqliteStore(tmp_path / "store.sqlite") as store:
+        assert _kept(store, ECOSYSTEMS) == ({"Go": {}, "PyPI": {}, "npm": {}}, {})
+        import_paths(store, [corpus])  # into an empty store: the bulk load
+        kept = _kept(store, ECOSYSTEMS)
+        assert kept == _counted(store, ECOSYSTEMS)
+        assert kept[0]["PyPI"] == {"osv": (40, "2021-08-27")} and kept[0]["npm"] == {}
+        assert kept[1] == {"cnvd": (30, "2021-08-18")}
+        # into a store with records: new records, a new ecosystem, a revision, a new source
+        more = tmp_path / "more"
+        more.mkdir()
+        write_json(more / "GO-2022-1.json", osv_doc("GO-2022-1", package="example.com/m",
+                                                    ecosystem="Go",
+                                                    modified="2022-03-04T00:00:00Z"))
+        write_json(more / "PYSEC-2021-3.json", osv_doc("PYSEC-2021-3", package="pkg3",
+                                                       modified="2023-01-02T00:00:00Z"))
+        write_cnvd(more / "cnvd.xml.gz", [cnvd_entry("CNVD-2021-99", opened="2024-05-06")])
+        import_paths(store, [more])
+        kept = _kept(store, ECOSYSTEMS)
+        assert kept == _counted(store, ECOSYSTEMS)
+        assert kept[0]["Go"] == {"osv": (1, "2022-03-04")}
+        assert kept[0]["PyPI"] == {"osv": (40, "2023-01-02")}
+        assert kept[1] == {"cnvd": (31, "2024-05-06")}
+        # a failed import keeps what was kept
+        (more / "broken.xml").write_bytes(b"<vulnerabilitys><vulnerability><number>CNVD-")
+        with pytest.raises(InvalidInputError):
+            import_paths(store, [more])
+        assert _kept(store, ECOSYSTEMS) == kept
+
+
+def test_schema_5_store_gets_its_coverage_counted(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    with SqliteStore(path) as store:
+        import_paths(store, [_corpus(tmp_path / "feeds")])
+        expected = _counted(store, ECOSYSTEMS)
+        store.db.execute("DROP TABLE coverage")
+        store.db.execute("PRAGMA user_version = 5")
+        store.db.commit()
+    with SqliteStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 6
+        assert _kept(store, ECOSYSTEMS) == expected
