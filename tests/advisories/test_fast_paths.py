@@ -49,6 +49,7 @@ from stackrift.advisories.matching import (
     ecosystem_key,
     in_range,
     key_function,
+    nonzero_digits,
     normalise_name,
 )
 from stackrift.advisories.model import Advisory, Affected, Event, ImportReport, Range
@@ -521,3 +522,23 @@ def test_bulk_load_groups_equal_those_of_the_final_records(tmp_path: Path) -> No
     assert stored[("cnvd", "CNVD-2021-1")] == "CVE-2021-0005"
     assert stored[("cnvd", "CNVD-2021-2")] == "CVE-2021-0009"
     assert stored[("cnvd", "CNVD-2021-3")] == "CVE-2021-0001"
+
+
+def test_versions_listed_under_another_spelling_are_found_by_their_digits() -> None:
+    """A PyPI entry decided for many versions at once finds a version listed under another
+    PEP 440 spelling (1.0 == 1.0.0 == v1.0), also when a listed version holds a newline (the
+    list is then searched version by version) or a scanned one is padded with whitespace."""
+    spellings = ["1.0.0", "v1.0", "1.0.post1", "1.0-1", "2.0rc1", "2.0c1", "01.02", "1.2.0.0",
+                 "\n1.0", "1.0\n", " 3.0 ", "3", "10.0", "1.1", "0", "0.0", "abc", "1!1.0",
+                 "1.0+local.7", "1.0+local.07", "١.٠"]
+    for listed in (("1.0", "2.0rc1", "1.2", "3.0", "1.0+local.7"),
+                   ("1.0.0", "v2.0-rc.1", "1.2.0", "3\n", "1.0.post1"),
+                   ("1.0", "1.0\nx"), ("10", "1.0.0.0.0"), ()):
+        entry = Affected(ecosystem="PyPI", name="p", versions=listed,
+                         ranges=(Range("ECOSYSTEM", (Event("introduced", "5.0"),)),))
+        assert _split_equals_affects(entry, "PyPI", set(spellings)) == len(spellings)
+    found, _ = PreparedEntry(Affected(ecosystem="PyPI", name="p", versions=("1.0.0", "3")),
+                             "PyPI").split(VersionSet(spellings))
+    assert found == {"1.0.0", "v1.0", "\n1.0", "1.0\n", " 3.0 ", "3"}
+    assert nonzero_digits(["1.0.10", "v2", "", "0.0", "1\n2"]) == [b"11", b"2", b"", b"", b"1",
+                                                                      b"2"]

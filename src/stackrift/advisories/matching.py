@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -348,6 +348,14 @@ def _pep440_in_index(version: str, index: dict[tuple[int, ...], tuple[str, ...]]
     return False
 
 
+def _pep440_equals(version: str, key: Version) -> bool:
+    """Whether ``version`` is PEP 440 equal to the version whose key is ``key``."""
+    try:
+        return pep440_key(version) == key
+    except UnparseableVersionError:
+        return False
+
+
 _DIGITS = re.compile(r"\d+")
 
 
@@ -486,12 +494,13 @@ class VersionSet:
     so that each record of the package is decided for all of them at once
     (:meth:`PreparedEntry.split`)."""
 
-    __slots__ = ("_by_numbers", "_orders", "versions")
+    __slots__ = ("_by_digits", "_by_numbers", "_orders", "versions")
 
     def __init__(self, versions: Iterable[str]) -> None:
         self.versions = set(versions)  # read only
         self._orders: dict[Callable[[str], Any], tuple[list[Any], list[str]]] = {}
         self._by_numbers: dict[tuple[int, ...], tuple[str, ...]] | None = None
+        self._by_digits: dict[bytes, list[str]] | None = None
 
     def ordered(self, key: Callable[[str], Any]) -> tuple[list[Any], list[str]]:
         """The versions ``key`` accepts, ascending: their keys and the versions."""
@@ -512,6 +521,32 @@ class VersionSet:
         if self._by_numbers is None:
             self._by_numbers = _index_listed(tuple(self.versions))
         return self._by_numbers
+
+    def by_digits(self) -> dict[bytes, list[str]]:
+        """The versions by their :func:`nonzero_digits`."""
+        if self._by_digits is None:
+            found: dict[bytes, list[str]] = {}
+            for version in self.versions:
+                digits = version.encode("utf-8", "surrogatepass").translate(None, _NOT_DIGIT)
+                found.setdefault(digits, []).append(version)
+            self._by_digits = found
+        return self._by_digits
+
+
+# every byte but the digits 1-9 (and but the newline that separates a list's versions)
+_NOT_DIGIT = bytes(b for b in range(256) if b not in b"123456789")
+_NOT_NONZERO_DIGIT = bytes(b for b in range(256) if b not in b"123456789\n")
+
+
+def nonzero_digits(versions: Sequence[str]) -> list[bytes]:
+    """Each version's ASCII digits 1-9, in order, worked out for the whole list at once (in C:
+    a PyPI record lists every affected version, often hundreds).
+
+    Equal :func:`_nonzero_numbers` give equal digits (they are those numbers' digits without
+    their zeros), so PEP 440 equal versions, whose digits are ASCII, have equal ones. A list in
+    which a version holds a newline gives one entry too many: callers check the length."""
+    joined = "\n".join(versions).encode("utf-8", "surrogatepass")
+    return joined.translate(None, _NOT_NONZERO_DIGIT).split(b"\n")
 
 
 _KEY_OF_PAIR = itemgetter(0)
@@ -582,6 +617,32 @@ class PreparedEntry:
             return False
         return None
 
+    def _add_respelled(self, versions: VersionSet, affected: set[str]) -> None:
+        """Add to ``affected`` the versions listed under another spelling (1.0 == 1.0.0).
+
+        Only listed versions with a version's :func:`nonzero_digits` can equal it, found for the
+        whole list at once; most lists hold none, and the rest hold a few."""
+        digits = nonzero_digits(self.listed)
+        if len(digits) != len(self.listed):  # a newline in a listed version
+            index = self._listed_index()
+            by_numbers = versions.by_numbers()
+            for numbers in by_numbers.keys() & index.keys():
+                for version in by_numbers[numbers]:
+                    if version not in affected and _pep440_in_index(version, index):
+                        affected.add(version)
+            return
+        wanted = versions.by_digits()
+        for found, listed in zip(digits, self.listed, strict=True):
+            if found not in wanted:
+                continue
+            try:
+                key = pep440_key(listed)
+            except UnparseableVersionError:
+                continue
+            for version in wanted[found]:
+                if version not in affected and _pep440_equals(version, key):
+                    affected.add(version)
+
     def split(self, versions: VersionSet) -> tuple[set[str], set[str]]:
         """:meth:`affects` of every version of ``versions`` at once: the affected ones, and
         those decided not affected (the rest are undecided)."""
@@ -593,13 +654,7 @@ class PreparedEntry:
                 affected.update(found[0])
                 decided.update(found[1])
         if self.pep440 and len(affected) < len(versions.versions):
-            # listed under another spelling (1.0 == 1.0.0): only versions not yet affected
-            index = self._listed_index()
-            by_numbers = versions.by_numbers()
-            for numbers in by_numbers.keys() & index.keys():
-                for version in by_numbers[numbers]:
-                    if version not in affected and _pep440_in_index(version, index):
-                        affected.add(version)
+            self._add_respelled(versions, affected)
         if self.listed:
             return affected, versions.versions - affected
         decided -= affected
