@@ -533,7 +533,7 @@ class VersionSet:
         return self._by_digits
 
 
-# every byte but the digits 1-9 (and but the newline that separates a list's versions)
+# bytes deleted to leave the digits 1-9 (of a list: those and the newlines between versions)
 _NOT_DIGIT = bytes(b for b in range(256) if b not in b"123456789")
 _NOT_NONZERO_DIGIT = bytes(b for b in range(256) if b not in b"123456789\n")
 
