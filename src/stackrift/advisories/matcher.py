@@ -195,26 +195,15 @@ def _new_match(  # noqa: PLR0913 (one argument per field of Match)
     return match
 
 
-def _package_entries(record: Advisory, ecosystem: str, name: str,
-                     prepared: dict[tuple[Any, ...], PreparedEntry]) -> tuple[PreparedEntry, ...]:
+def _package_entries(record: Advisory, ecosystem: str, name: str) -> tuple[PreparedEntry, ...]:
     """The affected entries of a package record that name this package as affected, prepared
-    for deciding the package's versions.
-
-    ``prepared`` holds the entries prepared so far for the package by what decides them (their
-    versions and ranges): records of one vulnerability from two databases (GHSA, PYSEC) often
-    hold equal entries, each then prepared, and decided (:func:`_decide_package`), once."""
+    for deciding the package's versions."""
     from stackrift.advisories.matching import normalise_name
 
-    found = []
-    for a in record.affected:
-        if (a.name and ecosystem_key(a.ecosystem) == ecosystem
-                and normalise_name(ecosystem, a.name) == name and a.status in AFFECTED_STATUSES):
-            key = (a.versions, a.ranges)
-            entry = prepared.get(key)
-            if entry is None:
-                entry = prepared[key] = PreparedEntry(a, ecosystem)
-            found.append(entry)
-    return tuple(found)
+    return tuple(PreparedEntry(a, ecosystem) for a in record.affected
+                 if a.name and ecosystem_key(a.ecosystem) == ecosystem
+                 and normalise_name(ecosystem, a.name) == name
+                 and a.status in AFFECTED_STATUSES)
 
 
 class _PackageDecisions(NamedTuple):
@@ -233,15 +222,11 @@ def _decide_package(plan: Sequence[tuple[str, tuple[str, str], tuple[PreparedEnt
     affected when any of the record's entries affects it, and excluded when one says it is not
     and none that it is), added to ``into``."""
     affecting, excluding = into.affecting, into.excluding
-    splits: dict[int, tuple[set[str], set[str]]] = {}  # id of a shared entry -> its split
     for group_id, record_key, entries in plan:
         fixed_by: dict[str, list[str]] = {}
         refused: set[str] = set()
         for entry in entries:
-            found = splits.get(id(entry))
-            if found is None:
-                found = splits[id(entry)] = entry.split(versions)
-            affected, not_affected = found
+            affected, not_affected = entry.split(versions)
             for version in affected:
                 fixed_by.setdefault(version, []).extend(entry.fixed_after(version))
             refused |= not_affected
@@ -385,10 +370,8 @@ class Matcher:
         (worked out once per package however many of its versions are scanned)."""
         plan = self._plans.get((ecosystem, name))
         if plan is None:
-            prepared: dict[tuple[Any, ...], PreparedEntry] = {}
             plan = self._plans[(ecosystem, name)] = [
-                (group_id, (record.source, record.id),
-                 _package_entries(record, ecosystem, name, prepared))
+                (group_id, (record.source, record.id), _package_entries(record, ecosystem, name))
                 for group_id, record in self._records_for(ecosystem, name)
                 if not (record.withdrawn or self._future(record))]
         return plan
