@@ -39,6 +39,12 @@ def plain(text: str, *, single_line: bool = False) -> str:
     return pattern.sub(_visible, text)
 
 
+def is_plain_line(text: str) -> bool:
+    """Whether ``text`` is one line that :func:`plain` leaves as it is (no control character,
+    newline, tab or bidi override)."""
+    return _UNSAFE_IN_LINE.search(text) is None
+
+
 # Parentheses need no escape: with brackets escaped no link or image can form.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 

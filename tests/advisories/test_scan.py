@@ -227,3 +227,29 @@ def test_lag_percentiles_median_is_statistics_median(values: list[int]) -> None:
     found = percentiles(values)
     assert found["median"] == statistics.median(values)
     assert found["n"] == len(values)
+
+
+def test_table_to_a_file_has_each_finding_whole_on_one_line(starter_db: Path,
+                                                            tmp_path: Path) -> None:
+    """Written to a file, the table holds one line per finding, as wide as the widest row
+    needs: a component name longer than any terminal is neither wrapped nor cut."""
+    long_name = "tensorflow"
+    path = sbom(tmp_path, "pkg:pypi/tensorflow@2.4.0", "pkg:pypi/langchain@0.0.300")
+    document = json.loads(path.read_text())
+    document["components"][0]["name"] = long_name + "-" + "x" * 240  # the purl still matches
+    path.write_text(json.dumps(document))
+    for output_format in ("json", "terminal"):
+        with pytest.raises(SystemExit):
+            main(["scan", str(path), "--db", str(starter_db), "-f", output_format, "-o",
+                  str(tmp_path / f"scan.{output_format}")])
+    findings = json.loads((tmp_path / "scan.json").read_text())["findings"]
+    lines = (tmp_path / "scan.terminal").read_text(encoding="utf-8").splitlines()
+    rows = [line for line in lines if line.startswith("│")]
+    assert len(rows) == len(findings) > 3
+    for finding, row in zip(findings, rows, strict=True):
+        cells = [cell.strip() for cell in row.strip("│").split("│")]
+        assert cells[:3] == [finding["severity"], f"{finding['name']} {finding['version']}",
+                             finding["group"]]
+        assert cells[6] == f"{finding['match']['method']} ({finding['match']['confidence']:.1f})"
+    assert len({len(line) for line in lines if line[:1] in "┏┃┡│└"}) == 1
+    assert len(rows[0]) > 250

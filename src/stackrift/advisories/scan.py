@@ -587,6 +587,8 @@ def scan_json_pieces(result: ScanResult) -> Iterator[bytes]:
 
 
 NARROW_TERMINAL = 110
+_TABLE_COLUMNS = ("severity", "component", "vulnerability", "also known as", "sources",
+                  "fixed in", "match")
 
 
 def render_table(result: ScanResult, console: Console,
@@ -594,7 +596,7 @@ def render_table(result: ScanResult, console: Console,
     """The terminal view of a scan: one row per finding, then the coverage line."""
     from rich.table import Table
 
-    from stackrift.textout import natural_width
+    from stackrift.textout import PIPE_MAX_WIDTH, PIPE_MIN_WIDTH, grid_text, natural_width
 
     summary = result.summary()
     for caveat in summary["caveats"]:
@@ -617,19 +619,28 @@ def render_table(result: ScanResult, console: Console,
             console.print(f"  also known as: {others or '—'}; sources: {sources}; fixed in: "
                           f"{fixed}; match: {method}", markup=False, highlight=False)
     else:
-        table = Table(title=title)
-        # ids never wrap inside themselves; the list of other ids wraps between them
-        for column in ("severity", "component", "vulnerability"):
-            table.add_column(column, no_wrap=True)
         longest = max((len(i) for match in result.matches for i in match.ids), default=10)
-        table.add_column("also known as", min_width=longest)
-        for column in ("sources", "fixed in", "match"):
-            table.add_column(column)
-        for cells_of_row in cells:
-            table.add_row(*cells_of_row)
-        if not console.is_terminal:  # a file or pipe: as wide as the table needs
-            console.width = natural_width([table])
-        console.print(table)
+        # to a file or pipe: each finding on one line however wide, drawn directly (rich lays
+        # out each cell on its own: 16 s for a 10,000-component scan's 11,000 findings)
+        drawn = (grid_text(title, _TABLE_COLUMNS, cells, (0, 0, 0, longest))
+                 if not console.is_terminal and console.color_system is None
+                 and console.encoding.lower().startswith("utf") else None)
+        if drawn is not None:
+            console.width = max(PIPE_MIN_WIDTH, min(PIPE_MAX_WIDTH, drawn[1]))  # lines below
+            console.file.write(drawn[0])
+        else:
+            table = Table(title=title)
+            # ids never wrap inside themselves; the list of other ids wraps between them
+            for column in _TABLE_COLUMNS[:3]:
+                table.add_column(column, no_wrap=True)
+            table.add_column(_TABLE_COLUMNS[3], min_width=longest)
+            for column in _TABLE_COLUMNS[4:]:
+                table.add_column(column)
+            for cells_of_row in cells:
+                table.add_row(*cells_of_row)
+            if not console.is_terminal:  # a file or pipe: as wide as the table needs
+                console.width = natural_width([table])
+            console.print(table)
     coverage = summary["coverage"]
     console.print(f"known to both Western and Chinese databases: {coverage['both']}; "
                   f"Western only: {coverage['western-only']}; Chinese only: "
