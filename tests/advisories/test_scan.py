@@ -253,3 +253,32 @@ def test_table_to_a_file_has_each_finding_whole_on_one_line(starter_db: Path,
         assert cells[6] == f"{finding['match']['method']} ({finding['match']['confidence']:.1f})"
     assert len({len(line) for line in lines if line[:1] in "┏┃┡│└"}) == 1
     assert len(rows[0]) > 250
+
+
+def test_table_at_a_terminal_never_cuts_an_id(starter_db: Path, tmp_path: Path) -> None:
+    """At a terminal, findings are a table when it fits, else (a component name longer than the
+    terminal is wide) one block per finding: no id is ever cut to fit a column."""
+    import io
+
+    from stackrift.advisories.sbom_targets import cyclonedx_targets
+    from stackrift.advisories.scan import render_table, scan_store
+    from stackrift.advisories.severity import Severity
+    from stackrift.textsafe import SafeConsole
+
+    path = sbom(tmp_path, "pkg:pypi/tensorflow@2.4.0", "pkg:pypi/langchain@0.0.300")
+    document = json.loads(path.read_text())
+    for name, expect_table in (("tensorflow", True), ("tensorflow-" + "x" * 150, False)):
+        document["components"][0]["name"] = name
+        path.write_text(json.dumps(document))
+        result = scan_store(cyclonedx_targets(path) or [], db=starter_db, keys={})
+        assert len(result.matches) > 3
+        buffer = io.StringIO()
+        render_table(result, SafeConsole(file=buffer, width=150, force_terminal=True,
+                                         color_system=None, markup=False, highlight=False),
+                     Severity.HIGH)
+        text = buffer.getvalue()
+        assert ("┏" in text) is expect_table
+        assert "…" not in text
+        for match in result.matches:
+            assert all(ident in text for ident in match.ids)
+            assert match.target.name in text.replace("\n", "") or not expect_table

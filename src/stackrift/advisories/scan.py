@@ -587,6 +587,20 @@ def scan_json_pieces(result: ScanResult) -> Iterator[bytes]:
 
 
 NARROW_TERMINAL = 110
+
+
+def _least_table_width(cells: Sequence[Sequence[str]]) -> int:
+    """The narrowest the findings table can be without cutting a cell: its first three columns
+    (severity, component, vulnerability) and each id never wrap, the rest wrap between words."""
+    from rich.cells import cell_len
+
+    least = [cell_len(header) if index < 3 else max(map(cell_len, header.split()))
+             for index, header in enumerate(_TABLE_COLUMNS)]
+    for row in cells:
+        for index, cell in enumerate(row):
+            widest = cell_len(cell) if index < 3 else max(map(cell_len, cell.split()), default=0)
+            least[index] = max(least[index], widest)
+    return sum(least) + 3 * len(least) + 1
 _TABLE_COLUMNS = ("severity", "component", "vulnerability", "also known as", "sources",
                   "fixed in", "match")
 
@@ -610,8 +624,10 @@ def render_table(result: ScanResult, console: Console,
              match.group_id, ", ".join(i for i in match.ids if i != match.group_id),
              "+".join(match.sources), ", ".join(match.fixed) or "—",
              f"{match.method} ({match.confidence:.1f})") for match in result.matches]
-    if console.is_terminal and console.width < NARROW_TERMINAL:
-        # a narrow terminal: one block per finding, so no id is ever cut to fit a column
+    if console.is_terminal and (console.width < NARROW_TERMINAL
+                                or _least_table_width(cells) > console.width):
+        # a narrow terminal, or a table that cannot fit it (a long component name): one block
+        # per finding, so no id is ever cut to fit a column
         console.print(title, markup=False, highlight=False)
         for severity, component, group, others, sources, fixed, method in cells:
             console.print(f"{severity.upper()}  {group}  {component}", markup=False,
