@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from stackrift.analyses.base import AnalysisContext
-from stackrift.analyses.vulnerabilities import VulnerabilitiesAnalysis
+from stackrift.analyses.vulnerabilities import VulnerabilitiesAnalysis, _first_line_naming
 from stackrift.catalog.catalogue import load_catalogue
 from stackrift.estate.loader import load_estate
 from stackrift.report._view import summary_problems
@@ -92,3 +93,17 @@ def test_an_assessment_reads_each_sbom_once(tmp_path: Path,
     # the SBOM's torch is both merged (its component id) and scanned (its finding)
     assert [(f.rule, f.subject.id) for f in report.findings] == [
         ("known-vulnerability", "app.cdx.json:t")]
+
+
+def test_first_line_naming_is_the_first_line_holding_the_text() -> None:
+    """Where a scan's report locates a component: the first line holding its purl or name (1
+    when none does), as a search line by line finds it."""
+    chooser = random.Random(5)
+    pieces = ["pkg:pypi/a@1", "a", "b\u2028c", "", " ", '"purl": "pkg:pypi/b@2"', "x\ry", "名"]
+    for _ in range(300):
+        lines = [chooser.choice(pieces) + chooser.choice(pieces)
+                 for _ in range(chooser.randint(0, 8))]
+        first_line = _first_line_naming(lines)
+        for needle in [*pieces, "a\nb", "pkg:pypi/a@1pkg", "zzz", "\r"]:
+            expected = next((i for i, text in enumerate(lines, 1) if needle in text), 1)
+            assert first_line(needle) == expected, (lines, needle)

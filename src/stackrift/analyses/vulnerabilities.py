@@ -8,7 +8,10 @@ Options: :class:`VulnerabilityOptions` (VEX documents and a waivers file).
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -208,6 +211,25 @@ def run_scan(document: BomDocument, *, db: Path | str | None, catalogue: Catalog
                       waivers=waivers, as_of=as_of, source=source)
 
 
+def _first_line_naming(lines: list[str]) -> Callable[[str], int]:
+    """The number of the first of ``lines`` holding a text (1 when none does), each text looked
+    for once, in the lines joined: a scan's report locates 10^4 findings of 10^3 components in an
+    SBOM of 10^5 lines, which a search line by line per finding took seconds over."""
+    joined = "\n".join(lines)
+    starts = [0]  # where each line starts in ``joined``
+    for text in lines:
+        starts.append(starts[-1] + len(text) + 1)
+
+    @cache
+    def first_line(needle: str) -> int:
+        if "\n" in needle:  # would span lines in ``joined``: no single line holds it
+            return 1
+        found = joined.find(needle)
+        return bisect_right(starts, found) if found >= 0 else 1
+
+    return first_line
+
+
 def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogue_version: str,
                 fail_on: Severity, unknown_as: Severity | None = None) -> Report:
     """A report with one ``vulnerabilities`` section, for the SARIF and other renderers; each
@@ -228,11 +250,9 @@ def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogu
                  if source.is_file() else [])
     except InvalidInputError:
         lines = []
-    locations = {}
-    for finding, target in pairs:
-        needle = target.purl or target.name
-        line = next((i for i, text in enumerate(lines, 1) if needle in text), 1)
-        locations[finding.id] = Location(document.path, line, 1)
+    first_line = _first_line_naming(lines)
+    locations = {finding.id: Location(document.path, first_line(target.purl or target.name), 1)
+                 for finding, target in pairs}
     section = AnalysisSection(NAME, VulnerabilitiesAnalysis.title, findings, result.summary())
     estate = EstateSummary(document.path, document.path, {"components": result.targets})
     from stackrift.findings import Severity

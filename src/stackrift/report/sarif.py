@@ -6,7 +6,8 @@ fingerprint, so dashboards track a finding across runs even when lines move.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -99,9 +100,9 @@ def _rule(rid: str, findings: list[Finding], unknown_as: Severity) -> dict[str, 
 
 
 def _location(finding: Finding, location: Location | None, uri: str,
-              cwd: Path | None) -> dict[str, Any]:
+              uri_of: Callable[[str], str]) -> dict[str, Any]:
     # Normally the estate file; an analysis may locate a finding in another file (e.g. an SBOM).
-    where = artifact_uri(location.file, cwd) if location is not None and location.file else uri
+    where = uri_of(location.file) if location is not None and location.file else uri
     physical: dict[str, Any] = {"artifactLocation": {"uri": where}}
     if location is not None and location.line > 0:
         physical["region"] = {"startLine": location.line,
@@ -113,7 +114,7 @@ def _location(finding: Finding, location: Location | None, uri: str,
 
 
 def _result(finding: Finding, index: int, report: Report, uri: str,
-            cwd: Path | None) -> dict[str, Any]:
+            uri_of: Callable[[str], str]) -> dict[str, Any]:
     document = finding_document(finding, report.locations.get(finding.id))
     text = f"{finding.title} [{finding.subject}]"
     if finding.recommendation:
@@ -123,7 +124,7 @@ def _result(finding: Finding, index: int, report: Report, uri: str,
         "ruleIndex": index,
         "level": LEVELS[gated_severity(finding.severity, report.unknown_as)],
         "message": {"text": text},
-        "locations": [_location(finding, report.locations.get(finding.id), uri, cwd)],
+        "locations": [_location(finding, report.locations.get(finding.id), uri, uri_of)],
         "partialFingerprints": {"stackriftFindingId/v1": finding.id},
         "properties": {
             "severity": finding.severity.value,
@@ -147,7 +148,10 @@ def sarif_document(report: Report, cwd: Path | None = None) -> dict[str, Any]:
     groups = _grouped(report.findings)
     index = {rid: i for i, rid in enumerate(groups)}
     uri = artifact_uri(report.estate.path, cwd)
-    results = [_result(f, index[rule_id(f)], report, uri, cwd) for f in report.findings]
+    # each file's URI once: resolving a path asks the file system (a scan's report locates
+    # 10^4 findings in one SBOM)
+    uri_of = cache(partial(artifact_uri, cwd=cwd))
+    results = [_result(f, index[rule_id(f)], report, uri, uri_of) for f in report.findings]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
