@@ -33,6 +33,7 @@ from harness import (
     Measurement,
     check_limit,
     check_ratio,
+    measure,
     measure_interleaved,
     python,
     shared_data,
@@ -181,6 +182,14 @@ def bench_scan(db: Path, folder: Path) -> None:
                     metrics=("peak_mib",))
     growth = scans[50_000].median("cpu_s") / scans[10_000].median("cpu_s")
     check_limit("scan growth 10k -> 50k components (CPU ratio)", "ratio", growth, 5.0)
+    # the other report formats, for information (no target): the default table written to a
+    # file, as in a CI log, and SARIF, for code-scanning dashboards
+    sbom = generated_sbom(pairs, 10_000, folder)
+    for label, output_format, name in (("table", "terminal", "scan.txt"),
+                                       ("sarif", "sarif", "scan.sarif")):
+        measure(f"stackrift scan 10,000 -f {output_format} (information, {label})",
+                stackrift("scan", str(sbom), "--db", str(db), "-f", output_format, "-o",
+                          str(folder / name)), runs=3, ok_codes=(0, 1))
 
 
 def main(argv: list[str]) -> int:
