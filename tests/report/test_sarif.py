@@ -126,3 +126,23 @@ def test_finding_located_in_another_file(report: Report, tmp_path: Path) -> None
     assert uris == ["estates/acme.yaml"] * 3 + ["sboms/bot.cdx.json"]
     assert [a["location"]["uri"] for a in run["artifacts"]] == ["estates/acme.yaml",
                                                                "sboms/bot.cdx.json"]
+
+
+@pytest.mark.parametrize("per_piece", [1, 2, 3, 4, 1024])
+def test_log_in_pieces_is_the_log(report: Report, empty_report: Report, per_piece: int,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written in pieces (a large scan's log), the SARIF log is the renderer's, byte for byte,
+    whatever the number of results per piece (one, dividing them, the rest, all), also with
+    none and with a finding located in another file."""
+    from dataclasses import replace
+
+    from stackrift.errors import Location
+    from stackrift.report import sarif
+
+    monkeypatch.setattr(sarif, "RESULTS_PER_PIECE", per_piece)
+    moved = dict(report.locations)
+    moved["hygiene:flow-without-subject-count:hr-to-us"] = Location("sboms/bot.cdx.json", 3, 9)
+    assert len(report.findings) == 4
+    for case in (report, empty_report, replace(report, locations=moved)):
+        rendered = renderer("sarif").render(case).encode()
+        assert b"".join(sarif.sarif_pieces(case)) == rendered

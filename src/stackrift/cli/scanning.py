@@ -11,7 +11,7 @@ unknown, repeated or attached option, a value typer would convert or refuse, ``-
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,8 +119,8 @@ def run_scan_command(arguments: ScanArguments) -> int:
 
             write_report_pieces(scan_json_pieces(result), a.output)
         else:
-            write_report(_scan_document(result, document, a.output_format, day, knowledge,
-                                        a.fail_on, a.unknown_as), a.output)
+            write_report_pieces(_scan_document(result, document, a.output_format, day,
+                                               knowledge, a.fail_on, a.unknown_as), a.output)
     # A model file or folder scanned for advisories must not hide an unsafe pickle in it.
     unsafe = document is not None and print_artefacts(
         document.metadata.get("artefact_findings") or (), a.fail_on)
@@ -151,18 +151,18 @@ def _scan_input(a: ScanArguments) -> tuple[BomDocument | None, list[Target]]:
 
 def _scan_document(result: ScanResult, document: BomDocument | None,
                    output_format: ScanFormat, day: date, knowledge: str, fail_on: Severity,
-                   unknown_as: Severity) -> str:
-    """The scan as CycloneDX VEX or SARIF (JSON is written in pieces: scan_json_pieces)."""
+                   unknown_as: Severity) -> Iterable[bytes]:
+    """The scan as CycloneDX VEX or SARIF, as UTF-8 text in pieces (SARIF's results are made
+    and written a thousand at a time; JSON is written by scan_json_pieces)."""
     if output_format is ScanFormat.CYCLONEDX_VEX:
         from stackrift.report.cyclonedx_vex import render
 
-        return render(result, day)
+        return (render(result, day).encode(),)
     assert document is not None  # read whole for SARIF (_scan_input)
     from stackrift.analyses.vulnerabilities import scan_report
-    from stackrift.report.base import renderer
+    from stackrift.report.sarif import sarif_pieces
 
-    report = scan_report(result, document, day, knowledge, fail_on, unknown_as)
-    return renderer("sarif").render(report)
+    return sarif_pieces(scan_report(result, document, day, knowledge, fail_on, unknown_as))
 
 
 def _write_table(result: ScanResult, output: Path | None, unknown_as: Severity) -> None:

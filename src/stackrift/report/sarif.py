@@ -6,7 +6,7 @@ fingerprint, so dashboards track a finding across runs even when lines move.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -145,13 +145,68 @@ def _grouped(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 
 def sarif_document(report: Report, cwd: Path | None = None) -> dict[str, Any]:
     """The SARIF log as a dictionary."""
-    groups = _grouped(report.findings)
+    run, _count, results = _run_parts(report, cwd)
+    return _log(report, run, list(results))
+
+
+def sarif_pieces(report: Report, cwd: Path | None = None) -> Iterator[bytes]:
+    """:func:`sarif_document` as the renderer writes it (UTF-8), in pieces: results are built
+    and serialised a thousand at a time, so the log of a large scan (10^4–10^5 results) is
+    never held whole, as objects or as text."""
+    run, count, results = _run_parts(report, cwd)
+    if not count:
+        yield dumps(_log(report, run, [])).encode()
+        return
+    marker = "\ue000results"  # a private-use character: in no other string of the log
+    head, found, tail = dumps(_log(report, run, [marker])).encode().partition(
+        b'"' + marker.encode() + b'"')
+    assert found and marker.encode() not in tail, "the results marker is not unique"
+    separator = b",\n" + head[head.rindex(b"\n") + 1:]  # between results, indented as there
+    yield head
+    chunk: list[dict[str, Any]] = []
+    for number, result in enumerate(results, 1):
+        chunk.append(result)
+        if len(chunk) == RESULTS_PER_PIECE or number == count:
+            yield (separator if number > len(chunk) else b"") + _results_text(chunk)
+            chunk = []
+    yield tail
+
+
+RESULTS_PER_PIECE = 1024
+
+
+def _results_text(results: list[dict[str, Any]]) -> bytes:
+    """Results as they stand in the whole log's ``results`` list: cut from a log holding only
+    them, at the same depth."""
+    whole = dumps({"runs": [{"results": results}]}).encode()
+    start = whole.index(b"[", whole.index(b'"results"')) + 1
+    end = whole.rindex(b"]", 0, whole.rindex(b"]"))
+    return whole[start:end].strip(b"\n ")
+
+
+def _run_parts(report: Report, cwd: Path | None
+               ) -> tuple[dict[str, Any], int, Iterator[dict[str, Any]]]:
+    """The run's rules and artifacts, the number of its results, and the results as they are
+    made."""
+    findings = report.findings  # sorted on each reading
+    groups = _grouped(findings)
     index = {rid: i for i, rid in enumerate(groups)}
     uri = artifact_uri(report.estate.path, cwd)
     # each file's URI once: resolving a path asks the file system (a scan's report locates
     # 10^4 findings in one SBOM)
     uri_of = cache(partial(artifact_uri, cwd=cwd))
-    results = [_result(f, index[rule_id(f)], report, uri, uri_of) for f in report.findings]
+    located = {uri}
+    for finding in findings:
+        location = report.locations.get(finding.id)
+        located.add(uri_of(location.file) if location is not None and location.file else uri)
+    run = {"rules": [_rule(rid, fs, report.unknown_as) for rid, fs in groups.items()],
+           "artifacts": [{"location": {"uri": u}, "roles": ["analysisTarget"]}
+                         for u in sorted(located)]}
+    results = (_result(f, index[rule_id(f)], report, uri, uri_of) for f in findings)
+    return run, len(findings), results
+
+
+def _log(report: Report, run: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -161,11 +216,9 @@ def sarif_document(report: Report, cwd: Path | None = None) -> dict[str, Any]:
                 "version": report.tool_version,
                 "semanticVersion": report.tool_version,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(rid, fs, report.unknown_as) for rid, fs in groups.items()],
+                "rules": run["rules"],
             }},
-            "artifacts": [{"location": {"uri": u}, "roles": ["analysisTarget"]}
-                          for u in sorted({uri, *(r["locations"][0]["physicalLocation"]
-                                                  ["artifactLocation"]["uri"] for r in results)})],
+            "artifacts": run["artifacts"],
             "results": results,
             "columnKind": "unicodeCodePoints",
             "properties": {"as_of": report.as_of, "catalogue_version": report.catalogue_version,
