@@ -99,11 +99,13 @@ def test_first_line_naming_is_the_first_line_holding_the_text() -> None:
     """Where a scan's report locates a component: the first line holding its purl or name (1
     when none does), as a search line by line finds it."""
     chooser = random.Random(5)
-    pieces = ["pkg:pypi/a@1", "a", "b\u2028c", "", " ", '"purl": "pkg:pypi/b@2"', "x\ry", "名"]
-    for _ in range(300):
+    pieces = ["pkg:pypi/a@1", "a", "b\u2028c", "", " ", '"purl": "pkg:pypi/b@2"', "x\ry", "名",
+              "pkg:", "pkg:pkg:pypi/a@1", '"pkg:pypi/a@1.0"', 'pkg:pypi/"a"@1', "@1"]
+    for _ in range(2000):
         lines = [chooser.choice(pieces) + chooser.choice(pieces)
                  for _ in range(chooser.randint(0, 8))]
         first_line = _first_line_naming(lines)
-        for needle in [*pieces, "a\nb", "pkg:pypi/a@1pkg", "zzz", "\r"]:
+        for needle in [*pieces, "a\nb", "pkg:pypi/a@1pkg", "zzz", "\r", "pkg:pypi/a", "pkg:pypi/",
+                       "pkg:pypi/a@1.0", "pkg:pypi/b@2\"", "pkg:pkg", "pkg:p\nkg"]:
             expected = next((i for i, text in enumerate(lines, 1) if needle in text), 1)
             assert first_line(needle) == expected, (lines, needle)
