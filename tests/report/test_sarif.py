@@ -143,6 +143,8 @@ def test_log_in_pieces_is_the_log(report: Report, empty_report: Report, per_piec
     moved = dict(report.locations)
     moved["hygiene:flow-without-subject-count:hr-to-us"] = Location("sboms/bot.cdx.json", 3, 9)
     assert len(report.findings) == 4
-    for case in (report, empty_report, replace(report, locations=moved)):
+    # an input's text that is the marker the pieces are cut at: the log is then made whole
+    marked = replace(report, estate=replace(report.estate, organisation="\ue000results"))
+    for case in (report, empty_report, replace(report, locations=moved), marked):
         rendered = renderer("sarif").render(case).encode()
         assert b"".join(sarif.sarif_pieces(case)) == rendered

@@ -587,6 +587,8 @@ def scan_json_pieces(result: ScanResult) -> Iterator[bytes]:
 
 
 NARROW_TERMINAL = 110
+_TABLE_COLUMNS = ("severity", "component", "vulnerability", "also known as", "sources",
+                  "fixed in", "match")
 
 
 def _least_table_width(cells: Sequence[Sequence[str]]) -> int:
@@ -601,8 +603,6 @@ def _least_table_width(cells: Sequence[Sequence[str]]) -> int:
             widest = cell_len(cell) if index < 3 else max(map(cell_len, cell.split()), default=0)
             least[index] = max(least[index], widest)
     return sum(least) + 3 * len(least) + 1
-_TABLE_COLUMNS = ("severity", "component", "vulnerability", "also known as", "sources",
-                  "fixed in", "match")
 
 
 def render_table(result: ScanResult, console: Console,

@@ -157,10 +157,12 @@ def sarif_pieces(report: Report, cwd: Path | None = None) -> Iterator[bytes]:
     if not count:
         yield dumps(_log(report, run, [])).encode()
         return
-    marker = "\ue000results"  # a private-use character: in no other string of the log
-    head, found, tail = dumps(_log(report, run, [marker])).encode().partition(
-        b'"' + marker.encode() + b'"')
-    assert found and marker.encode() not in tail, "the results marker is not unique"
+    marker = b'"\xee\x80\x80results"'  # "\ue000results": a private-use character, in UTF-8
+    head, found, tail = dumps(_log(report, run, [marker.decode()[1:-1]])).encode().partition(
+        marker)
+    if not found or marker in tail:  # another string of the log is the marker (an input's)
+        yield dumps(_log(report, run, list(results))).encode()
+        return
     separator = b",\n" + head[head.rindex(b"\n") + 1:]  # between results, indented as there
     yield head
     chunk: list[dict[str, Any]] = []
