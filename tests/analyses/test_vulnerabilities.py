@@ -95,13 +95,24 @@ def test_an_assessment_reads_each_sbom_once(tmp_path: Path,
         ("known-vulnerability", "app.cdx.json:t")]
 
 
-def test_first_line_naming_is_the_first_line_holding_the_text() -> None:
+@pytest.mark.parametrize(("length", "places"), [(256, 200_000), (10, 200_000), (256, 0)])
+def test_first_line_naming_is_the_first_line_holding_the_text(
+        length: int, places: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where a scan's report locates a component: the first line holding its purl or name (1
-    when none does), as a search line by line finds it."""
+    when none does), as a search line by line finds it; also with purl texts indexed shorter
+    than some purls, and with none indexed (too many places, as in a hostile SBOM)."""
+    import re
+
+    from stackrift.analyses import vulnerabilities
+
+    monkeypatch.setattr(vulnerabilities, "PURL_TEXT_LENGTH", length)
+    monkeypatch.setattr(vulnerabilities, "PURL_TEXT_PLACES", places)
+    monkeypatch.setattr(vulnerabilities, "_PURL_TEXT",
+                        re.compile(f'(?=(pkg:[^"\\n]{{0,{length - 4}}}))'))
     chooser = random.Random(5)
     pieces = ["pkg:pypi/a@1", "a", "b\u2028c", "", " ", '"purl": "pkg:pypi/b@2"', "x\ry", "名",
               "pkg:", "pkg:pkg:pypi/a@1", '"pkg:pypi/a@1.0"', 'pkg:pypi/"a"@1', "@1"]
-    for _ in range(2000):
+    for _ in range(1000):
         lines = [chooser.choice(pieces) + chooser.choice(pieces)
                  for _ in range(chooser.randint(0, 8))]
         first_line = _first_line_naming(lines)
@@ -109,3 +120,19 @@ def test_first_line_naming_is_the_first_line_holding_the_text() -> None:
                        "pkg:pypi/a@1.0", "pkg:pypi/b@2\"", "pkg:pkg", "pkg:p\nkg"]:
             expected = next((i for i, text in enumerate(lines, 1) if needle in text), 1)
             assert first_line(needle) == expected, (lines, needle)
+
+
+def test_first_line_naming_of_a_hostile_sbom_stays_bounded() -> None:
+    """A text made of "pkg:" places (millions of overlapping purl texts) is searched whole,
+    not indexed: the answer is the same and no index of its suffixes is built."""
+    import tracemalloc
+
+    hostile = ["{", "pkg:" * 300_000 + "pypi/a@1", "}"]
+    tracemalloc.start()
+    try:
+        first_line = _first_line_naming(hostile)
+        assert first_line("pkg:pypi/a@1") == 2 and first_line("pkg:npm/b@2") == 1
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20  # indexing its 300,000 places would hold ~75 MB of texts

@@ -218,17 +218,21 @@ def _first_line_naming(lines: list[str]) -> Callable[[str], int]:
     SBOM of 10^5 lines, which a search line by line per finding took seconds over.
 
     A purl is found among the texts starting with ``pkg:`` (each up to the next quote or line
-    end), sorted once: an occurrence of a purl holding neither lies within one of them, at its
-    start. Searching the whole text for each purl cost seconds in a minified SBOM (one line of
-    10 MB, 10^4 purls)."""
+    end, at most PURL_TEXT_LENGTH characters), sorted once: an occurrence of a purl holding
+    neither lies within one of them, at its start. Searching the whole text for each purl cost
+    seconds in a minified SBOM (one line of 10 MB, 10^4 purls). A text with more than
+    PURL_TEXT_PLACES such places (a hostile one could make millions) is searched whole."""
     joined = "\n".join(lines)
     starts = [0]  # where each line starts in ``joined``
     for text in lines:
         starts.append(starts[-1] + len(text) + 1)
-    purls = sorted((m.group(1), m.start()) for m in _PURL_TEXT.finditer(joined))
+    indexed = joined.count("pkg:") <= PURL_TEXT_PLACES
+    purls = sorted((m.group(1), m.start()) for m in _PURL_TEXT.finditer(joined)) if indexed \
+        else []
 
     def first_at(needle: str) -> int:
-        if needle.startswith("pkg:") and '"' not in needle:
+        if (indexed and needle.startswith("pkg:") and '"' not in needle
+                and len(needle) <= PURL_TEXT_LENGTH):
             found = -1
             index = bisect_left(purls, (needle,))
             while index < len(purls) and purls[index][0].startswith(needle):
@@ -248,8 +252,10 @@ def _first_line_naming(lines: list[str]) -> Callable[[str], int]:
     return first_line
 
 
+PURL_TEXT_LENGTH = 256  # the longest purl looked for in the index (longer ones: searched)
+PURL_TEXT_PLACES = 200_000  # "pkg:" places indexed at most (~50 MB at most)
 # from every place "pkg:" starts (inside another such text too), up to a quote or line end
-_PURL_TEXT = re.compile(r'(?=(pkg:[^"\n]*))')
+_PURL_TEXT = re.compile(f'(?=(pkg:[^"\\n]{{0,{PURL_TEXT_LENGTH - 4}}}))')
 
 
 def scan_report(result: ScanResult, document: BomDocument, as_of: date, catalogue_version: str,
