@@ -494,12 +494,11 @@ class VersionSet:
     so that each record of the package is decided for all of them at once
     (:meth:`PreparedEntry.split`)."""
 
-    __slots__ = ("_by_digits", "_by_numbers", "_orders", "versions")
+    __slots__ = ("_by_digits", "_orders", "versions")
 
     def __init__(self, versions: Iterable[str]) -> None:
         self.versions = set(versions)  # read only
         self._orders: dict[Callable[[str], Any], tuple[list[Any], list[str]]] = {}
-        self._by_numbers: dict[tuple[int, ...], tuple[str, ...]] | None = None
         self._by_digits: dict[bytes, list[str]] | None = None
 
     def ordered(self, key: Callable[[str], Any]) -> tuple[list[Any], list[str]]:
@@ -516,19 +515,12 @@ class VersionSet:
             found = self._orders[key] = ([k for k, _ in pairs], [v for _, v in pairs])
         return found
 
-    def by_numbers(self) -> dict[tuple[int, ...], tuple[str, ...]]:
-        """The versions by their non-zero numbers (:func:`_index_listed`)."""
-        if self._by_numbers is None:
-            self._by_numbers = _index_listed(tuple(self.versions))
-        return self._by_numbers
-
     def by_digits(self) -> dict[bytes, list[str]]:
         """The versions by their :func:`nonzero_digits`."""
         if self._by_digits is None:
             found: dict[bytes, list[str]] = {}
             for version in self.versions:
-                digits = version.encode("utf-8", "surrogatepass").translate(None, _NOT_DIGIT)
-                found.setdefault(digits, []).append(version)
+                found.setdefault(digits_of(version), []).append(version)
             self._by_digits = found
         return self._by_digits
 
@@ -536,6 +528,11 @@ class VersionSet:
 # bytes deleted to leave the digits 1-9 (of a list: those and the newlines between versions)
 _NOT_DIGIT = bytes(b for b in range(256) if b not in b"123456789")
 _NOT_NONZERO_DIGIT = bytes(b for b in range(256) if b not in b"123456789\n")
+
+
+def digits_of(version: str) -> bytes:
+    """One version's :func:`nonzero_digits`."""
+    return version.encode("utf-8", "surrogatepass").translate(None, _NOT_DIGIT)
 
 
 def nonzero_digits(versions: Sequence[str]) -> list[bytes]:
@@ -623,14 +620,8 @@ class PreparedEntry:
         Only listed versions with a version's :func:`nonzero_digits` can equal it, found for the
         whole list at once; most lists hold none, and the rest hold a few."""
         digits = nonzero_digits(self.listed)
-        if len(digits) != len(self.listed):  # a newline in a listed version
-            index = self._listed_index()
-            by_numbers = versions.by_numbers()
-            for numbers in by_numbers.keys() & index.keys():
-                for version in by_numbers[numbers]:
-                    if version not in affected and _pep440_in_index(version, index):
-                        affected.add(version)
-            return
+        if len(digits) != len(self.listed):  # a newline in a listed version: one at a time
+            digits = [digits_of(listed) for listed in self.listed]
         wanted = versions.by_digits()
         for found, listed in zip(digits, self.listed, strict=True):
             if found not in wanted:
