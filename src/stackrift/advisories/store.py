@@ -221,13 +221,10 @@ def _count_coverage(db: sqlite3.Connection, *, create: bool = False) -> None:
         f"{_NEWEST_DAY.format(r='r.')} FROM packages p "
         "JOIN records r ON r.source = p.source AND r.id = p.record_id "
         "GROUP BY p.ecosystem, r.source", (PACKAGE_COVERAGE,))
-    for (source,) in db.execute("SELECT DISTINCT source FROM products").fetchall():
-        count = db.execute("SELECT COUNT(DISTINCT record_id) FROM products WHERE source = ?",
-                           (source,)).fetchone()[0]
-        newest = db.execute(f"SELECT {_NEWEST_DAY.format(r='')} FROM records "  # noqa: S608
-                            "WHERE source = ?", (source,)).fetchone()[0]
-        db.execute("INSERT INTO coverage VALUES (?, '', ?, ?, ?)",
-                   (TEXT_COVERAGE, source, count, newest))
+    db.execute(
+        "INSERT INTO coverage SELECT ?, '', p.source, COUNT(DISTINCT p.record_id), "  # noqa: S608
+        f"(SELECT {_NEWEST_DAY.format(r='r.')} FROM records r WHERE r.source = p.source) "
+        "FROM products p GROUP BY p.source", (TEXT_COVERAGE,))
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
