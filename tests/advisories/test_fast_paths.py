@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from packaging.version import InvalidVersion, Version
 
+from stackrift import jsonpieces
 from stackrift.advisories import cnvd
-from stackrift.advisories import scan as scan_module
 from stackrift.advisories import store as store_module
 from stackrift.advisories import stored as stored_module
 from stackrift.advisories.correlation import Correlator, group_records
@@ -283,13 +283,13 @@ def test_batches_of_packages_match_as_one_component_at_a_time(
         assert matches == alone.match(target), target
 
 
-@pytest.mark.parametrize("per_piece", [1, 7, scan_module.FINDINGS_PER_PIECE])
+@pytest.mark.parametrize("per_piece", [1, 7, jsonpieces.ITEMS_PER_PIECE])
 def test_json_in_pieces_equals_the_whole_document(
         real_store: tuple[SqliteStore, ImportReport], per_piece: int,
         monkeypatch: pytest.MonkeyPatch) -> None:
     store = real_store[0]
     info = StoreInfo(store.path, starter_pack=False, records=store.record_count())
-    monkeypatch.setattr(scan_module, "FINDINGS_PER_PIECE", per_piece)
+    monkeypatch.setattr(jsonpieces, "ITEMS_PER_PIECE", per_piece)
     for targets in (real_targets(store, 300), real_targets(store, 1), []):
         result = scan(targets, store, info)
         assert b"".join(scan_json_pieces(result)) == json_bytes(scan_json(result))

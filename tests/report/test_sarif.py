@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from stackrift import jsonpieces
 from stackrift.findings import Severity
 from stackrift.report.base import renderer
 from stackrift.report.model import Report
@@ -139,12 +140,12 @@ def test_log_in_pieces_is_the_log(report: Report, empty_report: Report, per_piec
     from stackrift.errors import Location
     from stackrift.report import sarif
 
-    monkeypatch.setattr(sarif, "RESULTS_PER_PIECE", per_piece)
+    monkeypatch.setattr(jsonpieces, "ITEMS_PER_PIECE", per_piece)
     moved = dict(report.locations)
     moved["hygiene:flow-without-subject-count:hr-to-us"] = Location("sboms/bot.cdx.json", 3, 9)
     assert len(report.findings) == 4
     # an input's text that is the marker the pieces are cut at: the log is then made whole
-    marked = replace(report, estate=replace(report.estate, organisation="\ue000results"))
+    marked = replace(report, estate=replace(report.estate, organisation=jsonpieces._MARKER))
     for case in (report, empty_report, replace(report, locations=moved), marked):
         rendered = renderer("sarif").render(case).encode()
         assert b"".join(sarif.sarif_pieces(case)) == rendered

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -553,37 +553,20 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
     return {"findings": [match_json(m, shared) for m in result.matches], "summary": summary}
 
 
-FINDINGS_PER_PIECE = 1024
-
-
 def scan_json_pieces(result: ScanResult) -> Iterator[bytes]:
     """:func:`scan_json` as indented JSON (orjson, two spaces, as ``json_text`` writes it), in
     pieces: findings are built and serialised a thousand at a time, so a large scan's report is
     never held whole, as objects or as text."""
+    from stackrift.jsonpieces import list_in_pieces
+
     option = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
     summary = result.summary()
     shared: dict[int, dict[str, Any]] = {}
     summary["suppressed_findings"] = [{**match_json(m, shared), "suppressed_because": why}
                                       for m, why in result.suppressed]
-    matches = result.matches
-    if not matches:
-        yield b'{\n  "findings": [],'
-    else:
-        head, tail = b'{\n  "findings": [\n    ', b"\n  ]\n}"
-        yield head
-        for start in range(0, len(matches), FINDINGS_PER_PIECE):
-            if start:
-                yield b",\n    "
-            # the same document with only these findings: their text, indented as in the whole
-            piece = orjson.dumps({"findings": [match_json(m, shared) for m in
-                                               matches[start:start + FINDINGS_PER_PIECE]]},
-                                 option=option)
-            assert piece.startswith(head) and piece.endswith(tail)
-            yield piece[len(head):-len(tail)]
-        yield b"\n  ],"
-    yield b'\n  "summary": '
-    yield orjson.dumps(summary, option=option).replace(b"\n", b"\n  ")
-    yield b"\n}"
+    yield from list_in_pieces(lambda findings: {"findings": findings, "summary": summary},
+                              ("findings",), (match_json(m, shared) for m in result.matches),
+                              len(result.matches), partial(orjson.dumps, option=option))
 
 
 NARROW_TERMINAL = 110

@@ -117,8 +117,13 @@ def _default(value: Any) -> Any:
 
 def dumps(document: Any) -> str:
     """Deterministic, indented JSON text ending in a newline."""
+    return dumps_bytes(document).decode() + "\n"
+
+
+def dumps_bytes(document: Any) -> bytes:
+    """:func:`dumps` as UTF-8, without the final newline."""
     option = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
-    return orjson.dumps(document, default=_default, option=option).decode() + "\n"
+    return orjson.dumps(document, default=_default, option=option)
 
 
 @register

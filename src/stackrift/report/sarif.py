@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 from stackrift.errors import Location
 from stackrift.findings import Citation, Finding, Severity, gated_severity
+from stackrift.jsonpieces import list_in_pieces
 from stackrift.report._view import citation_text, safe_url
 from stackrift.report.base import register
-from stackrift.report.json_format import dumps, finding_document
+from stackrift.report.json_format import dumps, dumps_bytes, finding_document
 from stackrift.report.markdown import md
 from stackrift.report.model import Report
 
@@ -154,36 +155,9 @@ def sarif_pieces(report: Report, cwd: Path | None = None) -> Iterator[bytes]:
     and serialised a thousand at a time, so the log of a large scan (10^4–10^5 results) is
     never held whole, as objects or as text."""
     run, count, results = _run_parts(report, cwd)
-    if not count:
-        yield dumps(_log(report, run, [])).encode()
-        return
-    marker = b'"\xee\x80\x80results"'  # "\ue000results": a private-use character, in UTF-8
-    head, found, tail = dumps(_log(report, run, [marker.decode()[1:-1]])).encode().partition(
-        marker)
-    if not found or marker in tail:  # another string of the log is the marker (an input's)
-        yield dumps(_log(report, run, list(results))).encode()
-        return
-    separator = b",\n" + head[head.rindex(b"\n") + 1:]  # between results, indented as there
-    yield head
-    chunk: list[dict[str, Any]] = []
-    for number, result in enumerate(results, 1):
-        chunk.append(result)
-        if len(chunk) == RESULTS_PER_PIECE or number == count:
-            yield (separator if number > len(chunk) else b"") + _results_text(chunk)
-            chunk = []
-    yield tail
-
-
-RESULTS_PER_PIECE = 1024
-
-
-def _results_text(results: list[dict[str, Any]]) -> bytes:
-    """Results as they stand in the whole log's ``results`` list: cut from a log holding only
-    them, at the same depth."""
-    whole = dumps({"runs": [{"results": results}]}).encode()
-    start = whole.index(b"[", whole.index(b'"results"')) + 1
-    end = whole.rindex(b"]", 0, whole.rindex(b"]"))
-    return whole[start:end].strip(b"\n ")
+    yield from list_in_pieces(partial(_log, report, run), ("runs", 0, "results"), results,
+                              count, dumps_bytes)
+    yield b"\n"
 
 
 def _run_parts(report: Report, cwd: Path | None
