@@ -86,6 +86,33 @@ def test_sarif_output_validates(starter_db: Path, tmp_path: Path,
     assert region["startLine"] > 1  # located at the component's line in the SBOM
 
 
+def test_sarif_over_github_limits_is_said(starter_db: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """More results than GitHub code scanning keeps: a warning on standard error and a
+    notification in the log; within the limits, neither."""
+    from stackrift.report import sarif
+
+    path = sbom(tmp_path, "pkg:pypi/tensorflow@2.4.0", "pkg:pypi/vllm@0.5.0")
+    command = ["scan", str(path), "--db", str(starter_db), "--format", "sarif",
+               "--as-of", "2026-11-15"]
+    with pytest.raises(SystemExit):
+        main(command)
+    within = capsys.readouterr()
+    count = len(json.loads(within.out)["runs"][0]["results"])
+    assert count > 2 and "GitHub" not in within.err
+    monkeypatch.setattr(sarif, "GITHUB_KEPT_RESULTS", 2)
+    with pytest.raises(SystemExit) as exit_info:
+        main(command)
+    assert exit_info.value.code == 1
+    over = capsys.readouterr()
+    assert f"warning: this SARIF run holds {count} results: GitHub code scanning keeps only " \
+        "the 2 most severe" in " ".join(over.err.split())
+    run = json.loads(over.out)["runs"][0]
+    assert run["invocations"][0]["toolExecutionNotifications"][0]["level"] == "warning"
+    assert len(run["results"]) == count
+
+
 def test_cyclonedx_vex_output_validates(starter_db: Path, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     path = sbom(tmp_path, "pkg:pypi/tensorflow@2.4.0", "pkg:pypi/mlflow@2.8.0")

@@ -116,6 +116,22 @@ def test_every_format_to_stdout_and_file(estate: Path, tmp_path: Path, fmt: str,
         assert page.xpath("//section[@id='analysis-probe']")
 
 
+def test_sarif_over_github_limits_is_said(estate: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackrift.report import sarif
+
+    assert run("assess", str(estate), "-a", "probe", "-f", "sarif") == 0
+    assert "GitHub" not in capsys.readouterr().err
+    monkeypatch.setattr(sarif, "GITHUB_KEPT_RESULTS", 0)
+    assert run("assess", str(estate), "-a", "probe", "-f", "sarif") == 0
+    captured = capsys.readouterr()
+    assert "warning: this SARIF run holds 1 result: GitHub code scanning keeps only the 0 " \
+        "most severe" in " ".join(captured.err.split())
+    assert json.loads(captured.out)["runs"][0]["invocations"]
+    assert run("assess", str(estate), "-a", "probe", "-f", "json") == 0
+    assert "GitHub" not in capsys.readouterr().err  # a note of SARIF only
+
+
 def test_json_findings_on_cli(estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("assess", str(estate), "-a", "probe", "-f", "json", "--as-of",
                "2026-11-15") == 0

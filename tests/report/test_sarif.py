@@ -149,3 +149,37 @@ def test_log_in_pieces_is_the_log(report: Report, empty_report: Report, per_piec
     for case in (report, empty_report, replace(report, locations=moved), marked):
         rendered = renderer("sarif").render(case).encode()
         assert b"".join(sarif.sarif_pieces(case)) == rendered
+
+
+def test_github_limit_note_at_the_documented_limits() -> None:
+    from stackrift.report.sarif import github_limit_note
+
+    assert github_limit_note(0) is None and github_limit_note(5_000) is None
+    kept = github_limit_note(5_001)
+    assert kept is not None and "5,001 results" in kept
+    assert "keeps only the 5,000 most severe" in kept
+    assert github_limit_note(25_000) is not None and "keeps only" in str(github_limit_note(25_000))
+    rejected = github_limit_note(25_001)
+    assert rejected is not None and "rejects a run of more than 25,000" in rejected
+
+
+@pytest.mark.parametrize(("kept", "accepted", "level"), [(3, 10, "warning"), (1, 3, "error")])
+def test_run_over_the_github_limits_says_so(validator: jsonschema.Draft4Validator,
+                                            report: Report, kept: int, accepted: int,
+                                            level: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run holding more results than GitHub code scanning keeps carries a tool notification
+    (valid SARIF, also written in pieces); one within the limits carries none."""
+    from stackrift.report import sarif
+
+    assert "invocations" not in sarif_document(report)["runs"][0]
+    monkeypatch.setattr(sarif, "GITHUB_KEPT_RESULTS", kept)
+    monkeypatch.setattr(sarif, "GITHUB_ACCEPTED_RESULTS", accepted)
+    monkeypatch.setattr(jsonpieces, "ITEMS_PER_PIECE", 2)
+    document = json.loads(renderer("sarif").render(report))
+    assert sorted(str(e) for e in validator.iter_errors(document)) == []
+    (invocation,) = document["runs"][0]["invocations"]
+    (notification,) = invocation["toolExecutionNotifications"]
+    assert invocation["executionSuccessful"] is True and notification["level"] == level
+    assert notification["message"]["text"].startswith("this SARIF run holds 4 results")
+    assert len(document["runs"][0]["results"]) == 4  # all of them, whatever GitHub keeps
+    assert b"".join(sarif.sarif_pieces(report)) == renderer("sarif").render(report).encode()

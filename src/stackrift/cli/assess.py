@@ -24,7 +24,7 @@ from stackrift.cli.options import (
     command_group,
     parse_as_of,
 )
-from stackrift.cli.output import note, out, write_report, write_summary
+from stackrift.cli.output import note, note_sarif_limits, out, write_report, write_summary
 from stackrift.findings import Severity
 
 if TYPE_CHECKING:
@@ -104,6 +104,8 @@ def assess(
         if baseline is not None:
             report = _with_baseline(report, baseline)
         write_report(_renderer(output_format, output).render(report), output)
+    if output_format is ReportFormat.SARIF:
+        note_sarif_limits(len(report.findings))
     if report.failing():
         raise typer.Exit(EXIT_FINDINGS)
 

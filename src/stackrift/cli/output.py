@@ -55,6 +55,16 @@ def note(message: str, *, style: str | None = None) -> None:
     err().print(message, style=style, markup=False, highlight=False)
 
 
+def note_sarif_limits(count: int) -> None:
+    """Warn on standard error when a SARIF run of ``count`` results is more than GitHub code
+    scanning keeps: a dashboard showing part of them must not pass for the whole."""
+    from stackrift.report.sarif import github_limit_note
+
+    limit = github_limit_note(count)
+    if limit is not None:
+        note(f"warning: {limit}", style="bold yellow")
+
+
 def print_artefacts(findings: Sequence[ArtefactFinding], fail_on: Severity) -> bool:
     """Model-artefact findings (an unsafe pickle in a model folder…) on standard error; whether
     any reaches ``fail_on``."""

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 
 from stackrift.choices import ScanFormat
 from stackrift.cli.entry import EXIT_FINDINGS
-from stackrift.cli.output import note, print_artefacts, write_report, write_report_pieces
+from stackrift.cli.output import (
+    note,
+    note_sarif_limits,
+    print_artefacts,
+    write_report,
+    write_report_pieces,
+)
 from stackrift.cli.values import check_gate, parse_as_of, plain_tokens
 from stackrift.severities import Severity, fails_gate
 
@@ -162,7 +168,9 @@ def _scan_document(result: ScanResult, document: BomDocument | None,
     from stackrift.analyses.vulnerabilities import scan_report
     from stackrift.report.sarif import sarif_pieces
 
-    return sarif_pieces(scan_report(result, document, day, knowledge, fail_on, unknown_as))
+    report = scan_report(result, document, day, knowledge, fail_on, unknown_as)
+    note_sarif_limits(len(report.findings))
+    return sarif_pieces(report)
 
 
 def _write_table(result: ScanResult, output: Path | None, unknown_as: Severity) -> None:

@@ -1,7 +1,9 @@
 """SARIF 2.1.0 output, for code-scanning dashboards: results located in the estate file.
 
 One run; one rule per distinct (analysis, rule) pair; each finding's stable id is its partial
-fingerprint, so dashboards track a finding across runs even when lines move.
+fingerprint, so dashboards track a finding across runs even when lines move. A run holding more
+results than GitHub code scanning keeps says so in a tool notification (and the CLI on standard
+error): a dashboard showing the 5,000 most severe of 60,000 results must not look complete.
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ from stackrift.report.model import Report
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                 "sarif-schema-2.1.0.json")
 INFORMATION_URI = "https://stackrift.dev"
+
+# GitHub code scanning's limits on one SARIF run ("SARIF results exceed one or more limits",
+# https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit,
+# checked 2026-12-05): the 5,000 most severe results are kept; a run of more than 25,000 is
+# rejected.
+GITHUB_KEPT_RESULTS = 5_000
+GITHUB_ACCEPTED_RESULTS = 25_000
+GITHUB_LIMITS_URI = ("https://docs.github.com/en/code-security/code-scanning/"
+                     "troubleshooting-sarif-uploads/results-exceed-limit")
 
 LEVELS: dict[Severity, str] = {
     Severity.CRITICAL: "error",
@@ -137,6 +148,19 @@ def _result(finding: Finding, index: int, report: Report, uri: str,
     }
 
 
+def github_limit_note(count: int) -> str | None:
+    """What GitHub code scanning would do with a run of ``count`` results, when it would not
+    keep them all; ``None`` when it would."""
+    if count <= GITHUB_KEPT_RESULTS:
+        return None
+    fate = (f"rejects a run of more than {GITHUB_ACCEPTED_RESULTS:,} results"
+            if count > GITHUB_ACCEPTED_RESULTS else
+            f"keeps only the {GITHUB_KEPT_RESULTS:,} most severe results of a run")
+    return (f"this SARIF run holds {count:,} result{'' if count == 1 else 's'}: GitHub code "
+            f"scanning {fate} "
+            f"({GITHUB_LIMITS_URI}); the JSON report lists every finding")
+
+
 def _grouped(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -175,9 +199,16 @@ def _run_parts(report: Report, cwd: Path | None
     for finding in findings:
         location = report.locations.get(finding.id)
         located.add(uri_of(location.file) if location is not None and location.file else uri)
-    run = {"rules": [_rule(rid, fs, report.unknown_as) for rid, fs in groups.items()],
-           "artifacts": [{"location": {"uri": u}, "roles": ["analysisTarget"]}
-                         for u in sorted(located)]}
+    run: dict[str, Any] = {
+        "rules": [_rule(rid, fs, report.unknown_as) for rid, fs in groups.items()],
+        "artifacts": [{"location": {"uri": u}, "roles": ["analysisTarget"]}
+                      for u in sorted(located)]}
+    limit = github_limit_note(len(findings))
+    if limit is not None:
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [{
+            "descriptor": {"id": "github-code-scanning-result-limits"},
+            "level": "error" if len(findings) > GITHUB_ACCEPTED_RESULTS else "warning",
+            "message": {"text": limit}}]}]
     results = (_result(f, index[rule_id(f)], report, uri, uri_of) for f in findings)
     return run, len(findings), results
 
@@ -194,6 +225,7 @@ def _log(report: Report, run: dict[str, Any], results: list[Any]) -> dict[str, A
                 "informationUri": INFORMATION_URI,
                 "rules": run["rules"],
             }},
+            **({"invocations": run["invocations"]} if "invocations" in run else {}),
             "artifacts": run["artifacts"],
             "results": results,
             "columnKind": "unicodeCodePoints",
