@@ -26,6 +26,11 @@ class Location:
         return self.file
 
 
+def text_position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of byte ``offset`` in ``data`` (columns counted in bytes)."""
+    return data.count(b"\n", 0, offset) + 1, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with an input: where, what, and what was expected instead."""

@@ -57,6 +57,18 @@ def test_xxe_refused(tmp_path: Path, seeded: tuple[Path, object],
     _refused(seeded[0], feed, "document type or entities", capsys)
 
 
+def test_declaration_is_located(tmp_path: Path) -> None:
+    """The refusal names the line and column of the first declaration, past any comment."""
+    from stackrift.advisories.feed import refuse_doctype
+    from stackrift.errors import InvalidInputError
+
+    feed = tmp_path / "late.xml"
+    data = b'<?xml version="1.0"?>\n<!-- a comment -->\n  <!ENTITY x "y">\n<!DOCTYPE v>\n'
+    with pytest.raises(InvalidInputError) as caught:
+        refuse_doctype(feed, data)
+    assert str(caught.value).startswith(f"{feed}:3:3: XML declares a document type")
+
+
 def test_billion_laughs_refused(tmp_path: Path, seeded: tuple[Path, object],
                                 capsys: pytest.CaptureFixture[str]) -> None:
     feed = tmp_path / "laughs.xml.gz"

@@ -55,6 +55,7 @@ def test_entities_are_refused_and_never_expanded(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError) as caught:
         read_bom(path)
     assert "DOCTYPE declaration is not allowed" in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:2:1: ")  # where the declaration stands
     assert "TOP-SECRET" not in str(caught.value)
 
 

@@ -22,7 +22,7 @@ from lxml import etree
 
 from stackrift.advisories.model import Advisory, Rejection
 from stackrift.boundedio import read_bounded, size_text
-from stackrift.errors import InvalidInputError
+from stackrift.errors import InvalidInputError, text_position
 from stackrift.registry import Registry
 
 if TYPE_CHECKING:
@@ -200,10 +200,13 @@ def read_maybe_gzip(path: Path) -> bytes:
 def refuse_doctype(path: Path, data: bytes) -> None:
     """Advisory feeds never need a DTD; one is refused outright (XXE, billion laughs), wherever
     it stands in the document (comments may push it past any fixed-size head)."""
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    found = [i for i in (data.find(b"<!DOCTYPE"), data.find(b"<!ENTITY")) if i >= 0]
+    if found:
+        line, column = text_position(data, min(found))
         raise InvalidInputError.single(path, "XML declares a document type or entities, which "
                                        "are refused (external entities and entity expansion are "
-                                       "not allowed)", "an XML feed without <!DOCTYPE>/<!ENTITY>")
+                                       "not allowed)", "an XML feed without <!DOCTYPE>/<!ENTITY>",
+                                       line, column)
 
 
 def _xml_parser() -> Any:

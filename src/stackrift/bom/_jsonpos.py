@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from stackrift.errors import text_position
+
 _WS = re.compile(rb"[ \t\r\n]*")
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(rb"[^,\]}\s]*")
@@ -98,6 +100,4 @@ def locate(data: bytes, path: Sequence[str | int]) -> tuple[int, int]:
             i = _descend(data, i, part)
     except (_LostError, IndexError):
         return 0, 0
-    line = data.count(b"\n", 0, i) + 1
-    column = i - (data.rfind(b"\n", 0, i) + 1) + 1
-    return line, column
+    return text_position(data, i)

@@ -18,7 +18,7 @@ from stackrift.bom._cdx_map import to_document
 from stackrift.bom._cdx_schema import _schema_dir
 from stackrift.bom._common import read_bytes
 from stackrift.bom.base import BomDocument, register_reader
-from stackrift.errors import InvalidInputError, Location, Problem
+from stackrift.errors import InvalidInputError, Location, Problem, text_position
 
 _NAMESPACE = re.compile(r"^http://cyclonedx\.org/schema/bom/(1\.[0-7])$")
 MAX_PROBLEMS = 25
@@ -189,8 +189,11 @@ class CycloneDxXmlReader:
                                            "well-formed XML", line, column + 1) from None
         tree = root.getroottree()
         if cast(Any, tree.docinfo).doctype:
+            found = raw.find(b"<!DOCTYPE")  # not found in a UTF-16 document: its start
+            line, column = text_position(raw, found) if found >= 0 else (1, 1)
             raise InvalidInputError.single(path, "a DOCTYPE declaration is not allowed",
-                                           "a CycloneDX document without DTD or entities", 1, 1)
+                                           "a CycloneDX document without DTD or entities",
+                                           line, column)
         namespace = etree.QName(root).namespace or ""
         match = _NAMESPACE.match(namespace)
         if _local(root) != "bom" or match is None:
