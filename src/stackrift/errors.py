@@ -94,3 +94,13 @@ def combine(problems: Iterable[Problem]) -> InvalidInputError | None:
         problems, key=lambda p: (p.location.file, p.location.line, p.location.column, p.message)
     )
     return InvalidInputError(collected) if collected else None
+
+
+def json_syntax_error(path: str | Path, exc: ValueError, message: str,
+                      expected: str) -> InvalidInputError:
+    """``message`` about a JSON decoding error (``json``'s or orjson's), located at the line and
+    column the decoder names, with the decoder's reason in brackets."""
+    reason = str(getattr(exc, "msg", "") or "").split(":")[0] or "not JSON"
+    return InvalidInputError.single(path, f"{message} ({reason})", expected,
+                                    int(getattr(exc, "lineno", 0) or 0),
+                                    int(getattr(exc, "colno", 0) or 0))

@@ -180,6 +180,36 @@ def test_waiver_without_reason_is_refused(starter_db: Path, tmp_path: Path,
     assert "has no reason" in capsys.readouterr().err
 
 
+def test_bad_waiver_entries_say_what_is_wrong(tmp_path: Path) -> None:
+    from stackrift.advisories.vex import load_waivers
+    from stackrift.errors import InvalidInputError
+
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers:\n  - {id: 5, reason: r}\n  - {reason: r}\n  - just text\n")
+    with pytest.raises(InvalidInputError) as caught:
+        load_waivers(waivers)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith(f"{waivers}:2:5: waivers[0] id 5 is not text;")
+    assert lines[1].startswith(f"{waivers}:3:5: waivers[1] has no 'id';")
+    assert lines[2].startswith(f"{waivers}:4:5: waivers[2] is not a mapping;")
+
+
+@pytest.mark.parametrize("kind", ["vex", "csaf", "baseline"])
+def test_malformed_json_is_located(tmp_path: Path, kind: str) -> None:
+    from stackrift.advisories.csaf import CsafFeed
+    from stackrift.advisories.vex import load_vex
+    from stackrift.errors import InvalidInputError
+    from stackrift.report.executive import load_baseline
+
+    path = tmp_path / f"{kind}.json"
+    path.write_text('{"csaf_version": "2.0",\n  "document": [1,}')
+    with pytest.raises(InvalidInputError) as caught:
+        {"vex": load_vex, "csaf": lambda p: list(CsafFeed().parse(p)),
+         "baseline": load_baseline}[kind](path)
+    assert str(caught.value).startswith(f"{path}:2:18: ")
+    assert "not valid JSON (" in str(caught.value)
+
+
 def test_cyclonedx_vex_input_suppresses(starter_db: Path, tmp_path: Path) -> None:
     vex = tmp_path / "vex.cdx.json"
     vex.write_text(json.dumps({

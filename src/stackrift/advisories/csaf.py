@@ -19,7 +19,7 @@ import orjson
 from stackrift.advisories.feed import guarded_record, read_limited, register_feed, rejection
 from stackrift.advisories.model import Advisory, Affected, Rating, Rejection
 from stackrift.advisories.severity import cvss_rating
-from stackrift.errors import InvalidInputError
+from stackrift.errors import InvalidInputError, json_syntax_error
 
 STATUSES = ("known_affected", "first_affected", "last_affected", "fixed", "first_fixed",
             "recommended", "known_not_affected", "under_investigation")
@@ -39,8 +39,8 @@ class CsafFeed:
         try:
             raw = orjson.loads(read_limited(path))
         except orjson.JSONDecodeError as exc:
-            raise InvalidInputError.single(path, f"not valid JSON ({exc})",
-                                           "a CSAF 2.0 JSON document") from exc
+            raise json_syntax_error(path, exc, "not valid JSON",
+                                    "a CSAF 2.0 JSON document") from None
         document = raw.get("document") if isinstance(raw, dict) else None
         tracking = document.get("tracking") if isinstance(document, dict) else None
         if not isinstance(tracking, dict) or not isinstance(tracking.get("id"), str):

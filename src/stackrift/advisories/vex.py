@@ -18,7 +18,7 @@ import orjson
 from stackrift.advisories.matcher import Match
 from stackrift.advisories.matching import purl_identity
 from stackrift.boundedio import read_bounded
-from stackrift.errors import InvalidInputError, Problem
+from stackrift.errors import InvalidInputError, Problem, json_syntax_error
 
 MAX_VEX_BYTES = 64 * 1024 * 1024
 
@@ -81,9 +81,8 @@ def load_vex(path: Path) -> list[VexStatement]:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise InvalidInputError.single(path, f"not valid JSON ({exc})",
-                                       "a CycloneDX VEX, OpenVEX or CSAF VEX JSON document"
-                                       ) from exc
+        raise json_syntax_error(path, exc, "not valid JSON",
+                                "a CycloneDX VEX, OpenVEX or CSAF VEX JSON document") from None
     convert = None
     if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
         convert = _cyclonedx
@@ -181,7 +180,11 @@ def load_waivers(path: Path) -> list[Waiver]:
     for index, item in enumerate(items):
         where = document.locate(("waivers", index))
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            problems.append(Problem(where, f"waivers[{index}] has no 'id'",
+            what = ("is not a mapping" if not isinstance(item, dict) else "has no 'id'"
+                    if item.get("id") is None else f"id {item['id']!r} is not text")
+            problems.append(Problem(where, f"waivers[{index}] {what}",
+                                    "{id, reason, purl, expires} with an id such as "
+                                    "CVE-2021-37678" if not isinstance(item, dict) else
                                     "a vulnerability id such as CVE-2021-37678"))
             continue
         reason = item.get("reason")

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from stackrift.errors import InvalidInputError
+from stackrift.errors import InvalidInputError, json_syntax_error
 from stackrift.findings import Finding, Severity, SubjectKind
 from stackrift.report.model import BaselineChanges, EstateIndex, Report
 
@@ -129,7 +129,7 @@ def load_baseline(path: Path) -> dict[str, str]:
     try:
         document: Any = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise InvalidInputError.single(path, f"baseline is not valid JSON ({exc})", where) from exc
+        raise json_syntax_error(path, exc, "baseline is not valid JSON", where) from None
     return severities_of_report(document, str(path))
 
 
