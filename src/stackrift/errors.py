@@ -96,11 +96,10 @@ def combine(problems: Iterable[Problem]) -> InvalidInputError | None:
     return InvalidInputError(collected) if collected else None
 
 
-def json_syntax_error(path: str | Path, exc: ValueError, message: str,
-                      expected: str) -> InvalidInputError:
+def json_syntax_error(path: str | Path, exc: ValueError, message: str, expected: str,
+                      error: type[InvalidInputError] = InvalidInputError) -> InvalidInputError:
     """``message`` about a JSON decoding error (``json``'s or orjson's), located at the line and
-    column the decoder names, with the decoder's reason in brackets."""
+    column the decoder names, with the decoder's reason in brackets (as ``error``)."""
     reason = str(getattr(exc, "msg", "") or "").split(":")[0] or "not JSON"
-    return InvalidInputError.single(path, f"{message} ({reason})", expected,
-                                    int(getattr(exc, "lineno", 0) or 0),
-                                    int(getattr(exc, "colno", 0) or 0))
+    return error.single(path, f"{message} ({reason})", expected,
+                        int(getattr(exc, "lineno", 0) or 0), int(getattr(exc, "colno", 0) or 0))

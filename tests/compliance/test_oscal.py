@@ -44,6 +44,8 @@ def test_broken_catalogues_name_file_and_place(tmp_path: Path, text: str, messag
     with pytest.raises(ComplianceInputError, match=message) as info:
         read_catalog(path)
     assert str(path) in str(info.value)
+    if text == "{not json":  # located where the decoder stopped
+        assert str(info.value).startswith(f"{path}:1:2: not valid JSON (")
 
 
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:

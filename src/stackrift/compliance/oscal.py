@@ -17,7 +17,7 @@ import orjson
 
 from stackrift.boundedio import read_bounded
 from stackrift.compliance.model import ComplianceInputError
-from stackrift.errors import Location, Problem
+from stackrift.errors import Location, Problem, json_syntax_error
 
 # properties in our own namespace (OSCAL lets each organisation qualify its names by a URI)
 NAMESPACE = "urn:stackrift:oscal"
@@ -93,7 +93,8 @@ def read_catalog(path: Path) -> OscalCatalog:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise _fail(path, "", f"not valid JSON ({exc})", "an OSCAL JSON catalogue") from None
+        raise json_syntax_error(path, exc, "not valid JSON", "an OSCAL JSON catalogue",
+                                ComplianceInputError) from None
     catalog = document.get("catalog") if isinstance(document, dict) else None
     if not isinstance(catalog, dict):
         raise _fail(path, "", "no 'catalog' object at top level", "an OSCAL JSON catalogue")
