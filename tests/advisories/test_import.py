@@ -89,6 +89,17 @@ def test_malformed_record_is_rejected_without_stopping(tmp_path: Path,
     assert store.stats()["rejected"] == 1
 
 
+def test_json_with_an_id_but_not_osv_is_rejected(tmp_path: Path, store: SqliteStore) -> None:
+    """OSV requires 'id' and 'modified': another JSON object with an 'id' (a STIX bundle) is
+    rejected, not stored as an advisory."""
+    write_json(tmp_path / "bundle.json", {"type": "bundle", "id": "bundle--1", "objects": []})
+    report = import_paths(store, [tmp_path])
+    assert report.sources["osv"].new == 0
+    (rejection,) = report.rejections
+    assert rejection.record == "bundle--1" and "missing 'modified'" in rejection.reason
+    assert store.group("bundle--1") is None
+
+
 def test_strict_refuses_everything(tmp_path: Path, store: SqliteStore) -> None:
     write_json(tmp_path / "good.json", osv_doc("PYSEC-2021-1"))
     write_json(tmp_path / "bad.json", {"id": ["not", "a", "string"]})

@@ -144,7 +144,9 @@ def osv_record(raw: Any, where: str, source: str = "osv") -> Advisory:
     return Advisory(
         source=source, id=record_id, aliases=tuple(a for a in aliases if a),
         published=_str(raw.get("published"), "published"),
-        modified=_str(raw.get("modified"), "modified"),
+        # required by the OSV schema (validation/schema.json: "required": ["id", "modified"]);
+        # without it any JSON object with an "id" (a STIX bundle…) would pass for a record
+        modified=_str(raw.get("modified"), "modified", required=True),
         withdrawn=_str(raw.get("withdrawn"), "withdrawn"),
         title=_str(raw.get("summary"), "summary"), details=_str(raw.get("details"), "details"),
         severities=tuple(s for s in severities if s is not None), affected=tuple(affected),
