@@ -180,6 +180,34 @@ def test_waiver_without_reason_is_refused(starter_db: Path, tmp_path: Path,
     assert "has no reason" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["empty.cdx.json", "requirements.txt"])
+def test_nothing_to_scan_is_never_clean(starter_db: Path, tmp_path: Path, name: str,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """An input listing no components (an empty or failed export) is not a clean result: a
+    caveat says nothing was looked at and the gate counts it as unknown."""
+    path = sbom(tmp_path) if name.endswith(".json") else tmp_path / name
+    if not name.endswith(".json"):
+        path.write_text("# no requirements\n")
+    for options, code in (([], 1), (["--unknown-severity-as", "info"], 0),
+                          (["--fail-on", "critical"], 0)):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["scan", str(path), "--db", str(starter_db), "-f", "json", *options])
+        assert exit_info.value.code == code, options
+        captured = capsys.readouterr()
+        summary = json.loads(captured.out)["summary"]
+        assert summary["components_scanned"] == 0 and summary["findings"] == 0
+        assert any("nothing was looked at" in c for c in summary["caveats"])
+        assert "caveat: no components were given to scan" in " ".join(captured.err.split())
+    with pytest.raises(SystemExit) as exit_info:  # the table says it too
+        main(["scan", str(path), "--db", str(starter_db)])
+    assert exit_info.value.code == 1
+    assert "nothing was looked at" in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(SystemExit) as exit_info:  # one component: no such caveat
+        main(["scan", str(sbom(tmp_path, "pkg:pypi/torch@2.6.0")), "--db", str(starter_db),
+              "-f", "json"])
+    assert "nothing was looked at" not in capsys.readouterr().out
+
+
 def test_bad_waiver_entries_say_what_is_wrong(tmp_path: Path) -> None:
     from stackrift.advisories.vex import load_waivers
     from stackrift.errors import InvalidInputError

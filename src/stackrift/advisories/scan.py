@@ -439,6 +439,17 @@ def percentiles(values: Sequence[int]) -> dict[str, float | int | None]:
     return {"n": len(ordered), "median": median, "p75": rank(0.75), "p90": rank(0.90)}
 
 
+NOTHING_SCANNED = ("no components were given to scan, so nothing was looked at (an empty or "
+                   "failed SBOM export looks the same); the scan's gate counts this as a result "
+                   "of unknown severity")
+
+
+def caveats(result: ScanResult) -> list[str]:
+    """What the scan did not look at: the store's caveats, and an input listing no components
+    (never "clean": zero findings in zero components is not a clean result)."""
+    return [*result.store.caveats, *([NOTHING_SCANNED] if not result.targets else [])]
+
+
 def summarise(result: ScanResult) -> dict[str, Any]:
     """Counts, feed coverage (Western-only vs Chinese-only) and disclosure lag, per the summary
     contract (``tables`` and ``charts``)."""
@@ -476,9 +487,10 @@ def summarise(result: ScanResult) -> dict[str, Any]:
                    lag["chinese_first_days"]["p90"]],
                   ["same day", lag["same_day"], None, None, None]]),
     ]
-    if result.store.caveats:
+    not_looked_at = caveats(result)
+    if not_looked_at:
         tables.insert(0, Table.of("Caveats: what this scan did not look at", ["caveat"],
-                                  [[caveat] for caveat in result.store.caveats]))
+                                  [[caveat] for caveat in not_looked_at]))
     if result.suppressed:
         tables.append(Table.of("Suppressed by VEX or waiver",
                                ["component", "vulnerability", "why"],
@@ -488,7 +500,7 @@ def summarise(result: ScanResult) -> dict[str, Any]:
                           [s.value for s in severities],
                           [(side, [by_severity_side[(s, side)] for s in severities])
                            for side in sides], stacked=True)]
-    tables.insert(1 if result.store.caveats else 0, Table.of(
+    tables.insert(1 if not_looked_at else 0, Table.of(
         "Advisory coverage of the components scanned",
         ["ecosystem", "components", "not assessed", "advisories held", "sources",
          "newest record"],
@@ -512,7 +524,7 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         # no path here: reports must not depend on where the store lives
         "store": {"starter_pack": result.store.starter_pack, "records": result.store.records,
                   "note": result.store.note},
-        "caveats": list(result.store.caveats),
+        "caveats": not_looked_at,
         **summary_json(tables=tables, charts=charts),
     }
 

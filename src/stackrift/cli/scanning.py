@@ -118,6 +118,10 @@ def run_scan_command(arguments: ScanArguments) -> int:
         table = a.output_format in (ScanFormat.TERMINAL, ScanFormat.TABLE)
         # the table prints the caveats itself; other formats carry them in the document
         _store_notices(result.store, caveats=not table or a.output is not None)
+        if not result.targets and (not table or a.output is not None):
+            from stackrift.advisories.scan import NOTHING_SCANNED
+
+            note(f"caveat: {NOTHING_SCANNED}", style="yellow")
         if table:
             _write_table(result, a.output, a.unknown_as)
         elif a.output_format is ScanFormat.JSON:
@@ -131,8 +135,8 @@ def run_scan_command(arguments: ScanArguments) -> int:
     unsafe = document is not None and print_artefacts(
         document.metadata.get("artefact_findings") or (), a.fail_on)
     # a component that could not be assessed counts as an unknown severity, never as clean
-    severities = [m.severity for m in result.matches] + [Severity.UNKNOWN] * len(
-        result.not_assessed)
+    severities = [m.severity for m in result.matches] + [Severity.UNKNOWN] * (
+        len(result.not_assessed) + (not result.targets))
     if unsafe or any(fails_gate(s, a.fail_on, a.unknown_as) for s in severities):
         return EXIT_FINDINGS
     return 0
