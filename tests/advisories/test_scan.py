@@ -208,6 +208,31 @@ def test_nothing_to_scan_is_never_clean(starter_db: Path, tmp_path: Path, name: 
     assert "nothing was looked at" not in capsys.readouterr().out
 
 
+def test_components_with_nothing_to_look_up_are_named(starter_db: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A component with no purl, CPE or vendor cannot be looked up: the scan says so (a caveat
+    and the list in the summary) instead of counting it silently among the scanned."""
+    path = tmp_path / "bom.cdx.json"
+    path.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+                                "components": [
+                                    {"type": "library", "bom-ref": "a", "name": "libfoo",
+                                     "version": "1.0"},
+                                    {"type": "library", "bom-ref": "b", "name": "requests-x",
+                                     "version": "1.0", "purl": "pkg:pypi/requests-x@1.0"},
+                                    {"type": "library", "bom-ref": "c", "name": "openssl",
+                                     "version": "1.0.1", "cpe":
+                                     "cpe:2.3:a:openssl:openssl:1.0.1:*:*:*:*:*:*:*"}]}))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", str(path), "--db", str(starter_db), "-f", "json"])
+    assert exit_info.value.code == 0  # named, not gated: there was nothing to look up
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)["summary"]
+    assert summary["components_not_looked_up"] == ["a"]
+    assert any(c.startswith("1 of 3 components not looked up: no purl, CPE or vendor")
+               for c in summary["caveats"])
+    assert "caveat: 1 of 3 components not looked up" in " ".join(captured.err.split())
+
+
 def test_bad_waiver_entries_say_what_is_wrong(tmp_path: Path) -> None:
     from stackrift.advisories.vex import load_waivers
     from stackrift.errors import InvalidInputError

@@ -259,6 +259,8 @@ class ScanResult:
     # package components that could not be assessed, with the reason: never "clean"
     not_assessed: list[tuple[Target, str]] = field(default_factory=list)
     coverage: list[dict[str, Any]] = field(default_factory=list)
+    # components with no purl, CPE or vendor/product: nothing to look advisories up by
+    not_looked_up: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return summarise(self)
@@ -307,8 +309,9 @@ def _scan(targets: Iterable[Target], store: AdvisoryReader, info: StoreInfo,
     ordered = sorted(seen.values(), key=lambda m: (-m.severity.rank, m.target.ref, m.group_id))
     kept, suppressed = apply(ordered, list(vex), list(waivers), as_of or date.today())
     coverage, not_assessed = assess_coverage(unique, store)
+    not_looked_up = sorted({t.ref for t in unique if _ecosystem(t) is None})
     return ScanResult(kept, suppressed, count, info, sorted(set(unversioned)), not_assessed,
-                      coverage)
+                      coverage, not_looked_up)
 
 
 TEXT_ECOSYSTEM = "vendor/product text"
@@ -445,9 +448,17 @@ NOTHING_SCANNED = ("no components were given to scan, so nothing was looked at (
 
 
 def caveats(result: ScanResult) -> list[str]:
-    """What the scan did not look at: the store's caveats, and an input listing no components
-    (never "clean": zero findings in zero components is not a clean result)."""
-    return [*result.store.caveats, *([NOTHING_SCANNED] if not result.targets else [])]
+    """What the scan did not look at: the store's caveats, components with nothing to look
+    advisories up by, and an input listing no components (never "clean": zero findings in zero
+    components is not a clean result)."""
+    found = [*result.store.caveats, *([NOTHING_SCANNED] if not result.targets else [])]
+    if result.not_looked_up:
+        count = len(result.not_looked_up)
+        shown = ", ".join(result.not_looked_up[:5]) + (", …" if count > 5 else "")
+        found.append(f"{count} of {result.targets} components not looked up: no purl, CPE or "
+                     f"vendor to look advisories up by ({shown}; all in "
+                     "summary.components_not_looked_up)")
+    return found
 
 
 def summarise(result: ScanResult) -> dict[str, Any]:
@@ -511,6 +522,7 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         "components_scanned": result.targets,
         "components_without_version": result.unversioned,
         "components_not_assessed": len(result.not_assessed),
+        "components_not_looked_up": result.not_looked_up,
         "not_assessed": [{"component": t.ref, "purl": t.purl, "reason": why}
                          for t, why in result.not_assessed],
         "coverage_by_ecosystem": result.coverage,

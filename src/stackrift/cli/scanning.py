@@ -118,10 +118,11 @@ def run_scan_command(arguments: ScanArguments) -> int:
         table = a.output_format in (ScanFormat.TERMINAL, ScanFormat.TABLE)
         # the table prints the caveats itself; other formats carry them in the document
         _store_notices(result.store, caveats=not table or a.output is not None)
-        if not result.targets and (not table or a.output is not None):
-            from stackrift.advisories.scan import NOTHING_SCANNED
+        if not table or a.output is not None:  # what the scan itself did not look at
+            from stackrift.advisories.scan import caveats
 
-            note(f"caveat: {NOTHING_SCANNED}", style="yellow")
+            for caveat in caveats(result)[len(result.store.caveats):]:
+                note(f"caveat: {caveat}", style="yellow")
         if table:
             _write_table(result, a.output, a.unknown_as)
         elif a.output_format is ScanFormat.JSON:
