@@ -186,3 +186,24 @@ def test_remembered_addresses_match_as_a_fresh_look_up(monkeypatch: pytest.Monke
     assert {"indicator--00000000-0000-4000-8000-000000000001",
             "indicator--00000000-0000-4000-8000-000000000005"} <= set().union(*found)
     assert len(remembering._addresses) <= 3
+
+
+def test_indicators_no_log_could_match_are_named(tmp_path: Path) -> None:
+    """A file-hash indicator against connection logs could not match: a caveat says so (and
+    none once a log carries hashes); the address indicator is matched as usual."""
+    digest = "a" * 64
+    bundle = {"type": "bundle", "objects": [
+        {"type": "indicator", "id": "indicator--00000000-0000-4000-8000-000000000001",
+         "pattern": "[ipv4-addr:value = '198.51.100.2']", "pattern_type": "stix"},
+        {"type": "indicator", "id": "indicator--00000000-0000-4000-8000-000000000002",
+         "pattern": f"[file:hashes.'SHA-256' = '{digest}']", "pattern_type": "stix"}]}
+    conn = tmp_path / "conn.log"
+    conn.write_text("#fields\tts\tid.orig_h\tid.resp_h\n1\t10.0.0.1\t198.51.100.2\n")
+    result = match_logs(indicators_from([("b", bundle)]), [conn])
+    assert dict(result.counts) == {"indicator--00000000-0000-4000-8000-000000000001": 1}
+    assert [str(c) for c in result.caveats] == [
+        "indicator--00000000-0000-4000-8000-000000000002: no event of the logs read carries a "
+        "file hash, so it could not match: not seen is not absent"]
+    files = tmp_path / "files.log"
+    files.write_text(f"#fields\tts\tsha256\n1\t{'b' * 64}\n")
+    assert match_logs(indicators_from([("b", bundle)]), [conn, files]).caveats == []

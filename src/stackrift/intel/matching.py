@@ -15,6 +15,7 @@ import socket
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ _HASH = re.compile(r"^\[\s*file:hashes\.(?:'(SHA-256|SHA-1|MD5)'|(SHA256|SHA1|MD
 _REPEATS = re.compile(r"REPEATS\s+(\d+)\s+TIMES", re.IGNORECASE)
 _KIND_OF_TYPE = {"ipv4-addr": "ip", "ipv6-addr": "ip", "domain-name": "domain", "url": "url",
                  "email-addr": "email"}
+_KIND = itemgetter(0)  # of an observable (kind, value)
 
 
 @dataclass
@@ -50,6 +52,17 @@ class IndicatorSet:
 
     def add_exact(self, kind: str, value: str, indicator_id: str) -> None:
         self.exact.setdefault((kind, normalise(kind, value)), []).append(indicator_id)
+
+    def by_kind(self) -> dict[str, list[str]]:
+        """The ids of the exact and network indicators per kind of value they name (``ip``,
+        ``domain``, ``hash``…); complex patterns, which may name several, are not included."""
+        found: dict[str, dict[str, None]] = {}
+        for (kind, _value), ids in self.exact.items():
+            found.setdefault(kind, {}).update(dict.fromkeys(ids))
+        for table in self.networks.values():
+            for ids in table.values():
+                found.setdefault("ip", {}).update(dict.fromkeys(ids))
+        return {kind: sorted(ids) for kind, ids in found.items()}
 
     def add_network(self, cidr: str, indicator_id: str) -> None:
         network = ipaddress.ip_network(cidr, strict=False)
@@ -291,12 +304,19 @@ def match_logs(indicators: IndicatorSet, logs: Sequence[Path], *, strict: bool =
 
     result = MatchResult(caveats=list(indicators.caveats))
     matcher = Matcher(indicators)
+    by_kind = indicators.by_kind()
+    # kinds of value that no event has carried yet: an indicator of such a kind could not
+    # have matched (a file hash against connection logs), which must not read as "not seen";
+    # checked only until every kind has turned up
+    unseen = set(by_kind)
     for path in logs:
         stats = ReadStats(str(path), strict=strict)
         result.files.append(stats)
         counts, hits, events = result.counts, matcher.hits, 0
         for event in read_events(path, stats, fmt):
             events += 1
+            if unseen and not unseen.isdisjoint(map(_KIND, event.observables)):
+                unseen.difference_update(map(_KIND, event.observables))
             found = hits(event)
             if found:
                 counts.update(found)
@@ -305,4 +325,14 @@ def match_logs(indicators: IndicatorSet, logs: Sequence[Path], *, strict: bool =
             result.caveats.append(Caveat(str(path), f"{stats.unreadable:,} unreadable line(s) "
                                          "not matched; first: " + "; ".join(
                                              str(p) for p in stats.problems)))
+    for kind in sorted(unseen):
+        ids = by_kind[kind]
+        result.caveats.append(Caveat(
+            ids[0] if len(ids) == 1 else f"{len(ids)} indicators ({ids[0]}, …)",
+            f"no event of the logs read carries {_KIND_WORDS.get(kind, kind)}, so "
+            f"{'it' if len(ids) == 1 else 'they'} could not match: not seen is not absent"))
     return result
+
+
+_KIND_WORDS = {"ip": "an IP address", "domain": "a domain name", "url": "a URL",
+               "hash": "a file hash", "email": "an e-mail address", "user": "a user name"}
