@@ -198,6 +198,8 @@ def test_nothing_to_scan_is_never_clean(starter_db: Path, tmp_path: Path, name: 
         assert summary["components_scanned"] == 0 and summary["findings"] == 0
         assert any("nothing was looked at" in c for c in summary["caveats"])
         assert "caveat: no components were given to scan" in " ".join(captured.err.split())
+        assert ("nothing was scanned: counted as a result of unknown severity" in
+                " ".join(captured.err.split())) is (code == 1)
     with pytest.raises(SystemExit) as exit_info:  # the table says it too
         main(["scan", str(path), "--db", str(starter_db)])
     assert exit_info.value.code == 1

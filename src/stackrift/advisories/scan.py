@@ -443,8 +443,7 @@ def percentiles(values: Sequence[int]) -> dict[str, float | int | None]:
 
 
 NOTHING_SCANNED = ("no components were given to scan, so nothing was looked at (an empty or "
-                   "failed SBOM export looks the same); the scan's gate counts this as a result "
-                   "of unknown severity")
+                   "failed SBOM export looks the same)")
 
 
 def caveats(result: ScanResult) -> list[str]:

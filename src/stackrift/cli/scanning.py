@@ -136,8 +136,12 @@ def run_scan_command(arguments: ScanArguments) -> int:
     unsafe = document is not None and print_artefacts(
         document.metadata.get("artefact_findings") or (), a.fail_on)
     # a component that could not be assessed counts as an unknown severity, never as clean
+    # and so does an input listing no components: nothing looked at is not clean
     severities = [m.severity for m in result.matches] + [Severity.UNKNOWN] * (
         len(result.not_assessed) + (not result.targets))
+    if not result.targets and fails_gate(Severity.UNKNOWN, a.fail_on, a.unknown_as):
+        note("nothing was scanned: counted as a result of unknown severity for --fail-on "
+             "(exit code 1; --unknown-severity-as info accepts an empty input)", style="yellow")
     if unsafe or any(fails_gate(s, a.fail_on, a.unknown_as) for s in severities):
         return EXIT_FINDINGS
     return 0
