@@ -98,8 +98,8 @@ def combine(problems: Iterable[Problem]) -> InvalidInputError | None:
 
 def json_syntax_error(path: str | Path, exc: ValueError, message: str, expected: str,
                       error: type[InvalidInputError] = InvalidInputError) -> InvalidInputError:
-    """``message`` about a JSON decoding error (``json``'s or orjson's), located at the line and
-    column the decoder names, with the decoder's reason in brackets (as ``error``)."""
-    reason = str(getattr(exc, "msg", "") or "").split(":")[0] or "not JSON"
-    return error.single(path, f"{message} ({reason})", expected,
+    """A JSON decoding error (``json``'s or orjson's) as ``error``, located at the line and
+    column the decoder names; ``message`` is formatted with the decoder's ``reason``."""
+    reason = str(getattr(exc, "msg", "") or "").split(":")[0] or "invalid JSON"
+    return error.single(path, message.format(reason=reason), expected,
                         int(getattr(exc, "lineno", 0) or 0), int(getattr(exc, "colno", 0) or 0))

@@ -39,7 +39,7 @@ class CsafFeed:
         try:
             raw = orjson.loads(read_limited(path))
         except orjson.JSONDecodeError as exc:
-            raise json_syntax_error(path, exc, "not valid JSON",
+            raise json_syntax_error(path, exc, "not valid JSON ({reason})",
                                     "a CSAF 2.0 JSON document") from None
         document = raw.get("document") if isinstance(raw, dict) else None
         tracking = document.get("tracking") if isinstance(document, dict) else None

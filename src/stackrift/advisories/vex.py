@@ -81,7 +81,7 @@ def load_vex(path: Path) -> list[VexStatement]:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise json_syntax_error(path, exc, "not valid JSON",
+        raise json_syntax_error(path, exc, "not valid JSON ({reason})",
                                 "a CycloneDX VEX, OpenVEX or CSAF VEX JSON document") from None
     convert = None
     if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":

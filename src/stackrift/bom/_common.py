@@ -11,7 +11,7 @@ import orjson
 
 from stackrift.bom._jsonpos import locate
 from stackrift.boundedio import read_bounded
-from stackrift.errors import InvalidInputError, Location, Problem
+from stackrift.errors import InvalidInputError, Location, Problem, json_syntax_error
 
 if TYPE_CHECKING:
     from stackrift.estate.model import Hash
@@ -160,9 +160,8 @@ def load_json(path: Path, data: bytes | None = None) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        reason = exc.msg.split(":")[0] if exc.msg else "invalid JSON"
-        raise InvalidInputError.single(path, f"malformed JSON: {reason}", "valid JSON (RFC 8259)",
-                                       exc.lineno, exc.colno) from None
+        raise json_syntax_error(path, exc, "malformed JSON: {reason}",
+                                "valid JSON (RFC 8259)") from None
 
 
 def read_json(path: Path) -> tuple[bytes, Any]:

@@ -93,7 +93,7 @@ def read_catalog(path: Path) -> OscalCatalog:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise json_syntax_error(path, exc, "not valid JSON", "an OSCAL JSON catalogue",
+        raise json_syntax_error(path, exc, "not valid JSON ({reason})", "an OSCAL JSON catalogue",
                                 ComplianceInputError) from None
     catalog = document.get("catalog") if isinstance(document, dict) else None
     if not isinstance(catalog, dict):

@@ -129,7 +129,7 @@ def load_baseline(path: Path) -> dict[str, str]:
     try:
         document: Any = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise json_syntax_error(path, exc, "baseline is not valid JSON", where) from None
+        raise json_syntax_error(path, exc, "baseline is not valid JSON ({reason})", where) from None
     return severities_of_report(document, str(path))
 
 
