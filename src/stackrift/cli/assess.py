@@ -105,7 +105,7 @@ def assess(
             report = _with_baseline(report, baseline)
         write_report(_renderer(output_format, output).render(report), output)
     if output_format is ReportFormat.SARIF:
-        note_sarif_limits(len(report.findings))
+        note_sarif_limits(report)
     if report.failing():
         raise typer.Exit(EXIT_FINDINGS)
 

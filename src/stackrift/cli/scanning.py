@@ -116,12 +116,12 @@ def run_scan_command(arguments: ScanArguments) -> int:
             keys, knowledge = active_catalogue_keys(), ""
         result = scan_store(targets, db=a.db, keys=keys, vex=a.vex, waivers=a.waivers, as_of=day)
         table = a.output_format in (ScanFormat.TERMINAL, ScanFormat.TABLE)
+        _store_notices(result.store)
         # the table prints the caveats itself; other formats carry them in the document
-        _store_notices(result.store, caveats=not table or a.output is not None)
-        if not table or a.output is not None:  # what the scan itself did not look at
+        if not table or a.output is not None:
             from stackrift.advisories.scan import caveats
 
-            for caveat in caveats(result)[len(result.store.caveats):]:
+            for caveat in caveats(result):
                 note(f"caveat: {caveat}", style="yellow")
         if table:
             _write_table(result, a.output, a.unknown_as)
@@ -178,7 +178,7 @@ def _scan_document(result: ScanResult, document: BomDocument | None,
     from stackrift.report.sarif import sarif_pieces
 
     report = scan_report(result, document, day, knowledge, fail_on, unknown_as)
-    note_sarif_limits(len(report.findings))
+    note_sarif_limits(report)
     return sarif_pieces(report)
 
 
@@ -200,12 +200,10 @@ def _write_table(result: ScanResult, output: Path | None, unknown_as: Severity) 
     write_report(buffer.getvalue(), output)
 
 
-def _store_notices(info: StoreInfo, *, caveats: bool) -> None:
+def _store_notices(info: StoreInfo) -> None:
     """Say on standard error when no store existed and which one the starter pack filled."""
     if info.created:
         note(f"no advisory store existed: created {info.path} with the packaged starter pack "
              "only", style="bold yellow")
     if info.note:
         note(info.note, style="bold yellow")
-    for caveat in info.caveats if caveats else ():
-        note(f"caveat: {caveat}", style="yellow")
