@@ -53,16 +53,18 @@ class IndicatorSet:
     def add_exact(self, kind: str, value: str, indicator_id: str) -> None:
         self.exact.setdefault((kind, normalise(kind, value)), []).append(indicator_id)
 
-    def by_kind(self) -> dict[str, list[str]]:
-        """The ids of the exact and network indicators per kind of value they name (``ip``,
-        ``domain``, ``hash``…); complex patterns, which may name several, are not included."""
-        found: dict[str, dict[str, None]] = {}
-        for (kind, _value), ids in self.exact.items():
-            found.setdefault(kind, {}).update(dict.fromkeys(ids))
-        for table in self.networks.values():
-            for ids in table.values():
-                found.setdefault("ip", {}).update(dict.fromkeys(ids))
-        return {kind: sorted(ids) for kind, ids in found.items()}
+    def kinds(self) -> set[str]:
+        """The kinds of value (``ip``, ``domain``, ``hash``…) the exact and network indicators
+        name; complex patterns, which may name several, are not included."""
+        return {kind for kind, _value in self.exact} | ({"ip"} if self.networks else set())
+
+    def ids_of(self, kind: str) -> list[str]:
+        """The ids of the exact and network indicators naming a ``kind`` of value (sorted)."""
+        found = {i for (named, _value), ids in self.exact.items() if named == kind for i in ids}
+        if kind == "ip":
+            found.update(i for table in self.networks.values() for ids in table.values()
+                         for i in ids)
+        return sorted(found)
 
     def add_network(self, cidr: str, indicator_id: str) -> None:
         network = ipaddress.ip_network(cidr, strict=False)
@@ -304,11 +306,10 @@ def match_logs(indicators: IndicatorSet, logs: Sequence[Path], *, strict: bool =
 
     result = MatchResult(caveats=list(indicators.caveats))
     matcher = Matcher(indicators)
-    by_kind = indicators.by_kind()
     # kinds of value that no event has carried yet: an indicator of such a kind could not
     # have matched (a file hash against connection logs), which must not read as "not seen";
     # checked only until every kind has turned up
-    unseen = set(by_kind)
+    unseen = indicators.kinds()
     for path in logs:
         stats = ReadStats(str(path), strict=strict)
         result.files.append(stats)
@@ -325,8 +326,8 @@ def match_logs(indicators: IndicatorSet, logs: Sequence[Path], *, strict: bool =
             result.caveats.append(Caveat(str(path), f"{stats.unreadable:,} unreadable line(s) "
                                          "not matched; first: " + "; ".join(
                                              str(p) for p in stats.problems)))
-    for kind in sorted(unseen):
-        ids = by_kind[kind]
+    for kind in sorted(unseen):  # their ids only now: most runs see every kind
+        ids = indicators.ids_of(kind)
         result.caveats.append(Caveat(
             ids[0] if len(ids) == 1 else f"{len(ids)} indicators ({ids[0]}, …)",
             f"no event of the logs read carries {_KIND_WORDS.get(kind, kind)}, so "
