@@ -179,12 +179,15 @@ def load_waivers(path: Path) -> list[Waiver]:
     waivers, problems = [], []
     for index, item in enumerate(items):
         where = document.locate(("waivers", index))
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            what = ("is not a mapping" if not isinstance(item, dict) else "has no 'id'"
-                    if item.get("id") is None else f"id {item['id']!r} is not text")
-            problems.append(Problem(where, f"waivers[{index}] {what}",
+        if not isinstance(item, dict):
+            problems.append(Problem(where, f"waivers[{index}] is not a mapping",
                                     "{id, reason, purl, expires} with an id such as "
-                                    "CVE-2021-37678" if not isinstance(item, dict) else
+                                    "CVE-2021-37678"))
+            continue
+        if not isinstance(item.get("id"), str):
+            what = "has no 'id'" if item.get("id") is None else \
+                f"id {item['id']!r} is not text"
+            problems.append(Problem(where, f"waivers[{index}] {what}",
                                     "a vulnerability id such as CVE-2021-37678"))
             continue
         reason = item.get("reason")
