@@ -308,8 +308,7 @@ def _scan(targets: Iterable[Target], store: AdvisoryReader, info: StoreInfo,
     count = len(unique)
     ordered = sorted(seen.values(), key=lambda m: (-m.severity.rank, m.target.ref, m.group_id))
     kept, suppressed = apply(ordered, list(vex), list(waivers), as_of or date.today())
-    coverage, not_assessed = assess_coverage(unique, store)
-    not_looked_up = sorted({t.ref for t in unique if _ecosystem(t) is None})
+    coverage, not_assessed, not_looked_up = assess_coverage(unique, store)
     return ScanResult(kept, suppressed, count, info, sorted(set(unversioned)), not_assessed,
                       coverage, not_looked_up)
 
@@ -325,14 +324,18 @@ def _ecosystem(target: Target) -> str | None:
 
 
 def assess_coverage(targets: Sequence[Target], store: AdvisoryReader
-                    ) -> tuple[list[dict[str, Any]], list[tuple[Target, str]]]:
+                    ) -> tuple[list[dict[str, Any]], list[tuple[Target, str]], list[str]]:
     """Per ecosystem of the targets: the advisories the store holds for it (count, sources,
-    newest record), and the package targets that could not be assessed (no version, or an
-    ecosystem the store holds no package advisories for)."""
+    newest record); the package targets that could not be assessed (no version, or an
+    ecosystem the store holds no package advisories for); and the refs of the targets with
+    nothing to look advisories up by (no purl, CPE or vendor/product), sorted."""
     by_ecosystem: dict[str, list[Target]] = {}
+    not_looked_up: set[str] = set()
     for target in targets:
         ecosystem = _ecosystem(target)
-        if ecosystem is not None:
+        if ecosystem is None:
+            not_looked_up.add(target.ref)
+        else:
             by_ecosystem.setdefault(ecosystem, []).append(target)
     packages = store.describe(e for e in by_ecosystem if e != TEXT_ECOSYSTEM).package_coverage
     need_text = TEXT_ECOSYSTEM in by_ecosystem or not all(packages.values())
@@ -359,7 +362,7 @@ def assess_coverage(targets: Sequence[Target], store: AdvisoryReader
                      "advisories": sum(n for n, _day in held.values()),
                      "sources": sorted(held),
                      "newest_record": max((d for _n, d in held.values() if d), default=None)})
-    return rows, not_assessed
+    return rows, not_assessed, sorted(not_looked_up)
 
 
 def identity_of(target: Target) -> tuple[str, ...]:
